@@ -1,0 +1,63 @@
+// Package docgen renders rule documentation as Markdown: one page per rule
+// for docs/rules/<code>.md and `pgsafe explain`, and an index page.
+package docgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// Page returns the Markdown page of rule r.
+func Page(r *rules.Rule) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s %s\n\n", r.Code, r.Name)
+	fmt.Fprintf(&b, "%s\n\n", r.Doc.Summary)
+	fmt.Fprintf(&b, "- Default severity: `%s`\n", r.Severity)
+	fix := "no"
+	if r.Fixable {
+		fix = "yes"
+	}
+	fmt.Fprintf(&b, "- Fix: %s\n", fix)
+	if len(r.Doc.CatalogRows) > 0 {
+		rows := make([]string, len(r.Doc.CatalogRows))
+		for i, n := range r.Doc.CatalogRows {
+			rows[i] = fmt.Sprint(n)
+		}
+		fmt.Fprintf(&b, "- Hazard catalog rows: %s\n", strings.Join(rows, ", "))
+	}
+	fmt.Fprintf(&b, "\n## Why\n\n%s\n", r.Doc.Why)
+	if r.Doc.Bad != "" {
+		fmt.Fprintf(&b, "\n## Bad\n\n```sql\n%s\n```\n", strings.TrimSpace(r.Doc.Bad))
+	}
+	if r.Doc.Good != "" {
+		fmt.Fprintf(&b, "\n## Good\n\n```sql\n%s\n```\n", strings.TrimSpace(r.Doc.Good))
+	}
+	fmt.Fprintf(&b, "\n## How to fix\n\n%s\n", r.Doc.Help)
+	fmt.Fprintf(&b, "\n## Fix safety\n\n%s\n", r.Doc.FixSafety)
+	if r.Doc.Versions != "" {
+		fmt.Fprintf(&b, "\n## PostgreSQL versions\n\n%s\n", r.Doc.Versions)
+	}
+	fmt.Fprintf(&b, "\n## Suppress\n\n```sql\n-- pgsafe:ignore %s <reason>\n```\n", r.Name)
+	return b.String()
+}
+
+// Index returns the Markdown index of all rules.
+func Index(all []*rules.Rule) string {
+	var b strings.Builder
+	b.WriteString("# Rules\n\nGenerated from the rules' own documentation by `go test ./internal/docgen -update`; do not edit by hand.\n\n")
+	b.WriteString("| Code | Name | Severity | Fix | Catalog rows | Summary |\n|---|---|---|---|---|---|\n")
+	for _, r := range all {
+		fix := "no"
+		if r.Fixable {
+			fix = "yes"
+		}
+		rows := make([]string, len(r.Doc.CatalogRows))
+		for i, n := range r.Doc.CatalogRows {
+			rows[i] = fmt.Sprint(n)
+		}
+		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", r.Code, r.Code, r.Name, r.Severity, fix, strings.Join(rows, ", "), r.Doc.Summary)
+	}
+	return b.String()
+}

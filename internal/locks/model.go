@@ -1,0 +1,390 @@
+package locks
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+)
+
+// Role says why a statement locks a relation.
+type Role string
+
+// The roles a locked relation can play in a statement.
+const (
+	RoleTarget     Role = "target"     // the table the statement changes
+	RoleReferenced Role = "referenced" // a table referenced by a foreign key
+	RoleParent     Role = "parent"     // a partitioned parent
+	RolePartition  Role = "partition"  // a partition being attached or detached
+	RoleIndex      Role = "index"      // an index named by the statement
+	RoleRead       Role = "read"       // a table read by a query
+)
+
+// Lock is one table-level lock that a statement takes.
+type Lock struct {
+	Relation string // "schema.name"
+	Mode     Mode
+	Role     Role
+}
+
+// alterTableModes maps each ALTER TABLE subcommand to the lock it takes on
+// the table, following PostgreSQL's AlterTableGetLockLevel. Subcommands
+// whose lock depends on their arguments or on the server version are
+// resolved in AlterTableCmdMode.
+var alterTableModes = map[pg.AlterTableType]Mode{
+	pg.AlterTableType_AT_AddColumn:                 AccessExclusive,
+	pg.AlterTableType_AT_AddColumnToView:           AccessExclusive,
+	pg.AlterTableType_AT_ColumnDefault:             AccessExclusive,
+	pg.AlterTableType_AT_CookedColumnDefault:       AccessExclusive,
+	pg.AlterTableType_AT_DropNotNull:               AccessExclusive,
+	pg.AlterTableType_AT_SetNotNull:                AccessExclusive,
+	pg.AlterTableType_AT_SetExpression:             AccessExclusive,
+	pg.AlterTableType_AT_DropExpression:            AccessExclusive,
+	pg.AlterTableType_AT_CheckNotNull:              AccessExclusive,
+	pg.AlterTableType_AT_SetStatistics:             ShareUpdateExclusive,
+	pg.AlterTableType_AT_SetOptions:                ShareUpdateExclusive,
+	pg.AlterTableType_AT_ResetOptions:              ShareUpdateExclusive,
+	pg.AlterTableType_AT_SetStorage:                AccessExclusive,
+	pg.AlterTableType_AT_SetCompression:            AccessExclusive,
+	pg.AlterTableType_AT_DropColumn:                AccessExclusive,
+	pg.AlterTableType_AT_AddIndex:                  Share,
+	pg.AlterTableType_AT_ReAddIndex:                Share,
+	pg.AlterTableType_AT_AddConstraint:             AccessExclusive, // FOREIGN KEY: see AlterTableCmdMode
+	pg.AlterTableType_AT_ReAddConstraint:           AccessExclusive,
+	pg.AlterTableType_AT_ReAddDomainConstraint:     AccessExclusive,
+	pg.AlterTableType_AT_AlterConstraint:           AccessExclusive,
+	pg.AlterTableType_AT_ValidateConstraint:        ShareUpdateExclusive,
+	pg.AlterTableType_AT_AddIndexConstraint:        AccessExclusive,
+	pg.AlterTableType_AT_DropConstraint:            AccessExclusive,
+	pg.AlterTableType_AT_ReAddComment:              AccessExclusive,
+	pg.AlterTableType_AT_AlterColumnType:           AccessExclusive,
+	pg.AlterTableType_AT_AlterColumnGenericOptions: AccessExclusive,
+	pg.AlterTableType_AT_ChangeOwner:               AccessExclusive,
+	pg.AlterTableType_AT_ClusterOn:                 ShareUpdateExclusive,
+	pg.AlterTableType_AT_DropCluster:               ShareUpdateExclusive,
+	pg.AlterTableType_AT_SetLogged:                 AccessExclusive,
+	pg.AlterTableType_AT_SetUnLogged:               AccessExclusive,
+	pg.AlterTableType_AT_DropOids:                  AccessExclusive,
+	pg.AlterTableType_AT_SetAccessMethod:           AccessExclusive,
+	pg.AlterTableType_AT_SetTableSpace:             AccessExclusive,
+	pg.AlterTableType_AT_SetRelOptions:             ShareUpdateExclusive,
+	pg.AlterTableType_AT_ResetRelOptions:           ShareUpdateExclusive,
+	pg.AlterTableType_AT_ReplaceRelOptions:         AccessExclusive,
+	pg.AlterTableType_AT_EnableTrig:                ShareRowExclusive,
+	pg.AlterTableType_AT_EnableAlwaysTrig:          ShareRowExclusive,
+	pg.AlterTableType_AT_EnableReplicaTrig:         ShareRowExclusive,
+	pg.AlterTableType_AT_DisableTrig:               ShareRowExclusive,
+	pg.AlterTableType_AT_EnableTrigAll:             ShareRowExclusive,
+	pg.AlterTableType_AT_DisableTrigAll:            ShareRowExclusive,
+	pg.AlterTableType_AT_EnableTrigUser:            ShareRowExclusive,
+	pg.AlterTableType_AT_DisableTrigUser:           ShareRowExclusive,
+	pg.AlterTableType_AT_EnableRule:                ShareRowExclusive,
+	pg.AlterTableType_AT_EnableAlwaysRule:          ShareRowExclusive,
+	pg.AlterTableType_AT_EnableReplicaRule:         ShareRowExclusive,
+	pg.AlterTableType_AT_DisableRule:               ShareRowExclusive,
+	pg.AlterTableType_AT_AddInherit:                AccessExclusive,
+	pg.AlterTableType_AT_DropInherit:               AccessExclusive,
+	pg.AlterTableType_AT_AddOf:                     AccessExclusive,
+	pg.AlterTableType_AT_DropOf:                    AccessExclusive,
+	pg.AlterTableType_AT_ReplicaIdentity:           AccessExclusive,
+	pg.AlterTableType_AT_EnableRowSecurity:         AccessExclusive,
+	pg.AlterTableType_AT_DisableRowSecurity:        AccessExclusive,
+	pg.AlterTableType_AT_ForceRowSecurity:          AccessExclusive,
+	pg.AlterTableType_AT_NoForceRowSecurity:        AccessExclusive,
+	pg.AlterTableType_AT_GenericOptions:            AccessExclusive,
+	pg.AlterTableType_AT_AttachPartition:           ShareUpdateExclusive, // AccessExclusive before 12
+	pg.AlterTableType_AT_DetachPartition:           AccessExclusive,      // ShareUpdateExclusive when CONCURRENTLY
+	pg.AlterTableType_AT_DetachPartitionFinalize:   ShareUpdateExclusive,
+	pg.AlterTableType_AT_AddIdentity:               AccessExclusive,
+	pg.AlterTableType_AT_SetIdentity:               AccessExclusive,
+	pg.AlterTableType_AT_DropIdentity:              AccessExclusive,
+	pg.AlterTableType_AT_ReAddStatistics:           ShareUpdateExclusive,
+}
+
+// AlterTableCmdMode returns the lock that one ALTER TABLE subcommand takes
+// on its table on PostgreSQL major version version.
+func AlterTableCmdMode(cmd *pg.AlterTableCmd, version int) Mode {
+	switch cmd.GetSubtype() {
+	case pg.AlterTableType_AT_AddConstraint:
+		if c := cmd.GetDef().GetConstraint(); c != nil && c.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+			return ShareRowExclusive
+		}
+	case pg.AlterTableType_AT_AttachPartition:
+		if version < 12 {
+			return AccessExclusive
+		}
+	case pg.AlterTableType_AT_DetachPartition:
+		if cmd.GetDef().GetPartitionCmd().GetConcurrent() {
+			return ShareUpdateExclusive
+		}
+	default:
+	}
+	if m, ok := alterTableModes[cmd.GetSubtype()]; ok {
+		return m
+	}
+	return AccessExclusive // an unmodelled subcommand: assume the strongest
+}
+
+// Statement returns the table-level locks that the statement node takes on
+// PostgreSQL major version version, strongest first per relation. It lists
+// locks on relations named in the statement; objects the statement creates
+// are not listed.
+func Statement(node *pg.Node, version int) []Lock {
+	var ls lockSet
+	switch n := node.GetNode().(type) {
+	case *pg.Node_IndexStmt:
+		mode := Share
+		if n.IndexStmt.GetConcurrent() {
+			mode = ShareUpdateExclusive
+		}
+		ls.add(pgast.RelName(n.IndexStmt.GetRelation()), mode, RoleTarget)
+	case *pg.Node_AlterTableStmt:
+		alterTable(&ls, n.AlterTableStmt, version)
+	case *pg.Node_CreateStmt:
+		createTable(&ls, n.CreateStmt)
+	case *pg.Node_DropStmt:
+		dropStmt(&ls, n.DropStmt, version)
+	case *pg.Node_TruncateStmt:
+		for _, r := range n.TruncateStmt.GetRelations() {
+			ls.add(pgast.RelName(r.GetRangeVar()), AccessExclusive, RoleTarget)
+		}
+	case *pg.Node_ReindexStmt:
+		reindex(&ls, n.ReindexStmt)
+	case *pg.Node_VacuumStmt:
+		vacuum(&ls, n.VacuumStmt)
+	case *pg.Node_ClusterStmt:
+		ls.add(pgast.RelName(n.ClusterStmt.GetRelation()), AccessExclusive, RoleTarget)
+	case *pg.Node_RefreshMatViewStmt:
+		mode := AccessExclusive
+		if n.RefreshMatViewStmt.GetConcurrent() {
+			mode = Exclusive
+		}
+		ls.add(pgast.RelName(n.RefreshMatViewStmt.GetRelation()), mode, RoleTarget)
+	case *pg.Node_CreateTrigStmt:
+		ls.add(pgast.RelName(n.CreateTrigStmt.GetRelation()), ShareRowExclusive, RoleTarget)
+	case *pg.Node_RuleStmt:
+		ls.add(pgast.RelName(n.RuleStmt.GetRelation()), AccessExclusive, RoleTarget)
+	case *pg.Node_CreatePolicyStmt:
+		ls.add(pgast.RelName(n.CreatePolicyStmt.GetTable()), AccessExclusive, RoleTarget)
+	case *pg.Node_AlterPolicyStmt:
+		ls.add(pgast.RelName(n.AlterPolicyStmt.GetTable()), AccessExclusive, RoleTarget)
+	case *pg.Node_RenameStmt:
+		rename(&ls, n.RenameStmt, version)
+	case *pg.Node_AlterSeqStmt:
+		ls.add(pgast.RelName(n.AlterSeqStmt.GetSequence()), ShareRowExclusive, RoleTarget)
+	case *pg.Node_LockStmt:
+		mode := Mode(n.LockStmt.GetMode())
+		for _, r := range n.LockStmt.GetRelations() {
+			ls.add(pgast.RelName(r.GetRangeVar()), mode, RoleTarget)
+		}
+	case *pg.Node_UpdateStmt:
+		ls.add(pgast.RelName(n.UpdateStmt.GetRelation()), RowExclusive, RoleTarget)
+	case *pg.Node_DeleteStmt:
+		ls.add(pgast.RelName(n.DeleteStmt.GetRelation()), RowExclusive, RoleTarget)
+	case *pg.Node_InsertStmt:
+		ls.add(pgast.RelName(n.InsertStmt.GetRelation()), RowExclusive, RoleTarget)
+	case *pg.Node_MergeStmt:
+		ls.add(pgast.RelName(n.MergeStmt.GetRelation()), RowExclusive, RoleTarget)
+	case *pg.Node_CommentStmt:
+		if isRelationObject(n.CommentStmt.GetObjtype()) {
+			ls.add(pgast.QualifyName(pgast.Strings(n.CommentStmt.GetObject().GetList().GetItems())), ShareUpdateExclusive, RoleTarget)
+		}
+	case *pg.Node_AlterObjectSchemaStmt:
+		if rv := n.AlterObjectSchemaStmt.GetRelation(); rv != nil {
+			ls.add(pgast.RelName(rv), AccessExclusive, RoleTarget)
+		}
+	case *pg.Node_AlterOwnerStmt:
+		if rv := n.AlterOwnerStmt.GetRelation(); rv != nil {
+			ls.add(pgast.RelName(rv), AccessExclusive, RoleTarget)
+		}
+	default:
+	}
+	return ls.locks
+}
+
+func alterTable(ls *lockSet, st *pg.AlterTableStmt, version int) {
+	rel := pgast.RelName(st.GetRelation())
+	for _, c := range st.GetCmds() {
+		cmd := c.GetAlterTableCmd()
+		if cmd == nil {
+			continue
+		}
+		mode := AlterTableCmdMode(cmd, version)
+		switch cmd.GetSubtype() {
+		case pg.AlterTableType_AT_AttachPartition:
+			ls.add(rel, mode, RoleParent)
+			ls.add(pgast.RelName(cmd.GetDef().GetPartitionCmd().GetName()), AccessExclusive, RolePartition)
+			continue
+		case pg.AlterTableType_AT_DetachPartition:
+			ls.add(rel, mode, RoleParent)
+			ls.add(pgast.RelName(cmd.GetDef().GetPartitionCmd().GetName()), mode, RolePartition)
+			continue
+		case pg.AlterTableType_AT_AddConstraint:
+			if c := cmd.GetDef().GetConstraint(); c.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+				ls.add(pgast.RelName(c.GetPktable()), ShareRowExclusive, RoleReferenced)
+			}
+		case pg.AlterTableType_AT_AddColumn:
+			for _, c := range cmd.GetDef().GetColumnDef().GetConstraints() {
+				if con := c.GetConstraint(); con.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+					ls.add(pgast.RelName(con.GetPktable()), ShareRowExclusive, RoleReferenced)
+				}
+			}
+		default:
+		}
+		ls.add(rel, mode, RoleTarget)
+	}
+}
+
+func createTable(ls *lockSet, st *pg.CreateStmt) {
+	addRef := func(con *pg.Constraint) {
+		if con.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+			ls.add(pgast.RelName(con.GetPktable()), ShareRowExclusive, RoleReferenced)
+		}
+	}
+	for _, e := range st.GetTableElts() {
+		if cd := e.GetColumnDef(); cd != nil {
+			for _, c := range cd.GetConstraints() {
+				addRef(c.GetConstraint())
+			}
+		}
+		addRef(e.GetConstraint())
+	}
+	for _, c := range st.GetConstraints() {
+		addRef(c.GetConstraint())
+	}
+	if st.GetPartbound() != nil {
+		for _, p := range st.GetInhRelations() {
+			ls.add(pgast.RelName(p.GetRangeVar()), AccessExclusive, RoleParent)
+		}
+	}
+}
+
+func dropStmt(ls *lockSet, st *pg.DropStmt, version int) {
+	switch st.GetRemoveType() {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SEQUENCE, pg.ObjectType_OBJECT_FOREIGN_TABLE:
+		for _, o := range st.GetObjects() {
+			ls.add(pgast.QualifyName(pgast.Strings(o.GetList().GetItems())), AccessExclusive, RoleTarget)
+		}
+	case pg.ObjectType_OBJECT_INDEX:
+		mode := AccessExclusive
+		if st.GetConcurrent() {
+			mode = ShareUpdateExclusive
+		}
+		for _, o := range st.GetObjects() {
+			ls.add(pgast.QualifyName(pgast.Strings(o.GetList().GetItems())), mode, RoleIndex)
+		}
+	case pg.ObjectType_OBJECT_TRIGGER, pg.ObjectType_OBJECT_RULE, pg.ObjectType_OBJECT_POLICY:
+		// DROP TRIGGER t ON tbl: the object list is the table's name then the trigger's.
+		for _, o := range st.GetObjects() {
+			parts := pgast.Strings(o.GetList().GetItems())
+			if len(parts) > 1 {
+				ls.add(pgast.QualifyName(parts[:len(parts)-1]), AccessExclusive, RoleTarget)
+			}
+		}
+	default:
+	}
+	_ = version
+}
+
+func reindex(ls *lockSet, st *pg.ReindexStmt) {
+	concurrent := false
+	for _, p := range st.GetParams() {
+		if d := p.GetDefElem(); d != nil && d.GetDefname() == "concurrently" {
+			concurrent = true
+		}
+	}
+	mode := Share
+	if concurrent {
+		mode = ShareUpdateExclusive
+	}
+	switch st.GetKind() {
+	case pg.ReindexObjectType_REINDEX_OBJECT_TABLE:
+		ls.add(pgast.RelName(st.GetRelation()), mode, RoleTarget)
+	case pg.ReindexObjectType_REINDEX_OBJECT_INDEX:
+		indexMode := AccessExclusive
+		if concurrent {
+			indexMode = ShareUpdateExclusive
+		}
+		ls.add(pgast.RelName(st.GetRelation()), indexMode, RoleIndex)
+	default:
+	}
+}
+
+func vacuum(ls *lockSet, st *pg.VacuumStmt) {
+	full := false
+	for _, o := range st.GetOptions() {
+		if d := o.GetDefElem(); d != nil && d.GetDefname() == "full" {
+			full = d.GetArg() == nil || isTrue(d.GetArg())
+		}
+	}
+	mode := ShareUpdateExclusive
+	if full {
+		mode = AccessExclusive
+	}
+	for _, r := range st.GetRels() {
+		ls.add(pgast.RelName(r.GetVacuumRelation().GetRelation()), mode, RoleTarget)
+	}
+}
+
+func isTrue(n *pg.Node) bool {
+	s, ok := pgast.ConstString(n)
+	if !ok {
+		return n.GetString_().GetSval() != "false" && n.GetString_().GetSval() != "off"
+	}
+	return s != "false" && s != "0" && s != "off"
+}
+
+func rename(ls *lockSet, st *pg.RenameStmt, version int) {
+	rel := pgast.RelName(st.GetRelation())
+	switch st.GetRenameType() {
+	case pg.ObjectType_OBJECT_INDEX:
+		mode := AccessExclusive
+		if version >= 12 {
+			mode = ShareUpdateExclusive
+		}
+		ls.add(rel, mode, RoleIndex)
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_COLUMN, pg.ObjectType_OBJECT_TABCONSTRAINT,
+		pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_SEQUENCE,
+		pg.ObjectType_OBJECT_TRIGGER, pg.ObjectType_OBJECT_RULE, pg.ObjectType_OBJECT_POLICY:
+		ls.add(rel, AccessExclusive, RoleTarget)
+	default:
+	}
+}
+
+func isRelationObject(t pg.ObjectType) bool {
+	switch t {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW, pg.ObjectType_OBJECT_INDEX, pg.ObjectType_OBJECT_SEQUENCE:
+		return true
+	default:
+		return false
+	}
+}
+
+// lockSet collects locks, keeping the strongest mode per relation and role.
+type lockSet struct{ locks []Lock }
+
+func (s *lockSet) add(rel string, mode Mode, role Role) {
+	if rel == "" || mode == None {
+		return
+	}
+	for i := range s.locks {
+		if s.locks[i].Relation == rel && s.locks[i].Role == role {
+			if mode > s.locks[i].Mode {
+				s.locks[i].Mode = mode
+			}
+			return
+		}
+	}
+	s.locks = append(s.locks, Lock{Relation: rel, Mode: mode, Role: role})
+}
+
+// Strongest returns the strongest mode among locks on relation rel, or
+// None when the statement does not lock it.
+func Strongest(ls []Lock, rel string) Mode {
+	m := None
+	for _, l := range ls {
+		if l.Relation == rel && l.Mode > m {
+			m = l.Mode
+		}
+	}
+	return m
+}

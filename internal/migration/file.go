@@ -1,0 +1,402 @@
+package migration
+
+import (
+	"regexp"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+)
+
+// TxKind says who opened a transaction.
+type TxKind int
+
+// The transaction kinds.
+const (
+	TxExplicit TxKind = iota // BEGIN or START TRANSACTION in the file
+	TxWrapped                // the migration runner wraps the file
+	TxImplicit               // a multi-statement query runs as one implicit transaction
+)
+
+// String describes the kind for messages.
+func (k TxKind) String() string {
+	switch k {
+	case TxWrapped:
+		return "the transaction the migration tool wraps around the file"
+	case TxImplicit:
+		return "the implicit transaction of a multi-statement query"
+	default:
+		return "an explicit transaction"
+	}
+}
+
+// Transaction is one transaction of a file.
+type Transaction struct {
+	ID   int // from 1, in file order
+	Kind TxKind
+}
+
+// Statement is a parsed statement with the migration context it runs in.
+type Statement struct {
+	*sqlparse.Statement
+	Direction Direction
+	// Tx is the transaction the statement runs in, nil in autocommit.
+	Tx *Transaction
+	// LockTimeout reports whether a non-zero lock_timeout is in force when
+	// the statement runs; StatementTimeout likewise for statement_timeout.
+	LockTimeout      bool
+	StatementTimeout bool
+}
+
+// File is a migration file read the way its framework runs it.
+type File struct {
+	Path      string // as the user named it, or the --stdin-filename
+	Text      string
+	Lines     *sqlparse.Lines
+	Framework Framework
+	Mode      Mode      // how the up section runs
+	Direction Direction // of the file as a whole; sections may differ
+	// Statements in file order. Empty when SyntaxError is set.
+	Statements  []*Statement
+	Comments    []sqlparse.Comment
+	SyntaxError *sqlparse.SyntaxError
+
+	created map[string]int // table key -> index of the statement that created it
+}
+
+// Options say how to read a file when the defaults do not apply.
+type Options struct {
+	Framework Framework // Auto to detect
+}
+
+// Read parses text and builds its migration context. detector may be nil
+// when opts names a framework.
+func Read(path, text string, opts Options, detector *Detector) *File {
+	f := &File{Path: path, Text: text, Lines: sqlparse.NewLines(text), Framework: opts.Framework}
+	if f.Framework == Auto {
+		if detector == nil {
+			detector = NewDetector()
+		}
+		f.Framework = detector.Detect(path, text)
+	}
+	f.Direction = FileDirection(f.Framework, path)
+	f.Mode = fileMode(f.Framework, path)
+	res := sqlparse.Parse(text)
+	f.Comments = res.Comments
+	if res.Err != nil {
+		f.SyntaxError = res.Err
+		return f
+	}
+	f.Statements = make([]*Statement, len(res.Statements))
+	for i, s := range res.Statements {
+		f.Statements[i] = &Statement{Statement: s, Direction: f.Direction}
+	}
+	f.buildContext()
+	return f
+}
+
+// IsNew reports whether table (a "schema.name" key) was created by a
+// statement of this file before statement index i, so that it is new and
+// empty when statement i runs.
+func (f *File) IsNew(table string, i int) bool {
+	at, ok := f.created[table]
+	return ok && at < i
+}
+
+// CreatedAt returns the index of the statement that created table in this
+// file, and false when the file did not create it.
+func (f *File) CreatedAt(table string) (int, bool) {
+	at, ok := f.created[table]
+	return at, ok
+}
+
+var (
+	reGooseDirective  = regexp.MustCompile(`^\+goose\s+(Up|Down|NO TRANSACTION|StatementBegin|StatementEnd)\b`)
+	reDbmateDirective = regexp.MustCompile(`^migrate:(up|down)\b(.*)$`)
+)
+
+// section is a stretch of the file that starts at a marker comment.
+type section struct {
+	start     int // byte offset of the marker
+	direction Direction
+	mode      Mode
+}
+
+// sections reads goose and dbmate markers from the comments.
+func (f *File) sections() []section {
+	var out []section
+	noTx := false
+	for _, c := range f.Comments {
+		body := c.Body()
+		switch f.Framework {
+		case Goose:
+			m := reGooseDirective.FindStringSubmatch(body)
+			if m == nil {
+				continue
+			}
+			switch m[1] {
+			case "Up":
+				out = append(out, section{start: c.Start, direction: Up, mode: Wrapped})
+			case "Down":
+				out = append(out, section{start: c.Start, direction: Down, mode: Wrapped})
+			case "NO TRANSACTION":
+				noTx = true
+			default:
+			}
+		case Dbmate:
+			m := reDbmateDirective.FindStringSubmatch(body)
+			if m == nil {
+				continue
+			}
+			s := section{start: c.Start, direction: Up, mode: Wrapped}
+			if m[1] == "down" {
+				s.direction = Down
+			}
+			if strings.Contains(m[2], "transaction:false") {
+				s.mode = SingleExec
+			}
+			out = append(out, s)
+		default:
+		}
+	}
+	if noTx {
+		for i := range out {
+			out[i].mode = Autocommit
+		}
+	}
+	return out
+}
+
+// buildContext assigns each statement its direction, transaction and
+// timeouts, and records the tables the file creates.
+func (f *File) buildContext() {
+	secs := f.sections()
+	if len(secs) == 0 {
+		mode := f.Mode
+		if f.Framework == Flyway && mode == Wrapped && f.hasFlywayNonTx() {
+			mode = Autocommit
+		}
+		secs = []section{{start: 0, direction: f.Direction, mode: mode}}
+	} else {
+		for _, s := range secs {
+			if s.direction == Up {
+				f.Mode = s.mode
+				break
+			}
+		}
+	}
+	f.created = map[string]int{}
+	si := 0
+	var group []*Statement
+	flush := func() {
+		if len(group) > 0 {
+			f.placeTransactions(group, secs[si].mode)
+		}
+		group = nil
+	}
+	for _, st := range f.Statements {
+		for si+1 < len(secs) && secs[si+1].start <= st.Extent.End && secs[si+1].start < st.Span.Start {
+			flush()
+			si++
+		}
+		st.Direction = secs[si].direction
+		group = append(group, st)
+		f.recordCreated(st)
+	}
+	flush()
+}
+
+
+// placeTransactions places the statements of one section in transactions
+// and tracks the timeouts in force for each.
+func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
+	ids := 0
+	for _, st := range f.Statements {
+		if st.Tx != nil && st.Tx.ID > ids {
+			ids = st.Tx.ID
+		}
+	}
+	newTx := func(k TxKind) *Transaction { ids++; return &Transaction{ID: ids, Kind: k} }
+	var cur *Transaction
+	if mode == Wrapped {
+		cur = newTx(TxWrapped)
+	}
+	implicit := mode == SingleExec && len(stmts) > 1
+	var session, local timeouts
+	for _, st := range stmts {
+		kind := txCommand(st.Node)
+		switch kind {
+		case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+			if cur == nil {
+				cur = newTx(TxExplicit)
+			}
+			st.Tx = cur
+		case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			st.Tx = cur
+			cur = nil
+			local = timeouts{}
+		default:
+			if cur == nil && implicit {
+				cur = newTx(TxImplicit)
+			}
+			st.Tx = cur
+		}
+		eff := session.with(local)
+		st.LockTimeout, st.StatementTimeout = eff.lock.on(), eff.statement.on()
+		if name, val, isLocal, ok := timeoutSetting(st.Node); ok {
+			target := &session
+			if isLocal {
+				if st.Tx == nil {
+					continue // SET LOCAL outside a transaction has no effect
+				}
+				target = &local
+			}
+			target.set(name, val)
+		}
+	}
+}
+
+// timeouts tracks lock_timeout and statement_timeout: 0 unknown, 1 on, -1 off.
+type timeouts struct{ lock, statement setting }
+
+type setting int
+
+func (s setting) on() bool { return s > 0 }
+
+func (t timeouts) with(over timeouts) timeouts {
+	if over.lock != 0 {
+		t.lock = over.lock
+	}
+	if over.statement != 0 {
+		t.statement = over.statement
+	}
+	return t
+}
+
+func (t *timeouts) set(name string, on bool) {
+	v := setting(-1)
+	if on {
+		v = 1
+	}
+	switch name {
+	case "lock_timeout":
+		t.lock = v
+	case "statement_timeout":
+		t.statement = v
+	default:
+	}
+}
+
+// txCommand returns the kind of a transaction-control statement, with
+// END, COMMIT PREPARED and friends folded into COMMIT or ROLLBACK, and -1
+// for other statements.
+func txCommand(n *pg.Node) pg.TransactionStmtKind {
+	t := n.GetTransactionStmt()
+	if t == nil {
+		return -1
+	}
+	switch t.GetKind() {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		return pg.TransactionStmtKind_TRANS_STMT_BEGIN
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED:
+		return pg.TransactionStmtKind_TRANS_STMT_COMMIT
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+		return pg.TransactionStmtKind_TRANS_STMT_ROLLBACK
+	default:
+		return -1
+	}
+}
+
+// timeoutSetting recognises SET [LOCAL] lock_timeout/statement_timeout,
+// RESET, and SELECT set_config(...). on is false for 0, DEFAULT and RESET.
+func timeoutSetting(n *pg.Node) (name string, on, local, ok bool) {
+	if vs := n.GetVariableSetStmt(); vs != nil {
+		name = vs.GetName()
+		if name != "lock_timeout" && name != "statement_timeout" {
+			return "", false, false, false
+		}
+		switch vs.GetKind() {
+		case pg.VariableSetKind_VAR_SET_VALUE:
+			args := vs.GetArgs()
+			if len(args) == 0 {
+				return name, false, vs.GetIsLocal(), true
+			}
+			v, _ := pgast.ConstString(args[0])
+			return name, !isZeroDuration(v), vs.GetIsLocal(), true
+		case pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_RESET:
+			return name, false, vs.GetIsLocal(), true
+		default:
+			return "", false, false, false
+		}
+	}
+	sel := n.GetSelectStmt()
+	if sel == nil || len(sel.GetTargetList()) != 1 {
+		return "", false, false, false
+	}
+	fc := sel.GetTargetList()[0].GetResTarget().GetVal().GetFuncCall()
+	if fc == nil || pgast.FuncName(fc) != "set_config" || len(fc.GetArgs()) != 3 {
+		return "", false, false, false
+	}
+	name, _ = pgast.ConstString(fc.GetArgs()[0])
+	if name != "lock_timeout" && name != "statement_timeout" {
+		return "", false, false, false
+	}
+	v, _ := pgast.ConstString(fc.GetArgs()[1])
+	l, _ := pgast.ConstString(fc.GetArgs()[2])
+	return name, !isZeroDuration(v), l == "true" || l == "t", true
+}
+
+func isZeroDuration(v string) bool {
+	v = strings.TrimSpace(strings.ToLower(v))
+	v = strings.TrimRight(v, "smindayu ")
+	return v == "" || strings.Trim(v, "0.") == ""
+}
+
+// recordCreated notes the table that st creates, if any.
+func (f *File) recordCreated(st *Statement) {
+	var name string
+	switch n := st.Node.GetNode().(type) {
+	case *pg.Node_CreateStmt:
+		name = pgast.RelName(n.CreateStmt.GetRelation())
+	case *pg.Node_CreateTableAsStmt:
+		name = pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel())
+	case *pg.Node_SelectStmt:
+		name = pgast.RelName(n.SelectStmt.GetIntoClause().GetRel())
+	default:
+	}
+	if _, seen := f.created[name]; name != "" && !seen {
+		f.created[name] = st.Index
+	}
+}
+
+// hasFlywayNonTx reports whether a statement makes Flyway run the whole
+// script outside a transaction (its PostgreSQL parser's list).
+func (f *File) hasFlywayNonTx() bool {
+	for _, st := range f.Statements {
+		switch n := st.Node.GetNode().(type) {
+		case *pg.Node_IndexStmt:
+			if n.IndexStmt.GetConcurrent() {
+				return true
+			}
+		case *pg.Node_DropStmt:
+			if n.DropStmt.GetConcurrent() {
+				return true
+			}
+		case *pg.Node_ReindexStmt:
+			k := n.ReindexStmt.GetKind()
+			if k == pg.ReindexObjectType_REINDEX_OBJECT_SCHEMA || k == pg.ReindexObjectType_REINDEX_OBJECT_DATABASE || k == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
+				return true
+			}
+		case *pg.Node_VacuumStmt, *pg.Node_AlterEnumStmt, *pg.Node_CreatedbStmt, *pg.Node_DropdbStmt,
+			*pg.Node_CreateTableSpaceStmt, *pg.Node_DropTableSpaceStmt, *pg.Node_CreateSubscriptionStmt,
+			*pg.Node_DropSubscriptionStmt, *pg.Node_AlterSystemStmt:
+			return true
+		case *pg.Node_DiscardStmt:
+			return n.DiscardStmt.GetTarget() == pg.DiscardMode_DISCARD_ALL
+		default:
+		}
+	}
+	return false
+}

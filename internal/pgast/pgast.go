@@ -1,0 +1,146 @@
+// Package pgast holds small, nil-safe helpers over pg_query's parse tree:
+// relation names, string lists, constants and a generic walk.
+package pgast
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// DefaultSchema is the schema that unqualified names resolve to.
+const DefaultSchema = "public"
+
+// RelName returns the relation named by rv as "schema.name", with
+// unqualified names placed in DefaultSchema. It returns "" for a nil rv.
+func RelName(rv *pg.RangeVar) string {
+	if rv == nil || rv.GetRelname() == "" {
+		return ""
+	}
+	schema := rv.GetSchemaname()
+	if schema == "" {
+		schema = DefaultSchema
+	}
+	return schema + "." + rv.GetRelname()
+}
+
+// DisplayName returns a "schema.name" key without the default schema, for
+// messages: "accounts" rather than "public.accounts".
+func DisplayName(key string) string {
+	return strings.TrimPrefix(key, DefaultSchema+".")
+}
+
+// QualifyName qualifies a list of name parts (as in DROP INDEX s.i) the way
+// RelName does, and returns "" for an empty list.
+func QualifyName(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return DefaultSchema + "." + parts[0]
+	default:
+		return parts[len(parts)-2] + "." + parts[len(parts)-1]
+	}
+}
+
+// Strings returns the string values of a list of String nodes, skipping
+// other nodes.
+func Strings(nodes []*pg.Node) []string {
+	out := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		if s := n.GetString_(); s != nil {
+			out = append(out, s.GetSval())
+		}
+	}
+	return out
+}
+
+// LastString returns the last String value of a name list, "" when none.
+func LastString(nodes []*pg.Node) string {
+	s := Strings(nodes)
+	if len(s) == 0 {
+		return ""
+	}
+	return s[len(s)-1]
+}
+
+// TypeName returns a type's name without the pg_catalog qualifier, e.g.
+// "int4", "varchar" or "my_enum", and its modifiers as integers where
+// they are constants.
+func TypeName(tn *pg.TypeName) (name string, mods []int32) {
+	if tn == nil {
+		return "", nil
+	}
+	parts := Strings(tn.GetNames())
+	if len(parts) > 1 && parts[0] == "pg_catalog" {
+		parts = parts[1:]
+	}
+	name = strings.Join(parts, ".")
+	for _, m := range tn.GetTypmods() {
+		if c := m.GetAConst(); c != nil && c.GetIval() != nil {
+			mods = append(mods, c.GetIval().GetIval())
+		}
+	}
+	if len(tn.GetArrayBounds()) > 0 {
+		name += "[]"
+	}
+	return name, mods
+}
+
+// FuncName returns a function call's name without a pg_catalog qualifier.
+func FuncName(fc *pg.FuncCall) string {
+	parts := Strings(fc.GetFuncname())
+	if len(parts) > 1 && parts[0] == "pg_catalog" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
+}
+
+// ConstString returns the text of a string or numeric constant and true,
+// or "" and false when n is no constant.
+func ConstString(n *pg.Node) (string, bool) {
+	c := n.GetAConst()
+	if c == nil {
+		if tc := n.GetTypeCast(); tc != nil {
+			return ConstString(tc.GetArg())
+		}
+		return "", false
+	}
+	switch {
+	case c.GetSval() != nil:
+		return c.GetSval().GetSval(), true
+	case c.GetIval() != nil:
+		return itoa(int64(c.GetIval().GetIval())), true
+	case c.GetFval() != nil:
+		return c.GetFval().GetFval(), true
+	case c.GetBoolval() != nil:
+		if c.GetBoolval().GetBoolval() {
+			return "true", true
+		}
+		return "false", true
+	default:
+		return "", false
+	}
+}
+
+func itoa(v int64) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var b [20]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

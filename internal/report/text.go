@@ -1,0 +1,131 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fatih/color"
+
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// TextOptions configure the text renderer.
+type TextOptions struct {
+	Color bool
+	// NoTiming leaves the duration out of the summary line, for stable
+	// golden output.
+	NoTiming bool
+}
+
+type palette struct {
+	err, warn, hint, bold, dim, caret *color.Color
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return palette{
+		err: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow, color.Bold), hint: mk(color.FgCyan, color.Bold),
+		bold: mk(color.Bold), dim: mk(color.FgBlue), caret: mk(color.FgRed),
+	}
+}
+
+func (p palette) severity(s rules.Severity) *color.Color {
+	switch s {
+	case rules.Error:
+		return p.err
+	case rules.Warning:
+		return p.warn
+	default:
+		return p.hint
+	}
+}
+
+// Text writes findings as file:line:col, severity, code and name, message,
+// the source line with the span underlined, and help; then a summary line.
+func Text(w io.Writer, in Input, opts TextOptions) error {
+	p := newPalette(opts.Color)
+	files := map[string]*migration.File{}
+	for _, f := range in.Result.Files {
+		files[f.Path] = f
+	}
+	var b strings.Builder
+	for _, err := range in.Errors {
+		fmt.Fprintf(&b, "%s %s\n", p.err.Sprint("error:"), err)
+	}
+	for _, d := range in.Result.Diagnostics {
+		f := files[d.Path]
+		if f == nil {
+			continue
+		}
+		pos := f.Lines.Position(d.Span.Start)
+		fmt.Fprintf(&b, "%s %s %s %s\n",
+			p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
+			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
+			p.bold.Sprintf("%s:", d.Rule.Name), d.Message)
+		writeSnippet(&b, p, f, d.Span, pos)
+		help := d.Help
+		if help == "" {
+			help = d.Rule.Doc.Help
+		}
+		if help != "" {
+			fmt.Fprintf(&b, "  %s %s\n", p.dim.Sprint("help:"), help)
+		}
+		for _, fx := range d.Fixes {
+			fmt.Fprintf(&b, "  %s %s (%s)\n", p.dim.Sprint("fix:"), fx.Title, fx.Safety)
+		}
+		b.WriteByte('\n')
+	}
+	s := Summarize(in)
+	fmt.Fprintf(&b, "%s in %d files, %d statements: %s, %s, %s",
+		p.bold.Sprint("pgsafe:"), s.Files, s.Statements,
+		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Hints, "hint"))
+	if len(in.Errors) > 0 {
+		fmt.Fprintf(&b, "; %s could not be read", plural(len(in.Errors), "input"))
+	}
+	if !opts.NoTiming {
+		fmt.Fprintf(&b, " (%.2fs)", in.Duration.Seconds())
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeSnippet prints the first line of span with a caret underline.
+func writeSnippet(b *strings.Builder, p palette, f *migration.File, span sqlparse.Span, pos sqlparse.Position) {
+	line := f.Lines.Line(pos.Line)
+	end := f.Lines.Position(span.End)
+	width := utf8.RuneCountInString(line) - pos.Column + 1
+	if end.Line == pos.Line {
+		width = end.Column - pos.Column
+	}
+	if width < 1 {
+		width = 1
+	}
+	gutter := fmt.Sprintf("%d", pos.Line)
+	pad := strings.Repeat(" ", len(gutter))
+	fmt.Fprintf(b, " %s %s %s\n", p.dim.Sprint(gutter), p.dim.Sprint("|"), strings.ReplaceAll(line, "\t", " "))
+	marker := strings.Repeat("^", width)
+	if end.Line > pos.Line {
+		marker += " ..."
+	}
+	fmt.Fprintf(b, " %s %s %s%s\n", pad, p.dim.Sprint("|"), strings.Repeat(" ", pos.Column-1), p.caret.Sprint(marker))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,156 @@
+// Package ruletest runs rules over fixture files annotated with
+// `-- want "regexp"` comments, in the manner of analysistest.
+//
+// A fixture is a .sql file, or a folder of .sql files linted together as
+// one migration set in migration order. A `-- want "re" ["re"...]` comment
+// expects, on its own line, one diagnostic per regexp whose "code name:
+// message" matches. Every diagnostic must be wanted. The first line of a
+// fixture may set options:
+//
+//	-- test: pg-version=12 framework=goose skip-down
+package ruletest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+var (
+	reWant   = regexp.MustCompile(`--\s*want((?:\s+"(?:[^"\\]|\\.)*")+)`)
+	reQuoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+	reHeader = regexp.MustCompile(`^--\s*test:(.*)$`)
+)
+
+// Options returns lint options for the fixture whose first file has text.
+func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
+	opts := lint.Options{Rules: enabled, Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000}}
+	first, _, _ := strings.Cut(text, "\n")
+	m := reHeader.FindStringSubmatch(strings.TrimSpace(first))
+	if m == nil {
+		return opts
+	}
+	for _, f := range strings.Fields(m[1]) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "pg-version":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("bad pg-version %q", v)
+			}
+			opts.Rule.PGVersion = n
+		case "framework":
+			fw, err := migration.ParseFramework(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Framework = fw
+		case "skip-down":
+			opts.SkipDown = true
+		default:
+			t.Fatalf("unknown test option %q", k)
+		}
+	}
+	return opts
+}
+
+// Run lints every fixture under dir with rule r enabled (plus the
+// suppression rules) and checks the diagnostics against the want comments.
+// It returns the number of fixtures run.
+func Run(t *testing.T, dir string, r *rules.Rule) int {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("fixtures for %s: %v", r, err)
+	}
+	n := 0
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		n++
+		t.Run(e.Name(), func(t *testing.T) {
+			files, errs := source.Load([]string{path}, source.Options{})
+			if len(errs) > 0 || len(files) == 0 {
+				t.Fatalf("load %s: %v", path, errs)
+			}
+			enabled := []*rules.Rule{r}
+			for _, name := range []string{"invalid-suppression", "unused-suppression"} {
+				if m := rules.Lookup(rules.All(), name); m.Code != r.Code {
+					enabled = append(enabled, m)
+				}
+			}
+			res := lint.Run(files, Options(t, enabled, files[0].Text))
+			Check(t, files, res.Diagnostics)
+		})
+	}
+	return n
+}
+
+type key struct {
+	path string
+	line int
+}
+
+// Check compares diagnostics with the want comments in files.
+func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
+	t.Helper()
+	wants := map[key][]*regexp.Regexp{}
+	lineOf := map[string]func(int) int{}
+	for _, f := range files {
+		text := f.Text
+		lineOf[f.Path] = func(off int) int { return strings.Count(text[:off], "\n") + 1 }
+		for i, line := range strings.Split(f.Text, "\n") {
+			m := reWant.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			for _, q := range reQuoted.FindAllStringSubmatch(m[1], -1) {
+				re, err := regexp.Compile(strings.ReplaceAll(q[1], `\"`, `"`))
+				if err != nil {
+					t.Fatalf("%s:%d: bad want regexp: %v", f.Path, i+1, err)
+				}
+				k := key{f.Path, i + 1}
+				wants[k] = append(wants[k], re)
+			}
+		}
+	}
+	var unexpected []string
+	for _, d := range diags {
+		k := key{d.Path, lineOf[d.Path](d.Span.Start)}
+		text := fmt.Sprintf("%s %s: %s", d.Rule.Code, d.Rule.Name, d.Message)
+		matched := false
+		for i, re := range wants[k] {
+			if re.MatchString(text) {
+				wants[k] = append(wants[k][:i], wants[k][i+1:]...)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			unexpected = append(unexpected, fmt.Sprintf("%s:%d: unexpected diagnostic: %s", k.path, k.line, text))
+		}
+	}
+	var missing []string
+	for k, res := range wants {
+		for _, re := range res {
+			missing = append(missing, fmt.Sprintf("%s:%d: no diagnostic matched %q", k.path, k.line, re))
+		}
+	}
+	sort.Strings(unexpected)
+	sort.Strings(missing)
+	for _, s := range append(unexpected, missing...) {
+		t.Error(s)
+	}
+}

@@ -1,0 +1,259 @@
+package schema
+
+import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+)
+
+// Apply replays one statement of the migration at path into the catalog.
+// Statements it does not model leave the catalog unchanged.
+func (c *Catalog) Apply(node *pg.Node, path string) {
+	switch n := node.GetNode().(type) {
+	case *pg.Node_CreateStmt:
+		c.createTable(n.CreateStmt, path)
+	case *pg.Node_CreateTableAsStmt:
+		kind := KindTable
+		if n.CreateTableAsStmt.GetObjtype() == pg.ObjectType_OBJECT_MATVIEW {
+			kind = KindMatView
+		}
+		c.put(&Table{Key: pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel()), Kind: kind, File: path})
+	case *pg.Node_ViewStmt:
+		c.put(&Table{Key: pgast.RelName(n.ViewStmt.GetView()), Kind: KindView, File: path})
+	case *pg.Node_AlterTableStmt:
+		c.alterTable(n.AlterTableStmt)
+	case *pg.Node_IndexStmt:
+		c.createIndex(n.IndexStmt)
+	case *pg.Node_DropStmt:
+		c.drop(n.DropStmt)
+	case *pg.Node_RenameStmt:
+		c.rename(n.RenameStmt)
+	default:
+	}
+}
+
+func (c *Catalog) createTable(st *pg.CreateStmt, path string) {
+	t := &Table{Key: pgast.RelName(st.GetRelation()), File: path, Partitioned: st.GetPartspec() != nil}
+	if st.GetPartbound() != nil && len(st.GetInhRelations()) > 0 {
+		t.PartitionOf = pgast.RelName(st.GetInhRelations()[0].GetRangeVar())
+	}
+	c.put(t)
+	for _, e := range st.GetTableElts() {
+		if cd := e.GetColumnDef(); cd != nil {
+			c.addColumn(t, cd)
+		}
+		if con := e.GetConstraint(); con != nil {
+			c.addConstraint(t, con, nil)
+		}
+	}
+}
+
+func (c *Catalog) addColumn(t *Table, cd *pg.ColumnDef) {
+	name, mods := pgast.TypeName(cd.GetTypeName())
+	col := &Column{Name: cd.GetColname(), Type: name, Mods: mods, NotNull: cd.GetIsNotNull()}
+	t.Columns = append(t.Columns, col)
+	for _, n := range cd.GetConstraints() {
+		con := n.GetConstraint()
+		switch con.GetContype() {
+		case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
+			col.NotNull = true
+		default:
+		}
+		c.addConstraint(t, con, []string{col.Name})
+	}
+}
+
+// addConstraint records a table constraint; cols are the column of a
+// column constraint, nil for a table constraint.
+func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
+	keys := pgast.Strings(con.GetKeys())
+	if len(keys) == 0 {
+		keys = cols
+	}
+	ct := con.GetContype()
+	switch ct {
+	case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE, pg.ConstrType_CONSTR_EXCLUSION,
+		pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
+	default:
+		return
+	}
+	if ct == pg.ConstrType_CONSTR_FOREIGN && len(keys) == 0 {
+		keys = pgast.Strings(con.GetFkAttrs())
+		if len(keys) == 0 {
+			keys = cols
+		}
+	}
+	name := con.GetConname()
+	if name == "" {
+		name = defaultConstraintName(t, ct, keys)
+	}
+	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation()}
+	if ct == pg.ConstrType_CONSTR_CHECK {
+		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
+	}
+	t.Constraints = append(t.Constraints, rec)
+	if ct == pg.ConstrType_CONSTR_PRIMARY {
+		for _, k := range keys {
+			if col := t.Column(k); col != nil {
+				col.NotNull = true
+			}
+		}
+	}
+	if ct == pg.ConstrType_CONSTR_PRIMARY || ct == pg.ConstrType_CONSTR_UNIQUE || ct == pg.ConstrType_CONSTR_EXCLUSION {
+		ixName := con.GetIndexname()
+		if ixName == "" {
+			ixName = name
+		}
+		c.indexes[indexKey(t.Key, ixName)] = &Index{Name: ixName, Table: t.Key, Columns: keys, Unique: ct != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name}
+	}
+}
+
+// NotNullCheckColumn returns c when expr is "c IS NOT NULL", else "".
+func NotNullCheckColumn(expr *pg.Node) string {
+	nt := expr.GetNullTest()
+	if nt == nil || nt.GetNulltesttype() != pg.NullTestType_IS_NOT_NULL {
+		return ""
+	}
+	return pgast.LastString(nt.GetArg().GetColumnRef().GetFields())
+}
+
+func defaultConstraintName(t *Table, ct pg.ConstrType, keys []string) string {
+	table := pgast.DisplayName(t.Key)
+	if i := len(table) - len(pgast.DisplayName(table)); i > 0 {
+		table = table[i:]
+	}
+	base := table
+	for _, k := range keys {
+		base += "_" + k
+	}
+	switch ct {
+	case pg.ConstrType_CONSTR_PRIMARY:
+		return table + "_pkey"
+	case pg.ConstrType_CONSTR_UNIQUE:
+		return base + "_key"
+	case pg.ConstrType_CONSTR_FOREIGN:
+		return base + "_fkey"
+	case pg.ConstrType_CONSTR_EXCLUSION:
+		return base + "_excl"
+	default:
+		return base + "_check"
+	}
+}
+
+func (c *Catalog) alterTable(st *pg.AlterTableStmt) {
+	key := pgast.RelName(st.GetRelation())
+	t := c.mutable(key)
+	if t == nil {
+		return
+	}
+	for _, n := range st.GetCmds() {
+		cmd := n.GetAlterTableCmd()
+		switch cmd.GetSubtype() {
+		case pg.AlterTableType_AT_AddColumn:
+			if cd := cmd.GetDef().GetColumnDef(); cd != nil && t.Column(cd.GetColname()) == nil {
+				c.addColumn(t, cd)
+			}
+		case pg.AlterTableType_AT_DropColumn:
+			for i, col := range t.Columns {
+				if col.Name == cmd.GetName() {
+					t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
+					break
+				}
+			}
+		case pg.AlterTableType_AT_AlterColumnType:
+			if col := t.Column(cmd.GetName()); col != nil {
+				col.Type, col.Mods = pgast.TypeName(cmd.GetDef().GetColumnDef().GetTypeName())
+			}
+		case pg.AlterTableType_AT_SetNotNull:
+			if col := t.Column(cmd.GetName()); col != nil {
+				col.NotNull = true
+			}
+		case pg.AlterTableType_AT_DropNotNull:
+			if col := t.Column(cmd.GetName()); col != nil {
+				col.NotNull = false
+			}
+		case pg.AlterTableType_AT_AddConstraint:
+			c.addConstraint(t, cmd.GetDef().GetConstraint(), nil)
+		case pg.AlterTableType_AT_ValidateConstraint:
+			if con := t.Constraint(cmd.GetName()); con != nil {
+				con.Validated = true
+			}
+		case pg.AlterTableType_AT_DropConstraint:
+			for i, con := range t.Constraints {
+				if con.Name == cmd.GetName() {
+					t.Constraints = append(t.Constraints[:i:i], t.Constraints[i+1:]...)
+					delete(c.indexes, indexKey(key, con.Name))
+					break
+				}
+			}
+		default:
+		}
+	}
+}
+
+func (c *Catalog) createIndex(st *pg.IndexStmt) {
+	table := pgast.RelName(st.GetRelation())
+	name := st.GetIdxname()
+	if name == "" {
+		return
+	}
+	var cols []string
+	for _, p := range st.GetIndexParams() {
+		cols = append(cols, p.GetIndexElem().GetName())
+	}
+	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique()}
+}
+
+func (c *Catalog) drop(st *pg.DropStmt) {
+	for _, o := range st.GetObjects() {
+		key := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
+		switch st.GetRemoveType() {
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW:
+			delete(c.tables, key)
+			for k, ix := range c.indexes {
+				if ix.Table == key {
+					delete(c.indexes, k)
+				}
+			}
+		case pg.ObjectType_OBJECT_INDEX:
+			delete(c.indexes, key)
+		default:
+		}
+	}
+}
+
+func (c *Catalog) rename(st *pg.RenameStmt) {
+	key := pgast.RelName(st.GetRelation())
+	switch st.GetRenameType() {
+	case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW:
+		t := c.mutable(key)
+		if t == nil {
+			return
+		}
+		delete(c.tables, key)
+		delete(c.owned, key)
+		t.Key = indexKey(key, st.GetNewname())
+		c.put(t)
+		for k, ix := range c.indexes {
+			if ix.Table == key {
+				cp := *ix
+				cp.Table = t.Key
+				c.indexes[k] = &cp
+			}
+		}
+	case pg.ObjectType_OBJECT_COLUMN:
+		if t := c.mutable(key); t != nil {
+			if col := t.Column(st.GetSubname()); col != nil {
+				col.Name = st.GetNewname()
+			}
+		}
+	case pg.ObjectType_OBJECT_INDEX:
+		if ix := c.indexes[key]; ix != nil {
+			cp := *ix
+			cp.Name = st.GetNewname()
+			delete(c.indexes, key)
+			c.indexes[indexKey(key, cp.Name)] = &cp
+		}
+	default:
+	}
+}

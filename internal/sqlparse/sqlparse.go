@@ -1,0 +1,201 @@
+// Package sqlparse parses SQL text with the PostgreSQL parser (pg_query) and
+// turns its output into statements with normalised byte spans, comments and
+// syntax errors placed at byte offsets.
+//
+// Every other package works with the values produced here; no other package
+// reads pg_query's StmtLocation, StmtLen or Cursorpos.
+package sqlparse
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+)
+
+// Span is a half-open byte range [Start, End) in a file's text.
+type Span struct {
+	Start int // first byte, inclusive
+	End   int // one past the last byte
+}
+
+// Len returns the number of bytes the span covers.
+func (s Span) Len() int { return s.End - s.Start }
+
+// Contains reports whether the byte offset off lies inside the span.
+func (s Span) Contains(off int) bool { return off >= s.Start && off < s.End }
+
+// Comment is a comment token of the source, as found by pg_query's scanner.
+type Comment struct {
+	Span
+	Text  string // the comment including its delimiters ("--" or "/* */")
+	Block bool   // true for /* */ comments
+}
+
+// Body returns the comment text without its delimiters, trimmed of spaces.
+func (c Comment) Body() string {
+	t := c.Text
+	if c.Block {
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "/*"), "*/")
+	} else {
+		t = strings.TrimPrefix(t, "--")
+	}
+	return strings.TrimSpace(t)
+}
+
+// Statement is one top-level SQL statement.
+type Statement struct {
+	Index int // position in the file, from 0
+	// Span runs from the statement's first token to its last token. It
+	// excludes leading comments and whitespace and the terminating semicolon.
+	Span Span
+	// Extent runs from the end of the previous statement (just after its
+	// semicolon) through this statement's semicolon, or to the end of the
+	// text when there is none. Leading comments belong to the extent.
+	Extent Span
+	// HasSemicolon reports whether the statement is terminated by ';'.
+	HasSemicolon bool
+	// Node is the parse tree of the statement.
+	Node *pg.Node
+}
+
+// Text returns the statement's source text within text.
+func (s *Statement) Text(text string) string { return text[s.Span.Start:s.Span.End] }
+
+// SyntaxError is a parse failure placed at a byte offset of the text.
+type SyntaxError struct {
+	Offset  int    // byte offset of the error in the text
+	Message string // PostgreSQL's message, e.g. `syntax error at or near "x"`
+	Hint    string // extra advice, empty when there is none
+}
+
+// Error implements error.
+func (e *SyntaxError) Error() string { return e.Message }
+
+// Result holds the statements and comments of a text, or the syntax error
+// that stopped its parse.
+type Result struct {
+	Statements []*Statement
+	Comments   []Comment
+	Err        *SyntaxError // nil when the whole text parsed
+}
+
+// Parse parses text as a sequence of SQL statements.
+//
+// pg_query reports a statement's StmtLocation from just after the previous
+// semicolon (so it includes leading comments and whitespace), its StmtLen up
+// to but excluding the semicolon, and StmtLen 0 for a last statement that runs
+// to the end of the text. Parse normalises those into Span and Extent using
+// the scanner's tokens.
+func Parse(text string) *Result {
+	res := &Result{}
+	tokens, scanErr := pg.Scan(text)
+	tree, err := pg.Parse(text)
+	if err != nil {
+		res.Err = syntaxError(text, err)
+		return res
+	}
+	var toks []*pg.ScanToken
+	if scanErr == nil {
+		toks = tokens.GetTokens()
+	}
+	for _, t := range toks {
+		switch t.GetToken() {
+		case pg.Token_SQL_COMMENT, pg.Token_C_COMMENT:
+			sp := Span{int(t.GetStart()), int(t.GetEnd())}
+			res.Comments = append(res.Comments, Comment{Span: sp, Text: text[sp.Start:sp.End], Block: t.GetToken() == pg.Token_C_COMMENT})
+		default:
+		}
+	}
+	res.Statements = statements(text, tree.GetStmts(), toks)
+	return res
+}
+
+// statements builds normalised statements from pg_query's raw statements.
+func statements(text string, raw []*pg.RawStmt, toks []*pg.ScanToken) []*Statement {
+	out := make([]*Statement, 0, len(raw))
+	ti := 0 // index of the first token not yet consumed
+	for i, rs := range raw {
+		loc := int(rs.GetStmtLocation())
+		end := len(text)
+		if rs.GetStmtLen() > 0 {
+			end = loc + int(rs.GetStmtLen())
+		}
+		st := &Statement{Index: i, Node: rs.GetStmt(), Extent: Span{loc, end}}
+		first, last := -1, -1
+		for ti < len(toks) && int(toks[ti].GetStart()) < end {
+			t := toks[ti]
+			if int(t.GetStart()) >= loc && !isComment(t) {
+				if first < 0 {
+					first = int(t.GetStart())
+				}
+				last = int(t.GetEnd())
+			}
+			ti++
+		}
+		if first < 0 { // no tokens (scanner failed): trim whitespace instead
+			first, last = loc, end
+			for first < last && isSpace(text[first]) {
+				first++
+			}
+			for last > first && isSpace(text[last-1]) {
+				last--
+			}
+		}
+		st.Span = Span{first, last}
+		if end < len(text) && text[end] == ';' {
+			st.HasSemicolon = true
+			st.Extent.End = end + 1
+			if ti < len(toks) && int(toks[ti].GetStart()) == end {
+				ti++ // the semicolon token
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func isComment(t *pg.ScanToken) bool {
+	return t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT
+}
+
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
+}
+
+// syntaxError converts a pg_query error into a SyntaxError. pg_query's
+// Cursorpos is a 1-based count of characters, not bytes.
+func syntaxError(text string, err error) *SyntaxError {
+	se := &SyntaxError{Message: err.Error()}
+	var pe *pgparser.Error
+	if errors.As(err, &pe) && pe.Cursorpos > 0 {
+		se.Offset = CharToByte(text, pe.Cursorpos-1)
+	}
+	if strings.Contains(text, "{{") && strings.Contains(text, "}}") {
+		se.Hint = "the file holds Go-template placeholders ({{ ... }}); it is a template rendered before it runs, so lint the rendered SQL instead"
+	}
+	return se
+}
+
+// CharToByte returns the byte offset of the n-th character (0-based) of
+// text, or len(text) when text has fewer characters.
+func CharToByte(text string, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	for off := range text {
+		if n == 0 {
+			return off
+		}
+		n--
+	}
+	return len(text)
+}
+
+// ValidUTF8 reports whether text is valid UTF-8 without NUL bytes, the
+// condition for PostgreSQL to accept it as SQL.
+func ValidUTF8(text []byte) bool {
+	return utf8.Valid(text) && !strings.ContainsRune(string(text), 0)
+}

@@ -1,0 +1,161 @@
+// Package suppress reads pgsafe:ignore comments and applies them to
+// diagnostics.
+//
+//	-- pgsafe:ignore <code|name>[, <code|name>...] <reason>
+//	-- pgsafe:ignore-file <code|name>[, ...] <reason>
+//
+// The first form applies to the next statement, the second to the whole
+// file. Both work in -- and /* */ comments. Comments come from the
+// scanner's tokens, so text inside string literals never counts.
+package suppress
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// Directive is one parsed suppression comment.
+type Directive struct {
+	Comment sqlparse.Comment
+	File    bool     // ignore-file
+	Rules   []string // codes or names as written
+	Reason  string
+}
+
+// Parse returns the directive in comment c, and false when c holds none.
+func Parse(c sqlparse.Comment) (Directive, bool) {
+	body := c.Body()
+	d := Directive{Comment: c}
+	switch {
+	case strings.HasPrefix(body, "pgsafe:ignore-file"):
+		d.File = true
+		body = body[len("pgsafe:ignore-file"):]
+	case strings.HasPrefix(body, "pgsafe:ignore"):
+		body = body[len("pgsafe:ignore"):]
+	default:
+		return d, false
+	}
+	if body != "" && body[0] != ' ' && body[0] != '\t' {
+		return d, false // e.g. pgsafe:ignored
+	}
+	words := strings.Fields(body)
+	i := 0
+	for i < len(words) {
+		w := words[i]
+		more := strings.HasSuffix(w, ",")
+		for _, part := range strings.Split(strings.TrimSuffix(w, ","), ",") {
+			if part != "" {
+				d.Rules = append(d.Rules, part)
+			}
+		}
+		i++
+		if !more {
+			break
+		}
+	}
+	d.Reason = strings.Join(words[i:], " ")
+	return d, true
+}
+
+// Apply removes the diagnostics that suppressions in f cover and adds
+// findings for suppressions that are malformed or match nothing. known are
+// all rules; enabled are those that ran, by code.
+func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, enabled map[string]*rules.Rule) []rules.Diagnostic {
+	var dirs []Directive
+	for _, c := range f.Comments {
+		if d, ok := Parse(c); ok {
+			dirs = append(dirs, d)
+		}
+	}
+	if len(dirs) == 0 {
+		return diags
+	}
+	var meta []rules.Diagnostic
+	report := func(name string, span sqlparse.Span, msg string) {
+		r := enabled[rules.Lookup(known, name).Code]
+		if r == nil {
+			return
+		}
+		meta = append(meta, rules.Diagnostic{Rule: r, Path: f.Path, Span: span, Severity: r.Severity, Message: msg})
+	}
+	used := make([]bool, len(dirs))
+	resolved := make([][]string, len(dirs)) // codes per directive
+	for i, d := range dirs {
+		if len(d.Rules) == 0 {
+			report("invalid-suppression", d.Comment.Span, "pgsafe:ignore names no rule")
+			continue
+		}
+		for _, name := range d.Rules {
+			r := rules.Lookup(known, name)
+			if r == nil {
+				report("invalid-suppression", d.Comment.Span, fmt.Sprintf("pgsafe:ignore names unknown rule %q", name))
+				continue
+			}
+			resolved[i] = append(resolved[i], r.Code)
+		}
+		if d.Reason == "" {
+			report("invalid-suppression", d.Comment.Span, "pgsafe:ignore gives no reason; say why the finding does not apply")
+		}
+	}
+	kept := diags[:0:0]
+	for _, dg := range diags {
+		suppressed := false
+		for i, d := range dirs {
+			if !covers(f, d, dg) || !contains(resolved[i], dg.Rule.Code) {
+				continue
+			}
+			used[i] = true
+			suppressed = true
+		}
+		if !suppressed {
+			kept = append(kept, dg)
+		}
+	}
+	for i, d := range dirs {
+		if used[i] || len(resolved[i]) == 0 {
+			continue
+		}
+		anyEnabled := false
+		for _, code := range resolved[i] {
+			if enabled[code] != nil {
+				anyEnabled = true
+			}
+		}
+		if anyEnabled {
+			report("unused-suppression", d.Comment.Span, "pgsafe:ignore "+strings.Join(d.Rules, ", ")+" suppresses no finding")
+		}
+	}
+	return append(kept, meta...)
+}
+
+// covers reports whether directive d's scope holds diagnostic dg.
+func covers(f *migration.File, d Directive, dg rules.Diagnostic) bool {
+	if d.File {
+		return true
+	}
+	st := nextStatement(f, d.Comment.End)
+	return st != nil && dg.Span.Start >= st.Span.Start && dg.Span.Start < st.Span.End
+}
+
+// nextStatement returns the first statement that starts after offset off.
+func nextStatement(f *migration.File, off int) *migration.Statement {
+	for _, st := range f.Statements {
+		if st.Span.Start >= off {
+			return st
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

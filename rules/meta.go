@@ -1,0 +1,50 @@
+package rules
+
+// The rules in this file have no Check: the lint driver reports them.
+
+// SyntaxError is reported when a file does not parse.
+func SyntaxError() *Rule {
+	return &Rule{
+		Code: "PS000", Name: "syntax-error", Severity: Error,
+		Doc: Doc{
+			Summary:   "The file does not parse as PostgreSQL SQL.",
+			Why:       "PostgreSQL will reject the migration at deploy time, and pgsafe cannot check a file it cannot parse. The finding points at the character where the parser stopped.",
+			Bad:       "ALTER TABLE accounts ADD COLUMN;",
+			Help:      "fix the SQL at the marked position; Go-template placeholders must be rendered first",
+			FixSafety: "No fix: pgsafe never rewrites a file that does not parse.",
+			Versions:  "pgsafe parses with the PostgreSQL 17 grammar for every --pg-version.",
+		},
+	}
+}
+
+// InvalidSuppression is reported for a pgsafe:ignore comment without a
+// reason, or one that names an unknown rule.
+func InvalidSuppression() *Rule {
+	return &Rule{
+		Code: "PS900", Name: "invalid-suppression", Severity: Warning,
+		Doc: Doc{
+			Summary:   "A pgsafe:ignore comment names an unknown rule or gives no reason.",
+			Why:       "A suppression is a decision a reviewer must be able to read later: which rule, and why it does not apply. One without a reason hides a hazard silently, and one with a misspelt rule suppresses nothing.",
+			Bad:       "-- pgsafe:ignore require-concurrent-index\nCREATE INDEX i ON t (c);",
+			Good:      "-- pgsafe:ignore require-concurrent-index the table is empty until the next release\nCREATE INDEX i ON t (c);",
+			Help:      "write `-- pgsafe:ignore <code|name>[, ...] <reason>` with codes or names from `pgsafe rules`",
+			FixSafety: "No fix.",
+		},
+	}
+}
+
+// UnusedSuppression is reported for a pgsafe:ignore comment that matched
+// no finding.
+func UnusedSuppression() *Rule {
+	return &Rule{
+		Code: "PS901", Name: "unused-suppression", Severity: Warning,
+		Doc: Doc{
+			Summary:   "A pgsafe:ignore comment suppresses nothing.",
+			Why:       "A stale suppression outlives the statement it was written for and will silently hide a future finding on whatever statement follows it.",
+			Bad:       "-- pgsafe:ignore require-concurrent-index built on an empty table\nCREATE INDEX CONCURRENTLY i ON t (c);",
+			Good:      "CREATE INDEX CONCURRENTLY i ON t (c);",
+			Help:      "delete the comment, or move it above the statement it is meant for",
+			FixSafety: "No fix.",
+		},
+	}
+}

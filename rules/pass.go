@@ -1,0 +1,97 @@
+package rules
+
+import (
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+)
+
+// Options are the settings that rules read.
+type Options struct {
+	// PGVersion is the target PostgreSQL major version, 11 to 18.
+	PGVersion int
+	// LockTimeout is the lock_timeout value that fixes write, e.g. "2s".
+	LockTimeout string
+	// StatementTimeout is the statement_timeout value that fixes write.
+	StatementTimeout string
+	// BatchSize is the number of rows per batch in backfill fixes.
+	BatchSize int
+}
+
+// Pass gives a rule one statement of a file and the context around it.
+type Pass struct {
+	Rule    *Rule
+	File    *migration.File
+	Stmt    *migration.Statement
+	Options Options
+	// Catalog is the schema as of just before Stmt runs: every earlier up
+	// migration of the set and every earlier statement of this file applied.
+	Catalog *schema.Catalog
+	// Locks are the table locks Stmt takes, from the lock model.
+	Locks []locks.Lock
+
+	report func(Diagnostic)
+}
+
+// NewPass returns a pass for one rule and statement; report receives what
+// the rule finds. The lint driver is its only caller outside tests.
+func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, cat *schema.Catalog, ls []locks.Lock, report func(Diagnostic)) *Pass {
+	return &Pass{Rule: r, File: f, Stmt: st, Options: opts, Catalog: cat, Locks: ls, report: report}
+}
+
+// Report records a diagnostic, filling in the rule, path and default
+// severity, and the statement's span when d has none.
+func (p *Pass) Report(d Diagnostic) {
+	d.Rule = p.Rule
+	d.Path = p.File.Path
+	if d.Severity == 0 {
+		d.Severity = p.Rule.Severity
+	}
+	if d.Span == (sqlparse.Span{}) {
+		d.Span = p.Stmt.Span
+	}
+	p.report(d)
+}
+
+// Text returns the source text of span s.
+func (p *Pass) Text(s sqlparse.Span) string { return p.File.Text[s.Start:s.End] }
+
+// StmtText returns the current statement's source text.
+func (p *Pass) StmtText() string { return p.Text(p.Stmt.Span) }
+
+// At returns a span within the current statement from the byte offset
+// loc, relative to the file (as in node Location fields), running to the
+// end of the statement. A negative loc gives the whole statement.
+func (p *Pass) At(loc int32) sqlparse.Span {
+	if loc < 0 || int(loc) < p.Stmt.Span.Start || int(loc) >= p.Stmt.Span.End {
+		return p.Stmt.Span
+	}
+	return sqlparse.Span{Start: int(loc), End: p.Stmt.Span.End}
+}
+
+// IsNew reports whether the table key (as from pgast.RelName) was created
+// earlier in this file, so that it is new and empty: its lock hazards do
+// not apply.
+func (p *Pass) IsNew(table string) bool { return p.File.IsNew(table, p.Stmt.Index) }
+
+// Before returns the statements of the file that run before this one.
+func (p *Pass) Before() []*migration.Statement { return p.File.Statements[:p.Stmt.Index] }
+
+// SameTx returns the earlier statements that run in the current
+// statement's transaction; none in autocommit.
+func (p *Pass) SameTx() []*migration.Statement {
+	if p.Stmt.Tx == nil {
+		return nil
+	}
+	var out []*migration.Statement
+	for _, s := range p.Before() {
+		if s.Tx == p.Stmt.Tx {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LockOn returns the strongest lock the statement takes on table.
+func (p *Pass) LockOn(table string) locks.Mode { return locks.Strongest(p.Locks, table) }

@@ -1,0 +1,49 @@
+package rules
+
+import (
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/pgast"
+)
+
+// RequireConcurrentIndex reports CREATE INDEX without CONCURRENTLY on a
+// table that already exists (hazard catalog row 1).
+func RequireConcurrentIndex() *Rule {
+	return &Rule{
+		Code: "PS001", Name: "require-concurrent-index", Severity: Error, Fixable: true,
+		Doc: Doc{
+			Summary: "CREATE INDEX without CONCURRENTLY on an existing table.",
+			Why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE " +
+				"waits until the index is finished, which on a large table is minutes. CREATE INDEX CONCURRENTLY takes " +
+				"SHARE UPDATE EXCLUSIVE instead, which blocks no reads or writes, at the cost of two table scans and of " +
+				"having to run outside a transaction.",
+			Bad:  "CREATE INDEX accounts_email_idx ON accounts (email);",
+			Good: "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_idx ON accounts (email);",
+			Help: "build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, " +
+				"DROP INDEX CONCURRENTLY the invalid index and retry",
+			FixSafety:   "Safe: adds CONCURRENTLY and IF NOT EXISTS; `pgsafe fix` also moves the statement out of its transaction where the framework needs it.",
+			Versions:    "All versions. Avoid CONCURRENTLY on 14.0 to 14.3, which could corrupt indexes built that way; upgrade to 14.4 or later.",
+			CatalogRows: []int{1},
+		},
+		Check: checkRequireConcurrentIndex,
+	}
+}
+
+func checkRequireConcurrentIndex(p *Pass) {
+	ix := p.Stmt.Node.GetIndexStmt()
+	if ix == nil || ix.GetConcurrent() {
+		return
+	}
+	table := pgast.RelName(ix.GetRelation())
+	if p.IsNew(table) {
+		return
+	}
+	if t := p.Catalog.Table(table); t != nil && t.Partitioned {
+		return // index-on-partitioned-table reports it with the partition recipe
+	}
+	p.Report(Diagnostic{
+		Message: "CREATE INDEX " + LockImpact(locks.Share, table, "for the whole index build"),
+		Lock:    locks.Share,
+		Table:   Display(table),
+		Fixes:   []Fix{{Title: "Build the index concurrently", Safety: Safe}},
+	})
+}

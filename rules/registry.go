@@ -1,0 +1,59 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+)
+
+// All returns every rule, ordered by code. The returned rules are fresh
+// values, so callers may change their severities.
+func All() []*Rule {
+	list := []*Rule{
+		SyntaxError(),
+		InvalidSuppression(),
+		UnusedSuppression(),
+		RequireConcurrentIndex(),
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
+	return list
+}
+
+// Lookup returns the rule whose code or name is key, nil when none.
+func Lookup(all []*Rule, key string) *Rule {
+	for _, r := range all {
+		if r.Code == key || r.Name == key {
+			return r
+		}
+	}
+	return nil
+}
+
+var (
+	reCode = regexp.MustCompile(`^PS\d{3}$`)
+	reName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+)
+
+// Validate checks that rules have well-formed, unique codes and names and
+// complete documentation.
+func Validate(all []*Rule) error {
+	seen := map[string]bool{}
+	for _, r := range all {
+		switch {
+		case !reCode.MatchString(r.Code):
+			return fmt.Errorf("%s: code is not of the form PS000", r)
+		case !reName.MatchString(r.Name):
+			return fmt.Errorf("%s: name is not kebab-case", r)
+		case seen[r.Code] || seen[r.Name]:
+			return fmt.Errorf("%s: code or name used twice", r)
+		case r.Severity < Hint || r.Severity > Error:
+			return fmt.Errorf("%s: no default severity", r)
+		case r.Doc.Summary == "" || r.Doc.Why == "" || r.Doc.Help == "" || r.Doc.FixSafety == "":
+			return fmt.Errorf("%s: documentation lacks a summary, why, help or fix safety", r)
+		case r.Check != nil && (r.Doc.Bad == "" || r.Doc.Good == ""):
+			return fmt.Errorf("%s: documentation lacks a bad or good example", r)
+		}
+		seen[r.Code], seen[r.Name] = true, true
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+// Package rules is pgsafe's public rule API: a Rule checks one statement at
+// a time through a Pass and reports Diagnostics, each with optional Fixes.
+// The registry (All) lists every rule; each rule lives in its own file with
+// its documentation beside its check.
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+)
+
+// Severity ranks a diagnostic. Higher is worse.
+type Severity int
+
+// The severities, mildest first.
+const (
+	// Hint is type and robustness advice.
+	Hint Severity = iota + 1
+	// Warning is a brief exclusive lock without lock_timeout, or a change
+	// that breaks code still running on the old schema.
+	Warning
+	// Error blocks reads or writes for a time that grows with the table, or
+	// fails at run time.
+	Error
+)
+
+// String returns "hint", "warning" or "error".
+func (s Severity) String() string {
+	switch s {
+	case Hint:
+		return "hint"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	default:
+		return "none"
+	}
+}
+
+// ParseSeverity parses "hint", "warning" or "error".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "hint":
+		return Hint, nil
+	case "warning":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	default:
+		return 0, fmt.Errorf("unknown severity %q (want hint, warning or error)", s)
+	}
+}
+
+// Safety says what applying a fix risks.
+type Safety string
+
+// The fix safeties.
+const (
+	// Safe fixes have the same effect with weaker locks.
+	Safe Safety = "safe"
+	// Unsafe fixes change atomicity or timing, or need a human check.
+	Unsafe Safety = "unsafe"
+	// DisplayOnly fixes are advice that cannot be applied mechanically.
+	DisplayOnly Safety = "display-only"
+)
+
+// Edit replaces the bytes [Start, End) of a file with NewText.
+type Edit struct {
+	// Path is the file the edit applies to; "" means the diagnostic's file.
+	// A path that does not exist yet creates a new file.
+	Path    string
+	Start   int // byte offset, inclusive
+	End     int // byte offset, exclusive; equal to Start for an insertion
+	NewText string
+}
+
+// Fix is one way to resolve a diagnostic.
+type Fix struct {
+	// Title is an imperative phrase: "Build the index concurrently".
+	Title  string
+	Safety Safety
+	// Edits are sorted by Start and never overlap. Display-only fixes may
+	// carry none.
+	Edits []Edit
+}
+
+// Diagnostic is one finding.
+type Diagnostic struct {
+	Rule     *Rule
+	Path     string        // the file's path as the user named it
+	Span     sqlparse.Span // bytes of the original file
+	Severity Severity
+	Message  string
+	// Help says how to do it safely; empty means the rule's summary advice.
+	Help  string
+	Lock  locks.Mode // the lock behind the finding, None when it is not about a lock
+	Table string     // the table concerned, as written; "" when none
+	Fixes []Fix
+}
+
+// Doc is a rule's documentation, kept as data beside its check so that
+// docs/rules/<code>.md can be generated from it.
+type Doc struct {
+	// Summary is one sentence: what the rule finds.
+	Summary string
+	// Why explains what goes wrong for the people using the table.
+	Why string
+	// Bad is SQL that the rule reports.
+	Bad string
+	// Good is the safe way to do the same thing.
+	Good string
+	// Help is the one-line advice printed under each finding.
+	Help string
+	// FixSafety describes the rule's automatic fix, or that it has none.
+	FixSafety string
+	// Versions notes how the hazard depends on the PostgreSQL version.
+	Versions string
+	// CatalogRows lists the rows of the hazard catalog the rule covers.
+	CatalogRows []int
+}
+
+// Rule is a check with a permanent code and name.
+type Rule struct {
+	// Code is permanent: never renumbered or reused. "PS001".
+	Code string
+	// Name is a permanent kebab-case name: "require-concurrent-index".
+	Name string
+	// Severity is the default severity; config can override it.
+	Severity Severity
+	// Fixable reports whether the rule offers fixes.
+	Fixable bool
+	Doc     Doc
+	// Check is called once per statement of each file, in order.
+	Check func(*Pass)
+}
+
+// String returns "CODE name".
+func (r *Rule) String() string { return r.Code + " " + r.Name }
