@@ -208,7 +208,6 @@ func (f *File) buildContext() {
 	flush()
 }
 
-
 // placeTransactions places the statements of one section in transactions
 // and tracks the timeouts in force for each.
 func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
