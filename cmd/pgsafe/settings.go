@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -52,46 +53,54 @@ type settings struct {
 }
 
 func resolve(c *cli.Context, e env) (*settings, error) {
-	cfg := &config.Config{}
-	path := c.String("config")
-	if path == "" {
-		path = config.Find(e.workdir)
-	} else if !filepath.IsAbs(path) {
-		path = filepath.Join(e.workdir, path)
-	}
-	if path != "" {
-		loaded, err := config.Load(path)
-		if err != nil {
-			return nil, &exitError{code: exitUsage, err: err}
-		}
-		cfg = loaded
+	cfg, err := loadConfig(c.String("config"), e)
+	if err != nil {
+		return nil, err
 	}
 	s := &settings{cfg: cfg}
 	all := rules.All()
 	s.lint.Known = all
 
-	// Severity overrides from the config.
-	for key, sev := range cfg.Severity {
+	// Severity overrides from the config, in key order so that the first
+	// bad key is the one reported.
+	keys := make([]string, 0, len(cfg.Severity))
+	for key := range cfg.Severity {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
 		r := rules.Lookup(all, key)
 		if r == nil {
-			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt(key, fmt.Sprintf("severity: unknown rule %q", key))}
+			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt(fmt.Sprintf("severity: unknown rule %q (see `pgsafe rules`)", key), "severity", key)}
 		}
-		v, err := rules.ParseSeverity(sev)
+		v, err := rules.ParseSeverity(cfg.Severity[key])
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt(key, "severity: "+err.Error())}
+			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("severity: "+err.Error(), "severity", key)}
 		}
 		r.Severity = v
 	}
 
-	selected, err := pickRules(all, pick(c.StringSlice("select"), cfg.Select), pick(c.StringSlice("ignore"), cfg.Ignore), cfg)
+	sel, err := ruleSet(all, "select", c.StringSlice("select"), cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.lint.Rules = selected
+	ign, err := ruleSet(all, "ignore", c.StringSlice("ignore"), cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range all {
+		if (len(sel) == 0 || sel[r.Code]) && !ign[r.Code] {
+			s.lint.Rules = append(s.lint.Rules, r)
+		}
+	}
 
-	s.lint.Rule.PGVersion = firstInt(c.Int("pg-version"), cfg.PGVersion, defaultPGVersion)
-	if v := s.lint.Rule.PGVersion; v < 11 || v > 18 {
-		return nil, usageError("--pg-version %d is out of range (11 to 18)", v)
+	s.lint.Rule.PGVersion = firstInt(cfg.PGVersion, defaultPGVersion)
+	if c.IsSet("pg-version") {
+		v := c.Int("pg-version")
+		if v < 11 || v > 18 {
+			return nil, usageError("--pg-version %d is out of range (11 to 18)", v)
+		}
+		s.lint.Rule.PGVersion = v
 	}
 	s.lint.Rule.LockTimeout = firstString(cfg.LockTimeout, defaultLockTimeout)
 	s.lint.Rule.StatementTimeout = cfg.StatementTimeout
@@ -100,12 +109,16 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	fw, err := migration.ParseFramework(firstString(c.String("framework"), cfg.Framework))
 	if err != nil {
 		if c.String("framework") == "" {
-			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("framework", err.Error())}
+			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("framework: "+err.Error(), "framework")}
 		}
 		return nil, usageError("--framework: %v", err)
 	}
 	s.lint.Framework = fw
-	s.lint.SkipDown = c.Bool("skip-down") || (cfg.IncludeDown != nil && !*cfg.IncludeDown)
+	if c.IsSet("skip-down") {
+		s.lint.SkipDown = c.Bool("skip-down")
+	} else {
+		s.lint.SkipDown = cfg.IncludeDown != nil && !*cfg.IncludeDown
+	}
 
 	failOn := "warning"
 	if c.IsSet("fail-on") {
@@ -123,50 +136,62 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	return s, nil
 }
 
-// pickRules applies select and ignore lists to all rules.
-func pickRules(all []*rules.Rule, sel, ign []string, cfg *config.Config) ([]*rules.Rule, error) {
-	lookup := func(list []string, what string) (map[string]bool, error) {
-		m := map[string]bool{}
-		for _, key := range list {
-			for _, k := range strings.Split(key, ",") {
-				k = strings.TrimSpace(k)
-				if k == "" {
-					continue
-				}
-				r := rules.Lookup(all, k)
-				if r == nil {
-					if cfg.Path != "" {
-						return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: unknown rule %q (see `pgsafe rules`)", what, k)}
-					}
-					return nil, usageError("%s: unknown rule %q (see `pgsafe rules`)", what, k)
-				}
-				m[r.Code] = true
-			}
+// loadConfig reads the file named by --config, or the nearest
+// .pgsafe.toml above the working directory; no file gives an empty config.
+// Errors name the file relative to the working directory when it lies
+// there, as the user would type it.
+func loadConfig(flag string, e env) (*config.Config, error) {
+	path, display := flag, flag
+	if path == "" {
+		path = config.Find(e.workdir)
+		if path == "" {
+			return &config.Config{}, nil
 		}
-		return m, nil
-	}
-	selected, err := lookup(sel, "select")
-	if err != nil {
-		return nil, err
-	}
-	ignored, err := lookup(ign, "ignore")
-	if err != nil {
-		return nil, err
-	}
-	var out []*rules.Rule
-	for _, r := range all {
-		if (len(selected) == 0 || selected[r.Code]) && !ignored[r.Code] {
-			out = append(out, r)
+		display = path
+		if rel, err := filepath.Rel(e.workdir, path); err == nil {
+			display = rel
 		}
+	} else if !filepath.IsAbs(path) {
+		path = filepath.Join(e.workdir, path)
 	}
-	return out, nil
+	cfg, err := config.LoadAs(path, display)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return cfg, nil
 }
 
-func pick(flag, cfg []string) []string {
-	if len(flag) > 0 {
-		return flag
+// ruleSet resolves the --select or --ignore list (what), or the config's
+// list of the same name when the flag is not given, to a set of codes.
+// Flag values may be repeated or comma-separated.
+func ruleSet(all []*rules.Rule, what string, flag []string, cfg *config.Config) (map[string]bool, error) {
+	list, fromConfig := flag, false
+	if len(flag) == 0 {
+		list = cfg.Select
+		if what == "ignore" {
+			list = cfg.Ignore
+		}
+		fromConfig = true
 	}
-	return cfg
+	set := map[string]bool{}
+	for _, item := range list {
+		for _, k := range strings.Split(item, ",") {
+			k = strings.TrimSpace(k)
+			if k == "" {
+				continue
+			}
+			r := rules.Lookup(all, k)
+			if r == nil {
+				msg := fmt.Sprintf("%s: unknown rule %q (see `pgsafe rules`)", what, k)
+				if fromConfig {
+					return nil, &exitError{code: exitUsage, err: cfg.ErrorAt(msg, what)}
+				}
+				return nil, usageError("--%s", msg)
+			}
+			set[r.Code] = true
+		}
+	}
+	return set, nil
 }
 
 func firstInt(vs ...int) int {

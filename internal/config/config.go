@@ -1,4 +1,7 @@
 // Package config reads .pgsafe.toml.
+//
+// Every problem in a file is reported as an *Error that names the file and,
+// where the key can be found, the line that sets it.
 package config
 
 import (
@@ -7,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // FileName is the name searched for from the working directory upwards.
@@ -17,22 +22,37 @@ const FileName = ".pgsafe.toml"
 
 // Config is the content of a .pgsafe.toml file. Zero values mean "not set".
 type Config struct {
-	PGVersion        int               `toml:"pg-version"`
-	Framework        string            `toml:"framework"`
-	Select           []string          `toml:"select"`
-	Ignore           []string          `toml:"ignore"`
-	Severity         map[string]string `toml:"severity"`
-	Exclude          []string          `toml:"exclude"`
-	IncludeDown      *bool             `toml:"include-down"`
-	FailOn           string            `toml:"fail-on"`
-	LockTimeout      string            `toml:"lock-timeout"`
-	StatementTimeout string            `toml:"statement-timeout"`
-	BatchSize        int               `toml:"batch-size"`
+	// PGVersion is the target PostgreSQL major version, 11 to 18.
+	PGVersion int `toml:"pg-version"`
+	// Framework names the migration tool, or "auto".
+	Framework string `toml:"framework"`
+	// Select lists the only rules to run, by code or name.
+	Select []string `toml:"select"`
+	// Ignore lists rules not to run, by code or name.
+	Ignore []string `toml:"ignore"`
+	// Severity maps a rule code or name to "hint", "warning" or "error".
+	Severity map[string]string `toml:"severity"`
+	// Exclude holds doublestar globs of paths to skip.
+	Exclude []string `toml:"exclude"`
+	// IncludeDown is nil when unset; false leaves down migrations out.
+	IncludeDown *bool `toml:"include-down"`
+	// FailOn is "hint", "warning", "error" or "never".
+	FailOn string `toml:"fail-on"`
+	// LockTimeout is the lock_timeout value fixes write, e.g. "2s".
+	LockTimeout string `toml:"lock-timeout"`
+	// StatementTimeout is the statement_timeout value fixes write.
+	StatementTimeout string `toml:"statement-timeout"`
+	// BatchSize is the number of rows per batch in backfill fixes.
+	BatchSize int `toml:"batch-size"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
 	text string
+	set  map[string]bool // top-level keys the file sets
 }
+
+// knownKeys lists every key a config file may set, for messages.
+const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -50,8 +70,12 @@ func (e *Error) Error() string {
 }
 
 // Find returns the path of the nearest .pgsafe.toml in dir or its
-// parents, or "" when there is none.
+// parents, or "" when there is none. A relative dir is taken from the
+// process's working directory.
 func Find(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	for {
 		p := filepath.Join(dir, FileName)
 		if info, err := os.Stat(p); err == nil && !info.IsDir() {
@@ -67,58 +91,262 @@ func Find(dir string) string {
 
 // Load reads and validates the config file at path.
 func Load(path string) (*Config, error) {
+	return LoadAs(path, path)
+}
+
+// LoadAs reads and validates the config file at path, naming it display
+// in errors (a path relative to the working directory, say).
+func LoadAs(path, display string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{Path: path, Msg: err.Error()}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &Error{Path: display, Msg: err.Error()}
 	}
-	return Parse(path, string(b))
+	return Parse(display, string(b))
 }
 
 // Parse decodes and validates config text; path is used in errors.
 func Parse(path, text string) (*Config, error) {
-	c := &Config{Path: path, text: text}
-	md, err := toml.Decode(text, c)
+	c := &Config{Path: path, text: text, set: map[string]bool{}}
+	var raw map[string]toml.Primitive
+	md, err := toml.Decode(text, &raw)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &Error{Path: path, Line: pe.Position.Line, Msg: pe.Message}
+			// The parser counts a newline it stops at as the start of the
+			// next line; place the error on the line that holds the byte.
+			line := pe.Position.Line
+			if pe.Position.Start >= 0 && pe.Position.Start < len(text) {
+				line = strings.Count(text[:pe.Position.Start], "\n") + 1
+			}
+			return nil, &Error{Path: path, Line: line, Msg: pe.Message}
 		}
-		return nil, c.errorAt("", err.Error())
+		return nil, c.errorAt(err.Error())
 	}
-	for _, k := range md.Undecoded() {
-		key := k.String()
-		if len(k) > 1 && k[0] == "severity" {
-			continue // reported with the severity checks below
+	// Decode key by key, in file order, so that a bad value is reported at
+	// the line of its key.
+	var top []string
+	seen := map[string]bool{}
+	for _, k := range md.Keys() {
+		if !seen[k[0]] {
+			seen[k[0]] = true
+			top = append(top, k[0])
 		}
-		return nil, c.errorAt(k[len(k)-1], fmt.Sprintf("unknown key %q (known: pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size)", key))
 	}
-	if c.PGVersion != 0 && (c.PGVersion < 11 || c.PGVersion > 18) {
-		return nil, c.errorAt("pg-version", fmt.Sprintf("pg-version %d is out of range (11 to 18)", c.PGVersion))
+	for _, key := range top {
+		c.set[key] = true
+		if err := c.decode(md, key, raw[key]); err != nil {
+			return nil, err
+		}
 	}
-	if c.BatchSize < 0 {
-		return nil, c.errorAt("batch-size", "batch-size must be positive")
+	if err := c.validate(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// ErrorAt returns an Error placed at the line that sets key, for checks
-// made after parsing (an unknown rule name, say).
-func (c *Config) ErrorAt(key, msg string) error { return c.errorAt(key, msg) }
-
-func (c *Config) errorAt(key, msg string) *Error {
-	return &Error{Path: c.Path, Line: c.lineOf(key), Msg: msg}
+// decode decodes the value of the top-level key into c.
+func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
+	var dst any
+	var want string
+	switch key {
+	case "pg-version":
+		dst, want = &c.PGVersion, "an integer from 11 to 18"
+	case "framework":
+		dst, want = &c.Framework, "a string"
+	case "select":
+		dst, want = &c.Select, "an array of rule codes or names"
+	case "ignore":
+		dst, want = &c.Ignore, "an array of rule codes or names"
+	case "exclude":
+		dst, want = &c.Exclude, "an array of glob strings"
+	case "include-down":
+		dst, want = &c.IncludeDown, "true or false"
+	case "fail-on":
+		dst, want = &c.FailOn, `"hint", "warning", "error" or "never"`
+	case "lock-timeout":
+		dst, want = &c.LockTimeout, `a duration string such as "2s"`
+	case "statement-timeout":
+		dst, want = &c.StatementTimeout, `a duration string such as "5min"`
+	case "batch-size":
+		dst, want = &c.BatchSize, "a positive integer"
+	case "severity":
+		return c.decodeSeverity(md, v)
+	default:
+		return c.errorAt(fmt.Sprintf("unknown key %q (known: %s)", key, knownKeys), key)
+	}
+	if err := md.PrimitiveDecode(v, dst); err != nil {
+		return c.errorAt(fmt.Sprintf("%s must be %s, not %s", key, want, typeName(md, key)), key)
+	}
+	return nil
 }
 
-// lineOf finds the line where key is set, 0 when it cannot be found.
-func (c *Config) lineOf(key string) int {
-	if key == "" {
-		return 0
+// decodeSeverity decodes the [severity] table, entry by entry.
+func (c *Config) decodeSeverity(md toml.MetaData, v toml.Primitive) error {
+	var entries map[string]toml.Primitive
+	// PrimitiveDecode accepts any non-table value as an empty map, so
+	// check the type first; a table made by dotted keys has no type.
+	if t := md.Type("severity"); (t != "" && t != "Hash" && t != "Inline Table") || md.PrimitiveDecode(v, &entries) != nil {
+		return c.errorAt(fmt.Sprintf(`severity must be a table of rule = "hint", "warning" or "error", not %s`, typeName(md, "severity")), "severity")
 	}
-	re := regexp.MustCompile(`^\s*"?` + regexp.QuoteMeta(key) + `"?\s*=`)
-	for i, line := range strings.Split(c.text, "\n") {
-		if re.MatchString(line) {
-			return i + 1
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return c.lineOf("severity", keys[i]) < c.lineOf("severity", keys[j]) })
+	c.Severity = make(map[string]string, len(entries))
+	for _, k := range keys {
+		var s string
+		if err := md.PrimitiveDecode(entries[k], &s); err != nil {
+			return c.errorAt(fmt.Sprintf(`severity of %s must be "hint", "warning" or "error", not %s`, k, typeName(md, "severity", k)), "severity", k)
+		}
+		switch s {
+		case "hint", "warning", "error":
+		default:
+			return c.errorAt(fmt.Sprintf(`severity of %s must be "hint", "warning" or "error", not %q`, k, s), "severity", k)
+		}
+		c.Severity[k] = s
+	}
+	return nil
+}
+
+// reDuration matches the durations PostgreSQL accepts for lock_timeout and
+// statement_timeout: a number with an optional unit (milliseconds without).
+var reDuration = regexp.MustCompile(`^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$`)
+
+// validate checks the values that decoding alone cannot.
+func (c *Config) validate() error {
+	if (c.PGVersion != 0 || c.set["pg-version"]) && (c.PGVersion < 11 || c.PGVersion > 18) {
+		return c.errorAt(fmt.Sprintf("pg-version %d is out of range (11 to 18)", c.PGVersion), "pg-version")
+	}
+	if c.BatchSize < 0 || (c.BatchSize == 0 && c.set["batch-size"]) {
+		return c.errorAt(fmt.Sprintf("batch-size must be a positive integer, not %d", c.BatchSize), "batch-size")
+	}
+	switch c.FailOn {
+	case "", "hint", "warning", "error", "never":
+	default:
+		return c.errorAt(fmt.Sprintf(`fail-on must be "hint", "warning", "error" or "never", not %q`, c.FailOn), "fail-on")
+	}
+	for _, kv := range [][2]string{{"lock-timeout", c.LockTimeout}, {"statement-timeout", c.StatementTimeout}} {
+		key, v := kv[0], kv[1]
+		if !c.set[key] {
+			continue
+		}
+		if !reDuration.MatchString(strings.TrimSpace(v)) || strings.Trim(v, "0.usmindh ") == "" {
+			return c.errorAt(fmt.Sprintf(`%s must be a positive duration such as "2s", "500ms" or "1min", not %q`, key, v), key)
 		}
 	}
-	return 0
+	for _, pat := range c.Exclude {
+		if !doublestar.ValidatePattern(pat) {
+			return c.errorAt(fmt.Sprintf("exclude: bad glob pattern %q", pat), "exclude")
+		}
+	}
+	return nil
+}
+
+// typeName describes the TOML type of the value at key for messages.
+func typeName(md toml.MetaData, key ...string) string {
+	switch t := md.Type(key...); t {
+	case "String":
+		return "a string"
+	case "Integer":
+		return "an integer"
+	case "Float":
+		return "a number with a fraction"
+	case "Boolean":
+		return "a boolean"
+	case "Array":
+		return "an array, or an array holding other types"
+	case "Hash", "Inline Table":
+		return "a table"
+	case "":
+		return "this value"
+	default:
+		return "a " + strings.ToLower(t)
+	}
+}
+
+// ErrorAt returns an Error with msg, placed at the line that sets the
+// dotted key path (as in "severity", "PS001"), for checks made after
+// parsing such as an unknown rule name.
+func (c *Config) ErrorAt(msg string, key ...string) error { return c.errorAt(msg, key...) }
+
+func (c *Config) errorAt(msg string, key ...string) *Error {
+	return &Error{Path: c.Path, Line: c.lineOf(key...), Msg: msg}
+}
+
+// lineOf returns the 1-based line that sets the key path (or a key under
+// it), or the line of its closest enclosing table or key; 0 when none is
+// found. It reads table
+// headers, dotted and quoted keys; it does not parse values, so the text
+// of a multi-line string could match.
+func (c *Config) lineOf(path ...string) int {
+	if len(path) == 0 {
+		return 0
+	}
+	// The first line that sets the path or a key under it wins; failing
+	// that, the line of the deepest enclosing table or key.
+	best, bestLen := 0, 0
+	var table []string
+	for i, line := range strings.Split(c.text, "\n") {
+		line = strings.TrimSpace(line)
+		var full []string
+		switch {
+		case strings.HasPrefix(line, "["):
+			name := strings.TrimLeft(line, "[")
+			if end := strings.Index(name, "]"); end >= 0 {
+				name = name[:end]
+			}
+			table = splitKey(name)
+			full = table
+		case strings.Contains(line, "=") && !strings.HasPrefix(line, "#"):
+			k, _, _ := strings.Cut(line, "=")
+			full = append(append([]string{}, table...), splitKey(k)...)
+		default:
+			continue
+		}
+		n := commonPrefix(full, path)
+		if n == len(path) {
+			return i + 1
+		}
+		if n == len(full) && n > bestLen { // an enclosing table or key
+			best, bestLen = i+1, n
+		}
+	}
+	return best
+}
+
+// splitKey splits a TOML key such as `a."b.c" . d` into its parts.
+func splitKey(k string) []string {
+	var parts []string
+	var cur strings.Builder
+	quote := byte(0)
+	for i := 0; i < len(k); i++ {
+		ch := k[i]
+		switch {
+		case quote != 0 && ch == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteByte(ch)
+		case ch == '"' || ch == '\'':
+			quote = ch
+		case ch == '.':
+			parts = append(parts, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	return append(parts, strings.TrimSpace(cur.String()))
+}
+
+func commonPrefix(a, b []string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
