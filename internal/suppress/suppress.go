@@ -5,8 +5,11 @@
 //	-- pgsafe:ignore-file <code|name>[, ...] <reason>
 //
 // The first form applies to the next statement, the second to the whole
-// file. Both work in -- and /* */ comments. Comments come from the
-// scanner's tokens, so text inside string literals never counts.
+// file. Both work in -- and /* */ comments; a block comment may run over
+// several lines, with or without a " * " before each. The directive must
+// open the comment. Comments come from the scanner's tokens, so text
+// inside string literals, quoted identifiers and dollar-quoted bodies
+// never counts.
 package suppress
 
 import (
@@ -29,6 +32,9 @@ type Directive struct {
 // Parse returns the directive in comment c, and false when c holds none.
 func Parse(c sqlparse.Comment) (Directive, bool) {
 	body := c.Body()
+	if c.Block {
+		body = undecorate(body)
+	}
 	d := Directive{Comment: c}
 	switch {
 	case strings.HasPrefix(body, "pgsafe:ignore-file"):
@@ -42,23 +48,36 @@ func Parse(c sqlparse.Comment) (Directive, bool) {
 	if body != "" && body[0] != ' ' && body[0] != '\t' {
 		return d, false // e.g. pgsafe:ignored
 	}
+	// The rule list is the first word and every word joined to it by a
+	// comma, with or without spaces around the comma; the rest is the
+	// reason.
 	words := strings.Fields(body)
 	i := 0
 	for i < len(words) {
 		w := words[i]
-		more := strings.HasSuffix(w, ",")
-		for _, part := range strings.Split(strings.TrimSuffix(w, ","), ",") {
+		for _, part := range strings.Split(w, ",") {
 			if part != "" {
 				d.Rules = append(d.Rules, part)
 			}
 		}
 		i++
-		if !more {
+		joined := strings.HasSuffix(w, ",") || (i < len(words) && strings.HasPrefix(words[i], ","))
+		if !joined {
 			break
 		}
 	}
 	d.Reason = strings.Join(words[i:], " ")
 	return d, true
+}
+
+// undecorate drops the " * " that starts each line of a decorated block
+// comment.
+func undecorate(body string) string {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // Apply removes the diagnostics that suppressions in f cover and adds
@@ -76,10 +95,11 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 	}
 	var meta []rules.Diagnostic
 	report := func(name string, span sqlparse.Span, msg string) {
-		r := enabled[rules.Lookup(known, name).Code]
-		if r == nil {
+		k := rules.Lookup(known, name)
+		if k == nil || enabled[k.Code] == nil {
 			return
 		}
+		r := enabled[k.Code]
 		meta = append(meta, rules.Diagnostic{Rule: r, Path: f.Path, Span: span, Severity: r.Severity, Message: msg})
 	}
 	used := make([]bool, len(dirs))
