@@ -65,11 +65,12 @@ func JSON(w io.Writer, in Input) error {
 		out.Files = append(out.Files, jsonFile{Path: s.Path, Skipped: s.Reason})
 	}
 	for _, d := range in.Result.Diagnostics {
-		f := files[d.Path]
-		start, end := f.Lines.Position(d.Span.Start), f.Lines.Position(d.Span.End)
 		jd := jsonDiagnostic{
-			File: d.Path, Line: start.Line, Column: start.Column, EndLine: end.Line, EndColumn: end.Column,
-			Rule: d.Rule.Name, Code: d.Rule.Code, Severity: d.Severity.String(), Message: d.Message, Help: d.Help,
+			File: d.Path, Rule: d.Rule.Name, Code: d.Rule.Code, Severity: d.Severity.String(), Message: d.Message, Help: d.Help,
+		}
+		if f := files[d.Path]; f != nil {
+			start, end := f.Lines.Position(d.Span.Start), f.Lines.Position(d.Span.End)
+			jd.Line, jd.Column, jd.EndLine, jd.EndColumn = start.Line, start.Column, end.Line, end.Column
 		}
 		if jd.Help == "" {
 			jd.Help = d.Rule.Doc.Help

@@ -88,8 +88,8 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 		b.WriteByte('\n')
 	}
 	s := Summarize(in)
-	fmt.Fprintf(&b, "%s in %d files, %d statements: %s, %s, %s",
-		p.bold.Sprint("pgsafe:"), s.Files, s.Statements,
+	fmt.Fprintf(&b, "%s in %s, %s: %s, %s, %s",
+		p.bold.Sprint("pgsafe:"), plural(s.Files, "file"), plural(s.Statements, "statement"),
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Hints, "hint"))
 	if len(in.Errors) > 0 {
 		fmt.Fprintf(&b, "; %s could not be read", plural(len(in.Errors), "input"))

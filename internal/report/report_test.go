@@ -1,0 +1,246 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/report"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// input lints files (alternating path and text) with every rule.
+func input(t *testing.T, pathsAndTexts ...string) report.Input {
+	t.Helper()
+	require.Zero(t, len(pathsAndTexts)%2)
+	var files []source.File
+	for i := 0; i < len(pathsAndTexts); i += 2 {
+		files = append(files, source.File{Path: pathsAndTexts[i], Text: pathsAndTexts[i+1]})
+	}
+	all := rules.All()
+	res := lint.Run(files, lint.Options{
+		Rules: all, Known: all, Framework: migration.Psql,
+		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
+	})
+	return report.Input{Result: res, Duration: 1234 * time.Millisecond}
+}
+
+func text(t *testing.T, in report.Input, opts report.TextOptions) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, report.Text(&b, in, opts))
+	return b.String()
+}
+
+func TestText(t *testing.T) {
+	in := input(t, "db/001.sql", "-- add an index\nCREATE INDEX accounts_email_idx ON accounts (email);\n")
+	got := text(t, in, report.TextOptions{NoTiming: true})
+	want := `db/001.sql:2:1: error[PS001] require-concurrent-index: CREATE INDEX takes SHARE on accounts, which blocks writes for the whole index build
+ 2 | CREATE INDEX accounts_email_idx ON accounts (email);
+   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  help: build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, DROP INDEX CONCURRENTLY the invalid index and retry
+  fix: Build the index concurrently (safe)
+
+pgsafe: in 1 file, 1 statement: 1 error, 0 warnings, 0 hints
+`
+	assert.Equal(t, want, got)
+}
+
+func TestTextTiming(t *testing.T) {
+	in := input(t, "a.sql", "SELECT 1;\n")
+	assert.Equal(t, "pgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints (1.23s)\n", text(t, in, report.TextOptions{}))
+}
+
+func TestTextMultiByteColumns(t *testing.T) {
+	// 'ü' and 'é' are two bytes each: the column and the underline count
+	// characters, so the carets sit under CREATE.
+	in := input(t, "a.sql", "SELECT 'ü', 'é'; CREATE INDEX i ON t (c);\n")
+	got := text(t, in, report.TextOptions{NoTiming: true})
+	lines := strings.Split(got, "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.True(t, strings.HasPrefix(lines[0], "a.sql:1:18: error[PS001]"), lines[0])
+	assert.Equal(t, " 1 | SELECT 'ü', 'é'; CREATE INDEX i ON t (c);", lines[1])
+	assert.Equal(t, "   |                  ^^^^^^^^^^^^^^^^^^^^^^^", lines[2])
+}
+
+func TestTextMultiLineSpan(t *testing.T) {
+	in := input(t, "a.sql", "SELECT 1;\n\nCREATE INDEX i\n\tON t (c);\n")
+	got := text(t, in, report.TextOptions{NoTiming: true})
+	lines := strings.Split(got, "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.True(t, strings.HasPrefix(lines[0], "a.sql:3:1: "), lines[0])
+	assert.Equal(t, " 3 | CREATE INDEX i", lines[1])
+	assert.Equal(t, "   | ^^^^^^^^^^^^^^ ...", lines[2], "underlines to the end of the first line and marks the rest")
+}
+
+func TestTextTabsAndWideGutter(t *testing.T) {
+	sql := strings.Repeat("SELECT 1;\n", 11) + "\tCREATE INDEX i ON t (c);\n"
+	in := input(t, "a.sql", sql)
+	lines := strings.Split(text(t, in, report.TextOptions{NoTiming: true}), "\n")
+	assert.True(t, strings.HasPrefix(lines[0], "a.sql:12:2: "), lines[0])
+	assert.Equal(t, " 12 |  CREATE INDEX i ON t (c);", lines[1], "a tab shows as one space, the column it counts as")
+	assert.Equal(t, "    |  ^^^^^^^^^^^^^^^^^^^^^^^", lines[2])
+}
+
+func TestTextSyntaxError(t *testing.T) {
+	in := input(t, "bad.sql", "SELECT 'ü' FROMM t;\n")
+	got := text(t, in, report.TextOptions{NoTiming: true})
+	want := `bad.sql:1:18: error[PS000] syntax-error: syntax error at or near "t"
+ 1 | SELECT 'ü' FROMM t;
+   |                  ^
+  help: fix the SQL at the marked position; Go-template placeholders must be rendered first
+
+pgsafe: in 1 file, 0 statements: 1 error, 0 warnings, 0 hints
+`
+	assert.Equal(t, want, got)
+}
+
+func TestTextErrors(t *testing.T) {
+	in := input(t, "a.sql", "SELECT 1;\n")
+	in.Errors = []error{errors.New("missing.sql: no such file or directory")}
+	got := text(t, in, report.TextOptions{NoTiming: true})
+	assert.Equal(t, "error: missing.sql: no such file or directory\npgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints; 1 input could not be read\n", got)
+}
+
+func TestTextColor(t *testing.T) {
+	in := input(t, "a.sql", "CREATE INDEX i ON t (c);\n")
+	plain := text(t, in, report.TextOptions{NoTiming: true})
+	assert.NotContains(t, plain, "\x1b[")
+
+	colored := text(t, in, report.TextOptions{NoTiming: true, Color: true})
+	assert.Contains(t, colored, "\x1b[31;1merror[PS001]\x1b[", "errors are bold red")
+	assert.Contains(t, colored, "\x1b[1ma.sql:1:1:\x1b[", "the position is bold")
+	assert.Contains(t, colored, "\x1b[31m^^^", "the underline is red")
+	assert.Equal(t, plain, stripANSI(colored), "colour changes nothing but escapes")
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && s[j] != 'm' {
+				j++
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func jsonOf(t *testing.T, in report.Input) map[string]any {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, report.JSON(&b, in))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &m), b.String())
+	return m
+}
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func TestJSONContract(t *testing.T) {
+	in := input(t,
+		"db/001.sql", "SELECT 'ü'; CREATE INDEX i ON accounts (email);\n",
+		"db/002.sql", "SELECT (\n",
+	)
+	in.Errors = []error{errors.New("db/003.sql: not valid UTF-8")}
+	m := jsonOf(t, in)
+
+	// Fields may be added, never renamed: these must stay.
+	assert.Subset(t, keys(m), []string{"version", "files", "diagnostics", "summary"})
+	assert.InDelta(t, 1, m["version"], 0)
+
+	files, ok := m["files"].([]any)
+	require.True(t, ok)
+	require.Len(t, files, 2)
+	f0 := files[0].(map[string]any)
+	assert.Equal(t, "db/001.sql", f0["path"])
+	assert.Equal(t, "psql", f0["framework"])
+	assert.Equal(t, "up", f0["direction"])
+	assert.InDelta(t, 2, f0["statements"], 0)
+
+	diags, ok := m["diagnostics"].([]any)
+	require.True(t, ok)
+	require.Len(t, diags, 2)
+
+	d := diags[0].(map[string]any)
+	assert.Subset(t, keys(d), []string{"file", "line", "column", "end_line", "end_column", "rule", "code", "severity", "message", "lock", "table", "fix"})
+	assert.Equal(t, "db/001.sql", d["file"])
+	assert.InDelta(t, 1, d["line"], 0)
+	assert.InDelta(t, 13, d["column"], 0, "columns count characters: 'ü' is one")
+	assert.InDelta(t, 1, d["end_line"], 0)
+	assert.InDelta(t, 47, d["end_column"], 0, "end is exclusive, one past the last character")
+	assert.Equal(t, "require-concurrent-index", d["rule"])
+	assert.Equal(t, "PS001", d["code"])
+	assert.Equal(t, "error", d["severity"])
+	assert.Contains(t, d["message"], "blocks writes")
+	assert.Equal(t, "SHARE", d["lock"])
+	assert.Equal(t, "accounts", d["table"])
+	assert.Equal(t, map[string]any{"title": "Build the index concurrently", "safety": "safe"}, d["fix"])
+
+	// A finding that is not about a lock has null lock, table and fix.
+	se := diags[1].(map[string]any)
+	assert.Equal(t, "syntax-error", se["rule"])
+	assert.Equal(t, "PS000", se["code"])
+	assert.InDelta(t, 2, se["line"], 0)
+	for _, k := range []string{"lock", "table", "fix"} {
+		v, present := se[k]
+		assert.True(t, present, "%s is present", k)
+		assert.Nil(t, v, "%s is null", k)
+	}
+
+	summary, ok := m["summary"].(map[string]any)
+	require.True(t, ok)
+	assert.Equal(t, map[string]any{"files": 2.0, "statements": 2.0, "errors": 2.0, "warnings": 0.0, "hints": 0.0, "duration_ms": 1234.0}, summary)
+
+	errs, ok := m["errors"].([]any)
+	require.True(t, ok)
+	assert.Equal(t, []any{map[string]any{"message": "db/003.sql: not valid UTF-8"}}, errs)
+}
+
+func TestJSONEmptyListsAreArrays(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, report.JSON(&b, report.Input{Result: &lint.Result{}}))
+	assert.Contains(t, b.String(), `"files": []`)
+	assert.Contains(t, b.String(), `"diagnostics": []`)
+	assert.Contains(t, b.String(), `"errors": []`)
+}
+
+func TestJSONSkippedFile(t *testing.T) {
+	var b bytes.Buffer
+	in := report.Input{Result: &lint.Result{Skipped: []lint.Skipped{{Path: "m/1_x.mysql.up.sql", Reason: "a mysql migration; PostgreSQL never runs it"}}}}
+	require.NoError(t, report.JSON(&b, in))
+	m := map[string]any{}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &m))
+	files := m["files"].([]any)
+	require.Len(t, files, 1)
+	assert.Equal(t, "a mysql migration; PostgreSQL never runs it", files[0].(map[string]any)["skipped"])
+}
+
+func TestSummarize(t *testing.T) {
+	r := &rules.Rule{Code: "PS999", Name: "x"}
+	in := report.Input{Result: &lint.Result{Statements: 7, Diagnostics: []rules.Diagnostic{
+		{Rule: r, Severity: rules.Error}, {Rule: r, Severity: rules.Warning}, {Rule: r, Severity: rules.Warning}, {Rule: r, Severity: rules.Hint},
+	}}, Duration: 2500 * time.Millisecond}
+	assert.Equal(t, report.Summary{Statements: 7, Errors: 1, Warnings: 2, Hints: 1, DurationMS: 2500}, report.Summarize(in))
+}
