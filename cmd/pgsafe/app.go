@@ -38,7 +38,10 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	workdir        string
+	// workdir is the absolute folder that .pgsafe.toml is searched from.
+	workdir string
+	// isTerminal reports whether a writer is a terminal, for --color=auto.
+	isTerminal func(io.Writer) bool
 }
 
 // run builds the app and runs it with args, returning the exit code.
@@ -73,12 +76,34 @@ func newApp(e env) *cli.App {
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &exitError{code: exitUsage, err: err}
+			return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `pgsafe --help`)", err)}
 		},
-		Commands: []*cli.Command{
-			lintCommand(e),
-			rulesCommand(e),
-			explainCommand(e),
+		Commands: commands(e),
+		// Without a command, print the help; with an unknown one, say so.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("unknown command %q (see `pgsafe --help`)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
 		},
 	}
+}
+
+// commands returns the app's commands, each reporting a usage error (an
+// unknown flag, say) as an exit-2 error on stderr rather than printing its
+// help to stdout.
+func commands(e env) []*cli.Command {
+	cmds := []*cli.Command{
+		lintCommand(e),
+		rulesCommand(e),
+		explainCommand(e),
+	}
+	for _, c := range cmds {
+		name := c.Name
+		c.HideHelpCommand = true
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `pgsafe %s --help`)", err, name)}
+		}
+	}
+	return cmds
 }

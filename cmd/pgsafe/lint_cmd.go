@@ -13,7 +13,7 @@ import (
 func lintCommand(e env) *cli.Command {
 	flags := append(commonFlags(),
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output `FORMAT`: text or json", Value: "text"},
-		&cli.StringFlag{Name: "color", Usage: "colour the text output: auto, always or never", Value: "auto"},
+		&cli.StringFlag{Name: "color", Usage: "colour the text output: `WHEN` is auto (on a terminal, unless NO_COLOR is set), always or never", Value: "auto"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding has at least this `SEVERITY`: hint, warning, error or never", Value: "warning"},
 	)
 	return &cli.Command{
@@ -40,11 +40,17 @@ func lintCommand(e env) *cli.Command {
 			}
 			files, loadErrs := source.Load(c.Args().Slice(), s.source)
 			res := lint.Run(files, s.lint)
+			// PGSAFE_NO_TIMING leaves timings out, for output that must
+			// not change from run to run (golden tests).
+			noTiming := e.getenv("PGSAFE_NO_TIMING") != ""
 			in := report.Input{Result: res, Errors: loadErrs, Duration: time.Since(start)}
+			if noTiming {
+				in.Duration = 0
+			}
 			if format == "json" {
 				err = report.JSON(e.stdout, in)
 			} else {
-				err = report.Text(e.stdout, in, report.TextOptions{Color: colorOn, NoTiming: e.getenv("PGSAFE_NO_TIMING") != ""})
+				err = report.Text(e.stdout, in, report.TextOptions{Color: colorOn, NoTiming: noTiming})
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -71,7 +77,7 @@ func colorEnabled(mode string, e env) (bool, error) {
 	case "never":
 		return false, nil
 	case "auto", "":
-		return e.getenv("NO_COLOR") == "" && isTerminal(e.stdout), nil
+		return e.getenv("NO_COLOR") == "" && e.isTerminal(e.stdout), nil
 	default:
 		return false, usageError("--color %q: want auto, always or never", mode)
 	}

@@ -26,8 +26,8 @@ const (
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "config", Usage: "read settings from `FILE` instead of the nearest .pgsafe.toml"},
-		&cli.IntFlag{Name: "pg-version", Usage: "target PostgreSQL major `VERSION`, 11 to 18 (default 15)"},
-		&cli.StringFlag{Name: "framework", Usage: "migration tool that runs the files: auto, " + frameworkNames() + " (default auto)"},
+		&cli.IntFlag{Name: "pg-version", Usage: "target PostgreSQL major `VERSION`, 11 to 18", DefaultText: fmt.Sprint(defaultPGVersion)},
+		&cli.StringFlag{Name: "framework", Usage: "`NAME` of the migration tool that runs the files: auto, " + frameworkNames(), DefaultText: "auto"},
 		&cli.StringSliceFlag{Name: "select", Usage: "run only these rules (`CODE|NAME`, repeatable or comma-separated)"},
 		&cli.StringSliceFlag{Name: "ignore", Usage: "do not run these rules (`CODE|NAME`)"},
 		&cli.StringSliceFlag{Name: "exclude", Usage: "skip files matching `GLOB` (doublestar syntax, repeatable)"},
@@ -129,7 +129,7 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	if failOn == "never" {
 		s.failOn = rules.Error + 1
 	} else if s.failOn, err = rules.ParseSeverity(failOn); err != nil {
-		return nil, usageError("--fail-on: %v (or never)", err)
+		return nil, usageError("--fail-on %q: want hint, warning, error or never", failOn)
 	}
 
 	s.source = source.Options{Exclude: append(append([]string{}, cfg.Exclude...), c.StringSlice("exclude")...), Stdin: e.stdin, StdinName: c.String("stdin-filename")}
