@@ -57,7 +57,13 @@ func Index(all []*rules.Rule) string {
 		for i, n := range r.Doc.CatalogRows {
 			rows[i] = fmt.Sprint(n)
 		}
-		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", r.Code, r.Code, r.Name, r.Severity, fix, strings.Join(rows, ", "), r.Doc.Summary)
+		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", r.Code, r.Code, r.Name, r.Severity, fix, strings.Join(rows, ", "), cell(r.Doc.Summary))
 	}
 	return b.String()
+}
+
+// cell escapes text for a Markdown table cell: a "|" would end the cell
+// and a line break the row.
+func cell(text string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(text)
 }
