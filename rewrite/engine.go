@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
@@ -30,6 +31,11 @@ type Applied struct {
 	Line   int    // the finding's line in the text it was found in
 	// Message is the finding the fix resolves.
 	Message string
+	// Table, Before and After describe the lock change, when there is one.
+	Table         string
+	Before, After locks.Mode
+	// NewFiles are files the fix's edits create or extend.
+	NewFiles []string
 }
 
 // Skipped is a fix that was not applied, with the reason.
@@ -178,7 +184,13 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			perFile[d.Path] = p
 		}
 		p.edits = append(p.edits, edits...)
-		p.applied = append(p.applied, Applied{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Message: d.Message})
+		a := Applied{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Message: d.Message, Table: d.Table, Before: d.Lock, After: fx.After}
+		for _, e := range edits {
+			if e.Path != d.Path && !contains(a.NewFiles, e.Path) {
+				a.NewFiles = append(a.NewFiles, e.Path)
+			}
+		}
+		p.applied = append(p.applied, a)
 		delete(skipped, key)
 	}
 	changed := false

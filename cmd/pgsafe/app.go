@@ -77,6 +77,7 @@ func newApp(e env) *cli.App {
 		},
 		Commands: []*cli.Command{
 			lintCommand(e),
+			fixCommand(e),
 			rulesCommand(e),
 			explainCommand(e),
 		},
