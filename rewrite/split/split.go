@@ -59,7 +59,7 @@ func Replace(f *migration.File, st *migration.Statement, newText string, outside
 	case f.Framework == migration.Flyway:
 		if onlyNonTransactional(f, st) {
 			return Plan{How: "run the script outside a transaction (executeInTransaction=false)", Edits: append(inPlace.Edits,
-				Edit{Path: f.Path + ".conf", NewText: "executeInTransaction=false\n"})}, conflictFree(f.Path+".conf")
+				Edit{Path: f.Path + ".conf", NewText: "executeInTransaction=false\n"})}, conflictFree(f.Path + ".conf")
 		}
 		return splitFile(f, st, newText)
 	case f.Framework == migration.Psql || f.Framework == migration.Sqitch:
