@@ -1,6 +1,8 @@
 package rules
 
 import (
+	pg "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
@@ -44,6 +46,22 @@ func checkRequireConcurrentIndex(p *Pass) {
 		Message: "CREATE INDEX " + LockImpact(locks.Share, table, "for the whole index build"),
 		Lock:    locks.Share,
 		Table:   Display(table),
-		Fixes:   []Fix{{Title: "Build the index concurrently", Safety: Safe}},
+		Fixes:   concurrentIndexFix(p, ix),
 	})
+}
+
+// concurrentIndexFix inserts CONCURRENTLY after INDEX, and IF NOT EXISTS
+// before a named index, so that a retry after a failed build skips the
+// invalid leftover instead of failing.
+func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
+	toks := p.Tokens()
+	kw, i := FirstToken(toks, pg.Token_INDEX, 0)
+	if i < 0 {
+		return []Fix{Recipe("Build the index with CREATE INDEX CONCURRENTLY")}
+	}
+	text := " CONCURRENTLY"
+	if ix.GetIdxname() != "" && !ix.GetIfNotExists() {
+		text += " IF NOT EXISTS"
+	}
+	return []Fix{{Title: "Build the index concurrently", Safety: Safe, Edits: []Edit{Insert(kw.Span.End, text)}, After: locks.ShareUpdateExclusive}}
 }

@@ -86,6 +86,10 @@ type Fix struct {
 	// Edits are sorted by Start and never overlap. Display-only fixes may
 	// carry none.
 	Edits []Edit
+	// After is the strongest lock the rewritten SQL takes on the
+	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
+	// the fix report; None when the fix does not change a lock.
+	After locks.Mode
 }
 
 // Diagnostic is one finding.

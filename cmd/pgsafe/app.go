@@ -95,6 +95,7 @@ func newApp(e env) *cli.App {
 func commands(e env) []*cli.Command {
 	cmds := []*cli.Command{
 		lintCommand(e),
+		fixCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
 	}

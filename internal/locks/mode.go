@@ -130,7 +130,7 @@ func (m Mode) Describe() string {
 	case b.Writes:
 		return "blocks writes"
 	case b.DDL:
-		return "blocks only schema changes and VACUUM"
+		return "blocks no reads or writes, only schema changes and VACUUM"
 	case m == None:
 		return "takes no table lock"
 	default:

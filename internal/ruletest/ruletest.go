@@ -11,6 +11,7 @@
 package ruletest
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,8 +24,11 @@ import (
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
+
+var update = flag.Bool("update", false, "rewrite the .golden files of fixtures")
 
 var (
 	reWant   = regexp.MustCompile(`--\s*want((?:\s+"(?:[^"\\]|\\.)*")+)`)
@@ -91,8 +95,10 @@ func Run(t *testing.T, dir string, r *rules.Rule) int {
 					enabled = append(enabled, m)
 				}
 			}
-			res := lint.Run(files, Options(t, enabled, files[0].Text))
+			opts := Options(t, enabled, files[0].Text)
+			res := lint.Run(files, opts)
 			Check(t, files, res.Diagnostics)
+			CheckFixes(t, files, opts)
 		})
 	}
 	return n
@@ -152,5 +158,51 @@ func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
 	sort.Strings(missing)
 	for _, s := range append(unexpected, missing...) {
 		t.Error(s)
+	}
+}
+
+// CheckFixes applies every fix (unsafe ones included) to a fixture and
+// compares each changed or created file with "<path>.golden". It also
+// checks that fixing the fixed files changes nothing, and that every
+// output parses. With -update it writes the goldens instead.
+func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
+	t.Helper()
+	res, err := rewrite.Fix(files, opts, rewrite.Options{Unsafe: true})
+	if err != nil {
+		t.Fatalf("fix: %v", err)
+	}
+	var fixed []source.File
+	for _, f := range res.Files {
+		golden := f.Path + ".golden"
+		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		if !f.Changed() {
+			if _, err := os.Stat(golden); err == nil {
+				t.Errorf("%s: a golden exists but no fix changed the file", golden)
+			}
+			continue
+		}
+		if *update {
+			if err := os.WriteFile(golden, []byte(f.Fixed), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Errorf("%s: fixes changed the file but there is no golden (run go test -update): %v", f.Path, err)
+			continue
+		}
+		if string(want) != f.Fixed {
+			t.Errorf("%s: fixed output differs from %s:\n--- want\n%s\n--- got\n%s", f.Path, golden, want, f.Fixed)
+		}
+	}
+	again, err := rewrite.Fix(fixed, opts, rewrite.Options{Unsafe: true})
+	if err != nil {
+		t.Fatalf("fixing the fixed files: %v", err)
+	}
+	for _, f := range again.Files {
+		if f.Changed() {
+			t.Errorf("%s: fixing the fixed file changed it again (fixes are not idempotent)", f.Path)
+		}
 	}
 }

@@ -1,0 +1,102 @@
+// Package pgtest gives tests a real PostgreSQL: the server named by
+// PGSAFE_TEST_DATABASE_URL (set by .ci/run), or a throwaway cluster
+// started for the test binary. Without either, tests skip with a message,
+// except under CI=true, where that is a failure.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
+)
+
+// EnvURL names the environment variable holding the server's URL.
+const EnvURL = "PGSAFE_TEST_DATABASE_URL"
+
+var (
+	once    sync.Once
+	baseURL string
+	cluster *pgcluster.Cluster
+	initErr error
+	counter atomic.Int64
+)
+
+// URL returns the URL of a server's maintenance database ("postgres").
+func URL(t testing.TB) string {
+	t.Helper()
+	once.Do(func() {
+		if u := os.Getenv(EnvURL); u != "" {
+			baseURL = u
+			return
+		}
+		cluster, initErr = pgcluster.Start(context.Background())
+		if initErr == nil {
+			baseURL = cluster.URL("postgres")
+		}
+	})
+	if baseURL == "" {
+		msg := fmt.Sprintf("no PostgreSQL for this test: set %s or install the server binaries (%v)", EnvURL, initErr)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return baseURL
+}
+
+// Stop stops a cluster that URL started. Call it from TestMain after
+// m.Run.
+func Stop() {
+	if cluster != nil {
+		_ = cluster.Stop()
+	}
+}
+
+// NewDatabase creates an empty database for the test, dropped when the
+// test ends, and returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	base := URL(t)
+	name := fmt.Sprintf("pgsafe_test_%d_%d", os.Getpid(), counter.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", base, err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return
+		}
+		defer func() { _ = c.Close(context.Background()) }()
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return WithDatabase(base, name)
+}
+
+// WithDatabase returns url pointing at database db instead.
+func WithDatabase(raw, db string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return strings.TrimSuffix(raw, " ") + " dbname=" + db
+	}
+	u.Path = "/" + db
+	return u.String()
+}

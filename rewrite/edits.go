@@ -1,0 +1,49 @@
+// Package rewrite applies rule fixes to migration files: it turns fixes
+// into byte edits of the user's text, loops to a fixed point, and renders
+// the result as a unified diff.
+package rewrite
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// ApplyEdits returns text with edits applied. The edits must not overlap;
+// they need not be sorted.
+func ApplyEdits(text string, edits []rules.Edit) (string, error) {
+	sorted := append([]rules.Edit(nil), edits...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	var b strings.Builder
+	b.Grow(len(text))
+	pos := 0
+	for _, e := range sorted {
+		if e.Start < pos || e.End < e.Start || e.End > len(text) {
+			return "", fmt.Errorf("edit [%d,%d) overlaps an earlier edit or lies outside the text (%d bytes)", e.Start, e.End, len(text))
+		}
+		b.WriteString(text[pos:e.Start])
+		b.WriteString(e.NewText)
+		pos = e.End
+	}
+	b.WriteString(text[pos:])
+	return b.String(), nil
+}
+
+// overlaps reports whether edit e overlaps any edit in taken. Two
+// insertions at the same offset overlap, since their order is undefined.
+func overlaps(e rules.Edit, taken []rules.Edit) bool {
+	for _, t := range taken {
+		if t.Path != e.Path {
+			continue
+		}
+		if e.Start < t.End && t.Start < e.End {
+			return true
+		}
+		if e.Start == t.Start && (e.Start == e.End || t.Start == t.End) {
+			return true
+		}
+	}
+	return false
+}
