@@ -126,9 +126,8 @@ func nextNumericVersion(v string, existing []string) (string, error) {
 // nextFlywayVersion appends a version part (1.2 -> 1.2.1), trying 1.2.0.1
 // and so on when a version sits in between.
 func nextFlywayVersion(v string, existing []string) (string, error) {
-	cand := v
 	for i := 0; i < 4; i++ {
-		cand = v + strings.Repeat("_0", i) + "_1"
+		cand := v + strings.Repeat("_0", i) + "_1"
 		ok := true
 		for _, e := range existing {
 			if flywayCompare(e, cand) == 0 || (flywayCompare(e, v) > 0 && flywayCompare(e, cand) < 0) {
