@@ -59,3 +59,27 @@ func TestREADMEExample(t *testing.T) {
 	assert.Equal(t, runExample(true), reTiming.ReplaceAllString(readme[start:end], ""),
 		"README.md shows stale output; run `go test ./cmd/pgsafe -update`")
 }
+
+// TestEveryFlagDocumented checks that docs/cli.md names every command and
+// every flag of every command.
+func TestEveryFlagDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	app := newApp(env{getenv: func(string) string { return "" }, isTerminal: func(io.Writer) bool { return false }})
+	for _, c := range app.Commands {
+		assert.Contains(t, doc, "pgsafe "+c.Name, "docs/cli.md documents the %s command", c.Name)
+		for _, f := range c.Flags {
+			for _, name := range f.Names() {
+				if name == "help" || name == "h" {
+					continue
+				}
+				dash := "--"
+				if len(name) == 1 {
+					dash = "-"
+				}
+				assert.Contains(t, doc, "`"+dash+name, "docs/cli.md documents %s %s%s", c.Name, dash, name)
+			}
+		}
+	}
+}

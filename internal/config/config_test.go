@@ -4,6 +4,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -218,4 +221,26 @@ func TestSplitKey(t *testing.T) {
 	assert.Equal(t, []string{"a"}, splitKey(" a "))
 	assert.Equal(t, []string{"a", "b.c", "d"}, splitKey(`a."b.c" . d`))
 	assert.Equal(t, []string{"require-concurrent-index"}, splitKey(`'require-concurrent-index'`))
+}
+
+// TestDocs checks docs/configuration.md: its example parses, and every key
+// is in its table and in the unknown-key message.
+func TestDocs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	require.NoError(t, err)
+	doc := string(b)
+	m := regexp.MustCompile("(?s)```toml\n(.*?)```").FindStringSubmatch(doc)
+	require.NotNil(t, m, "docs/configuration.md has no toml example")
+	_, err = Parse("example.toml", m[1])
+	require.NoError(t, err, "the example in docs/configuration.md")
+
+	typ := reflect.TypeFor[Config]()
+	for i := 0; i < typ.NumField(); i++ {
+		key := typ.Field(i).Tag.Get("toml")
+		if key == "" || key == "-" {
+			continue
+		}
+		assert.Contains(t, doc, "| `"+key+"` |", "docs/configuration.md documents %s", key)
+		assert.Contains(t, strings.Split(knownKeys, ", "), key, "the unknown-key message lists %s", key)
+	}
 }
