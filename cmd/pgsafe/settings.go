@@ -80,11 +80,11 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 		r.Severity = v
 	}
 
-	sel, err := ruleSet(all, "select", c.StringSlice("select"), cfg)
+	sel, err := ruleSet(all, "select", c.StringSlice("select"), cfg.Select, cfg)
 	if err != nil {
 		return nil, err
 	}
-	ign, err := ruleSet(all, "ignore", c.StringSlice("ignore"), cfg)
+	ign, err := ruleSet(all, "ignore", c.StringSlice("ignore"), cfg.Ignore, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -162,16 +162,12 @@ func loadConfig(flag string, e env) (*config.Config, error) {
 }
 
 // ruleSet resolves the --select or --ignore list (what), or the config's
-// list of the same name when the flag is not given, to a set of codes.
-// Flag values may be repeated or comma-separated.
-func ruleSet(all []*rules.Rule, what string, flag []string, cfg *config.Config) (map[string]bool, error) {
+// list of the same name (fromFile) when the flag is not given, to a set of
+// codes. Flag values may be repeated or comma-separated.
+func ruleSet(all []*rules.Rule, what string, flag, fromFile []string, cfg *config.Config) (map[string]bool, error) {
 	list, fromConfig := flag, false
 	if len(flag) == 0 {
-		list = cfg.Select
-		if what == "ignore" {
-			list = cfg.Ignore
-		}
-		fromConfig = true
+		list, fromConfig = fromFile, true
 	}
 	set := map[string]bool{}
 	for _, item := range list {
