@@ -244,3 +244,12 @@ func TestSummarize(t *testing.T) {
 	}}, Duration: 2500 * time.Millisecond}
 	assert.Equal(t, report.Summary{Statements: 7, Errors: 1, Warnings: 2, Hints: 1, DurationMS: 2500}, report.Summarize(in))
 }
+
+func TestJSONDiagnosticOutsideTheFiles(t *testing.T) {
+	r := &rules.Rule{Code: "PS999", Name: "x"}
+	in := report.Input{Result: &lint.Result{Diagnostics: []rules.Diagnostic{{Rule: r, Path: "elsewhere.sql", Severity: rules.Hint}}}}
+	m := jsonOf(t, in)
+	d := m["diagnostics"].([]any)[0].(map[string]any)
+	assert.Equal(t, "elsewhere.sql", d["file"])
+	assert.InDelta(t, 0, d["line"], 0, "no position without the file's text")
+}
