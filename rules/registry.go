@@ -14,6 +14,10 @@ func All() []*Rule {
 		InvalidSuppression(),
 		UnusedSuppression(),
 		RequireConcurrentIndex(),
+		IndexOnPartitionedTable(),
+		RequireConcurrentDropIndex(),
+		RequireConcurrentReindex(),
+		IndexDropAndRecreate(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
