@@ -18,6 +18,14 @@ func All() []*Rule {
 		RequireConcurrentDropIndex(),
 		RequireConcurrentReindex(),
 		IndexDropAndRecreate(),
+		AddUniqueConstraint(),
+		AddPrimaryKey(),
+		AddExclusionConstraint(),
+		AddForeignKeyValidated(),
+		ForeignKeyWithoutIndex(),
+		AddCheckConstraintValidated(),
+		SetNotNull(),
+		AddColumnNotNullWithoutDefault(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
