@@ -26,6 +26,8 @@ func All() []*Rule {
 		AddCheckConstraintValidated(),
 		SetNotNull(),
 		AddColumnNotNullWithoutDefault(),
+		ValidateInSameTransaction(),
+		ConcurrentlyInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
