@@ -14,6 +14,20 @@ func All() []*Rule {
 		InvalidSuppression(),
 		UnusedSuppression(),
 		RequireConcurrentIndex(),
+		IndexOnPartitionedTable(),
+		RequireConcurrentDropIndex(),
+		RequireConcurrentReindex(),
+		IndexDropAndRecreate(),
+		AddUniqueConstraint(),
+		AddPrimaryKey(),
+		AddExclusionConstraint(),
+		AddForeignKeyValidated(),
+		ForeignKeyWithoutIndex(),
+		AddCheckConstraintValidated(),
+		SetNotNull(),
+		AddColumnNotNullWithoutDefault(),
+		ValidateInSameTransaction(),
+		ConcurrentlyInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
