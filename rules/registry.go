@@ -14,6 +14,7 @@ func All() []*Rule {
 		InvalidSuppression(),
 		UnusedSuppression(),
 		RequireConcurrentIndex(),
+		MissingLockTimeout(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list

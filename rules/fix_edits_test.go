@@ -1,0 +1,79 @@
+package rules_test
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/ruletest"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// lintOne lints text as the file path with only rule name enabled; the
+// text's first line may hold a `-- test:` header.
+func lintOne(t *testing.T, name, path, text string) []rules.Diagnostic {
+	t.Helper()
+	r := rules.Lookup(rules.All(), name)
+	require.NotNil(t, r, "no rule %s", name)
+	res := lint.Run([]source.File{{Path: path, Text: text}}, ruletest.Options(t, []*rules.Rule{r}, text))
+	return res.Diagnostics
+}
+
+// applyFirstFixes applies the edits of the first fix of every diagnostic.
+func applyFirstFixes(t *testing.T, text string, diags []rules.Diagnostic) string {
+	t.Helper()
+	var edits []rules.Edit
+	for _, d := range diags {
+		require.NotEmpty(t, d.Fixes, "%s has no fix", d.Message)
+		edits = append(edits, d.Fixes[0].Edits...)
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	out, last := "", 0
+	for _, e := range edits {
+		require.Empty(t, e.Path, "edits of this test stay in the file")
+		require.GreaterOrEqual(t, e.Start, last, "edits overlap")
+		out += text[last:e.Start] + e.NewText
+		last = e.End
+	}
+	return out + text[last:]
+}
+
+// checkFix lints text, applies the first fixes, compares the result with
+// want, and checks that the fixed text no longer draws the finding.
+func checkFix(t *testing.T, name, path, text, want string, safety rules.Safety) {
+	t.Helper()
+	diags := lintOne(t, name, path, text)
+	require.NotEmpty(t, diags, "the input must draw a finding")
+	for _, d := range diags {
+		assert.Equal(t, safety, d.Fixes[0].Safety, d.Fixes[0].Title)
+	}
+	got := applyFirstFixes(t, text, diags)
+	assert.Equal(t, want, got)
+	assert.Empty(t, lintOne(t, name, path, got), "the fixed text must not draw the finding again")
+}
+
+func TestMissingLockTimeoutFix(t *testing.T) {
+	checkFix(t, "missing-lock-timeout", "x.sql",
+		"-- add flags\n  ALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;\nALTER TABLE accounts DROP COLUMN legacy;\n",
+		"-- add flags\n  SET lock_timeout = '2s';\n  ALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;\nALTER TABLE accounts DROP COLUMN legacy;\n",
+		rules.Safe)
+	checkFix(t, "missing-lock-timeout", "x.sql",
+		"BEGIN; ALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0; COMMIT;\n",
+		"BEGIN; SET LOCAL lock_timeout = '2s'; ALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0; COMMIT;\n",
+		rules.Safe)
+	checkFix(t, "missing-lock-timeout", "00001_flags.sql",
+		"-- +goose Up\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;\n-- +goose Down\nALTER TABLE accounts DROP COLUMN flags;\n",
+		"-- +goose Up\nSET LOCAL lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;\n-- +goose Down\nSET LOCAL lock_timeout = '2s';\nALTER TABLE accounts DROP COLUMN flags;\n",
+		rules.Safe)
+}
+
+func TestMissingLockTimeoutVacuumInSingleQuery(t *testing.T) {
+	diags := lintOne(t, "missing-lock-timeout", "1_vacuum.up.sql", "VACUUM FULL accounts;\n")
+	require.Len(t, diags, 1)
+	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
+	assert.Empty(t, diags[0].Fixes[0].Edits)
+}
