@@ -15,6 +15,7 @@ func All() []*Rule {
 		UnusedSuppression(),
 		RequireConcurrentIndex(),
 		MissingLockTimeout(),
+		MultipleAccessExclusiveInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
