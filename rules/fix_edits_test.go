@@ -77,3 +77,26 @@ func TestMissingLockTimeoutVacuumInSingleQuery(t *testing.T) {
 	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 	assert.Empty(t, diags[0].Fixes[0].Edits)
 }
+
+func TestPreferCreateOrReplaceTriggerFix(t *testing.T) {
+	checkFix(t, "prefer-create-or-replace-trigger", "x.sql",
+		"-- swap the audit function\n  DROP TRIGGER accounts_audit ON accounts;  \nCREATE TRIGGER accounts_audit AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit2();\n",
+		"-- swap the audit function\nCREATE OR REPLACE TRIGGER accounts_audit AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit2();\n",
+		rules.Safe)
+	checkFix(t, "prefer-create-or-replace-trigger", "x.sql",
+		"BEGIN; DROP TRIGGER t ON a; create or replace trigger t AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f(); COMMIT;\n",
+		"BEGIN; create or replace trigger t AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f(); COMMIT;\n",
+		rules.Safe)
+	checkFix(t, "prefer-create-or-replace-trigger", "x.sql",
+		"DROP TRIGGER t ON a; -- old version\ncreate trigger t AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();",
+		"-- old version\ncreate OR REPLACE trigger t AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();",
+		rules.Safe)
+}
+
+func TestPreferCreateOrReplaceTriggerFixWithStatementsBetween(t *testing.T) {
+	diags := lintOne(t, "prefer-create-or-replace-trigger", "x.sql",
+		"DROP TRIGGER t ON a;\nUPDATE a SET b = 0;\nCREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION f();\n")
+	require.Len(t, diags, 1)
+	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
+	assert.Empty(t, diags[0].Fixes[0].Edits)
+}

@@ -16,6 +16,7 @@ func All() []*Rule {
 		RequireConcurrentIndex(),
 		MissingLockTimeout(),
 		MultipleAccessExclusiveInTransaction(),
+		PreferCreateOrReplaceTrigger(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
