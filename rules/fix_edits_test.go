@@ -100,3 +100,37 @@ func TestPreferCreateOrReplaceTriggerFixWithStatementsBetween(t *testing.T) {
 	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 	assert.Empty(t, diags[0].Fixes[0].Edits)
 }
+
+func TestAttachPartitionRecipe(t *testing.T) {
+	for _, tc := range []struct{ sql, help string }{
+		{
+			"ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+			"ALTER TABLE events_2024 ADD CONSTRAINT events_2024_bounds CHECK (<key> IS NOT NULL AND <key> >= '2024-01-01' AND <key> < '2025-01-01') NOT VALID;",
+		},
+		{
+			"ALTER TABLE events ATTACH PARTITION events_old FOR VALUES FROM (MINVALUE) TO ('2020-01-01');",
+			"CHECK (<key> IS NOT NULL AND <key> < '2020-01-01') NOT VALID;",
+		},
+		{
+			"ALTER TABLE events ATTACH PARTITION app.events_eu FOR VALUES IN ('de', 'a,b', 'fr)');",
+			"ALTER TABLE app.events_eu ADD CONSTRAINT events_eu_bounds CHECK (<key> IS NOT NULL AND <key> IN ('de', 'a,b', 'fr)')) NOT VALID;",
+		},
+		{
+			"ALTER TABLE events ATTACH PARTITION events_x FOR VALUES IN (NULL, 'x');",
+			"add to events_x a CHECK constraint that matches the partition bounds as NOT VALID",
+		},
+		{
+			"ALTER TABLE events ATTACH PARTITION events_2 FOR VALUES FROM (2024, 1) TO (2024, 2);",
+			"add to events_2 a CHECK constraint that matches the partition bounds",
+		},
+		{
+			"ALTER TABLE events ATTACH PARTITION events_h FOR VALUES WITH (MODULUS 4, REMAINDER 0);",
+			"add to events_h a CHECK constraint that matches the partition bounds",
+		},
+	} {
+		diags := lintOne(t, "attach-partition-scan", "x.sql", tc.sql)
+		require.Len(t, diags, 1, tc.sql)
+		assert.Contains(t, diags[0].Help, tc.help)
+		assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
+	}
+}

@@ -17,6 +17,7 @@ func All() []*Rule {
 		MissingLockTimeout(),
 		MultipleAccessExclusiveInTransaction(),
 		PreferCreateOrReplaceTrigger(),
+		AttachPartitionScan(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
