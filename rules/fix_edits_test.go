@@ -49,6 +49,7 @@ func checkFix(t *testing.T, name, path, text, want string, safety rules.Safety) 
 	diags := lintOne(t, name, path, text)
 	require.NotEmpty(t, diags, "the input must draw a finding")
 	for _, d := range diags {
+		require.NotEmpty(t, d.Fixes, d.Message)
 		assert.Equal(t, safety, d.Fixes[0].Safety, d.Fixes[0].Title)
 	}
 	got := applyFirstFixes(t, text, diags)
@@ -133,4 +134,15 @@ func TestAttachPartitionRecipe(t *testing.T) {
 		assert.Contains(t, diags[0].Help, tc.help)
 		assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 	}
+}
+
+func TestRequireConcurrentDetachPartitionFix(t *testing.T) {
+	checkFix(t, "require-concurrent-detach-partition", "x.sql",
+		"ALTER TABLE events\n  DETACH PARTITION events_2019 ; -- old data\n",
+		"ALTER TABLE events\n  DETACH PARTITION events_2019 CONCURRENTLY ; -- old data\n",
+		rules.Unsafe)
+	diags := lintOne(t, "require-concurrent-detach-partition", "x.sql", "-- test: pg-version=13\nALTER TABLE events DETACH PARTITION events_2019;\n")
+	require.Len(t, diags, 1)
+	require.Len(t, diags[0].Fixes, 1)
+	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 }

@@ -18,6 +18,7 @@ func All() []*Rule {
 		MultipleAccessExclusiveInTransaction(),
 		PreferCreateOrReplaceTrigger(),
 		AttachPartitionScan(),
+		RequireConcurrentDetachPartition(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
