@@ -19,6 +19,7 @@ func All() []*Rule {
 		PreferCreateOrReplaceTrigger(),
 		AttachPartitionScan(),
 		RequireConcurrentDetachPartition(),
+		EnumAddValueInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
