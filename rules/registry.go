@@ -20,6 +20,7 @@ func All() []*Rule {
 		AttachPartitionScan(),
 		RequireConcurrentDetachPartition(),
 		EnumAddValueInTransaction(),
+		EnumRenameValue(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
