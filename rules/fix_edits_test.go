@@ -146,3 +146,15 @@ func TestRequireConcurrentDetachPartitionFix(t *testing.T) {
 	require.Len(t, diags[0].Fixes, 1)
 	assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 }
+
+func TestAlterDomainConstraintRecipes(t *testing.T) {
+	for sql, title := range map[string]string{
+		"ALTER DOMAIN app.email SET NOT NULL;":                    "Add CONSTRAINT email_not_null CHECK (VALUE IS NOT NULL) NOT VALID instead",
+		"ALTER DOMAIN amount ADD CONSTRAINT c CHECK (VALUE > 0);": "Add the constraint NOT VALID, then VALIDATE CONSTRAINT it",
+	} {
+		diags := lintOne(t, "alter-domain-constraint", "x.sql", sql)
+		require.Len(t, diags, 1, sql)
+		assert.Contains(t, diags[0].Fixes[0].Title, title)
+		assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
+	}
+}

@@ -21,6 +21,7 @@ func All() []*Rule {
 		RequireConcurrentDetachPartition(),
 		EnumAddValueInTransaction(),
 		EnumRenameValue(),
+		AlterDomainConstraint(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
