@@ -22,6 +22,7 @@ func All() []*Rule {
 		EnumAddValueInTransaction(),
 		EnumRenameValue(),
 		AlterDomainConstraint(),
+		AlterSequenceInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
