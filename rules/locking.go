@@ -16,6 +16,28 @@ type tableLock struct {
 	Table string
 }
 
+// target names what the lock is on, for messages: "accounts", or "index
+// accounts_email_idx of accounts" for a lock on an index.
+func (l tableLock) target() string {
+	switch {
+	case l.Role != locks.RoleIndex:
+		return Display(l.Table)
+	case l.Table != l.Relation:
+		return "index " + Display(l.Relation) + " of " + Display(l.Table)
+	default:
+		return "index " + Display(l.Relation)
+	}
+}
+
+// table names the table whose users the lock holds back, for messages. A
+// lock on an index holds back every query that plans on its table.
+func (l tableLock) table() string {
+	if l.Role == locks.RoleIndex && l.Table == l.Relation {
+		return "the table of index " + Display(l.Relation)
+	}
+	return Display(l.Table)
+}
+
 // locksOf returns the locks that statement st of the current file takes:
 // the pass's own locks for the current statement, the lock model's for
 // any other.

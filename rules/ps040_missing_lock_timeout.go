@@ -55,8 +55,8 @@ func checkMissingLockTimeout(p *Pass) {
 	}
 	table := Display(l.Table)
 	p.Report(Diagnostic{
-		Message: fmt.Sprintf("waits for %s on %s with no lock_timeout: while it queues behind transactions already "+
-			"using %s, it %s on %s for everyone else", l.Mode, table, table, l.Mode.Describe(), table),
+		Message: fmt.Sprintf("waits for %s on %s with no lock_timeout: queued behind any transaction already using the "+
+			"table, it %s on %s until it gets the lock", l.Mode, l.target(), l.Mode.Describe(), l.table()),
 		Lock:  l.Mode,
 		Table: table,
 		Fixes: []Fix{lockTimeoutFix(p)},

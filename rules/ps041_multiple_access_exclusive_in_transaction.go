@@ -55,22 +55,25 @@ func checkMultipleAccessExclusive(p *Pass) {
 	}
 	var what string
 	if ls := existingLocks(p, p.Stmt, func(m locks.Mode) bool { return m > locks.RowExclusive }); len(ls) > 0 {
-		what = fmt.Sprintf("takes %s on %s", ls[0].Mode, Display(ls[0].Table))
+		what = fmt.Sprintf("takes %s on %s", ls[0].Mode, ls[0].target())
+		if ls[0].Table == held.Table {
+			what = "runs"
+		}
 	} else if target := scannedTarget(p); target != "" {
 		what = "writes rows of " + Display(target)
 	} else {
 		return
 	}
-	table, line := Display(held.Table), lineOf(p, heldBy)
+	line := lineOf(p, heldBy)
 	title := fmt.Sprintf("Commit right after the statement at line %d and run this one in a transaction of its own", line)
 	if sameAlterTarget(heldBy.Node, p.Stmt.Node) {
 		title = fmt.Sprintf("Merge this ALTER TABLE into the one at line %d, or commit in between", line)
 	}
 	p.Report(Diagnostic{
 		Message: fmt.Sprintf("%s while the transaction holds ACCESS EXCLUSIVE on %s (taken at line %d) until commit: "+
-			"reads and writes on %s stay blocked for this statement's time too", what, table, line, table),
+			"reads and writes on %s stay blocked for this statement's time too", what, held.target(), line, held.table()),
 		Lock:  locks.AccessExclusive,
-		Table: table,
+		Table: Display(held.Table),
 		Fixes: []Fix{Recipe(title)},
 	})
 }
