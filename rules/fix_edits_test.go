@@ -158,3 +158,16 @@ func TestAlterDomainConstraintRecipes(t *testing.T) {
 		assert.Equal(t, rules.DisplayOnly, diags[0].Fixes[0].Safety)
 	}
 }
+
+// TestTransactionRuleExamples checks that each of these rules reports its
+// own Bad example and not its Good one.
+func TestTransactionRuleExamples(t *testing.T) {
+	for _, code := range []string{"PS040", "PS041", "PS042", "PS043", "PS044", "PS045", "PS046", "PS047", "PS048"} {
+		r := rules.Lookup(rules.All(), code)
+		require.NotNil(t, r, code)
+		t.Run(r.Name, func(t *testing.T) {
+			assert.NotEmpty(t, lintOne(t, r.Name, "x.sql", r.Doc.Bad), "the bad example draws no finding")
+			assert.Empty(t, lintOne(t, r.Name, "x.sql", r.Doc.Good), "the good example draws a finding")
+		})
+	}
+}

@@ -56,7 +56,7 @@ func checkAttachPartitionScan(p *Pass) {
 		}
 		pc := cmd.GetDef().GetPartitionCmd()
 		part := pgast.RelName(pc.GetName())
-		if part == "" || p.IsNew(part) || hasValidatedCheck(p.Catalog.Table(part)) {
+		if part == "" || p.IsNew(part) || boundsProven(p, part) {
 			continue
 		}
 		partName, parentName := Display(part), Display(parent)
@@ -76,12 +76,40 @@ func checkAttachPartitionScan(p *Pass) {
 	}
 }
 
-// hasValidatedCheck reports whether t has a validated CHECK constraint
-// other than a bare "c IS NOT NULL", which alone can imply no bounds.
-func hasValidatedCheck(t *schema.Table) bool {
-	if t == nil {
-		return false
+// boundsProven reports whether a validated CHECK constraint on table part,
+// other than a bare "c IS NOT NULL" (which alone implies no bounds), may
+// let PostgreSQL skip the scan. The catalog answers for tables it knows;
+// for a table created outside the linted migrations, the earlier
+// statements of the file are the only evidence.
+func boundsProven(p *Pass, part string) bool {
+	if t := p.Catalog.Table(part); t != nil {
+		return hasValidatedCheck(t)
 	}
+	for _, st := range p.Before() {
+		at := st.Node.GetAlterTableStmt()
+		if at == nil || st.Direction != p.Stmt.Direction || pgast.RelName(at.GetRelation()) != part {
+			continue
+		}
+		for _, c := range at.GetCmds() {
+			cmd := c.GetAlterTableCmd()
+			con := cmd.GetDef().GetConstraint()
+			switch cmd.GetSubtype() {
+			case pg.AlterTableType_AT_AddConstraint:
+				if con.GetContype() == pg.ConstrType_CONSTR_CHECK && !con.GetSkipValidation() && schema.NotNullCheckColumn(con.GetRawExpr()) == "" {
+					return true
+				}
+			case pg.AlterTableType_AT_ValidateConstraint:
+				return true
+			default:
+			}
+		}
+	}
+	return false
+}
+
+// hasValidatedCheck reports whether t has a validated CHECK constraint
+// other than a bare "c IS NOT NULL".
+func hasValidatedCheck(t *schema.Table) bool {
 	for _, c := range t.Constraints {
 		if c.Type == pg.ConstrType_CONSTR_CHECK && c.Validated && c.NotNullOf == "" {
 			return true
