@@ -79,7 +79,8 @@ func lockWithoutTimeout(p *Pass, st *migration.Statement) (tableLock, bool) {
 }
 
 // lockTimeoutFix inserts a lock_timeout setting before the statement, on
-// a line of its own when the statement starts its line.
+// a line of its own when the statement starts its line. With no
+// configured lock-timeout value it only gives the advice.
 func lockTimeoutFix(p *Pass) Fix {
 	value := "'" + strings.ReplaceAll(p.Options.LockTimeout, "'", "''") + "'"
 	set := "SET lock_timeout = " + value + ";"
@@ -87,6 +88,9 @@ func lockTimeoutFix(p *Pass) Fix {
 	if p.Stmt.Tx != nil {
 		set = "SET LOCAL lock_timeout = " + value + ";"
 		title = "Set lock_timeout for the transaction before the statement"
+	}
+	if p.Options.LockTimeout == "" {
+		return Recipe(title)
 	}
 	if p.Stmt.Tx == nil && p.File.Mode == migration.SingleExec && p.Stmt.Node.GetVacuumStmt() != nil {
 		return Recipe("Set lock_timeout for the runner's role or connection (ALTER ROLE ... SET lock_timeout): " +
