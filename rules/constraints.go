@@ -7,7 +7,6 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -145,11 +144,6 @@ func setNotNullRecipe(p *Pass, table, col string) string {
 			"ALTER TABLE %s VALIDATE CONSTRAINT %s; and keep the CHECK in place of NOT NULL until you run PostgreSQL 12 or later",
 			t, ck, c, t, ck)
 	}
-}
-
-// lineOf returns the 1-based line on which statement st starts.
-func lineOf(p *Pass, st *migration.Statement) int {
-	return p.File.Lines.Position(st.Span.Start).Line
 }
 
 // withLockTimeout prefixes sql with the SET lock_timeout that keeps a

@@ -54,7 +54,7 @@ func checkIndexDropAndRecreate(p *Pass) {
 	old := pgast.QuoteIdent(ix.GetIdxname() + "_old")
 	mode := p.LockOn(table)
 	msg := fmt.Sprintf("index %s is dropped at line %d and created again here: from the drop until this build ends, "+
-		"queries on %s run without it", ix.GetIdxname(), lineOf(p, drop), Display(table))
+		"queries on %s run without it", ix.GetIdxname(), p.Line(drop), Display(table))
 	if ix.GetUnique() {
 		msg += " and nothing enforces its uniqueness"
 	}

@@ -62,7 +62,7 @@ func checkValidateInSameTransaction(p *Pass) {
 		p.Report(Diagnostic{
 			Message: fmt.Sprintf("VALIDATE CONSTRAINT %s runs in the same transaction as its ADD CONSTRAINT ... NOT VALID "+
 				"at line %d, and locks last until commit: the add %s until the validation scan ends",
-				name, lineOf(p, add), heldLocks(held, table)),
+				name, p.Line(add), heldLocks(held, table)),
 			Help:  help,
 			Lock:  mode,
 			Table: Display(table),

@@ -28,6 +28,15 @@ func All() []*Rule {
 		AddColumnNotNullWithoutDefault(),
 		ValidateInSameTransaction(),
 		ConcurrentlyInTransaction(),
+		MissingLockTimeout(),
+		MultipleAccessExclusiveInTransaction(),
+		PreferCreateOrReplaceTrigger(),
+		AttachPartitionScan(),
+		RequireConcurrentDetachPartition(),
+		EnumAddValueInTransaction(),
+		EnumRenameValue(),
+		AlterDomainConstraint(),
+		AlterSequenceInTransaction(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
