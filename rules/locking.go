@@ -72,4 +72,3 @@ func existingLocks(p *Pass, st *migration.Statement, keep func(locks.Mode) bool)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Mode > out[j].Mode })
 	return out
 }
-
