@@ -95,3 +95,6 @@ func (p *Pass) SameTx() []*migration.Statement {
 
 // LockOn returns the strongest lock the statement takes on table.
 func (p *Pass) LockOn(table string) locks.Mode { return locks.Strongest(p.Locks, table) }
+
+// Line returns the 1-based line where statement st of the file starts.
+func (p *Pass) Line(st *migration.Statement) int { return p.File.Lines.Position(st.Span.Start).Line }

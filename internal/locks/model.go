@@ -286,12 +286,7 @@ func dropStmt(ls *lockSet, st *pg.DropStmt, version int) {
 }
 
 func reindex(ls *lockSet, st *pg.ReindexStmt) {
-	concurrent := false
-	for _, p := range st.GetParams() {
-		if d := p.GetDefElem(); d != nil && d.GetDefname() == "concurrently" {
-			concurrent = true
-		}
-	}
+	concurrent := pgast.ReindexConcurrent(st)
 	mode := Share
 	if concurrent {
 		mode = ShareUpdateExclusive
@@ -307,6 +302,65 @@ func reindex(ls *lockSet, st *pg.ReindexStmt) {
 		ls.add(pgast.RelName(st.GetRelation()), indexMode, RoleIndex)
 	default:
 	}
+}
+
+// OnIndexTable returns the lock that node takes on the table of the index
+// it names, for the statements that name an index instead of its table:
+// DROP INDEX takes ACCESS EXCLUSIVE on the table and REINDEX INDEX takes
+// SHARE, both SHARE UPDATE EXCLUSIVE when CONCURRENTLY. Statement cannot
+// list that lock because only a catalog knows which table the index is on.
+// It returns None for other statements.
+func OnIndexTable(node *pg.Node) Mode {
+	switch n := node.GetNode().(type) {
+	case *pg.Node_DropStmt:
+		if n.DropStmt.GetRemoveType() != pg.ObjectType_OBJECT_INDEX {
+			return None
+		}
+		if n.DropStmt.GetConcurrent() {
+			return ShareUpdateExclusive
+		}
+		return AccessExclusive
+	case *pg.Node_ReindexStmt:
+		if n.ReindexStmt.GetKind() != pg.ReindexObjectType_REINDEX_OBJECT_INDEX {
+			return None
+		}
+		if pgast.ReindexConcurrent(n.ReindexStmt) {
+			return ShareUpdateExclusive
+		}
+		return Share
+	default:
+		return None
+	}
+}
+
+// OnTableIndexes returns the lock that node takes on each index of the
+// table it names: REINDEX TABLE takes ACCESS EXCLUSIVE on every index of
+// the table, SHARE UPDATE EXCLUSIVE when CONCURRENTLY. It returns None for
+// other statements.
+func OnTableIndexes(node *pg.Node) Mode {
+	st := node.GetReindexStmt()
+	if st.GetKind() != pg.ReindexObjectType_REINDEX_OBJECT_TABLE {
+		return None
+	}
+	if pgast.ReindexConcurrent(st) {
+		return ShareUpdateExclusive
+	}
+	return AccessExclusive
+}
+
+// OnPartitions returns the lock that node takes on each partition when the
+// table it names is partitioned: CREATE INDEX without ONLY builds the index
+// on every partition under the same lock it takes on the parent. It returns
+// None for other statements.
+func OnPartitions(node *pg.Node) Mode {
+	ix := node.GetIndexStmt()
+	if ix == nil || !ix.GetRelation().GetInh() {
+		return None
+	}
+	if ix.GetConcurrent() {
+		return ShareUpdateExclusive
+	}
+	return Share
 }
 
 func vacuum(ls *lockSet, st *pg.VacuumStmt) {

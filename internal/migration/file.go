@@ -174,11 +174,10 @@ func (f *File) sections() []section {
 func (f *File) buildContext() {
 	secs := f.sections()
 	if len(secs) == 0 {
-		mode := f.Mode
-		if f.Framework == Flyway && mode == Wrapped && f.hasFlywayNonTx() {
-			mode = Autocommit
+		if f.Framework == Flyway && f.Mode == Wrapped && f.hasFlywayNonTx() {
+			f.Mode = Autocommit
 		}
-		secs = []section{{start: 0, direction: f.Direction, mode: mode}}
+		secs = []section{{start: 0, direction: f.Direction, mode: f.Mode}}
 	} else {
 		for _, s := range secs {
 			if s.direction == Up {
@@ -209,7 +208,10 @@ func (f *File) buildContext() {
 }
 
 // placeTransactions places the statements of one section in transactions
-// and tracks the timeouts in force for each.
+// and tracks the timeouts in force for each. Settings follow PostgreSQL:
+// SET LOCAL lasts until the transaction ends and is ignored outside one; a
+// session SET (or RESET) replaces any SET LOCAL value for the rest of the
+// transaction and outlives it, unless the transaction rolls back.
 func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
 	ids := 0
 	for _, st := range f.Statements {
@@ -217,42 +219,52 @@ func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
 			ids = st.Tx.ID
 		}
 	}
-	newTx := func(k TxKind) *Transaction { ids++; return &Transaction{ID: ids, Kind: k} }
+	var session, local, atBegin timeouts
+	newTx := func(k TxKind) *Transaction {
+		ids++
+		atBegin = session
+		return &Transaction{ID: ids, Kind: k}
+	}
 	var cur *Transaction
 	if mode == Wrapped {
 		cur = newTx(TxWrapped)
 	}
 	implicit := mode == SingleExec && len(stmts) > 1
-	var session, local timeouts
 	for _, st := range stmts {
 		kind := txCommand(st.Node)
 		switch kind {
-		case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
+		case pg.TransactionStmtKind_TRANS_STMT_BEGIN:
 			if cur == nil {
 				cur = newTx(TxExplicit)
 			}
-			st.Tx = cur
 		case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
-			st.Tx = cur
-			cur = nil
-			local = timeouts{}
 		default:
 			if cur == nil && implicit {
 				cur = newTx(TxImplicit)
 			}
-			st.Tx = cur
 		}
+		st.Tx = cur
 		eff := session.with(local)
 		st.LockTimeout, st.StatementTimeout = eff.lock.on(), eff.statement.on()
-		if name, val, isLocal, ok := timeoutSetting(st.Node); ok {
-			target := &session
-			if isLocal {
-				if st.Tx == nil {
-					continue // SET LOCAL outside a transaction has no effect
-				}
-				target = &local
-			}
-			target.set(name, val)
+		switch kind {
+		case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+			cur, local = nil, timeouts{}
+			continue
+		case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			cur, local, session = nil, timeouts{}, atBegin
+			continue
+		default:
+		}
+		name, val, isLocal, ok := timeoutSetting(st.Node)
+		switch {
+		case !ok:
+		case isLocal && st.Tx == nil:
+			// SET LOCAL outside a transaction has no effect.
+		case isLocal:
+			local.set(name, val)
+		default:
+			session.set(name, val)
+			local.clear(name)
 		}
 	}
 }
@@ -274,6 +286,9 @@ func (t timeouts) with(over timeouts) timeouts {
 	return t
 }
 
+// allTimeouts is the setting name timeoutSetting returns for RESET ALL.
+const allTimeouts = "*"
+
 func (t *timeouts) set(name string, on bool) {
 	v := setting(-1)
 	if on {
@@ -284,6 +299,21 @@ func (t *timeouts) set(name string, on bool) {
 		t.lock = v
 	case "statement_timeout":
 		t.statement = v
+	case allTimeouts:
+		t.lock, t.statement = v, v
+	default:
+	}
+}
+
+// clear forgets the value of name, so that an outer value shows through.
+func (t *timeouts) clear(name string) {
+	switch name {
+	case "lock_timeout":
+		t.lock = 0
+	case "statement_timeout":
+		t.statement = 0
+	case allTimeouts:
+		*t = timeouts{}
 	default:
 	}
 }
@@ -309,9 +339,13 @@ func txCommand(n *pg.Node) pg.TransactionStmtKind {
 }
 
 // timeoutSetting recognises SET [LOCAL] lock_timeout/statement_timeout,
-// RESET, and SELECT set_config(...). on is false for 0, DEFAULT and RESET.
+// RESET, RESET ALL (name allTimeouts) and SELECT set_config(...). on is
+// false for 0, DEFAULT and RESET.
 func timeoutSetting(n *pg.Node) (name string, on, local, ok bool) {
 	if vs := n.GetVariableSetStmt(); vs != nil {
+		if vs.GetKind() == pg.VariableSetKind_VAR_RESET_ALL {
+			return allTimeouts, false, false, true
+		}
 		name = vs.GetName()
 		if name != "lock_timeout" && name != "statement_timeout" {
 			return "", false, false, false
@@ -347,13 +381,17 @@ func timeoutSetting(n *pg.Node) (name string, on, local, ok bool) {
 	return name, !isZeroDuration(v), l == "true" || l == "t", true
 }
 
+// isZeroDuration reports whether a timeout value turns the timeout off:
+// a zero number with or without a unit ("0", "0ms", "0 min").
 func isZeroDuration(v string) bool {
 	v = strings.TrimSpace(strings.ToLower(v))
-	v = strings.TrimRight(v, "smindayu ")
+	v = strings.TrimRightFunc(v, func(r rune) bool { return r == ' ' || (r >= 'a' && r <= 'z') })
 	return v == "" || strings.Trim(v, "0.") == ""
 }
 
-// recordCreated notes the table that st creates, if any.
+// recordCreated notes the relation that st creates, if any: a table,
+// sequence or view. CREATE OR REPLACE VIEW may replace one that exists,
+// so it does not count.
 func (f *File) recordCreated(st *Statement) {
 	var name string
 	switch n := st.Node.GetNode().(type) {
@@ -363,6 +401,12 @@ func (f *File) recordCreated(st *Statement) {
 		name = pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel())
 	case *pg.Node_SelectStmt:
 		name = pgast.RelName(n.SelectStmt.GetIntoClause().GetRel())
+	case *pg.Node_CreateSeqStmt:
+		name = pgast.RelName(n.CreateSeqStmt.GetSequence())
+	case *pg.Node_ViewStmt:
+		if !n.ViewStmt.GetReplace() {
+			name = pgast.RelName(n.ViewStmt.GetView())
+		}
 	default:
 	}
 	if _, seen := f.created[name]; name != "" && !seen {
@@ -388,12 +432,18 @@ func (f *File) hasFlywayNonTx() bool {
 			if k == pg.ReindexObjectType_REINDEX_OBJECT_SCHEMA || k == pg.ReindexObjectType_REINDEX_OBJECT_DATABASE || k == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
 				return true
 			}
-		case *pg.Node_VacuumStmt, *pg.Node_AlterEnumStmt, *pg.Node_CreatedbStmt, *pg.Node_DropdbStmt,
+		case *pg.Node_AlterEnumStmt:
+			if n.AlterEnumStmt.GetOldVal() == "" { // ADD VALUE, not RENAME VALUE
+				return true
+			}
+		case *pg.Node_VacuumStmt, *pg.Node_CreatedbStmt, *pg.Node_DropdbStmt,
 			*pg.Node_CreateTableSpaceStmt, *pg.Node_DropTableSpaceStmt, *pg.Node_CreateSubscriptionStmt,
 			*pg.Node_DropSubscriptionStmt, *pg.Node_AlterSystemStmt:
 			return true
 		case *pg.Node_DiscardStmt:
-			return n.DiscardStmt.GetTarget() == pg.DiscardMode_DISCARD_ALL
+			if n.DiscardStmt.GetTarget() == pg.DiscardMode_DISCARD_ALL {
+				return true
+			}
 		default:
 		}
 	}

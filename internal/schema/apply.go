@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"strconv"
+	"strings"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
@@ -193,15 +196,45 @@ func (c *Catalog) alterTable(st *pg.AlterTableStmt) {
 
 func (c *Catalog) createIndex(st *pg.IndexStmt) {
 	table := pgast.RelName(st.GetRelation())
-	name := st.GetIdxname()
-	if name == "" {
+	if table == "" {
 		return
 	}
 	var cols []string
 	for _, p := range st.GetIndexParams() {
 		cols = append(cols, p.GetIndexElem().GetName())
 	}
+	name := st.GetIdxname()
+	if name == "" {
+		base := DefaultIndexName(st)
+		name = base
+		for n := 1; c.indexes[indexKey(table, name)] != nil; n++ {
+			name = strings.TrimSuffix(base, "_idx") + "_idx" + strconv.Itoa(n)
+		}
+	}
 	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique()}
+}
+
+// DefaultIndexName returns the name PostgreSQL gives an index that st
+// creates without naming it (ChooseIndexName): the table, the column
+// names (the function name, or "expr", for an expression, and the INCLUDE
+// columns too) and "idx", joined with "_". When that name is taken,
+// PostgreSQL adds a number to "idx"; names are not truncated to 63 bytes.
+func DefaultIndexName(st *pg.IndexStmt) string {
+	name := pgast.ObjectName(pgast.RelName(st.GetRelation()))
+	for _, p := range append(append([]*pg.Node{}, st.GetIndexParams()...), st.GetIndexIncludingParams()...) {
+		el := p.GetIndexElem()
+		switch {
+		case el.GetIndexcolname() != "":
+			name += "_" + el.GetIndexcolname()
+		case el.GetName() != "":
+			name += "_" + el.GetName()
+		case el.GetExpr().GetFuncCall() != nil:
+			name += "_" + pgast.LastString(el.GetExpr().GetFuncCall().GetFuncname())
+		default:
+			name += "_expr"
+		}
+	}
+	return name + "_idx"
 }
 
 func (c *Catalog) drop(st *pg.DropStmt) {

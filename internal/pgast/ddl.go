@@ -1,0 +1,215 @@
+package pgast
+
+import (
+	"regexp"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// AddedConstraint is a constraint that an ALTER TABLE subcommand adds: a
+// table constraint (ADD CONSTRAINT) or a constraint written on a column
+// that ADD COLUMN adds.
+type AddedConstraint struct {
+	Constraint *pg.Constraint
+	// Column is the added column of a column constraint, nil for a table
+	// constraint.
+	Column *pg.ColumnDef
+}
+
+// Columns returns the columns the constraint is on: the key columns of a
+// table constraint (the referencing columns of a foreign key), or the
+// added column of a column constraint. It is empty for a table CHECK.
+func (a AddedConstraint) Columns() []string {
+	return ConstraintColumns(a.Constraint, a.Column.GetColname())
+}
+
+// ConstraintColumns returns the columns that con is on: its key columns,
+// the referencing columns of a foreign key, or column when con is a
+// column constraint written on column ("" for a table constraint).
+func ConstraintColumns(con *pg.Constraint, column string) []string {
+	cols := Strings(con.GetKeys())
+	if con.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+		cols = Strings(con.GetFkAttrs())
+	}
+	if len(cols) == 0 && column != "" {
+		cols = []string{column}
+	}
+	return cols
+}
+
+// AddedConstraints lists, in order, the constraints that the subcommands
+// of st add, both ADD CONSTRAINT and those on columns of ADD COLUMN.
+func AddedConstraints(st *pg.AlterTableStmt) []AddedConstraint {
+	var out []AddedConstraint
+	for _, n := range st.GetCmds() {
+		cmd := n.GetAlterTableCmd()
+		switch cmd.GetSubtype() {
+		case pg.AlterTableType_AT_AddConstraint:
+			if con := cmd.GetDef().GetConstraint(); con != nil {
+				out = append(out, AddedConstraint{Constraint: con})
+			}
+		case pg.AlterTableType_AT_AddColumn:
+			cd := cmd.GetDef().GetColumnDef()
+			for _, c := range cd.GetConstraints() {
+				if con := c.GetConstraint(); con != nil {
+					out = append(out, AddedConstraint{Constraint: con, Column: cd})
+				}
+			}
+		default:
+		}
+	}
+	return out
+}
+
+// AlterCmds returns the subcommands of st that have the given subtype.
+func AlterCmds(st *pg.AlterTableStmt, subtype pg.AlterTableType) []*pg.AlterTableCmd {
+	var out []*pg.AlterTableCmd
+	for _, n := range st.GetCmds() {
+		if cmd := n.GetAlterTableCmd(); cmd != nil && cmd.GetSubtype() == subtype {
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
+// ReindexConcurrent reports whether a REINDEX statement has the
+// CONCURRENTLY option, written either way: REINDEX INDEX CONCURRENTLY i
+// or REINDEX (CONCURRENTLY) INDEX i.
+func ReindexConcurrent(st *pg.ReindexStmt) bool {
+	for _, p := range st.GetParams() {
+		if d := p.GetDefElem(); d != nil && d.GetDefname() == "concurrently" {
+			return d.GetArg() == nil || !isFalse(d.GetArg())
+		}
+	}
+	return false
+}
+
+func isFalse(n *pg.Node) bool {
+	s, ok := ConstString(n)
+	if !ok {
+		s = n.GetString_().GetSval()
+	}
+	switch strings.ToLower(s) {
+	case "false", "off", "0", "no":
+		return true
+	default:
+		return false
+	}
+}
+
+// Concurrently names the CONCURRENTLY form that node uses ("CREATE INDEX
+// CONCURRENTLY", "DROP INDEX CONCURRENTLY", "REINDEX CONCURRENTLY",
+// "DETACH PARTITION CONCURRENTLY"), and returns "" for any other
+// statement. These forms cannot run inside a transaction block.
+func Concurrently(node *pg.Node) string {
+	switch n := node.GetNode().(type) {
+	case *pg.Node_IndexStmt:
+		if n.IndexStmt.GetConcurrent() {
+			return "CREATE INDEX CONCURRENTLY"
+		}
+	case *pg.Node_DropStmt:
+		if n.DropStmt.GetConcurrent() && n.DropStmt.GetRemoveType() == pg.ObjectType_OBJECT_INDEX {
+			return "DROP INDEX CONCURRENTLY"
+		}
+	case *pg.Node_ReindexStmt:
+		if ReindexConcurrent(n.ReindexStmt) {
+			return "REINDEX CONCURRENTLY"
+		}
+	case *pg.Node_AlterTableStmt:
+		for _, cmd := range AlterCmds(n.AlterTableStmt, pg.AlterTableType_AT_DetachPartition) {
+			if cmd.GetDef().GetPartitionCmd().GetConcurrent() {
+				return "DETACH PARTITION CONCURRENTLY"
+			}
+		}
+	default:
+	}
+	return ""
+}
+
+// IndexColumns returns the key columns of an index statement in order,
+// with "" for an expression.
+func IndexColumns(st *pg.IndexStmt) []string {
+	out := make([]string, 0, len(st.GetIndexParams()))
+	for _, p := range st.GetIndexParams() {
+		out = append(out, p.GetIndexElem().GetName())
+	}
+	return out
+}
+
+// DropObjects returns the "schema.name" keys of the objects a DROP
+// statement names, qualified as QualifyName does.
+func DropObjects(st *pg.DropStmt) []string {
+	out := make([]string, 0, len(st.GetObjects()))
+	for _, o := range st.GetObjects() {
+		out = append(out, QualifyName(Strings(o.GetList().GetItems())))
+	}
+	return out
+}
+
+var reSimpleIdent = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
+
+// QuoteIdent returns name as it must be written in SQL: unchanged when it
+// is a lower-case identifier that is not a reserved word, else in double
+// quotes.
+func QuoteIdent(name string) string {
+	if reSimpleIdent.MatchString(name) && !isReservedWord(name) {
+		return name
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// isReservedWord reports whether word is a keyword that cannot be used as
+// a plain column or table name, asking PostgreSQL's own scanner.
+func isReservedWord(word string) bool {
+	res, err := pg.Scan(word)
+	if err != nil || len(res.GetTokens()) != 1 {
+		return false
+	}
+	switch res.GetTokens()[0].GetKeywordKind() {
+	case pg.KeywordKind_NO_KEYWORD, pg.KeywordKind_UNRESERVED_KEYWORD:
+		return false
+	default:
+		return true
+	}
+}
+
+// QuoteName returns a "schema.name" key as SQL: quoted where needed, and
+// without the schema when it is DefaultSchema.
+func QuoteName(key string) string {
+	schema, name, ok := strings.Cut(key, ".")
+	if !ok {
+		return QuoteIdent(key)
+	}
+	if schema == DefaultSchema {
+		return QuoteIdent(name)
+	}
+	return QuoteIdent(schema) + "." + QuoteIdent(name)
+}
+
+// QuoteList returns names quoted and joined with ", ", as in a column
+// list.
+func QuoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = QuoteIdent(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// SchemaOf returns the schema of a "schema.name" key, DefaultSchema when
+// it has none.
+func SchemaOf(key string) string {
+	if i := strings.IndexByte(key, '.'); i > 0 {
+		return key[:i]
+	}
+	return DefaultSchema
+}
+
+// ObjectName returns the name part of a "schema.name" key.
+func ObjectName(key string) string {
+	if i := strings.IndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}

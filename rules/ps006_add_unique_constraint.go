@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+)
+
+// AddUniqueConstraint reports ALTER TABLE ... ADD UNIQUE, at table or
+// column level, on an existing table without USING INDEX (hazard catalog
+// row 6).
+func AddUniqueConstraint() *Rule {
+	return &Rule{
+		Code: "PS006", Name: "add-unique-constraint", Severity: Error, Fixable: true,
+		Doc: Doc{
+			Summary: "ADD UNIQUE on an existing table builds its index under ACCESS EXCLUSIVE.",
+			Why: "Adding a UNIQUE constraint builds a unique index while holding ACCESS EXCLUSIVE on the table, so every " +
+				"query on it, SELECT included, waits for the whole build. A column-level UNIQUE on ADD COLUMN does the " +
+				"same. Building the index first with CREATE UNIQUE INDEX CONCURRENTLY and then attaching it with " +
+				"ADD CONSTRAINT ... UNIQUE USING INDEX holds the exclusive lock only for a catalog update.",
+			Bad: "ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);",
+			Good: "CREATE UNIQUE INDEX CONCURRENTLY accounts_email_key ON accounts (email); -- outside a transaction\n" +
+				"ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_key;",
+			Help: "build the index with CREATE UNIQUE INDEX CONCURRENTLY, check that it is valid, then ADD CONSTRAINT ... " +
+				"UNIQUE USING INDEX",
+			FixSafety: "Display-only: the index build must run outside a transaction, and a failed build leaves an " +
+				"invalid index to check for.",
+			Versions: "All versions. USING INDEX is not supported on partitioned tables. Tables created earlier in the " +
+				"same file are exempt.",
+			CatalogRows: []int{6},
+		},
+		Check: checkAddUniqueConstraint,
+	}
+}
+
+func checkAddUniqueConstraint(p *Pass) {
+	added, table := addedConstraints(p, pg.ConstrType_CONSTR_UNIQUE)
+	for _, a := range added {
+		if a.Constraint.GetIndexname() != "" {
+			continue // USING INDEX: the index is already built
+		}
+		cols := a.Columns()
+		name := constraintName(table, a.Constraint, cols)
+		mode := p.LockOn(table)
+		help := fmt.Sprintf("%s outside a transaction, check that it is valid, then ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;",
+			createIndexSQL(name, table, cols, true, true, false), pgast.QuoteName(table), pgast.QuoteIdent(name), pgast.QuoteIdent(name))
+		if a.Column != nil {
+			help = "add the column without UNIQUE, then " + help
+		}
+		p.Report(Diagnostic{
+			Span:    p.At(a.Constraint.GetLocation()),
+			Message: addedClause(a, "UNIQUE") + " " + LockImpact(mode, table, "while it builds the unique index"),
+			Help:    help,
+			Lock:    mode,
+			Table:   Display(table),
+			Fixes:   []Fix{Recipe("Build the unique index concurrently, then add the constraint USING INDEX")},
+		})
+	}
+}

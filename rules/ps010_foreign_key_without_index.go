@@ -1,0 +1,147 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/schema"
+)
+
+// ForeignKeyWithoutIndex reports a foreign key whose referencing columns
+// lead no index of the referencing table once the file has run (hazard
+// catalog row 11).
+func ForeignKeyWithoutIndex() *Rule {
+	return &Rule{
+		Code: "PS010", Name: "foreign-key-without-index", Severity: Hint, Fixable: true,
+		Doc: Doc{
+			Summary: "A foreign key whose referencing columns are not the leading columns of any index.",
+			Why: "PostgreSQL does not index the referencing side of a foreign key by itself. Each DELETE from the " +
+				"referenced table, and each UPDATE of its key, must find the referencing rows, and without an index " +
+				"whose leading columns are the foreign key's columns that is a scan of the whole referencing table, " +
+				"run once per deleted row and holding row locks meanwhile. ON DELETE CASCADE makes it worse. The rule " +
+				"looks at the indexes the catalog knows at the end of the file, so an index created later in the same " +
+				"file counts.",
+			Bad: "ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
+			Good: "CREATE INDEX CONCURRENTLY orders_account_id_idx ON orders (account_id); -- outside a transaction\n" +
+				"ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
+			Help:      "index the referencing columns: CREATE INDEX CONCURRENTLY ON <table> (<columns>) outside a transaction",
+			FixSafety: "Display-only: the index is a separate, non-transactional statement.",
+			Versions: "All versions. The rule reports only when the catalog knows the referencing table, from earlier " +
+				"migrations or from this file.",
+			CatalogRows: []int{11},
+		},
+		Check: checkForeignKeyWithoutIndex,
+	}
+}
+
+// foreignKey is a foreign key that a statement adds.
+type foreignKey struct {
+	con  *pg.Constraint
+	cols []string // the referencing columns
+}
+
+func checkForeignKeyWithoutIndex(p *Pass) {
+	table, fks, creates := statementForeignKeys(p)
+	if len(fks) == 0 || (!creates && p.Catalog.Table(table) == nil) {
+		return
+	}
+	end := catalogAtEnd(p)
+	if end.Table(table) == nil {
+		return // dropped or renamed later in the file
+	}
+	indexes := end.Indexes(table)
+	for _, fk := range fks {
+		if len(fk.cols) == 0 || leadsAnIndex(fk.cols, indexes) {
+			continue
+		}
+		cols := columnsSQL(fk.cols)
+		help := fmt.Sprintf("CREATE INDEX CONCURRENTLY ON %s %s; outside a transaction", pgast.QuoteName(table), cols)
+		if creates || p.IsNew(table) {
+			help = fmt.Sprintf("CREATE INDEX ON %s %s; in this migration, while the table is still empty", pgast.QuoteName(table), cols)
+		}
+		parent := pgast.RelName(fk.con.GetPktable())
+		p.Report(Diagnostic{
+			Span: p.At(fk.con.GetLocation()),
+			Message: fmt.Sprintf("no index on %s starts with %s, the columns of this foreign key: each DELETE from %s, "+
+				"and each UPDATE of its key, scans all of %s for referencing rows",
+				Display(table), strings.Join(fk.cols, ", "), Display(parent), Display(table)),
+			Help:  help,
+			Table: Display(table),
+			Fixes: []Fix{Recipe("Index the foreign key's columns")},
+		})
+	}
+}
+
+// statementForeignKeys returns the table that the statement adds foreign
+// keys to, those keys, and whether the statement creates the table.
+func statementForeignKeys(p *Pass) (table string, fks []foreignKey, creates bool) {
+	switch n := p.Stmt.Node.GetNode().(type) {
+	case *pg.Node_CreateStmt:
+		table, creates = pgast.RelName(n.CreateStmt.GetRelation()), true
+		add := func(c *pg.Node, column string) {
+			if con := c.GetConstraint(); con.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+				fks = append(fks, foreignKey{con, pgast.ConstraintColumns(con, column)})
+			}
+		}
+		for _, e := range n.CreateStmt.GetTableElts() {
+			if cd := e.GetColumnDef(); cd != nil {
+				for _, c := range cd.GetConstraints() {
+					add(c, cd.GetColname())
+				}
+			}
+			add(e, "")
+		}
+		for _, c := range n.CreateStmt.GetConstraints() {
+			add(c, "")
+		}
+	case *pg.Node_AlterTableStmt:
+		table = pgast.RelName(n.AlterTableStmt.GetRelation())
+		for _, a := range pgast.AddedConstraints(n.AlterTableStmt) {
+			if a.Constraint.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
+				fks = append(fks, foreignKey{a.Constraint, a.Columns()})
+			}
+		}
+	default:
+	}
+	return table, fks, creates
+}
+
+// catalogAtEnd returns the catalog as it is once this statement and the
+// rest of the file, in the statement's direction, have run.
+func catalogAtEnd(p *Pass) *schema.Catalog {
+	end := p.Catalog.Clone()
+	for _, st := range p.File.Statements[p.Stmt.Index:] {
+		if st.Direction == p.Stmt.Direction {
+			end.Apply(st.Node, p.File.Path)
+		}
+	}
+	return end
+}
+
+// leadsAnIndex reports whether cols, in any order, are the leading columns
+// of one of indexes, so that a lookup by cols can use it.
+func leadsAnIndex(cols []string, indexes []*schema.Index) bool {
+	want := map[string]bool{}
+	for _, c := range cols {
+		want[c] = true
+	}
+	for _, ix := range indexes {
+		if len(ix.Columns) < len(cols) {
+			continue
+		}
+		ok := true
+		for _, c := range ix.Columns[:len(cols)] {
+			if !want[c] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

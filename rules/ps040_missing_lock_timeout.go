@@ -1,0 +1,107 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
+)
+
+// MissingLockTimeout reports the first statement of each transaction (or,
+// outside transactions, of the file) that takes a lock stronger than ROW
+// EXCLUSIVE that blocks writes (SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or
+// ACCESS EXCLUSIVE) on an existing table while no lock_timeout is in force
+// (hazard catalog rows 10, 15, 21 and 40).
+func MissingLockTimeout() *Rule {
+	return &Rule{
+		Code: "PS040", Name: "missing-lock-timeout", Severity: Warning, Fixable: true,
+		Doc: Doc{
+			Summary: "A statement takes a lock that blocks writes (SHARE or stronger) on an existing table with no lock_timeout set.",
+			Why: "Even a statement that holds its lock for a millisecond, such as ADD COLUMN with a constant default, " +
+				"a binary-compatible type change, CREATE TRIGGER, DROP INDEX or CREATE TABLE ... REFERENCES an existing " +
+				"table, must first wait for every transaction already using the table. While it waits in the lock queue, " +
+				"every later query that conflicts with it queues behind it: one long-running report or idle-in-transaction " +
+				"session turns a harmless migration into an outage of the table. With lock_timeout set, the statement gives " +
+				"up after a short wait instead, and the migration can be retried.",
+			Bad:  "ALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
+			Good: "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
+			Help: "set lock_timeout before the statement (SET LOCAL lock_timeout inside a transaction, SET lock_timeout " +
+				"outside one) and retry the migration when it times out",
+			FixSafety: "Safe: inserts `SET LOCAL lock_timeout = '<lock-timeout>'` before the statement inside a transaction, " +
+				"or a session `SET lock_timeout` outside one, using the configured lock-timeout. The session setting stays " +
+				"on the runner's connection after the migration. A statement that cannot run in a transaction block and " +
+				"is sent by a runner as one query (VACUUM FULL under golang-migrate or dbmate transaction:false) gets " +
+				"the advice only, because a second statement would put it in an implicit transaction.",
+			Versions:    "All versions. PostgreSQL 17 adds transaction_timeout, which bounds the whole transaction as well.",
+			CatalogRows: []int{10, 15, 21, 40},
+		},
+		Check: checkMissingLockTimeout,
+	}
+}
+
+func checkMissingLockTimeout(p *Pass) {
+	l, ok := lockWithoutTimeout(p, p.Stmt)
+	if !ok {
+		return
+	}
+	for _, st := range p.Before() {
+		if st.Tx != p.Stmt.Tx || st.Direction != p.Stmt.Direction {
+			continue
+		}
+		if _, earlier := lockWithoutTimeout(p, st); earlier {
+			return // reported at the first such statement of the transaction or file
+		}
+	}
+	table := Display(l.Table)
+	p.Report(Diagnostic{
+		Message: fmt.Sprintf("waits for %s on %s with no lock_timeout: queued behind any transaction already using the "+
+			"table, it %s on %s until it gets the lock", l.Mode, l.target(), l.Mode.Describe(), l.table()),
+		Lock:  l.Mode,
+		Table: table,
+		Fixes: []Fix{lockTimeoutFix(p)},
+	})
+}
+
+// lockWithoutTimeout returns the strongest lock that st takes on an
+// existing relation, among those that block writes (SHARE and stronger),
+// while no lock_timeout is in force. SHARE UPDATE EXCLUSIVE also ranks
+// above ROW EXCLUSIVE, but queued it holds back only schema changes.
+func lockWithoutTimeout(p *Pass, st *migration.Statement) (tableLock, bool) {
+	if st.LockTimeout {
+		return tableLock{}, false
+	}
+	ls := existingLocks(p, st, locks.Mode.BlocksWrites)
+	if len(ls) == 0 {
+		return tableLock{}, false
+	}
+	return ls[0], true
+}
+
+// lockTimeoutFix inserts a lock_timeout setting before the statement, on
+// a line of its own when the statement starts its line. With no
+// configured lock-timeout value it only gives the advice.
+func lockTimeoutFix(p *Pass) Fix {
+	value := "'" + strings.ReplaceAll(p.Options.LockTimeout, "'", "''") + "'"
+	set := "SET lock_timeout = " + value + ";"
+	title := "Set lock_timeout for the session before the statement"
+	if p.Stmt.Tx != nil {
+		set = "SET LOCAL lock_timeout = " + value + ";"
+		title = "Set lock_timeout for the transaction before the statement"
+	}
+	if p.Options.LockTimeout == "" {
+		return Recipe(title)
+	}
+	if p.Stmt.Tx == nil && p.File.Mode == migration.SingleExec && p.Stmt.Node.GetVacuumStmt() != nil {
+		return Recipe("Set lock_timeout for the runner's role or connection (ALTER ROLE ... SET lock_timeout): " +
+			"VACUUM cannot share the runner's single query with a SET")
+	}
+	start := p.Stmt.Span.Start
+	lineStart := strings.LastIndexByte(p.File.Text[:start], '\n') + 1
+	indent := p.File.Text[lineStart:start]
+	text := set + " "
+	if strings.TrimSpace(indent) == "" {
+		text = set + "\n" + indent
+	}
+	return Fix{Title: title, Safety: Safe, Edits: []Edit{{Start: start, End: start, NewText: text}}}
+}
