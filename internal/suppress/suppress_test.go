@@ -59,14 +59,20 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// lintText lints one file named name with all rules enabled except those
-// in disabled, and returns its findings as "line code" strings.
+// tested are the rules these tests run: require-concurrent-index stands
+// for every checking rule, so that rules added later do not change the
+// findings.
+var tested = map[string]bool{"PS000": true, "PS001": true, "PS900": true, "PS901": true}
+
+// lintText lints one file named name with the tested rules enabled except
+// those in disabled, and returns its findings as "line code message"
+// strings. Every rule is known to the suppression comments.
 func lintText(t *testing.T, name, text string, disabled ...string) []string {
 	t.Helper()
 	all := rules.All()
 	var enabled []*rules.Rule
 	for _, r := range all {
-		skip := false
+		skip := !tested[r.Code]
 		for _, d := range disabled {
 			if r.Code == d || r.Name == d {
 				skip = true
