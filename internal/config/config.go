@@ -128,15 +128,11 @@ func Parse(path, text string) (*Config, error) {
 	}
 	// Decode key by key, in file order, so that a bad value is reported at
 	// the line of its key.
-	var top []string
-	seen := map[string]bool{}
 	for _, k := range md.Keys() {
-		if !seen[k[0]] {
-			seen[k[0]] = true
-			top = append(top, k[0])
+		key := k[0]
+		if c.set[key] {
+			continue
 		}
-	}
-	for _, key := range top {
 		c.set[key] = true
 		if err := c.decode(md, key, raw[key]); err != nil {
 			return nil, err
