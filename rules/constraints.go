@@ -64,6 +64,12 @@ func constraintName(table string, con *pg.Constraint, cols []string) string {
 		return con.GetConname()
 	}
 	base := pgast.ObjectName(table)
+	if con.GetContype() == pg.ConstrType_CONSTR_CHECK && len(cols) == 0 {
+		// PostgreSQL names a CHECK after the first column its expression uses.
+		if c := firstColumn(con.GetRawExpr()); c != "" {
+			cols = []string{c}
+		}
+	}
 	if len(cols) > 0 {
 		base += "_" + strings.Join(cols, "_")
 	}
@@ -154,4 +160,21 @@ func withLockTimeout(p *Pass, sql string) string {
 		timeout = "2s"
 	}
 	return fmt.Sprintf("SET lock_timeout = '%s'; %s", timeout, sql)
+}
+
+// firstColumn returns the name of the first column an expression refers
+// to, "" when it refers to none.
+func firstColumn(expr *pg.Node) string {
+	name := ""
+	pgast.Walk(expr, func(n *pg.Node) bool {
+		if name != "" {
+			return false
+		}
+		if cr := n.GetColumnRef(); cr != nil {
+			name = pgast.LastString(cr.GetFields())
+			return false
+		}
+		return true
+	})
+	return name
 }

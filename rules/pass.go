@@ -30,6 +30,9 @@ type Pass struct {
 	Catalog *schema.Catalog
 	// Locks are the table locks Stmt takes, from the lock model.
 	Locks []locks.Lock
+	// Paths are the files of the run, in migration order, for fixes that
+	// create new migrations next to them.
+	Paths []string
 
 	report func(Diagnostic)
 }
@@ -98,3 +101,10 @@ func (p *Pass) LockOn(table string) locks.Mode { return locks.Strongest(p.Locks,
 
 // Line returns the 1-based line where statement st of the file starts.
 func (p *Pass) Line(st *migration.Statement) int { return p.File.Lines.Position(st.Span.Start).Line }
+
+// knownTable reports whether the catalog knows table fully: the replayed
+// migrations created it.
+func knownTable(p *Pass, table string) bool {
+	t := p.Catalog.Table(table)
+	return t != nil && !t.Unknown
+}

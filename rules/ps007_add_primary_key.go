@@ -96,7 +96,7 @@ func checkAddPrimaryKey(p *Pass) {
 // scan. Columns the catalog does not know are left out.
 func scannedKeyColumns(p *Pass, table string, cols []string) []string {
 	t := p.Catalog.Table(table)
-	if t == nil {
+	if t == nil || t.Unknown {
 		return nil
 	}
 	var out []string

@@ -96,7 +96,7 @@ func Run(files []source.File, opts Options) *Result {
 	// Check every file in parallel, each from its own starting catalog.
 	perFile := make([][]rules.Diagnostic, len(res.Files))
 	parallel(len(res.Files), opts.Workers, func(i int) {
-		perFile[i] = checkFile(res.Files[i], starts[i], opts)
+		perFile[i] = checkFile(res.Files[i], starts[i], opts, paths)
 	})
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
@@ -113,7 +113,7 @@ func applyUp(cat *schema.Catalog, f *migration.File) {
 }
 
 // checkFile runs the rules over one file.
-func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Diagnostic {
+func checkFile(f *migration.File, cat *schema.Catalog, opts Options, paths []string) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -128,7 +128,9 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Dia
 			if r.Check == nil {
 				continue
 			}
-			r.Check(rules.NewPass(r, f, st, opts.Rule, cat, ls, report))
+			pass := rules.NewPass(r, f, st, opts.Rule, cat, ls, report)
+			pass.Paths = paths
+			r.Check(pass)
 		}
 		if st.Direction == migration.Up {
 			cat.Apply(st.Node, f.Path)

@@ -147,7 +147,13 @@ func (c *Catalog) alterTable(st *pg.AlterTableStmt) {
 	key := pgast.RelName(st.GetRelation())
 	t := c.mutable(key)
 	if t == nil {
-		return
+		if st.GetObjtype() != pg.ObjectType_OBJECT_TABLE || key == "" {
+			return
+		}
+		// Altered but created outside the history: remember what the
+		// migrations do to it from here on.
+		t = &Table{Key: key, Unknown: true}
+		c.put(t)
 	}
 	for _, n := range st.GetCmds() {
 		cmd := n.GetAlterTableCmd()

@@ -61,6 +61,10 @@ type Table struct {
 	Constraints []*Constraint
 	// File is the path of the migration that created it.
 	File string
+	// Unknown marks a table created outside the replayed migrations: the
+	// catalog knows only what the migrations did to it, not its columns,
+	// indexes or constraints from before.
+	Unknown bool
 }
 
 // Column returns the named column, nil when the table has none.
