@@ -440,6 +440,12 @@ func Strongest(ls []Lock, rel string) Mode {
 	return m
 }
 
+// ForeignKeyDropMode is the lock that dropping a foreign key, alone or
+// with its table, takes on the table at its other end: the constraint's
+// triggers live there too, and removing a trigger takes ACCESS EXCLUSIVE
+// on its table (RemoveTriggerById).
+const ForeignKeyDropMode = AccessExclusive
+
 // ForeignKeys answers which tables are linked to a table by foreign keys,
 // as the schema catalog knows them. Both functions take and return
 // "schema.name" keys.
@@ -453,11 +459,10 @@ type ForeignKeys struct {
 // Related returns the locks that the statement node takes on tables it
 // does not name but reaches through foreign keys, which fks describes:
 //
-//   - DROP TABLE removes the triggers that enforce each of the table's
-//     foreign keys on the referenced table, and removing a trigger takes
-//     ACCESS EXCLUSIVE on its table (RemoveTriggerById). With CASCADE it
+//   - DROP TABLE drops the table's foreign keys, taking
+//     ForeignKeyDropMode on each table they reference. With CASCADE it
 //     also drops the foreign keys of the tables that reference it, taking
-//     ACCESS EXCLUSIVE on each of them.
+//     ForeignKeyDropMode on each of them.
 //   - TRUNCATE ... CASCADE truncates, under ACCESS EXCLUSIVE, every table
 //     whose foreign keys reference a truncated table, transitively
 //     (ExecuteTruncate).
@@ -482,14 +487,14 @@ func Related(node *pg.Node, fks ForeignKeys) []Lock {
 			if fks.References != nil {
 				for _, r := range fks.References(t) {
 					if !named[r] {
-						ls.add(r, AccessExclusive, RoleReferenced)
+						ls.add(r, ForeignKeyDropMode, RoleReferenced)
 					}
 				}
 			}
 			if fks.ReferencedBy != nil && n.DropStmt.GetBehavior() == pg.DropBehavior_DROP_CASCADE {
 				for _, r := range fks.ReferencedBy(t) {
 					if !named[r] {
-						ls.add(r, AccessExclusive, RoleReferenced)
+						ls.add(r, ForeignKeyDropMode, RoleReferenced)
 					}
 				}
 			}
