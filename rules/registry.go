@@ -37,6 +37,9 @@ func All() []*Rule {
 		EnumRenameValue(),
 		AlterDomainConstraint(),
 		AlterSequenceInTransaction(),
+		AddColumnVolatileDefault(),
+		AddSerialOrIdentityColumn(),
+		AddStoredGeneratedColumn(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
