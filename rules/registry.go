@@ -40,6 +40,8 @@ func All() []*Rule {
 		AddColumnVolatileDefault(),
 		AddSerialOrIdentityColumn(),
 		AddStoredGeneratedColumn(),
+		PreferJsonb(),
+		ColumnTypeChange(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
