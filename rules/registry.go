@@ -42,6 +42,9 @@ func All() []*Rule {
 		AddStoredGeneratedColumn(),
 		PreferJsonb(),
 		ColumnTypeChange(),
+		RenameColumn(),
+		RenameTable(),
+		DropColumn(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
