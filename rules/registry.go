@@ -45,6 +45,8 @@ func All() []*Rule {
 		RenameColumn(),
 		RenameTable(),
 		DropColumn(),
+		DropTable(),
+		Truncate(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list

@@ -74,3 +74,9 @@ func TestTimestampTimeZoneSeverity(t *testing.T) {
 		"from 12 the time zone change is conditional on TimeZone = UTC")
 	assert.Equal(t, []rules.Severity{rules.Error, rules.Error}, severities(t, "column-type-change", 11, create, alter))
 }
+
+func TestTruncateThatFailsIsAnError(t *testing.T) {
+	create := source.File{Path: "1.sql", Text: "CREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (a_id int REFERENCES a (id));\n"}
+	trunc := source.File{Path: "2.sql", Text: "TRUNCATE a;\nTRUNCATE a, b;\nTRUNCATE a CASCADE;\n"}
+	assert.Equal(t, []rules.Severity{rules.Error, rules.Warning, rules.Warning}, severities(t, "truncate", 15, create, trunc))
+}
