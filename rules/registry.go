@@ -47,6 +47,9 @@ func All() []*Rule {
 		DropColumn(),
 		DropTable(),
 		Truncate(),
+		VacuumFullOrCluster(),
+		SetLoggedOrUnlogged(),
+		SetTablespace(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
