@@ -48,8 +48,10 @@ func All() []*Rule {
 		DropTable(),
 		Truncate(),
 		VacuumFullOrCluster(),
+		RefreshMaterializedView(),
 		SetLoggedOrUnlogged(),
 		SetTablespace(),
+		WholeTableUpdateOrDelete(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list

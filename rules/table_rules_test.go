@@ -53,6 +53,22 @@ func TestPreferJsonbEdits(t *testing.T) {
 	assert.Equal(t, got, again)
 }
 
+func TestRefreshConcurrentlyEdit(t *testing.T) {
+	create := source.File{Path: "1_create.sql", Text: "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS day;\n" +
+		"CREATE UNIQUE INDEX totals_day_key ON totals (day);\n"}
+	refresh := source.File{Path: "2_refresh.sql", Text: "REFRESH MATERIALIZED VIEW public.totals;\n"}
+	got, n, safeties := applyFixes(t, "refresh-materialized-view", create, refresh)
+	require.Equal(t, 1, n)
+	assert.Equal(t, []rules.Safety{rules.Safe}, safeties)
+	assert.Equal(t, "REFRESH MATERIALIZED VIEW CONCURRENTLY public.totals;\n", got)
+
+	// Without a usable unique index the fix is only advice.
+	partial := source.File{Path: "1_create.sql", Text: "CREATE MATERIALIZED VIEW totals AS SELECT 1 AS day;\n" +
+		"CREATE UNIQUE INDEX totals_day_key ON totals (day) WHERE day > 0;\n"}
+	_, n, _ = applyFixes(t, "refresh-materialized-view", partial, refresh)
+	assert.Zero(t, n)
+}
+
 // severities lints files with the rule called name at pgVersion and
 // returns the severity of each diagnostic, in file order.
 func severities(t *testing.T, name string, pgVersion int, files ...source.File) []rules.Severity {
