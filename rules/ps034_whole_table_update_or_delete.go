@@ -26,8 +26,8 @@ func WholeTableUpdateOrDelete() *Rule {
 			Good: "ALTER TABLE accounts ADD COLUMN plan text;\n" +
 				"-- then, outside the DDL transaction, one short transaction per batch:\n" +
 				"UPDATE accounts SET plan = 'free' WHERE id >= 1 AND id < 10001 AND plan IS NULL;",
-			Help: "backfill in batches outside the DDL transaction: UPDATE ... WHERE id >= $lo AND id < $hi AND <not yet " +
-				"done>, committing every 1,000 to 100,000 rows and pausing between batches",
+			Help: "work in batches outside the DDL transaction: UPDATE or DELETE ... WHERE id >= $lo AND id < $hi (AND <not " +
+				"yet done>), committing every 1,000 to 100,000 rows and pausing between batches",
 			FixSafety:   "Display-only: batching needs a loop outside the migration's transaction.",
 			Versions:    "All versions.",
 			CatalogRows: []int{41},
@@ -62,7 +62,7 @@ func checkWholeTableUpdateOrDelete(p *Pass) {
 		Span:  p.At(rv.GetLocation()),
 		Lock:  mode,
 		Table: Display(table),
-		Message: fmt.Sprintf("%s without WHERE changes every row of %s in one transaction: concurrent updates of any row wait for it, the whole table goes to the WAL and every row leaves a dead copy",
+		Message: fmt.Sprintf("%s without WHERE changes every row of %s in one transaction: concurrent writes to any of its rows wait until it commits, the whole table goes to the WAL (replicas lag) and every row leaves a dead version for VACUUM",
 			verb, Display(table)),
 		Fixes: []Fix{Recipe("Backfill in batches outside the DDL transaction")},
 	}
