@@ -85,7 +85,7 @@ func jsonTypeEdit(p *Pass, tn *pg.TypeName) (Edit, bool) {
 	}
 	word := "json"
 	if strings.HasPrefix(text, `"json"`) {
-		return Edit{Start: start, End: start + len(`"json"`), NewText: `"jsonb"`}, true
+		return Insert(start+len(`"json`), "b"), true
 	}
 	if len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
 		return Edit{}, false
@@ -97,7 +97,7 @@ func jsonTypeEdit(p *Pass, tn *pg.TypeName) (Edit, bool) {
 	if text[len(word)-1] == 'N' {
 		b = "B"
 	}
-	return Edit{Start: start + len(word), End: start + len(word), NewText: b}, true
+	return Insert(start+len(word), b), true
 }
 
 // isIdentByte reports whether c can continue an unquoted SQL identifier.

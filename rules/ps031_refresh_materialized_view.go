@@ -3,6 +3,9 @@ package rules
 import (
 	"fmt"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -50,7 +53,8 @@ func checkRefreshMaterializedView(p *Pass) {
 		d.Fixes = []Fix{{
 			Title:  "Refresh concurrently",
 			Safety: Safe,
-			Edits:  []Edit{{Start: int(r.GetRelation().GetLocation()), End: int(r.GetRelation().GetLocation()), NewText: "CONCURRENTLY "}},
+			Edits:  []Edit{Insert(int(r.GetRelation().GetLocation()), "CONCURRENTLY ")},
+			After:  concurrentRefreshLock(p, r),
 		}}
 	case p.Catalog.Table(view) != nil:
 		msg += fmt.Sprintf("; CONCURRENTLY keeps reads going but needs a unique index on %s, and the catalog shows none", Display(view))
@@ -61,6 +65,15 @@ func checkRefreshMaterializedView(p *Pass) {
 	}
 	d.Message = msg
 	p.Report(d)
+}
+
+// concurrentRefreshLock returns the lock that the CONCURRENTLY form of
+// refresh r takes on its view, from the lock model.
+func concurrentRefreshLock(p *Pass, r *pg.RefreshMatViewStmt) locks.Mode {
+	node := &pg.Node{Node: &pg.Node_RefreshMatViewStmt{RefreshMatViewStmt: &pg.RefreshMatViewStmt{
+		Concurrent: true, Relation: r.GetRelation(),
+	}}}
+	return locks.Strongest(locks.Statement(node, p.Options.PGVersion), pgast.RelName(r.GetRelation()))
 }
 
 // uniquePlainIndex returns a unique index of view on plain columns and

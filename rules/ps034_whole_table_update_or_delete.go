@@ -69,7 +69,7 @@ func checkWholeTableUpdateOrDelete(p *Pass) {
 	if st, l := heldAccessExclusive(p, table); st != nil {
 		d.Lock = l.Mode
 		d.Message += fmt.Sprintf("; it runs in the same transaction as the %s on line %d, which holds %s on %s until commit, so every read and write of %s waits for the whole %s",
-			commandName(p, st), lineOf(p, st), l.Mode, Display(l.Relation), Display(l.Relation), verb)
+			commandName(p, st), p.Line(st), l.Mode, l.target(), l.table(), verb)
 	}
 	p.Report(d)
 }
@@ -78,15 +78,13 @@ func checkWholeTableUpdateOrDelete(p *Pass) {
 // transaction that took ACCESS EXCLUSIVE on a table that existed before
 // the file, and that lock: the first on table if any, else the first on
 // any table; nil when there is none.
-func heldAccessExclusive(p *Pass, table string) (*migration.Statement, locks.Lock) {
+func heldAccessExclusive(p *Pass, table string) (*migration.Statement, tableLock) {
 	var first *migration.Statement
-	var firstLock locks.Lock
+	var firstLock tableLock
+	isAE := func(m locks.Mode) bool { return m == locks.AccessExclusive }
 	for _, st := range p.SameTx() {
-		for _, l := range locks.Statement(st.Node, p.Options.PGVersion) {
-			if l.Mode != locks.AccessExclusive || p.File.IsNew(l.Relation, st.Index) {
-				continue
-			}
-			if l.Relation == table {
+		for _, l := range existingLocks(p, st, isAE) {
+			if l.Table == table {
 				return st, l
 			}
 			if first == nil {

@@ -19,14 +19,10 @@ const rewriteWhile = "while it rewrites every row and rebuilds every index"
 // existingTableAlter returns the table key and subcommands of an ALTER
 // TABLE statement on a table that existed before this file; "" and nil
 // for other statements, for ALTER INDEX, VIEW and the like, and for
-// tables created earlier in the file, which are new and empty.
+// tables created earlier in the file (see alterExisting).
 func existingTableAlter(p *Pass) (string, []*pg.AlterTableCmd) {
-	st := p.Stmt.Node.GetAlterTableStmt()
-	if st == nil || st.GetObjtype() != pg.ObjectType_OBJECT_TABLE {
-		return "", nil
-	}
-	table := pgast.RelName(st.GetRelation())
-	if table == "" || p.IsNew(table) {
+	st, table := alterExisting(p)
+	if st == nil {
 		return "", nil
 	}
 	var cmds []*pg.AlterTableCmd
@@ -79,11 +75,6 @@ func rewriteImpact(p *Pass, mode locks.Mode, table string) string {
 		}
 	}
 	return LockImpact(mode, table, while)
-}
-
-// lineOf returns the 1-based line on which statement st starts.
-func lineOf(p *Pass, st *migration.Statement) int {
-	return p.File.Lines.Position(st.Span.Start).Line
 }
 
 // commandName returns the leading keywords of a statement as written,
