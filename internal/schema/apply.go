@@ -91,6 +91,9 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 		name = defaultConstraintName(t, ct, keys)
 	}
 	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation()}
+	if ct == pg.ConstrType_CONSTR_FOREIGN {
+		rec.References = pgast.RelName(con.GetPktable())
+	}
 	if ct == pg.ConstrType_CONSTR_CHECK {
 		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
 	}
@@ -217,7 +220,7 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 			name = strings.TrimSuffix(base, "_idx") + "_idx" + strconv.Itoa(n)
 		}
 	}
-	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique()}
+	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil}
 }
 
 // DefaultIndexName returns the name PostgreSQL gives an index that st
@@ -254,6 +257,18 @@ func (c *Catalog) drop(st *pg.DropStmt) {
 					delete(c.indexes, k)
 				}
 			}
+			// Only CASCADE drops a referenced table: its referencing
+			// foreign keys go with it.
+			for _, ref := range c.ReferencedBy(key) {
+				t := c.mutable(ref)
+				kept := t.Constraints[:0]
+				for _, con := range t.Constraints {
+					if con.References != key {
+						kept = append(kept, con)
+					}
+				}
+				t.Constraints = kept
+			}
 		case pg.ObjectType_OBJECT_INDEX:
 			delete(c.indexes, key)
 		default:
@@ -273,6 +288,18 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		delete(c.owned, key)
 		t.Key = indexKey(key, st.GetNewname())
 		c.put(t)
+		for _, con := range t.Constraints {
+			if con.References == key {
+				con.References = t.Key
+			}
+		}
+		for _, ref := range c.ReferencedBy(key) {
+			for _, con := range c.mutable(ref).Constraints {
+				if con.References == key {
+					con.References = t.Key
+				}
+			}
+		}
 		for k, ix := range c.indexes {
 			if ix.Table == key {
 				cp := *ix

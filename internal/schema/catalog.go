@@ -7,6 +7,7 @@
 package schema
 
 import (
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -38,6 +39,7 @@ type Index struct {
 	Table      string   // "schema.name" key
 	Columns    []string // key columns; "" for an expression
 	Unique     bool
+	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
 }
 
@@ -49,6 +51,9 @@ type Constraint struct {
 	Validated bool
 	// NotNullOf is the column c of a CHECK (c IS NOT NULL), "" otherwise.
 	NotNullOf string
+	// References is the "schema.name" key of the table a FOREIGN KEY
+	// references, "" for other constraints.
+	References string
 }
 
 // Table is a table, view or materialized view.
@@ -151,6 +156,45 @@ func (c *Catalog) Indexes(table string) []*Index {
 			out = append(out, ix)
 		}
 	}
+	return out
+}
+
+// References returns the tables that the foreign keys of table key
+// reference, sorted, without key itself.
+func (c *Catalog) References(key string) []string {
+	set := map[string]bool{}
+	if t := c.Table(key); t != nil {
+		for _, con := range t.Constraints {
+			if con.References != "" && con.References != key {
+				set[con.References] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// ReferencedBy returns the tables whose foreign keys reference table key,
+// sorted, without key itself.
+func (c *Catalog) ReferencedBy(key string) []string {
+	set := map[string]bool{}
+	if c != nil {
+		for k, t := range c.tables {
+			for _, con := range t.Constraints {
+				if con.References == key && k != key {
+					set[k] = true
+				}
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
