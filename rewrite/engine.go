@@ -133,6 +133,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	type pending struct {
 		edits   []rules.Edit
 		applied []Applied
+		first   int // len(edits) after the first fix, for the fallback
 	}
 	perFile := map[string]*pending{} // by the finding's file
 	var taken []rules.Edit
@@ -184,6 +185,9 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			perFile[d.Path] = p
 		}
 		p.edits = append(p.edits, edits...)
+		if len(p.applied) == 0 {
+			p.first = len(p.edits)
+		}
 		a := Applied{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Message: d.Message, Table: d.Table, Before: d.Lock, After: fx.After}
 		for _, e := range edits {
 			if e.Path != d.Path && !contains(a.NewFiles, e.Path) {
@@ -202,6 +206,13 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	for _, path := range paths {
 		p := perFile[path]
 		next, ok := applyToFiles(byPath, p.edits)
+		if !ok && len(p.applied) > 1 {
+			// Together they do not parse: apply the first alone, and let the
+			// others try again on its output next round.
+			if next, ok = applyToFiles(byPath, p.edits[:p.first]); ok {
+				p.applied = p.applied[:1]
+			}
+		}
 		if !ok {
 			for _, a := range p.applied {
 				key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", a.Path, a.Rule.Code, a.Line, a.Title)

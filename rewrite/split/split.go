@@ -78,8 +78,67 @@ func Steps(f *migration.File, st *migration.Statement, steps []Step, ctx Context
 	case st.Tx != nil && st.Tx.Kind == migration.TxWrapped && onlyWithoutTx(f, st, steps) && (f.Framework == migration.Goose || f.Framework == migration.Flyway):
 		return markNoTransaction(f, st, steps)
 	default:
-		return newFiles(f, st, steps, ctx)
+		plan, err := newFiles(f, st, steps, ctx)
+		if err != nil && f.Framework == migration.Goose && st.Tx != nil && st.Tx.Kind == migration.TxWrapped {
+			return gooseExplicit(f, st, steps)
+		}
+		return plan, err
 	}
+}
+
+// gooseExplicit handles a goose file with no free version after it: the
+// file is marked NO TRANSACTION, each section's statements are wrapped in
+// an explicit BEGIN ... COMMIT so they stay atomic, and the steps that
+// must run later go after the COMMIT of st's section, where goose runs
+// them one at a time.
+func gooseExplicit(f *migration.File, st *migration.Statement, steps []Step) (Plan, error) {
+	up := reGooseUp.FindStringIndex(f.Text)
+	if up == nil {
+		return Plan{}, fmt.Errorf("%w: no -- +goose Up marker", ErrCannotSplit)
+	}
+	edits := []Edit{{Path: f.Path, Start: up[0], End: up[0], NewText: "-- +goose NO TRANSACTION\n"}}
+	rest := steps
+	if !steps[0].NoTransaction {
+		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
+		rest = steps[1:]
+	} else {
+		b := block(f, st)
+		edits = append(edits, Edit{Path: f.Path, Start: b.Start, End: b.End})
+	}
+	// Wrap every section (run of statements with one direction) in BEGIN ... COMMIT.
+	var section []*migration.Statement
+	flush := func() {
+		if len(section) == 0 {
+			return
+		}
+		first, last := section[0], section[len(section)-1]
+		lb := block(f, last)
+		after := ""
+		if first.Direction == st.Direction && first.Tx == st.Tx {
+			after = joinSteps(rest) + "\n"
+		}
+		edits = append(edits,
+			Edit{Path: f.Path, Start: first.Span.Start, End: first.Span.Start, NewText: "BEGIN;\n"},
+			Edit{Path: f.Path, Start: lb.End, End: lb.End, NewText: terminate(f.Text[:lb.End]) + "COMMIT;\n" + after})
+		section = nil
+	}
+	for _, s := range f.Statements {
+		if len(section) > 0 && s.Tx != section[0].Tx {
+			flush()
+		}
+		section = append(section, s)
+	}
+	flush()
+	return Plan{How: "with -- +goose NO TRANSACTION and an explicit transaction around the rest", Edits: edits}, nil
+}
+
+// terminate returns "\n" when text does not end a line, so that what
+// follows starts on a line of its own.
+func terminate(text string) string {
+	if text == "" || strings.HasSuffix(text, "\n") {
+		return ""
+	}
+	return "\n"
 }
 
 // afterMoved returns where statements moved past commit go: after the
