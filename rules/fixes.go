@@ -2,6 +2,8 @@ package rules
 
 import (
 	"errors"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
@@ -64,4 +66,16 @@ func sqlComment(lines ...string) string {
 		b.WriteString("-- " + l + "\n")
 	}
 	return b.String()
+}
+
+// concurrentKeywordFix inserts CONCURRENTLY after the first keyword kw of
+// the statement and runs it outside any transaction, when ok; otherwise it
+// returns the display-only recipe.
+func concurrentKeywordFix(p *Pass, title string, ok bool, kw pg.Token) Fix {
+	tok, i := FirstToken(p.Tokens(), kw, 0)
+	if !ok || i < 0 {
+		return Recipe(title)
+	}
+	after := locks.ShareUpdateExclusive
+	return StepsFix(p, title, Safe, after, Step{SQL: InsertInStatement(p, tok.Span.End, " CONCURRENTLY"), NoTransaction: true})
 }

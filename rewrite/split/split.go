@@ -167,9 +167,11 @@ func isSingleStatement(sql string) bool {
 }
 
 func joinSteps(steps []Step) string {
-	parts := make([]string, len(steps))
-	for i, s := range steps {
-		parts[i] = strings.TrimSpace(s.SQL)
+	var parts []string
+	for _, s := range steps {
+		if sql := strings.TrimSpace(s.SQL); sql != "" {
+			parts = append(parts, sql)
+		}
 	}
 	return strings.Join(parts, "\n")
 }
