@@ -217,14 +217,15 @@ func afterCommit(f *migration.File, st *migration.Statement, steps []Step) (Plan
 
 // onlyWithoutTx reports whether the whole file may run without a
 // transaction once st is replaced: there is one step, it needs no
-// transaction, and every other statement of st's section is itself a
-// CONCURRENTLY form or a setting.
+// transaction, and every other statement of the file, in either
+// direction (the marker covers the whole file), is itself a CONCURRENTLY
+// form or a setting.
 func onlyWithoutTx(f *migration.File, st *migration.Statement, steps []Step) bool {
 	if len(steps) != 1 || !steps[0].NoTransaction {
 		return false
 	}
 	for _, s := range f.Statements {
-		if s == st || s.Direction != st.Direction {
+		if s == st {
 			continue
 		}
 		if pgast.Concurrently(s.Node) == "" && s.Node.GetVariableSetStmt() == nil {
