@@ -27,7 +27,10 @@ func AddColumnVolatileDefault() *Rule {
 				"UPDATE accounts SET token = gen_random_uuid() WHERE id >= 1 AND id < 10001 AND token IS NULL;",
 			Help: "add the column without a default, then SET DEFAULT (applies to new rows only), then backfill existing " +
 				"rows in batches; add NOT NULL afterwards with a validated CHECK",
-			FixSafety: "Display-only: the recipe splits the statement and needs a batched backfill.",
+			FixSafety: "Unsafe (the change is no longer atomic): for an ALTER TABLE with this one ADD COLUMN on a table whose " +
+				"single-column primary key the catalog knows, adds the column bare, SETs the DEFAULT for new rows, fills the " +
+				"existing rows in batches of batch-size rows (a DO block that walks the key and commits after each batch, outside " +
+				"a transaction), then makes the column NOT NULL the online way when it asked for that. Display-only otherwise.",
 			Versions: "All versions. Constant and STABLE defaults are metadata-only from PostgreSQL 11, the oldest " +
 				"version pgsafe supports, so only volatile ones are reported.",
 			CatalogRows: []int{15, 16},
@@ -60,7 +63,7 @@ func checkAddColumnVolatileDefault(p *Pass) {
 				cd.GetColname(), name, why, rewriteImpact(p, mode, table)),
 			Lock:  mode,
 			Table: Display(table),
-			Fixes: []Fix{Recipe("Add the column without a default, SET DEFAULT, then backfill in batches")},
+			Fixes: []Fix{backfillColumnFix(p, table, cd, "Add the column without a default, SET DEFAULT, then backfill in batches")},
 		})
 	}
 }
