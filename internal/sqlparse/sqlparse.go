@@ -51,9 +51,11 @@ type Statement struct {
 	// Span runs from the statement's first token to its last token. It
 	// excludes leading comments and whitespace and the terminating semicolon.
 	Span Span
-	// Extent runs from the end of the previous statement (just after its
-	// semicolon) through this statement's semicolon, or to the end of the
-	// text when there is none. Leading comments belong to the extent.
+	// Extent runs from just after the semicolon before the statement (the
+	// last one, when empty statements such as ";;" come between) through
+	// this statement's semicolon, or to the end of the text when there is
+	// none. Leading comments belong to the extent; comments after the last
+	// semicolon of the text belong to no statement.
 	Extent Span
 	// HasSemicolon reports whether the statement is terminated by ';'.
 	HasSemicolon bool
