@@ -93,12 +93,12 @@ type Result struct {
 // the scanner's tokens.
 func Parse(text string) *Result {
 	res := &Result{}
-	tokens, scanErr := pg.Scan(text)
 	tree, err := pg.Parse(text)
 	if err != nil {
 		res.Err = syntaxError(text, err)
 		return res
 	}
+	tokens, scanErr := pg.Scan(text)
 	var toks []*pg.ScanToken
 	if scanErr == nil {
 		toks = tokens.GetTokens()
@@ -168,17 +168,79 @@ func isSpace(b byte) bool {
 }
 
 // syntaxError converts a pg_query error into a SyntaxError. pg_query's
-// Cursorpos is a 1-based count of characters, not bytes.
+// Cursorpos is a 1-based count of characters, not bytes; it is 0 for the
+// errors that the grammar raises without a position, which are placed by
+// unplacedError.
 func syntaxError(text string, err error) *SyntaxError {
 	se := &SyntaxError{Message: err.Error()}
-	var pe *pgparser.Error
-	if errors.As(err, &pe) && pe.Cursorpos > 0 {
-		se.Offset = CharToByte(text, pe.Cursorpos-1)
+	if off, ok := errorOffset(text, err); ok {
+		se.Offset = off
+	} else {
+		se.Offset = unplacedError(text)
 	}
 	if strings.Contains(text, "{{") && strings.Contains(text, "}}") {
 		se.Hint = "the file holds Go-template placeholders ({{ ... }}); it is a template rendered before it runs, so lint the rendered SQL instead"
 	}
 	return se
+}
+
+// errorOffset returns the byte offset in text of a pg_query error, and
+// false when the error carries no position.
+func errorOffset(text string, err error) (int, bool) {
+	var pe *pgparser.Error
+	if errors.As(err, &pe) && pe.Cursorpos > 0 {
+		return CharToByte(text, int(pe.Cursorpos)-1), true
+	}
+	return 0, false
+}
+
+// unplacedError returns the offset of the first token of the first
+// statement of text that fails to parse, for an error that PostgreSQL
+// reported without a position. The text is cut after each ';' token and
+// parsed piece by piece; a piece that fails only at its end (a ';' inside
+// CREATE RULE actions or a BEGIN ATOMIC body) grows to the next ';'. The
+// pieces together parse the text once, so the cost stays linear. When
+// a failing piece's error has a position, that position is returned.
+func unplacedError(text string) int {
+	scan, err := pg.Scan(text)
+	if err != nil {
+		return 0
+	}
+	toks := scan.GetTokens()
+	firstToken := func(from int) int {
+		for _, t := range toks {
+			if int(t.GetStart()) >= from && !isComment(t) && t.GetToken() != pg.Token_ASCII_59 {
+				return int(t.GetStart())
+			}
+		}
+		return from
+	}
+	start := 0
+	for _, t := range toks {
+		if t.GetToken() != pg.Token_ASCII_59 {
+			continue
+		}
+		end := int(t.GetEnd())
+		piece := text[start:end]
+		_, err := pg.Parse(piece)
+		if err == nil {
+			start = end
+			continue
+		}
+		if off, ok := errorOffset(piece, err); ok {
+			if off >= len(piece) {
+				continue // cut inside the statement: take in the next piece too
+			}
+			return start + off
+		}
+		return firstToken(start)
+	}
+	if _, err := pg.Parse(text[start:]); err != nil {
+		if off, ok := errorOffset(text[start:], err); ok {
+			return start + off
+		}
+	}
+	return firstToken(start)
 }
 
 // CharToByte returns the byte offset of the n-th character (0-based) of

@@ -281,3 +281,26 @@ func TestParseSpansSemicolonsInsideStatements(t *testing.T) {
 		})
 	}
 }
+
+// TestSyntaxErrorWithoutPosition covers errors that PostgreSQL's grammar
+// raises without a cursor position (pg_query reports Cursorpos 0): the
+// error is placed at the start of the statement that fails on its own.
+func TestSyntaxErrorWithoutPosition(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		at   string
+	}{
+		{"after other statements", "-- ☃\nSELECT 1;\nCREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\n-- why\nSELECT JSON_OBJECT('a': 1 RETURNING text FORMAT JSON ENCODING bogus);\nSELECT 3;",
+			"SELECT JSON_OBJECT"},
+		{"first statement", "SELECT JSON_OBJECT('a': 1 RETURNING text FORMAT JSON ENCODING bogus)", "SELECT JSON_OBJECT"},
+		{"last statement without a semicolon", "SELECT 'é';\n  SELECT * FROM t ORDER BY 1 FETCH FIRST 1 ROW WITH TIES FOR UPDATE SKIP LOCKED", "SELECT * FROM t"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := sqlparse.Parse(tc.text)
+			require.NotNil(t, res.Err)
+			assert.Equal(t, strings.Index(tc.text, tc.at), res.Err.Offset, "error at %q", tc.text[res.Err.Offset:])
+		})
+	}
+}
