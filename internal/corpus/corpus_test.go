@@ -65,6 +65,7 @@ func TestCorpusParses(t *testing.T) {
 		if !isListed || f.Parses {
 			if assert.Nil(t, res.Err, "%s should parse", p) {
 				parsed++
+				sameSpansWhenScanned(t, p, text, res)
 			} else {
 				pos := sqlparse.NewLines(text).Position(res.Err.Offset)
 				t.Logf("%s:%d:%d: %s", p, pos.Line, pos.Column, res.Err.Message)
@@ -82,6 +83,22 @@ func TestCorpusParses(t *testing.T) {
 		}
 	}
 	t.Logf("corpus: %d .sql files; %d parse; %d fail as listed: %s", len(paths), parsed, len(paths)-parsed, formatCounts(counts))
+}
+
+// sameSpansWhenScanned checks, for a text without comments (whose spans
+// come from trimming whitespace), that a comment added at its end, which
+// makes Parse use the scanner's tokens, leaves the spans as they were.
+func sameSpansWhenScanned(t *testing.T, path, text string, res *sqlparse.Result) {
+	t.Helper()
+	if strings.Contains(text, "--") || strings.Contains(text, "/*") {
+		return
+	}
+	scanned := sqlparse.Parse(text + "\n/* end */")
+	require.Nil(t, scanned.Err, path)
+	require.Len(t, scanned.Statements, len(res.Statements), path)
+	for i, s := range res.Statements {
+		assert.Equal(t, scanned.Statements[i].Span, s.Span, "%s: statement %d", path, i)
+	}
 }
 
 // explainError returns "" when the syntax error sits where its category

@@ -304,3 +304,30 @@ func TestSyntaxErrorWithoutPosition(t *testing.T) {
 		})
 	}
 }
+
+// TestSpansWithoutComments checks that a text without comments, whose
+// spans come from trimming whitespace rather than from scanner tokens,
+// gets the same spans as with a comment added, which makes Parse scan.
+func TestSpansWithoutComments(t *testing.T) {
+	texts := []string{
+		"SELECT 1",
+		"  SELECT 1 ;\n\tSELECT\r\n2\f;\n",
+		"SELECT 'a  ';SELECT \"b  \"  ;  SELECT $$ x; $$",
+		"SELECT 1;; ;\nSELECT 2;",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\nSELECT 'é'\n\n",
+		"SELECT E'\\'';  SELECT U&'d\\0061t\\+000061';",
+	}
+	for _, text := range texts {
+		plain := sqlparse.Parse(text)
+		require.Nil(t, plain.Err, text)
+		require.Empty(t, plain.Comments)
+		scanned := sqlparse.Parse(text + "\n/* c */")
+		require.Nil(t, scanned.Err, text)
+		require.Len(t, scanned.Comments, 1)
+		require.Len(t, scanned.Statements, len(plain.Statements), text)
+		for i, s := range plain.Statements {
+			assert.Equal(t, scanned.Statements[i].Span, s.Span, "%q statement %d", text, i)
+			assert.Equal(t, scanned.Statements[i].HasSemicolon, s.HasSemicolon)
+		}
+	}
+}
