@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -32,6 +33,11 @@ type Options struct {
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
+	// KeepTrees keeps each statement's parse tree (Statement.Node) in
+	// Result.Files. By default a file's trees are released once the file is
+	// checked, so that memory holds the trees of a few files at a time
+	// rather than of the whole set.
+	KeepTrees bool
 }
 
 // Skipped is an input that was read but not linted.
@@ -42,6 +48,8 @@ type Skipped struct {
 
 // Result is what a run found.
 type Result struct {
+	// Files are the linted files in order; their statements have no parse
+	// trees unless Options.KeepTrees was set.
 	Files       []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
@@ -78,25 +86,27 @@ func Run(files []source.File, opts Options) *Result {
 		jobs = append(jobs, job{f, fw})
 	}
 
-	// Parse every file in parallel: this is where the time goes.
 	res.Files = make([]*migration.File, len(jobs))
-	parallel(len(jobs), opts.Workers, func(i int) {
+	perFile := make([][]rules.Diagnostic, len(jobs))
+	p := newPipeline(len(jobs), opts.Workers)
+	p.parse = func(i int) {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
-	})
-
-	// Replay the up migrations in order, keeping the catalog each file starts from.
-	starts := make([]*schema.Catalog, len(res.Files))
+	}
+	p.check = func(i int, start *schema.Catalog) {
+		perFile[i] = checkFile(res.Files[i], start, opts)
+		if !opts.KeepTrees {
+			releaseTrees(res.Files[i])
+		}
+	}
+	// Replay the up migrations in order as they come out of the parser,
+	// handing each file to be checked from the catalog it starts from.
 	cat := schema.New()
-	for i, f := range res.Files {
-		starts[i] = cat.Clone()
+	p.run(func(i int) *schema.Catalog {
+		f := res.Files[i]
+		start := cat.Clone()
 		applyUp(cat, f)
 		res.Statements += len(f.Statements)
-	}
-
-	// Check every file in parallel, each from its own starting catalog.
-	perFile := make([][]rules.Diagnostic, len(res.Files))
-	parallel(len(res.Files), opts.Workers, func(i int) {
-		perFile[i] = checkFile(res.Files[i], starts[i], opts)
+		return start
 	})
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
@@ -166,28 +176,112 @@ func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
 	}
 }
 
-// parallel calls fn(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(int)) {
+// releaseTrees drops the parse trees of a checked file, which are most of
+// the memory a file takes; its statements keep their spans.
+func releaseTrees(f *migration.File) {
+	for _, st := range f.Statements {
+		st.Node = nil
+	}
+}
+
+// pipeline runs the three stages of a lint over n files: parse (any order,
+// in parallel), replay (in file order, on the calling goroutine) and check
+// (in parallel, each file once it has been replayed). Replay and checks
+// overlap with the parsing of later files, and the number of files parsed
+// but not yet checked is bounded, which bounds the parse trees held at once.
+type pipeline struct {
+	n       int
+	workers int
+	parse   func(i int)
+	check   func(i int, start *schema.Catalog)
+
+	next   atomic.Int64    // the next file to parse
+	ready  []chan struct{} // closed when file i is parsed
+	checks chan checkTask  // replayed files, in order
+	slots  chan struct{}   // one per file parsed and not yet checked
+}
+
+type checkTask struct {
+	i     int
+	start *schema.Catalog
+}
+
+func newPipeline(n, workers int) *pipeline {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if workers > n {
-		workers = n
+	p := &pipeline{
+		n: n, workers: workers,
+		ready:  make([]chan struct{}, n),
+		checks: make(chan checkTask, n),
+		// Enough parsed files to keep every worker busy while replay
+		// catches up, few enough that their trees stay small.
+		slots: make(chan struct{}, 4*workers),
 	}
+	for i := range p.ready {
+		p.ready[i] = make(chan struct{})
+	}
+	return p
+}
+
+// run starts the workers and replays each parsed file in order with
+// replay, which returns the catalog its check starts from.
+func (p *pipeline) run(replay func(i int) *schema.Catalog) {
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
+	for w := 0; w < p.workers && w < p.n; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
+			p.work()
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- i
+	for i := 0; i < p.n; i++ {
+		<-p.ready[i]
+		p.checks <- checkTask{i, replay(i)}
 	}
-	close(next)
+	close(p.checks)
 	wg.Wait()
+}
+
+// work checks the files that are ready and parses the others, checks
+// first, since they free what parsing holds.
+func (p *pipeline) work() {
+	for {
+		select {
+		case t, ok := <-p.checks:
+			if !ok {
+				return
+			}
+			p.doCheck(t)
+			continue
+		default:
+		}
+		if int(p.next.Load()) < p.n {
+			select {
+			case p.slots <- struct{}{}:
+				if i := int(p.next.Add(1)) - 1; i < p.n {
+					p.parse(i)
+					close(p.ready[i])
+				} else {
+					<-p.slots
+				}
+			case t, ok := <-p.checks:
+				if !ok {
+					return
+				}
+				p.doCheck(t)
+			}
+			continue
+		}
+		t, ok := <-p.checks
+		if !ok {
+			return
+		}
+		p.doCheck(t)
+	}
+}
+
+func (p *pipeline) doCheck(t checkTask) {
+	p.check(t.i, t.start)
+	<-p.slots
 }
