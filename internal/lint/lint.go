@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -92,22 +91,23 @@ func Run(files []source.File, opts Options) *Result {
 	p.parse = func(i int) {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
 	}
+	// Replay the up migrations in order as they come out of the parser,
+	// keeping the catalog each file starts from for its check.
+	cat := schema.New()
+	p.replay = func(i int) *schema.Catalog {
+		f := res.Files[i]
+		start := cat.Clone()
+		applyUp(cat, f)
+		res.Statements += len(f.Statements)
+		return start
+	}
 	p.check = func(i int, start *schema.Catalog) {
 		perFile[i] = checkFile(res.Files[i], start, opts)
 		if !opts.KeepTrees {
 			releaseTrees(res.Files[i])
 		}
 	}
-	// Replay the up migrations in order as they come out of the parser,
-	// handing each file to be checked from the catalog it starts from.
-	cat := schema.New()
-	p.run(func(i int) *schema.Catalog {
-		f := res.Files[i]
-		start := cat.Clone()
-		applyUp(cat, f)
-		res.Statements += len(f.Statements)
-		return start
-	})
+	p.run()
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
@@ -184,21 +184,30 @@ func releaseTrees(f *migration.File) {
 	}
 }
 
-// pipeline runs the three stages of a lint over n files: parse (any order,
-// in parallel), replay (in file order, on the calling goroutine) and check
-// (in parallel, each file once it has been replayed). Replay and checks
-// overlap with the parsing of later files, and the number of files parsed
-// but not yet checked is bounded, which bounds the parse trees held at once.
+// pipeline runs the three stages of a lint over n files: parse (in
+// parallel), replay (in file order, one file at a time) and check (in
+// parallel, each file once it has been replayed). The same workers do all
+// three, so that no stage waits for a CPU that another stage's goroutine
+// holds: a worker that parses the next file in order also replays it and
+// any parsed files after it. Checks come first, since they free what
+// parsing holds, and the number of files parsed but not yet checked is
+// bounded, which bounds the parse trees held at once.
 type pipeline struct {
 	n       int
 	workers int
+	window  int // most files parsed and not yet checked
 	parse   func(i int)
+	replay  func(i int) *schema.Catalog // the catalog file i's check starts from
 	check   func(i int, start *schema.Catalog)
 
-	next   atomic.Int64    // the next file to parse
-	ready  []chan struct{} // closed when file i is parsed
-	checks chan checkTask  // replayed files, in order
-	slots  chan struct{}   // one per file parsed and not yet checked
+	mu         sync.Mutex
+	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
+	nextParse  int         // the next file to parse
+	nextReplay int         // the next file to replay
+	parsed     []bool      // parsed and waiting for replay
+	queue      []checkTask // replayed and not yet checked, in order
+	inFlight   int         // parsed or being parsed, and not yet checked
+	checked    int
 }
 
 type checkTask struct {
@@ -210,78 +219,61 @@ func newPipeline(n, workers int) *pipeline {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &pipeline{
-		n: n, workers: workers,
-		ready:  make([]chan struct{}, n),
-		checks: make(chan checkTask, n),
-		// Enough parsed files to keep every worker busy while replay
-		// catches up, few enough that their trees stay small.
-		slots: make(chan struct{}, 4*workers),
+	if workers > n {
+		workers = n
 	}
-	for i := range p.ready {
-		p.ready[i] = make(chan struct{})
-	}
+	// Enough files in flight to keep every worker busy, few enough that
+	// their trees stay small.
+	p := &pipeline{n: n, workers: workers, window: 4 * workers, parsed: make([]bool, n)}
+	p.wake = sync.NewCond(&p.mu)
 	return p
 }
 
-// run starts the workers and replays each parsed file in order with
-// replay, which returns the catalog its check starts from.
-func (p *pipeline) run(replay func(i int) *schema.Catalog) {
+// run works through all files on the calling goroutine and workers-1
+// others, and returns when every file is checked.
+func (p *pipeline) run() {
 	var wg sync.WaitGroup
-	for w := 0; w < p.workers && w < p.n; w++ {
+	for w := 1; w < p.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			p.work()
 		}()
 	}
-	for i := 0; i < p.n; i++ {
-		<-p.ready[i]
-		p.checks <- checkTask{i, replay(i)}
-	}
-	close(p.checks)
+	p.work()
 	wg.Wait()
 }
 
-// work checks the files that are ready and parses the others, checks
-// first, since they free what parsing holds.
 func (p *pipeline) work() {
-	for {
-		select {
-		case t, ok := <-p.checks:
-			if !ok {
-				return
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.checked < p.n {
+		switch {
+		case len(p.queue) > 0:
+			t := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			p.check(t.i, t.start)
+			p.mu.Lock()
+			p.inFlight--
+			p.checked++
+			p.wake.Broadcast()
+		case p.nextParse < p.n && p.inFlight < p.window:
+			i := p.nextParse
+			p.nextParse++
+			p.inFlight++
+			p.mu.Unlock()
+			p.parse(i)
+			p.mu.Lock()
+			p.parsed[i] = true
+			for p.nextReplay < p.n && p.parsed[p.nextReplay] {
+				j := p.nextReplay
+				p.queue = append(p.queue, checkTask{j, p.replay(j)})
+				p.nextReplay++
 			}
-			p.doCheck(t)
-			continue
+			p.wake.Broadcast()
 		default:
+			p.wake.Wait()
 		}
-		if int(p.next.Load()) < p.n {
-			select {
-			case p.slots <- struct{}{}:
-				if i := int(p.next.Add(1)) - 1; i < p.n {
-					p.parse(i)
-					close(p.ready[i])
-				} else {
-					<-p.slots
-				}
-			case t, ok := <-p.checks:
-				if !ok {
-					return
-				}
-				p.doCheck(t)
-			}
-			continue
-		}
-		t, ok := <-p.checks
-		if !ok {
-			return
-		}
-		p.doCheck(t)
 	}
-}
-
-func (p *pipeline) doCheck(t checkTask) {
-	p.check(t.i, t.start)
-	<-p.slots
 }

@@ -109,3 +109,10 @@ func TestRunKeepTrees(t *testing.T) {
 		}
 	}
 }
+
+func TestRunNothing(t *testing.T) {
+	res := lint.Run(nil, allRules())
+	assert.Empty(t, res.Files)
+	assert.Empty(t, res.Diagnostics)
+	assert.Zero(t, res.Statements)
+}
