@@ -96,6 +96,16 @@ mapfile -t files < <(find . -path ./pganalyze__libpg_query -prune -o -type f -na
 [ "${#files[@]}" -gt 0 ] || die "no .sql files in $corpus"
 bytes="$(cat "${files[@]}" | wc -c)"
 
+# valid_json FILE: whether FILE holds one JSON value (checked with node or
+# python3, whichever is there; assumed when neither is).
+valid_json() {
+	if command -v node >/dev/null; then
+		node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1"
+	elif command -v python3 >/dev/null; then
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1"
+	fi
+}
+
 # run NAME CMD...: runs CMD on the input once; records wall seconds and
 # peak RSS in KiB in $work/NAME.runs. Exit status 0 or 1 (findings) is
 # fine; anything else, or output that is not JSON, fails the benchmark.
@@ -110,8 +120,7 @@ run() {
 		cat "$work/$name.err" >&2
 		die "$name exited with status $status"
 	fi
-	node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$work/$name.json" ||
-		die "$name did not write JSON"
+	valid_json "$work/$name.json" || die "$name did not write JSON"
 	echo "$(((end - start) / 1000)) $(tail -n 1 "$work/rss")" >>"$work/$name.runs"
 }
 
