@@ -204,7 +204,7 @@ type pipeline struct {
 	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
 	nextParse  int         // the next file to parse
 	nextReplay int         // the next file to replay
-	parsed     []bool      // parsed and waiting for replay
+	parsed     []bool      // parsed, so ready for replay
 	queue      []checkTask // replayed and not yet checked, in order
 	inFlight   int         // parsed or being parsed, and not yet checked
 	checked    int
@@ -244,9 +244,12 @@ func (p *pipeline) run() {
 	wg.Wait()
 }
 
+// work runs stages until every file is checked. It holds the lock except
+// while it parses or checks; it does not defer the unlock, so that a panic
+// in a rule surfaces as itself rather than as an unlock of an unlocked
+// mutex.
 func (p *pipeline) work() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for p.checked < p.n {
 		switch {
 		case len(p.queue) > 0:
@@ -276,4 +279,5 @@ func (p *pipeline) work() {
 			p.wake.Wait()
 		}
 	}
+	p.mu.Unlock()
 }
