@@ -32,6 +32,11 @@ type Options struct {
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
+	// KeepTrees keeps each statement's parse tree (Statement.Node) in
+	// Result.Files. By default a file's trees are released once the file is
+	// checked, so that memory holds the trees of a few files at a time
+	// rather than of the whole set.
+	KeepTrees bool
 }
 
 // Skipped is an input that was read but not linted.
@@ -42,6 +47,8 @@ type Skipped struct {
 
 // Result is what a run found.
 type Result struct {
+	// Files are the linted files in order; their statements have no parse
+	// trees unless Options.KeepTrees was set.
 	Files       []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
@@ -78,26 +85,29 @@ func Run(files []source.File, opts Options) *Result {
 		jobs = append(jobs, job{f, fw})
 	}
 
-	// Parse every file in parallel: this is where the time goes.
 	res.Files = make([]*migration.File, len(jobs))
-	parallel(len(jobs), opts.Workers, func(i int) {
+	perFile := make([][]rules.Diagnostic, len(jobs))
+	p := newPipeline(len(jobs), opts.Workers)
+	p.parse = func(i int) {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
-	})
-
-	// Replay the up migrations in order, keeping the catalog each file starts from.
-	starts := make([]*schema.Catalog, len(res.Files))
+	}
+	// Replay the up migrations in order as they come out of the parser,
+	// keeping the catalog each file starts from for its check.
 	cat := schema.New()
-	for i, f := range res.Files {
-		starts[i] = cat.Clone()
+	p.replay = func(i int) *schema.Catalog {
+		f := res.Files[i]
+		start := cat.Clone()
 		applyUp(cat, f)
 		res.Statements += len(f.Statements)
+		return start
 	}
-
-	// Check every file in parallel, each from its own starting catalog.
-	perFile := make([][]rules.Diagnostic, len(res.Files))
-	parallel(len(res.Files), opts.Workers, func(i int) {
-		perFile[i] = checkFile(res.Files[i], starts[i], opts, paths)
-	})
+	p.check = func(i int, start *schema.Catalog) {
+		perFile[i] = checkFile(res.Files[i], start, opts, paths)
+		if !opts.KeepTrees {
+			releaseTrees(res.Files[i])
+		}
+	}
+	p.run()
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
@@ -168,28 +178,108 @@ func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
 	}
 }
 
-// parallel calls fn(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(int)) {
+// releaseTrees drops the parse trees of a checked file, which are most of
+// the memory a file takes; its statements keep their spans.
+func releaseTrees(f *migration.File) {
+	for _, st := range f.Statements {
+		st.Node = nil
+	}
+}
+
+// pipeline runs the three stages of a lint over n files: parse (in
+// parallel), replay (in file order, one file at a time) and check (in
+// parallel, each file once it has been replayed). The same workers do all
+// three, so that no stage waits for a CPU that another stage's goroutine
+// holds: a worker that parses the next file in order also replays it and
+// any parsed files after it. Checks come first, since they free what
+// parsing holds, and the number of files parsed but not yet checked is
+// bounded, which bounds the parse trees held at once.
+type pipeline struct {
+	n       int
+	workers int
+	window  int // most files parsed and not yet checked
+	parse   func(i int)
+	replay  func(i int) *schema.Catalog // the catalog file i's check starts from
+	check   func(i int, start *schema.Catalog)
+
+	mu         sync.Mutex
+	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
+	nextParse  int         // the next file to parse
+	nextReplay int         // the next file to replay
+	parsed     []bool      // parsed, so ready for replay
+	queue      []checkTask // replayed and not yet checked, in order
+	inFlight   int         // parsed or being parsed, and not yet checked
+	checked    int
+}
+
+type checkTask struct {
+	i     int
+	start *schema.Catalog
+}
+
+func newPipeline(n, workers int) *pipeline {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	if workers > n {
 		workers = n
 	}
+	// Enough files in flight to keep every worker busy, few enough that
+	// their trees stay small.
+	p := &pipeline{n: n, workers: workers, window: 4 * workers, parsed: make([]bool, n)}
+	p.wake = sync.NewCond(&p.mu)
+	return p
+}
+
+// run works through all files on the calling goroutine and workers-1
+// others, and returns when every file is checked.
+func (p *pipeline) run() {
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
+	for w := 1; w < p.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
+			p.work()
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
+	p.work()
 	wg.Wait()
+}
+
+// work runs stages until every file is checked. It holds the lock except
+// while it parses or checks; it does not defer the unlock, so that a panic
+// in a rule surfaces as itself rather than as an unlock of an unlocked
+// mutex.
+func (p *pipeline) work() {
+	p.mu.Lock()
+	for p.checked < p.n {
+		switch {
+		case len(p.queue) > 0:
+			t := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			p.check(t.i, t.start)
+			p.mu.Lock()
+			p.inFlight--
+			p.checked++
+			p.wake.Broadcast()
+		case p.nextParse < p.n && p.inFlight < p.window:
+			i := p.nextParse
+			p.nextParse++
+			p.inFlight++
+			p.mu.Unlock()
+			p.parse(i)
+			p.mu.Lock()
+			p.parsed[i] = true
+			for p.nextReplay < p.n && p.parsed[p.nextReplay] {
+				j := p.nextReplay
+				p.queue = append(p.queue, checkTask{j, p.replay(j)})
+				p.nextReplay++
+			}
+			p.wake.Broadcast()
+		default:
+			p.wake.Wait()
+		}
+	}
+	p.mu.Unlock()
 }
