@@ -85,7 +85,7 @@ func textBetween(p *Pass, start int, ends ...int) string {
 func backfillColumnFix(p *Pass, table string, cd *pg.ColumnDef, title string) Fix {
 	def := columnConstraint(cd, pg.ConstrType_CONSTR_DEFAULT)
 	key := primaryKeyColumn(p, table)
-	if !singleSubcommand(p) || def == nil || key == "" || cd.GetCollClause() != nil || cd.GetTypeName() == nil {
+	if !singleSubcommand(p) || def == nil || key == "" || key == cd.GetColname() || cd.GetCollClause() != nil || cd.GetTypeName() == nil {
 		return Recipe(title)
 	}
 	notNull := false

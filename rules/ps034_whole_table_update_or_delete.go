@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -28,7 +29,9 @@ func WholeTableUpdateOrDelete() *Rule {
 				"UPDATE accounts SET plan = 'free' WHERE id >= 1 AND id < 10001 AND plan IS NULL;",
 			Help: "work in batches outside the DDL transaction: UPDATE or DELETE ... WHERE id >= $lo AND id < $hi (AND <not " +
 				"yet done>), committing every 1,000 to 100,000 rows and pausing between batches",
-			FixSafety:   "Display-only: batching needs a loop outside the migration's transaction.",
+			FixSafety:   "Unsafe (the update is no longer atomic): a plain UPDATE without WHERE of a table whose single-column primary key the " +
+				"catalog knows becomes a DO block that walks the key in batches of batch-size rows and commits after each, outside a " +
+				"transaction. DELETE and other UPDATEs keep the display-only recipe.",
 			Versions:    "All versions.",
 			CatalogRows: []int{41},
 		},
@@ -64,7 +67,7 @@ func checkWholeTableUpdateOrDelete(p *Pass) {
 		Table: Display(table),
 		Message: fmt.Sprintf("%s without WHERE changes every row of %s in one transaction: concurrent writes to any of its rows wait until it commits, the whole table goes to the WAL (replicas lag) and every row leaves a dead version for VACUUM",
 			verb, Display(table)),
-		Fixes: []Fix{Recipe("Backfill in batches outside the DDL transaction")},
+		Fixes: []Fix{batchedUpdateFix(p, table)},
 	}
 	if st, l := heldAccessExclusive(p, table); st != nil {
 		d.Lock = l.Mode
@@ -93,4 +96,25 @@ func heldAccessExclusive(p *Pass, table string) (*migration.Statement, tableLock
 		}
 	}
 	return first, firstLock
+}
+
+// batchedUpdateFix rewrites a plain whole-table UPDATE (no alias, FROM,
+// WITH or RETURNING) of a table with a known single-column primary key
+// into a batched one that commits after each batch. It is unsafe: the
+// update is no longer atomic.
+func batchedUpdateFix(p *Pass, table string) Fix {
+	const title = "Backfill in batches outside the DDL transaction"
+	up := p.Stmt.Node.GetUpdateStmt()
+	key := primaryKeyColumn(p, table)
+	if up == nil || key == "" || up.GetRelation().GetAlias() != nil || len(up.GetFromClause()) > 0 ||
+		up.GetWithClause() != nil || len(up.GetReturningList()) > 0 {
+		return Recipe(title)
+	}
+	set, i := FirstToken(p.Tokens(), pg.Token_SET, 0)
+	if i < 0 {
+		return Recipe(title)
+	}
+	assignments := strings.TrimSpace(p.File.Text[set.Span.End:p.Stmt.Span.End])
+	return StepsFix(p, title, Unsafe, locks.RowExclusive,
+		Step{SQL: batchedUpdate(p, table, key, assignments, ""), NoTransaction: true})
 }

@@ -309,8 +309,23 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		}
 	case pg.ObjectType_OBJECT_COLUMN:
 		if t := c.mutable(key); t != nil {
-			if col := t.Column(st.GetSubname()); col != nil {
-				col.Name = st.GetNewname()
+			old, renamed := st.GetSubname(), st.GetNewname()
+			if col := t.Column(old); col != nil {
+				col.Name = renamed
+			}
+			// Constraints and indexes follow the column to its new name.
+			for _, con := range t.Constraints {
+				con.Columns = renameIn(con.Columns, old, renamed)
+				if con.NotNullOf == old {
+					con.NotNullOf = renamed
+				}
+			}
+			for k, ix := range c.indexes {
+				if ix.Table == key {
+					cp := *ix
+					cp.Columns = renameIn(ix.Columns, old, renamed)
+					c.indexes[k] = &cp
+				}
 			}
 		}
 	case pg.ObjectType_OBJECT_INDEX:
@@ -322,4 +337,16 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		}
 	default:
 	}
+}
+
+// renameIn returns cols with old replaced by renamed, as a new slice.
+func renameIn(cols []string, old, renamed string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if c == old {
+			c = renamed
+		}
+		out[i] = c
+	}
+	return out
 }

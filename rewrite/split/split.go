@@ -18,6 +18,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // Edit replaces bytes [Start, End) of the file at Path with NewText. A
@@ -98,7 +99,10 @@ func gooseExplicit(f *migration.File, st *migration.Statement, steps []Step) (Pl
 	}
 	edits := []Edit{{Path: f.Path, Start: up[0], End: up[0], NewText: "-- +goose NO TRANSACTION\n"}}
 	rest := steps
-	if !steps[0].NoTransaction {
+	if len(following(f, st)) > 0 {
+		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: splitHere(steps)})
+		rest = nil
+	} else if !steps[0].NoTransaction {
 		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
 		rest = steps[1:]
 	} else {
@@ -114,7 +118,7 @@ func gooseExplicit(f *migration.File, st *migration.Statement, steps []Step) (Pl
 		first, last := section[0], section[len(section)-1]
 		lb := block(f, last)
 		after := ""
-		if first.Direction == st.Direction && first.Tx == st.Tx {
+		if first.Direction == st.Direction && first.Tx == st.Tx && joinSteps(rest) != "" {
 			after = joinSteps(rest) + "\n"
 		}
 		edits = append(edits,
@@ -196,6 +200,11 @@ func afterCommit(f *migration.File, st *migration.Statement, steps []Step) (Plan
 	if f.Mode != migration.Autocommit {
 		return Plan{}, fmt.Errorf("%w: the file runs as %s, so statements after its COMMIT do not run on their own", ErrCannotSplit, f.Mode)
 	}
+	if len(following(f, st)) > 0 {
+		return Plan{How: "in a transaction split around it", Edits: []Edit{
+			{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: splitHere(steps)},
+		}}, nil
+	}
 	rest := steps
 	edits := []Edit{}
 	if !steps[0].NoTransaction {
@@ -262,14 +271,24 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 	rest := steps
 	var edits []Edit
 	b := block(f, st)
-	rewritten := f.Text[:b.Start] + f.Text[b.End:]
+	head := Edit{Path: f.Path, Start: b.Start, End: b.End}
 	if !steps[0].NoTransaction || st.Tx == nil {
 		rest = steps[1:]
-		replaced := f.Text[:st.Span.Start] + strings.TrimSpace(steps[0].SQL) + f.Text[st.Extent.End:]
-		rewritten = replaced
-		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
-	} else {
-		edits = append(edits, Edit{Path: f.Path, Start: b.Start, End: b.End})
+		head = Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)}
+	}
+	edits = append(edits, head)
+	// The statements after st in its section must still run after the
+	// steps: they move into a last new migration of their own.
+	if tail, ok := tailOf(f, st); ok {
+		edits = append(edits, Edit{Path: f.Path, Start: tail.Start, End: tail.End})
+		if text := f.Text[tail.Start:tail.End]; strings.TrimSpace(text) != "" {
+			rest = append(append([]Step(nil), rest...), Step{SQL: text})
+		}
+	}
+	rewritten := f.Text
+	for i := len(edits) - 1; i >= 0; i-- {
+		e := edits[i]
+		rewritten = rewritten[:e.Start] + e.NewText + rewritten[e.End:]
 	}
 	if f.Framework == migration.Popx && migration.Dialect(f.Path) == "" {
 		// A dialect-less popx file runs on every database: keep it for the
@@ -279,6 +298,9 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 			return Plan{}, fmt.Errorf("%w: %s already exists", ErrCannotSplit, filepath.Base(copyPath))
 		}
 		edits = []Edit{{Path: copyPath, NewText: rewritten}}
+	}
+	if len(rest) == 0 {
+		return Plan{How: "in place", Edits: edits}, nil
 	}
 	names, err := newMigrations(f, rest, ctx)
 	if err != nil {
@@ -314,4 +336,59 @@ func dialectCopy(path string) string {
 		return path
 	}
 	return filepath.Join(filepath.Dir(path), m[1]+"_"+m[2]+".postgres"+m[4]+".up.sql")
+}
+
+// tailOf returns the bytes of the statements that follow st in its
+// section (same direction, up to the next section marker), and false when
+// none follows.
+func tailOf(f *migration.File, st *migration.Statement) (sqlparse.Span, bool) {
+	var last *migration.Statement
+	first := -1
+	for _, s := range f.Statements[st.Index+1:] {
+		if s.Direction != st.Direction || s.Tx != st.Tx {
+			break
+		}
+		if first < 0 {
+			first = block(f, s).Start
+		}
+		last = s
+	}
+	if last == nil {
+		return sqlparse.Span{}, false
+	}
+	start := block(f, st).End
+	if first > start {
+		start = first
+	}
+	return sqlparse.Span{Start: start, End: block(f, last).End}, true
+}
+
+// following returns the statements after st in its transaction, before
+// the statement that ends it.
+func following(f *migration.File, st *migration.Statement) []*migration.Statement {
+	var out []*migration.Statement
+	for _, s := range f.Statements[st.Index+1:] {
+		if s.Tx != st.Tx || s.Node.GetTransactionStmt() != nil {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// splitHere returns SQL that replaces st inside its transaction when
+// statements follow it there: the first step if it allows a transaction,
+// then COMMIT, the other steps, and BEGIN again for the statements after.
+func splitHere(steps []Step) string {
+	parts := []string{}
+	rest := steps
+	if !steps[0].NoTransaction {
+		parts = append(parts, strings.TrimSpace(steps[0].SQL))
+		rest = steps[1:]
+	}
+	parts = append(parts, "COMMIT;")
+	if r := joinSteps(rest); r != "" {
+		parts = append(parts, r)
+	}
+	return strings.Join(append(parts, "BEGIN;"), "\n")
 }
