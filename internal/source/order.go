@@ -85,6 +85,13 @@ func splitVersion(name string) (letters string, version []string, rest string) {
 
 // compareNumbers compares two digit strings as numbers of any length.
 func compareNumbers(a, b string) int {
+	if len(a) >= timestampDigits && len(b) >= timestampDigits {
+		// Timestamp versions compare as strings, as popx, pop and dbmate
+		// compare them: a version extended with more digits (as pgsafe
+		// fix names the migrations it splits off) sorts right after its
+		// base and before the next timestamp.
+		return strings.Compare(a, b)
+	}
 	a = strings.TrimLeft(a, "0")
 	b = strings.TrimLeft(b, "0")
 	if len(a) != len(b) {
@@ -92,6 +99,10 @@ func compareNumbers(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// timestampDigits is the length from which a version number is read as a
+// timestamp (YYYYMMDDhhmmss has 14 digits).
+const timestampDigits = 14
 
 // NaturalCompare compares a and b with digit runs read as numbers of any
 // length. It returns -1, 0 or 1.

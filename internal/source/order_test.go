@@ -36,7 +36,6 @@ func TestSortPaths(t *testing.T) {
 			"m/20211019000001000002_merge.postgres.up.sql",
 			"m/20211019000001000010_merge.postgres.up.sql",
 			"m/99999999999999999999_last.up.sql",
-			"m/100000000000000000000_later.up.sql",
 		}},
 		{"same version: the rest of the name decides", []string{
 			"m/1_init.down.sql", "m/1_init.up.sql", "m/2_a.up.sql", "m/2_b.up.sql",
@@ -89,4 +88,20 @@ func TestNaturalCompare(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, source.NaturalCompare(tc.a, tc.b), "%q vs %q", tc.a, tc.b)
 	}
+}
+
+func TestTimestampVersionsCompareAsStrings(t *testing.T) {
+	paths := []string{
+		"m/20211019000001000003_x.up.sql",
+		"m/202110190000010000021_x.postgres.autocommit.up.sql",
+		"m/20211019000001000002_x.up.sql",
+		"m/2021101900000100000211_x.up.sql",
+	}
+	source.SortPaths(paths)
+	assert.Equal(t, []string{
+		"m/20211019000001000002_x.up.sql",
+		"m/202110190000010000021_x.postgres.autocommit.up.sql",
+		"m/2021101900000100000211_x.up.sql",
+		"m/20211019000001000003_x.up.sql",
+	}, paths)
 }
