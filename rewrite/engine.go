@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultMaxRounds caps the fixed-point loop.
-const DefaultMaxRounds = 10
+const DefaultMaxRounds = 100
 
 // Options configure Fix.
 type Options struct {
@@ -133,7 +133,8 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	type pending struct {
 		edits   []rules.Edit
 		applied []Applied
-		first   int // len(edits) after the first fix, for the fallback
+		first   int  // len(edits) after the first fix, for the fallback
+		splits  bool // a fix moves statements into other files
 	}
 	perFile := map[string]*pending{} // by the finding's file
 	var taken []rules.Edit
@@ -166,6 +167,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 		}
 		edits := make([]rules.Edit, len(fx.Edits))
 		conflict := false
+		splits := false
 		for i, e := range fx.Edits {
 			if e.Path == "" {
 				e.Path = d.Path
@@ -174,6 +176,13 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			if overlaps(e, taken) {
 				conflict = true
 			}
+			splits = splits || e.Path != d.Path
+		}
+		// A fix that moves statements into other files plans its names and
+		// the statements it moves from the file as it was: it must be the
+		// only fix on its file in a round.
+		if prior := perFile[d.Path]; prior != nil && (splits || prior.splits) {
+			conflict = true
 		}
 		if conflict {
 			continue // retried next round, on the text this round produces
@@ -185,6 +194,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			perFile[d.Path] = p
 		}
 		p.edits = append(p.edits, edits...)
+		p.splits = p.splits || splits
 		if len(p.applied) == 0 {
 			p.first = len(p.edits)
 		}

@@ -65,8 +65,9 @@ func constraintName(table string, con *pg.Constraint, cols []string) string {
 	}
 	base := pgast.ObjectName(table)
 	if con.GetContype() == pg.ConstrType_CONSTR_CHECK && len(cols) == 0 {
-		// PostgreSQL names a CHECK after the first column its expression uses.
-		if c := firstColumn(con.GetRawExpr()); c != "" {
+		// PostgreSQL names a CHECK after its column when its expression
+		// uses exactly one.
+		if c := onlyColumn(con.GetRawExpr()); c != "" {
 			cols = []string{c}
 		}
 	}
@@ -162,19 +163,22 @@ func withLockTimeout(p *Pass, sql string) string {
 	return fmt.Sprintf("SET lock_timeout = '%s'; %s", timeout, sql)
 }
 
-// firstColumn returns the name of the first column an expression refers
-// to, "" when it refers to none.
-func firstColumn(expr *pg.Node) string {
-	name := ""
+// onlyColumn returns the column an expression refers to when it refers
+// to exactly one (however often), "" otherwise.
+func onlyColumn(expr *pg.Node) string {
+	seen := map[string]bool{}
 	pgast.Walk(expr, func(n *pg.Node) bool {
-		if name != "" {
-			return false
-		}
 		if cr := n.GetColumnRef(); cr != nil {
-			name = pgast.LastString(cr.GetFields())
+			seen[pgast.LastString(cr.GetFields())] = true
 			return false
 		}
 		return true
 	})
-	return name
+	if len(seen) != 1 {
+		return ""
+	}
+	for name := range seen {
+		return name
+	}
+	return ""
 }
