@@ -85,7 +85,9 @@ func File(ctx context.Context, conn *pgx.Conn, f *migration.File, hooks Hooks) e
 // several statements runs as one implicit transaction, as migration tools
 // send it.
 func run(ctx context.Context, conn *pgx.Conn, f *migration.File, st *migration.Statement, sql string, hooks Hooks) error {
-	fail := func(err error) error { return &Error{Path: f.Path, Line: f.Lines.Position(st.Span.Start).Line, Err: err} }
+	fail := func(err error) error {
+		return &Error{Path: f.Path, Line: f.Lines.Position(st.Span.Start).Line, Err: err}
+	}
 	if hooks.Before != nil {
 		if err := hooks.Before(f, st); err != nil {
 			return fail(err)
