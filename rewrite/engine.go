@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"strings"
 	"sort"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
@@ -259,10 +260,14 @@ func applyToFiles(byPath map[string]*File, edits []rules.Edit) (map[string]strin
 			base = f.Fixed
 		}
 		text, err := ApplyEdits(base, es)
-		if err != nil || sqlparse.Parse(text).Err != nil {
+		if err != nil || (isSQL(target) && sqlparse.Parse(text).Err != nil) {
 			return nil, false
 		}
 		out[target] = text
 	}
 	return out, true
 }
+
+// isSQL reports whether path names a SQL file, which every round must
+// leave parseable; companion files such as Flyway's .sql.conf are not SQL.
+func isSQL(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".sql") }
