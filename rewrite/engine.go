@@ -2,8 +2,8 @@ package rewrite
 
 import (
 	"fmt"
-	"strings"
 	"sort"
+	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/locks"
@@ -95,9 +95,15 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	for round := 1; ; round++ {
 		current := make([]source.File, 0, len(res.Files))
 		for _, f := range res.Files {
-			current = append(current, source.File{Path: f.Path, Text: f.Fixed})
+			if isSQL(f.Path) {
+				current = append(current, source.File{Path: f.Path, Text: f.Fixed})
+			}
 		}
 		sort.SliceStable(current, func(i, j int) bool { return source.Less(current[i].Path, current[j].Path) })
+		opts.Overlay = map[string]string{}
+		for _, f := range res.Files {
+			opts.Overlay[f.Path] = f.Fixed
+		}
 		lr := lint.Run(current, opts)
 		for _, lf := range lr.Files {
 			if lf.SyntaxError != nil && round == 1 {

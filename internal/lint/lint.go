@@ -4,6 +4,7 @@
 package lint
 
 import (
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -37,6 +38,9 @@ type Options struct {
 	// checked, so that memory holds the trees of a few files at a time
 	// rather than of the whole set.
 	KeepTrees bool
+	// Overlay holds file contents that take the place of the files on
+	// disk, such as companion files that fixes created in memory.
+	Overlay map[string]string
 }
 
 // Skipped is an input that was read but not linted.
@@ -89,7 +93,7 @@ func Run(files []source.File, opts Options) *Result {
 	perFile := make([][]rules.Diagnostic, len(jobs))
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
-		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
+		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
 	}
 	// Replay the up migrations in order as they come out of the parser,
 	// keeping the catalog each file starts from for its check.
@@ -282,4 +286,12 @@ func (p *pipeline) work() {
 		}
 	}
 	p.mu.Unlock()
+}
+
+// readFile reads a companion file from the overlay, else from disk.
+func (o Options) readFile(path string) ([]byte, error) {
+	if text, ok := o.Overlay[path]; ok {
+		return []byte(text), nil
+	}
+	return os.ReadFile(path)
 }

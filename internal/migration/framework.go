@@ -201,7 +201,7 @@ func FileDirection(fw Framework, path string) Direction {
 
 // fileMode returns how fw runs the file at path, before markers in the text
 // (goose NO TRANSACTION, dbmate transaction:false) are read.
-func fileMode(fw Framework, path string) Mode {
+func fileMode(fw Framework, path string, readFile func(string) ([]byte, error)) Mode {
 	switch fw {
 	case Goose, Dbmate, Pop:
 		return Wrapped
@@ -213,7 +213,7 @@ func fileMode(fw Framework, path string) Mode {
 	case GolangMigrate:
 		return SingleExec
 	case Flyway:
-		if flywayConfFalse(path) {
+		if flywayConfFalse(path, readFile) {
 			return Autocommit
 		}
 		return Wrapped
@@ -226,7 +226,10 @@ var reFlywayTx = regexp.MustCompile(`(?m)^\s*executeInTransaction\s*=\s*false\s*
 
 // flywayConfFalse reports whether the script's .sql.conf turns off
 // executeInTransaction.
-func flywayConfFalse(path string) bool {
-	b, err := os.ReadFile(path + ".conf")
+func flywayConfFalse(path string, readFile func(string) ([]byte, error)) bool {
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	b, err := readFile(path + ".conf")
 	return err == nil && reFlywayTx.Match(b)
 }
