@@ -24,7 +24,7 @@ type Step = split.Step
 // done mechanically it returns a display-only fix with the same title
 // whose recipe is the steps' SQL.
 func StepsFix(p *Pass, title string, safety Safety, after locks.Mode, steps ...Step) Fix {
-	plan, err := split.Steps(p.File, p.Stmt, steps, split.Context{Known: p.Paths})
+	plan, err := split.Steps(p.File, p.Stmt, steps, split.Context{Files: p.Files})
 	if err != nil {
 		if !errors.Is(err, split.ErrCannotSplit) {
 			return Recipe(title)

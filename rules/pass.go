@@ -5,6 +5,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 )
 
 // Options are the settings that rules read.
@@ -30,9 +31,9 @@ type Pass struct {
 	Catalog *schema.Catalog
 	// Locks are the table locks Stmt takes, from the lock model.
 	Locks []locks.Lock
-	// Paths are the files of the run, in migration order, for fixes that
-	// create new migrations next to them.
-	Paths []string
+	// Files knows the migration files of the run and their folders, for
+	// fixes that create new migrations next to them.
+	Files *split.Index
 
 	report func(Diagnostic)
 }

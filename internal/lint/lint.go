@@ -15,6 +15,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/suppress"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -67,6 +68,7 @@ func Run(files []source.File, opts Options) *Result {
 		paths[i] = f.Path
 	}
 	skip := migration.OtherDialects(paths)
+	index := split.NewIndex(paths)
 	det := migration.NewDetector()
 	type job struct {
 		src source.File
@@ -106,7 +108,7 @@ func Run(files []source.File, opts Options) *Result {
 		return start
 	}
 	p.check = func(i int, start *schema.Catalog) {
-		perFile[i] = checkFile(res.Files[i], start, opts, paths)
+		perFile[i] = checkFile(res.Files[i], start, opts, index)
 		if !opts.KeepTrees {
 			releaseTrees(res.Files[i])
 		}
@@ -127,7 +129,7 @@ func applyUp(cat *schema.Catalog, f *migration.File) {
 }
 
 // checkFile runs the rules over one file.
-func checkFile(f *migration.File, cat *schema.Catalog, opts Options, paths []string) []rules.Diagnostic {
+func checkFile(f *migration.File, cat *schema.Catalog, opts Options, files *split.Index) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -143,7 +145,7 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options, paths []str
 				continue
 			}
 			pass := rules.NewPass(r, f, st, opts.Rule, cat, ls, report)
-			pass.Paths = paths
+			pass.Files = files
 			r.Check(pass)
 		}
 		if st.Direction == migration.Up {

@@ -3,7 +3,6 @@ package split
 import (
 	"fmt"
 	"math/big"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -28,17 +27,6 @@ type newName struct {
 // after f, in order, and before the next existing migration.
 func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, error) {
 	dir, base := filepath.Dir(f.Path), filepath.Base(f.Path)
-	var names []string
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-	}
-	for _, k := range ctx.Known {
-		if filepath.Dir(k) == dir {
-			names = append(names, filepath.Base(k))
-		}
-	}
 	out := make([]newName, len(steps))
 	switch f.Framework {
 	case migration.Popx, migration.Pop:
@@ -46,7 +34,7 @@ func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, err
 		if m == nil {
 			return nil, fmt.Errorf("%w: %s is not named like a %s up migration", ErrCannotSplit, base, f.Framework)
 		}
-		versions, err := stringVersions(m[1], len(steps), versionsOf(names, rePopxName))
+		versions, err := stringVersions(m[1], len(steps), ctx.Files.Versions(dir, rePopxName))
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +53,7 @@ func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, err
 		if m == nil {
 			return nil, fmt.Errorf("%w: %s has no numeric version prefix", ErrCannotSplit, base)
 		}
-		versions, err := numericVersions(m[1], len(steps), versionsOf(names, reNumbered))
+		versions, err := numericVersions(m[1], len(steps), ctx.Files.Versions(dir, reNumbered))
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +74,7 @@ func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, err
 		if m == nil {
 			return nil, fmt.Errorf("%w: %s is not a versioned Flyway migration", ErrCannotSplit, base)
 		}
-		versions, err := flywayVersions(m[1], len(steps), versionsOf(names, reFlywayV))
+		versions, err := flywayVersions(m[1], len(steps), ctx.Files.Versions(dir, reFlywayV))
 		if err != nil {
 			return nil, err
 		}

@@ -53,9 +53,9 @@ var ErrCannotSplit = errors.New("cannot split the migration mechanically")
 
 // Context is what Steps needs to know besides the file.
 type Context struct {
-	// Known lists the paths of every migration in the run, including
-	// files that earlier fixes created but that are not on disk yet.
-	Known []string
+	// Files knows every migration of the run, including files that earlier
+	// fixes created but that are not on disk yet; nil looks at the disk.
+	Files *Index
 }
 
 // Steps replaces statement st of f with steps, run in order, each in its
@@ -295,7 +295,7 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 		// A dialect-less popx file runs on every database: keep it for the
 		// others and give PostgreSQL its own rewritten copy.
 		copyPath := dialectCopy(f.Path)
-		if known(ctx, copyPath) {
+		if ctx.Files.Exists(copyPath) {
 			return Plan{}, fmt.Errorf("%w: %s already exists", ErrCannotSplit, filepath.Base(copyPath))
 		}
 		edits = []Edit{{Path: copyPath, NewText: rewritten}}
@@ -317,16 +317,6 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 		created = append(created, filepath.Base(nm.path))
 	}
 	return Plan{How: "in new migration " + strings.Join(created, ", "), Edits: edits}, nil
-}
-
-func known(ctx Context, path string) bool {
-	for _, k := range ctx.Known {
-		if filepath.Clean(k) == filepath.Clean(path) {
-			return true
-		}
-	}
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.[a-z0-9]+)?)((?:\.autocommit)?)\.up\.sql$`)
