@@ -38,8 +38,9 @@ type Pass struct {
 	report func(Diagnostic)
 }
 
-// NewPass returns a pass for one rule and statement; report receives what
-// the rule finds. The lint driver is its only caller outside tests.
+// NewPass returns a pass for one statement; report receives what the
+// rules find. The lint driver sets Rule before handing the pass to each
+// rule in turn; rules must not keep the pass.
 func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, cat *schema.Catalog, ls []locks.Lock, report func(Diagnostic)) *Pass {
 	return &Pass{Rule: r, File: f, Stmt: st, Options: opts, Catalog: cat, Locks: ls, report: report}
 }

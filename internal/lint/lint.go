@@ -42,6 +42,8 @@ type Options struct {
 	// Overlay holds file contents that take the place of the files on
 	// disk, such as companion files that fixes created in memory.
 	Overlay map[string]string
+
+	enabled map[string]*rules.Rule // Rules by code, set by Run
 }
 
 // Skipped is an input that was read but not linted.
@@ -62,6 +64,10 @@ type Result struct {
 
 // Run lints files, which must be in migration order.
 func Run(files []source.File, opts Options) *Result {
+	opts.enabled = make(map[string]*rules.Rule, len(opts.Rules))
+	for _, r := range opts.Rules {
+		opts.enabled[r.Code] = r
+	}
 	res := &Result{}
 	paths := make([]string, len(files))
 	for i, f := range files {
@@ -139,30 +145,23 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options, files *spli
 		if opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}
-		ls := locks.Statement(st.Node, opts.Rule.PGVersion)
+		// One pass per statement, handed to each rule in turn.
+		pass := rules.NewPass(nil, f, st, opts.Rule, cat, locks.Statement(st.Node, opts.Rule.PGVersion), report)
+		pass.Files = files
 		for _, r := range opts.Rules {
 			if r.Check == nil {
 				continue
 			}
-			pass := rules.NewPass(r, f, st, opts.Rule, cat, ls, report)
-			pass.Files = files
+			pass.Rule = r
 			r.Check(pass)
 		}
 		if st.Direction == migration.Up {
 			cat.Apply(st.Node, f.Path)
 		}
 	}
-	out = suppress.Apply(f, out, opts.Known, enabled(opts.Rules))
+	out = suppress.Apply(f, out, opts.Known, opts.enabled)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Span.Start < out[j].Span.Start })
 	return out
-}
-
-func enabled(rs []*rules.Rule) map[string]*rules.Rule {
-	m := make(map[string]*rules.Rule, len(rs))
-	for _, r := range rs {
-		m[r.Code] = r
-	}
-	return m
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {

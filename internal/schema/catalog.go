@@ -7,6 +7,7 @@
 package schema
 
 import (
+	"maps"
 	"sort"
 	"strings"
 
@@ -121,13 +122,7 @@ func New() *Catalog {
 
 // Clone returns a catalog that starts equal to c and changes independently.
 func (c *Catalog) Clone() *Catalog {
-	n := &Catalog{tables: make(map[string]*Table, len(c.tables)), indexes: make(map[string]*Index, len(c.indexes)), owned: map[string]bool{}}
-	for k, v := range c.tables {
-		n.tables[k] = v
-	}
-	for k, v := range c.indexes {
-		n.indexes[k] = v
-	}
+	n := &Catalog{tables: maps.Clone(c.tables), indexes: maps.Clone(c.indexes), owned: map[string]bool{}}
 	c.owned = map[string]bool{} // both now share every table: copy before changing
 	return n
 }
