@@ -99,13 +99,14 @@ func gooseExplicit(f *migration.File, st *migration.Statement, steps []Step) (Pl
 	}
 	edits := []Edit{{Path: f.Path, Start: up[0], End: up[0], NewText: "-- +goose NO TRANSACTION\n"}}
 	rest := steps
-	if len(following(f, st)) > 0 {
+	switch {
+	case len(following(f, st)) > 0:
 		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: splitHere(steps)})
 		rest = nil
-	} else if !steps[0].NoTransaction {
+	case !steps[0].NoTransaction:
 		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
 		rest = steps[1:]
-	} else {
+	default:
 		b := block(f, st)
 		edits = append(edits, Edit{Path: f.Path, Start: b.Start, End: b.End})
 	}
@@ -328,7 +329,9 @@ func known(ctx Context, path string) bool {
 	return err == nil
 }
 
-var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.[a-z0-9]+)?)((?:\.autocommit)?)\.up\.sql$`)
+// rePopxName matches a popx or pop up migration: version, name, dialect
+// (".postgres", or "" for every database) and ".autocommit".
+var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.(?:postgres|cockroach|mysql|sqlite3|mssql))?)((?:\.autocommit)?)\.up\.sql$`)
 
 func dialectCopy(path string) string {
 	m := rePopxName.FindStringSubmatch(filepath.Base(path))
