@@ -58,15 +58,23 @@ func addedClause(a pgast.AddedConstraint, kind string) string {
 }
 
 // constraintName returns the constraint's name, or the name PostgreSQL
-// gives it when it has none: table_columns_key, table_pkey, and so on.
-func constraintName(table string, con *pg.Constraint, cols []string) string {
+// gives it when it has none: table_columns_key, table_pkey, and so on,
+// with a number appended, as PostgreSQL does, when a constraint that the
+// catalog knows on the table already has that name.
+func constraintName(p *Pass, table string, con *pg.Constraint, cols []string) string {
 	if con.GetConname() != "" {
 		return con.GetConname()
 	}
+	return freeConstraintName(p, table, defaultConstraintName(table, con, cols))
+}
+
+// defaultConstraintName returns the name PostgreSQL gives an unnamed
+// constraint when no other constraint has it.
+func defaultConstraintName(table string, con *pg.Constraint, cols []string) string {
 	base := pgast.ObjectName(table)
-	if con.GetContype() == pg.ConstrType_CONSTR_CHECK && len(cols) == 0 {
-		// PostgreSQL names a CHECK after the first column its expression uses.
-		if c := firstColumn(con.GetRawExpr()); c != "" {
+	if con.GetContype() == pg.ConstrType_CONSTR_CHECK {
+		cols = nil
+		if c := pgast.SoleColumn(con.GetRawExpr()); c != "" {
 			cols = []string{c}
 		}
 	}
@@ -160,21 +168,4 @@ func withLockTimeout(p *Pass, sql string) string {
 		timeout = "2s"
 	}
 	return fmt.Sprintf("SET lock_timeout = '%s'; %s", timeout, sql)
-}
-
-// firstColumn returns the name of the first column an expression refers
-// to, "" when it refers to none.
-func firstColumn(expr *pg.Node) string {
-	name := ""
-	pgast.Walk(expr, func(n *pg.Node) bool {
-		if name != "" {
-			return false
-		}
-		if cr := n.GetColumnRef(); cr != nil {
-			name = pgast.LastString(cr.GetFields())
-			return false
-		}
-		return true
-	})
-	return name
 }
