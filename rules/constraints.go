@@ -58,16 +58,23 @@ func addedClause(a pgast.AddedConstraint, kind string) string {
 }
 
 // constraintName returns the constraint's name, or the name PostgreSQL
-// gives it when it has none: table_columns_key, table_pkey, and so on.
-func constraintName(table string, con *pg.Constraint, cols []string) string {
+// gives it when it has none: table_columns_key, table_pkey, and so on,
+// with a number appended, as PostgreSQL does, when a constraint that the
+// catalog knows on the table already has that name.
+func constraintName(p *Pass, table string, con *pg.Constraint, cols []string) string {
 	if con.GetConname() != "" {
 		return con.GetConname()
 	}
+	return freeConstraintName(p, table, defaultConstraintName(table, con, cols))
+}
+
+// defaultConstraintName returns the name PostgreSQL gives an unnamed
+// constraint when no other constraint has it.
+func defaultConstraintName(table string, con *pg.Constraint, cols []string) string {
 	base := pgast.ObjectName(table)
-	if con.GetContype() == pg.ConstrType_CONSTR_CHECK && len(cols) == 0 {
-		// PostgreSQL names a CHECK after its column when its expression
-		// uses exactly one.
-		if c := onlyColumn(con.GetRawExpr()); c != "" {
+	if con.GetContype() == pg.ConstrType_CONSTR_CHECK {
+		cols = nil
+		if c := pgast.SoleColumn(con.GetRawExpr()); c != "" {
 			cols = []string{c}
 		}
 	}
@@ -161,24 +168,4 @@ func withLockTimeout(p *Pass, sql string) string {
 		timeout = "2s"
 	}
 	return fmt.Sprintf("SET lock_timeout = '%s'; %s", timeout, sql)
-}
-
-// onlyColumn returns the column an expression refers to when it refers
-// to exactly one (however often), "" otherwise.
-func onlyColumn(expr *pg.Node) string {
-	seen := map[string]bool{}
-	pgast.Walk(expr, func(n *pg.Node) bool {
-		if cr := n.GetColumnRef(); cr != nil {
-			seen[pgast.LastString(cr.GetFields())] = true
-			return false
-		}
-		return true
-	})
-	if len(seen) != 1 {
-		return ""
-	}
-	for name := range seen {
-		return name
-	}
-	return ""
 }

@@ -42,7 +42,7 @@ func checkAddUniqueConstraint(p *Pass) {
 			continue // USING INDEX: the index is already built
 		}
 		cols := a.Columns()
-		name := constraintName(table, a.Constraint, cols)
+		name := constraintName(p, table, a.Constraint, cols)
 		mode := p.LockOn(table)
 		help := fmt.Sprintf("%s outside a transaction, check that it is valid, then ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;",
 			createIndexSQL(name, table, cols, true, true, false), pgast.QuoteName(table), pgast.QuoteIdent(name), pgast.QuoteIdent(name))

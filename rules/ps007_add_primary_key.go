@@ -45,7 +45,7 @@ func checkAddPrimaryKey(p *Pass) {
 	mode := p.LockOn(table)
 	for _, a := range added {
 		con := a.Constraint
-		name := constraintName(table, con, nil)
+		name := constraintName(p, table, con, nil)
 		if con.GetIndexname() != "" {
 			var keys []string
 			if ix := p.Catalog.Index(indexKeyIn(table, con.GetIndexname())); ix != nil {

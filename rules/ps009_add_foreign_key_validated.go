@@ -57,7 +57,7 @@ func checkAddForeignKeyValidated(p *Pass) {
 		if parent == table {
 			locked, whom = fmt.Sprintf("%s on %s", mode, Display(table)), "it"
 		}
-		name := constraintName(table, con, a.Columns())
+		name := constraintName(p, table, con, a.Columns())
 		help := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY ... NOT VALID; %s",
 			pgast.QuoteName(table), pgast.QuoteIdent(name), validateLater(p, table, name))
 		msg := fmt.Sprintf("ADD FOREIGN KEY takes %s, which %s to %s while every row of %s is checked",

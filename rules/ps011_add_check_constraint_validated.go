@@ -44,7 +44,7 @@ func checkAddCheckConstraintValidated(p *Pass) {
 			continue
 		}
 		mode := p.LockOn(table)
-		name := constraintName(table, con, a.Columns())
+		name := constraintName(p, table, con, a.Columns())
 		help := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; %s",
 			pgast.QuoteName(table), pgast.QuoteIdent(name), validateLater(p, table, name))
 		if a.Column != nil {

@@ -38,6 +38,27 @@ func ConstraintColumns(con *pg.Constraint, column string) []string {
 	return cols
 }
 
+// SoleColumn returns the column that expr refers to when it refers to
+// exactly one, else "". PostgreSQL names an unnamed CHECK constraint
+// after that column ("t_c_check"), and after none ("t_check") when its
+// expression uses several columns or none, even for a column constraint.
+func SoleColumn(expr *pg.Node) string {
+	name, many := "", false
+	Walk(expr, func(n *pg.Node) bool {
+		if cr := n.GetColumnRef(); cr != nil {
+			c := LastString(cr.GetFields())
+			many = many || (name != "" && c != name)
+			name = c
+			return false
+		}
+		return true
+	})
+	if many {
+		return ""
+	}
+	return name
+}
+
 // AddedConstraints lists, in order, the constraints that the subcommands
 // of st add, both ADD CONSTRAINT and those on columns of ADD COLUMN.
 func AddedConstraints(st *pg.AlterTableStmt) []AddedConstraint {

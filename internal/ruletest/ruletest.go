@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,35 +78,67 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 // It returns the number of fixtures run.
 func Run(t *testing.T, dir string, r *rules.Rule) int {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	paths, err := Fixtures(dir)
 	if err != nil {
 		t.Fatalf("fixtures for %s: %v", r, err)
 	}
-	n := 0
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		n++
-		t.Run(e.Name(), func(t *testing.T) {
-			files, errs := source.Load([]string{path}, source.Options{})
-			if len(errs) > 0 || len(files) == 0 {
-				t.Fatalf("load %s: %v", path, errs)
-			}
-			enabled := []*rules.Rule{r}
-			for _, name := range []string{"invalid-suppression", "unused-suppression"} {
-				if m := rules.Lookup(rules.All(), name); m.Code != r.Code {
-					enabled = append(enabled, m)
-				}
-			}
-			opts := Options(t, enabled, files[0].Text)
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			files := Load(t, path)
+			opts := Options(t, Enabled(r), files[0].Text)
 			res := lint.Run(files, opts)
 			Check(t, files, res.Diagnostics)
-			CheckFixes(t, files, opts)
+			goldens := CheckFixes(t, files, opts)
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				checkStaleGoldens(t, path, goldens)
+			}
 		})
 	}
-	return n
+	return len(paths)
+}
+
+// Fixtures returns the fixtures in a rule's folder, in name order: its
+// .sql files and its sub-folders.
+func Fixtures(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".sql") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths, nil
+}
+
+// Load reads the files of the fixture at path, in migration order.
+func Load(t testing.TB, path string) []source.File {
+	t.Helper()
+	files, errs := source.Load([]string{path}, source.Options{})
+	if len(errs) > 0 || len(files) == 0 {
+		t.Fatalf("load %s: %v", path, errs)
+	}
+	return files
+}
+
+// Enabled returns the rules that a fixture of r runs: r and the rules
+// that check suppression comments.
+func Enabled(r *rules.Rule) []*rules.Rule {
+	enabled := []*rules.Rule{r}
+	for _, name := range []string{"invalid-suppression", "unused-suppression"} {
+		if m := rules.Lookup(rules.All(), name); m.Code != r.Code {
+			enabled = append(enabled, m)
+		}
+	}
+	return enabled
+}
+
+// Fix applies every fix of a fixture, unsafe ones included, as the
+// goldens record them.
+func Fix(files []source.File, opts lint.Options) (*rewrite.Result, error) {
+	return rewrite.Fix(files, opts, rewrite.Options{Unsafe: true})
 }
 
 type key struct {
@@ -168,14 +201,16 @@ func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
 // CheckFixes applies every fix (unsafe ones included) to a fixture and
 // compares each changed or created file with "<path>.golden". It also
 // checks that fixing the fixed files changes nothing, and that every
-// output parses. With -update it writes the goldens instead.
-func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
+// output parses. With -update it writes the goldens instead. It returns
+// the paths of the goldens that the fixture should have.
+func CheckFixes(t *testing.T, files []source.File, opts lint.Options) []string {
 	t.Helper()
-	res, err := rewrite.Fix(files, opts, rewrite.Options{Unsafe: true})
+	res, err := Fix(files, opts)
 	if err != nil {
 		t.Fatalf("fix: %v", err)
 	}
 	var fixed []source.File
+	var goldens []string
 	for _, f := range res.Files {
 		golden := f.Path + ".golden"
 		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
@@ -185,6 +220,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 			}
 			continue
 		}
+		goldens = append(goldens, golden)
 		if *update {
 			if err := os.WriteFile(golden, []byte(f.Fixed), 0o644); err != nil {
 				t.Fatal(err)
@@ -200,7 +236,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 			t.Errorf("%s: fixed output differs from %s:\n--- want\n%s\n--- got\n%s", f.Path, golden, want, f.Fixed)
 		}
 	}
-	again, err := rewrite.Fix(fixed, opts, rewrite.Options{Unsafe: true})
+	again, err := Fix(fixed, opts)
 	if err != nil {
 		t.Fatalf("fixing the fixed files: %v", err)
 	}
@@ -208,5 +244,29 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 		if f.Changed() {
 			t.Errorf("%s: fixing the fixed file changed it again (fixes are not idempotent)", f.Path)
 		}
+	}
+	return goldens
+}
+
+// checkStaleGoldens fails for a .golden file in a fixture folder that is
+// not one of goldens: no file that the fixes change or create has its
+// name. With -update it removes such a file.
+func checkStaleGoldens(t *testing.T, dir string, goldens []string) {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range found {
+		if slices.Contains(goldens, g) {
+			continue
+		}
+		if *update {
+			if err := os.Remove(g); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("%s: no file of the fixture is fixed into this golden; remove it (go test -update does)", g)
 	}
 }

@@ -88,7 +88,7 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	}
 	name := con.GetConname()
 	if name == "" {
-		name = defaultConstraintName(t, ct, keys)
+		name = freeName(t, defaultConstraintName(t, con, keys))
 	}
 	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation()}
 	if ct == pg.ConstrType_CONSTR_FOREIGN {
@@ -123,10 +123,20 @@ func NotNullCheckColumn(expr *pg.Node) string {
 	return pgast.LastString(nt.GetArg().GetColumnRef().GetFields())
 }
 
-func defaultConstraintName(t *Table, ct pg.ConstrType, keys []string) string {
+// defaultConstraintName returns the name PostgreSQL gives the unnamed
+// constraint con on keys: a CHECK is named after the one column its
+// expression uses, whatever keys are.
+func defaultConstraintName(t *Table, con *pg.Constraint, keys []string) string {
+	ct := con.GetContype()
 	table := pgast.DisplayName(t.Key)
 	if i := len(table) - len(pgast.DisplayName(table)); i > 0 {
 		table = table[i:]
+	}
+	if ct == pg.ConstrType_CONSTR_CHECK {
+		keys = nil
+		if c := pgast.SoleColumn(con.GetRawExpr()); c != "" {
+			keys = []string{c}
+		}
 	}
 	base := table
 	for _, k := range keys {
@@ -144,6 +154,16 @@ func defaultConstraintName(t *Table, ct pg.ConstrType, keys []string) string {
 	default:
 		return base + "_check"
 	}
+}
+
+// freeName returns name, or name with the first number appended that no
+// constraint of t has, as PostgreSQL picks a default name.
+func freeName(t *Table, name string) string {
+	free := name
+	for i := 1; t.Constraint(free) != nil; i++ {
+		free = name + strconv.Itoa(i)
+	}
+	return free
 }
 
 func (c *Catalog) alterTable(st *pg.AlterTableStmt) {

@@ -319,7 +319,9 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 	return Plan{How: "in new migration " + strings.Join(created, ", "), Edits: edits}, nil
 }
 
-var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.[a-z0-9]+)?)((?:\.autocommit)?)\.up\.sql$`)
+// rePopxName matches a popx or pop up migration: version, name, dialect
+// (".postgres", or "" for every database) and ".autocommit".
+var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.(?:postgres|cockroach|mysql|sqlite3|mssql))?)((?:\.autocommit)?)\.up\.sql$`)
 
 func dialectCopy(path string) string {
 	m := rePopxName.FindStringSubmatch(filepath.Base(path))
