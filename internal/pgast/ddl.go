@@ -43,20 +43,30 @@ func ConstraintColumns(con *pg.Constraint, column string) []string {
 // after that column ("t_c_check"), and after none ("t_check") when its
 // expression uses several columns or none, even for a column constraint.
 func SoleColumn(expr *pg.Node) string {
-	name, many := "", false
+	if cols := ColumnRefs(expr); len(cols) == 1 {
+		return cols[0]
+	}
+	return ""
+}
+
+// ColumnRefs returns the distinct columns that an expression refers to,
+// in order of first use.
+func ColumnRefs(expr *pg.Node) []string {
+	var out []string
 	Walk(expr, func(n *pg.Node) bool {
 		if cr := n.GetColumnRef(); cr != nil {
 			c := LastString(cr.GetFields())
-			many = many || (name != "" && c != name)
-			name = c
+			for _, o := range out {
+				if o == c {
+					return false
+				}
+			}
+			out = append(out, c)
 			return false
 		}
 		return true
 	})
-	if many {
-		return ""
-	}
-	return name
+	return out
 }
 
 // AddedConstraints lists, in order, the constraints that the subcommands

@@ -94,8 +94,10 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	if ct == pg.ConstrType_CONSTR_FOREIGN {
 		rec.References = pgast.RelName(con.GetPktable())
 	}
+	rec.Uses = keys
 	if ct == pg.ConstrType_CONSTR_CHECK {
 		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
+		rec.Uses = pgast.ColumnRefs(con.GetRawExpr())
 	}
 	t.Constraints = append(t.Constraints, rec)
 	if ct == pg.ConstrType_CONSTR_PRIMARY {
@@ -186,12 +188,7 @@ func (c *Catalog) alterTable(st *pg.AlterTableStmt) {
 				c.addColumn(t, cd)
 			}
 		case pg.AlterTableType_AT_DropColumn:
-			for i, col := range t.Columns {
-				if col.Name == cmd.GetName() {
-					t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
-					break
-				}
-			}
+			c.dropColumn(t, cmd.GetName())
 		case pg.AlterTableType_AT_AlterColumnType:
 			if col := t.Column(cmd.GetName()); col != nil {
 				col.Type, col.Mods = pgast.TypeName(cmd.GetDef().GetColumnDef().GetTypeName())
@@ -336,6 +333,7 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 			// Constraints and indexes follow the column to its new name.
 			for _, con := range t.Constraints {
 				con.Columns = renameIn(con.Columns, old, renamed)
+				con.Uses = renameIn(con.Uses, old, renamed)
 				if con.NotNullOf == old {
 					con.NotNullOf = renamed
 				}
@@ -369,4 +367,36 @@ func renameIn(cols []string, old, renamed string) []string {
 		out[i] = c
 	}
 	return out
+}
+
+// dropColumn removes column name from t, with the constraints and indexes
+// that use it, as PostgreSQL drops them along with the column.
+func (c *Catalog) dropColumn(t *Table, name string) {
+	for i, col := range t.Columns {
+		if col.Name == name {
+			t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
+			break
+		}
+	}
+	kept := t.Constraints[:0:0]
+	for _, con := range t.Constraints {
+		if !containsString(con.Uses, name) {
+			kept = append(kept, con)
+		}
+	}
+	t.Constraints = kept
+	for k, ix := range c.indexes {
+		if ix.Table == t.Key && containsString(ix.Columns, name) {
+			delete(c.indexes, k)
+		}
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

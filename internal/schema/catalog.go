@@ -50,6 +50,9 @@ type Constraint struct {
 	Type      pg.ConstrType
 	Columns   []string
 	Validated bool
+	// Uses are the columns the constraint depends on: its keys, or the
+	// columns its CHECK expression reads. Dropping one drops it.
+	Uses []string
 	// NotNullOf is the column c of a CHECK (c IS NOT NULL), "" otherwise.
 	NotNullOf string
 	// References is the "schema.name" key of the table a FOREIGN KEY
