@@ -9,8 +9,10 @@ package baseline
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,18 +75,23 @@ func Record(res *lint.Result, file, workdir string) *File {
 	return out
 }
 
-// Read reads a baseline file.
+// Read reads a baseline file. Its errors do not name the file, so that
+// the caller can name it as the user did.
 func Read(path string) (*File, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
 		return nil, err
 	}
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%s: not a pgsafe baseline: %w", path, err)
+		return nil, fmt.Errorf("not a pgsafe baseline: %w", err)
 	}
 	if f.Version != Version {
-		return nil, fmt.Errorf("%s: baseline version %d, want %d (record it again with `pgsafe baseline`)", path, f.Version, Version)
+		return nil, fmt.Errorf("baseline version %d, want %d (record it again with `pgsafe baseline`)", f.Version, Version)
 	}
 	return &f, nil
 }

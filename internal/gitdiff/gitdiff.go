@@ -1,16 +1,13 @@
-// Package gitdiff asks git which files a change adds or modifies. It runs
-// the git binary, so that it sees the repository exactly as the user's git
-// does: worktrees, ignores, shallow clones and all.
+// Package gitdiff asks git which files a change adds or modifies.
 package gitdiff
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/git"
 )
 
 // Changes is a set of files of a repository's work tree.
@@ -32,12 +29,12 @@ func Since(ctx context.Context, dir, ref string) (*Changes, error) {
 	if ref == "" || strings.HasPrefix(ref, "-") {
 		return nil, fmt.Errorf("%q is not a git revision", ref)
 	}
-	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	top, err := git.Run(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, err
 	}
 	root := resolve(strings.TrimSpace(top))
-	if _, err := git(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+	if _, err := git.Run(ctx, root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("%q is not a commit in %s", ref, root)
 	}
 	c := &Changes{dir: dir, files: map[string]bool{}}
@@ -46,7 +43,7 @@ func Since(ctx context.Context, dir, ref string) (*Changes, error) {
 		{"diff", "--name-only", "-z", "--diff-filter=d", "HEAD", "--"},
 		{"ls-files", "-z", "--others", "--exclude-standard", "--full-name"},
 	} {
-		out, err := git(ctx, root, args...)
+		out, err := git.Run(ctx, root, args...)
 		if err != nil {
 			if strings.Contains(err.Error(), "no merge base") {
 				err = fmt.Errorf("%w (in a shallow clone, fetch the history first: git fetch --unshallow, or actions/checkout with fetch-depth: 0)", err)
@@ -79,21 +76,4 @@ func resolve(path string) string {
 		return r
 	}
 	return filepath.Clean(path)
-}
-
-// git runs git with args in dir and returns its standard output; a failure
-// carries git's standard error.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		var exitErr *exec.ExitError
-		if msg == "" || !errors.As(err, &exitErr) {
-			msg = err.Error()
-		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
-	}
-	return stdout.String(), nil
 }
