@@ -268,7 +268,7 @@ func TestGitHookStopsACommit(t *testing.T) {
 	r := gittest.New(t)
 	git := func(args ...string) error {
 		cmd := exec.Command("git", args...)
-		cmd.Dir, cmd.Env = r.Dir, withPath(bin, gittest.Env()[len(os.Environ()):]...)
+		cmd.Dir, cmd.Env = r.Dir, withPath(bin, gittest.Vars()...)
 		out, err := cmd.CombinedOutput()
 		t.Logf("git %s:\n%s", strings.Join(args, " "), out)
 		return err

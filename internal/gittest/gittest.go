@@ -49,14 +49,19 @@ func Clone(t testing.TB, src string, args ...string) *Repo {
 	return r
 }
 
-// Env returns the environment git runs with in these tests: the process's,
-// without the user's or the system's configuration, with a fixed author.
-func Env() []string {
-	return append(os.Environ(),
-		"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
+// Vars are the environment variables that git runs with in these tests:
+// no user or system configuration, and a fixed author.
+func Vars() []string {
+	return []string{
+		"GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=pgsafe test", "GIT_AUTHOR_EMAIL=test@example.com",
 		"GIT_COMMITTER_NAME=pgsafe test", "GIT_COMMITTER_EMAIL=test@example.com",
-	)
+	}
+}
+
+// Env returns the process's environment with Vars added.
+func Env() []string {
+	return append(os.Environ(), Vars()...)
 }
 
 // Git runs git with args in the repository and returns its trimmed

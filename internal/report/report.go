@@ -1,5 +1,6 @@
-// Package report renders lint results. Renderers only format: they never
-// parse SQL or read files.
+// Package report renders lint results: for people (text), for programs
+// (json), and for CI systems (github annotations and job summary, sarif,
+// gitlab). Renderers only format: they never parse SQL or read files.
 package report
 
 import (
