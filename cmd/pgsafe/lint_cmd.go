@@ -132,10 +132,7 @@ func appendSummary(path string, in report.Input, files []source.File, s *setting
 		fmt.Fprintf(e.stderr, "pgsafe: the job summary leaves the fixes out: %v\n", err)
 		fixes = nil
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(e.workdir, path)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(absPath(path, e.workdir), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 	}
@@ -144,6 +141,24 @@ func appendSummary(path string, in report.Input, files []source.File, s *setting
 		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
 	}
 	return f.Close()
+}
+
+// ciOptions returns the options of the CI formats: pgsafe's version, and a
+// prefix that puts paths under the working directory's place in the folder
+// that the environment variable rootVar names (the checkout's root, in
+// CI), when it lies there.
+func ciOptions(e env, rootVar string) report.CIOptions {
+	opts := report.CIOptions{ToolVersion: e.version}
+	root := e.getenv(rootVar)
+	if root == "" || e.workdir == "" {
+		return opts
+	}
+	rel, err := filepath.Rel(root, e.workdir)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return opts
+	}
+	opts.PathPrefix = filepath.ToSlash(rel) + "/"
+	return opts
 }
 
 // colorEnabled decides on colour: --color wins, then NO_COLOR, then

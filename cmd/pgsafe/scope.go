@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"path/filepath"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -69,30 +67,4 @@ func (sc *scope) narrow(in *report.Input, workdir string) {
 		}
 	}
 	res.Diagnostics, in.Fingerprints = diags, fps
-}
-
-// ciOptions returns the options of the CI formats: pgsafe's version, and a
-// prefix that puts paths under the working directory's place in the folder
-// that the environment variable rootVar names (the checkout's root, in
-// CI), when it lies there.
-func ciOptions(e env, rootVar string) report.CIOptions {
-	opts := report.CIOptions{ToolVersion: e.version}
-	root := e.getenv(rootVar)
-	if root == "" || e.workdir == "" {
-		return opts
-	}
-	rel, err := filepath.Rel(root, e.workdir)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return opts
-	}
-	opts.PathPrefix = filepath.ToSlash(rel) + "/"
-	return opts
-}
-
-// absPath returns p taken from workdir when relative.
-func absPath(p, workdir string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(workdir, p)
 }
