@@ -227,7 +227,8 @@ func TestSARIFContent(t *testing.T) {
 	assert.Equal(t, "utf16CodeUnits", run["columnKind"])
 	driver := run["tool"].(map[string]any)["driver"].(map[string]any)
 	assert.Equal(t, "pgsafe", driver["name"])
-	assert.Equal(t, "v1.2.3", driver["version"])
+	assert.Equal(t, "1.2.3", driver["version"], "a Go module version without its v")
+	assert.Equal(t, "1.2.3", driver["semanticVersion"])
 	ruleList := driver["rules"].([]any)
 	require.Len(t, ruleList, 4, "the enabled rules")
 	ps001 := ruleList[1].(map[string]any)
@@ -261,6 +262,16 @@ func TestSARIFContent(t *testing.T) {
 		"deletedRegion":   map[string]any{"startLine": 1.0, "startColumn": 27.0, "endLine": 1.0, "endColumn": 27.0, "charOffset": 26.0, "charLength": 0.0},
 		"insertedContent": map[string]any{"text": " CONCURRENTLY IF NOT EXISTS"},
 	}}, change["replacements"])
+}
+
+func TestSARIFDevelopmentVersion(t *testing.T) {
+	in := input(t, "a.sql", "SELECT 1;\n")
+	m := validSARIF(t, sarifSchema(t), render(t, func(b *bytes.Buffer) error {
+		return report.SARIF(b, in, report.CIOptions{ToolVersion: "(devel)"})
+	}))
+	driver := m["runs"].([]any)[0].(map[string]any)["tool"].(map[string]any)["driver"].(map[string]any)
+	assert.Equal(t, "(devel)", driver["version"])
+	assert.NotContains(t, driver, "semanticVersion")
 }
 
 func TestSARIFFixAcrossFiles(t *testing.T) {

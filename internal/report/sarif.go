@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/pgsafe/pgsafe/internal/docgen"
@@ -43,6 +44,7 @@ type sarifTool struct {
 type sarifDriver struct {
 	Name           string      `json:"name"`
 	Version        string      `json:"version,omitempty"`
+	SemVer         string      `json:"semanticVersion,omitempty"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
 }
@@ -145,11 +147,12 @@ type sarifContent struct {
 func SARIF(w io.Writer, in Input, opts CIOptions) error {
 	ruleList, index := sarifRules(in)
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "pgsafe", Version: opts.ToolVersion, InformationURI: "https://github.com/pgsafe/pgsafe", Rules: ruleList}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "pgsafe", InformationURI: "https://github.com/pgsafe/pgsafe", Rules: ruleList}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: len(in.Errors) == 0, Notifications: []sarifNotification{}}},
 		ColumnKind:  "utf16CodeUnits",
 		Results:     []sarifResult{},
 	}
+	run.Tool.Driver.Version, run.Tool.Driver.SemVer = sarifVersions(opts.ToolVersion)
 	for _, err := range in.Errors {
 		run.Invocations[0].Notifications = append(run.Invocations[0].Notifications, sarifNotification{Level: "error", Message: sarifMessage{Text: err.Error()}})
 	}
@@ -306,6 +309,17 @@ func sarifURI(p string) string {
 		return (&url.URL{Scheme: "file", Path: filepath.ToSlash(p)}).String()
 	}
 	return (&url.URL{Path: p}).String()
+}
+
+// sarifVersions returns the driver's version and semantic version for a
+// Go module version: "v1.2.3" gives "1.2.3" for both, since SARIF viewers
+// compare versions that start with a number; anything else ("(devel)")
+// is only the version.
+func sarifVersions(v string) (version, semver string) {
+	if rest, ok := strings.CutPrefix(v, "v"); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+		return rest, rest
+	}
+	return v, ""
 }
 
 // sarifLevel maps a severity to a SARIF level.
