@@ -64,6 +64,13 @@ func constraintName(table string, con *pg.Constraint, cols []string) string {
 		return con.GetConname()
 	}
 	base := pgast.ObjectName(table)
+	if con.GetContype() == pg.ConstrType_CONSTR_CHECK && len(cols) == 0 {
+		// PostgreSQL names a CHECK after its column when its expression
+		// uses exactly one.
+		if c := onlyColumn(con.GetRawExpr()); c != "" {
+			cols = []string{c}
+		}
+	}
 	if len(cols) > 0 {
 		base += "_" + strings.Join(cols, "_")
 	}
@@ -154,4 +161,24 @@ func withLockTimeout(p *Pass, sql string) string {
 		timeout = "2s"
 	}
 	return fmt.Sprintf("SET lock_timeout = '%s'; %s", timeout, sql)
+}
+
+// onlyColumn returns the column an expression refers to when it refers
+// to exactly one (however often), "" otherwise.
+func onlyColumn(expr *pg.Node) string {
+	seen := map[string]bool{}
+	pgast.Walk(expr, func(n *pg.Node) bool {
+		if cr := n.GetColumnRef(); cr != nil {
+			seen[pgast.LastString(cr.GetFields())] = true
+			return false
+		}
+		return true
+	})
+	if len(seen) != 1 {
+		return ""
+	}
+	for name := range seen {
+		return name
+	}
+	return ""
 }

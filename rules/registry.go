@@ -37,6 +37,21 @@ func All() []*Rule {
 		EnumRenameValue(),
 		AlterDomainConstraint(),
 		AlterSequenceInTransaction(),
+		AddColumnVolatileDefault(),
+		AddSerialOrIdentityColumn(),
+		AddStoredGeneratedColumn(),
+		PreferJsonb(),
+		ColumnTypeChange(),
+		RenameColumn(),
+		RenameTable(),
+		DropColumn(),
+		DropTable(),
+		Truncate(),
+		VacuumFullOrCluster(),
+		RefreshMaterializedView(),
+		SetLoggedOrUnlogged(),
+		SetTablespace(),
+		WholeTableUpdateOrDelete(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list

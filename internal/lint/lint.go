@@ -4,6 +4,7 @@
 package lint
 
 import (
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/suppress"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -32,6 +34,16 @@ type Options struct {
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
+	// KeepTrees keeps each statement's parse tree (Statement.Node) in
+	// Result.Files. By default a file's trees are released once the file is
+	// checked, so that memory holds the trees of a few files at a time
+	// rather than of the whole set.
+	KeepTrees bool
+	// Overlay holds file contents that take the place of the files on
+	// disk, such as companion files that fixes created in memory.
+	Overlay map[string]string
+
+	enabled map[string]*rules.Rule // Rules by code, set by Run
 }
 
 // Skipped is an input that was read but not linted.
@@ -42,6 +54,8 @@ type Skipped struct {
 
 // Result is what a run found.
 type Result struct {
+	// Files are the linted files in order; their statements have no parse
+	// trees unless Options.KeepTrees was set.
 	Files       []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
@@ -50,12 +64,17 @@ type Result struct {
 
 // Run lints files, which must be in migration order.
 func Run(files []source.File, opts Options) *Result {
+	opts.enabled = make(map[string]*rules.Rule, len(opts.Rules))
+	for _, r := range opts.Rules {
+		opts.enabled[r.Code] = r
+	}
 	res := &Result{}
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
 	}
 	skip := migration.OtherDialects(paths)
+	index := split.NewIndex(paths)
 	det := migration.NewDetector()
 	type job struct {
 		src source.File
@@ -78,26 +97,29 @@ func Run(files []source.File, opts Options) *Result {
 		jobs = append(jobs, job{f, fw})
 	}
 
-	// Parse every file in parallel: this is where the time goes.
 	res.Files = make([]*migration.File, len(jobs))
-	parallel(len(jobs), opts.Workers, func(i int) {
-		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
-	})
-
-	// Replay the up migrations in order, keeping the catalog each file starts from.
-	starts := make([]*schema.Catalog, len(res.Files))
+	perFile := make([][]rules.Diagnostic, len(jobs))
+	p := newPipeline(len(jobs), opts.Workers)
+	p.parse = func(i int) {
+		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
+	}
+	// Replay the up migrations in order as they come out of the parser,
+	// keeping the catalog each file starts from for its check.
 	cat := schema.New()
-	for i, f := range res.Files {
-		starts[i] = cat.Clone()
+	p.replay = func(i int) *schema.Catalog {
+		f := res.Files[i]
+		start := cat.Clone()
 		applyUp(cat, f)
 		res.Statements += len(f.Statements)
+		return start
 	}
-
-	// Check every file in parallel, each from its own starting catalog.
-	perFile := make([][]rules.Diagnostic, len(res.Files))
-	parallel(len(res.Files), opts.Workers, func(i int) {
-		perFile[i] = checkFile(res.Files[i], starts[i], opts)
-	})
+	p.check = func(i int, start *schema.Catalog) {
+		perFile[i] = checkFile(res.Files[i], start, opts, index)
+		if !opts.KeepTrees {
+			releaseTrees(res.Files[i])
+		}
+	}
+	p.run()
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
@@ -113,7 +135,7 @@ func applyUp(cat *schema.Catalog, f *migration.File) {
 }
 
 // checkFile runs the rules over one file.
-func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Diagnostic {
+func checkFile(f *migration.File, cat *schema.Catalog, opts Options, files *split.Index) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -123,28 +145,23 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Dia
 		if opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}
-		ls := locks.Statement(st.Node, opts.Rule.PGVersion)
+		// One pass per statement, handed to each rule in turn.
+		pass := rules.NewPass(nil, f, st, opts.Rule, cat, locks.Statement(st.Node, opts.Rule.PGVersion), report)
+		pass.Files = files
 		for _, r := range opts.Rules {
 			if r.Check == nil {
 				continue
 			}
-			r.Check(rules.NewPass(r, f, st, opts.Rule, cat, ls, report))
+			pass.Rule = r
+			r.Check(pass)
 		}
 		if st.Direction == migration.Up {
 			cat.Apply(st.Node, f.Path)
 		}
 	}
-	out = suppress.Apply(f, out, opts.Known, enabled(opts.Rules))
+	out = suppress.Apply(f, out, opts.Known, opts.enabled)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Span.Start < out[j].Span.Start })
 	return out
-}
-
-func enabled(rs []*rules.Rule) map[string]*rules.Rule {
-	m := make(map[string]*rules.Rule, len(rs))
-	for _, r := range rs {
-		m[r.Code] = r
-	}
-	return m
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
@@ -166,28 +183,116 @@ func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
 	}
 }
 
-// parallel calls fn(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, fn func(int)) {
+// releaseTrees drops the parse trees of a checked file, which are most of
+// the memory a file takes; its statements keep their spans.
+func releaseTrees(f *migration.File) {
+	for _, st := range f.Statements {
+		st.Node = nil
+	}
+}
+
+// pipeline runs the three stages of a lint over n files: parse (in
+// parallel), replay (in file order, one file at a time) and check (in
+// parallel, each file once it has been replayed). The same workers do all
+// three, so that no stage waits for a CPU that another stage's goroutine
+// holds: a worker that parses the next file in order also replays it and
+// any parsed files after it. Checks come first, since they free what
+// parsing holds, and the number of files parsed but not yet checked is
+// bounded, which bounds the parse trees held at once.
+type pipeline struct {
+	n       int
+	workers int
+	window  int // most files parsed and not yet checked
+	parse   func(i int)
+	replay  func(i int) *schema.Catalog // the catalog file i's check starts from
+	check   func(i int, start *schema.Catalog)
+
+	mu         sync.Mutex
+	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
+	nextParse  int         // the next file to parse
+	nextReplay int         // the next file to replay
+	parsed     []bool      // parsed, so ready for replay
+	queue      []checkTask // replayed and not yet checked, in order
+	inFlight   int         // parsed or being parsed, and not yet checked
+	checked    int
+}
+
+type checkTask struct {
+	i     int
+	start *schema.Catalog
+}
+
+func newPipeline(n, workers int) *pipeline {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	if workers > n {
 		workers = n
 	}
+	// Enough files in flight to keep every worker busy, few enough that
+	// their trees stay small.
+	p := &pipeline{n: n, workers: workers, window: 4 * workers, parsed: make([]bool, n)}
+	p.wake = sync.NewCond(&p.mu)
+	return p
+}
+
+// run works through all files on the calling goroutine and workers-1
+// others, and returns when every file is checked.
+func (p *pipeline) run() {
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
+	for w := 1; w < p.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
+			p.work()
 		}()
 	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
+	p.work()
 	wg.Wait()
+}
+
+// work runs stages until every file is checked. It holds the lock except
+// while it parses or checks; it does not defer the unlock, so that a panic
+// in a rule surfaces as itself rather than as an unlock of an unlocked
+// mutex.
+func (p *pipeline) work() {
+	p.mu.Lock()
+	for p.checked < p.n {
+		switch {
+		case len(p.queue) > 0:
+			t := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			p.check(t.i, t.start)
+			p.mu.Lock()
+			p.inFlight--
+			p.checked++
+			p.wake.Broadcast()
+		case p.nextParse < p.n && p.inFlight < p.window:
+			i := p.nextParse
+			p.nextParse++
+			p.inFlight++
+			p.mu.Unlock()
+			p.parse(i)
+			p.mu.Lock()
+			p.parsed[i] = true
+			for p.nextReplay < p.n && p.parsed[p.nextReplay] {
+				j := p.nextReplay
+				p.queue = append(p.queue, checkTask{j, p.replay(j)})
+				p.nextReplay++
+			}
+			p.wake.Broadcast()
+		default:
+			p.wake.Wait()
+		}
+	}
+	p.mu.Unlock()
+}
+
+// readFile reads a companion file from the overlay, else from disk.
+func (o Options) readFile(path string) ([]byte, error) {
+	if text, ok := o.Overlay[path]; ok {
+		return []byte(text), nil
+	}
+	return os.ReadFile(path)
 }

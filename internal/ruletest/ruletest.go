@@ -7,7 +7,7 @@
 // message" matches. Every diagnostic must be wanted. The first line of a
 // fixture may set options:
 //
-//	-- test: pg-version=12 framework=goose skip-down
+//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s
 package ruletest
 
 import (
@@ -61,6 +61,10 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 			opts.Framework = fw
 		case "skip-down":
 			opts.SkipDown = true
+		case "lock-timeout":
+			opts.Rule.LockTimeout = v
+		case "statement-timeout":
+			opts.Rule.StatementTimeout = v
 		default:
 			t.Fatalf("unknown test option %q", k)
 		}

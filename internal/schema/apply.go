@@ -91,6 +91,9 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 		name = defaultConstraintName(t, ct, keys)
 	}
 	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation()}
+	if ct == pg.ConstrType_CONSTR_FOREIGN {
+		rec.References = pgast.RelName(con.GetPktable())
+	}
 	if ct == pg.ConstrType_CONSTR_CHECK {
 		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
 	}
@@ -147,7 +150,13 @@ func (c *Catalog) alterTable(st *pg.AlterTableStmt) {
 	key := pgast.RelName(st.GetRelation())
 	t := c.mutable(key)
 	if t == nil {
-		return
+		if st.GetObjtype() != pg.ObjectType_OBJECT_TABLE || key == "" {
+			return
+		}
+		// Altered but created outside the history: remember what the
+		// migrations do to it from here on.
+		t = &Table{Key: key, Unknown: true}
+		c.put(t)
 	}
 	for _, n := range st.GetCmds() {
 		cmd := n.GetAlterTableCmd()
@@ -211,7 +220,7 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 			name = strings.TrimSuffix(base, "_idx") + "_idx" + strconv.Itoa(n)
 		}
 	}
-	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique()}
+	c.indexes[indexKey(table, name)] = &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil}
 }
 
 // DefaultIndexName returns the name PostgreSQL gives an index that st
@@ -248,6 +257,18 @@ func (c *Catalog) drop(st *pg.DropStmt) {
 					delete(c.indexes, k)
 				}
 			}
+			// Only CASCADE drops a referenced table: its referencing
+			// foreign keys go with it.
+			for _, ref := range c.ReferencedBy(key) {
+				t := c.mutable(ref)
+				kept := t.Constraints[:0]
+				for _, con := range t.Constraints {
+					if con.References != key {
+						kept = append(kept, con)
+					}
+				}
+				t.Constraints = kept
+			}
 		case pg.ObjectType_OBJECT_INDEX:
 			delete(c.indexes, key)
 		default:
@@ -267,6 +288,18 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		delete(c.owned, key)
 		t.Key = indexKey(key, st.GetNewname())
 		c.put(t)
+		for _, con := range t.Constraints {
+			if con.References == key {
+				con.References = t.Key
+			}
+		}
+		for _, ref := range c.ReferencedBy(key) {
+			for _, con := range c.mutable(ref).Constraints {
+				if con.References == key {
+					con.References = t.Key
+				}
+			}
+		}
 		for k, ix := range c.indexes {
 			if ix.Table == key {
 				cp := *ix
@@ -276,8 +309,23 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		}
 	case pg.ObjectType_OBJECT_COLUMN:
 		if t := c.mutable(key); t != nil {
-			if col := t.Column(st.GetSubname()); col != nil {
-				col.Name = st.GetNewname()
+			old, renamed := st.GetSubname(), st.GetNewname()
+			if col := t.Column(old); col != nil {
+				col.Name = renamed
+			}
+			// Constraints and indexes follow the column to its new name.
+			for _, con := range t.Constraints {
+				con.Columns = renameIn(con.Columns, old, renamed)
+				if con.NotNullOf == old {
+					con.NotNullOf = renamed
+				}
+			}
+			for k, ix := range c.indexes {
+				if ix.Table == key {
+					cp := *ix
+					cp.Columns = renameIn(ix.Columns, old, renamed)
+					c.indexes[k] = &cp
+				}
 			}
 		}
 	case pg.ObjectType_OBJECT_INDEX:
@@ -289,4 +337,16 @@ func (c *Catalog) rename(st *pg.RenameStmt) {
 		}
 	default:
 	}
+}
+
+// renameIn returns cols with old replaced by renamed, as a new slice.
+func renameIn(cols []string, old, renamed string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if c == old {
+			c = renamed
+		}
+		out[i] = c
+	}
+	return out
 }

@@ -7,6 +7,8 @@
 package schema
 
 import (
+	"maps"
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -38,6 +40,7 @@ type Index struct {
 	Table      string   // "schema.name" key
 	Columns    []string // key columns; "" for an expression
 	Unique     bool
+	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
 }
 
@@ -49,6 +52,9 @@ type Constraint struct {
 	Validated bool
 	// NotNullOf is the column c of a CHECK (c IS NOT NULL), "" otherwise.
 	NotNullOf string
+	// References is the "schema.name" key of the table a FOREIGN KEY
+	// references, "" for other constraints.
+	References string
 }
 
 // Table is a table, view or materialized view.
@@ -61,6 +67,10 @@ type Table struct {
 	Constraints []*Constraint
 	// File is the path of the migration that created it.
 	File string
+	// Unknown marks a table created outside the replayed migrations: the
+	// catalog knows only what the migrations did to it, not its columns,
+	// indexes or constraints from before.
+	Unknown bool
 }
 
 // Column returns the named column, nil when the table has none.
@@ -112,13 +122,7 @@ func New() *Catalog {
 
 // Clone returns a catalog that starts equal to c and changes independently.
 func (c *Catalog) Clone() *Catalog {
-	n := &Catalog{tables: make(map[string]*Table, len(c.tables)), indexes: make(map[string]*Index, len(c.indexes)), owned: map[string]bool{}}
-	for k, v := range c.tables {
-		n.tables[k] = v
-	}
-	for k, v := range c.indexes {
-		n.indexes[k] = v
-	}
+	n := &Catalog{tables: maps.Clone(c.tables), indexes: maps.Clone(c.indexes), owned: map[string]bool{}}
 	c.owned = map[string]bool{} // both now share every table: copy before changing
 	return n
 }
@@ -147,6 +151,45 @@ func (c *Catalog) Indexes(table string) []*Index {
 			out = append(out, ix)
 		}
 	}
+	return out
+}
+
+// References returns the tables that the foreign keys of table key
+// reference, sorted, without key itself.
+func (c *Catalog) References(key string) []string {
+	set := map[string]bool{}
+	if t := c.Table(key); t != nil {
+		for _, con := range t.Constraints {
+			if con.References != "" && con.References != key {
+				set[con.References] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// ReferencedBy returns the tables whose foreign keys reference table key,
+// sorted, without key itself.
+func (c *Catalog) ReferencedBy(key string) []string {
+	set := map[string]bool{}
+	if c != nil {
+		for k, t := range c.tables {
+			for _, con := range t.Constraints {
+				if con.References == key && k != key {
+					set[k] = true
+				}
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
