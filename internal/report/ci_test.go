@@ -83,10 +83,32 @@ func TestGitHubFixPreviewStaysInTheFile(t *testing.T) {
 	elsewhere.Fixes = []rules.Fix{{Title: "Move it", Safety: rules.Safe, Edits: []rules.Edit{{Start: 10, End: 35}, {Path: "b.sql", NewText: "CREATE INDEX i ON t (c);\n"}}}}
 	inPlace := d
 	inPlace.Fixes = []rules.Fix{{Title: "Time out", Safety: rules.Safe, Edits: []rules.Edit{{Start: 10, End: 10, NewText: "SET lock_timeout = '1s';\n"}}}}
-	in := report.Input{Result: &lint.Result{Files: []*migration.File{f}, Diagnostics: []rules.Diagnostic{elsewhere, inPlace}}}
+	apart := d
+	apart.Fixes = []rules.Fix{{Title: "Wrap it", Safety: rules.Unsafe, Edits: []rules.Edit{
+		{Start: 0, End: 0, NewText: "-- first\n"},
+		{Start: 10, End: 22, NewText: "CREATE INDEX CONCURRENTLY"},
+		{Start: 35, End: 35, NewText: "-- last\n"},
+	}}}
+	in := report.Input{Result: &lint.Result{Files: []*migration.File{f}, Diagnostics: []rules.Diagnostic{elsewhere, inPlace, apart}}}
 	lines := strings.Split(render(t, func(b *bytes.Buffer) error { return report.GitHub(b, in, report.CIOptions{}) }), "\n")
 	assert.True(t, strings.HasSuffix(lines[0], "::m%0Afix (safe): Move it"), "no preview when the fix writes another file: %s", lines[0])
 	assert.True(t, strings.HasSuffix(lines[1], "::m%0Afix (safe): Time out%0A%0ASET lock_timeout = '1s';%0ACREATE INDEX i ON t (c);"), lines[1])
+	assert.True(t, strings.HasSuffix(lines[2], "::m%0Afix (unsafe): Wrap it%0A%0A-- first%0ASELECT 1;%0ACREATE INDEX CONCURRENTLY i ON t (c);%0A-- last"),
+		"adjacent lines make one block: %s", lines[2])
+}
+
+func TestGitHubFixPreviewLeavesOutUnchangedLines(t *testing.T) {
+	r := &rules.Rule{Code: "PS999", Name: "x"}
+	text := "SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT 4;\n"
+	f := migration.Read("a.sql", text, migration.Options{Framework: migration.Psql}, nil)
+	d := rules.Diagnostic{Rule: r, Path: "a.sql", Span: sqlparse.Span{Start: 30, End: 39}, Severity: rules.Error, Message: "m",
+		Fixes: []rules.Fix{{Title: "Wrap it", Safety: rules.Safe, Edits: []rules.Edit{
+			{Start: 0, End: 0, NewText: "BEGIN;\n"},
+			{Start: 40, End: 40, NewText: "COMMIT;\n"},
+		}}}}
+	in := report.Input{Result: &lint.Result{Files: []*migration.File{f}, Diagnostics: []rules.Diagnostic{d}}}
+	got := render(t, func(b *bytes.Buffer) error { return report.GitHub(b, in, report.CIOptions{}) })
+	assert.Contains(t, got, "::m%0Afix (safe): Wrap it%0A%0ABEGIN;%0ASELECT 1;%0A…%0ACOMMIT;\n")
 }
 
 func TestGitHubSummary(t *testing.T) {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -84,35 +85,57 @@ func helpOf(d rules.Diagnostic) string {
 	return d.Rule.Doc.Help
 }
 
-// rewrittenLines returns the whole lines of f that fx's edits touch, as
-// they read once the edits are applied, without the final line break.
-// It reports false when there is nothing to show: no file, no edits, or
-// edits that reach into other files.
+// rewrittenLines returns the lines of f that fx's edits touch, as they
+// read once the edits are applied: one block per run of adjacent touched
+// lines, blocks separated by a line "…" where unchanged lines are left
+// out. It reports false when there is nothing to show: no file, no edits,
+// a display-only fix, or edits that reach into other files.
 func rewrittenLines(f *migration.File, d rules.Diagnostic, fx rules.Fix) (string, bool) {
 	if f == nil || len(fx.Edits) == 0 || fx.Safety == rules.DisplayOnly {
 		return "", false
 	}
-	first, last := len(f.Text), 0
-	for _, e := range fx.Edits {
-		if e.Path != "" && e.Path != d.Path {
+	edits := append([]rules.Edit(nil), fx.Edits...)
+	for _, e := range edits {
+		if (e.Path != "" && e.Path != d.Path) || e.Start > e.End || e.End > len(f.Text) {
 			return "", false
 		}
-		first, last = min(first, e.Start), max(last, e.End)
 	}
-	if first > last || last > len(f.Text) {
-		return "", false
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	var blocks []string
+	for i := 0; i < len(edits); {
+		from, to := lineStart(f.Text, edits[i].Start), lineEnd(f.Text, edits[i].End)
+		j := i + 1
+		for j < len(edits) && lineStart(f.Text, edits[j].Start) <= to+1 {
+			to = max(to, lineEnd(f.Text, edits[j].End))
+			j++
+		}
+		group := make([]rules.Edit, 0, j-i)
+		for _, e := range edits[i:j] {
+			e.Start, e.End = e.Start-from, e.End-from
+			group = append(group, e)
+		}
+		text, err := rewrite.ApplyEdits(f.Text[from:to], group)
+		if err != nil {
+			return "", false
+		}
+		blocks = append(blocks, strings.TrimRight(text, "\r\n"))
+		i = j
 	}
-	from := strings.LastIndexByte(f.Text[:first], '\n') + 1
-	to := len(f.Text)
-	if i := strings.IndexByte(f.Text[last:], '\n'); i >= 0 {
-		to = last + i
+	return strings.Join(blocks, "\n…\n"), true
+}
+
+// lineStart returns the offset of the start of the line that holds off.
+func lineStart(text string, off int) int {
+	return strings.LastIndexByte(text[:off], '\n') + 1
+}
+
+// lineEnd returns the offset of the line break that ends the line holding
+// off, or the text's length on the last line.
+func lineEnd(text string, off int) int {
+	if i := strings.IndexByte(text[off:], '\n'); i >= 0 {
+		return off + i
 	}
-	fixed, err := rewrite.ApplyEdits(f.Text, fx.Edits)
-	if err != nil {
-		return "", false
-	}
-	out := fixed[from : to+len(fixed)-len(f.Text)]
-	return strings.TrimRight(out, "\r\n"), true
+	return len(text)
 }
 
 // filesByPath indexes the files of in by path.
