@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/urfave/cli/v2"
 )
 
 // readmeExamples are the runs that README.md shows with their output:
@@ -69,25 +70,32 @@ func TestREADMEExample(t *testing.T) {
 }
 
 // TestEveryFlagDocumented checks that docs/cli.md names every command and
-// every flag of every command.
+// subcommand, and every flag of each.
 func TestEveryFlagDocumented(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
 	require.NoError(t, err)
 	doc := string(b)
 	app := newApp(env{getenv: func(string) string { return "" }, isTerminal: func(io.Writer) bool { return false }})
-	for _, c := range app.Commands {
-		assert.Contains(t, doc, "pgsafe "+c.Name, "docs/cli.md documents the %s command", c.Name)
+	var check func(c *cli.Command, name string)
+	check = func(c *cli.Command, name string) {
+		assert.Contains(t, doc, name, "docs/cli.md documents the %s command", name)
 		for _, f := range c.Flags {
-			for _, name := range f.Names() {
-				if name == "help" || name == "h" {
+			for _, flag := range f.Names() {
+				if flag == "help" || flag == "h" {
 					continue
 				}
 				dash := "--"
-				if len(name) == 1 {
+				if len(flag) == 1 {
 					dash = "-"
 				}
-				assert.Contains(t, doc, "`"+dash+name, "docs/cli.md documents %s %s%s", c.Name, dash, name)
+				assert.Contains(t, doc, "`"+dash+flag, "docs/cli.md documents %s %s%s", name, dash, flag)
 			}
 		}
+		for _, sub := range c.Subcommands {
+			check(sub, name+" "+sub.Name)
+		}
+	}
+	for _, c := range app.Commands {
+		check(c, "pgsafe "+c.Name)
 	}
 }

@@ -207,3 +207,11 @@ func firstString(vs ...string) string {
 	}
 	return ""
 }
+
+// absPath returns p taken from workdir when relative.
+func absPath(p, workdir string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(workdir, p)
+}
