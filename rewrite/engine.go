@@ -21,6 +21,10 @@ type Options struct {
 	Unsafe bool
 	// MaxRounds caps the rounds; 0 means DefaultMaxRounds.
 	MaxRounds int
+	// Only, when set, limits fixes to findings in the files it accepts
+	// and in the files that fixes create; the other files are still read
+	// for context.
+	Only func(path string) bool
 }
 
 // Applied is one fix that was applied.
@@ -151,7 +155,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	}
 	for _, d := range lr.Diagnostics {
 		f := byPath[d.Path]
-		if f == nil || f.SyntaxError || len(d.Fixes) == 0 {
+		if f == nil || f.SyntaxError || len(d.Fixes) == 0 || (fo.Only != nil && !f.Created && !fo.Only(d.Path)) {
 			continue
 		}
 		fx := d.Fixes[0]

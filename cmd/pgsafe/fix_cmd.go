@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgsafe/pgsafe/internal/gitdiff"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
@@ -19,6 +21,7 @@ func fixCommand(e env) *cli.Command {
 		&cli.BoolFlag{Name: "unsafe-fixes", Usage: "also apply unsafe fixes (they change atomicity or timing, e.g. batched backfills)"},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "report `FORMAT`: text or json", Value: "text"},
 		&cli.StringFlag{Name: "color", Usage: "colour the diff: auto, always or never", Value: "auto"},
+		&cli.StringFlag{Name: "changed-since", Usage: "fix only files added or changed since the git `REF` (earlier files are still read for context)"},
 	)
 	return &cli.Command{
 		Name:      "fix",
@@ -45,7 +48,15 @@ func fixCommand(e env) *cli.Command {
 			for _, le := range loadErrs {
 				fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
 			}
-			res, err := rewrite.Fix(files, s.lint, rewrite.Options{Unsafe: c.Bool("unsafe-fixes")})
+			fo := rewrite.Options{Unsafe: c.Bool("unsafe-fixes")}
+			if c.IsSet("changed-since") {
+				ch, err := gitdiff.Since(context.Background(), e.workdir, c.String("changed-since"))
+				if err != nil {
+					return usageError("--changed-since: %v", err)
+				}
+				fo.Only = ch.Contains
+			}
+			res, err := rewrite.Fix(files, s.lint, fo)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}

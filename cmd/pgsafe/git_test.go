@@ -161,3 +161,21 @@ func TestCIOptions(t *testing.T) {
 		assert.Equal(t, "v9", opts.ToolVersion)
 	}
 }
+
+func TestFixChangedSince(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("db/001_accounts.sql", "CREATE TABLE accounts (id bigint, email text, plan text);\n")
+	r.Write("db/002_email.sql", "SET lock_timeout = '2s';\nCREATE INDEX accounts_email_idx ON accounts (email);\n")
+	r.Commit("accounts")
+	r.Git("checkout", "-q", "-b", "feature")
+	r.Write("db/003_plan.sql", "SET lock_timeout = '2s';\nCREATE INDEX accounts_plan_idx ON accounts (plan);\n")
+	r.Commit("index accounts.plan")
+	code, out, stderr := runIn(t, r.Dir, nil, "fix", "--changed-since", "main", "db")
+	assert.Equal(t, exitOK, code)
+	assert.Empty(t, stderr)
+	assert.Contains(t, out, "b/db/003_plan.sql", "a file changed since main is fixed")
+	assert.NotContains(t, out, "b/db/002_email.sql", "a file unchanged since main is left alone")
+	code, out, _ = runIn(t, r.Dir, nil, "fix", "db")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "b/db/002_email.sql", "without --changed-since every file is fixed")
+}
