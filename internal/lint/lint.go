@@ -1,6 +1,9 @@
-// Package lint is the driver: it reads a migration set, runs every enabled
-// rule over every statement with the schema as of that statement, applies
-// suppressions, and returns the findings in file order.
+// Package lint is the driver: it reads a migration set, replays it once
+// into a set-level history, runs every enabled rule over every statement
+// with the schema as of that statement, applies suppressions, and returns
+// the findings in file order. Application query files, when given, are
+// checked against the schema the whole set leaves, by the rules that read
+// them.
 package lint
 
 import (
@@ -8,6 +11,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/pgsafe/pgsafe/internal/history"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -32,6 +36,15 @@ type Options struct {
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
+	// Queries are the application's SQL files (--queries): not migrations,
+	// but queries that run against the schema the set leaves.
+	Queries []source.File
+	// Base is the schema the set starts from (--schema, --database-url);
+	// nil for an empty database.
+	Base *schema.Catalog
+	// Pending reports whether a migration has not been deployed yet
+	// (--since); nil means every migration is pending. See history.Options.
+	Pending func(path string) bool
 }
 
 // Skipped is an input that was read but not linted.
@@ -42,10 +55,14 @@ type Skipped struct {
 
 // Result is what a run found.
 type Result struct {
-	Files       []*migration.File
+	Files []*migration.File
+	// Queries are the application query files, parsed.
+	Queries     []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
 	Statements  int
+	// History is the set-level view the rules read.
+	History *history.History
 }
 
 // Run lints files, which must be in migration order.
@@ -84,19 +101,29 @@ func Run(files []source.File, opts Options) *Result {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
 	})
 
-	// Replay the up migrations in order, keeping the catalog each file starts from.
-	starts := make([]*schema.Catalog, len(res.Files))
-	cat := schema.New()
-	for i, f := range res.Files {
-		starts[i] = cat.Clone()
-		applyUp(cat, f)
+	res.Queries = make([]*migration.File, len(opts.Queries))
+	parallel(len(opts.Queries), opts.Workers, func(i int) {
+		q := opts.Queries[i]
+		res.Queries[i] = migration.Read(q.Path, q.Text, migration.Options{Framework: migration.Psql}, nil)
+	})
+	for _, f := range res.Files {
 		res.Statements += len(f.Statements)
 	}
 
-	// Check every file in parallel, each from its own starting catalog.
-	perFile := make([][]rules.Diagnostic, len(res.Files))
-	parallel(len(res.Files), opts.Workers, func(i int) {
-		perFile[i] = checkFile(res.Files[i], starts[i], opts)
+	// Replay the up migrations in order, once, before any check: the
+	// rules that look across files read what the whole set does.
+	res.History = history.Build(res.Files, res.Queries, history.Options{Base: opts.Base, Pending: opts.Pending})
+
+	// Check every file in parallel, each from its own starting catalog;
+	// then the query files, against the final one.
+	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
+	perFile := make([][]rules.Diagnostic, len(all))
+	parallel(len(all), opts.Workers, func(i int) {
+		if i < len(res.Files) {
+			perFile[i] = checkFile(all[i], res.History.Start(all[i].Path), res.History, false, opts)
+		} else {
+			perFile[i] = checkFile(all[i], res.History.Final(), res.History, true, opts)
+		}
 	})
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
@@ -104,16 +131,11 @@ func Run(files []source.File, opts Options) *Result {
 	return res
 }
 
-func applyUp(cat *schema.Catalog, f *migration.File) {
-	for _, st := range f.Statements {
-		if st.Direction == migration.Up {
-			cat.Apply(st.Node, f.Path)
-		}
-	}
-}
-
-// checkFile runs the rules over one file.
-func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Diagnostic {
+// checkFile runs the rules over one file. A migration's statements are
+// replayed into cat as they are checked; an application query file
+// (query) is checked only by the rules that read queries, and changes
+// nothing.
+func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query bool, opts Options) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -123,15 +145,20 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options) []rules.Dia
 		if opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}
-		ls := locks.Statement(st.Node, opts.Rule.PGVersion)
+		var ls []locks.Lock
+		if !query {
+			ls = locks.Statement(st.Node, opts.Rule.PGVersion)
+		}
 		for _, r := range opts.Rules {
-			if r.Check == nil {
+			if r.Check == nil || (query && !r.Queries) {
 				continue
 			}
-			r.Check(rules.NewPass(r, f, st, opts.Rule, cat, ls, report))
+			p := rules.NewPass(r, f, st, opts.Rule, cat, ls, report)
+			p.History, p.Query = h, query
+			r.Check(p)
 		}
-		if st.Direction == migration.Up {
-			cat.Apply(st.Node, f.Path)
+		if st.Direction == migration.Up && !query {
+			cat.Replay(schema.StmtOf(f, st))
 		}
 	}
 	out = suppress.Apply(f, out, opts.Known, enabled(opts.Rules))
