@@ -76,8 +76,10 @@ type Index struct {
 
 // Constraint is a table constraint.
 type Constraint struct {
-	Name      string
-	Type      pg.ConstrType
+	Name string
+	Type pg.ConstrType
+	// Columns are the key columns, the referencing columns of a foreign
+	// key, or the columns a CHECK reads.
 	Columns   []string
 	Validated bool
 	// NotNullOf is the column c of a CHECK (c IS NOT NULL), "" otherwise.

@@ -13,13 +13,12 @@ import (
 // createFunction replays CREATE [OR REPLACE] FUNCTION or PROCEDURE. A
 // replaced function keeps its ID.
 func (r *replay) createFunction(st *pg.CreateFunctionStmt) {
-	key := pgast.QualifyName(pgast.Strings(st.GetFuncname()))
 	f := &Function{
-		Key: key, Args: argTypes(st.GetParameters()), Procedure: st.GetIsProcedure(),
+		Key: pgast.QualifyName(pgast.Strings(st.GetFuncname())), Args: argTypes(st.GetParameters()), Procedure: st.GetIsProcedure(),
 		Body: funcbody.Of(st, r.st.SQL, r.st.Base), File: r.st.Path, Line: r.st.Line,
 	}
 	if st.GetReturnType() != nil {
-		f.Returns, _ = pgast.TypeName(st.GetReturnType())
+		f.Returns, _ = typeName(st.GetReturnType())
 	}
 	if old := r.c.functions.get(f.Signature()); old != nil {
 		f.ID = old.ID
@@ -36,6 +35,12 @@ func (r *replay) createFunction(st *pg.CreateFunctionStmt) {
 	r.c.functions.set(f.Signature(), f)
 }
 
+// FunctionSignature returns the signature of the function st creates,
+// as Function.Signature gives it: "schema.name(type, ...)".
+func FunctionSignature(st *pg.CreateFunctionStmt) string {
+	return signature(pgast.QualifyName(pgast.Strings(st.GetFuncname())), argTypes(st.GetParameters()))
+}
+
 // argTypes returns the types of the input parameters, which make a
 // function's identity with its name.
 func argTypes(params []*pg.Node) []string {
@@ -47,7 +52,7 @@ func argTypes(params []*pg.Node) []string {
 			continue
 		default:
 		}
-		name, _ := pgast.TypeName(fp.GetArgType())
+		name, _ := typeName(fp.GetArgType())
 		out = append(out, name)
 	}
 	return out
@@ -62,7 +67,7 @@ func (c *Catalog) functionsNamed(owa *pg.ObjectWithArgs) []*Function {
 	}
 	var args []string
 	for _, a := range owa.GetObjargs() {
-		name, _ := pgast.TypeName(a.GetTypeName())
+		name, _ := typeName(a.GetTypeName())
 		args = append(args, name)
 	}
 	if f := c.functions.get(signature(key, args)); f != nil {
@@ -75,8 +80,9 @@ func (c *Catalog) functionsNamed(owa *pg.ObjectWithArgs) []*Function {
 type Dependent struct {
 	// Kind is "view", "materialized view", "function" or "procedure".
 	Kind string
-	// Name is the view's "schema.name" or the function's signature.
-	Name string
+	// Key is the "schema.name" of the view or function, and Name the
+	// view's key or the function's signature.
+	Key, Name string
 	// File and Line say where it was created.
 	File string
 	Line int
@@ -97,7 +103,7 @@ func (c *Catalog) Dependents(table, col int) []Dependent {
 	var out []Dependent
 	for _, t := range c.tables.m {
 		if t.Kind != KindTable && dependsOn(t.Reads, table, col) {
-			out = append(out, Dependent{Kind: t.Kind.String(), Name: t.Key, File: t.File, Line: t.Line, Bound: true})
+			out = append(out, Dependent{Kind: t.Kind.String(), Key: t.Key, Name: t.Key, File: t.File, Line: t.Line, Bound: true})
 		}
 	}
 	for _, f := range c.functions.m {
@@ -107,9 +113,9 @@ func (c *Catalog) Dependents(table, col int) []Dependent {
 		}
 		switch {
 		case f.Body.Atomic && dependsOn(f.Reads, table, col):
-			out = append(out, Dependent{Kind: kind, Name: f.Signature(), File: f.File, Line: f.Line, Bound: true})
+			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line, Bound: true})
 		case !f.Body.Atomic && c.bodyReads(f, table, col):
-			out = append(out, Dependent{Kind: kind, Name: f.Signature(), File: f.File, Line: f.Line})
+			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line})
 		default:
 		}
 	}

@@ -73,7 +73,76 @@ func (r *replay) createTable(st *pg.CreateStmt) {
 	for _, con := range st.GetConstraints() {
 		r.c.addConstraint(t, con.GetConstraint(), nil)
 	}
+	if parent := r.c.Table(t.PartitionOf); parent != nil {
+		r.c.inheritFromParent(t, parent)
+	}
 	r.note(TableCreated, t, nil, "")
+}
+
+// inheritFromParent gives partition part the constraints and indexes of
+// its partitioned parent, as PostgreSQL does when a partition is created
+// or attached, or when the parent gets them later: CHECK constraints and
+// foreign keys under the parent's names, keys and indexes under names
+// chosen for the partition. What part already has (a constraint of the
+// same name, an index on the same columns) is kept.
+func (c *Catalog) inheritFromParent(part, parent *Table) {
+	for _, con := range parent.Constraints {
+		switch con.Type {
+		case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
+			if part.Constraint(con.Name) == nil {
+				cp := *con
+				part.Constraints = append(part.Constraints, &cp)
+			}
+		default:
+			if c.hasIndexOn(part, con.Columns) {
+				continue
+			}
+			name := c.constraintName(part, con.Type, con.Columns, nil)
+			cp := *con
+			cp.Name = name
+			part.Constraints = append(part.Constraints, &cp)
+			c.indexes.set(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: con.Columns, Unique: con.Type != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name, uses: con.Columns})
+		}
+	}
+	for _, ix := range c.Indexes(parent.Key) {
+		if ix.Constraint != "" || c.hasIndexOn(part, ix.Columns) {
+			continue
+		}
+		names := make([]string, len(ix.Columns))
+		for i, col := range ix.Columns {
+			names[i] = col
+			if col == "" {
+				names[i] = "expr"
+			}
+		}
+		name := c.chooseName(part, strings.Join(names, "_"), "idx", true)
+		c.indexes.set(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: ix.Columns, Unique: ix.Unique, uses: ix.uses})
+	}
+}
+
+// hasIndexOn reports whether t has an index on exactly cols, in order.
+func (c *Catalog) hasIndexOn(t *Table, cols []string) bool {
+	for _, ix := range c.Indexes(t.Key) {
+		if strings.Join(ix.Columns, "\x00") == strings.Join(cols, "\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// propagate gives the partitions of a partitioned table what it has, for
+// a constraint or index added to it without ONLY.
+func (c *Catalog) propagate(t *Table) {
+	if !t.Partitioned {
+		return
+	}
+	for _, part := range c.Tables() {
+		if part.PartitionOf == t.Key {
+			p := c.mutable(part.Key)
+			c.inheritFromParent(p, t)
+			c.propagate(p)
+		}
+	}
 }
 
 // like copies the columns of LIKE other, with their defaults, identity
@@ -104,13 +173,20 @@ func (r *replay) like(t *Table, lc *pg.TableLikeClause) {
 	}
 }
 
+// typeName returns a type's name as pgast.TypeName does, also without
+// the default schema, which pg_dump writes and migrations usually do not.
+func typeName(tn *pg.TypeName) (string, []int32) {
+	name, mods := pgast.TypeName(tn)
+	return strings.TrimPrefix(name, pgast.DefaultSchema+"."), mods
+}
+
 // serialTypes maps the serial pseudo-types to the integer type they make.
 var serialTypes = map[string]string{
 	"serial": "int4", "serial4": "int4", "bigserial": "int8", "serial8": "int8", "smallserial": "int2", "serial2": "int2",
 }
 
 func (r *replay) addColumn(t *Table, cd *pg.ColumnDef) *Column {
-	name, mods := pgast.TypeName(cd.GetTypeName())
+	name, mods := typeName(cd.GetTypeName())
 	col := t.newColumn(&Column{Name: cd.GetColname(), Type: name, Mods: mods, NotNull: cd.GetIsNotNull()})
 	if base, ok := serialTypes[name]; ok {
 		col.Type, col.NotNull = base, true
@@ -223,6 +299,9 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	if name == "" {
 		name = c.constraintName(t, ct, keys, reads)
 	}
+	if ct == pg.ConstrType_CONSTR_CHECK {
+		keys = reads
+	}
 	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation(), uses: append(append([]string{}, keys...), reads...)}
 	switch ct {
 	case pg.ConstrType_CONSTR_CHECK:
@@ -281,12 +360,13 @@ func (r *replay) alterTable(st *pg.AlterTableStmt) {
 		return
 	}
 	for _, n := range st.GetCmds() {
-		r.alterCmd(t, n.GetAlterTableCmd())
+		r.alterCmd(t, n.GetAlterTableCmd(), st.GetRelation().GetInh())
 	}
 }
 
-// alterCmd replays one subcommand of ALTER TABLE on t.
-func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd) {
+// alterCmd replays one subcommand of ALTER TABLE on t; inh is false for
+// ALTER TABLE ONLY, whose changes do not reach partitions.
+func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd, inh bool) {
 	col := t.Column(cmd.GetName())
 	switch cmd.GetSubtype() {
 	case pg.AlterTableType_AT_AddColumn, pg.AlterTableType_AT_AddColumnToView:
@@ -297,7 +377,7 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd) {
 		r.dropColumn(t, cmd)
 	case pg.AlterTableType_AT_AlterColumnType:
 		if col != nil {
-			col.Type, col.Mods = pgast.TypeName(cmd.GetDef().GetColumnDef().GetTypeName())
+			col.Type, col.Mods = typeName(cmd.GetDef().GetColumnDef().GetTypeName())
 			r.note(ColumnRetyped, t, col, "")
 		} else if t.Unknown {
 			r.note(ColumnRetyped, t, &Column{Name: cmd.GetName()}, "")
@@ -328,6 +408,9 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd) {
 		}
 	case pg.AlterTableType_AT_AddConstraint:
 		r.c.addConstraint(t, cmd.GetDef().GetConstraint(), nil)
+		if inh {
+			r.c.propagate(t)
+		}
 	case pg.AlterTableType_AT_ValidateConstraint:
 		if con := t.Constraint(cmd.GetName()); con != nil {
 			con.Validated = true
@@ -337,6 +420,7 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd) {
 	case pg.AlterTableType_AT_AttachPartition:
 		if part := r.c.mutable(pgast.RelName(cmd.GetDef().GetPartitionCmd().GetName())); part != nil {
 			part.PartitionOf = t.Key
+			r.c.inheritFromParent(part, t)
 		}
 	case pg.AlterTableType_AT_DetachPartition:
 		if part := r.c.mutable(pgast.RelName(cmd.GetDef().GetPartitionCmd().GetName())); part != nil {
@@ -461,6 +545,9 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 		return
 	}
 	c.indexes.set(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), uses: uses})
+	if t := c.Table(table); t != nil && st.GetRelation().GetInh() {
+		c.propagate(t)
+	}
 }
 
 // DefaultIndexName returns the name PostgreSQL gives an index that st
