@@ -28,9 +28,10 @@ type Query struct {
 	// dollar-quoted (or quoted without escapes) or SQL-standard, and for
 	// PL/pgSQL the query was found in the body's text.
 	Exact bool
-	// Pos is the byte offset of the file where the query starts; for an
-	// inexact PL/pgSQL query, where its line starts.
-	Pos int
+	// Span is where the query lies in the file. For an inexact PL/pgSQL
+	// query it is the line the query starts on; a SQL-standard body's
+	// statement runs to the end of the CREATE statement.
+	Span sqlparse.Span
 	// Expression reports a PL/pgSQL expression, parsed as SELECT expr.
 	Expression bool
 }
@@ -59,7 +60,7 @@ func Of(fn *pg.CreateFunctionStmt, stmt string, base int) *Body {
 	if body := fn.GetSqlBody(); body != nil {
 		b.Atomic = true
 		for _, n := range atomicStatements(body) {
-			b.Queries = append(b.Queries, Query{Node: n, Exact: true, Pos: location(n)})
+			b.Queries = append(b.Queries, Query{Node: n, Exact: true, Span: sqlparse.Span{Start: location(n), End: base + len(stmt)}})
 		}
 		return b
 	}
@@ -163,7 +164,7 @@ func (b *Body) sqlQueries(origin int, exact bool) {
 		return
 	}
 	for _, st := range res.Statements {
-		b.Queries = append(b.Queries, Query{Node: st.Node, Offset: origin, Exact: exact, Pos: origin + st.Span.Start})
+		b.Queries = append(b.Queries, Query{Node: st.Node, Offset: origin, Exact: exact, Span: sqlparse.Span{Start: origin + st.Span.Start, End: origin + st.Span.End}})
 	}
 }
 
@@ -222,12 +223,15 @@ func (b *Body) plpgsqlQueries(stmt string, origin int, exact bool) {
 		if res.Err != nil || len(res.Statements) != 1 {
 			continue
 		}
-		q := Query{Node: res.Statements[0].Node, Expression: expression, Pos: origin + lineStart(b.Text, e.line)}
+		start := lineStart(b.Text, e.line)
+		end := start + strings.IndexByte(b.Text[start:]+"\n", '\n')
+		q := Query{Node: res.Statements[0].Node, Expression: expression, Span: sqlparse.Span{Start: origin + start, End: origin + end}}
 		if exact && !expression {
-			if at, ok := find(b.Text, lineStart(b.Text, e.line), e.query, e.header); ok {
-				q.Offset, q.Exact, q.Pos = origin+at, true, origin+at
+			if at, ok := find(b.Text, start, e.query, e.header); ok {
+				q.Offset, q.Exact = origin+at, true
+				q.Span = sqlparse.Span{Start: origin + at, End: origin + at + len(e.query)}
 				if e.header {
-					q.Pos-- // the PERFORM keyword, one byte longer than SELECT
+					q.Span.Start-- // the PERFORM keyword, one byte longer than SELECT
 				}
 			}
 		}

@@ -55,7 +55,8 @@ func TestSQLStringBody(t *testing.T) {
 	require.Len(t, b.Queries, 2)
 	q := b.Queries[0]
 	assert.True(t, q.Exact)
-	assert.Equal(t, strings.Index(file, "SELECT *"), q.Pos)
+	assert.Equal(t, strings.Index(file, "SELECT *"), q.Span.Start)
+	assert.Equal(t, strings.Index(file, "SELECT *")+len("SELECT * FROM users"), q.Span.End)
 	assert.Equal(t, strings.Index(file, "*"), starAt(q))
 }
 
@@ -64,7 +65,7 @@ func TestQuotedBody(t *testing.T) {
 	b := body(t, file)
 	require.Len(t, b.Queries, 1)
 	assert.True(t, b.Queries[0].Exact)
-	assert.Equal(t, strings.Index(file, "SELECT count"), b.Queries[0].Pos)
+	assert.Equal(t, strings.Index(file, "SELECT count"), b.Queries[0].Span.Start)
 
 	// A body with doubled quotes cannot be mapped byte for byte.
 	b = body(t, "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT ''x'''")
@@ -104,12 +105,12 @@ END $$`
 
 	sel := b.Queries[0]
 	assert.True(t, sel.Exact)
-	assert.Equal(t, strings.Index(file, "SELECT * INTO"), sel.Pos)
+	assert.Equal(t, strings.Index(file, "SELECT * INTO"), sel.Span.Start)
 	assert.Equal(t, strings.Index(file, "* INTO"), starAt(sel))
 
 	assign := b.Queries[1]
 	assert.True(t, assign.Expression)
-	assert.Equal(t, strings.Index(file, "n := ("), assign.Pos, "an expression is placed at its line")
+	assert.Equal(t, strings.Index(file, "n := ("), assign.Span.Start, "an expression is placed at its line")
 
 	cond := b.Queries[2]
 	assert.True(t, cond.Expression)
@@ -120,7 +121,7 @@ END $$`
 
 	perform := b.Queries[4]
 	assert.True(t, perform.Exact)
-	assert.Equal(t, strings.Index(file, "PERFORM"), perform.Pos)
+	assert.Equal(t, strings.Index(file, "PERFORM"), perform.Span.Start)
 	assert.Equal(t, strings.Index(file, "u.*"), starAt(perform))
 
 	ret := b.Queries[5]

@@ -46,7 +46,13 @@ type Event struct {
 	Site
 }
 
-// History is what a migration set does, statement by statement.
+// ChangesColumns reports whether the change changes the relation's column
+// set, which a query bound to it by * or by position depends on: a
+// column added, dropped, renamed or retyped, or the relation dropped or
+// renamed. Creating it does not.
+func (e Event) ChangesColumns() bool { return e.Kind != schema.TableCreated }
+
+// History is what a migration set does, statement by statement.// History is what a migration set does, statement by statement.
 type History struct {
 	files   []*migration.File
 	index   map[string]int // file path -> index in files
@@ -144,21 +150,16 @@ func (h *History) At(path string, stmt int) []Event {
 	return h.bySite[[2]int{i, stmt}]
 }
 
-// ColumnSetChanges returns the changes to relation id that change its
-// column set (a column added, dropped, renamed or retyped; the relation
-// dropped or renamed) made by migrations after migration path, or by any
-// pending migration when path is not a migration (an application query).
-func (h *History) ColumnSetChanges(id int, path string) []Event {
+// LaterChanges returns the changes to relation id's column set (see
+// Event.ChangesColumns) made by migrations after migration path, or by
+// any pending migration when path is an application query file.
+func (h *History) LaterChanges(id int, path string) []Event {
 	i, isMigration := h.index[path]
 	var out []Event
 	for _, ev := range h.events[id] {
-		switch {
-		case ev.Kind == schema.TableCreated:
-		case isMigration && ev.file > i:
+		later := (isMigration && ev.file > i) || (!isMigration && h.pending[ev.file])
+		if later && ev.ChangesColumns() {
 			out = append(out, ev)
-		case !isMigration && h.pending[ev.file]:
-			out = append(out, ev)
-		default:
 		}
 	}
 	return out

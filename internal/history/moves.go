@@ -61,7 +61,7 @@ func (m *moveFinder) statement(cat *schema.Catalog, st *migration.Statement, sit
 			continue
 		}
 		for _, src := range w.From {
-			if src.ID == 0 || src.Num == 0 || (src.ID == w.Column.ID && src.Num == w.Column.Num) {
+			if src.ID == 0 || src.Column == "" || (src.ID == w.Column.ID && src.Num == w.Column.Num) {
 				continue
 			}
 			m.fills = append(m.fills, fill{from: src, to: w.Column, site: site, window: m.h.windows[site.file]})
@@ -85,7 +85,7 @@ func (m *moveFinder) change(cat *schema.Catalog, ev Event) {
 		if f.window != window || f.from.ID != ev.Table || !f.site.Before(ev.Site) {
 			continue
 		}
-		if ev.Kind == schema.ColumnDropped && f.from.Num != ev.Num {
+		if ev.Kind == schema.ColumnDropped && !sameColumn(f.from, ev.Change) {
 			continue
 		}
 		if dst := cat.TableByID(f.to.ID); dst == nil || dst.ColumnByNum(f.to.Num) == nil {
@@ -96,4 +96,14 @@ func (m *moveFinder) change(cat *schema.Catalog, ev Event) {
 			m.h.moves[at] = append(m.h.moves[at], Move{From: f.from, To: f.to, Copy: f.site, Drop: ev.Site, DropsTable: ev.Kind == schema.TableDropped})
 		}
 	}
+}
+
+// sameColumn reports whether a copy's source is the dropped column: by
+// number, or by name in a table created outside the history, whose
+// columns the catalog may know only by name.
+func sameColumn(src resolve.Ref, ch schema.Change) bool {
+	if src.Num != 0 && ch.Num != 0 {
+		return src.Num == ch.Num
+	}
+	return src.Column == ch.Column
 }

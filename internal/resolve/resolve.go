@@ -115,6 +115,9 @@ type Result struct {
 	// Positional reports an INSERT that names no columns, so that its
 	// values fill the target's columns by position.
 	Positional bool
+	// Values is the number of values each row of an INSERT gives, -1 when
+	// a * over columns the catalog does not know makes it unknown.
+	Values int
 }
 
 // Statement resolves one statement: SELECT, VALUES, INSERT, UPDATE,

@@ -285,6 +285,10 @@ func (r *resolver) insertStmt(s *pg.InsertStmt, outer *scope) query {
 	}
 	if top {
 		r.res.Positional = len(s.GetCols()) == 0 && s.GetSelectStmt() != nil
+		r.res.Values = len(src.cols)
+		if !src.complete {
+			r.res.Values = -1
+		}
 		for i, name := range cols {
 			if i >= len(src.cols) {
 				break
