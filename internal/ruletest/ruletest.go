@@ -2,12 +2,16 @@
 // `-- want "regexp"` comments, in the manner of analysistest.
 //
 // A fixture is a .sql file, or a folder of .sql files linted together as
-// one migration set in migration order. A `-- want "re" ["re"...]` comment
-// expects, on its own line, one diagnostic per regexp whose "code name:
-// message" matches. Every diagnostic must be wanted. The first line of a
-// fixture may set options:
+// one migration set in migration order; the .sql files under a queries/
+// subfolder of a set are its application queries (--queries). A
+// `-- want "re" ["re"...]` comment expects, on its own line, one
+// diagnostic per regexp whose "code name: message" matches. Every
+// diagnostic must be wanted. The first line of a fixture may set options:
 //
-//	-- test: pg-version=12 framework=goose skip-down
+//	-- test: pg-version=12 framework=goose skip-down pending=3_b.sql,4_c.sql
+//
+// pending names the migrations (by base name) not yet deployed, as
+// --since would find them; without it every migration is pending.
 package ruletest
 
 import (
@@ -29,6 +33,10 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of fixtures")
+
+// queriesDir is the subfolder of a fixture set that holds its
+// application queries.
+const queriesDir = "queries"
 
 var (
 	reWant   = regexp.MustCompile(`--\s*want((?:\s+"(?:[^"\\]|\\.)*")+)`)
@@ -61,6 +69,12 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 			opts.Framework = fw
 		case "skip-down":
 			opts.SkipDown = true
+		case "pending":
+			names := map[string]bool{}
+			for _, n := range strings.Split(v, ",") {
+				names[n] = true
+			}
+			opts.Pending = func(path string) bool { return names[filepath.Base(path)] }
 		default:
 			t.Fatalf("unknown test option %q", k)
 		}
@@ -85,9 +99,17 @@ func Run(t *testing.T, dir string, r *rules.Rule) int {
 		}
 		n++
 		t.Run(e.Name(), func(t *testing.T) {
-			files, errs := source.Load([]string{path}, source.Options{})
+			files, errs := source.Load([]string{path}, source.Options{Exclude: []string{"**/" + queriesDir + "/**"}})
 			if len(errs) > 0 || len(files) == 0 {
 				t.Fatalf("load %s: %v", path, errs)
+			}
+			var queries []source.File
+			if e.IsDir() {
+				if _, err := os.Stat(filepath.Join(path, queriesDir)); err == nil {
+					if queries, errs = source.Load([]string{filepath.Join(path, queriesDir)}, source.Options{}); len(errs) > 0 {
+						t.Fatalf("load %s queries: %v", path, errs)
+					}
+				}
 			}
 			enabled := []*rules.Rule{r}
 			for _, name := range []string{"invalid-suppression", "unused-suppression"} {
@@ -96,8 +118,9 @@ func Run(t *testing.T, dir string, r *rules.Rule) int {
 				}
 			}
 			opts := Options(t, enabled, files[0].Text)
+			opts.Queries = queries
 			res := lint.Run(files, opts)
-			Check(t, files, res.Diagnostics)
+			Check(t, append(append([]source.File{}, files...), queries...), res.Diagnostics)
 			CheckFixes(t, files, opts)
 		})
 	}
@@ -162,7 +185,8 @@ func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
 }
 
 // CheckFixes applies every fix (unsafe ones included) to a fixture and
-// compares each changed or created file with "<path>.golden". It also
+// its application queries (opts.Queries) and compares each changed or
+// created file with "<path>.golden". It also
 // checks that fixing the fixed files changes nothing, and that every
 // output parses. With -update it writes the goldens instead.
 func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
@@ -171,10 +195,18 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 	if err != nil {
 		t.Fatalf("fix: %v", err)
 	}
-	var fixed []source.File
+	isQuery := map[string]bool{}
+	for _, q := range opts.Queries {
+		isQuery[q.Path] = true
+	}
+	var fixed, fixedQueries []source.File
 	for _, f := range res.Files {
 		golden := f.Path + ".golden"
-		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		if isQuery[f.Path] {
+			fixedQueries = append(fixedQueries, source.File{Path: f.Path, Text: f.Fixed})
+		} else {
+			fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		}
 		if !f.Changed() {
 			if _, err := os.Stat(golden); err == nil {
 				t.Errorf("%s: a golden exists but no fix changed the file", golden)
@@ -196,6 +228,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 			t.Errorf("%s: fixed output differs from %s:\n--- want\n%s\n--- got\n%s", f.Path, golden, want, f.Fixed)
 		}
 	}
+	opts.Queries = fixedQueries
 	again, err := rewrite.Fix(fixed, opts, rewrite.Options{Unsafe: true})
 	if err != nil {
 		t.Fatalf("fixing the fixed files: %v", err)
