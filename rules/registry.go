@@ -37,6 +37,13 @@ func All() []*Rule {
 		EnumRenameValue(),
 		AlterDomainConstraint(),
 		AlterSequenceInTransaction(),
+		SelectStarInView(),
+		SelectStarInFunction(),
+		SelectStarInQuery(),
+		InsertWithoutColumnList(),
+		ContractBeforeExpand(),
+		BreaksDependentObject(),
+		BreaksApplicationQuery(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list
