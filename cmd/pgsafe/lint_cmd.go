@@ -39,6 +39,11 @@ func lintCommand(e env) *cli.Command {
 				return err
 			}
 			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			queryErrs, err := s.loadSchemaInputs(c.Context, e)
+			if err != nil {
+				return err
+			}
+			loadErrs = append(loadErrs, queryErrs...)
 			res := lint.Run(files, s.lint)
 			// PGSAFE_NO_TIMING leaves timings out, for output that must
 			// not change from run to run (golden tests).

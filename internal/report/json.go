@@ -64,6 +64,9 @@ func JSON(w io.Writer, in Input) error {
 	for _, s := range in.Result.Skipped {
 		out.Files = append(out.Files, jsonFile{Path: s.Path, Skipped: s.Reason})
 	}
+	for _, f := range in.Result.Queries {
+		files[f.Path] = f // application queries place their findings too
+	}
 	for _, d := range in.Result.Diagnostics {
 		jd := jsonDiagnostic{
 			File: d.Path, Rule: d.Rule.Name, Code: d.Rule.Code, Severity: d.Severity.String(), Message: d.Message, Help: d.Help,

@@ -57,7 +57,7 @@ func (p palette) severity(s rules.Severity) *color.Color {
 func Text(w io.Writer, in Input, opts TextOptions) error {
 	p := newPalette(opts.Color)
 	files := map[string]*migration.File{}
-	for _, f := range in.Result.Files {
+	for _, f := range append(append([]*migration.File{}, in.Result.Files...), in.Result.Queries...) {
 		files[f.Path] = f
 	}
 	var b strings.Builder
