@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Diff lists how catalog got differs from want, relation by relation:
+// Diff lists how catalog got differs from want, relation by relation,
+// then in the function signatures, sequence names and enums it has:
 // relations one has and the other lacks; for each relation in both, its
 // kind, column names and order, and each column's type, nullability and
 // whether it has a default, a generation expression or an identity
@@ -36,6 +37,40 @@ func Diff(got, want *Catalog, ignore ...string) []string {
 			out = append(out, fmt.Sprintf("%s %s: not expected", g.Kind, g.Key))
 		}
 	}
+	for _, kind := range []struct {
+		what string
+		of   func(*Catalog) []string
+	}{{"functions", functionNames}, {"sequences", sequenceNames}, {"enums", enumValues}} {
+		if g, w := kind.of(got), kind.of(want); strings.Join(g, "; ") != strings.Join(w, "; ") {
+			out = append(out, fmt.Sprintf("%s: got %v, want %v", kind.what, g, w))
+		}
+	}
+	return out
+}
+
+func functionNames(c *Catalog) []string {
+	var out []string
+	for _, f := range c.Functions("") {
+		out = append(out, f.Signature())
+	}
+	return out
+}
+
+func sequenceNames(c *Catalog) []string {
+	var out []string
+	for _, s := range c.sequences.values() {
+		out = append(out, s.Key)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func enumValues(c *Catalog) []string {
+	var out []string
+	for _, e := range c.enums.values() {
+		out = append(out, e.Key+"("+strings.Join(e.Values, ",")+")")
+	}
+	sort.Strings(out)
 	return out
 }
 
