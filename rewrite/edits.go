@@ -12,10 +12,18 @@ import (
 )
 
 // ApplyEdits returns text with edits applied. The edits must not overlap;
-// they need not be sorted.
+// they need not be sorted. Insertions at the offset where a replacement
+// starts go before it, in the order given.
 func ApplyEdits(text string, edits []rules.Edit) (string, error) {
 	sorted := append([]rules.Edit(nil), edits...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	// At one offset, insertions go before a replacement that starts there.
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Start != b.Start {
+			return a.Start < b.Start
+		}
+		return a.Start == a.End && b.Start != b.End
+	})
 	var b strings.Builder
 	b.Grow(len(text))
 	pos := 0

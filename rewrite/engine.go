@@ -3,6 +3,7 @@ package rewrite
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/locks"
@@ -13,7 +14,7 @@ import (
 )
 
 // DefaultMaxRounds caps the fixed-point loop.
-const DefaultMaxRounds = 10
+const DefaultMaxRounds = 100
 
 // Options configure Fix.
 type Options struct {
@@ -100,13 +101,19 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 		ro := opts
 		ro.Queries = nil
 		for _, f := range res.Files {
-			if isQuery[f.Path] {
+			switch {
+			case isQuery[f.Path]:
 				ro.Queries = append(ro.Queries, source.File{Path: f.Path, Text: f.Fixed})
-				continue
+			case isSQL(f.Path):
+				current = append(current, source.File{Path: f.Path, Text: f.Fixed})
+			default:
 			}
-			current = append(current, source.File{Path: f.Path, Text: f.Fixed})
 		}
 		sort.SliceStable(current, func(i, j int) bool { return source.Less(current[i].Path, current[j].Path) })
+		ro.Overlay = map[string]string{}
+		for _, f := range res.Files {
+			ro.Overlay[f.Path] = f.Fixed
+		}
 		lr := lint.Run(current, ro)
 		for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
 			if lf.SyntaxError != nil && round == 1 {
@@ -143,6 +150,8 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	type pending struct {
 		edits   []rules.Edit
 		applied []Applied
+		first   int  // len(edits) after the first fix, for the fallback
+		splits  bool // a fix moves statements into other files
 	}
 	perFile := map[string]*pending{} // by the finding's file
 	var taken []rules.Edit
@@ -175,6 +184,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 		}
 		edits := make([]rules.Edit, len(fx.Edits))
 		conflict := false
+		splits := false
 		for i, e := range fx.Edits {
 			if e.Path == "" {
 				e.Path = d.Path
@@ -183,6 +193,13 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			if overlaps(e, taken) {
 				conflict = true
 			}
+			splits = splits || e.Path != d.Path
+		}
+		// A fix that moves statements into other files plans its names and
+		// the statements it moves from the file as it was: it must be the
+		// only fix on its file in a round.
+		if prior := perFile[d.Path]; prior != nil && (splits || prior.splits) {
+			conflict = true
 		}
 		if conflict {
 			continue // retried next round, on the text this round produces
@@ -194,6 +211,10 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			perFile[d.Path] = p
 		}
 		p.edits = append(p.edits, edits...)
+		p.splits = p.splits || splits
+		if len(p.applied) == 0 {
+			p.first = len(p.edits)
+		}
 		a := Applied{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Message: d.Message, Table: d.Table, Before: d.Lock, After: fx.After}
 		for _, e := range edits {
 			if e.Path != d.Path && !contains(a.NewFiles, e.Path) {
@@ -212,6 +233,13 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	for _, path := range paths {
 		p := perFile[path]
 		next, ok := applyToFiles(byPath, p.edits)
+		if !ok && len(p.applied) > 1 {
+			// Together they do not parse: apply the first alone, and let the
+			// others try again on its output next round.
+			if next, ok = applyToFiles(byPath, p.edits[:p.first]); ok {
+				p.applied = p.applied[:1]
+			}
+		}
 		if !ok {
 			for _, a := range p.applied {
 				key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", a.Path, a.Rule.Code, a.Line, a.Title)
@@ -248,10 +276,14 @@ func applyToFiles(byPath map[string]*File, edits []rules.Edit) (map[string]strin
 			base = f.Fixed
 		}
 		text, err := ApplyEdits(base, es)
-		if err != nil || sqlparse.Parse(text).Err != nil {
+		if err != nil || (isSQL(target) && sqlparse.Parse(text).Err != nil) {
 			return nil, false
 		}
 		out[target] = text
 	}
 	return out, true
 }
+
+// isSQL reports whether path names a SQL file, which every round must
+// leave parseable; companion files such as Flyway's .sql.conf are not SQL.
+func isSQL(path string) bool { return strings.HasSuffix(strings.ToLower(path), ".sql") }

@@ -200,6 +200,14 @@ func JSON(w io.Writer, res *Result) error {
 	return enc.Encode(out)
 }
 
+// Diff writes the unified diff of f, from its original text to its fixed
+// text, labelled a/PATH and b/PATH (/dev/null for the old side of a
+// created file); nothing when f is unchanged.
+func (f *File) Diff(w io.Writer, opts DiffOptions) error {
+	oldPath, newPath := diffPaths(f)
+	return Unified(w, oldPath, newPath, f.Original, f.Fixed, opts)
+}
+
 // diffPaths returns the ---/+++ labels for f.
 func diffPaths(f *File) (string, string) {
 	p := strings.TrimPrefix(filepath.ToSlash(f.Path), "/")

@@ -58,12 +58,26 @@ func addedClause(a pgast.AddedConstraint, kind string) string {
 }
 
 // constraintName returns the constraint's name, or the name PostgreSQL
-// gives it when it has none: table_columns_key, table_pkey, and so on.
-func constraintName(table string, con *pg.Constraint, cols []string) string {
+// gives it when it has none: table_columns_key, table_pkey, and so on,
+// with a number appended, as PostgreSQL does, when a constraint that the
+// catalog knows on the table already has that name.
+func constraintName(p *Pass, table string, con *pg.Constraint, cols []string) string {
 	if con.GetConname() != "" {
 		return con.GetConname()
 	}
+	return freeConstraintName(p, table, defaultConstraintName(table, con, cols))
+}
+
+// defaultConstraintName returns the name PostgreSQL gives an unnamed
+// constraint when no other constraint has it.
+func defaultConstraintName(table string, con *pg.Constraint, cols []string) string {
 	base := pgast.ObjectName(table)
+	if con.GetContype() == pg.ConstrType_CONSTR_CHECK {
+		cols = nil
+		if c := pgast.SoleColumn(con.GetRawExpr()); c != "" {
+			cols = []string{c}
+		}
+	}
 	if len(cols) > 0 {
 		base += "_" + strings.Join(cols, "_")
 	}

@@ -139,7 +139,7 @@ func TestAttachPartitionRecipe(t *testing.T) {
 func TestRequireConcurrentDetachPartitionFix(t *testing.T) {
 	checkFix(t, "require-concurrent-detach-partition", "x.sql",
 		"ALTER TABLE events\n  DETACH PARTITION events_2019 ; -- old data\n",
-		"ALTER TABLE events\n  DETACH PARTITION events_2019 CONCURRENTLY ; -- old data\n",
+		"ALTER TABLE events\n  DETACH PARTITION events_2019 CONCURRENTLY; -- old data\n",
 		rules.Unsafe)
 	diags := lintOne(t, "require-concurrent-detach-partition", "x.sql", "-- test: pg-version=13\nALTER TABLE events DETACH PARTITION events_2019;\n")
 	require.Len(t, diags, 1)

@@ -6,6 +6,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 )
 
 // Options are the settings that rules read.
@@ -39,12 +40,16 @@ type Pass struct {
 	// rather than a migration: Catalog is then the schema after the whole
 	// set, and only rules with Queries set see it.
 	Query bool
+	// Files knows the migration files of the run and their folders, for
+	// fixes that create new migrations next to them.
+	Files *split.Index
 
 	report func(Diagnostic)
 }
 
-// NewPass returns a pass for one rule and statement; report receives what
-// the rule finds. The lint driver is its only caller outside tests.
+// NewPass returns a pass for one statement; report receives what the
+// rules find. The lint driver sets Rule before handing the pass to each
+// rule in turn; rules must not keep the pass.
 func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, cat *schema.Catalog, ls []locks.Lock, report func(Diagnostic)) *Pass {
 	return &Pass{Rule: r, File: f, Stmt: st, Options: opts, Catalog: cat, Locks: ls, report: report}
 }
@@ -107,3 +112,10 @@ func (p *Pass) LockOn(table string) locks.Mode { return locks.Strongest(p.Locks,
 
 // Line returns the 1-based line where statement st of the file starts.
 func (p *Pass) Line(st *migration.Statement) int { return p.File.Lines.Position(st.Span.Start).Line }
+
+// knownTable reports whether the catalog knows table fully: the replayed
+// migrations created it.
+func knownTable(p *Pass, table string) bool {
+	t := p.Catalog.Table(table)
+	return t != nil && !t.Unknown
+}

@@ -52,10 +52,10 @@ func checkRequireConcurrentIndex(p *Pass) {
 
 // concurrentIndexFix inserts CONCURRENTLY after INDEX, and IF NOT EXISTS
 // before a named index, so that a retry after a failed build skips the
-// invalid leftover instead of failing.
+// invalid leftover instead of failing; a comment above says what to do
+// then. A statement in a transaction moves out of it.
 func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
-	toks := p.Tokens()
-	kw, i := FirstToken(toks, pg.Token_INDEX, 0)
+	kw, i := FirstToken(p.Tokens(), pg.Token_INDEX, 0)
 	if i < 0 {
 		return []Fix{Recipe("Build the index with CREATE INDEX CONCURRENTLY")}
 	}
@@ -63,5 +63,20 @@ func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
 	if ix.GetIdxname() != "" && !ix.GetIfNotExists() {
 		text += " IF NOT EXISTS"
 	}
-	return []Fix{{Title: "Build the index concurrently", Safety: Safe, Edits: []Edit{Insert(kw.Span.End, text)}, After: locks.ShareUpdateExclusive}}
+	name := indexStmtName(ix)
+	note := sqlComment("pgsafe: a failed concurrent build leaves an INVALID index behind; drop it with",
+		"DROP INDEX CONCURRENTLY IF EXISTS "+quoteIndexName(p, ix, name)+"; and run the migration again.")
+	const title = "Build the index concurrently"
+	if !needsOwnTransaction(p) {
+		return []Fix{{Title: title, Safety: Safe, After: locks.ShareUpdateExclusive, Edits: []Edit{
+			Insert(p.Stmt.Span.Start, note), Insert(kw.Span.End, text),
+		}}}
+	}
+	return []Fix{StepsFix(p, title, Safe, locks.ShareUpdateExclusive, Step{SQL: note + InsertInStatement(p, kw.Span.End, text), NoTransaction: true})}
+}
+
+// quoteIndexName returns the index's name, schema-qualified like its
+// table, quoted for SQL.
+func quoteIndexName(p *Pass, ix *pg.IndexStmt, name string) string {
+	return pgast.QuoteName(indexKeyIn(pgast.RelName(ix.GetRelation()), name))
 }

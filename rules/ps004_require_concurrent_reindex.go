@@ -80,7 +80,8 @@ func checkRequireConcurrentReindex(p *Pass) {
 	p.Report(Diagnostic{
 		Span:    p.At(st.GetRelation().GetLocation()),
 		Message: msg, Help: reindexRecipe(p, table, index), Lock: mode, Table: Display(table),
-		Fixes: []Fix{Recipe("Rebuild the index concurrently, outside a transaction")},
+		Fixes: []Fix{concurrentKeywordFix(p, "Rebuild the index concurrently, outside a transaction",
+			p.Options.PGVersion >= 12, reindexKindToken(st))},
 	})
 }
 
@@ -121,4 +122,13 @@ func reportPartitionedReindex(p *Pass, table, index string) {
 			"skips it with a warning", Display(table), Display(table))
 	}
 	p.Report(d)
+}
+
+// reindexKindToken is the keyword after which CONCURRENTLY goes in a
+// REINDEX statement: INDEX or TABLE.
+func reindexKindToken(st *pg.ReindexStmt) pg.Token {
+	if st.GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_INDEX {
+		return pg.Token_INDEX
+	}
+	return pg.Token_TABLE
 }

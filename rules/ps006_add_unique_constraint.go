@@ -42,7 +42,7 @@ func checkAddUniqueConstraint(p *Pass) {
 			continue // USING INDEX: the index is already built
 		}
 		cols := a.Columns()
-		name := constraintName(table, a.Constraint, cols)
+		name := constraintName(p, table, a.Constraint, cols)
 		mode := p.LockOn(table)
 		help := fmt.Sprintf("%s outside a transaction, check that it is valid, then ALTER TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s;",
 			createIndexSQL(name, table, cols, true, true, false), pgast.QuoteName(table), pgast.QuoteIdent(name), pgast.QuoteIdent(name))
@@ -55,7 +55,17 @@ func checkAddUniqueConstraint(p *Pass) {
 			Help:    help,
 			Lock:    mode,
 			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Build the unique index concurrently, then add the constraint USING INDEX")},
+			Fixes:   []Fix{uniqueFix(p, a, table, name, cols)},
 		})
 	}
+}
+
+// uniqueFix builds the unique index concurrently and attaches it with
+// USING INDEX, for a lone plain ADD UNIQUE; otherwise the recipe.
+func uniqueFix(p *Pass, a pgast.AddedConstraint, table, name string, cols []string) Fix {
+	const title = "Build the unique index concurrently, then add the constraint USING INDEX"
+	if !singleSubcommand(p) || a.Column != nil || !simpleKey(a.Constraint, cols) {
+		return Recipe(title)
+	}
+	return StepsFix(p, title, Safe, lockAfterUsingIndex(p), uniqueIndexSteps(table, name, "UNIQUE", cols)...)
 }

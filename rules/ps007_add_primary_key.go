@@ -45,7 +45,7 @@ func checkAddPrimaryKey(p *Pass) {
 	mode := p.LockOn(table)
 	for _, a := range added {
 		con := a.Constraint
-		name := constraintName(table, con, nil)
+		name := constraintName(p, table, con, nil)
 		if con.GetIndexname() != "" {
 			var keys []string
 			if ix := p.Catalog.Index(indexKeyIn(table, con.GetIndexname())); ix != nil {
@@ -63,7 +63,8 @@ func checkAddPrimaryKey(p *Pass) {
 				Help:  notNullFirst(p, table, nullable) + "; then add the primary key USING INDEX",
 				Lock:  mode,
 				Table: Display(table),
-				Fixes: []Fix{Recipe("Make the key columns NOT NULL the online way first")},
+				Fixes: []Fix{primaryKeyFix(p, a, table, nullable, "Make the key columns NOT NULL the online way first",
+					Step{SQL: p.StmtText() + ";"})},
 			})
 			continue
 		}
@@ -86,7 +87,9 @@ func checkAddPrimaryKey(p *Pass) {
 			Help:    help,
 			Lock:    mode,
 			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Build the unique index concurrently, then add the primary key USING INDEX")},
+			Fixes: []Fix{primaryKeyFix(p, a, table, keysToProve(p, table, cols, nullable),
+				"Build the unique index concurrently, then add the primary key USING INDEX",
+				uniqueIndexSteps(table, name, "PRIMARY KEY", cols)...)},
 		})
 	}
 }
@@ -96,7 +99,7 @@ func checkAddPrimaryKey(p *Pass) {
 // scan. Columns the catalog does not know are left out.
 func scannedKeyColumns(p *Pass, table string, cols []string) []string {
 	t := p.Catalog.Table(table)
-	if t == nil {
+	if t == nil || t.Unknown {
 		return nil
 	}
 	var out []string
@@ -116,4 +119,31 @@ func notNullFirst(p *Pass, table string, nullable []string) string {
 		return recipe
 	}
 	return fmt.Sprintf("for each of %s, as for %s: %s", strings.Join(nullable, ", "), nullable[0], recipe)
+}
+
+// keysToProve returns the key columns to make NOT NULL before the primary
+// key: the nullable ones of a table the catalog knows, every key column
+// of one it does not.
+func keysToProve(p *Pass, table string, cols, nullable []string) []string {
+	if knownTable(p, table) {
+		return nullable
+	}
+	return cols
+}
+
+// primaryKeyFix makes the columns NOT NULL the online way and then runs
+// the steps that add the key, for a lone plain ADD PRIMARY KEY; otherwise
+// the recipe.
+func primaryKeyFix(p *Pass, a pgast.AddedConstraint, table string, notNull []string, title string, steps ...Step) Fix {
+	if !singleSubcommand(p) || a.Column != nil || (a.Constraint.GetIndexname() == "" && !simpleKey(a.Constraint, a.Columns())) {
+		return Recipe(title)
+	}
+	if len(notNull) > 0 {
+		proof := notNullSteps(p, table, notNull)
+		if proof == nil {
+			return Recipe(title)
+		}
+		steps = append(proof, steps...)
+	}
+	return StepsFix(p, title, Safe, lockAfterUsingIndex(p), steps...)
 }

@@ -26,8 +26,10 @@ func AddForeignKeyValidated() *Rule {
 			Good: "ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n" +
 				"-- in a later transaction:\n" +
 				"ALTER TABLE orders VALIDATE CONSTRAINT orders_account_id_fkey;",
-			Help:      "add the foreign key with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
-			FixSafety: "Display-only: the validation must run in a separate transaction.",
+			Help: "add the foreign key with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			FixSafety: "Safe for an ALTER TABLE with this one table constraint: adds it NOT VALID (named explicitly when it had no name) and puts " +
+				"VALIDATE CONSTRAINT in a later transaction, the way the migration tool allows (in place, after COMMIT, or in a new migration file). " +
+				"Display-only otherwise.",
 			Versions: "All versions allow NOT VALID on a plain table. Before PostgreSQL 18 it is rejected when the " +
 				"referencing table is partitioned: add and validate the foreign key on each partition, then on the " +
 				"parent, which adopts the partitions' matching constraints. Tables created earlier in the same file are " +
@@ -55,7 +57,7 @@ func checkAddForeignKeyValidated(p *Pass) {
 		if parent == table {
 			locked, whom = fmt.Sprintf("%s on %s", mode, Display(table)), "it"
 		}
-		name := constraintName(table, con, a.Columns())
+		name := constraintName(p, table, con, a.Columns())
 		help := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY ... NOT VALID; %s",
 			pgast.QuoteName(table), pgast.QuoteIdent(name), validateLater(p, table, name))
 		msg := fmt.Sprintf("ADD FOREIGN KEY takes %s, which %s to %s while every row of %s is checked",
@@ -66,13 +68,18 @@ func checkAddForeignKeyValidated(p *Pass) {
 				"ADD CONSTRAINT ... NOT VALID and VALIDATE CONSTRAINT in a later transaction; then add the foreign key on %s, "+
 				"which adopts the partitions' validated constraints", Display(table), Display(table))
 		}
+		const title = "Add the foreign key NOT VALID, then validate it in a later transaction"
+		fix := Recipe(title)
+		if t := p.Catalog.Table(table); t == nil || !t.Partitioned || p.Options.PGVersion >= 18 {
+			fix = notValidFix(p, a, table, name, title)
+		}
 		p.Report(Diagnostic{
 			Span:    p.At(con.GetLocation()),
 			Message: msg,
 			Help:    help,
 			Lock:    mode,
 			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Add the foreign key NOT VALID, then validate it in a later transaction")},
+			Fixes:   []Fix{fix},
 		})
 	}
 }

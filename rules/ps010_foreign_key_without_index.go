@@ -45,7 +45,7 @@ type foreignKey struct {
 
 func checkForeignKeyWithoutIndex(p *Pass) {
 	table, fks, creates := statementForeignKeys(p)
-	if len(fks) == 0 || (!creates && p.Catalog.Table(table) == nil) {
+	if len(fks) == 0 || (!creates && !knownTable(p, table)) {
 		return
 	}
 	end := catalogAtEnd(p)

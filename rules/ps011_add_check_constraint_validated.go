@@ -25,8 +25,10 @@ func AddCheckConstraintValidated() *Rule {
 			Good: "ALTER TABLE accounts ADD CONSTRAINT accounts_balance_check CHECK (balance >= 0) NOT VALID;\n" +
 				"-- in a later transaction:\n" +
 				"ALTER TABLE accounts VALIDATE CONSTRAINT accounts_balance_check;",
-			Help:        "add the check with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
-			FixSafety:   "Display-only: the validation must run in a separate transaction.",
+			Help: "add the check with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			FixSafety: "Safe for an ALTER TABLE with this one table constraint: adds it NOT VALID (named explicitly when it had no name) and puts " +
+				"VALIDATE CONSTRAINT in a later transaction, the way the migration tool allows (in place, after COMMIT, or in a new migration file). " +
+				"Display-only otherwise.",
 			Versions:    "All versions. Tables created earlier in the same file are exempt.",
 			CatalogRows: []int{12},
 		},
@@ -42,7 +44,7 @@ func checkAddCheckConstraintValidated(p *Pass) {
 			continue
 		}
 		mode := p.LockOn(table)
-		name := constraintName(table, con, a.Columns())
+		name := constraintName(p, table, con, a.Columns())
 		help := fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; %s",
 			pgast.QuoteName(table), pgast.QuoteIdent(name), validateLater(p, table, name))
 		if a.Column != nil {
@@ -54,7 +56,7 @@ func checkAddCheckConstraintValidated(p *Pass) {
 			Help:    help,
 			Lock:    mode,
 			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Add the check NOT VALID, then validate it in a later transaction")},
+			Fixes:   []Fix{notValidFix(p, a, table, name, "Add the check NOT VALID, then validate it in a later transaction")},
 		})
 	}
 }

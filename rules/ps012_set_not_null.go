@@ -27,8 +27,10 @@ func SetNotNull() *Rule {
 				"ALTER TABLE accounts VALIDATE CONSTRAINT accounts_email_not_null;\n" +
 				"-- in a later transaction:\n" +
 				"ALTER TABLE accounts ALTER COLUMN email SET NOT NULL, DROP CONSTRAINT accounts_email_not_null;",
-			Help:      "prove the column has no NULLs with a CHECK added NOT VALID and validated separately, then SET NOT NULL",
-			FixSafety: "Display-only: the steps run in separate transactions.",
+			Help: "prove the column has no NULLs with a CHECK added NOT VALID and validated separately, then SET NOT NULL",
+			FixSafety: "Safe on 12 and later for an ALTER TABLE with this one subcommand: the steps are placed in separate " +
+				"transactions the way the migration tool allows (in place, after COMMIT, or in new migration files). " +
+				"Display-only on 11 and for combined ALTERs.",
 			Versions: "PostgreSQL 11 has no shortcut: keep a validated CHECK (c IS NOT NULL) instead of NOT NULL. From " +
 				"12 to 17: add CHECK (c IS NOT NULL) NOT VALID, validate it, then SET NOT NULL (no scan) and drop the " +
 				"check. From 18: ADD CONSTRAINT c_not_null NOT NULL c NOT VALID, then VALIDATE CONSTRAINT. The rule " +
@@ -61,7 +63,18 @@ func checkSetNotNull(p *Pass) {
 			Help:    setNotNullRecipe(p, table, col),
 			Lock:    mode,
 			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Prove the column has no NULLs with a CHECK validated separately first")},
+			Fixes:   []Fix{setNotNullFix(p, table, col)},
 		})
 	}
+}
+
+// setNotNullFix replaces a lone SET NOT NULL with the steps of
+// notNullSteps; other statements keep the recipe.
+func setNotNullFix(p *Pass, table, col string) Fix {
+	const title = "Prove the column has no NULLs with a constraint validated separately first"
+	steps := notNullSteps(p, table, []string{col})
+	if steps == nil || !singleSubcommand(p) {
+		return Recipe(title)
+	}
+	return StepsFix(p, title, Safe, alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint), steps...)
 }

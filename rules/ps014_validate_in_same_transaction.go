@@ -66,7 +66,7 @@ func checkValidateInSameTransaction(p *Pass) {
 			Help:  help,
 			Lock:  mode,
 			Table: Display(table),
-			Fixes: []Fix{Recipe("Commit between the ADD CONSTRAINT ... NOT VALID and the VALIDATE")},
+			Fixes: []Fix{validateLaterFix(p)},
 		})
 	}
 }
@@ -99,4 +99,14 @@ func heldLocks(held []locks.Lock, table string) string {
 		}
 	}
 	return s
+}
+
+// validateLaterFix moves a lone VALIDATE CONSTRAINT into a later
+// transaction; a combined ALTER keeps the recipe.
+func validateLaterFix(p *Pass) Fix {
+	const title = "Commit between the ADD CONSTRAINT ... NOT VALID and the VALIDATE"
+	if !singleSubcommand(p) {
+		return Recipe(title)
+	}
+	return StepsFix(p, title, Safe, locks.None, Step{}, Step{SQL: p.StmtText() + ";"})
 }

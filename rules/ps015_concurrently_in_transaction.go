@@ -32,7 +32,10 @@ func ConcurrentlyInTransaction() *Rule {
 			Help: "run the statement outside any transaction and alone: goose `-- +goose NO TRANSACTION`; dbmate " +
 				"`-- migrate:up transaction:false` with one statement per file; golang-migrate and popx `.autocommit.` " +
 				"files: one statement per file; Flyway: executeInTransaction=false in the script's .sql.conf",
-			FixSafety: "Display-only: how to leave the transaction depends on the migration tool, and may mean a new file.",
+			FixSafety: "Safe: takes the statement out of its transaction the way the migration tool allows: after the COMMIT of an explicit " +
+				"transaction, `-- +goose NO TRANSACTION` or Flyway's executeInTransaction=false when nothing else in the file needs " +
+				"the transaction, or else a new migration file holding the statement alone, numbered to run right after the original " +
+				"(popx `.autocommit.` naming; golang-migrate with a matching .down.sql). Display-only where no such place exists.",
 			Versions: "All versions. DETACH PARTITION CONCURRENTLY exists from PostgreSQL 14, REINDEX CONCURRENTLY " +
 				"from 12.",
 		},
@@ -59,7 +62,7 @@ func checkConcurrentlyInTransaction(p *Pass) {
 		Help:    txExit(p),
 		Lock:    mode,
 		Table:   Display(table),
-		Fixes:   []Fix{Recipe("Run the statement outside any transaction, alone")},
+		Fixes:   []Fix{StepsFix(p, "Run the statement outside any transaction, alone", Safe, locks.None, Step{SQL: p.StmtText() + ";", NoTransaction: true})},
 	})
 }
 

@@ -28,7 +28,8 @@ func MissingLockTimeout() *Rule {
 			Good: "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
 			Help: "set lock_timeout before the statement (SET LOCAL lock_timeout inside a transaction, SET lock_timeout " +
 				"outside one) and retry the migration when it times out",
-			FixSafety: "Safe: inserts `SET LOCAL lock_timeout = '<lock-timeout>'` before the statement inside a transaction, " +
+			FixSafety: "Safe: inserts `SET LOCAL lock_timeout = '<lock-timeout>'` (and statement_timeout, when statement-timeout " +
+				"is configured and none is in force) before the statement inside a transaction, " +
 				"or a session `SET lock_timeout` outside one, using the configured lock-timeout. The session setting stays " +
 				"on the runner's connection after the migration. A statement that cannot run in a transaction block and " +
 				"is sent by a runner as one query (VACUUM FULL under golang-migrate or dbmate transaction:false) gets " +
@@ -95,6 +96,14 @@ func lockTimeoutFix(p *Pass) Fix {
 	if p.Stmt.Tx == nil && p.File.Mode == migration.SingleExec && p.Stmt.Node.GetVacuumStmt() != nil {
 		return Recipe("Set lock_timeout for the runner's role or connection (ALTER ROLE ... SET lock_timeout): " +
 			"VACUUM cannot share the runner's single query with a SET")
+	}
+	if st := p.Options.StatementTimeout; st != "" && !p.Stmt.StatementTimeout {
+		// The configured statement_timeout bounds how long the lock is held.
+		local := ""
+		if p.Stmt.Tx != nil {
+			local = "LOCAL "
+		}
+		set += " SET " + local + "statement_timeout = '" + strings.ReplaceAll(st, "'", "''") + "';"
 	}
 	start := p.Stmt.Span.Start
 	lineStart := strings.LastIndexByte(p.File.Text[:start], '\n') + 1

@@ -62,12 +62,8 @@ func checkRequireConcurrentDetachPartition(p *Pass) {
 		default:
 			// The grammar allows no other subcommand beside a partition
 			// command, so CONCURRENTLY goes at the end of the statement.
-			end := p.Stmt.Span.End
-			fix = Fix{
-				Title:  "Detach the partition concurrently, outside a transaction (not with a default partition)",
-				Safety: Unsafe,
-				Edits:  []Edit{{Start: end, End: end, NewText: " CONCURRENTLY"}},
-			}
+			fix = StepsFix(p, "Detach the partition concurrently, outside a transaction (not with a default partition)",
+				Unsafe, locks.ShareUpdateExclusive, Step{SQL: p.StmtText() + " CONCURRENTLY;", NoTransaction: true})
 		}
 		p.Report(Diagnostic{
 			Message: msg,

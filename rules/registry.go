@@ -44,6 +44,21 @@ func All() []*Rule {
 		ContractBeforeExpand(),
 		BreaksDependentObject(),
 		BreaksApplicationQuery(),
+		AddColumnVolatileDefault(),
+		AddSerialOrIdentityColumn(),
+		AddStoredGeneratedColumn(),
+		PreferJsonb(),
+		ColumnTypeChange(),
+		RenameColumn(),
+		RenameTable(),
+		DropColumn(),
+		DropTable(),
+		Truncate(),
+		VacuumFullOrCluster(),
+		RefreshMaterializedView(),
+		SetLoggedOrUnlogged(),
+		SetTablespace(),
+		WholeTableUpdateOrDelete(),
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Code < list[j].Code })
 	return list

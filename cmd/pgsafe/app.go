@@ -42,6 +42,9 @@ type env struct {
 	workdir string
 	// isTerminal reports whether a writer is a terminal, for --color=auto.
 	isTerminal func(io.Writer) bool
+	// version is pgsafe's version, for the reports that name it; "" leaves
+	// it out.
+	version string
 }
 
 // run builds the app and runs it with args, returning the exit code.
@@ -96,15 +99,25 @@ func commands(e env) []*cli.Command {
 	cmds := []*cli.Command{
 		lintCommand(e),
 		fixCommand(e),
+		baselineCommand(e),
+		hookCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
 	}
 	for _, c := range cmds {
-		name := c.Name
-		c.HideHelpCommand = true
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `pgsafe %s --help`)", err, name)}
-		}
+		reportUsageErrors(c, "pgsafe "+c.Name)
 	}
 	return cmds
+}
+
+// reportUsageErrors makes c and its subcommands report a usage error as
+// an exit-2 error that points at the help of the command line named.
+func reportUsageErrors(c *cli.Command, name string) {
+	c.HideHelpCommand = true
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `%s --help`)", err, name)}
+	}
+	for _, sub := range c.Subcommands {
+		reportUsageErrors(sub, name+" "+sub.Name)
+	}
 }

@@ -30,13 +30,16 @@ var update = flag.Bool("update", false, "rewrite the stdout, stderr and exit_cod
 //	stdout     the expected standard output (golden)
 //	stderr     the expected standard error (golden; absent when empty)
 //	exit_code  the expected exit code (golden)
+//	want/      files the run writes, each compared with the file of the
+//	           same path in the case folder after the run (goldens; to
+//	           add one, create it empty and run with -update)
 //
 // Every other file is an input. The case is copied to a temporary folder
 // and run there, so that relative paths in the output do not depend on
 // where the test runs, and no .pgsafe.toml above the checkout is found.
 var controlFiles = map[string]bool{
 	"args": true, "env": true, "stdin": true, "workdir": true, "tty": true,
-	"stdout": true, "stderr": true, "exit_code": true,
+	"stdout": true, "stderr": true, "exit_code": true, "want": true,
 }
 
 func TestCLI(t *testing.T) {
@@ -72,8 +75,9 @@ func runCase(t *testing.T, dir string) {
 	}
 	tty := exists(filepath.Join(dir, "tty"))
 
-	work := filepath.Join(t.TempDir(), filepath.Base(dir))
-	copyInputs(t, dir, work)
+	caseRoot := filepath.Join(t.TempDir(), filepath.Base(dir))
+	copyInputs(t, dir, caseRoot)
+	work := caseRoot
 	if b, err := os.ReadFile(filepath.Join(dir, "workdir")); err == nil {
 		work = filepath.Join(work, strings.TrimSpace(string(b)))
 	}
@@ -91,8 +95,10 @@ func runCase(t *testing.T, dir string) {
 		writeGolden(t, filepath.Join(dir, "stdout"), stdout.String(), true)
 		writeGolden(t, filepath.Join(dir, "stderr"), stderr.String(), false)
 		writeGolden(t, filepath.Join(dir, "exit_code"), strconv.Itoa(code)+"\n", true)
+		checkWritten(t, dir, caseRoot)
 		return
 	}
+	checkWritten(t, dir, caseRoot)
 	wantOut, err := os.ReadFile(filepath.Join(dir, "stdout"))
 	require.NoError(t, err, "run with -update to create the goldens")
 	wantErr, err := os.ReadFile(filepath.Join(dir, "stderr"))
@@ -119,8 +125,40 @@ func readArgs(t *testing.T, path string) []string {
 	return args
 }
 
+// checkWritten compares each file under the case's want folder with the
+// file the run left at the same path in caseRoot, or with -update copies
+// the latter over the former.
+func checkWritten(t *testing.T, dir, caseRoot string) {
+	want := filepath.Join(dir, "want")
+	err := filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(want, p)
+		if err != nil {
+			return err
+		}
+		got, err := os.ReadFile(filepath.Join(caseRoot, rel))
+		if !assert.NoError(t, err, "the run writes %s", rel) {
+			return nil
+		}
+		if *update {
+			return os.WriteFile(p, got, 0o644)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		assert.Equal(t, string(b), string(got), "written file %s", rel)
+		return nil
+	})
+	if !errors.Is(err, fs.ErrNotExist) {
+		require.NoError(t, err)
+	}
+}
+
 // copyInputs copies every file of case folder src except the control
-// files at its top into dst, keeping modes.
+// files and folders at its top into dst, keeping modes.
 func copyInputs(t *testing.T, src, dst string) {
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -131,11 +169,14 @@ func copyInputs(t *testing.T, src, dst string) {
 			return err
 		}
 		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if controlFiles[rel] {
+		switch {
+		case controlFiles[rel] && d.IsDir():
+			return filepath.SkipDir
+		case controlFiles[rel]:
 			return nil
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		default:
 		}
 		info, err := d.Info()
 		if err != nil {

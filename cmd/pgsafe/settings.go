@@ -34,7 +34,6 @@ func commonFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "skip-down", Usage: "leave down migrations out"},
 		&cli.StringFlag{Name: "stdin-filename", Usage: "file `NAME` to report, and to detect the framework from, when reading - (stdin)"},
 		&cli.StringSliceFlag{Name: "queries", Usage: "the application's SQL files (`GLOB`, repeatable), checked against the schema the migrations leave"},
-		&cli.StringFlag{Name: "since", Usage: "git `REF`: the migrations changed since it are pending and ship as one release"},
 		&cli.StringFlag{Name: "schema", Usage: "start from the schema in `FILE` (pg_dump --schema-only output)"},
 		&cli.StringFlag{Name: "database-url", Usage: "start from the schema of the database at `URL`"},
 	}
@@ -139,7 +138,7 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 
 	s.source = source.Options{Exclude: append(append([]string{}, cfg.Exclude...), c.StringSlice("exclude")...), Stdin: e.stdin, StdinName: c.String("stdin-filename")}
 
-	s.schema = schemaInputs{queries: c.StringSlice("queries"), since: firstString(c.String("since"), cfg.Since), schema: c.String("schema"), databaseURL: c.String("database-url")}
+	s.schema = schemaInputs{queries: c.StringSlice("queries"), schema: c.String("schema"), databaseURL: c.String("database-url")}
 	if len(s.schema.queries) == 0 {
 		for _, q := range cfg.Queries {
 			s.schema.queries = append(s.schema.queries, fromWorkdir(e, cfg.Rel(q)))
@@ -236,4 +235,12 @@ func firstString(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// absPath returns p taken from workdir when relative.
+func absPath(p, workdir string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(workdir, p)
 }

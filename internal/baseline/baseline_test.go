@@ -1,141 +1,95 @@
 package baseline_test
 
 import (
-	"context"
+	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/baseline"
-	"github.com/pgsafe/pgsafe/internal/pgtest"
-	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rules"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
-
-// ddl covers every kind of object the catalog models.
-const ddl = `
-CREATE SCHEMA app;
-CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
-CREATE SEQUENCE app.tickets;
-CREATE TABLE users (
-	id bigserial PRIMARY KEY,
-	code int GENERATED ALWAYS AS IDENTITY,
-	email varchar(255) NOT NULL UNIQUE,
-	"Display Name" text DEFAULT 'anonymous',
-	score numeric(10, 2) DEFAULT 0 CHECK (score >= 0),
-	doubled numeric GENERATED ALWAYS AS (score * 2) STORED,
-	feeling mood
-);
-CREATE TABLE app.orders (
-	id bigint,
-	user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-	placed date NOT NULL,
-	total numeric,
-	PRIMARY KEY (id, placed)
-) PARTITION BY RANGE (placed);
-CREATE TABLE app.orders_2024 PARTITION OF app.orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-CREATE INDEX users_lower_email_idx ON users (lower(email));
-CREATE INDEX users_score_idx ON users (score) WHERE score > 0;
-CREATE VIEW active AS SELECT id, email FROM users WHERE score > 0;
-CREATE VIEW active_emails AS SELECT email FROM active;
-CREATE MATERIALIZED VIEW totals AS SELECT user_id, sum(total) AS total FROM app.orders GROUP BY user_id;
-CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM users $$;
-CREATE FUNCTION touch(i bigint) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE users SET score = score + 1 WHERE id = i; END $$;
-CREATE FUNCTION ids() RETURNS SETOF bigint LANGUAGE sql BEGIN ATOMIC SELECT id FROM users; END;
-`
-
-func run(t *testing.T, url, sql string) {
+// run lints files (alternating path and text) with PS001.
+func run(t *testing.T, pathsAndTexts ...string) *lint.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(context.Background()) }()
-	_, err = conn.Exec(ctx, sql)
-	require.NoError(t, err)
+	var files []source.File
+	for i := 0; i < len(pathsAndTexts); i += 2 {
+		files = append(files, source.File{Path: pathsAndTexts[i], Text: pathsAndTexts[i+1]})
+	}
+	all := rules.All()
+	return lint.Run(files, lint.Options{
+		Rules: []*rules.Rule{rules.Lookup(all, "PS001")}, Known: all, Framework: migration.Psql,
+		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
+	})
 }
 
-// TestFromDatabase checks that the introspected catalog equals the
-// catalog replayed from the DDL that built the database, and the one
-// replayed from pg_dump's output.
-func TestFromDatabase(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	run(t, url, ddl)
+func TestRecordAndMatch(t *testing.T) {
+	work := t.TempDir()
+	old := run(t, "db/1.sql", "CREATE INDEX a ON t (c);\n", "db/2.sql", "SELECT 1;\nCREATE INDEX b ON t (c);\n")
+	b := baseline.Record(old, "baseline.json", work)
+	require.Len(t, b.Findings, 2)
+	assert.Equal(t, baseline.Finding{Fingerprint: b.Findings[1].Fingerprint, Code: "PS001", Rule: "require-concurrent-index", Path: "db/2.sql", Line: 2, Message: old.Diagnostics[1].Message}, b.Findings[1])
+	assert.Equal(t, []bool{true, true}, b.Recorded(old, "baseline.json", work))
 
-	got, err := baseline.FromDatabase(context.Background(), url)
-	require.NoError(t, err)
-	want, err := baseline.FromDump("ddl.sql", ddl)
-	require.NoError(t, err)
-	assert.Empty(t, schema.Diff(got, want))
-
-	assert.Equal(t, []string{"sad", "ok", "happy"}, got.Enum("public.mood").Values)
-	assert.NotNil(t, got.Sequence("app.tickets"))
-	assert.NotNil(t, got.Schema("app"))
-	for _, key := range []string{"public.user_count", "public.touch", "public.ids"} {
-		assert.Len(t, got.Functions(key), 1, key)
-	}
-	users := got.Table("public.users")
-	require.NotNil(t, users)
-	var deps []string
-	for _, d := range got.Dependents(users.ID, users.Column("email").Num) {
-		deps = append(deps, d.Name)
-	}
-	assert.Equal(t, []string{"public.active"}, deps)
-	active := got.Table("public.active")
-	require.NotNil(t, active)
-	deps = nil
-	for _, d := range got.Dependents(active.ID, 0) {
-		deps = append(deps, d.Name)
-	}
-	assert.Equal(t, []string{"public.active_emails"}, deps, "a view is created after the views it reads")
-
-	dump := pgDump(t, url)
-	fromDump, err := baseline.FromDump("dump.sql", dump)
-	require.NoError(t, err)
-	assert.Empty(t, schema.Diff(fromDump, want))
+	// Later: a statement is added above the known finding of db/2.sql,
+	// and a new migration adds a finding of its own.
+	later := run(t,
+		"db/1.sql", "CREATE INDEX a ON t (c);\n",
+		"db/2.sql", "-- reviewed\nSELECT 1;\nSELECT 2;\n\nCREATE INDEX b ON t (c);\n",
+		"db/3.sql", "CREATE INDEX b ON t (c);\n")
+	assert.Equal(t, []bool{true, true, false}, b.Recorded(later, "baseline.json", work),
+		"the moved finding is known; the same statement in a new file is not")
 }
 
-// pgDump runs pg_dump --schema-only, skipping when it is not installed.
-func pgDump(t *testing.T, url string) string {
-	t.Helper()
-	bin, err := pgBin("pg_dump")
-	if err != nil {
-		t.Skip(err)
-	}
-	out, err := exec.Command(bin, "--schema-only", "--no-owner", url).Output()
-	require.NoError(t, err)
-	return string(out)
+func TestPathsRelativeToTheBaselineFile(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "services", "api")
+	b := baseline.Record(run(t, "db/1.sql", "CREATE INDEX a ON t (c);\n"), "../../pgsafe-baseline.json", sub)
+	require.Len(t, b.Findings, 1)
+	assert.Equal(t, "services/api/db/1.sql", b.Findings[0].Path)
+
+	// The same file, linted from the root with the baseline named from there.
+	fromRoot := run(t, "services/api/db/1.sql", "CREATE INDEX a ON t (c);\n")
+	assert.Equal(t, []bool{true}, b.Recorded(fromRoot, "pgsafe-baseline.json", root))
+	abs := run(t, filepath.Join(sub, "db", "1.sql"), "CREATE INDEX a ON t (c);\n")
+	assert.Equal(t, []bool{true}, b.Recorded(abs, filepath.Join(root, "pgsafe-baseline.json"), "/elsewhere"), "absolute paths work from anywhere")
 }
 
-// pgBin finds a PostgreSQL client binary on PATH or in the usual folders.
-func pgBin(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) > 0 {
-		return matches[len(matches)-1], nil
-	}
-	return "", exec.ErrNotFound
+func TestWriteAndRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, baseline.DefaultPath)
+	b := baseline.Record(run(t, "1.sql", "CREATE INDEX a ON t (c);\n"), path, dir)
+	var buf bytes.Buffer
+	require.NoError(t, b.Write(&buf))
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	got, err := baseline.Read(path)
+	require.NoError(t, err)
+	assert.Equal(t, b, got)
+
+	buf.Reset()
+	require.NoError(t, baseline.Record(run(t, "1.sql", "SELECT 1;\n"), path, dir).Write(&buf))
+	assert.Equal(t, "{\n  \"version\": 1,\n  \"findings\": []\n}\n", buf.String(), "no findings is an empty list")
 }
 
-func TestFromDumpBlanksMetaCommands(t *testing.T) {
-	cat, err := baseline.FromDump("d.sql", "\\restrict abc\nCREATE TABLE t (a int);\n\\unrestrict abc\n")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a"}, cat.Table("public.t").ColumnNames())
-	assert.Equal(t, 2, cat.Table("public.t").Line, "lines keep their numbers")
+func TestReadErrors(t *testing.T) {
+	dir := t.TempDir()
+	_, err := baseline.Read(filepath.Join(dir, "missing.json"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
 
-	_, err = baseline.FromDump("d.sql", "CREATE TABLE (;")
-	assert.ErrorContains(t, err, "d.sql:1:")
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte("[1, 2]"), 0o644))
+	_, err = baseline.Read(bad)
+	assert.ErrorContains(t, err, "not a pgsafe baseline")
+
+	future := filepath.Join(dir, "future.json")
+	require.NoError(t, os.WriteFile(future, []byte(`{"version": 2, "findings": []}`), 0o644))
+	_, err = baseline.Read(future)
+	assert.ErrorContains(t, err, "baseline version 2, want 1")
 }

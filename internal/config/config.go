@@ -47,8 +47,6 @@ type Config struct {
 	// Queries holds doublestar globs of the application's SQL files,
 	// relative to Dir.
 	Queries []string `toml:"queries"`
-	// Since is a git ref: the migrations that differ from it are pending.
-	Since string `toml:"since"`
 	// Schema is a pg_dump --schema-only file the migrations start from,
 	// relative to Dir.
 	Schema string `toml:"schema"`
@@ -65,7 +63,7 @@ type Config struct {
 }
 
 // knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, since, schema, database-url"
+const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -200,8 +198,6 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.BatchSize, "a positive integer"
 	case "queries":
 		dst, want = &c.Queries, "an array of glob strings"
-	case "since":
-		dst, want = &c.Since, "a git ref string"
 	case "schema":
 		dst, want = &c.Schema, "a file path string"
 	case "database-url":

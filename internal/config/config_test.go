@@ -26,7 +26,6 @@ lock-timeout = "3s"
 statement-timeout = "10min"
 batch-size = 500
 queries = ["db/queries/*.sql"]
-since = "origin/main"
 schema = "db/schema.sql"
 
 [severity]
@@ -48,7 +47,6 @@ PS001 = "warning"
 	assert.Equal(t, "10min", c.StatementTimeout)
 	assert.Equal(t, 500, c.BatchSize)
 	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
-	assert.Equal(t, "origin/main", c.Since)
 	assert.Equal(t, "db/schema.sql", c.Schema)
 	assert.Equal(t, map[string]string{"PS001": "warning", "unused-suppression": "hint"}, c.Severity)
 
@@ -123,7 +121,6 @@ func TestParseErrors(t *testing.T) {
 		{"bad glob", "exclude = [\"a[\"]\n", 1, `exclude: bad glob pattern "a["`},
 		{"bad queries glob", "queries = [\"q[\"]\n", 1, `queries: bad glob pattern "q["`},
 		{"schema and database-url", "schema = \"s.sql\"\ndatabase-url = \"postgres://x\"\n", 2, "schema and database-url both name a starting schema"},
-		{"since not a string", "since = 3\n", 1, "since must be a git ref string, not an integer"},
 		{"severity value", "[severity]\nPS001 = \"fatal\"\n", 2, `severity of PS001 must be "hint", "warning" or "error", not "fatal"`},
 		{"severity type", "[severity]\nPS001 = \"hint\"\n\"PS002\" = 3\n", 3, `severity of PS002 must be "hint", "warning" or "error", not an integer`},
 		{"severity not a table", "severity = \"hint\"\n", 1, "severity must be a table"},

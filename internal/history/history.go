@@ -71,17 +71,37 @@ type History struct {
 // Build replays migrations (in migration order) and indexes them, then
 // binds the application queries to the final catalog.
 func Build(migrations, queries []*migration.File, opts Options) *History {
-	h := &History{
-		files: migrations, index: map[string]int{}, starts: make([]*schema.Catalog, len(migrations)),
-		events: map[int][]Event{}, bySite: map[[2]int][]Event{}, keys: map[string]int{}, moves: map[[2]int][]Move{}, uses: map[int][]Use{},
-		queries: queries,
-	}
-	h.pending = make([]bool, len(migrations))
+	paths := make([]string, len(migrations))
 	for i, f := range migrations {
-		h.index[f.Path] = i
-		h.pending[i] = opts.Pending == nil || opts.Pending(f.Path)
+		paths[i] = f.Path
 	}
-	h.windows = windows(migrations, h.pending, opts.Pending != nil)
+	b := NewBuilder(paths, opts)
+	for _, f := range migrations {
+		b.Add(f)
+	}
+	return b.Finish(queries)
+}
+
+// Builder builds a History file by file, for a driver that replays each
+// migration as soon as it is parsed.
+type Builder struct {
+	h   *History
+	cat *schema.Catalog
+	mv  *moveFinder
+}
+
+// NewBuilder starts the history of the migrations at paths, in migration
+// order; Add must then be called with each of them, in that order.
+func NewBuilder(paths []string, opts Options) *Builder {
+	h := &History{
+		index: map[string]int{}, starts: make([]*schema.Catalog, len(paths)), pending: make([]bool, len(paths)),
+		events: map[int][]Event{}, bySite: map[[2]int][]Event{}, keys: map[string]int{}, moves: map[[2]int][]Move{}, uses: map[int][]Use{},
+	}
+	for i, p := range paths {
+		h.index[p] = i
+		h.pending[i] = opts.Pending == nil || opts.Pending(p)
+	}
+	h.windows = windows(paths, h.pending, opts.Pending != nil)
 	cat := schema.New()
 	if opts.Base != nil {
 		cat = opts.Base.Clone()
@@ -89,27 +109,38 @@ func Build(migrations, queries []*migration.File, opts Options) *History {
 	for _, t := range cat.Tables() {
 		h.keys[t.Key] = t.ID
 	}
-	mv := newMoveFinder(h)
-	for i, f := range migrations {
-		h.starts[i] = cat.Clone()
-		for _, st := range f.Statements {
-			if st.Direction != migration.Up {
-				continue
-			}
-			site := Site{Path: f.Path, Stmt: st.Index, Line: f.Lines.Position(st.Span.Start).Line, Span: st.Span, file: i}
-			mv.statement(cat, st, site)
-			for _, ch := range cat.Replay(schema.StmtOf(f, st)) {
-				ev := Event{Change: ch, Site: site}
-				h.events[ch.Table] = append(h.events[ch.Table], ev)
-				h.bySite[[2]int{i, st.Index}] = append(h.bySite[[2]int{i, st.Index}], ev)
-				h.keys[ch.Key] = ch.Table
-				mv.change(cat, ev)
-			}
+	return &Builder{h: h, cat: cat, mv: newMoveFinder(h)}
+}
+
+// Add replays the up statements of the next migration and returns the
+// catalog it starts from, which the caller may change.
+func (b *Builder) Add(f *migration.File) *schema.Catalog {
+	h, i := b.h, len(b.h.files)
+	h.files = append(h.files, f)
+	h.starts[i] = b.cat.Clone()
+	for _, st := range f.Statements {
+		if st.Direction != migration.Up {
+			continue
+		}
+		site := Site{Path: f.Path, Stmt: st.Index, Line: f.Lines.Position(st.Span.Start).Line, Span: st.Span, file: i}
+		b.mv.statement(b.cat, st, site)
+		for _, ch := range b.cat.Replay(schema.StmtOf(f, st)) {
+			ev := Event{Change: ch, Site: site}
+			h.events[ch.Table] = append(h.events[ch.Table], ev)
+			h.bySite[[2]int{i, st.Index}] = append(h.bySite[[2]int{i, st.Index}], ev)
+			h.keys[ch.Key] = ch.Table
+			b.mv.change(b.cat, ev)
 		}
 	}
-	h.final = cat
-	h.bindQueries()
-	return h
+	return h.starts[i].Clone()
+}
+
+// Finish binds the application queries to the final catalog and returns
+// the history, which no longer changes.
+func (b *Builder) Finish(queries []*migration.File) *History {
+	b.h.final, b.h.queries = b.cat, queries
+	b.h.bindQueries()
+	return b.h
 }
 
 // Start returns a copy of the catalog that migration path starts from,

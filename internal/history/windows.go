@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-
-	"github.com/pgsafe/pgsafe/internal/migration"
 )
 
 // A release window is a run of migrations that reach production together,
@@ -16,20 +14,20 @@ import (
 //     tool splits over numbered files that share a name (popx's
 //     20211019000001000000_merge.up.sql, ...000001_merge.up.sql) is one
 //     migration;
-//   - with --since, the pending migrations (changed since a git ref) form
-//     one window, and each earlier migration stays its own.
+//   - with --changed-since, the pending migrations (changed since a git
+//     ref) form one window, and each earlier migration stays its own.
 
 // windows numbers the window of each file; files with the same number
 // are in one window.
-func windows(files []*migration.File, pending []bool, release bool) []int {
-	out := make([]int, len(files))
+func windows(paths []string, pending []bool, release bool) []int {
+	out := make([]int, len(paths))
 	id, last := 0, ""
-	for i, f := range files {
+	for i, path := range paths {
 		if release && pending[i] {
 			out[i] = -1 // the release: one window for every pending file
 			continue
 		}
-		group := filepath.Dir(f.Path) + "/" + MigrationName(f.Path)
+		group := filepath.Dir(path) + "/" + MigrationName(path)
 		if i == 0 || group != last {
 			id++
 		}

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgsafe/pgsafe/internal/baseline"
 	"github.com/pgsafe/pgsafe/internal/corpustest"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/schemaload"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/rules"
 )
@@ -38,7 +38,7 @@ func loadDump(t *testing.T, path string) *schema.Catalog {
 	t.Helper()
 	text, err := os.ReadFile(path)
 	require.NoError(t, err)
-	cat, err := baseline.FromDump(path, string(text))
+	cat, err := schemaload.FromDump(path, string(text))
 	require.NoError(t, err)
 	return cat
 }

@@ -1,12 +1,12 @@
-// Package lint is the driver: it reads a migration set, replays it once
-// into a set-level history, runs every enabled rule over every statement
-// with the schema as of that statement, applies suppressions, and returns
-// the findings in file order. Application query files, when given, are
-// checked against the schema the whole set leaves, by the rules that read
-// them.
+// Package lint is the driver: it reads a migration set, replays it into a
+// set-level history, runs every enabled rule over every statement with the
+// schema as of that statement, applies suppressions, and returns the
+// findings in file order. Application query files, when given, are checked
+// against the schema the whole set leaves, by the rules that read them.
 package lint
 
 import (
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -18,6 +18,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/suppress"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -36,6 +37,14 @@ type Options struct {
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
+	// KeepTrees keeps each statement's parse tree (Statement.Node) in
+	// Result.Files. By default a file's trees are released once the file is
+	// checked, so that memory holds the trees of a few files at a time
+	// rather than of the whole set.
+	KeepTrees bool
+	// Overlay holds file contents that take the place of the files on
+	// disk, such as companion files that fixes created in memory.
+	Overlay map[string]string
 	// Queries are the application's SQL files (--queries): not migrations,
 	// but queries that run against the schema the set leaves.
 	Queries []source.File
@@ -43,8 +52,11 @@ type Options struct {
 	// nil for an empty database.
 	Base *schema.Catalog
 	// Pending reports whether a migration has not been deployed yet
-	// (--since); nil means every migration is pending. See history.Options.
+	// (--changed-since); nil means every migration is pending. See
+	// history.Options.
 	Pending func(path string) bool
+
+	enabled map[string]*rules.Rule // Rules by code, set by Run
 }
 
 // Skipped is an input that was read but not linted.
@@ -55,8 +67,10 @@ type Skipped struct {
 
 // Result is what a run found.
 type Result struct {
+	// Files are the linted files in order; their statements have no parse
+	// trees unless Options.KeepTrees was set.
 	Files []*migration.File
-	// Queries are the application query files, parsed.
+	// Queries are the application query files, parsed, likewise.
 	Queries     []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
@@ -67,12 +81,17 @@ type Result struct {
 
 // Run lints files, which must be in migration order.
 func Run(files []source.File, opts Options) *Result {
+	opts.enabled = make(map[string]*rules.Rule, len(opts.Rules))
+	for _, r := range opts.Rules {
+		opts.enabled[r.Code] = r
+	}
 	res := &Result{}
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
 	}
 	skip := migration.OtherDialects(paths)
+	index := split.NewIndex(paths)
 	det := migration.NewDetector()
 	type job struct {
 		src source.File
@@ -95,24 +114,33 @@ func Run(files []source.File, opts Options) *Result {
 		jobs = append(jobs, job{f, fw})
 	}
 
-	// Parse every file in parallel: this is where the time goes.
 	res.Files = make([]*migration.File, len(jobs))
-	parallel(len(jobs), opts.Workers, func(i int) {
-		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw}, nil)
-	})
-
+	jobPaths := make([]string, len(jobs))
+	for i, j := range jobs {
+		jobPaths[i] = j.src.Path
+	}
+	// Parse in parallel and replay the up migrations in order as they come
+	// out of the parser, into the set's history. Rules that look across
+	// files need the whole history, so the checks wait for the last
+	// replay; this stage keeps the catalog each file starts from.
+	builder := history.NewBuilder(jobPaths, history.Options{Base: opts.Base, Pending: opts.Pending})
+	starts := make([]*schema.Catalog, len(jobs))
+	p := newPipeline(len(jobs), opts.Workers)
+	p.parse = func(i int) {
+		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
+	}
+	p.replay = func(i int) *schema.Catalog {
+		res.Statements += len(res.Files[i].Statements)
+		return builder.Add(res.Files[i])
+	}
+	p.check = func(i int, start *schema.Catalog) { starts[i] = start }
+	p.run()
 	res.Queries = make([]*migration.File, len(opts.Queries))
 	parallel(len(opts.Queries), opts.Workers, func(i int) {
 		q := opts.Queries[i]
 		res.Queries[i] = migration.Read(q.Path, q.Text, migration.Options{Framework: migration.Psql}, nil)
 	})
-	for _, f := range res.Files {
-		res.Statements += len(f.Statements)
-	}
-
-	// Replay the up migrations in order, once, before any check: the
-	// rules that look across files read what the whole set does.
-	res.History = history.Build(res.Files, res.Queries, history.Options{Base: opts.Base, Pending: opts.Pending})
+	res.History = builder.Finish(res.Queries)
 
 	// Check every file in parallel, each from its own starting catalog;
 	// then the query files, against the final one.
@@ -120,9 +148,12 @@ func Run(files []source.File, opts Options) *Result {
 	perFile := make([][]rules.Diagnostic, len(all))
 	parallel(len(all), opts.Workers, func(i int) {
 		if i < len(res.Files) {
-			perFile[i] = checkFile(all[i], res.History.Start(all[i].Path), res.History, false, opts)
+			perFile[i] = checkFile(all[i], starts[i], res.History, false, opts, index)
 		} else {
-			perFile[i] = checkFile(all[i], res.History.Final(), res.History, true, opts)
+			perFile[i] = checkFile(all[i], res.History.Final(), res.History, true, opts, index)
+		}
+		if !opts.KeepTrees {
+			releaseTrees(all[i])
 		}
 	})
 	for _, ds := range perFile {
@@ -135,7 +166,7 @@ func Run(files []source.File, opts Options) *Result {
 // replayed into cat as they are checked; an application query file
 // (query) is checked only by the rules that read queries, and changes
 // nothing.
-func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query bool, opts Options) []rules.Diagnostic {
+func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query bool, opts Options, files *split.Index) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -145,33 +176,27 @@ func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query
 		if opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}
+		// One pass per statement, handed to each rule in turn.
 		var ls []locks.Lock
 		if !query {
 			ls = locks.Statement(st.Node, opts.Rule.PGVersion)
 		}
+		pass := rules.NewPass(nil, f, st, opts.Rule, cat, ls, report)
+		pass.Files, pass.History, pass.Query = files, h, query
 		for _, r := range opts.Rules {
 			if r.Check == nil || (query && !r.Queries) {
 				continue
 			}
-			p := rules.NewPass(r, f, st, opts.Rule, cat, ls, report)
-			p.History, p.Query = h, query
-			r.Check(p)
+			pass.Rule = r
+			r.Check(pass)
 		}
 		if st.Direction == migration.Up && !query {
 			cat.Replay(schema.StmtOf(f, st))
 		}
 	}
-	out = suppress.Apply(f, out, opts.Known, enabled(opts.Rules))
+	out = suppress.Apply(f, out, opts.Known, opts.enabled)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Span.Start < out[j].Span.Start })
 	return out
-}
-
-func enabled(rs []*rules.Rule) map[string]*rules.Rule {
-	m := make(map[string]*rules.Rule, len(rs))
-	for _, r := range rs {
-		m[r.Code] = r
-	}
-	return m
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
@@ -191,6 +216,112 @@ func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
 		Rule: r, Path: f.Path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity,
 		Message: f.SyntaxError.Message, Help: f.SyntaxError.Hint,
 	}
+}
+
+// releaseTrees drops the parse trees of a checked file, which are most of
+// the memory a file takes; its statements keep their spans.
+func releaseTrees(f *migration.File) {
+	for _, st := range f.Statements {
+		st.Node = nil
+	}
+}
+
+// pipeline runs the three stages of a lint over n files: parse (in
+// parallel), replay (in file order, one file at a time) and check (in
+// parallel, each file once it has been replayed). The same workers do all
+// three, so that no stage waits for a CPU that another stage's goroutine
+// holds: a worker that parses the next file in order also replays it and
+// any parsed files after it. Checks come first, since they free what
+// parsing holds, and the number of files parsed but not yet checked is
+// bounded, which bounds the parse trees held at once.
+type pipeline struct {
+	n       int
+	workers int
+	window  int // most files parsed and not yet checked
+	parse   func(i int)
+	replay  func(i int) *schema.Catalog // the catalog file i's check starts from
+	check   func(i int, start *schema.Catalog)
+
+	mu         sync.Mutex
+	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
+	nextParse  int         // the next file to parse
+	nextReplay int         // the next file to replay
+	parsed     []bool      // parsed, so ready for replay
+	queue      []checkTask // replayed and not yet checked, in order
+	inFlight   int         // parsed or being parsed, and not yet checked
+	checked    int
+}
+
+type checkTask struct {
+	i     int
+	start *schema.Catalog
+}
+
+func newPipeline(n, workers int) *pipeline {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > n {
+		workers = n
+	}
+	// Enough files in flight to keep every worker busy, few enough that
+	// their trees stay small.
+	p := &pipeline{n: n, workers: workers, window: 4 * workers, parsed: make([]bool, n)}
+	p.wake = sync.NewCond(&p.mu)
+	return p
+}
+
+// run works through all files on the calling goroutine and workers-1
+// others, and returns when every file is checked.
+func (p *pipeline) run() {
+	var wg sync.WaitGroup
+	for w := 1; w < p.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work()
+		}()
+	}
+	p.work()
+	wg.Wait()
+}
+
+// work runs stages until every file is checked. It holds the lock except
+// while it parses or checks; it does not defer the unlock, so that a panic
+// in a rule surfaces as itself rather than as an unlock of an unlocked
+// mutex.
+func (p *pipeline) work() {
+	p.mu.Lock()
+	for p.checked < p.n {
+		switch {
+		case len(p.queue) > 0:
+			t := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			p.check(t.i, t.start)
+			p.mu.Lock()
+			p.inFlight--
+			p.checked++
+			p.wake.Broadcast()
+		case p.nextParse < p.n && p.inFlight < p.window:
+			i := p.nextParse
+			p.nextParse++
+			p.inFlight++
+			p.mu.Unlock()
+			p.parse(i)
+			p.mu.Lock()
+			p.parsed[i] = true
+			for p.nextReplay < p.n && p.parsed[p.nextReplay] {
+				j := p.nextReplay
+				p.queue = append(p.queue, checkTask{j, p.replay(j)})
+				p.nextReplay++
+			}
+			p.wake.Broadcast()
+		default:
+			p.wake.Wait()
+		}
+	}
+	p.mu.Unlock()
 }
 
 // parallel calls fn(0..n-1) on up to workers goroutines.
@@ -217,4 +348,12 @@ func parallel(n, workers int, fn func(int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// readFile reads a companion file from the overlay, else from disk.
+func (o Options) readFile(path string) ([]byte, error) {
+	if text, ok := o.Overlay[path]; ok {
+		return []byte(text), nil
+	}
+	return os.ReadFile(path)
 }

@@ -152,7 +152,7 @@ func Statement(node *pg.Node, version int) []Lock {
 	case *pg.Node_VacuumStmt:
 		vacuum(&ls, n.VacuumStmt)
 	case *pg.Node_ClusterStmt:
-		ls.add(pgast.RelName(n.ClusterStmt.GetRelation()), AccessExclusive, RoleTarget)
+		ls.add(pgast.RelName(n.ClusterStmt.GetRelation()), ClusterMode, RoleTarget)
 	case *pg.Node_RefreshMatViewStmt:
 		mode := AccessExclusive
 		if n.RefreshMatViewStmt.GetConcurrent() {
@@ -364,28 +364,25 @@ func OnPartitions(node *pg.Node) Mode {
 }
 
 func vacuum(ls *lockSet, st *pg.VacuumStmt) {
-	full := false
-	for _, o := range st.GetOptions() {
-		if d := o.GetDefElem(); d != nil && d.GetDefname() == "full" {
-			full = d.GetArg() == nil || isTrue(d.GetArg())
-		}
-	}
-	mode := ShareUpdateExclusive
-	if full {
-		mode = AccessExclusive
-	}
+	mode := VacuumMode(st)
 	for _, r := range st.GetRels() {
 		ls.add(pgast.RelName(r.GetVacuumRelation().GetRelation()), mode, RoleTarget)
 	}
 }
 
-func isTrue(n *pg.Node) bool {
-	s, ok := pgast.ConstString(n)
-	if !ok {
-		return n.GetString_().GetSval() != "false" && n.GetString_().GetSval() != "off"
+// VacuumMode returns the lock that VACUUM or ANALYZE takes on each table
+// it processes, also when it names none and so processes them all:
+// ACCESS EXCLUSIVE for VACUUM FULL, else SHARE UPDATE EXCLUSIVE.
+func VacuumMode(st *pg.VacuumStmt) Mode {
+	if st.GetIsVacuumcmd() && pgast.OptionOn(st.GetOptions(), "full") {
+		return AccessExclusive
 	}
-	return s != "false" && s != "0" && s != "off"
+	return ShareUpdateExclusive
 }
+
+// ClusterMode is the lock that CLUSTER takes on each table it rewrites,
+// also when it names none.
+const ClusterMode = AccessExclusive
 
 func rename(ls *lockSet, st *pg.RenameStmt, version int) {
 	rel := pgast.RelName(st.GetRelation())
@@ -441,4 +438,91 @@ func Strongest(ls []Lock, rel string) Mode {
 		}
 	}
 	return m
+}
+
+// ForeignKeyDropMode is the lock that dropping a foreign key, alone or
+// with its table, takes on the table at its other end: the constraint's
+// triggers live there too, and removing a trigger takes ACCESS EXCLUSIVE
+// on its table (RemoveTriggerById).
+const ForeignKeyDropMode = AccessExclusive
+
+// ForeignKeys answers which tables are linked to a table by foreign keys,
+// as the schema catalog knows them. Both functions take and return
+// "schema.name" keys.
+type ForeignKeys struct {
+	// References returns the tables that table's foreign keys reference.
+	References func(table string) []string
+	// ReferencedBy returns the tables whose foreign keys reference table.
+	ReferencedBy func(table string) []string
+}
+
+// Related returns the locks that the statement node takes on tables it
+// does not name but reaches through foreign keys, which fks describes:
+//
+//   - DROP TABLE drops the table's foreign keys, taking
+//     ForeignKeyDropMode on each table they reference. With CASCADE it
+//     also drops the foreign keys of the tables that reference it, taking
+//     ForeignKeyDropMode on each of them.
+//   - TRUNCATE ... CASCADE truncates, under ACCESS EXCLUSIVE, every table
+//     whose foreign keys reference a truncated table, transitively
+//     (ExecuteTruncate).
+//
+// The locks have RoleReferenced; tables already named by the statement
+// are left out.
+func Related(node *pg.Node, fks ForeignKeys) []Lock {
+	var ls lockSet
+	named := map[string]bool{}
+	switch n := node.GetNode().(type) {
+	case *pg.Node_DropStmt:
+		if n.DropStmt.GetRemoveType() != pg.ObjectType_OBJECT_TABLE {
+			return nil
+		}
+		var tables []string
+		for _, o := range n.DropStmt.GetObjects() {
+			t := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
+			named[t] = true
+			tables = append(tables, t)
+		}
+		for _, t := range tables {
+			if fks.References != nil {
+				for _, r := range fks.References(t) {
+					if !named[r] {
+						ls.add(r, ForeignKeyDropMode, RoleReferenced)
+					}
+				}
+			}
+			if fks.ReferencedBy != nil && n.DropStmt.GetBehavior() == pg.DropBehavior_DROP_CASCADE {
+				for _, r := range fks.ReferencedBy(t) {
+					if !named[r] {
+						ls.add(r, ForeignKeyDropMode, RoleReferenced)
+					}
+				}
+			}
+		}
+	case *pg.Node_TruncateStmt:
+		if n.TruncateStmt.GetBehavior() != pg.DropBehavior_DROP_CASCADE || fks.ReferencedBy == nil {
+			return nil
+		}
+		var queue []string
+		for _, r := range n.TruncateStmt.GetRelations() {
+			t := pgast.RelName(r.GetRangeVar())
+			named[t] = true
+			queue = append(queue, t)
+		}
+		seen := map[string]bool{}
+		for len(queue) > 0 {
+			t := queue[0]
+			queue = queue[1:]
+			for _, r := range fks.ReferencedBy(t) {
+				if named[r] || seen[r] {
+					continue
+				}
+				seen[r] = true
+				ls.add(r, AccessExclusive, RoleReferenced)
+				queue = append(queue, r)
+			}
+		}
+	default:
+	}
+	return ls.locks
 }

@@ -69,6 +69,9 @@ type File struct {
 // Options say how to read a file when the defaults do not apply.
 type Options struct {
 	Framework Framework // Auto to detect
+	// ReadFile reads companion files such as Flyway's .sql.conf; nil
+	// reads them from disk.
+	ReadFile func(path string) ([]byte, error)
 }
 
 // Read parses text and builds its migration context. detector may be nil
@@ -82,7 +85,7 @@ func Read(path, text string, opts Options, detector *Detector) *File {
 		f.Framework = detector.Detect(path, text)
 	}
 	f.Direction = FileDirection(f.Framework, path)
-	f.Mode = fileMode(f.Framework, path)
+	f.Mode = fileMode(f.Framework, path, opts.ReadFile)
 	res := sqlparse.Parse(text)
 	f.Comments = res.Comments
 	if res.Err != nil {

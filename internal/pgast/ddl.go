@@ -38,6 +38,37 @@ func ConstraintColumns(con *pg.Constraint, column string) []string {
 	return cols
 }
 
+// SoleColumn returns the column that expr refers to when it refers to
+// exactly one, else "". PostgreSQL names an unnamed CHECK constraint
+// after that column ("t_c_check"), and after none ("t_check") when its
+// expression uses several columns or none, even for a column constraint.
+func SoleColumn(expr *pg.Node) string {
+	if cols := ColumnRefs(expr); len(cols) == 1 {
+		return cols[0]
+	}
+	return ""
+}
+
+// ColumnRefs returns the distinct columns that an expression refers to,
+// in order of first use.
+func ColumnRefs(expr *pg.Node) []string {
+	var out []string
+	Walk(expr, func(n *pg.Node) bool {
+		if cr := n.GetColumnRef(); cr != nil {
+			c := LastString(cr.GetFields())
+			for _, o := range out {
+				if o == c {
+					return false
+				}
+			}
+			out = append(out, c)
+			return false
+		}
+		return true
+	})
+	return out
+}
+
 // AddedConstraints lists, in order, the constraints that the subcommands
 // of st add, both ADD CONSTRAINT and those on columns of ADD COLUMN.
 func AddedConstraints(st *pg.AlterTableStmt) []AddedConstraint {

@@ -34,6 +34,18 @@ func TestQuoteIdent(t *testing.T) {
 	assert.Equal(t, `billing."order"`, pgast.QuoteName("billing.order"))
 }
 
+func TestSoleColumn(t *testing.T) {
+	for sql, want := range map[string]string{
+		"ALTER TABLE t ADD CHECK (a > 0)":                "a",
+		"ALTER TABLE t ADD CHECK (a > 0 AND a < t.a)":    "a",
+		"ALTER TABLE t ADD CHECK (a < b)":                "",
+		"ALTER TABLE t ADD CHECK (now() > '2020-01-01')": "",
+	} {
+		con := pgast.AddedConstraints(parseOne(t, sql).GetAlterTableStmt())[0].Constraint
+		assert.Equal(t, want, pgast.SoleColumn(con.GetRawExpr()), sql)
+	}
+}
+
 func TestAddedConstraints(t *testing.T) {
 	st := parseOne(t, "ALTER TABLE t ADD COLUMN x int UNIQUE NOT NULL, ADD CONSTRAINT fk FOREIGN KEY (a, b) REFERENCES p (c, d), ALTER COLUMN y SET NOT NULL").GetAlterTableStmt()
 	added := pgast.AddedConstraints(st)

@@ -165,3 +165,41 @@ func ExprSQL(n *pg.Node) string {
 	}
 	return strings.TrimPrefix(sql, "SELECT ")
 }
+
+// OptionOn reports whether the option list of a statement (DefElems, as
+// in VACUUM (FULL) or REINDEX (CONCURRENTLY)) turns option name on: the
+// option is present with no argument, or with an argument that PostgreSQL
+// reads as true (true, on, 1; not false, off, 0).
+func OptionOn(options []*pg.Node, name string) bool {
+	on := false
+	for _, o := range options {
+		d := o.GetDefElem()
+		if d == nil || d.GetDefname() != name {
+			continue
+		}
+		on = BoolArg(d.GetArg())
+	}
+	return on
+}
+
+// BoolArg reads an option argument as PostgreSQL's defGetBoolean does: a
+// missing argument is true; false, off, no and 0 are false; anything else is
+// true.
+func BoolArg(n *pg.Node) bool {
+	if n == nil {
+		return true
+	}
+	if i := n.GetInteger(); i != nil {
+		return i.GetIval() != 0
+	}
+	s, ok := ConstString(n)
+	if !ok {
+		s = n.GetString_().GetSval()
+	}
+	switch strings.ToLower(s) {
+	case "false", "off", "no", "0":
+		return false
+	default:
+		return true
+	}
+}

@@ -45,13 +45,19 @@ func URL(t testing.TB) string {
 		}
 	})
 	if baseURL == "" {
-		msg := fmt.Sprintf("no PostgreSQL for this test: set %s or install the server binaries (%v)", EnvURL, initErr)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		Missing(t, fmt.Sprintf("no PostgreSQL for this test: set %s or install the server binaries (%v)", EnvURL, initErr))
 	}
 	return baseURL
+}
+
+// Missing skips the test because something it needs is missing, or fails
+// it under CI=true, where every test must run.
+func Missing(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // Stop stops a cluster that URL started. Call it from TestMain after

@@ -3,8 +3,6 @@ package report
 import (
 	"encoding/json"
 	"io"
-
-	"github.com/pgsafe/pgsafe/internal/migration"
 )
 
 // JSONVersion is the version of the JSON contract. Fields may be added
@@ -56,27 +54,20 @@ type jsonError struct {
 // JSON writes the stable JSON report.
 func JSON(w io.Writer, in Input) error {
 	out := jsonReport{Version: JSONVersion, Files: []jsonFile{}, Diagnostics: []jsonDiagnostic{}, Errors: []jsonError{}, Summary: Summarize(in)}
-	files := map[string]*migration.File{}
+	files := filesByPath(in)
 	for _, f := range in.Result.Files {
-		files[f.Path] = f
 		out.Files = append(out.Files, jsonFile{Path: f.Path, Framework: string(f.Framework), Mode: f.Mode.String(), Direction: f.Direction.String(), Statements: len(f.Statements)})
 	}
 	for _, s := range in.Result.Skipped {
 		out.Files = append(out.Files, jsonFile{Path: s.Path, Skipped: s.Reason})
 	}
-	for _, f := range in.Result.Queries {
-		files[f.Path] = f // application queries place their findings too
-	}
 	for _, d := range in.Result.Diagnostics {
 		jd := jsonDiagnostic{
-			File: d.Path, Rule: d.Rule.Name, Code: d.Rule.Code, Severity: d.Severity.String(), Message: d.Message, Help: d.Help,
+			File: d.Path, Rule: d.Rule.Name, Code: d.Rule.Code, Severity: d.Severity.String(), Message: d.Message, Help: helpOf(d),
 		}
 		if f := files[d.Path]; f != nil {
 			start, end := f.Lines.Position(d.Span.Start), f.Lines.Position(d.Span.End)
 			jd.Line, jd.Column, jd.EndLine, jd.EndColumn = start.Line, start.Column, end.Line, end.Column
-		}
-		if jd.Help == "" {
-			jd.Help = d.Rule.Doc.Help
 		}
 		if s := d.Lock.String(); s != "" {
 			jd.Lock = &s

@@ -56,10 +56,7 @@ func (p palette) severity(s rules.Severity) *color.Color {
 // the source line with the span underlined, and help; then a summary line.
 func Text(w io.Writer, in Input, opts TextOptions) error {
 	p := newPalette(opts.Color)
-	files := map[string]*migration.File{}
-	for _, f := range append(append([]*migration.File{}, in.Result.Files...), in.Result.Queries...) {
-		files[f.Path] = f
-	}
+	files := filesByPath(in)
 	var b strings.Builder
 	for _, err := range in.Errors {
 		fmt.Fprintf(&b, "%s %s\n", p.err.Sprint("error:"), err)
@@ -75,11 +72,7 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
 			p.bold.Sprintf("%s:", d.Rule.Name), d.Message)
 		writeSnippet(&b, p, f, d.Span, pos)
-		help := d.Help
-		if help == "" {
-			help = d.Rule.Doc.Help
-		}
-		if help != "" {
+		if help := helpOf(d); help != "" {
 			fmt.Fprintf(&b, "  %s %s\n", p.dim.Sprint("help:"), help)
 		}
 		for _, fx := range d.Fixes {
@@ -87,19 +80,31 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 		}
 		b.WriteByte('\n')
 	}
+	b.WriteString(summaryLine(in, p, opts.NoTiming))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// summaryLine returns the closing line of the text report: files and
+// statements read, findings by severity, findings a baseline left out,
+// inputs that could not be read, and the time taken unless noTiming.
+func summaryLine(in Input, p palette, noTiming bool) string {
+	var b strings.Builder
 	s := Summarize(in)
 	fmt.Fprintf(&b, "%s in %s, %s: %s, %s, %s",
 		p.bold.Sprint("pgsafe:"), plural(s.Files, "file"), plural(s.Statements, "statement"),
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Hints, "hint"))
+	if s.Baselined > 0 {
+		fmt.Fprintf(&b, "; %d more in the baseline", s.Baselined)
+	}
 	if len(in.Errors) > 0 {
 		fmt.Fprintf(&b, "; %s could not be read", plural(len(in.Errors), "input"))
 	}
-	if !opts.NoTiming {
+	if !noTiming {
 		fmt.Fprintf(&b, " (%.2fs)", in.Duration.Seconds())
 	}
 	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.String()
 }
 
 // writeSnippet prints the first line of span with a caret underline.
@@ -123,9 +128,13 @@ func writeSnippet(b *strings.Builder, p palette, f *migration.File, span sqlpars
 	fmt.Fprintf(b, " %s %s %s%s\n", pad, p.dim.Sprint("|"), strings.Repeat(" ", pos.Column-1), p.caret.Sprint(marker))
 }
 
+// plural returns "1 word" or "n words" ("n fixes" for a word ending in x).
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if strings.HasSuffix(word, "x") {
+		return fmt.Sprintf("%d %ses", n, word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -8,10 +8,10 @@
 // diagnostic per regexp whose "code name: message" matches. Every
 // diagnostic must be wanted. The first line of a fixture may set options:
 //
-//	-- test: pg-version=12 framework=goose skip-down pending=3_b.sql,4_c.sql
+//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s pending=3_b.sql,4_c.sql
 //
 // pending names the migrations (by base name) not yet deployed, as
-// --since would find them; without it every migration is pending.
+// --changed-since would find them; without it every migration is pending.
 package ruletest
 
 import (
@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 			opts.Framework = fw
 		case "skip-down":
 			opts.SkipDown = true
+		case "lock-timeout":
+			opts.Rule.LockTimeout = v
+		case "statement-timeout":
+			opts.Rule.StatementTimeout = v
 		case "pending":
 			names := map[string]bool{}
 			for _, n := range strings.Split(v, ",") {
@@ -87,44 +92,83 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 // It returns the number of fixtures run.
 func Run(t *testing.T, dir string, r *rules.Rule) int {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	paths, err := Fixtures(dir)
 	if err != nil {
 		t.Fatalf("fixtures for %s: %v", r, err)
 	}
-	n := 0
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		if !e.IsDir() && !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		n++
-		t.Run(e.Name(), func(t *testing.T) {
-			files, errs := source.Load([]string{path}, source.Options{Exclude: []string{"**/" + queriesDir + "/**"}})
-			if len(errs) > 0 || len(files) == 0 {
-				t.Fatalf("load %s: %v", path, errs)
-			}
-			var queries []source.File
-			if e.IsDir() {
-				if _, err := os.Stat(filepath.Join(path, queriesDir)); err == nil {
-					if queries, errs = source.Load([]string{filepath.Join(path, queriesDir)}, source.Options{}); len(errs) > 0 {
-						t.Fatalf("load %s queries: %v", path, errs)
-					}
-				}
-			}
-			enabled := []*rules.Rule{r}
-			for _, name := range []string{"invalid-suppression", "unused-suppression"} {
-				if m := rules.Lookup(rules.All(), name); m.Code != r.Code {
-					enabled = append(enabled, m)
-				}
-			}
-			opts := Options(t, enabled, files[0].Text)
-			opts.Queries = queries
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			files := Load(t, path)
+			opts := Options(t, Enabled(r), files[0].Text)
+			opts.Queries = LoadQueries(t, path)
 			res := lint.Run(files, opts)
-			Check(t, append(append([]source.File{}, files...), queries...), res.Diagnostics)
-			CheckFixes(t, files, opts)
+			Check(t, append(append([]source.File{}, files...), opts.Queries...), res.Diagnostics)
+			goldens := CheckFixes(t, files, opts)
+			if info, err := os.Stat(path); err == nil && info.IsDir() {
+				checkStaleGoldens(t, path, goldens)
+			}
 		})
 	}
-	return n
+	return len(paths)
+}
+
+// Fixtures returns the fixtures in a rule's folder, in name order: its
+// .sql files and its sub-folders.
+func Fixtures(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".sql") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths, nil
+}
+
+// Load reads the migrations of the fixture at path, in migration order.
+func Load(t testing.TB, path string) []source.File {
+	t.Helper()
+	files, errs := source.Load([]string{path}, source.Options{Exclude: []string{"**/" + queriesDir + "/**"}})
+	if len(errs) > 0 || len(files) == 0 {
+		t.Fatalf("load %s: %v", path, errs)
+	}
+	return files
+}
+
+// LoadQueries reads the application queries of the fixture set at path,
+// the files of its queries/ folder; nil when it has none.
+func LoadQueries(t testing.TB, path string) []source.File {
+	t.Helper()
+	dir := filepath.Join(path, queriesDir)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil
+	}
+	files, errs := source.Load([]string{dir}, source.Options{})
+	if len(errs) > 0 {
+		t.Fatalf("load %s: %v", dir, errs)
+	}
+	return files
+}
+
+// Enabled returns the rules that a fixture of r runs: r and the rules
+// that check suppression comments.
+func Enabled(r *rules.Rule) []*rules.Rule {
+	enabled := []*rules.Rule{r}
+	for _, name := range []string{"invalid-suppression", "unused-suppression"} {
+		if m := rules.Lookup(rules.All(), name); m.Code != r.Code {
+			enabled = append(enabled, m)
+		}
+	}
+	return enabled
+}
+
+// Fix applies every fix of a fixture, unsafe ones included, as the
+// goldens record them.
+func Fix(files []source.File, opts lint.Options) (*rewrite.Result, error) {
+	return rewrite.Fix(files, opts, rewrite.Options{Unsafe: true})
 }
 
 type key struct {
@@ -185,13 +229,14 @@ func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
 }
 
 // CheckFixes applies every fix (unsafe ones included) to a fixture and
-// its application queries (opts.Queries) and compares each changed or
+// its application queries (opts.Queries), and compares each changed or
 // created file with "<path>.golden". It also
 // checks that fixing the fixed files changes nothing, and that every
-// output parses. With -update it writes the goldens instead.
-func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
+// output parses. With -update it writes the goldens instead. It returns
+// the paths of the goldens that the fixture should have.
+func CheckFixes(t *testing.T, files []source.File, opts lint.Options) []string {
 	t.Helper()
-	res, err := rewrite.Fix(files, opts, rewrite.Options{Unsafe: true})
+	res, err := Fix(files, opts)
 	if err != nil {
 		t.Fatalf("fix: %v", err)
 	}
@@ -200,6 +245,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 		isQuery[q.Path] = true
 	}
 	var fixed, fixedQueries []source.File
+	var goldens []string
 	for _, f := range res.Files {
 		golden := f.Path + ".golden"
 		if isQuery[f.Path] {
@@ -213,6 +259,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 			}
 			continue
 		}
+		goldens = append(goldens, golden)
 		if *update {
 			if err := os.WriteFile(golden, []byte(f.Fixed), 0o644); err != nil {
 				t.Fatal(err)
@@ -229,7 +276,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 		}
 	}
 	opts.Queries = fixedQueries
-	again, err := rewrite.Fix(fixed, opts, rewrite.Options{Unsafe: true})
+	again, err := Fix(fixed, opts)
 	if err != nil {
 		t.Fatalf("fixing the fixed files: %v", err)
 	}
@@ -237,5 +284,29 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) {
 		if f.Changed() {
 			t.Errorf("%s: fixing the fixed file changed it again (fixes are not idempotent)", f.Path)
 		}
+	}
+	return goldens
+}
+
+// checkStaleGoldens fails for a .golden file in a fixture folder that is
+// not one of goldens: no file that the fixes change or create has its
+// name. With -update it removes such a file.
+func checkStaleGoldens(t *testing.T, dir string, goldens []string) {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range found {
+		if slices.Contains(goldens, g) {
+			continue
+		}
+		if *update {
+			if err := os.Remove(g); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("%s: no file of the fixture is fixed into this golden; remove it (go test -update does)", g)
 	}
 }

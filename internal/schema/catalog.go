@@ -69,6 +69,7 @@ type Index struct {
 	Table      string   // "schema.name" key
 	Columns    []string // key columns; "" for an expression
 	Unique     bool
+	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
 
 	uses []string // every column it involves: keys, expressions, INCLUDE, WHERE
@@ -89,8 +90,9 @@ type Constraint struct {
 	// empty for other constraints.
 	References string
 	RefColumns []string
-
-	uses []string // every column it involves: keys, and those a CHECK reads
+	// Uses are the columns the constraint depends on: its keys, or the
+	// columns its CHECK expression reads. Dropping one drops it.
+	Uses []string
 }
 
 // Dep is a dependency of a view or function on a relation's column, or on
@@ -310,6 +312,45 @@ func (c *Catalog) Indexes(table string) []*Index {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// References returns the tables that the foreign keys of table key
+// reference, sorted, without key itself.
+func (c *Catalog) References(key string) []string {
+	set := map[string]bool{}
+	if t := c.Table(key); t != nil {
+		for _, con := range t.Constraints {
+			if con.References != "" && con.References != key {
+				set[con.References] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+// ReferencedBy returns the tables whose foreign keys reference table key,
+// sorted, without key itself.
+func (c *Catalog) ReferencedBy(key string) []string {
+	set := map[string]bool{}
+	if c != nil {
+		for k, t := range c.tables.m {
+			for _, con := range t.Constraints {
+				if con.References == key && k != key {
+					set[k] = true
+				}
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 

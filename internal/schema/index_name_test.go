@@ -40,3 +40,25 @@ func TestUnnamedIndex(t *testing.T) {
 		assert.Equal(t, cols, ix.Columns)
 	}
 }
+
+func TestRenameColumnUpdatesConstraintsAndIndexes(t *testing.T) {
+	c := schema.New()
+	for _, sql := range []string{
+		"CREATE TABLE t (pk serial PRIMARY KEY, a int)",
+		"CREATE INDEX t_pk_a ON t (pk, a)",
+		"ALTER TABLE t RENAME pk TO pk_old",
+	} {
+		tree, err := pg.Parse(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Apply(tree.GetStmts()[0].GetStmt(), "x.sql")
+	}
+	tab := c.Table("public.t")
+	if got := tab.Constraint("t_pkey").Columns; len(got) != 1 || got[0] != "pk_old" {
+		t.Errorf("primary key columns = %v, want [pk_old]", got)
+	}
+	if got := c.Index("public.t_pk_a").Columns; got[0] != "pk_old" || got[1] != "a" {
+		t.Errorf("index columns = %v, want [pk_old a]", got)
+	}
+}

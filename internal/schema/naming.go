@@ -95,18 +95,3 @@ func (c *Catalog) constraintName(t *Table, ct pg.ConstrType, keys, reads []strin
 		return c.chooseName(t, col, "check", false)
 	}
 }
-
-// exprColumns returns the distinct column names an expression refers to,
-// in order, for the constraints and indexes that a DROP COLUMN drops.
-func exprColumns(n *pg.Node) []string {
-	var out []string
-	pgast.Walk(n, func(x *pg.Node) bool {
-		if cr := x.GetColumnRef(); cr != nil {
-			if name := pgast.LastString(cr.GetFields()); name != "" && !contains(out, name) {
-				out = append(out, name)
-			}
-		}
-		return true
-	})
-	return out
-}

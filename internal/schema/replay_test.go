@@ -12,9 +12,9 @@ import (
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
-// replay replays sql statement by statement, with each statement's text
+// replaySQL replays sql statement by statement, with each statement's text
 // and line, and returns the catalog and the changes of every statement.
-func replay(t *testing.T, c *schema.Catalog, sql string) [][]schema.Change {
+func replaySQL(t *testing.T, c *schema.Catalog, sql string) [][]schema.Change {
 	t.Helper()
 	res := sqlparse.Parse(sql)
 	require.Nil(t, res.Err)
@@ -55,7 +55,7 @@ func columns(t *testing.T, c *schema.Catalog, key string) string {
 
 func TestColumns(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE t (
+	replaySQL(t, c, `CREATE TABLE t (
 		id bigserial PRIMARY KEY,
 		code integer GENERATED ALWAYS AS IDENTITY,
 		name varchar(40) NOT NULL DEFAULT 'x',
@@ -75,7 +75,7 @@ func TestColumns(t *testing.T) {
 
 func TestLikeInheritsAndPartitions(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE base (id int NOT NULL DEFAULT 1, at date);
+	replaySQL(t, c, `CREATE TABLE base (id int NOT NULL DEFAULT 1, at date);
 		CREATE TABLE copy (LIKE base INCLUDING DEFAULTS, extra text);
 		CREATE TABLE bare (LIKE base);
 		CREATE TABLE child (extra text, id int) INHERITS (base);
@@ -92,7 +92,7 @@ func TestLikeInheritsAndPartitions(t *testing.T) {
 
 func TestConstraintAndIndexNames(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE a_very_long_table_name_that_goes_on_and_on_for_a_while (
+	replaySQL(t, c, `CREATE TABLE a_very_long_table_name_that_goes_on_and_on_for_a_while (
 			issuer text, subject text, key_id text, UNIQUE (issuer, subject, key_id), CHECK (issuer <> ''), CHECK (issuer <> subject));
 		ALTER TABLE a_very_long_table_name_that_goes_on_and_on_for_a_while ADD CHECK (issuer <> '');
 		CREATE INDEX ON a_very_long_table_name_that_goes_on_and_on_for_a_while (issuer, subject, key_id);`)
@@ -115,7 +115,7 @@ func TestConstraintAndIndexNames(t *testing.T) {
 
 func TestDropColumnDropsWhatUsesIt(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE p (id int PRIMARY KEY);
+	replaySQL(t, c, `CREATE TABLE p (id int PRIMARY KEY);
 		CREATE TABLE t (id int, a int, b int REFERENCES p (id), CHECK (a > 0 AND b > 0), UNIQUE (a));
 		CREATE INDEX t_expr_idx ON t ((a + 1));
 		CREATE INDEX t_part_idx ON t (id) WHERE a > 0;
@@ -133,13 +133,13 @@ func TestDropColumnDropsWhatUsesIt(t *testing.T) {
 	assert.Equal(t, []string{"t_id_idx"}, ixs)
 
 	// Dropping the referenced key with CASCADE drops the foreign key.
-	replay(t, c, `ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE;`)
+	replaySQL(t, c, `ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE;`)
 	assert.Empty(t, c.Table("public.t").Constraints)
 }
 
 func TestViews(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE users (id int, name text, email text);
+	replaySQL(t, c, `CREATE TABLE users (id int, name text, email text);
 		CREATE VIEW v AS SELECT u.id, upper(name) AS shout, 1 FROM users u;
 		CREATE VIEW w (a, b) AS SELECT * FROM users;
 		CREATE MATERIALIZED VIEW m AS SELECT count(*) AS n FROM users;
@@ -170,19 +170,19 @@ func TestViews(t *testing.T) {
 
 	// CREATE OR REPLACE keeps the view's identity; CASCADE drops dependents.
 	id := c.Table("public.v").ID
-	replay(t, c, `CREATE OR REPLACE VIEW v AS SELECT u.id, upper(name) AS shout, 1, email FROM users u;`)
+	replaySQL(t, c, `CREATE OR REPLACE VIEW v AS SELECT u.id, upper(name) AS shout, 1, email FROM users u;`)
 	assert.Equal(t, id, c.Table("public.v").ID)
-	replay(t, c, `ALTER TABLE users DROP COLUMN email CASCADE;`)
+	replaySQL(t, c, `ALTER TABLE users DROP COLUMN email CASCADE;`)
 	assert.Nil(t, c.Table("public.v"))
 	assert.Nil(t, c.Table("public.w"))
 	assert.NotNil(t, c.Table("public.m"))
-	replay(t, c, `DROP TABLE users CASCADE;`)
+	replaySQL(t, c, `DROP TABLE users CASCADE;`)
 	assert.Nil(t, c.Table("public.m"))
 }
 
 func TestFunctions(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE users (id int, name text);
+	replaySQL(t, c, `CREATE TABLE users (id int, name text);
 		CREATE FUNCTION names() RETURNS SETOF text LANGUAGE sql AS $$ SELECT name FROM users $$;
 		CREATE FUNCTION ids() RETURNS SETOF int LANGUAGE sql BEGIN ATOMIC SELECT id FROM users; END;
 		CREATE FUNCTION touch(i integer) RETURNS void LANGUAGE plpgsql AS $$
@@ -208,7 +208,7 @@ func TestFunctions(t *testing.T) {
 	}
 	assert.Equal(t, []string{"public.ids() bound=true", "public.touch(int4) bound=false"}, got)
 
-	replay(t, c, `ALTER FUNCTION touch(int) RENAME TO poke;
+	replaySQL(t, c, `ALTER FUNCTION touch(int) RENAME TO poke;
 		ALTER FUNCTION poke(int) SET SCHEMA app;
 		DROP FUNCTION names;
 		CREATE OR REPLACE FUNCTION ids() RETURNS SETOF int LANGUAGE sql RETURN 1;`)
@@ -220,7 +220,7 @@ func TestFunctions(t *testing.T) {
 
 func TestSequencesEnumsSchemas(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE SCHEMA app CREATE TABLE items (id int) CREATE SEQUENCE item_seq;
+	replaySQL(t, c, `CREATE SCHEMA app CREATE TABLE items (id int) CREATE SEQUENCE item_seq;
 		CREATE TYPE mood AS ENUM ('sad', 'ok');
 		ALTER TYPE mood ADD VALUE 'happy';
 		ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
@@ -236,17 +236,17 @@ func TestSequencesEnumsSchemas(t *testing.T) {
 	assert.Equal(t, []string{"blue", "meh", "ok", "happy"}, c.Enum("public.feeling").Values)
 	assert.Equal(t, "app.items.id", c.Sequence("public.s2").OwnedBy)
 
-	replay(t, c, `ALTER SCHEMA app RENAME TO core;`)
+	replaySQL(t, c, `ALTER SCHEMA app RENAME TO core;`)
 	assert.NotNil(t, c.Table("core.items"))
 	assert.NotNil(t, c.Sequence("core.item_seq"))
-	replay(t, c, `DROP SCHEMA core CASCADE; DROP TYPE feeling;`)
+	replaySQL(t, c, `DROP SCHEMA core CASCADE; DROP TYPE feeling;`)
 	assert.Nil(t, c.Table("core.items"))
 	assert.Nil(t, c.Enum("public.feeling"))
 }
 
 func TestUnknownObjectsAreTolerated(t *testing.T) {
 	c := schema.New()
-	changes := replay(t, c, `ALTER TABLE legacy ADD COLUMN note text;
+	changes := replaySQL(t, c, `ALTER TABLE legacy ADD COLUMN note text;
 		ALTER TABLE legacy RENAME COLUMN old TO new;
 		ALTER TABLE IF EXISTS missing ADD COLUMN x int;
 		CREATE VIEW v AS SELECT l.a, l.note FROM legacy l JOIN other o ON o.id = l.other_id;
@@ -267,7 +267,7 @@ func TestUnknownObjectsAreTolerated(t *testing.T) {
 
 func TestChanges(t *testing.T) {
 	c := schema.New()
-	changes := replay(t, c, `CREATE TABLE t (a int);
+	changes := replaySQL(t, c, `CREATE TABLE t (a int);
 		ALTER TABLE t ADD COLUMN b int, ALTER COLUMN a TYPE bigint;
 		ALTER TABLE t RENAME COLUMN b TO c;
 		ALTER TABLE t DROP COLUMN c;
@@ -299,9 +299,9 @@ func TestChanges(t *testing.T) {
 
 func TestCloneIsIndependent(t *testing.T) {
 	c := schema.New()
-	replay(t, c, `CREATE TABLE t (a int); CREATE INDEX t_a_idx ON t (a); CREATE TYPE e AS ENUM ('x');`)
+	replaySQL(t, c, `CREATE TABLE t (a int); CREATE INDEX t_a_idx ON t (a); CREATE TYPE e AS ENUM ('x');`)
 	before := c.Clone()
-	replay(t, c, `ALTER TABLE t ADD COLUMN b int; DROP INDEX t_a_idx; ALTER TYPE e ADD VALUE 'y'; CREATE TABLE u (id int);`)
+	replaySQL(t, c, `ALTER TABLE t ADD COLUMN b int; DROP INDEX t_a_idx; ALTER TYPE e ADD VALUE 'y'; CREATE TABLE u (id int);`)
 	assert.Equal(t, []string{"a"}, before.Table("public.t").ColumnNames())
 	assert.NotNil(t, before.Index("public.t_a_idx"))
 	assert.Equal(t, []string{"x"}, before.Enum("public.e").Values)
@@ -310,8 +310,8 @@ func TestCloneIsIndependent(t *testing.T) {
 
 	// Both sides of a clone change independently.
 	after := c.Clone()
-	replay(t, after, `ALTER TABLE t DROP COLUMN a;`)
-	replay(t, c, `ALTER TABLE t ADD COLUMN z int;`)
+	replaySQL(t, after, `ALTER TABLE t DROP COLUMN a;`)
+	replaySQL(t, c, `ALTER TABLE t ADD COLUMN z int;`)
 	assert.Equal(t, []string{"b"}, after.Table("public.t").ColumnNames())
 	assert.Equal(t, []string{"a", "b", "z"}, c.Table("public.t").ColumnNames())
 }

@@ -282,7 +282,7 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	}
 	var reads []string
 	if ct == pg.ConstrType_CONSTR_CHECK {
-		reads = exprColumns(con.GetRawExpr())
+		reads = pgast.ColumnRefs(con.GetRawExpr())
 		if len(reads) == 0 {
 			reads = cols
 		}
@@ -302,7 +302,7 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	if ct == pg.ConstrType_CONSTR_CHECK {
 		keys = reads
 	}
-	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation(), uses: append(append([]string{}, keys...), reads...)}
+	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation(), Uses: append(append([]string{}, keys...), reads...)}
 	switch ct {
 	case pg.ConstrType_CONSTR_CHECK:
 		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
@@ -441,7 +441,7 @@ func (r *replay) dropColumn(t *Table, cmd *pg.AlterTableCmd) {
 		}
 		t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
 		for _, con := range append([]*Constraint{}, t.Constraints...) {
-			if contains(con.uses, name) {
+			if contains(con.Uses, name) {
 				r.dropConstraint(t, con.Name, cascade)
 			}
 		}
@@ -527,12 +527,12 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 		el := p.GetIndexElem()
 		cols = append(cols, el.GetName())
 		uses = append(uses, el.GetName())
-		uses = append(uses, exprColumns(el.GetExpr())...)
+		uses = append(uses, pgast.ColumnRefs(el.GetExpr())...)
 	}
 	for _, p := range st.GetIndexIncludingParams() {
 		uses = append(uses, p.GetIndexElem().GetName())
 	}
-	uses = append(uses, exprColumns(st.GetWhereClause())...)
+	uses = append(uses, pgast.ColumnRefs(st.GetWhereClause())...)
 	name := st.GetIdxname()
 	if name == "" {
 		t := c.Table(table)
@@ -544,7 +544,7 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 	if st.GetIfNotExists() && c.indexes.get(indexKey(table, name)) != nil {
 		return
 	}
-	c.indexes.set(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), uses: uses})
+	c.indexes.set(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil, uses: uses})
 	if t := c.Table(table); t != nil && st.GetRelation().GetInh() {
 		c.propagate(t)
 	}

@@ -9,8 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -49,9 +52,18 @@ type Options struct {
 // files under each folder come in migration order (see Less). Inputs
 // named explicitly keep the order the user gave. Problems with single
 // inputs come back as *Error values, and loading goes on.
+//
+// The files are read in parallel: with many small files, the system
+// calls take most of the time.
 func Load(inputs []string, opts Options) ([]File, []error) {
-	var files []File
-	var errs []error
+	// Each result is a file to read, a file read (stdin) or an error, in
+	// the order they are reported.
+	type result struct {
+		path string
+		file File
+		err  error
+	}
+	var out []result
 	seen := map[string]bool{}
 	add := func(path string) {
 		clean := filepath.Clean(path)
@@ -59,29 +71,29 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 			return
 		}
 		seen[clean] = true
-		f, err := readFile(path)
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		files = append(files, f)
+		out = append(out, result{path: path})
 	}
-	for _, in := range inputs {
+	fail := func(err error) { out = append(out, result{err: err}) }
+
+	infos := make([]fs.FileInfo, len(inputs))
+	statErrs := make([]error, len(inputs))
+	forEach(len(inputs), func(i int) {
+		if inputs[i] != "-" {
+			infos[i], statErrs[i] = os.Stat(inputs[i])
+		}
+	})
+	for i, in := range inputs {
 		if in == "-" {
 			f, err := readStdin(opts)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			files = append(files, f)
+			out = append(out, result{file: f, err: err})
 			continue
 		}
-		info, err := os.Stat(in)
+		info, err := infos[i], statErrs[i]
 		switch {
 		case err == nil && info.IsDir():
 			paths, werr := walk(in, opts.Exclude)
 			if werr != nil {
-				errs = append(errs, &Error{Path: in, Err: werr})
+				fail(&Error{Path: in, Err: werr})
 			}
 			for _, p := range paths {
 				add(p)
@@ -91,11 +103,11 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 		case hasMeta(in):
 			matches, gerr := doublestar.FilepathGlob(in, doublestar.WithFilesOnly())
 			if gerr != nil {
-				errs = append(errs, &Error{Path: in, Err: fmt.Errorf("bad glob pattern: %w", gerr)})
+				fail(&Error{Path: in, Err: fmt.Errorf("bad glob pattern: %w", gerr)})
 				continue
 			}
 			if len(matches) == 0 {
-				errs = append(errs, &Error{Path: in, Err: errors.New("no files match this pattern")})
+				fail(&Error{Path: in, Err: errors.New("no files match this pattern")})
 				continue
 			}
 			SortPaths(matches)
@@ -103,10 +115,45 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 				add(p)
 			}
 		default:
-			errs = append(errs, &Error{Path: in, Err: describe(err)})
+			fail(&Error{Path: in, Err: describe(err)})
+		}
+	}
+
+	forEach(len(out), func(i int) {
+		if out[i].path != "" {
+			out[i].file, out[i].err = readFile(out[i].path)
+		}
+	})
+	var files []File
+	var errs []error
+	for _, r := range out {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		} else {
+			files = append(files, r.file)
 		}
 	}
 	return files, errs
+}
+
+// forEach calls fn(0..n-1) on one goroutine per CPU.
+func forEach(n int, fn func(int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n {
+		workers = n
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[{") }

@@ -51,9 +51,11 @@ type Statement struct {
 	// Span runs from the statement's first token to its last token. It
 	// excludes leading comments and whitespace and the terminating semicolon.
 	Span Span
-	// Extent runs from the end of the previous statement (just after its
-	// semicolon) through this statement's semicolon, or to the end of the
-	// text when there is none. Leading comments belong to the extent.
+	// Extent runs from just after the semicolon before the statement (the
+	// last one, when empty statements such as ";;" come between) through
+	// this statement's semicolon, or to the end of the text when there is
+	// none. Leading comments belong to the extent; comments after the last
+	// semicolon of the text belong to no statement.
 	Extent Span
 	// HasSemicolon reports whether the statement is terminated by ';'.
 	HasSemicolon bool
@@ -91,15 +93,19 @@ type Result struct {
 // the scanner's tokens.
 func Parse(text string) *Result {
 	res := &Result{}
-	tokens, scanErr := pg.Scan(text)
 	tree, err := pg.Parse(text)
 	if err != nil {
 		res.Err = syntaxError(text, err)
 		return res
 	}
+	// Scanning costs about a third of parsing. A text without "--" or "/*"
+	// holds no comments, and between its tokens there is only whitespace,
+	// so trimming whitespace finds the same spans as the tokens would.
 	var toks []*pg.ScanToken
-	if scanErr == nil {
-		toks = tokens.GetTokens()
+	if mayHoldComments(text) {
+		if tokens, err := pg.Scan(text); err == nil {
+			toks = tokens.GetTokens()
+		}
 	}
 	for _, t := range toks {
 		switch t.GetToken() {
@@ -135,7 +141,7 @@ func statements(text string, raw []*pg.RawStmt, toks []*pg.ScanToken) []*Stateme
 			}
 			ti++
 		}
-		if first < 0 { // no tokens (scanner failed): trim whitespace instead
+		if first < 0 { // no tokens (no comments, or the scanner failed): trim whitespace instead
 			first, last = loc, end
 			for first < last && isSpace(text[first]) {
 				first++
@@ -157,6 +163,12 @@ func statements(text string, raw []*pg.RawStmt, toks []*pg.ScanToken) []*Stateme
 	return out
 }
 
+// mayHoldComments reports whether text contains a comment opener; it may
+// be inside a string.
+func mayHoldComments(text string) bool {
+	return strings.Contains(text, "--") || strings.Contains(text, "/*")
+}
+
 func isComment(t *pg.ScanToken) bool {
 	return t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT
 }
@@ -166,17 +178,79 @@ func isSpace(b byte) bool {
 }
 
 // syntaxError converts a pg_query error into a SyntaxError. pg_query's
-// Cursorpos is a 1-based count of characters, not bytes.
+// Cursorpos is a 1-based count of characters, not bytes; it is 0 for the
+// errors that the grammar raises without a position, which are placed by
+// unplacedError.
 func syntaxError(text string, err error) *SyntaxError {
 	se := &SyntaxError{Message: err.Error()}
-	var pe *pgparser.Error
-	if errors.As(err, &pe) && pe.Cursorpos > 0 {
-		se.Offset = CharToByte(text, pe.Cursorpos-1)
+	if off, ok := errorOffset(text, err); ok {
+		se.Offset = off
+	} else {
+		se.Offset = unplacedError(text)
 	}
 	if strings.Contains(text, "{{") && strings.Contains(text, "}}") {
 		se.Hint = "the file holds Go-template placeholders ({{ ... }}); it is a template rendered before it runs, so lint the rendered SQL instead"
 	}
 	return se
+}
+
+// errorOffset returns the byte offset in text of a pg_query error, and
+// false when the error carries no position.
+func errorOffset(text string, err error) (int, bool) {
+	var pe *pgparser.Error
+	if errors.As(err, &pe) && pe.Cursorpos > 0 {
+		return CharToByte(text, int(pe.Cursorpos)-1), true
+	}
+	return 0, false
+}
+
+// unplacedError returns the offset of the first token of the first
+// statement of text that fails to parse, for an error that PostgreSQL
+// reported without a position. The text is cut after each ';' token and
+// parsed piece by piece; a piece that fails only at its end (a ';' inside
+// CREATE RULE actions or a BEGIN ATOMIC body) grows to the next ';'. The
+// pieces together parse the text once, so the cost stays linear. When
+// a failing piece's error has a position, that position is returned.
+func unplacedError(text string) int {
+	scan, err := pg.Scan(text)
+	if err != nil {
+		return 0
+	}
+	toks := scan.GetTokens()
+	firstToken := func(from int) int {
+		for _, t := range toks {
+			if int(t.GetStart()) >= from && !isComment(t) && t.GetToken() != pg.Token_ASCII_59 {
+				return int(t.GetStart())
+			}
+		}
+		return from
+	}
+	start := 0
+	for _, t := range toks {
+		if t.GetToken() != pg.Token_ASCII_59 {
+			continue
+		}
+		end := int(t.GetEnd())
+		piece := text[start:end]
+		_, err := pg.Parse(piece)
+		if err == nil {
+			start = end
+			continue
+		}
+		if off, ok := errorOffset(piece, err); ok {
+			if off >= len(piece) {
+				continue // cut inside the statement: take in the next piece too
+			}
+			return start + off
+		}
+		return firstToken(start)
+	}
+	if _, err := pg.Parse(text[start:]); err != nil {
+		if off, ok := errorOffset(text[start:], err); ok {
+			return start + off
+		}
+	}
+	return firstToken(start)
 }
 
 // CharToByte returns the byte offset of the n-th character (0-based) of

@@ -3,7 +3,6 @@ package split
 import (
 	"fmt"
 	"math/big"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,64 +15,98 @@ var (
 	reFlywayV  = regexp.MustCompile(`^V(\d+(?:[._]\d+)*)__(.+)\.sql$`)
 )
 
-// newMigration returns the path and text of a migration that holds
-// statement text alone and runs right after f outside a transaction, plus
-// any companion files (a down migration, a Flyway .conf).
-func newMigration(f *migration.File, text string) (string, string, map[string]string, error) {
+// newName is a migration file to create.
+type newName struct {
+	path string
+	// body wraps a step's SQL in the file's framework markers.
+	body  func(sql string, noTx bool) string
+	extra map[string]string // companion files: a down migration, a .conf
+}
+
+// newMigrations names one new migration per step, numbered to run right
+// after f, in order, and before the next existing migration.
+func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, error) {
 	dir, base := filepath.Dir(f.Path), filepath.Base(f.Path)
-	entries, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		return "", "", nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	stmt := strings.TrimSpace(text) + ";\n"
+	out := make([]newName, len(steps))
 	switch f.Framework {
-	case migration.Popx:
+	case migration.Popx, migration.Pop:
 		m := rePopxName.FindStringSubmatch(base)
 		if m == nil {
-			return "", "", nil, fmt.Errorf("%w: %s is not named like a popx up migration", ErrCannotSplit, base)
+			return nil, fmt.Errorf("%w: %s is not named like a %s up migration", ErrCannotSplit, base, f.Framework)
 		}
-		v, err := nextStringVersion(m[1], versionsOf(names, rePopxName))
+		versions, err := stringVersions(m[1], len(steps), ctx.Files.Versions(dir, rePopxName))
 		if err != nil {
-			return "", "", nil, err
+			return nil, err
 		}
-		return filepath.Join(dir, v+"_"+m[2]+".postgres.autocommit.up.sql"), stmt, nil, nil
+		for i, v := range versions {
+			suffix := ".postgres.up.sql"
+			if steps[i].NoTransaction {
+				if f.Framework == migration.Pop {
+					return nil, fmt.Errorf("%w: pop runs every migration in a transaction", ErrCannotSplit)
+				}
+				suffix = ".postgres.autocommit.up.sql"
+			}
+			out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+suffix), body: plainBody}
+		}
 	case migration.GolangMigrate, migration.Goose, migration.Dbmate:
 		m := reNumbered.FindStringSubmatch(base)
 		if m == nil {
-			return "", "", nil, fmt.Errorf("%w: %s has no numeric version prefix", ErrCannotSplit, base)
+			return nil, fmt.Errorf("%w: %s has no numeric version prefix", ErrCannotSplit, base)
 		}
-		v, err := nextNumericVersion(m[1], versionsOf(names, reNumbered))
+		versions, err := numericVersions(m[1], len(steps), ctx.Files.Versions(dir, reNumbered))
 		if err != nil {
-			return "", "", nil, err
+			return nil, err
 		}
-		switch f.Framework {
-		case migration.GolangMigrate:
-			up := filepath.Join(dir, v+"_"+m[2]+".up.sql")
-			down := filepath.Join(dir, v+"_"+m[2]+".down.sql")
-			return up, stmt, map[string]string{down: "-- Nothing to undo here: the down migration of " + base[:len(base)-len(".up.sql")] + " reverts this statement.\n"}, nil
-		case migration.Goose:
-			return filepath.Join(dir, v+"_"+m[2]+".sql"), "-- +goose NO TRANSACTION\n-- +goose Up\n" + stmt + "\n-- +goose Down\n", nil, nil
-		default:
-			return filepath.Join(dir, v+"_"+m[2]+".sql"), "-- migrate:up transaction:false\n" + stmt + "\n-- migrate:down\n", nil, nil
+		for i, v := range versions {
+			switch f.Framework {
+			case migration.GolangMigrate:
+				down := filepath.Join(dir, v+"_"+m[2]+".down.sql")
+				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".up.sql"), body: plainBody,
+					extra: map[string]string{down: "-- Nothing to undo here: the down migration of " + strings.TrimSuffix(base, ".up.sql") + " reverts this step.\n"}}
+			case migration.Goose:
+				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".sql"), body: gooseBody}
+			default:
+				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".sql"), body: dbmateBody}
+			}
 		}
 	case migration.Flyway:
 		m := reFlywayV.FindStringSubmatch(base)
 		if m == nil {
-			return "", "", nil, fmt.Errorf("%w: %s is not a versioned Flyway migration", ErrCannotSplit, base)
+			return nil, fmt.Errorf("%w: %s is not a versioned Flyway migration", ErrCannotSplit, base)
 		}
-		v, err := nextFlywayVersion(m[1], versionsOf(names, reFlywayV))
+		versions, err := flywayVersions(m[1], len(steps), ctx.Files.Versions(dir, reFlywayV))
 		if err != nil {
-			return "", "", nil, err
+			return nil, err
 		}
-		path := filepath.Join(dir, "V"+v+"__"+m[2]+".sql")
-		return path, stmt, map[string]string{path + ".conf": "executeInTransaction=false\n"}, nil
+		for i, v := range versions {
+			path := filepath.Join(dir, "V"+v+"__"+m[2]+".sql")
+			out[i] = newName{path: path, body: plainBody}
+			if steps[i].NoTransaction {
+				out[i].extra = map[string]string{path + ".conf": "executeInTransaction=false\n"}
+			}
+		}
 	default:
-		return "", "", nil, fmt.Errorf("%w: %s runs every migration in a transaction", ErrCannotSplit, f.Framework)
+		return nil, fmt.Errorf("%w: pgsafe does not know how %s orders new migrations", ErrCannotSplit, f.Framework)
 	}
+	return out, nil
+}
+
+func plainBody(sql string, _ bool) string { return sql }
+
+func gooseBody(sql string, noTx bool) string {
+	head := "-- +goose Up\n"
+	if noTx {
+		head = "-- +goose NO TRANSACTION\n" + head
+	}
+	return head + sql + "\n-- +goose Down\n"
+}
+
+func dbmateBody(sql string, noTx bool) string {
+	head := "-- migrate:up\n"
+	if noTx {
+		head = "-- migrate:up transaction:false\n"
+	}
+	return head + sql + "\n-- migrate:down\n"
 }
 
 func versionsOf(names []string, re *regexp.Regexp) []string {
@@ -86,59 +119,79 @@ func versionsOf(names []string, re *regexp.Regexp) []string {
 	return out
 }
 
-// nextStringVersion returns v with a digit appended, which sorts right
-// after v and before every later version under string comparison (popx and
-// pop compare versions as strings).
-func nextStringVersion(v string, existing []string) (string, error) {
-	for d := '1'; d <= '9'; d++ {
-		cand := v + string(d)
-		ok := true
+// stringVersions returns n versions that sort, as strings (popx and pop
+// compare versions as strings), right after v, in order, and before every
+// later existing version: v with one more digit appended.
+func stringVersions(v string, n int, existing []string) ([]string, error) {
+	var out []string
+	for d := 1; d <= 9 && len(out) < n; d++ {
+		cand := fmt.Sprintf("%s%d", v, d)
+		free := true
 		for _, e := range existing {
-			if e == cand || (e > v && e < cand) {
-				ok = false
+			if e == cand {
+				free = false
 			}
 		}
-		if ok {
-			return cand, nil
+		if free {
+			out = append(out, cand)
 		}
 	}
-	return "", fmt.Errorf("%w: no free version right after %s", ErrCannotSplit, v)
-}
-
-// nextNumericVersion returns v+1, zero-padded to v's width, when no
-// migration uses it; numeric versions leave no room otherwise.
-func nextNumericVersion(v string, existing []string) (string, error) {
-	n, ok := new(big.Int).SetString(v, 10)
-	if !ok {
-		return "", fmt.Errorf("%w: bad version %s", ErrCannotSplit, v)
+	if len(out) < n {
+		return nil, fmt.Errorf("%w: no free versions right after %s", ErrCannotSplit, v)
 	}
-	next := new(big.Int).Add(n, big.NewInt(1))
-	cand := fmt.Sprintf("%0*s", len(v), next.String())
+	last := out[len(out)-1]
 	for _, e := range existing {
-		en, ok := new(big.Int).SetString(e, 10)
-		if ok && en.Cmp(next) == 0 {
-			return "", fmt.Errorf("%w: version %s is taken, so no version fits between %s and the next migration", ErrCannotSplit, cand, v)
+		if e > v && e < last && !contains(out, e) && !strings.HasPrefix(e, v) {
+			return nil, fmt.Errorf("%w: version %s sits between %s and the new ones", ErrCannotSplit, e, v)
 		}
 	}
-	return cand, nil
+	return out, nil
 }
 
-// nextFlywayVersion appends a version part (1.2 -> 1.2.1), trying 1.2.0.1
-// and so on when a version sits in between.
-func nextFlywayVersion(v string, existing []string) (string, error) {
-	for i := 0; i < 4; i++ {
-		cand := v + strings.Repeat("_0", i) + "_1"
-		ok := true
-		for _, e := range existing {
-			if flywayCompare(e, cand) == 0 || (flywayCompare(e, v) > 0 && flywayCompare(e, cand) < 0) {
-				ok = false
-			}
-		}
-		if ok {
-			return cand, nil
+// numericVersions returns v+1 .. v+n, zero-padded to v's width, when no
+// migration uses them: integer versions leave no other room.
+func numericVersions(v string, n int, existing []string) ([]string, error) {
+	base, ok := new(big.Int).SetString(v, 10)
+	if !ok {
+		return nil, fmt.Errorf("%w: bad version %s", ErrCannotSplit, v)
+	}
+	taken := map[string]bool{}
+	for _, e := range existing {
+		if en, ok := new(big.Int).SetString(e, 10); ok {
+			taken[en.String()] = true
 		}
 	}
-	return "", fmt.Errorf("%w: no free Flyway version right after %s", ErrCannotSplit, v)
+	out := make([]string, n)
+	for i := range out {
+		next := new(big.Int).Add(base, big.NewInt(int64(i+1)))
+		if taken[next.String()] {
+			return nil, fmt.Errorf("%w: version %s is taken, so no version fits right after %s", ErrCannotSplit, next, v)
+		}
+		out[i] = fmt.Sprintf("%0*s", len(v), next.String())
+	}
+	return out, nil
+}
+
+// flywayVersions appends a version part (1.2 -> 1.2.1, 1.2.2), using a
+// deeper part (1.2.0.1) when a version sits in between.
+func flywayVersions(v string, n int, existing []string) ([]string, error) {
+	for depth := 0; depth < 4; depth++ {
+		var out []string
+		ok := true
+		for i := 1; i <= n; i++ {
+			cand := v + strings.Repeat("_0", depth) + fmt.Sprintf("_%d", i)
+			for _, e := range existing {
+				if flywayCompare(e, cand) == 0 || (flywayCompare(e, v) > 0 && flywayCompare(e, cand) < 0) {
+					ok = false
+				}
+			}
+			out = append(out, cand)
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no free Flyway versions right after %s", ErrCannotSplit, v)
 }
 
 func flywayCompare(a, b string) int {
@@ -157,4 +210,13 @@ func flywayCompare(a, b string) int {
 		}
 	}
 	return 0
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -1,8 +1,8 @@
-// Package baseline gives a migration set the schema it starts from, for
+// Package schemaload gives a migration set the schema it starts from, for
 // repositories whose history is squashed: the DDL of a pg_dump
 // --schema-only file, or the catalog of a live database read with pgx.
 // Both are replayed into the catalog by the same code as migrations.
-package baseline
+package schemaload
 
 import (
 	"fmt"

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Benchmark: pgsafe against squawk on the same SQL.
+#
+# Lints every .sql file of the shared corpus except the PostgreSQL
+# regression suite (pganalyze__libpg_query) with `pgsafe lint --format
+# json` and `squawk --reporter json`, three rounds, interleaved, and prints
+# each tool's best wall time and best peak resident memory, and pgsafe's
+# ratios to squawk. squawk is timed as its native binary; the npm launcher
+# that `npx squawk` runs (a Node process that starts the binary) is shown
+# beside it.
+#
+# Usage: .ci/bench.sh [--strict]
+#   --strict  exit 1 when pgsafe misses the target: at most half of
+#             squawk's wall time, and no more peak memory.
+# Environment:
+#   PGSAFE_CORPUS  the corpus folder (default: shared/corpus beside the
+#                  checkout, or in a folder above it)
+#   SQUAWK         a squawk binary to use instead of installing squawk-cli
+#   ROUNDS         rounds per tool (default 3)
+set -euo pipefail
+
+strict=0
+for arg in "$@"; do
+	case "$arg" in
+	--strict) strict=1 ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "bench.sh: unknown argument $arg" >&2
+		exit 2
+		;;
+	esac
+done
+rounds="${ROUNDS:-3}"
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+die() {
+	echo "bench.sh: $*" >&2
+	exit 2
+}
+
+# The corpus: $PGSAFE_CORPUS, or shared/corpus beside the checkout or above.
+corpus="${PGSAFE_CORPUS:-}"
+if [ -z "$corpus" ]; then
+	dir="$(dirname "$root")"
+	while :; do
+		if [ -d "$dir/shared/corpus" ]; then
+			corpus="$dir/shared/corpus"
+			break
+		fi
+		[ "$dir" = / ] && die "no shared/corpus beside $root or above it; set PGSAFE_CORPUS"
+		dir="$(dirname "$dir")"
+	done
+fi
+[ -d "$corpus" ] || die "$corpus is not a folder"
+
+# GNU time measures peak memory (maximum resident set size).
+gnutime=/usr/bin/time
+if ! "$gnutime" --version 2>&1 | grep -q GNU; then
+	if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+		echo "installing GNU time with apt-get" >&2
+		apt-get install -y -qq time >/dev/null || die "could not install GNU time"
+	else
+		die "GNU time is needed at $gnutime (apt-get install time)"
+	fi
+fi
+
+# squawk: $SQUAWK, squawk on the PATH, or squawk-cli installed with npm.
+squawk_launcher=""
+if [ -n "${SQUAWK:-}" ]; then
+	squawk="$SQUAWK"
+elif command -v squawk >/dev/null; then
+	squawk="$(command -v squawk)"
+else
+	command -v npm >/dev/null || die "npm is needed to install squawk-cli (or set SQUAWK)"
+	echo "installing squawk-cli with npm" >&2
+	npm install --silent --no-audit --no-fund --prefix "$work/npm" squawk-cli >/dev/null ||
+		die "npm install squawk-cli failed"
+	squawk_launcher="$work/npm/node_modules/.bin/squawk"
+	# The package's own lookup of the native binary for this platform.
+	squawk="$(node -e 'process.stdout.write(require(process.argv[1]).getBinaryPath())' \
+		"$work/npm/node_modules/squawk-cli/js/index.js")" || die "cannot find squawk's native binary"
+fi
+
+echo "building pgsafe" >&2
+(cd "$root" && go build -o "$work/pgsafe" ./cmd/pgsafe) || die "go build failed"
+
+# The input, relative to the corpus, in a fixed order.
+cd "$corpus"
+mapfile -t files < <(find . -path ./pganalyze__libpg_query -prune -o -type f -name '*.sql' -print | LC_ALL=C sort)
+[ "${#files[@]}" -gt 0 ] || die "no .sql files in $corpus"
+bytes="$(cat "${files[@]}" | wc -c)"
+
+# valid_json FILE: whether FILE holds one JSON value (checked with node or
+# python3, whichever is there; assumed when neither is).
+valid_json() {
+	if command -v node >/dev/null; then
+		node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$1"
+	elif command -v python3 >/dev/null; then
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1"
+	fi
+}
+
+# run NAME CMD...: runs CMD on the input once; records wall seconds and
+# peak RSS in KiB in $work/NAME.runs. Exit status 0 or 1 (findings) is
+# fine; anything else, or output that is not JSON, fails the benchmark.
+run() {
+	local name="$1"
+	shift
+	local start end status=0
+	start="$(date +%s%N)"
+	"$gnutime" -f '%M' -o "$work/rss" "$@" "${files[@]}" >"$work/$name.json" 2>"$work/$name.err" || status=$?
+	end="$(date +%s%N)"
+	if [ "$status" -gt 1 ]; then
+		cat "$work/$name.err" >&2
+		die "$name exited with status $status"
+	fi
+	valid_json "$work/$name.json" || die "$name did not write JSON"
+	echo "$(((end - start) / 1000)) $(tail -n 1 "$work/rss")" >>"$work/$name.runs"
+}
+
+tools=(pgsafe squawk)
+[ -n "$squawk_launcher" ] && tools+=(launcher)
+cmd_pgsafe=("$work/pgsafe" lint --format json)
+cmd_squawk=("$squawk" --reporter json)
+cmd_launcher=("$squawk_launcher" --reporter json)
+
+# One warm-up run each (page cache, binaries), then interleaved rounds.
+for tool in "${tools[@]}"; do
+	declare -n cmd="cmd_$tool"
+	run warmup "${cmd[@]}"
+	unset -n cmd
+done
+for ((i = 1; i <= rounds; i++)); do
+	for tool in "${tools[@]}"; do
+		declare -n cmd="cmd_$tool"
+		run "$tool" "${cmd[@]}"
+		unset -n cmd
+	done
+done
+
+# best FILE COLUMN: the smallest value of a column of a .runs file.
+best() { sort -n -k"$2" "$1" | head -n 1 | awk -v c="$2" '{print $c}'; }
+
+pg_us="$(best "$work/pgsafe.runs" 1)"
+pg_kb="$(best "$work/pgsafe.runs" 2)"
+sq_us="$(best "$work/squawk.runs" 1)"
+sq_kb="$(best "$work/squawk.runs" 2)"
+
+echo
+echo "input: ${#files[@]} .sql files, $bytes bytes ($corpus without pganalyze__libpg_query)"
+echo "machine: $(nproc) cores; $(go version | awk '{print $3}'); $("$squawk" --version)"
+printf '%-34s %18s %22s\n' "" "wall, best of $rounds" "peak RSS, best of $rounds"
+row() { awk -v n="$1" -v us="$2" -v kb="$3" 'BEGIN { printf "%-34s %16.3f s %18.1f MiB\n", n, us / 1e6, kb / 1024 }'; }
+row "pgsafe lint --format json" "$pg_us" "$pg_kb"
+row "squawk --reporter json" "$sq_us" "$sq_kb"
+if [ -n "$squawk_launcher" ]; then
+	row "  the same through npm's launcher" "$(best "$work/launcher.runs" 1)" "$(best "$work/launcher.runs" 2)"
+fi
+awk -v pu="$pg_us" -v pk="$pg_kb" -v su="$sq_us" -v sk="$sq_kb" -v strict="$strict" 'BEGIN {
+	tr = pu / su; mr = pk / sk
+	printf "%-34s %18.2f %22.2f\n", "pgsafe / squawk", tr, mr
+	ok = tr <= 0.5 && mr <= 1.0
+	printf "target: wall ratio <= 0.50 and memory ratio <= 1.00: %s\n", ok ? "met" : "missed"
+	exit (strict && !ok) ? 1 : 0
+}'

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs pgsafe lint for the GitHub Action (action.yml), from the inputs that
+# action.yml passes as environment variables:
+#
+#   PGSAFE_PATHS    files, folders or globs, separated by white space
+#   PGSAFE_ARGS     extra arguments for pgsafe lint, separated by white space
+#   PGSAFE_FAIL_ON  hint, warning, error or never
+#   PGSAFE_SARIF    "true" to also write a SARIF file, whose path goes to
+#                   the step's output sarif-file (GITHUB_OUTPUT)
+#
+# The findings become annotations (--format github), pgsafe appends the job
+# summary to GITHUB_STEP_SUMMARY, and the exit code is pgsafe's: 1 when a
+# finding reaches fail-on, 2 on a usage or input error.
+
+# Split the inputs on white space (spaces, tabs, new lines) without
+# expanding globs: pgsafe expands them itself.
+set -f
+# shellcheck disable=SC2206 # word splitting is the point
+paths=(${PGSAFE_PATHS:-})
+# shellcheck disable=SC2206
+args=(${PGSAFE_ARGS:-})
+fail_on="${PGSAFE_FAIL_ON:-warning}"
+
+if [ "${#paths[@]}" -eq 0 ]; then
+	echo "::error title=pgsafe::the paths input is empty: name the migration files, folders or globs to lint"
+	exit 2
+fi
+
+if [ "${PGSAFE_SARIF:-false}" = "true" ]; then
+	sarif="${RUNNER_TEMP:-.}/pgsafe.sarif"
+	# The annotations below decide the step's outcome; this run only writes
+	# the file, whatever it finds.
+	pgsafe lint --format sarif --fail-on never "${args[@]}" "${paths[@]}" >"$sarif"
+	echo "sarif-file=$sarif" >>"${GITHUB_OUTPUT:-/dev/null}"
+fi
+
+pgsafe lint --format github --fail-on "$fail_on" "${args[@]}" "${paths[@]}"

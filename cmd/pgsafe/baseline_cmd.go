@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pgsafe/pgsafe/internal/baseline"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rewrite"
+)
+
+func baselineCommand(e env) *cli.Command {
+	flags := append(commonFlags(),
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the baseline to `FILE`", Value: baseline.DefaultPath},
+	)
+	return &cli.Command{
+		Name:      "baseline",
+		Usage:     "record today's findings, so that lint --baseline reports only new ones",
+		ArgsUsage: "PATH... (files, folders or globs)",
+		Flags:     flags,
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError("baseline needs at least one PATH (a file, folder or glob)")
+			}
+			s, err := resolve(c, e)
+			if err != nil {
+				return err
+			}
+			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			if len(loadErrs) > 0 {
+				for _, le := range loadErrs {
+					fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
+				}
+				return &exitError{code: exitUsage, err: fmt.Errorf("the baseline is not written: it would miss the findings of the files above")}
+			}
+			out := c.String("output")
+			b := baseline.Record(lint.Run(files, s.lint), out, e.workdir)
+			var buf bytes.Buffer
+			if err := b.Write(&buf); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if err := rewrite.WriteAtomic(absPath(out, e.workdir), buf.Bytes()); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("writing the baseline: %w", err)}
+			}
+			_, err = fmt.Fprintf(e.stdout, "pgsafe baseline: recorded %s in %s; lint --baseline %s reports only new ones\n",
+				countFindings(len(b.Findings)), out, out)
+			return err
+		},
+	}
+}
+
+// countFindings returns "1 finding" or "n findings".
+func countFindings(n int) string {
+	if n == 1 {
+		return "1 finding"
+	}
+	return fmt.Sprintf("%d findings", n)
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/githook"
+	"github.com/pgsafe/pgsafe/internal/gittest"
+)
+
+// runIn runs pgsafe with args in dir (its working directory, as for a
+// real run), with the environment variables in vars only, and returns its
+// exit code, stdout and stderr.
+func runIn(t *testing.T, dir string, vars map[string]string, args ...string) (int, string, string) {
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	code := runEnv(append([]string{"pgsafe"}, args...), env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv:     func(k string) string { return vars[k] },
+		workdir:    dir,
+		isTerminal: func(io.Writer) bool { return false },
+	})
+	return code, stdout.String(), stderr.String()
+}
+
+// partitionedRepo returns a repository whose main branch creates the
+// partitioned table events and indexes it the blocking way (an old
+// finding), and whose branch feature, checked out, indexes it again (a new
+// finding) with an untracked migration beside it.
+func partitionedRepo(t *testing.T) *gittest.Repo {
+	r := gittest.New(t)
+	r.Write("db/001_events.sql", "CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\n")
+	r.Write("db/002_events_id.sql", "SET lock_timeout = '2s';\nCREATE INDEX events_id_idx ON events (id);\n")
+	r.Commit("events")
+	r.Git("checkout", "-q", "-b", "feature")
+	r.Write("db/003_events_at.sql", "SET lock_timeout = '2s';\nCREATE INDEX events_at_idx ON events (at);\n")
+	r.Commit("index events.at")
+	r.Write("db/004_accounts.sql", "SET lock_timeout = '2s';\nCREATE INDEX accounts_email_idx ON accounts (email);\n")
+	return r
+}
+
+func TestLintChangedSince(t *testing.T) {
+	r := partitionedRepo(t)
+	vars := map[string]string{"PGSAFE_NO_TIMING": "1"}
+	code, out, stderr := runIn(t, r.Dir, vars, "lint", "--changed-since", "main", "db")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, stderr)
+	assert.NotContains(t, out, "002_events_id.sql", "unchanged since main: not reported")
+	assert.Contains(t, out, "db/003_events_at.sql:2:31: error[PS002] index-on-partitioned-table",
+		"the unchanged 001 still tells that events is partitioned")
+	assert.Contains(t, out, "db/004_accounts.sql:2:1: error[PS001]", "untracked files count as changed")
+	assert.True(t, strings.HasSuffix(out, "pgsafe: in 4 files, 7 statements: 2 errors, 0 warnings, 0 hints\n"), out)
+
+	// Without the earlier files, the same migration looks like an
+	// ordinary table's index.
+	_, alone, _ := runIn(t, r.Dir, vars, "lint", "db/003_events_at.sql")
+	assert.Contains(t, alone, "error[PS001] require-concurrent-index")
+	assert.NotContains(t, alone, "PS002")
+
+	// From a subfolder, paths are taken from there.
+	code, out, _ = runIn(t, filepath.Join(r.Dir, "db"), vars, "lint", "--changed-since", "main", "--format", "gitlab", ".")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, `"path": "003_events_at.sql"`)
+	assert.NotContains(t, out, "002_events_id")
+
+	// Nothing changed since HEAD but the untracked file.
+	r.Git("add", "-A")
+	r.Git("commit", "-q", "-m", "accounts")
+	code, out, _ = runIn(t, r.Dir, vars, "lint", "--changed-since", "HEAD", "db")
+	assert.Equal(t, exitOK, code, out)
+}
+
+func TestLintChangedSinceErrors(t *testing.T) {
+	r := partitionedRepo(t)
+	code, out, stderr := runIn(t, r.Dir, nil, "lint", "--changed-since", "nope", "db")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr, `pgsafe: --changed-since: "nope" is not a commit in `)
+
+	code, _, stderr = runIn(t, t.TempDir(), nil, "lint", "--changed-since", "main", ".")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "not a git repository")
+}
+
+func TestBaselineSurvivesEditsInGit(t *testing.T) {
+	r := partitionedRepo(t)
+	code, out, stderr := runIn(t, r.Dir, nil, "baseline", "db")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "pgsafe baseline: recorded 3 findings in .pgsafe-baseline.json; lint --baseline .pgsafe-baseline.json reports only new ones\n", out)
+	r.Commit("baseline")
+
+	// Someone edits an old migration around its finding and adds a new one.
+	r.Write("db/002_events_id.sql", "-- events are read by id\nSET lock_timeout = '2s';\n\nCREATE INDEX events_id_idx\n    ON events (id);\n")
+	r.Write("db/005_accounts_name.sql", "SET lock_timeout = '2s';\nCREATE INDEX accounts_name_idx ON accounts (name);\n")
+	vars := map[string]string{"PGSAFE_NO_TIMING": "1"}
+	code, out, _ = runIn(t, filepath.Join(r.Dir, "db"), vars, "lint", "--baseline", "../.pgsafe-baseline.json", ".")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "005_accounts_name.sql:2:1: error[PS001]")
+	assert.Equal(t, 1, strings.Count(out, "error["), out)
+	assert.True(t, strings.HasSuffix(out, "1 error, 0 warnings, 0 hints; 3 more in the baseline\n"), out)
+
+	// With both: only new findings in changed files.
+	code, out, _ = runIn(t, r.Dir, vars, "lint", "--baseline", ".pgsafe-baseline.json", "--changed-since", "HEAD", "--format", "json", "db")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, `"file": "db/005_accounts_name.sql"`)
+	assert.Contains(t, out, `"baselined": 1`, "002 changed, and its finding is known; 003 and 004 are not changed since HEAD")
+}
+
+func TestHookInstallCommand(t *testing.T) {
+	r := gittest.New(t)
+	code, out, stderr := runIn(t, r.Dir, nil, "hook", "install")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "pgsafe: installed .git/hooks/pre-commit; commits that add or change .sql files now run pgsafe lint on them\n", out)
+	hook := filepath.Join(r.Dir, ".git", "hooks", "pre-commit")
+	b, err := os.ReadFile(hook)
+	require.NoError(t, err)
+	assert.Equal(t, githook.Script, string(b))
+
+	require.NoError(t, os.WriteFile(hook, []byte("#!/bin/sh\nmake check\n"), 0o755))
+	code, _, stderr = runIn(t, r.Dir, nil, "hook", "install")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "pgsafe: .git/hooks/pre-commit already exists; pass --force to replace it (or call pgsafe lint from it yourself)\n", stderr)
+	b, err = os.ReadFile(hook)
+	require.NoError(t, err)
+	assert.Equal(t, "#!/bin/sh\nmake check\n", string(b), "the other hook is kept")
+
+	code, _, stderr = runIn(t, r.Dir, nil, "hook", "install", "--force")
+	assert.Equal(t, exitOK, code, stderr)
+	b, err = os.ReadFile(hook)
+	require.NoError(t, err)
+	assert.Equal(t, githook.Script, string(b))
+
+	code, _, stderr = runIn(t, t.TempDir(), nil, "hook", "install")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "not a git repository")
+}
+
+func TestCIOptions(t *testing.T) {
+	for _, tt := range []struct{ root, workdir, want string }{
+		{"", "/w/repo/svc", ""},
+		{"/w/repo", "/w/repo", ""},
+		{"/w/repo", "/w/repo/services/api", "services/api/"},
+		{"/w/repo", "/w/other", ""},
+		{"/w/repo", "/w", ""},
+	} {
+		e := env{workdir: tt.workdir, version: "v9", getenv: func(k string) string {
+			if k == "GITHUB_WORKSPACE" {
+				return tt.root
+			}
+			return ""
+		}}
+		opts := ciOptions(e, "GITHUB_WORKSPACE")
+		assert.Equal(t, tt.want, opts.PathPrefix, "%s under %q", tt.workdir, tt.root)
+		assert.Equal(t, "v9", opts.ToolVersion)
+	}
+}

@@ -1,0 +1,208 @@
+package corpus_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/apply"
+	"github.com/pgsafe/pgsafe/internal/corpus"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgtest"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rewrite"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+var rePopxFile = regexp.MustCompile(`^(\d+)_([^.]+)(\.postgres)?(\.autocommit)?\.(up|down)\.sql$`)
+
+// copyDir copies the .sql files of src into a new temporary folder.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
+	}
+	return dst
+}
+
+// fixWrite runs the fix engine with every rule on dir and writes the
+// changed and created files, as `pgsafe fix --write` does.
+func fixWrite(t *testing.T, dir string) *rewrite.Result {
+	t.Helper()
+	files, errs := source.Load([]string{dir}, source.Options{})
+	require.Empty(t, errs)
+	res, err := rewrite.Fix(files, allRules(), rewrite.Options{})
+	require.NoError(t, err)
+	for _, f := range res.Files {
+		if f.Changed() {
+			require.NoError(t, rewrite.WriteAtomic(f.Path, []byte(f.Fixed)))
+		}
+	}
+	return res
+}
+
+// TestHydraFixAcceptance rewrites a copy of Hydra's migrations with
+// `pgsafe fix --write` semantics and checks the result: no finding with a
+// safe fix is left, every file parses, split files follow popx naming and
+// sort right after the migration they came from, and a second run changes
+// nothing. With a PostgreSQL at hand it then applies the original and the
+// rewritten up migrations, each the way popx runs it, and compares the
+// schemas.
+func TestHydraFixAcceptance(t *testing.T) {
+	orig := filepath.Join(corpus.Locate(t), "ory__hydra", "persistence", "sql", "migrations")
+	dir := copyDir(t, orig)
+	res := fixWrite(t, dir)
+	byRule := map[string]int{}
+	var created []string
+	for _, a := range res.Applied {
+		byRule[a.Rule.Name]++
+	}
+	for _, f := range res.Files {
+		if f.Created {
+			created = append(created, filepath.Base(f.Path))
+		}
+	}
+	t.Logf("hydra fix: %d fixes applied in %d rounds, %d files created, by rule: %v", len(res.Applied), res.Rounds, len(created), byRule)
+
+	t.Run("no safe fix left", func(t *testing.T) {
+		files, errs := source.Load([]string{dir}, source.Options{})
+		require.Empty(t, errs)
+		after := lint.Run(files, allRules())
+		for _, d := range after.Diagnostics {
+			if len(d.Fixes) > 0 && d.Fixes[0].Safety == rules.Safe && len(d.Fixes[0].Edits) > 0 {
+				t.Errorf("%s: %s still has a safe fix: %s", d.Path, d.Rule.Name, d.Fixes[0].Title)
+			}
+		}
+	})
+
+	t.Run("every file parses", func(t *testing.T) {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			require.NoError(t, err)
+			assert.Nil(t, sqlparse.Parse(string(b)).Err, e.Name())
+		}
+	})
+
+	t.Run("split files follow popx naming and order", func(t *testing.T) {
+		require.NotEmpty(t, created)
+		originals := map[string]bool{}
+		var versions []string
+		entries, err := os.ReadDir(orig)
+		require.NoError(t, err)
+		for _, e := range entries {
+			if m := rePopxFile.FindStringSubmatch(e.Name()); m != nil && !originals[m[1]] {
+				originals[m[1]] = true
+				versions = append(versions, m[1])
+			}
+		}
+		sort.Strings(versions) // popx compares versions as strings
+		for _, name := range created {
+			m := rePopxFile.FindStringSubmatch(name)
+			if !assert.NotNil(t, m, "%s is not a popx migration name", name) {
+				continue
+			}
+			assert.Equal(t, "up", m[5], name)
+			assert.Equal(t, ".postgres", m[3], "%s: a split file is PostgreSQL's own", name)
+			if originals[m[1]] {
+				// PostgreSQL's own copy of a dialect-less file: the original
+				// stays for the other databases.
+				_, err := os.Stat(filepath.Join(orig, m[1]+"_"+m[2]+m[4]+".up.sql"))
+				assert.NoError(t, err, "%s replaces no dialect-less file", name)
+				continue
+			}
+			// It belongs right after the original version it extends.
+			i := sort.SearchStrings(versions, m[1])
+			require.Positive(t, i, name)
+			base := versions[i-1]
+			assert.True(t, strings.HasPrefix(m[1], base), "%s sorts after %s but does not extend it", name, base)
+			if i < len(versions) {
+				assert.Less(t, m[1], versions[i], name)
+			}
+		}
+		// The loader orders them the same way.
+		files, _ := source.Load([]string{dir}, source.Options{})
+		var loaded []string
+		for _, f := range files {
+			if m := rePopxFile.FindStringSubmatch(filepath.Base(f.Path)); m != nil && m[5] == "up" {
+				loaded = append(loaded, m[1])
+			}
+		}
+		assert.True(t, sort.StringsAreSorted(loaded), "the loader's order differs from popx's")
+	})
+
+	t.Run("a second fix changes nothing", func(t *testing.T) {
+		again := fixWrite(t, dir)
+		for _, f := range again.Files {
+			assert.False(t, f.Changed(), "%s changed again", f.Path)
+		}
+	})
+
+	t.Run("same schema on PostgreSQL", func(t *testing.T) {
+		a, b := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+		applyDir(t, a, orig)
+		applyDir(t, b, dir)
+		want := schemaDump(t, a)
+		require.Contains(t, want, "CREATE TABLE public.hydra_oauth2_flow", "the original migrations built no schema")
+		assert.Equal(t, want, schemaDump(t, b))
+	})
+}
+
+// applyDir runs the up migrations of dir in order on the database at url,
+// the way popx runs them.
+func applyDir(t *testing.T, url, dir string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(context.Background()) }()
+	files, errs := source.Load([]string{dir}, source.Options{})
+	require.Empty(t, errs)
+	res := lint.Run(files, lint.Options{KeepTrees: true, SkipDown: true, Rule: rules.Options{PGVersion: 15}})
+	for _, f := range res.Files {
+		require.NoError(t, apply.File(ctx, conn, f, apply.Hooks{}), "applying %s", filepath.Base(f.Path))
+	}
+	require.Equal(t, migration.Popx, res.Files[0].Framework)
+}
+
+// schemaDump returns pg_dump --schema-only of the database at url, without
+// comments and \restrict lines.
+func schemaDump(t *testing.T, url string) string {
+	t.Helper()
+	bin := "/usr/lib/postgresql/15/bin/pg_dump"
+	if _, err := os.Stat(bin); err != nil {
+		bin = "pg_dump"
+	}
+	out, err := exec.Command(bin, "--schema-only", "--no-owner", "--no-privileges", url).Output()
+	require.NoError(t, err)
+	var keep []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "--") || strings.HasPrefix(line, `\restrict`) || strings.HasPrefix(line, `\unrestrict`) || line == "" {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.Join(keep, "\n")
+}

@@ -1,0 +1,86 @@
+package split
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+)
+
+// Index answers which migration files exist, on disk or in the run
+// (files that earlier fixes created in memory), and which versions each
+// folder holds. It reads each folder once and is safe for concurrent use.
+type Index struct {
+	mu    sync.Mutex
+	known map[string][]string // folder -> base names of the run's files
+	dirs  map[string]*folder
+}
+
+type folder struct {
+	names    []string
+	present  map[string]bool
+	versions map[*regexp.Regexp][]string
+}
+
+// NewIndex returns an index over the run's files, given by path.
+func NewIndex(paths []string) *Index {
+	x := &Index{known: map[string][]string{}, dirs: map[string]*folder{}}
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		x.known[dir] = append(x.known[dir], filepath.Base(p))
+	}
+	return x
+}
+
+// folder returns the cached listing of dir; x.mu must be held.
+func (x *Index) folder(dir string) *folder {
+	if f := x.dirs[dir]; f != nil {
+		return f
+	}
+	f := &folder{present: map[string]bool{}, versions: map[*regexp.Regexp][]string{}}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			f.add(e.Name())
+		}
+	}
+	for _, name := range x.known[dir] {
+		f.add(name)
+	}
+	x.dirs[dir] = f
+	return f
+}
+
+func (f *folder) add(name string) {
+	if !f.present[name] {
+		f.present[name] = true
+		f.names = append(f.names, name)
+	}
+}
+
+// Exists reports whether a file exists at path, on disk or in the run.
+func (x *Index) Exists(path string) bool {
+	if x == nil {
+		_, err := os.Stat(path)
+		return err == nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.folder(filepath.Dir(path)).present[filepath.Base(path)]
+}
+
+// Versions returns the versions (re's first group) of the files in dir
+// whose names re matches.
+func (x *Index) Versions(dir string, re *regexp.Regexp) []string {
+	if x == nil {
+		x = NewIndex(nil)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	f := x.folder(dir)
+	if v, ok := f.versions[re]; ok {
+		return v
+	}
+	v := versionsOf(f.names, re)
+	f.versions[re] = v
+	return v
+}

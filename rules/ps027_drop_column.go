@@ -1,0 +1,53 @@
+package rules
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// DropColumn reports ALTER TABLE ... DROP COLUMN on an existing table
+// (hazard catalog row 24).
+func DropColumn() *Rule {
+	return &Rule{
+		Code: "PS027", Name: "drop-column", Severity: Warning, Fixable: true,
+		Doc: Doc{
+			Summary: "DROP COLUMN on an existing table.",
+			Why: "Code still running on the old schema breaks: ORMs that cache the column list (Rails, Django, Hibernate) " +
+				"name the column in every INSERT and SELECT, SELECT * shifts its columns, and CASCADE silently drops " +
+				"the views that use the column. The drop also removes the column's indexes and foreign keys, and takes " +
+				"a brief ACCESS EXCLUSIVE lock.",
+			Bad: "ALTER TABLE accounts DROP COLUMN legacy_id;",
+			Good: "-- release 1: stop the application using the column (e.g. Rails ignored_columns)\n" +
+				"-- release 2:\n" +
+				"DROP INDEX CONCURRENTLY IF EXISTS accounts_legacy_id_idx;\n" +
+				"ALTER TABLE accounts DROP COLUMN legacy_id;",
+			Help: "first deploy code that no longer reads or writes the column (tell the ORM to ignore it), drop its " +
+				"indexes concurrently and its foreign keys, then drop the column with a lock_timeout",
+			FixSafety:   "Display-only: the recipe needs a code deploy first.",
+			Versions:    "All versions.",
+			CatalogRows: []int{24},
+		},
+		Check: checkDropColumn,
+	}
+}
+
+func checkDropColumn(p *Pass) {
+	table, cmds := existingTableAlter(p)
+	for _, cmd := range cmds {
+		if cmd.GetSubtype() != pg.AlterTableType_AT_DropColumn {
+			continue
+		}
+		mode := cmdLock(p, cmd)
+		msg := fmt.Sprintf("dropping column %s of %s breaks code still running on the old schema (ORM column caches, SELECT *)", cmd.GetName(), Display(table))
+		if cmd.GetBehavior() == pg.DropBehavior_DROP_CASCADE {
+			msg += ", and CASCADE also drops every view and constraint that uses it"
+		}
+		p.Report(Diagnostic{
+			Message: msg + "; it " + LockImpact(mode, table, "briefly"),
+			Lock:    mode,
+			Table:   Display(table),
+			Fixes:   []Fix{Recipe("Deploy code that ignores the column first, then drop it")},
+		})
+	}
+}

@@ -1,0 +1,120 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgast"
+)
+
+// WholeTableUpdateOrDelete reports UPDATE or DELETE without WHERE on an
+// existing table (hazard catalog row 41).
+func WholeTableUpdateOrDelete() *Rule {
+	return &Rule{
+		Code: "PS034", Name: "whole-table-update-or-delete", Severity: Error, Fixable: true,
+		Doc: Doc{
+			Summary: "UPDATE or DELETE without a WHERE clause on an existing table.",
+			Why: "One statement changes every row in one transaction: it holds the lock of every row until it commits, " +
+				"so concurrent updates and deletes of any row wait; it writes the whole table to the WAL, which makes " +
+				"replicas lag; and it leaves a dead copy of every row behind for VACUUM. Inside a migration " +
+				"transaction that already changed the table's schema, the ACCESS EXCLUSIVE lock of that change is " +
+				"held for the whole update too, so nobody can even read the table.",
+			Bad: "ALTER TABLE accounts ADD COLUMN plan text;\nUPDATE accounts SET plan = 'free';",
+			Good: "ALTER TABLE accounts ADD COLUMN plan text;\n" +
+				"-- then, outside the DDL transaction, one short transaction per batch:\n" +
+				"UPDATE accounts SET plan = 'free' WHERE id >= 1 AND id < 10001 AND plan IS NULL;",
+			Help: "work in batches outside the DDL transaction: UPDATE or DELETE ... WHERE id >= $lo AND id < $hi (AND <not " +
+				"yet done>), committing every 1,000 to 100,000 rows and pausing between batches",
+			FixSafety: "Unsafe (the update is no longer atomic): a plain UPDATE without WHERE of a table whose single-column primary key the " +
+				"catalog knows becomes a DO block that walks the key in batches of batch-size rows and commits after each, outside a " +
+				"transaction. DELETE and other UPDATEs keep the display-only recipe.",
+			Versions:    "All versions.",
+			CatalogRows: []int{41},
+		},
+		Check: checkWholeTableUpdateOrDelete,
+	}
+}
+
+func checkWholeTableUpdateOrDelete(p *Pass) {
+	var verb string
+	var rv *pg.RangeVar
+	switch n := p.Stmt.Node.GetNode().(type) {
+	case *pg.Node_UpdateStmt:
+		if n.UpdateStmt.GetWhereClause() != nil {
+			return
+		}
+		verb, rv = "UPDATE", n.UpdateStmt.GetRelation()
+	case *pg.Node_DeleteStmt:
+		if n.DeleteStmt.GetWhereClause() != nil {
+			return
+		}
+		verb, rv = "DELETE", n.DeleteStmt.GetRelation()
+	default:
+		return
+	}
+	table := pgast.RelName(rv)
+	if table == "" || p.IsNew(table) {
+		return
+	}
+	mode := p.LockOn(table)
+	d := Diagnostic{
+		Span:  p.At(rv.GetLocation()),
+		Lock:  mode,
+		Table: Display(table),
+		Message: fmt.Sprintf("%s without WHERE changes every row of %s in one transaction: concurrent writes to any of its rows wait until it commits, the whole table goes to the WAL (replicas lag) and every row leaves a dead version for VACUUM",
+			verb, Display(table)),
+		Fixes: []Fix{batchedUpdateFix(p, table)},
+	}
+	if st, l := heldAccessExclusive(p, table); st != nil {
+		d.Lock = l.Mode
+		d.Message += fmt.Sprintf("; it runs in the same transaction as the %s on line %d, which holds %s on %s until commit, so every read and write of %s waits for the whole %s",
+			commandName(p, st), p.Line(st), l.Mode, l.target(), l.table(), verb)
+	}
+	p.Report(d)
+}
+
+// heldAccessExclusive returns an earlier statement of the current
+// transaction that took ACCESS EXCLUSIVE on a table that existed before
+// the file, and that lock: the first on table if any, else the first on
+// any table; nil when there is none.
+func heldAccessExclusive(p *Pass, table string) (*migration.Statement, tableLock) {
+	var first *migration.Statement
+	var firstLock tableLock
+	isAE := func(m locks.Mode) bool { return m == locks.AccessExclusive }
+	for _, st := range p.SameTx() {
+		for _, l := range existingLocks(p, st, isAE) {
+			if l.Table == table {
+				return st, l
+			}
+			if first == nil {
+				first, firstLock = st, l
+			}
+		}
+	}
+	return first, firstLock
+}
+
+// batchedUpdateFix rewrites a plain whole-table UPDATE (no alias, FROM,
+// WITH or RETURNING) of a table with a known single-column primary key
+// into a batched one that commits after each batch. It is unsafe: the
+// update is no longer atomic.
+func batchedUpdateFix(p *Pass, table string) Fix {
+	const title = "Backfill in batches outside the DDL transaction"
+	up := p.Stmt.Node.GetUpdateStmt()
+	key := primaryKeyColumn(p, table)
+	if up == nil || key == "" || up.GetRelation().GetAlias() != nil || len(up.GetFromClause()) > 0 ||
+		up.GetWithClause() != nil || len(up.GetReturningList()) > 0 {
+		return Recipe(title)
+	}
+	set, i := FirstToken(p.Tokens(), pg.Token_SET, 0)
+	if i < 0 {
+		return Recipe(title)
+	}
+	assignments := strings.TrimSpace(p.File.Text[set.Span.End:p.Stmt.Span.End])
+	return StepsFix(p, title, Unsafe, locks.RowExclusive,
+		Step{SQL: batchedUpdate(p, table, key, assignments, ""), NoTransaction: true})
+}
