@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -42,7 +44,11 @@ func baselineCommand(e env) *cli.Command {
 			if err := b.Write(&buf); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if err := rewrite.WriteAtomic(absPath(out, e.workdir), buf.Bytes()); err != nil {
+			target := absPath(out, e.workdir)
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return &exitError{code: exitUsage, err: fmt.Errorf("writing the baseline: %w", err)}
+			}
+			if err := rewrite.WriteAtomic(target, buf.Bytes()); err != nil {
 				return &exitError{code: exitUsage, err: fmt.Errorf("writing the baseline: %w", err)}
 			}
 			_, err = fmt.Fprintf(e.stdout, "pgsafe baseline: recorded %s in %s; lint --baseline %s reports only new ones\n",
