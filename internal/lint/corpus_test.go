@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgsafe/pgsafe/internal/corpustest"
+	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -46,7 +46,7 @@ func loadDump(t *testing.T, path string) *schema.Catalog {
 // TestHydraReplayMatchesItsDump replays Hydra's whole migration set and
 // compares the tables it leaves with the final schema Hydra ships.
 func TestHydraReplayMatchesItsDump(t *testing.T) {
-	dir := corpustest.Dir(t, "ory__hydra")
+	dir := filepath.Join(corpus.Locate(t), "ory__hydra")
 	got := replaySet(t, filepath.Join(dir, "persistence", "sql", "migrations"))
 	want := loadDump(t, filepath.Join(dir, "internal", "testhelpers", "sql_schemas", "postgres_dump.sql"))
 	assert.Empty(t, schema.Diff(got, want, "public.schema_migration"))
@@ -63,7 +63,7 @@ func TestHydraReplayMatchesItsDump(t *testing.T) {
 // columns, which the test checks by counting them itself. The findings
 // are logged for the record.
 func TestHydraAcceptance(t *testing.T) {
-	t.Chdir(corpustest.Dir(t, "ory__hydra")) // so that findings name files as Hydra's repository does
+	t.Chdir(filepath.Join(corpus.Locate(t), "ory__hydra")) // so that findings name files as Hydra's repository does
 	files, errs := source.Load([]string{filepath.Join("persistence", "sql", "migrations")}, source.Options{})
 	require.Empty(t, errs)
 	queries, errs := source.Load([]string{filepath.Join("persistence", "sql", "migratest", "testdata", "*.sql")}, source.Options{})

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgsafe/pgsafe/internal/corpustest"
+	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
@@ -84,7 +84,7 @@ func pgDump(t *testing.T, url string) string {
 // migration sets (the main schema and visibility) to a real PostgreSQL
 // and compares every table of pg_dump's schema with the replay.
 func TestTemporalReplayMatchesPostgres(t *testing.T) {
-	root := filepath.Join(corpustest.Dir(t, "temporalio__temporal"), "schema", "postgresql", "v12")
+	root := filepath.Join(corpus.Locate(t), "temporalio__temporal", "schema", "postgresql", "v12")
 	for _, set := range []string{"temporal", "visibility"} {
 		t.Run(set, func(t *testing.T) {
 			got, want := replayAndApply(t, filepath.Join(root, set, "versioned"))
