@@ -226,14 +226,15 @@ func releaseTrees(f *migration.File) {
 	}
 }
 
-// pipeline runs the three stages of a lint over n files: parse (in
-// parallel), replay (in file order, one file at a time) and check (in
-// parallel, each file once it has been replayed). The same workers do all
-// three, so that no stage waits for a CPU that another stage's goroutine
-// holds: a worker that parses the next file in order also replays it and
-// any parsed files after it. Checks come first, since they free what
-// parsing holds, and the number of files parsed but not yet checked is
-// bounded, which bounds the parse trees held at once.
+// pipeline runs three stages over n files: parse (in parallel), replay
+// (in file order, one file at a time) and check (in parallel, each file
+// once it has been replayed). The same workers do all three, so that no
+// stage waits for a CPU that another stage's goroutine holds: a worker
+// that parses the next file in order also replays it and any parsed files
+// after it. Checks come first, and the number of files parsed but not yet
+// checked is bounded. Run's check stage only keeps each file's starting
+// catalog: the rules run once the whole set is replayed, since some read
+// what later migrations do, so every parse tree is held until then.
 type pipeline struct {
 	n       int
 	workers int

@@ -133,16 +133,3 @@ func (r *replay) dropDependents(table, col int) {
 		}
 	}
 }
-
-// dependsOn reports whether deps name column col of table, or any part
-// of table when col is 0. A dependency on the table as a whole (from
-// naming it in FROM) does not stop a column that is not read from being
-// dropped.
-func dependsOn(deps []Dep, table, col int) bool {
-	for _, d := range deps {
-		if d.Table == table && (col == 0 || d.Column == col) {
-			return true
-		}
-	}
-	return false
-}
