@@ -55,10 +55,10 @@ func checkBreaksApplicationQuery(p *Pass) {
 		}
 		var who []string
 		if len(stars) > 0 {
-			who = append(who, "reads it with * at "+useSites(stars))
+			who = append(who, "reads "+Display(stars[0].Key)+" with * at "+useSites(stars))
 		}
 		if len(positional) > 0 {
-			who = append(who, "inserts into it without a column list at "+useSites(positional))
+			who = append(who, "inserts into "+Display(positional[0].Key)+" without a column list at "+useSites(positional))
 		}
 		p.Report(Diagnostic{
 			Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
