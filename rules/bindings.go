@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -145,7 +146,7 @@ func starWhat(p *Pass, st resolve.Star, span sqlparse.Span, exact bool) string {
 func starTables(st resolve.Star) string {
 	var names []string
 	for _, t := range st.Tables {
-		if n := Display(t.Table); !hasString(names, n) {
+		if n := Display(t.Table); !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -157,16 +158,6 @@ func starTables(st resolve.Star) string {
 	default:
 		return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
-}
-
-// hasString reports whether list holds s.
-func hasString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // laterChanges returns the changes to the column sets of the relations

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/history"
@@ -82,7 +83,7 @@ func copySites(ms []history.Move) string {
 	var out []string
 	for _, m := range ms {
 		s := fmt.Sprintf("%s:%d", m.Copy.Path, m.Copy.Line)
-		if !hasString(out, s) {
+		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

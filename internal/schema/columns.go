@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -120,12 +121,12 @@ func (r *replay) dropColumn(t *Table, cmd *pg.AlterTableCmd) {
 		}
 		t.Columns = append(t.Columns[:i:i], t.Columns[i+1:]...)
 		for _, con := range append([]*Constraint{}, t.Constraints...) {
-			if contains(con.Uses, name) {
+			if slices.Contains(con.Uses, name) {
 				r.dropConstraint(t, con.Name, cascade)
 			}
 		}
 		for _, ix := range r.c.Indexes(t.Key) {
-			if contains(ix.uses, name) {
+			if slices.Contains(ix.uses, name) {
 				r.dropIndex(indexKey(t.Key, ix.Name), cascade)
 			}
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -161,7 +162,7 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 		con.Columns = renamed(con.Columns, old, name)
 	}
 	for _, ix := range r.c.Indexes(t.Key) {
-		if contains(ix.Columns, old) {
+		if slices.Contains(ix.Columns, old) {
 			cp := *ix
 			cp.Columns = renamed(ix.Columns, old, name)
 			r.c.indexes.set(indexKey(t.Key, ix.Name), &cp)

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"slices"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
@@ -68,7 +70,7 @@ func (r *replay) alterEnum(st *pg.AlterEnumStmt) {
 	switch {
 	case st.GetOldVal() != "":
 		cp.Values = renamed(cp.Values, st.GetOldVal(), st.GetNewVal())
-	case contains(cp.Values, st.GetNewVal()):
+	case slices.Contains(cp.Values, st.GetNewVal()):
 	default:
 		at := len(cp.Values)
 		for i, v := range cp.Values {

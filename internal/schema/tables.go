@@ -192,12 +192,3 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd, inh bool) {
 	default:
 	}
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
