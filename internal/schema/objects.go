@@ -35,8 +35,9 @@ func (r *replay) drop(st *pg.DropStmt) {
 	}
 }
 
-// dropTable drops a relation with its indexes, owned sequences and
-// partitions; with CASCADE, also what depends on it.
+// dropTable drops a relation with its indexes, owned sequences,
+// partitions and the foreign keys that reference it; with CASCADE, also
+// the views and functions that depend on it.
 func (r *replay) dropTable(key string, cascade bool) {
 	t := r.c.tables.get(key)
 	if t == nil {
@@ -58,8 +59,10 @@ func (r *replay) dropTable(key string, cascade bool) {
 			r.dropTable(other.Key, cascade)
 			continue
 		}
+		// Only CASCADE drops a referenced table; when the statement
+		// succeeds, the foreign keys that referenced it are gone.
 		for _, con := range other.Constraints {
-			if cascade && con.References == key {
+			if con.References == key {
 				r.dropConstraint(r.c.mutable(other.Key), con.Name, false)
 			}
 		}
