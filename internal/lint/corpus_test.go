@@ -74,7 +74,7 @@ func TestHydraAcceptance(t *testing.T) {
 			enabled = append(enabled, r)
 		}
 	}
-	res := lint.Run(files, lint.Options{Rules: enabled, Known: rules.All(), SkipDown: true, Queries: queries, Rule: rules.Options{PGVersion: 15}})
+	res := lint.Run(files, lint.Options{Rules: enabled, Known: rules.All(), SkipDown: true, Queries: queries, Rule: rules.Options{PGVersion: 15}, KeepTrees: true})
 	for _, f := range res.Queries {
 		require.Nil(t, f.SyntaxError, f.Path)
 	}
@@ -133,6 +133,7 @@ func TestHydraAcceptance(t *testing.T) {
 			found++
 		}
 	}
+	assert.Positive(t, inserts, "the testdata was read")
 	assert.Equal(t, positional, found, "every testdata INSERT without a column list is reported")
 	t.Logf("migratest/testdata: %d files, %d INSERTs, %d without a column list, %d reported", len(queries), inserts, positional, found)
 }
