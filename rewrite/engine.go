@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
@@ -80,6 +81,7 @@ type Result struct {
 var ErrNoConvergence = fmt.Errorf("fixes did not converge")
 
 // Fix lints files with opts and applies the first fix of each finding,
+// in the files and in the application query files of opts.Queries,
 // round after round, until a round changes nothing. Fixes whose edits
 // overlap an earlier fix of the same round wait for the next round. A
 // round whose output for a file does not parse is dropped for that file.
@@ -90,26 +92,34 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	}
 	res := &Result{}
 	byPath := map[string]*File{}
-	for _, f := range files {
+	isQuery := map[string]bool{}
+	for i, f := range append(append([]source.File{}, files...), opts.Queries...) {
 		rf := &File{Path: f.Path, Original: f.Text, Fixed: f.Text}
 		res.Files = append(res.Files, rf)
 		byPath[f.Path] = rf
+		isQuery[f.Path] = i >= len(files)
 	}
 	skipped := map[string]Skipped{}
 	for round := 1; ; round++ {
 		current := make([]source.File, 0, len(res.Files))
+		ro := opts
+		ro.Queries = nil
 		for _, f := range res.Files {
-			if isSQL(f.Path) {
+			switch {
+			case isQuery[f.Path]:
+				ro.Queries = append(ro.Queries, source.File{Path: f.Path, Text: f.Fixed})
+			case isSQL(f.Path):
 				current = append(current, source.File{Path: f.Path, Text: f.Fixed})
+			default:
 			}
 		}
 		sort.SliceStable(current, func(i, j int) bool { return source.Less(current[i].Path, current[j].Path) })
-		opts.Overlay = map[string]string{}
+		ro.Overlay = map[string]string{}
 		for _, f := range res.Files {
-			opts.Overlay[f.Path] = f.Fixed
+			ro.Overlay[f.Path] = f.Fixed
 		}
-		lr := lint.Run(current, opts)
-		for _, lf := range lr.Files {
+		lr := lint.Run(current, ro)
+		for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
 			if lf.SyntaxError != nil && round == 1 {
 				if f := byPath[lf.Path]; f != nil {
 					f.SyntaxError = true
@@ -150,7 +160,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	perFile := map[string]*pending{} // by the finding's file
 	var taken []rules.Edit
 	lines := map[string]*sqlparse.Lines{}
-	for _, lf := range lr.Files {
+	for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
 		lines[lf.Path] = lf.Lines
 	}
 	for _, d := range lr.Diagnostics {

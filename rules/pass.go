@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/pgsafe/pgsafe/internal/history"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -31,6 +32,14 @@ type Pass struct {
 	Catalog *schema.Catalog
 	// Locks are the table locks Stmt takes, from the lock model.
 	Locks []locks.Lock
+	// History is what the whole migration set does, for rules that look
+	// beyond one statement: later changes to a table, column moves within
+	// a release window, the application queries. The lint driver sets it.
+	History *history.History
+	// Query reports that File is an application query file (--queries)
+	// rather than a migration: Catalog is then the schema after the whole
+	// set, and only rules with Queries set see it.
+	Query bool
 	// Files knows the migration files of the run and their folders, for
 	// fixes that create new migrations next to them.
 	Files *split.Index

@@ -140,6 +140,9 @@ type Rule struct {
 	Doc     Doc
 	// Check is called once per statement of each file, in order.
 	Check func(*Pass)
+	// Queries reports that Check also runs on the statements of
+	// application query files (see Pass.Query).
+	Queries bool
 }
 
 // String returns "CODE name".

@@ -16,12 +16,15 @@ type Token struct {
 // Tokens returns the statement's tokens, comments excluded, for fixes
 // that insert or replace keywords. It returns nil if the statement does
 // not scan.
-func (p *Pass) Tokens() []Token {
-	res, err := pg.Scan(p.StmtText())
+func (p *Pass) Tokens() []Token { return ScanTokens(p.StmtText(), p.Stmt.Span.Start) }
+
+// ScanTokens returns the tokens of text, comments excluded, placed in the
+// file by base, the file offset of text; nil if text does not scan.
+func ScanTokens(text string, base int) []Token {
+	res, err := pg.Scan(text)
 	if err != nil {
 		return nil
 	}
-	base := p.Stmt.Span.Start
 	out := make([]Token, 0, len(res.GetTokens()))
 	for _, t := range res.GetTokens() {
 		if t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT {

@@ -45,6 +45,11 @@ func fixCommand(e env) *cli.Command {
 				return err
 			}
 			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			queryErrs, err := s.loadSchemaInputs(c.Context, e)
+			if err != nil {
+				return err
+			}
+			loadErrs = append(loadErrs, queryErrs...)
 			for _, le := range loadErrs {
 				fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
 			}

@@ -179,3 +179,34 @@ func TestFixChangedSince(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "b/db/002_email.sql", "without --changed-since every file is fixed")
 }
+
+// TestChangedSinceIsOneRelease checks that the migrations changed since
+// the ref ship as one release window: a copy in one and the drop of its
+// source in the next is a move done in one release, while the same two
+// steps already on the base branch are not reported. An application
+// query that the pending drop breaks is reported although its file did
+// not change.
+func TestChangedSinceIsOneRelease(t *testing.T) {
+	r := gittest.New(t)
+	r.Write("db/001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email text, bio text);\n")
+	r.Write("db/002_expand.sql", "ALTER TABLE users ADD COLUMN mail text;\nUPDATE users SET mail = email;\n")
+	r.Write("db/003_contract.sql", "ALTER TABLE users DROP COLUMN email;\n")
+	r.Write("q/users.sql", "SELECT * FROM users;\n")
+	r.Commit("moved in two releases")
+	r.Git("checkout", "-q", "-b", "feature")
+	r.Write("db/004_expand.sql", "CREATE TABLE profiles (user_id bigint, bio text);\nINSERT INTO profiles (user_id, bio) SELECT id, bio FROM users;\n")
+	r.Write("db/005_contract.sql", "ALTER TABLE users DROP COLUMN bio;\n")
+
+	vars := map[string]string{"PGSAFE_NO_TIMING": "1"}
+	code, out, stderr := runIn(t, r.Dir, vars, "lint", "--select", "contract-before-expand,select-star-in-query", "--queries", "q/*.sql", "--changed-since", "main", "db")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, stderr)
+	assert.Contains(t, out, "db/005_contract.sql:1:1: error[PS054] contract-before-expand: contract before expand: drops column users.bio after db/004_expand.sql:2 copied its values into profiles.bio")
+	assert.NotContains(t, out, "003_contract.sql", "the earlier move spans two releases that are both deployed")
+	assert.Contains(t, out, "q/users.sql:1:8: warning[PS052] select-star-in-query")
+	assert.Contains(t, out, "a pending migration changes them: db/005_contract.sql:1 drops column users.bio")
+
+	// Without --changed-since, each migration is its own window.
+	_, out, _ = runIn(t, r.Dir, vars, "lint", "--select", "contract-before-expand", "db")
+	assert.NotContains(t, out, "PS054")
+}

@@ -53,7 +53,16 @@ func lintCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if sc.changes != nil {
+				// The changed migrations ship together: one release window.
+				s.lint.Pending = sc.changes.Contains
+			}
 			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			queryErrs, err := s.loadSchemaInputs(c.Context, e)
+			if err != nil {
+				return err
+			}
+			loadErrs = append(loadErrs, queryErrs...)
 			res := lint.Run(files, s.lint)
 			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules, Fingerprints: fingerprint.Of(res, nil)}
 			sc.narrow(&in, e.workdir)

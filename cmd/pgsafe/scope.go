@@ -56,10 +56,14 @@ func (sc *scope) narrow(in *report.Input, workdir string) {
 	if sc.base != nil {
 		known = sc.base.Recorded(res, sc.baselinePath, workdir)
 	}
+	queries := map[string]bool{} // application queries meet every pending change, changed or not
+	for _, q := range res.Queries {
+		queries[q.Path] = true
+	}
 	diags, fps := res.Diagnostics[:0], in.Fingerprints[:0]
 	for i, d := range res.Diagnostics {
 		switch {
-		case sc.changes != nil && !sc.changes.Contains(d.Path):
+		case sc.changes != nil && !sc.changes.Contains(d.Path) && !queries[d.Path]:
 		case known != nil && known[i]:
 			in.Baselined++
 		default:

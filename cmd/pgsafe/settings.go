@@ -33,6 +33,9 @@ func commonFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "exclude", Usage: "skip files matching `GLOB` (doublestar syntax, repeatable)"},
 		&cli.BoolFlag{Name: "skip-down", Usage: "leave down migrations out"},
 		&cli.StringFlag{Name: "stdin-filename", Usage: "file `NAME` to report, and to detect the framework from, when reading - (stdin)"},
+		&cli.StringSliceFlag{Name: "queries", Usage: "the application's SQL files (`GLOB`, repeatable), checked against the schema the migrations leave"},
+		&cli.StringFlag{Name: "schema", Usage: "start from the schema in `FILE` (pg_dump --schema-only output)"},
+		&cli.StringFlag{Name: "database-url", Usage: "start from the schema of the database at `URL`"},
 	}
 }
 
@@ -50,6 +53,7 @@ type settings struct {
 	source source.Options
 	failOn rules.Severity
 	cfg    *config.Config
+	schema schemaInputs
 }
 
 func resolve(c *cli.Context, e env) (*settings, error) {
@@ -133,6 +137,19 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	}
 
 	s.source = source.Options{Exclude: append(append([]string{}, cfg.Exclude...), c.StringSlice("exclude")...), Stdin: e.stdin, StdinName: c.String("stdin-filename")}
+
+	s.schema = schemaInputs{queries: c.StringSlice("queries"), schema: c.String("schema"), databaseURL: c.String("database-url")}
+	if len(s.schema.queries) == 0 {
+		for _, q := range cfg.Queries {
+			s.schema.queries = append(s.schema.queries, fromWorkdir(e, cfg.Rel(q)))
+		}
+	}
+	if s.schema.schema == "" && s.schema.databaseURL == "" {
+		s.schema.schema, s.schema.databaseURL = fromWorkdir(e, cfg.Rel(cfg.Schema)), cfg.DatabaseURL
+	}
+	if s.schema.schema != "" && s.schema.databaseURL != "" {
+		return nil, usageError("--schema and --database-url both name a starting schema; give one")
+	}
 	return s, nil
 }
 
@@ -188,6 +205,18 @@ func ruleSet(all []*rules.Rule, what string, flag, fromFile []string, cfg *confi
 		}
 	}
 	return set, nil
+}
+
+// fromWorkdir returns path relative to the working directory when it
+// lies there, so that reports name files as the user would.
+func fromWorkdir(e env, path string) string {
+	if path == "" || !filepath.IsAbs(path) {
+		return path
+	}
+	if rel, err := filepath.Rel(e.workdir, path); err == nil {
+		return rel
+	}
+	return path
 }
 
 func firstInt(vs ...int) int {

@@ -44,15 +44,26 @@ type Config struct {
 	StatementTimeout string `toml:"statement-timeout"`
 	// BatchSize is the number of rows per batch in backfill fixes.
 	BatchSize int `toml:"batch-size"`
+	// Queries holds doublestar globs of the application's SQL files,
+	// relative to Dir.
+	Queries []string `toml:"queries"`
+	// Schema is a pg_dump --schema-only file the migrations start from,
+	// relative to Dir.
+	Schema string `toml:"schema"`
+	// DatabaseURL names a database whose schema the migrations start from.
+	DatabaseURL string `toml:"database-url"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
+	// Dir is the absolute folder of the file, which the paths it names are
+	// relative to; "" for none.
+	Dir  string `toml:"-"`
 	text string
 	set  map[string]bool // top-level keys the file sets
 }
 
 // knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size"
+const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -105,7 +116,23 @@ func LoadAs(path, display string) (*Config, error) {
 		}
 		return nil, &Error{Path: display, Msg: err.Error()}
 	}
-	return Parse(display, string(b))
+	c, err := Parse(display, string(b))
+	if err != nil {
+		return nil, err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		c.Dir = filepath.Dir(abs)
+	}
+	return c, nil
+}
+
+// Rel returns path, a path the file names, relative to the file's folder
+// when the file has one and path is relative.
+func (c *Config) Rel(path string) string {
+	if c.Dir == "" || path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(c.Dir, path)
 }
 
 // Parse decodes and validates config text; path is used in errors.
@@ -169,6 +196,12 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.StatementTimeout, `a duration string such as "5min"`
 	case "batch-size":
 		dst, want = &c.BatchSize, "a positive integer"
+	case "queries":
+		dst, want = &c.Queries, "an array of glob strings"
+	case "schema":
+		dst, want = &c.Schema, "a file path string"
+	case "database-url":
+		dst, want = &c.DatabaseURL, "a connection URL string"
 	case "severity":
 		return c.decodeSeverity(md, v)
 	default:
@@ -235,10 +268,18 @@ func (c *Config) validate() error {
 			return c.errorAt(fmt.Sprintf(`%s must be a positive duration such as "2s", "500ms" or "1min", not %q`, key, v), key)
 		}
 	}
-	for _, pat := range c.Exclude {
-		if !doublestar.ValidatePattern(pat) {
-			return c.errorAt(fmt.Sprintf("exclude: bad glob pattern %q", pat), "exclude")
+	for _, list := range []struct {
+		key  string
+		pats []string
+	}{{"exclude", c.Exclude}, {"queries", c.Queries}} {
+		for _, pat := range list.pats {
+			if !doublestar.ValidatePattern(pat) {
+				return c.errorAt(fmt.Sprintf("%s: bad glob pattern %q", list.key, pat), list.key)
+			}
 		}
+	}
+	if c.set["schema"] && c.set["database-url"] {
+		return c.errorAt("schema and database-url both name a starting schema; keep one", "database-url")
 	}
 	return nil
 }

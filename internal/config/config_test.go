@@ -25,6 +25,8 @@ fail-on = "error"
 lock-timeout = "3s"
 statement-timeout = "10min"
 batch-size = 500
+queries = ["db/queries/*.sql"]
+schema = "db/schema.sql"
 
 [severity]
 PS001 = "warning"
@@ -44,7 +46,27 @@ PS001 = "warning"
 	assert.Equal(t, "3s", c.LockTimeout)
 	assert.Equal(t, "10min", c.StatementTimeout)
 	assert.Equal(t, 500, c.BatchSize)
+	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
+	assert.Equal(t, "db/schema.sql", c.Schema)
 	assert.Equal(t, map[string]string{"PS001": "warning", "unused-suppression": "hint"}, c.Severity)
+
+	c, err = Parse("p.toml", "database-url = \"postgres://localhost/app\"\n")
+	require.NoError(t, err)
+	assert.Equal(t, "postgres://localhost/app", c.DatabaseURL)
+}
+
+// TestPathsRelativeToTheFile checks that the paths a file names are taken
+// from its folder.
+func TestPathsRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", FileName)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte("schema = \"schema.sql\"\n"), 0o644))
+	c, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "sub", "schema.sql"), c.Rel(c.Schema))
+	assert.Equal(t, "/abs.sql", c.Rel("/abs.sql"))
+	assert.Equal(t, "x.sql", (&Config{}).Rel("x.sql"), "without a file, paths stay as given")
 }
 
 func TestParseEmpty(t *testing.T) {
@@ -97,6 +119,8 @@ func TestParseErrors(t *testing.T) {
 		{"lock-timeout zero", "lock-timeout = \"0\"\n", 1, `lock-timeout must be a positive duration`},
 		{"statement-timeout", "statement-timeout = \"soon\"\n", 1, `statement-timeout must be a positive duration`},
 		{"bad glob", "exclude = [\"a[\"]\n", 1, `exclude: bad glob pattern "a["`},
+		{"bad queries glob", "queries = [\"q[\"]\n", 1, `queries: bad glob pattern "q["`},
+		{"schema and database-url", "schema = \"s.sql\"\ndatabase-url = \"postgres://x\"\n", 2, "schema and database-url both name a starting schema"},
 		{"severity value", "[severity]\nPS001 = \"fatal\"\n", 2, `severity of PS001 must be "hint", "warning" or "error", not "fatal"`},
 		{"severity type", "[severity]\nPS001 = \"hint\"\n\"PS002\" = 3\n", 3, `severity of PS002 must be "hint", "warning" or "error", not an integer`},
 		{"severity not a table", "severity = \"hint\"\n", 1, "severity must be a table"},

@@ -1,6 +1,8 @@
-// Package lint is the driver: it reads a migration set, runs every enabled
-// rule over every statement with the schema as of that statement, applies
-// suppressions, and returns the findings in file order.
+// Package lint is the driver: it reads a migration set, replays it into a
+// set-level history, runs every enabled rule over every statement with the
+// schema as of that statement, applies suppressions, and returns the
+// findings in file order. Application query files, when given, are checked
+// against the schema the whole set leaves, by the rules that read them.
 package lint
 
 import (
@@ -9,6 +11,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/pgsafe/pgsafe/internal/history"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -42,6 +45,16 @@ type Options struct {
 	// Overlay holds file contents that take the place of the files on
 	// disk, such as companion files that fixes created in memory.
 	Overlay map[string]string
+	// Queries are the application's SQL files (--queries): not migrations,
+	// but queries that run against the schema the set leaves.
+	Queries []source.File
+	// Base is the schema the set starts from (--schema, --database-url);
+	// nil for an empty database.
+	Base *schema.Catalog
+	// Pending reports whether a migration has not been deployed yet
+	// (--changed-since); nil means every migration is pending. See
+	// history.Options.
+	Pending func(path string) bool
 
 	enabled map[string]*rules.Rule // Rules by code, set by Run
 }
@@ -56,10 +69,14 @@ type Skipped struct {
 type Result struct {
 	// Files are the linted files in order; their statements have no parse
 	// trees unless Options.KeepTrees was set.
-	Files       []*migration.File
+	Files []*migration.File
+	// Queries are the application query files, parsed, likewise.
+	Queries     []*migration.File
 	Skipped     []Skipped
 	Diagnostics []rules.Diagnostic
 	Statements  int
+	// History is the set-level view the rules read.
+	History *history.History
 }
 
 // Run lints files, which must be in migration order.
@@ -98,44 +115,58 @@ func Run(files []source.File, opts Options) *Result {
 	}
 
 	res.Files = make([]*migration.File, len(jobs))
-	perFile := make([][]rules.Diagnostic, len(jobs))
+	jobPaths := make([]string, len(jobs))
+	for i, j := range jobs {
+		jobPaths[i] = j.src.Path
+	}
+	// Parse in parallel and replay the up migrations in order as they come
+	// out of the parser, into the set's history. Rules that look across
+	// files need the whole history, so the checks wait for the last
+	// replay; this stage keeps the catalog each file starts from.
+	builder := history.NewBuilder(jobPaths, history.Options{Base: opts.Base, Pending: opts.Pending})
+	starts := make([]*schema.Catalog, len(jobs))
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
 	}
-	// Replay the up migrations in order as they come out of the parser,
-	// keeping the catalog each file starts from for its check.
-	cat := schema.New()
 	p.replay = func(i int) *schema.Catalog {
-		f := res.Files[i]
-		start := cat.Clone()
-		applyUp(cat, f)
-		res.Statements += len(f.Statements)
-		return start
+		res.Statements += len(res.Files[i].Statements)
+		return builder.Add(res.Files[i])
 	}
-	p.check = func(i int, start *schema.Catalog) {
-		perFile[i] = checkFile(res.Files[i], start, opts, index)
-		if !opts.KeepTrees {
-			releaseTrees(res.Files[i])
-		}
-	}
+	p.check = func(i int, start *schema.Catalog) { starts[i] = start }
 	p.run()
+	res.Queries = make([]*migration.File, len(opts.Queries))
+	parallel(len(opts.Queries), opts.Workers, func(i int) {
+		q := opts.Queries[i]
+		res.Queries[i] = migration.Read(q.Path, q.Text, migration.Options{Framework: migration.Psql}, nil)
+	})
+	res.History = builder.Finish(res.Queries)
+
+	// Check every file in parallel, each from its own starting catalog;
+	// then the query files, against the final one.
+	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
+	perFile := make([][]rules.Diagnostic, len(all))
+	parallel(len(all), opts.Workers, func(i int) {
+		if i < len(res.Files) {
+			perFile[i] = checkFile(all[i], starts[i], res.History, false, opts, index)
+		} else {
+			perFile[i] = checkFile(all[i], res.History.Final(), res.History, true, opts, index)
+		}
+		if !opts.KeepTrees {
+			releaseTrees(all[i])
+		}
+	})
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
 	return res
 }
 
-func applyUp(cat *schema.Catalog, f *migration.File) {
-	for _, st := range f.Statements {
-		if st.Direction == migration.Up {
-			cat.Apply(st.Node, f.Path)
-		}
-	}
-}
-
-// checkFile runs the rules over one file.
-func checkFile(f *migration.File, cat *schema.Catalog, opts Options, files *split.Index) []rules.Diagnostic {
+// checkFile runs the rules over one file. A migration's statements are
+// replayed into cat as they are checked; an application query file
+// (query) is checked only by the rules that read queries, and changes
+// nothing.
+func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query bool, opts Options, files *split.Index) []rules.Diagnostic {
 	var out []rules.Diagnostic
 	report := func(d rules.Diagnostic) { out = append(out, d) }
 	if f.SyntaxError != nil {
@@ -146,17 +177,21 @@ func checkFile(f *migration.File, cat *schema.Catalog, opts Options, files *spli
 			continue
 		}
 		// One pass per statement, handed to each rule in turn.
-		pass := rules.NewPass(nil, f, st, opts.Rule, cat, locks.Statement(st.Node, opts.Rule.PGVersion), report)
-		pass.Files = files
+		var ls []locks.Lock
+		if !query {
+			ls = locks.Statement(st.Node, opts.Rule.PGVersion)
+		}
+		pass := rules.NewPass(nil, f, st, opts.Rule, cat, ls, report)
+		pass.Files, pass.History, pass.Query = files, h, query
 		for _, r := range opts.Rules {
-			if r.Check == nil {
+			if r.Check == nil || (query && !r.Queries) {
 				continue
 			}
 			pass.Rule = r
 			r.Check(pass)
 		}
-		if st.Direction == migration.Up {
-			cat.Apply(st.Node, f.Path)
+		if st.Direction == migration.Up && !query {
+			cat.Replay(schema.StmtOf(f, st))
 		}
 	}
 	out = suppress.Apply(f, out, opts.Known, opts.enabled)
@@ -191,14 +226,15 @@ func releaseTrees(f *migration.File) {
 	}
 }
 
-// pipeline runs the three stages of a lint over n files: parse (in
-// parallel), replay (in file order, one file at a time) and check (in
-// parallel, each file once it has been replayed). The same workers do all
-// three, so that no stage waits for a CPU that another stage's goroutine
-// holds: a worker that parses the next file in order also replays it and
-// any parsed files after it. Checks come first, since they free what
-// parsing holds, and the number of files parsed but not yet checked is
-// bounded, which bounds the parse trees held at once.
+// pipeline runs three stages over n files: parse (in parallel), replay
+// (in file order, one file at a time) and check (in parallel, each file
+// once it has been replayed). The same workers do all three, so that no
+// stage waits for a CPU that another stage's goroutine holds: a worker
+// that parses the next file in order also replays it and any parsed files
+// after it. Checks come first, and the number of files parsed but not yet
+// checked is bounded. Run's check stage only keeps each file's starting
+// catalog: the rules run once the whole set is replayed, since some read
+// what later migrations do, so every parse tree is held until then.
 type pipeline struct {
 	n       int
 	workers int
@@ -287,6 +323,32 @@ func (p *pipeline) work() {
 		}
 	}
 	p.mu.Unlock()
+}
+
+// parallel calls fn(0..n-1) on up to workers goroutines.
+func parallel(n, workers int, fn func(int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > n {
+		workers = n
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // readFile reads a companion file from the overlay, else from disk.

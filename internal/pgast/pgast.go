@@ -145,6 +145,27 @@ func itoa(v int64) string {
 	return string(b[i:])
 }
 
+// ParserVersion is PG_VERSION_NUM of the grammar pg_query_go parses with;
+// Deparse refuses a tree that does not carry it.
+const ParserVersion = 170007
+
+// ExprSQL returns an expression as SQL, deparsed from its tree (for
+// recording a default, not for editing a user's text); "" when it cannot
+// be deparsed.
+func ExprSQL(n *pg.Node) string {
+	if n == nil {
+		return ""
+	}
+	sel := &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{
+		TargetList: []*pg.Node{{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Val: n}}}},
+	}}}
+	sql, err := pg.Deparse(&pg.ParseResult{Version: ParserVersion, Stmts: []*pg.RawStmt{{Stmt: sel}}})
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(sql, "SELECT ")
+}
+
 // OptionOn reports whether the option list of a statement (DefElems, as
 // in VACUUM (FULL) or REINDEX (CONCURRENTLY)) turns option name on: the
 // option is present with no argument, or with an argument that PostgreSQL

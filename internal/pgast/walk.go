@@ -50,3 +50,21 @@ func walkValue(m protoreflect.Message, visit func(*pg.Node) bool) {
 	}
 	walkMessage(m, visit)
 }
+
+// Location returns the location field of n's node kind (a byte offset of
+// the parsed text), or -1 when the kind has none or it is unknown.
+func Location(n *pg.Node) int32 {
+	if n == nil {
+		return -1
+	}
+	m := n.ProtoReflect()
+	fd := m.WhichOneof(m.Descriptor().Oneofs().Get(0))
+	if fd == nil || fd.Kind() != protoreflect.MessageKind {
+		return -1
+	}
+	inner := m.Get(fd).Message()
+	if f := inner.Descriptor().Fields().ByName("location"); f != nil && f.Kind() == protoreflect.Int32Kind {
+		return int32(inner.Get(f).Int())
+	}
+	return -1
+}

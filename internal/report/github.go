@@ -138,10 +138,11 @@ func lineEnd(text string, off int) int {
 	return len(text)
 }
 
-// filesByPath indexes the files of in by path.
+// filesByPath indexes the files of in by path: the migrations and the
+// application query files, where findings are placed too.
 func filesByPath(in Input) map[string]*migration.File {
-	files := make(map[string]*migration.File, len(in.Result.Files))
-	for _, f := range in.Result.Files {
+	files := make(map[string]*migration.File, len(in.Result.Files)+len(in.Result.Queries))
+	for _, f := range append(append([]*migration.File{}, in.Result.Files...), in.Result.Queries...) {
 		files[f.Path] = f
 	}
 	return files

@@ -2,12 +2,16 @@
 // `-- want "regexp"` comments, in the manner of analysistest.
 //
 // A fixture is a .sql file, or a folder of .sql files linted together as
-// one migration set in migration order. A `-- want "re" ["re"...]` comment
-// expects, on its own line, one diagnostic per regexp whose "code name:
-// message" matches. Every diagnostic must be wanted. The first line of a
-// fixture may set options:
+// one migration set in migration order; the .sql files under a queries/
+// subfolder of a set are its application queries (--queries). A
+// `-- want "re" ["re"...]` comment expects, on its own line, one
+// diagnostic per regexp whose "code name: message" matches. Every
+// diagnostic must be wanted. The first line of a fixture may set options:
 //
-//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s
+//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s pending=3_b.sql,4_c.sql
+//
+// pending names the migrations (by base name) not yet deployed, as
+// --changed-since would find them; without it every migration is pending.
 package ruletest
 
 import (
@@ -30,6 +34,10 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of fixtures")
+
+// queriesDir is the subfolder of a fixture set that holds its
+// application queries.
+const queriesDir = "queries"
 
 var (
 	reWant   = regexp.MustCompile(`--\s*want((?:\s+"(?:[^"\\]|\\.)*")+)`)
@@ -66,6 +74,12 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 			opts.Rule.LockTimeout = v
 		case "statement-timeout":
 			opts.Rule.StatementTimeout = v
+		case "pending":
+			names := map[string]bool{}
+			for _, n := range strings.Split(v, ",") {
+				names[n] = true
+			}
+			opts.Pending = func(path string) bool { return names[filepath.Base(path)] }
 		default:
 			t.Fatalf("unknown test option %q", k)
 		}
@@ -86,8 +100,9 @@ func Run(t *testing.T, dir string, r *rules.Rule) int {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			files := Load(t, path)
 			opts := Options(t, Enabled(r), files[0].Text)
+			opts.Queries = LoadQueries(t, path)
 			res := lint.Run(files, opts)
-			Check(t, files, res.Diagnostics)
+			Check(t, append(append([]source.File{}, files...), opts.Queries...), res.Diagnostics)
 			goldens := CheckFixes(t, files, opts)
 			if info, err := os.Stat(path); err == nil && info.IsDir() {
 				checkStaleGoldens(t, path, goldens)
@@ -113,12 +128,27 @@ func Fixtures(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// Load reads the files of the fixture at path, in migration order.
+// Load reads the migrations of the fixture at path, in migration order.
 func Load(t testing.TB, path string) []source.File {
 	t.Helper()
-	files, errs := source.Load([]string{path}, source.Options{})
+	files, errs := source.Load([]string{path}, source.Options{Exclude: []string{"**/" + queriesDir + "/**"}})
 	if len(errs) > 0 || len(files) == 0 {
 		t.Fatalf("load %s: %v", path, errs)
+	}
+	return files
+}
+
+// LoadQueries reads the application queries of the fixture set at path,
+// the files of its queries/ folder; nil when it has none.
+func LoadQueries(t testing.TB, path string) []source.File {
+	t.Helper()
+	dir := filepath.Join(path, queriesDir)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil
+	}
+	files, errs := source.Load([]string{dir}, source.Options{})
+	if len(errs) > 0 {
+		t.Fatalf("load %s: %v", dir, errs)
 	}
 	return files
 }
@@ -199,7 +229,8 @@ func Check(t *testing.T, files []source.File, diags []rules.Diagnostic) {
 }
 
 // CheckFixes applies every fix (unsafe ones included) to a fixture and
-// compares each changed or created file with "<path>.golden". It also
+// its application queries (opts.Queries), and compares each changed or
+// created file with "<path>.golden". It also
 // checks that fixing the fixed files changes nothing, and that every
 // output parses. With -update it writes the goldens instead. It returns
 // the paths of the goldens that the fixture should have.
@@ -209,11 +240,19 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) []string {
 	if err != nil {
 		t.Fatalf("fix: %v", err)
 	}
-	var fixed []source.File
+	isQuery := map[string]bool{}
+	for _, q := range opts.Queries {
+		isQuery[q.Path] = true
+	}
+	var fixed, fixedQueries []source.File
 	var goldens []string
 	for _, f := range res.Files {
 		golden := f.Path + ".golden"
-		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		if isQuery[f.Path] {
+			fixedQueries = append(fixedQueries, source.File{Path: f.Path, Text: f.Fixed})
+		} else {
+			fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		}
 		if !f.Changed() {
 			if _, err := os.Stat(golden); err == nil {
 				t.Errorf("%s: a golden exists but no fix changed the file", golden)
@@ -236,6 +275,7 @@ func CheckFixes(t *testing.T, files []source.File, opts lint.Options) []string {
 			t.Errorf("%s: fixed output differs from %s:\n--- want\n%s\n--- got\n%s", f.Path, golden, want, f.Fixed)
 		}
 	}
+	opts.Queries = fixedQueries
 	again, err := Fix(fixed, opts)
 	if err != nil {
 		t.Fatalf("fixing the fixed files: %v", err)

@@ -1,19 +1,26 @@
 // Package schema replays migrations into an in-memory catalog, so that
-// rules know, at any point of the migration history, which tables, columns,
-// indexes and constraints exist.
+// rules know, at any point of the migration history, which schemas,
+// tables, columns, indexes, constraints, views, functions, sequences and
+// enums exist, and what depends on what.
 //
-// The catalog is copy-on-write: Clone is cheap, and a change to a table
-// replaces that table's struct, so clones taken earlier never see it.
+// The catalog is copy-on-write: Clone is cheap, and a change replaces the
+// changed object (and, the first time, the map holding it), so clones
+// taken earlier never see it.
+//
+// Objects that the history never created but that statements alter or
+// read are kept as placeholders marked Unknown: what the catalog knows of
+// them is only what those statements say.
 package schema
 
 import (
-	"maps"
 	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/funcbody"
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/resolve"
 )
 
 // Kind says what sort of relation a Table is.
@@ -26,12 +33,34 @@ const (
 	KindMatView
 )
 
-// Column is one column of a table.
+// String names the kind for messages: "table", "view", "materialized view".
+func (k Kind) String() string {
+	switch k {
+	case KindView:
+		return "view"
+	case KindMatView:
+		return "materialized view"
+	default:
+		return "table"
+	}
+}
+
+// Column is one column of a table or view.
 type Column struct {
 	Name    string
-	Type    string  // without pg_catalog, e.g. "varchar", "int4", "text[]"
+	Type    string  // without pg_catalog, e.g. "varchar", "int4", "text[]"; "" when unknown (a view's)
 	Mods    []int32 // constant type modifiers, e.g. [255] for varchar(255)
 	NotNull bool
+	// Num identifies the column within its table for the table's life, as
+	// attnum does: a rename keeps it, and a dropped column's number is
+	// never given to another.
+	Num int
+	// Default is the DEFAULT expression as SQL, "" when there is none.
+	Default string
+	// Identity is "always" or "by default" for an identity column, else "".
+	Identity string
+	// Generated is the expression of a STORED generated column, else "".
+	Generated string
 }
 
 // Index is an index, standalone or behind a constraint.
@@ -42,22 +71,35 @@ type Index struct {
 	Unique     bool
 	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
+
+	uses []string // every column it involves: keys, expressions, INCLUDE, WHERE
 }
 
 // Constraint is a table constraint.
 type Constraint struct {
-	Name      string
-	Type      pg.ConstrType
+	Name string
+	Type pg.ConstrType
+	// Columns are the key columns, the referencing columns of a foreign
+	// key, or the columns a CHECK reads.
 	Columns   []string
 	Validated bool
-	// Uses are the columns the constraint depends on: its keys, or the
-	// columns its CHECK expression reads. Dropping one drops it.
-	Uses []string
 	// NotNullOf is the column c of a CHECK (c IS NOT NULL), "" otherwise.
 	NotNullOf string
 	// References is the "schema.name" key of the table a FOREIGN KEY
-	// references, "" for other constraints.
+	// references, and RefColumns the columns it references there; both
+	// empty for other constraints.
 	References string
+	RefColumns []string
+	// Uses are the columns the constraint depends on: its keys, or the
+	// columns its CHECK expression reads. Dropping one drops it.
+	Uses []string
+}
+
+// Dep is a dependency of a view or function on a relation's column, or on
+// the relation as a whole when Column is 0.
+type Dep struct {
+	Table  int // the relation's ID
+	Column int // the column's Num, 0 for the relation as a whole
 }
 
 // Table is a table, view or materialized view.
@@ -68,12 +110,22 @@ type Table struct {
 	PartitionOf string // parent key for a partition
 	Columns     []*Column
 	Constraints []*Constraint
-	// File is the path of the migration that created it.
+	// File is the path of the migration that created it, and Line the
+	// line of the statement there; a table known only from a --schema
+	// baseline has the baseline's path.
 	File string
-	// Unknown marks a table created outside the replayed migrations: the
-	// catalog knows only what the migrations did to it, not its columns,
-	// indexes or constraints from before.
+	Line int
+	// ID identifies the relation for its life: a rename keeps it.
+	ID int
+	// Unknown marks a relation created outside the history: the catalog
+	// knows only what later statements say of it, and Columns may lack
+	// some or be out of order.
 	Unknown bool
+	// Reads are what a view or materialized view reads, bound when it was
+	// created, as PostgreSQL records them.
+	Reads []Dep
+
+	lastNum int // the highest column Num given so far
 }
 
 // Column returns the named column, nil when the table has none.
@@ -86,6 +138,25 @@ func (t *Table) Column(name string) *Column {
 	return nil
 }
 
+// ColumnByNum returns the column with number num, nil when it has none.
+func (t *Table) ColumnByNum(num int) *Column {
+	for _, c := range t.Columns {
+		if c.Num == num {
+			return c
+		}
+	}
+	return nil
+}
+
+// ColumnNames returns the names of the columns in order.
+func (t *Table) ColumnNames() []string {
+	out := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
 // Constraint returns the named constraint, nil when the table has none.
 func (t *Table) Constraint(name string) *Constraint {
 	for _, c := range t.Constraints {
@@ -94,6 +165,14 @@ func (t *Table) Constraint(name string) *Constraint {
 		}
 	}
 	return nil
+}
+
+// newColumn appends a column with the next number.
+func (t *Table) newColumn(c *Column) *Column {
+	t.lastNum++
+	c.Num = t.lastNum
+	t.Columns = append(t.Columns, c)
+	return c
 }
 
 func (t *Table) clone() *Table {
@@ -111,21 +190,81 @@ func (t *Table) clone() *Table {
 	return &c
 }
 
+// Function is a function or procedure.
+type Function struct {
+	Key  string   // "schema.name"
+	Args []string // the types of the input arguments, as in Column.Type
+	// Procedure reports CREATE PROCEDURE.
+	Procedure bool
+	Returns   string // the return type, "" for a procedure
+	// Body is the function's body with its statements parsed.
+	Body *funcbody.Body
+	// Reads are what a SQL-standard body reads, bound at creation as for
+	// a view. A string body is bound only when called; Dependents binds it
+	// by name against the catalog at hand.
+	Reads []Dep
+	File  string
+	Line  int
+	ID    int
+}
+
+// Signature returns "schema.name(type, ...)", the function's identity.
+func (f *Function) Signature() string { return signature(f.Key, f.Args) }
+
+func signature(key string, args []string) string {
+	return key + "(" + strings.Join(args, ", ") + ")"
+}
+
+// Sequence is a sequence, standalone or behind a serial or identity column.
+type Sequence struct {
+	Key string
+	// OwnedBy is "schema.table.column" of the column that owns it, "".
+	OwnedBy string
+	File    string
+	Line    int
+}
+
+// Enum is an enum type.
+type Enum struct {
+	Key    string
+	Values []string
+	File   string
+	Line   int
+}
+
+// Schema is a schema that the history created.
+type Schema struct {
+	Name string
+	File string
+	Line int
+}
+
 // Catalog is the schema at one point of the migration history.
 type Catalog struct {
-	tables  map[string]*Table
-	indexes map[string]*Index // "schema.name" key of the index
-	owned   map[string]bool   // table keys this catalog may change in place
+	tables    cowMap[*Table]
+	indexes   cowMap[*Index]    // "schema.name" key of the index
+	functions cowMap[*Function] // by signature
+	sequences cowMap[*Sequence]
+	enums     cowMap[*Enum]
+	schemas   cowMap[*Schema]
+	owned     map[string]bool // table keys this catalog may change in place
+	lastID    int             // the highest object ID given so far
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
-	return &Catalog{tables: map[string]*Table{}, indexes: map[string]*Index{}, owned: map[string]bool{}}
+	return &Catalog{owned: map[string]bool{}}
 }
 
-// Clone returns a catalog that starts equal to c and changes independently.
+// Clone returns a catalog that starts equal to c and changes
+// independently. It copies nothing: each map is copied by whichever
+// catalog first changes it.
 func (c *Catalog) Clone() *Catalog {
-	n := &Catalog{tables: maps.Clone(c.tables), indexes: maps.Clone(c.indexes), owned: map[string]bool{}}
+	n := &Catalog{
+		tables: c.tables.share(), indexes: c.indexes.share(), functions: c.functions.share(),
+		sequences: c.sequences.share(), enums: c.enums.share(), schemas: c.schemas.share(),
+		owned: map[string]bool{}, lastID: c.lastID,
+	}
 	c.owned = map[string]bool{} // both now share every table: copy before changing
 	return n
 }
@@ -135,7 +274,25 @@ func (c *Catalog) Table(key string) *Table {
 	if c == nil {
 		return nil
 	}
-	return c.tables[key]
+	return c.tables.get(key)
+}
+
+// Tables returns every relation, sorted by key.
+func (c *Catalog) Tables() []*Table {
+	out := c.tables.values()
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// TableByID returns the relation with the given ID, nil when it no longer
+// exists.
+func (c *Catalog) TableByID(id int) *Table {
+	for _, t := range c.tables.m {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
 }
 
 // Index returns the index with key "schema.name", nil when unknown.
@@ -143,17 +300,18 @@ func (c *Catalog) Index(key string) *Index {
 	if c == nil {
 		return nil
 	}
-	return c.indexes[key]
+	return c.indexes.get(key)
 }
 
-// Indexes returns the indexes of table key.
+// Indexes returns the indexes of table key, sorted by name.
 func (c *Catalog) Indexes(table string) []*Index {
 	var out []*Index
-	for _, ix := range c.indexes {
+	for _, ix := range c.indexes.m {
 		if ix.Table == table {
 			out = append(out, ix)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -176,7 +334,7 @@ func (c *Catalog) References(key string) []string {
 func (c *Catalog) ReferencedBy(key string) []string {
 	set := map[string]bool{}
 	if c != nil {
-		for k, t := range c.tables {
+		for k, t := range c.tables.m {
 			for _, con := range t.Constraints {
 				if con.References == key && k != key {
 					set[k] = true
@@ -196,23 +354,65 @@ func sortedKeys(set map[string]bool) []string {
 	return out
 }
 
+// Functions returns the functions and procedures named key (every
+// overload), sorted by signature.
+func (c *Catalog) Functions(key string) []*Function {
+	var out []*Function
+	for _, f := range c.functions.m {
+		if key == "" || f.Key == key {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Signature() < out[j].Signature() })
+	return out
+}
+
+// Sequence returns the sequence with key, nil when unknown.
+func (c *Catalog) Sequence(key string) *Sequence { return c.sequences.get(key) }
+
+// Enum returns the enum type with key, nil when unknown.
+func (c *Catalog) Enum(key string) *Enum { return c.enums.get(key) }
+
+// Schema returns the schema the history created with name, nil when none.
+func (c *Catalog) Schema(name string) *Schema { return c.schemas.get(name) }
+
+// Relation returns the relation with key for name resolution, nil when
+// unknown. It makes Catalog a resolve.Catalog.
+func (c *Catalog) Relation(key string) *resolve.Relation {
+	t := c.Table(key)
+	if t == nil {
+		return nil
+	}
+	rel := &resolve.Relation{Key: t.Key, ID: t.ID, Complete: !t.Unknown, Columns: make([]resolve.Column, len(t.Columns))}
+	for i, col := range t.Columns {
+		rel.Columns[i] = resolve.Column{Name: col.Name, Num: col.Num}
+	}
+	return rel
+}
+
 // mutable returns a table that c may change, copying it first if shared.
 func (c *Catalog) mutable(key string) *Table {
-	t := c.tables[key]
+	t := c.tables.get(key)
 	if t == nil {
 		return nil
 	}
 	if !c.owned[key] {
 		t = t.clone()
-		c.tables[key] = t
+		c.tables.set(key, t)
 		c.owned[key] = true
 	}
 	return t
 }
 
 func (c *Catalog) put(t *Table) {
-	c.tables[t.Key] = t
+	c.tables.set(t.Key, t)
 	c.owned[t.Key] = true
+}
+
+// newID returns a fresh object ID.
+func (c *Catalog) newID() int {
+	c.lastID++
+	return c.lastID
 }
 
 func indexKey(schemaOf, name string) string {
@@ -221,4 +421,50 @@ func indexKey(schemaOf, name string) string {
 		s = schemaOf[:i]
 	}
 	return s + "." + name
+}
+
+// cowMap is a map that clones of a catalog share until one of them
+// writes to it.
+type cowMap[V any] struct {
+	m      map[string]V
+	shared bool
+}
+
+func (c *cowMap[V]) get(k string) V { return c.m[k] }
+
+// share marks the map shared and returns a second handle on it.
+func (c *cowMap[V]) share() cowMap[V] {
+	c.shared = true
+	return cowMap[V]{m: c.m, shared: true}
+}
+
+// own copies a shared map before a write.
+func (c *cowMap[V]) own() {
+	if c.m == nil || c.shared {
+		m := make(map[string]V, len(c.m)+1)
+		for k, v := range c.m {
+			m[k] = v
+		}
+		c.m, c.shared = m, false
+	}
+}
+
+func (c *cowMap[V]) set(k string, v V) {
+	c.own()
+	c.m[k] = v
+}
+
+func (c *cowMap[V]) del(k string) {
+	if _, ok := c.m[k]; ok {
+		c.own()
+		delete(c.m, k)
+	}
+}
+
+func (c *cowMap[V]) values() []V {
+	out := make([]V, 0, len(c.m))
+	for _, v := range c.m {
+		out = append(out, v)
+	}
+	return out
 }

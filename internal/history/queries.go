@@ -1,0 +1,59 @@
+package history
+
+import (
+	"github.com/pgsafe/pgsafe/internal/resolve"
+)
+
+// Use is an application query that binds to a relation's column set: a
+// SELECT * (or t.*, or RETURNING *) takes all its columns, or an INSERT
+// without a column list fills them by position. Either breaks, or changes
+// meaning, when a migration changes the relation's columns.
+type Use struct {
+	Site
+	// Table is the relation's ID and Key its name as the query names it.
+	Table int
+	Key   string
+	// Star reports a * rather than a positional INSERT.
+	Star bool
+}
+
+// Uses returns the application queries that bind to relation id's column
+// set, in file order.
+func (h *History) Uses(id int) []Use { return h.uses[id] }
+
+// bindQueries resolves every application query against the final catalog
+// and records its stars and positional INSERTs.
+func (h *History) bindQueries() {
+	for i, f := range h.queries {
+		for _, st := range f.Statements {
+			site := Site{Path: f.Path, Stmt: st.Index, Line: f.Lines.Position(st.Span.Start).Line, Span: st.Span, file: -1 - i}
+			res := resolve.Statement(st.Node, h.final)
+			for _, star := range res.Stars {
+				for _, t := range star.Tables {
+					h.use(t, site, true)
+				}
+			}
+			if res.Positional {
+				h.use(res.Target, site, false)
+			}
+		}
+	}
+}
+
+// use records that the query at site binds to relation ref, found by key
+// when the final catalog no longer has it.
+func (h *History) use(ref resolve.Ref, site Site, star bool) {
+	id := ref.ID
+	if id == 0 {
+		id = h.keys[ref.Table]
+	}
+	if id == 0 {
+		return
+	}
+	for _, u := range h.uses[id] {
+		if u.Site == site && u.Star == star {
+			return
+		}
+	}
+	h.uses[id] = append(h.uses[id], Use{Site: site, Table: id, Key: ref.Table, Star: star})
+}

@@ -1,0 +1,60 @@
+package history
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// A release window is a run of migrations that reach production together,
+// so that code written for the schema before them still runs while they
+// apply. Two ways to form windows:
+//
+//   - by default, each migration is its own window; a migration that a
+//     tool splits over numbered files that share a name (popx's
+//     20211019000001000000_merge.up.sql, ...000001_merge.up.sql) is one
+//     migration;
+//   - with --changed-since, the pending migrations (changed since a git
+//     ref) form one window, and each earlier migration stays its own.
+
+// windows numbers the window of each file; files with the same number
+// are in one window.
+func windows(paths []string, pending []bool, release bool) []int {
+	out := make([]int, len(paths))
+	id, last := 0, ""
+	for i, path := range paths {
+		if release && pending[i] {
+			out[i] = -1 // the release: one window for every pending file
+			continue
+		}
+		group := filepath.Dir(path) + "/" + MigrationName(path)
+		if i == 0 || group != last {
+			id++
+		}
+		out[i], last = id, group
+	}
+	return out
+}
+
+var (
+	// reSuffixes matches the suffixes migration tools put after the name.
+	reSuffixes = regexp.MustCompile(`(?i)(\.(up|down|autocommit|postgres|cockroach|mysql|sqlite3?|mssql|sql|fizz))+$`)
+	// reVersion matches a leading version: digits, dots and underscores,
+	// with Flyway's V, R or U prefix.
+	reVersion = regexp.MustCompile(`^(?i:[vru])?[0-9][0-9._-]*`)
+)
+
+// MigrationName returns the name part of a migration file name, without
+// its version prefix and its tool's suffixes:
+// "merge_authentication_request_tables" for
+// 20211019000001000003_merge_authentication_request_tables.postgres.up.sql.
+// A name that is only a version gives the whole base name.
+func MigrationName(path string) string {
+	base := filepath.Base(path)
+	name := reSuffixes.ReplaceAllString(base, "")
+	name = strings.TrimLeft(reVersion.ReplaceAllString(name, ""), "_-.")
+	if name == "" {
+		return base
+	}
+	return name
+}

@@ -1,0 +1,278 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/funcbody"
+	"github.com/pgsafe/pgsafe/internal/history"
+	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/resolve"
+	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+)
+
+// This file holds what the rules about column-set bindings share. A * or
+// an INSERT without a column list binds SQL to a relation's columns as
+// they are when it runs: views freeze them, functions and application
+// queries meet whatever columns there are by then. These rules find such
+// bindings, rise one severity when a later migration changes the columns
+// (for an application query: a pending one), and rewrite them with the
+// explicit column list as of that point in history.
+
+// query is one statement that may bind to column sets: a top-level
+// statement, or a statement of a function body.
+type query struct {
+	node *pg.Node
+	// offset turns node locations into file offsets; exact reports that it
+	// does so exactly, so that fixes can edit the text.
+	offset int
+	exact  bool
+	// span is where the query lies in the file.
+	span sqlparse.Span
+}
+
+// statementQuery returns the current statement as a query.
+func statementQuery(p *Pass) query {
+	return query{node: p.Stmt.Node, exact: true, span: p.Stmt.Span}
+}
+
+// functionQueries returns the statements of the body of the function the
+// current statement creates, and the body; nil when it creates none.
+func functionQueries(p *Pass) ([]query, *funcbody.Body) {
+	fn := p.Stmt.Node.GetCreateFunctionStmt()
+	if fn == nil {
+		return nil, nil
+	}
+	body := funcbody.Of(fn, p.StmtText(), p.Stmt.Span.Start)
+	out := make([]query, len(body.Queries))
+	for i, q := range body.Queries {
+		out[i] = query{node: q.Node, offset: q.Offset, exact: q.Exact, span: q.Span}
+	}
+	return out, body
+}
+
+// functionName names the function the current statement creates, for
+// messages: "function notify(int4)".
+func functionName(p *Pass) string {
+	fn := p.Stmt.Node.GetCreateFunctionStmt()
+	kind := "function"
+	if fn.GetIsProcedure() {
+		kind = "procedure"
+	}
+	return kind + " " + Display(pgast.QualifyName(pgast.Strings(fn.GetFuncname())))
+}
+
+// starSpan returns the span of a * or t.* whose reference starts at file
+// offset off: up to and including the first * outside double quotes.
+func starSpan(text string, off int) sqlparse.Span {
+	for i := off; i < len(text); i++ {
+		switch text[i] {
+		case '"':
+			if j := strings.IndexByte(text[i+1:], '"'); j >= 0 {
+				i += j + 1
+			}
+		case '*':
+			return sqlparse.Span{Start: off, End: i + 1}
+		default:
+		}
+	}
+	return sqlparse.Span{Start: off, End: off + 1}
+}
+
+// at returns the span of a star of q, or q's span when q is not placed
+// exactly.
+func (q query) at(p *Pass, st resolve.Star) sqlparse.Span {
+	if !q.exact {
+		return q.span
+	}
+	return starSpan(p.File.Text, q.offset+int(st.Location))
+}
+
+// starColumns returns the SQL that a star stands for: the columns,
+// quoted where needed and qualified as the star is.
+func starColumns(st resolve.Star) string {
+	cols := make([]string, len(st.Columns))
+	for i, c := range st.Columns {
+		cols[i] = pgast.QuoteIdent(c.Name)
+		if c.Qualifier != "" {
+			cols[i] = pgast.QuoteIdent(c.Qualifier) + "." + cols[i]
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// starFix replaces a star by its columns: safe when the catalog knows
+// every column it stands for and editable says the text may be edited
+// (placed exactly, and not PL/pgSQL), display-only otherwise.
+func starFix(st resolve.Star, span sqlparse.Span, editable bool) Fix {
+	if editable && st.Complete && len(st.Columns) > 0 {
+		return Fix{Title: "Name the columns instead of *", Safety: Safe, Edits: []Edit{{Start: span.Start, End: span.End, NewText: starColumns(st)}}}
+	}
+	return Recipe("Name the columns instead of *")
+}
+
+// starHelp says which columns to write in place of a star.
+func starHelp(st resolve.Star) string {
+	switch {
+	case len(st.Columns) == 0:
+		return "name the columns the query needs instead of *"
+	case st.Complete:
+		return "name the columns instead of *: " + starColumns(st)
+	default:
+		return "name the columns instead of *; the catalog knows only some of them: " + starColumns(st)
+	}
+}
+
+// starWhat names what a star takes, for messages: "SELECT *", "RETURNING
+// u.*".
+func starWhat(p *Pass, st resolve.Star, span sqlparse.Span, exact bool) string {
+	text := "*"
+	if exact {
+		text = strings.Join(strings.Fields(p.File.Text[span.Start:span.End]), "")
+	}
+	if st.Returning {
+		return "RETURNING " + text
+	}
+	return "SELECT " + text
+}
+
+// starTables names the relations a star takes columns from, for
+// messages: "users", "users and orders".
+func starTables(st resolve.Star) string {
+	var names []string
+	for _, t := range st.Tables {
+		if n := Display(t.Table); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "its sources"
+	case 1:
+		return names[0]
+	default:
+		return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+}
+
+// laterChanges returns the changes to the column sets of the relations
+// refs made by later migrations, or by pending ones for an application
+// query.
+func laterChanges(p *Pass, refs []resolve.Ref) []history.Event {
+	if p.History == nil {
+		return nil
+	}
+	var out []history.Event
+	seen := map[int]bool{}
+	for _, ref := range refs {
+		id := ref.ID
+		if id == 0 {
+			id = p.History.RelationID(ref.Table)
+		}
+		if id == 0 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, p.History.LaterChanges(id, p.File.Path)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Before(out[j].Site) })
+	return out
+}
+
+// risen returns the severity of a binding finding: the rule's, one
+// higher when later migrations change the columns it binds to.
+func risen(p *Pass, changes []history.Event) Severity {
+	if len(changes) == 0 || p.Rule.Severity >= Error {
+		return p.Rule.Severity
+	}
+	return p.Rule.Severity + 1
+}
+
+// changesNote says, for a message, which later migrations change the
+// columns a binding takes: "; 0004_x.sql:3 adds column users.nick (and 2
+// more changes)". It is empty when there are none.
+func changesNote(p *Pass, changes []history.Event) string {
+	if len(changes) == 0 {
+		return ""
+	}
+	who := "a later migration"
+	if p.Query {
+		who = "a pending migration"
+	}
+	s := fmt.Sprintf("; %s changes them: %s", who, describeEvent(changes[0]))
+	if n := len(changes) - 1; n == 1 {
+		s += " (and 1 more change)"
+	} else if n > 1 {
+		s += fmt.Sprintf(" (and %d more changes)", n)
+	}
+	return s
+}
+
+// describeEvent says what a change did, where: "0004_x.sql:3 drops column
+// users.email".
+func describeEvent(ev history.Event) string {
+	return fmt.Sprintf("%s:%d %s", ev.Path, ev.Line, changeText(ev))
+}
+
+// changeText says what a change did: "drops column users.email",
+// "renames column users.mail to email", "renames users to people".
+func changeText(ev history.Event) string {
+	what := Display(ev.Key)
+	switch {
+	case ev.Kind == schema.TableRenamed:
+		what = Display(ev.OldKey) + " to " + Display(ev.Key)
+	case ev.Column != "" && ev.OldName != "":
+		what += "." + ev.OldName + " to " + ev.Column
+	case ev.Column != "":
+		what += "." + ev.Column
+	default:
+	}
+	return ev.Kind.String() + " " + what
+}
+
+// insertColumnsFix gives an INSERT without a column list the columns its
+// values fill, inserted after the target (and its alias): safe when the
+// catalog knows the target's columns and the number of values, and the
+// query is placed exactly.
+func insertColumnsFix(p *Pass, q query, ins *pg.InsertStmt, res *resolve.Result) (Fix, string) {
+	t := p.Catalog.Table(res.Target.Table)
+	if t == nil || res.Values < 0 || res.Values > len(t.Columns) {
+		return Recipe("Name the columns the INSERT fills"), "name the columns the INSERT fills, in the order of its values"
+	}
+	cols := pgast.QuoteList(t.ColumnNames()[:res.Values])
+	help := "name the columns the INSERT fills: (" + cols + ")"
+	if t.Unknown || !q.exact {
+		return Recipe("Name the columns the INSERT fills"), help + "; check them, since the catalog may not know every column"
+	}
+	end := relationEnd(p.File.Text, q.offset+int(ins.GetRelation().GetLocation()), q.span.End)
+	if end < 0 {
+		return Recipe("Name the columns the INSERT fills"), help
+	}
+	return Fix{Title: "Name the columns the INSERT fills", Safety: Safe, Edits: []Edit{Insert(end, " ("+cols+")")}}, help
+}
+
+// relationEnd returns the file offset just after a relation name that
+// starts at off (schema-qualified or not) and its AS alias, scanning no
+// further than end; -1 when the text there does not scan.
+func relationEnd(text string, off, end int) int {
+	if off < 0 || end > len(text) || off >= end {
+		return -1
+	}
+	toks := ScanTokens(text[off:end], off)
+	if len(toks) == 0 {
+		return -1
+	}
+	i := 0
+	for i+2 < len(toks) && toks[i+1].Kind == pg.Token_ASCII_46 { // '.'
+		i += 2
+	}
+	if i+2 < len(toks) && toks[i+1].Kind == pg.Token_AS {
+		i += 2
+	}
+	return toks[i].Span.End
+}

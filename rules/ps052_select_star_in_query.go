@@ -1,0 +1,50 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/pgsafe/pgsafe/internal/resolve"
+)
+
+// SelectStarInQuery reports * and t.* in the application's queries
+// (--queries), RETURNING * included (hazard catalog row 38).
+func SelectStarInQuery() *Rule {
+	return &Rule{
+		Code: "PS052", Name: "select-star-in-query", Severity: Hint, Fixable: true, Queries: true,
+		Doc: Doc{
+			Summary: "SELECT *, t.* or RETURNING * in an application query file (--queries).",
+			Why: "The application decodes the rows it reads into a struct or a list of fields. A * returns whatever " +
+				"columns the table has when the query runs, so a migration that adds, drops or renames a column " +
+				"changes the result under code that was built for the old shape: a strict decoder fails on the new " +
+				"column, a positional one reads the wrong field. During a rolling deploy the old code runs against " +
+				"the new schema. The finding rises to a warning when a pending migration of the set changes the " +
+				"columns the * takes, and that migration is reported too (breaks-application-query).",
+			Bad:  "-- name: GetUser :one\nSELECT * FROM users WHERE id = $1;",
+			Good: "-- name: GetUser :one\nSELECT id, email, created_at FROM users WHERE id = $1;",
+			Help: "name the columns the code reads instead of *",
+			FixSafety: "Safe when the catalog knows every column the * stands for: it writes them as they are after the " +
+				"whole migration set. Display-only otherwise.",
+			CatalogRows: []int{38},
+		},
+		Check: checkSelectStarInQuery,
+	}
+}
+
+func checkSelectStarInQuery(p *Pass) {
+	if !p.Query {
+		return
+	}
+	q := statementQuery(p)
+	for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
+		span := q.at(p, st)
+		changes := laterChanges(p, st.Tables)
+		p.Report(Diagnostic{
+			Span:     span,
+			Severity: risen(p, changes),
+			Message: fmt.Sprintf("%s returns whatever columns %s has when the query runs, so the code that decodes "+
+				"the rows breaks when a migration changes them%s", starWhat(p, st, span, true), starTables(st), changesNote(p, changes)),
+			Help:  starHelp(st),
+			Fixes: []Fix{starFix(st, span, true)},
+		})
+	}
+}

@@ -1,0 +1,108 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/history"
+)
+
+// ContractBeforeExpand reports a column move done in one release window:
+// a column's values copied to a new place, then the old column or its
+// table dropped (hazard catalog row 37).
+func ContractBeforeExpand() *Rule {
+	return &Rule{
+		Code: "PS054", Name: "contract-before-expand", Severity: Error, Fixable: true,
+		Doc: Doc{
+			Summary: "A column moved in one release: its values copied to a new column or table, then the old column or table dropped.",
+			Why: "Moving a column is safe only as expand, deploy, contract. Done in one release window, the old place " +
+				"is dropped while the code that reads and writes it is still running: during the deploy every old " +
+				"instance fails on the missing column or table, and rows it writes between the copy and the drop are " +
+				"lost. The rule follows copies made by INSERT ... SELECT and UPDATE (... FROM) into a column, and " +
+				"reports the DROP COLUMN or DROP TABLE of a copied column in the same window: one migration (a " +
+				"migration split over numbered files by its tool counts as one), or every migration changed since " +
+				"--since.",
+			Bad: "ALTER TABLE users ADD COLUMN email_address text;\n" +
+				"UPDATE users SET email_address = email;\n" +
+				"ALTER TABLE users DROP COLUMN email;",
+			Good: "-- release 1 (expand): add the column, keep it in sync, backfill in batches\n" +
+				"ALTER TABLE users ADD COLUMN email_address text;\n" +
+				"CREATE FUNCTION users_sync_email() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email_address := NEW.email; RETURN NEW; END $$;\n" +
+				"CREATE TRIGGER users_sync_email BEFORE INSERT OR UPDATE OF email ON users FOR EACH ROW EXECUTE FUNCTION users_sync_email();\n" +
+				"-- release 2: deploy the code that reads and writes email_address\n" +
+				"-- release 3 (contract): DROP TRIGGER users_sync_email ON users; ALTER TABLE users DROP COLUMN email;",
+			Help: "expand: add the new column or table with a trigger that copies every write of the old one, and backfill " +
+				"it in batches; deploy the code that reads and writes the new place; contract: drop the old column or " +
+				"table in a later release",
+			FixSafety:   "Display-only: the fix spans releases.",
+			Versions:    "All versions.",
+			CatalogRows: []int{37},
+		},
+		Check: checkContractBeforeExpand,
+	}
+}
+
+func checkContractBeforeExpand(p *Pass) {
+	if p.History == nil {
+		return
+	}
+	// One finding per dropped column, or per dropped table with all the
+	// copies from it.
+	groups := map[string][]history.Move{}
+	var order []string
+	for _, m := range p.History.Moves(p.File.Path, p.Stmt.Index) {
+		key := m.From.Table + "." + m.From.Column
+		if m.DropsTable {
+			key = m.From.Table
+		}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], m)
+	}
+	for _, key := range order {
+		ms := groups[key]
+		m := ms[0]
+		what := "column " + Display(m.From.Table) + "." + m.From.Column
+		if m.DropsTable {
+			what = Display(m.From.Table)
+		}
+		p.Report(Diagnostic{
+			Message: fmt.Sprintf("contract before expand: drops %s after %s copied its values into %s in the same release "+
+				"window; code still running on the old schema reads and writes %s and fails once it is gone, and what "+
+				"it writes after the copy is lost", what, copySites(ms), copyTargets(ms), what),
+			Table: Display(m.From.Table),
+			Fixes: []Fix{Recipe("Split the move into expand, deploy and contract")},
+		})
+	}
+}
+
+// copySites names the statements that made the copies: "0004_x.sql:3".
+func copySites(ms []history.Move) string {
+	var out []string
+	for _, m := range ms {
+		s := fmt.Sprintf("%s:%d", m.Copy.Path, m.Copy.Line)
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
+// copyTargets names where the values went: "hydra_client.uris_json", or
+// for many columns "flow (challenge -> login_challenge, ... and 9 more)".
+func copyTargets(ms []history.Move) string {
+	if len(ms) == 1 {
+		return Display(ms[0].To.Table) + "." + ms[0].To.Column
+	}
+	var pairs []string
+	for _, m := range ms {
+		pairs = append(pairs, m.From.Column+" -> "+Display(m.To.Table)+"."+m.To.Column)
+	}
+	const shown = 4
+	if len(pairs) > shown {
+		pairs = append(pairs[:shown], fmt.Sprintf("and %d more", len(pairs)-shown))
+	}
+	return strings.Join(pairs, ", ")
+}

@@ -1,0 +1,187 @@
+package rules
+
+import (
+	"fmt"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/schema"
+)
+
+// BreaksDependentObject reports DROP COLUMN, RENAME COLUMN, ALTER COLUMN
+// TYPE, DROP TABLE and RENAME TABLE of something a view or function
+// reads (hazard catalog row 38).
+func BreaksDependentObject() *Rule {
+	return &Rule{
+		Code: "PS055", Name: "breaks-dependent-object", Severity: Error, Fixable: true,
+		Doc: Doc{
+			Summary: "A dropped, renamed or retyped column or table that a view, materialized view or function reads.",
+			Why: "PostgreSQL records what a view, a materialized view or a SQL-standard function body (BEGIN ATOMIC) " +
+				"reads: dropping or retyping it fails, and DROP ... CASCADE silently drops the dependent with it, " +
+				"taking away an object the application queries. A rename goes through, and the view follows it, but " +
+				"its definition in the migration files still uses the old name. A function body written as a string " +
+				"is not tracked at all: the change succeeds and the function fails at its next call. The finding " +
+				"names each dependent with the file and line that created it; a dependent that the same migration " +
+				"replaces or drops later is left out.",
+			Bad: "CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;\n" +
+				"ALTER TABLE users DROP COLUMN email;",
+			Good: "CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;\n" +
+				"-- later: drop the view first, and create it again without the column\n" +
+				"DROP VIEW active_users;\n" +
+				"ALTER TABLE users DROP COLUMN email;\n" +
+				"CREATE VIEW active_users AS SELECT id FROM users WHERE active;",
+			Help:        "drop or rewrite the dependent in the same migration, before the change, or keep the old column or table until nothing reads it",
+			FixSafety:   "Display-only: rewriting a dependent is a design decision.",
+			Versions:    "SQL-standard function bodies, which PostgreSQL tracks like views, exist from PostgreSQL 14.",
+			CatalogRows: []int{38},
+		},
+		Check: checkBreaksDependentObject,
+	}
+}
+
+// change is one change a statement makes that dependents may notice.
+type change struct {
+	table   *schema.Table
+	col     *schema.Column // nil for the whole table
+	kind    schema.ChangeKind
+	cascade bool
+	newName string // after a rename
+}
+
+func checkBreaksDependentObject(p *Pass) {
+	for _, ch := range dependentChanges(p) {
+		num := 0
+		if ch.col != nil {
+			num = ch.col.Num
+		}
+		for _, d := range p.Catalog.Dependents(ch.table.ID, num) {
+			if d.Key == ch.table.Key || replacedLater(p, d) {
+				continue
+			}
+			sev, outcome := dependentOutcome(ch, d)
+			p.Report(Diagnostic{
+				Severity: sev,
+				Message:  fmt.Sprintf("%s %s, which %s %s (%s:%d) reads: %s", ch.kind, changedName(ch), d.Kind, Display(d.Name), d.File, d.Line, outcome),
+				Table:    Display(ch.table.Key),
+				Fixes:    []Fix{Recipe("Drop or rewrite the dependent first")},
+			})
+		}
+	}
+}
+
+// changedName names what a change is about: "users.email", "users".
+func changedName(ch change) string {
+	s := Display(ch.table.Key)
+	if ch.col != nil {
+		s += "." + ch.col.Name
+	}
+	if ch.newName != "" {
+		s += " to " + ch.newName
+	}
+	return s
+}
+
+// dependentOutcome says what a change does to dependent d, and how bad it is.
+func dependentOutcome(ch change, d schema.Dependent) (Severity, string) {
+	rename := ch.kind == schema.ColumnRenamed || ch.kind == schema.TableRenamed
+	switch {
+	case d.Bound && rename:
+		return Hint, "PostgreSQL makes it follow the rename, but its definition in that file still uses the old name, and running it again fails"
+	case d.Bound && ch.cascade:
+		return Error, "CASCADE drops the " + d.Kind + " too, under the code that queries it"
+	case d.Bound:
+		return Error, "the statement fails, since the " + d.Kind + " depends on it"
+	case ch.kind == schema.ColumnRetyped:
+		return Warning, "PostgreSQL does not track function bodies, so the change goes through and the function may now fail or compare values of the wrong type"
+	default:
+		return Error, "PostgreSQL does not track function bodies, so the change goes through and the function fails at its next call"
+	}
+}
+
+// dependentChanges lists the drops, renames and type changes of the
+// statement, on relations and columns the catalog knows.
+func dependentChanges(p *Pass) []change {
+	var out []change
+	add := func(key, col string, kind schema.ChangeKind, cascade bool, newName string) {
+		t := p.Catalog.Table(key)
+		if t == nil {
+			return
+		}
+		ch := change{table: t, kind: kind, cascade: cascade, newName: newName}
+		if col != "" {
+			if ch.col = t.Column(col); ch.col == nil {
+				return
+			}
+		}
+		out = append(out, ch)
+	}
+	switch n := p.Stmt.Node.GetNode().(type) {
+	case *pg.Node_AlterTableStmt:
+		key := pgast.RelName(n.AlterTableStmt.GetRelation())
+		for _, c := range n.AlterTableStmt.GetCmds() {
+			cmd := c.GetAlterTableCmd()
+			switch cmd.GetSubtype() {
+			case pg.AlterTableType_AT_DropColumn:
+				add(key, cmd.GetName(), schema.ColumnDropped, cmd.GetBehavior() == pg.DropBehavior_DROP_CASCADE, "")
+			case pg.AlterTableType_AT_AlterColumnType:
+				add(key, cmd.GetName(), schema.ColumnRetyped, false, "")
+			default:
+			}
+		}
+	case *pg.Node_RenameStmt:
+		key := pgast.RelName(n.RenameStmt.GetRelation())
+		switch n.RenameStmt.GetRenameType() {
+		case pg.ObjectType_OBJECT_COLUMN:
+			add(key, n.RenameStmt.GetSubname(), schema.ColumnRenamed, false, n.RenameStmt.GetNewname())
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW:
+			add(key, "", schema.TableRenamed, false, n.RenameStmt.GetNewname())
+		default:
+		}
+	case *pg.Node_DropStmt:
+		switch n.DropStmt.GetRemoveType() {
+		case pg.ObjectType_OBJECT_TABLE, pg.ObjectType_OBJECT_VIEW, pg.ObjectType_OBJECT_MATVIEW:
+			for _, key := range pgast.DropObjects(n.DropStmt) {
+				add(key, "", schema.TableDropped, n.DropStmt.GetBehavior() == pg.DropBehavior_DROP_CASCADE, "")
+			}
+		default:
+		}
+	default:
+	}
+	return out
+}
+
+// replacedLater reports whether the current migration replaces or drops
+// dependent d from this statement on (a DROP naming both the changed
+// relation and its dependent included), so that d never runs broken.
+func replacedLater(p *Pass, d schema.Dependent) bool {
+	for _, st := range p.File.Statements[p.Stmt.Index:] {
+		later := st != p.Stmt
+		switch n := st.Node.GetNode().(type) {
+		case *pg.Node_ViewStmt:
+			if later && pgast.RelName(n.ViewStmt.GetView()) == d.Key {
+				return true
+			}
+		case *pg.Node_CreateTableAsStmt:
+			if later && pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel()) == d.Key {
+				return true
+			}
+		case *pg.Node_CreateFunctionStmt:
+			if later && schema.FunctionSignature(n.CreateFunctionStmt) == d.Name {
+				return true
+			}
+		case *pg.Node_DropStmt:
+			for _, o := range n.DropStmt.GetObjects() {
+				key := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
+				if owa := o.GetObjectWithArgs(); owa != nil {
+					key = pgast.QualifyName(pgast.Strings(owa.GetObjname()))
+				}
+				if key == d.Key {
+					return true
+				}
+			}
+		default:
+		}
+	}
+	return false
+}
