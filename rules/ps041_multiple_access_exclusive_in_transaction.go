@@ -22,7 +22,8 @@ func MultipleAccessExclusiveInTransaction() *Rule {
 				"has taken ACCESS EXCLUSIVE on a table, every read and write of that table waits until COMMIT, so the " +
 				"time of every later statement in the transaction is added to the outage: a second ALTER TABLE, a " +
 				"VALIDATE CONSTRAINT that scans, or a backfill UPDATE can turn a lock held for milliseconds into one " +
-				"held for minutes.",
+				"held for minutes. The rule reports each transaction once, at the first statement that runs under the held " +
+				"lock, and counts the ones after it.",
 			Bad: "BEGIN;\nALTER TABLE accounts ADD COLUMN flags int;\nUPDATE accounts SET flags = 0;\n" +
 				"ALTER TABLE accounts ADD CONSTRAINT accounts_flags_check CHECK (flags >= 0) NOT VALID;\nCOMMIT;",
 			Good: "BEGIN;\nALTER TABLE accounts ADD COLUMN flags int,\n  ADD CONSTRAINT accounts_flags_check CHECK (flags >= 0) NOT VALID;\nCOMMIT;\n" +
@@ -50,8 +51,24 @@ func checkMultipleAccessExclusive(p *Pass) {
 			break
 		}
 	}
-	if heldBy == nil {
+	if heldBy == nil || !underHeldLock(p, p.Stmt) {
 		return
+	}
+	// One finding per transaction: at the first statement that runs under
+	// the held lock, counting the others.
+	for _, st := range p.SameTx() {
+		if st.Index > heldBy.Index && underHeldLock(p, st) {
+			return
+		}
+	}
+	more := 0
+	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
+		if st.Tx != p.Stmt.Tx {
+			break
+		}
+		if underHeldLock(p, st) {
+			more++
+		}
 	}
 	var what string
 	if ls := existingLocks(p, p.Stmt, func(m locks.Mode) bool { return m > locks.RowExclusive }); len(ls) > 0 {
@@ -59,19 +76,21 @@ func checkMultipleAccessExclusive(p *Pass) {
 		if ls[0].Table == held.Table {
 			what = "runs"
 		}
-	} else if target := scannedTarget(p); target != "" {
-		what = "writes rows of " + Display(target)
 	} else {
-		return
+		what = "writes rows of " + Display(scannedTarget(p, p.Stmt))
 	}
 	line := p.Line(heldBy)
 	title := fmt.Sprintf("Commit right after the statement at line %d and run this one in a transaction of its own", line)
 	if sameAlterTarget(heldBy.Node, p.Stmt.Node) {
 		title = fmt.Sprintf("Merge this ALTER TABLE into the one at line %d, or commit in between", line)
 	}
+	after := ""
+	if more > 0 {
+		after = fmt.Sprintf(", and for the %s after it", plural(more, "statement", fmt.Sprintf("%d statements", more)))
+	}
 	p.Report(Diagnostic{
 		Message: fmt.Sprintf("%s while the transaction holds ACCESS EXCLUSIVE on %s (taken at line %d) until commit: "+
-			"reads and writes on %s stay blocked for this statement's time too", what, held.target(), line, held.table()),
+			"reads and writes on %s stay blocked for this statement's time too%s", what, held.target(), line, held.table(), after),
 		Lock:  locks.AccessExclusive,
 		Table: Display(held.Table),
 		Fixes: []Fix{Recipe(title)},
@@ -81,8 +100,8 @@ func checkMultipleAccessExclusive(p *Pass) {
 // scannedTarget returns the existing table that an UPDATE, DELETE, MERGE
 // or INSERT ... SELECT writes rows of, "" for other statements and for
 // tables created earlier in the file.
-func scannedTarget(p *Pass) string {
-	switch n := p.Stmt.Node.GetNode().(type) {
+func scannedTarget(p *Pass, st *migration.Statement) string {
+	switch n := st.Node.GetNode().(type) {
 	case *pg.Node_UpdateStmt, *pg.Node_DeleteStmt, *pg.Node_MergeStmt:
 	case *pg.Node_InsertStmt:
 		if len(n.InsertStmt.GetSelectStmt().GetSelectStmt().GetFromClause()) == 0 {
@@ -91,8 +110,8 @@ func scannedTarget(p *Pass) string {
 	default:
 		return ""
 	}
-	for _, l := range p.Locks {
-		if l.Role == locks.RoleTarget && !p.IsNew(l.Relation) {
+	for _, l := range locksOf(p, st) {
+		if l.Role == locks.RoleTarget && !p.File.IsNew(l.Relation, st.Index) {
 			return l.Relation
 		}
 	}
@@ -107,4 +126,14 @@ func sameAlterTarget(a, b *pg.Node) bool {
 		return false
 	}
 	return pgast.RelName(x.GetRelation()) == pgast.RelName(y.GetRelation())
+}
+
+// underHeldLock reports whether st does work that a held ACCESS EXCLUSIVE
+// lengthens: it takes a lock stronger than ROW EXCLUSIVE on an existing
+// table, or writes rows it has to find.
+func underHeldLock(p *Pass, st *migration.Statement) bool {
+	if len(existingLocks(p, st, func(m locks.Mode) bool { return m > locks.RowExclusive })) > 0 {
+		return true
+	}
+	return scannedTarget(p, st) != ""
 }
