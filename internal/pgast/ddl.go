@@ -244,3 +244,56 @@ func ObjectName(key string) string {
 	}
 	return key
 }
+
+// OutsideTransaction names the statement form that PostgreSQL refuses to
+// run inside a transaction block on major version version
+// (PreventInTransactionBlock): the CONCURRENTLY forms, VACUUM, CREATE and
+// DROP DATABASE and TABLESPACE, ALTER SYSTEM, CLUSTER of every table,
+// REINDEX SYSTEM and DATABASE, CREATE and DROP SUBSCRIPTION, DISCARD ALL,
+// and ALTER TYPE ... ADD VALUE before PostgreSQL 12. It returns "" for a
+// statement that can run in one.
+func OutsideTransaction(node *pg.Node, version int) string {
+	if form := Concurrently(node); form != "" {
+		return form
+	}
+	switch n := node.GetNode().(type) {
+	case *pg.Node_VacuumStmt:
+		if n.VacuumStmt.GetIsVacuumcmd() {
+			return "VACUUM"
+		}
+	case *pg.Node_CreatedbStmt:
+		return "CREATE DATABASE"
+	case *pg.Node_DropdbStmt:
+		return "DROP DATABASE"
+	case *pg.Node_CreateTableSpaceStmt:
+		return "CREATE TABLESPACE"
+	case *pg.Node_DropTableSpaceStmt:
+		return "DROP TABLESPACE"
+	case *pg.Node_AlterSystemStmt:
+		return "ALTER SYSTEM"
+	case *pg.Node_ClusterStmt:
+		if n.ClusterStmt.GetRelation() == nil {
+			return "CLUSTER without a table"
+		}
+	case *pg.Node_ReindexStmt:
+		switch n.ReindexStmt.GetKind() {
+		case pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM, pg.ReindexObjectType_REINDEX_OBJECT_DATABASE:
+			return "REINDEX SYSTEM or DATABASE"
+		default:
+		}
+	case *pg.Node_CreateSubscriptionStmt:
+		return "CREATE SUBSCRIPTION"
+	case *pg.Node_DropSubscriptionStmt:
+		return "DROP SUBSCRIPTION"
+	case *pg.Node_DiscardStmt:
+		if n.DiscardStmt.GetTarget() == pg.DiscardMode_DISCARD_ALL {
+			return "DISCARD ALL"
+		}
+	case *pg.Node_AlterEnumStmt:
+		if version < 12 && n.AlterEnumStmt.GetNewVal() != "" && n.AlterEnumStmt.GetOldVal() == "" {
+			return "ALTER TYPE ... ADD VALUE"
+		}
+	default:
+	}
+	return ""
+}

@@ -26,8 +26,21 @@ var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (looked in P
 // PATH, then `pg_config --bindir`, then /usr/lib/postgresql/*/bin, newest
 // major version first.
 func FindBinDir() (string, error) {
+	for _, dir := range binDirs("pg_ctl") {
+		if hasServer(dir) {
+			return dir, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+// binDirs lists the folders that may hold PostgreSQL programs, in the
+// order FindBinDir tries them: those of program on PATH (through
+// symbolic links too), `pg_config --bindir`, then
+// /usr/lib/postgresql/*/bin, newest major version first.
+func binDirs(program string) []string {
 	var candidates []string
-	if p, err := exec.LookPath("pg_ctl"); err == nil {
+	if p, err := exec.LookPath(program); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			candidates = append(candidates, filepath.Dir(real))
 		}
@@ -38,13 +51,48 @@ func FindBinDir() (string, error) {
 	}
 	versioned, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(versioned, func(i, j int) bool { return majorOf(versioned[i]) > majorOf(versioned[j]) })
-	candidates = append(candidates, versioned...)
-	for _, dir := range candidates {
-		if hasServer(dir) {
-			return dir, nil
+	return append(candidates, versioned...)
+}
+
+// FindProgram returns the path of a PostgreSQL client program, such as
+// pg_dump, of major version minMajor or newer, looking where FindBinDir
+// looks. Client programs such as pg_dump refuse servers newer than
+// themselves, hence the version.
+func FindProgram(name string, minMajor int) (string, error) {
+	found := ""
+	for _, dir := range binDirs(name) {
+		path := filepath.Join(dir, name)
+		if info, err := os.Stat(path); err != nil || info.IsDir() {
+			continue
+		}
+		out, err := exec.Command(path, "--version").Output()
+		if err != nil {
+			continue
+		}
+		found = strings.TrimSpace(string(out))
+		if programMajor(found) >= minMajor {
+			return path, nil
 		}
 	}
-	return "", ErrNoBinaries
+	if found != "" {
+		return "", fmt.Errorf("%s of PostgreSQL %d or newer is needed, found only %q; install the client programs of the server's version", name, minMajor, found)
+	}
+	return "", fmt.Errorf("%s not found (looked in PATH, `pg_config --bindir` and /usr/lib/postgresql/*/bin); install the PostgreSQL client programs (Debian: apt-get install postgresql-client)", name)
+}
+
+// programMajor reads the major version from a --version line such as
+// "pg_dump (PostgreSQL) 15.14 (Debian 15.14-1)"; 0 when there is none.
+func programMajor(line string) int {
+	_, rest, ok := strings.Cut(line, ") ")
+	if !ok {
+		return 0
+	}
+	digits := strings.FieldsFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if len(digits) == 0 {
+		return 0
+	}
+	v, _ := strconv.Atoi(digits[0])
+	return v
 }
 
 func majorOf(binDir string) float64 {
@@ -77,6 +125,11 @@ func (c *Cluster) URL(db string) string {
 // Start initialises a cluster in a new temporary folder and starts it on
 // a free loopback port. As root, the server runs as the postgres user,
 // since initdb refuses to run as root.
+//
+// Cancelling ctx, as Ctrl-C does in the CLI, stops initdb or pg_ctl; a
+// server that had already started is stopped and the folder removed
+// before Start returns. pg_ctl starts the server in a session of its own,
+// so a terminal's Ctrl-C does not reach it: the caller stops it with Stop.
 func Start(ctx context.Context) (*Cluster, error) {
 	bin, err := FindBinDir()
 	if err != nil {
@@ -108,18 +161,29 @@ func Start(ctx context.Context) (*Cluster, error) {
 	data := filepath.Join(dir, "data")
 	if out, err := c.run(ctx, "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
 		_ = os.RemoveAll(dir)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("initdb: %w: %s", err, out)
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", c.Port, dir)
 	if out, err := c.run(ctx, "pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		_ = os.RemoveAll(dir)
+		// pg_ctl may have been stopped after the server started.
+		_ = c.Stop()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("pg_ctl start: %w: %s%s", err, out, log)
 	}
 	return c, nil
 }
 
-// Stop stops the server and removes its folder.
+// Bin returns the path of the PostgreSQL program name (such as pg_dump)
+// beside the server's.
+func (c *Cluster) Bin(name string) string { return filepath.Join(c.BinDir, name) }
+
+// Stop stops the server, if it runs, and removes its folder.
 func (c *Cluster) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
