@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 )
@@ -48,13 +52,17 @@ type env struct {
 }
 
 // run builds the app and runs it with args, returning the exit code.
+// Ctrl-C (SIGINT) and SIGTERM cancel the run's context, so that commands
+// that start a PostgreSQL cluster stop and remove it before exiting.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runEnv(args, newEnv(stdin, stdout, stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runEnv(ctx, args, newEnv(stdin, stdout, stderr))
 }
 
-func runEnv(args []string, e env) int {
+func runEnv(ctx context.Context, args []string, e env) int {
 	app := newApp(e)
-	err := app.Run(args)
+	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
 	}
@@ -101,6 +109,7 @@ func commands(e env) []*cli.Command {
 		fixCommand(e),
 		baselineCommand(e),
 		hookCommand(e),
+		traceCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -84,7 +85,7 @@ func runCase(t *testing.T, dir string) {
 	t.Chdir(work)
 
 	var stdout, stderr bytes.Buffer
-	code := runEnv(append([]string{"pgsafe"}, args...), env{
+	code := runEnv(context.Background(), append([]string{"pgsafe"}, args...), env{
 		stdin: stdin, stdout: &stdout, stderr: &stderr,
 		getenv:     func(k string) string { return vars[k] },
 		workdir:    work,

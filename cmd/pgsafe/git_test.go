@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 func runIn(t *testing.T, dir string, vars map[string]string, args ...string) (int, string, string) {
 	t.Chdir(dir)
 	var stdout, stderr bytes.Buffer
-	code := runEnv(append([]string{"pgsafe"}, args...), env{
+	code := runEnv(context.Background(), append([]string{"pgsafe"}, args...), env{
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		getenv:     func(k string) string { return vars[k] },
 		workdir:    dir,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -49,7 +50,7 @@ func TestREADMEExample(t *testing.T) {
 			if noTiming {
 				vars["PGSAFE_NO_TIMING"] = "1"
 			}
-			runEnv(append([]string{"pgsafe"}, args...), env{
+			runEnv(context.Background(), append([]string{"pgsafe"}, args...), env{
 				stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 				getenv: func(k string) string { return vars[k] }, workdir: root,
 				isTerminal: func(io.Writer) bool { return false },

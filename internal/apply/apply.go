@@ -102,11 +102,11 @@ func File(ctx context.Context, conn *pgx.Conn, f *migration.File, opts Options) 
 		return r.inCallersTransaction(ctx, up)
 	}
 	switch {
-	case f.Mode == migration.SingleExec && (!opts.Observe || len(up) == 1):
+	case f.Mode == migration.SingleExec && !opts.Observe:
 		// One query. A single statement runs outside any transaction.
 		start, end := up[0].Span.Start, up[len(up)-1].Extent.End
 		return r.step(ctx, Step{File: f, Stmt: up[0], SQL: f.Text[start:end], Alone: len(up) == 1})
-	case f.Mode == migration.SingleExec:
+	case f.Mode == migration.SingleExec && len(up) > 1:
 		return r.transaction(ctx, up, true)
 	case f.Mode == migration.Wrapped:
 		if err := r.exec(ctx, "BEGIN"); err != nil {
@@ -114,6 +114,8 @@ func File(ctx context.Context, conn *pgx.Conn, f *migration.File, opts Options) 
 		}
 		return r.transaction(ctx, up, false)
 	default:
+		// Autocommit, or a query of one statement, which runs as
+		// autocommit does.
 		return r.autocommit(ctx, up)
 	}
 }

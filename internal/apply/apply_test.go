@@ -116,3 +116,16 @@ func TestInCallersTransaction(t *testing.T) {
 		"CREATE INDEX CONCURRENTLY a_idx2 ON a (id): CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and the run must not commit",
 	}, skipped)
 }
+
+func TestObserveSingleStatementQuery(t *testing.T) {
+	f := read("2_index.up.sql", "CREATE INDEX a_idx ON a (id);\n")
+	steps, _, err := record(t, f, apply.Options{Observe: true})
+	require.NoError(t, err)
+	assert.Equal(t, []seen{{sql: "CREATE INDEX a_idx ON a (id)", inTx: true, lockOnA: "ShareLock"}}, steps,
+		"a query of one statement gets a transaction of its own, as in autocommit")
+
+	f = read("3_index.up.sql", "CREATE INDEX CONCURRENTLY a_idx2 ON a (id);\n")
+	steps, _, err = record(t, f, apply.Options{Observe: true})
+	require.NoError(t, err)
+	assert.Equal(t, []seen{{sql: "CREATE INDEX CONCURRENTLY a_idx2 ON a (id)", alone: true}}, steps)
+}

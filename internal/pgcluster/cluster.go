@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -120,6 +121,17 @@ type Cluster struct {
 // URL returns a connection URL for database db (superuser postgres).
 func (c *Cluster) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
+}
+
+// WithDatabase returns the connection string raw, a URL or a list of
+// key=value settings, pointing at database db instead.
+func WithDatabase(raw, db string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return strings.TrimSuffix(raw, " ") + " dbname=" + db
+	}
+	u.Path = "/" + db
+	return u.String()
 }
 
 // Start initialises a cluster in a new temporary folder and starts it on

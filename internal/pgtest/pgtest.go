@@ -7,9 +7,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,11 +96,4 @@ func NewDatabase(t testing.TB) string {
 }
 
 // WithDatabase returns url pointing at database db instead.
-func WithDatabase(raw, db string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return strings.TrimSuffix(raw, " ") + " dbname=" + db
-	}
-	u.Path = "/" + db
-	return u.String()
-}
+func WithDatabase(raw, db string) string { return pgcluster.WithDatabase(raw, db) }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtest"
+)
+
+// runCLI runs pgsafe with args from the repository root and returns its
+// exit code, stdout and stderr.
+func runCLI(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	root := moduleRoot(t)
+	t.Chdir(root)
+	var stdout, stderr bytes.Buffer
+	code := runEnv(context.Background(), append([]string{"pgsafe"}, args...), env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(k string) string { return vars[k] }, workdir: root,
+		isTerminal: func(io.Writer) bool { return false },
+	})
+	return code, stdout.String(), stderr.String()
+}
+
+// moduleRoot returns the folder of go.mod above the working directory,
+// which runCLI may have made the repository's root already.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for !isFile(filepath.Join(dir, "go.mod")) {
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, dir, parent, "no go.mod above the working directory")
+		dir = parent
+	}
+	return dir
+}
+
+// TestTraceNamedDatabase traces the example on a database the user
+// names: a loud warning, everything rolled back.
+func TestTraceNamedDatabase(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	code, stdout, stderr := runCLI(t, nil, "trace", "--database-url", url, "fixtures/examples/goose")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "WARNING: the migrations run for real on the database")
+	assert.Contains(t, stdout, "rolled back at the end: the database is unchanged")
+	assert.Contains(t, stdout, "not run: CREATE INDEX CONCURRENTLY cannot run inside a transaction block")
+	assert.Regexp(t, `customers +SHARE ROW EXCLUSIVE +ok`, stdout)
+
+	code, stdout, stderr = runCLI(t, nil, "trace", "--database-url", url, "--format", "json", "fixtures/examples/goose")
+	require.Equal(t, 0, code, stderr)
+	var doc struct {
+		RolledBack bool `json:"rolled_back"`
+		Files      []struct{ Path string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	assert.True(t, doc.RolledBack)
+	assert.Len(t, doc.Files, 5)
+}
+
+// TestTraceFailingMigration exits 1 and reports what ran before.
+func TestTraceFailingMigration(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "1_a.up.sql"), []byte("CREATE TABLE a (id int);\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "2_b.up.sql"), []byte("ALTER TABLE missing ADD COLUMN x int;\n"), 0o644))
+	code, stdout, stderr := runCLI(t, nil, "trace", "--database-url", pgtest.NewDatabase(t), dir)
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, stdout, "CREATE TABLE a (id int)")
+	assert.Contains(t, stderr, `2_b.up.sql:1: ERROR: relation "missing" does not exist`)
+}
+
+// TestTraceInterrupted sends Ctrl-C (SIGINT) to a trace that runs on an
+// ephemeral cluster and checks that the cluster is stopped and removed.
+func TestTraceInterrupted(t *testing.T) {
+	if _, err := pgcluster.FindBinDir(); err != nil {
+		pgtest.Missing(t, err.Error())
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "1_sleep.up.sql"), []byte("SELECT pg_sleep(60);\n"), 0o644))
+	cmd := exec.Command(os.Args[0], "trace", dir)
+	cmd.Env = append(os.Environ(), envRunMain+"=1")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	require.True(t, lines.Scan(), "no message on stderr")
+	m := regexp.MustCompile(`PostgreSQL in (\S+) on port`).FindStringSubmatch(lines.Text())
+	require.NotNil(t, m, lines.Text())
+	clusterDir := m[1]
+	require.DirExists(t, clusterDir)
+	time.Sleep(500 * time.Millisecond) // into pg_sleep
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	var rest strings.Builder
+	for lines.Scan() {
+		rest.WriteString(lines.Text() + "\n")
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, exitUsage, exit.ExitCode())
+	assert.Contains(t, rest.String(), "interrupted")
+	assert.Less(t, time.Since(start), 20*time.Second)
+	assert.NoDirExists(t, clusterDir, "the cluster's folder is removed")
+	out, _ := exec.Command("pgrep", "-f", clusterDir).Output()
+	assert.Empty(t, strings.TrimSpace(string(out)), "no server of the cluster runs")
+}

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY t_i_idx ON t (i);
