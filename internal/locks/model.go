@@ -77,10 +77,10 @@ var alterTableModes = map[pg.AlterTableType]Mode{
 	pg.AlterTableType_AT_DisableTrigAll:            ShareRowExclusive,
 	pg.AlterTableType_AT_EnableTrigUser:            ShareRowExclusive,
 	pg.AlterTableType_AT_DisableTrigUser:           ShareRowExclusive,
-	pg.AlterTableType_AT_EnableRule:                ShareRowExclusive,
-	pg.AlterTableType_AT_EnableAlwaysRule:          ShareRowExclusive,
-	pg.AlterTableType_AT_EnableReplicaRule:         ShareRowExclusive,
-	pg.AlterTableType_AT_DisableRule:               ShareRowExclusive,
+	pg.AlterTableType_AT_EnableRule:                AccessExclusive,
+	pg.AlterTableType_AT_EnableAlwaysRule:          AccessExclusive,
+	pg.AlterTableType_AT_EnableReplicaRule:         AccessExclusive,
+	pg.AlterTableType_AT_DisableRule:               AccessExclusive,
 	pg.AlterTableType_AT_AddInherit:                AccessExclusive,
 	pg.AlterTableType_AT_DropInherit:               AccessExclusive,
 	pg.AlterTableType_AT_AddOf:                     AccessExclusive,
@@ -185,20 +185,44 @@ func Statement(node *pg.Node, version int) []Lock {
 	case *pg.Node_MergeStmt:
 		ls.add(pgast.RelName(n.MergeStmt.GetRelation()), RowExclusive, RoleTarget)
 	case *pg.Node_CommentStmt:
-		if isRelationObject(n.CommentStmt.GetObjtype()) {
-			ls.add(pgast.QualifyName(pgast.Strings(n.CommentStmt.GetObject().GetList().GetItems())), ShareUpdateExclusive, RoleTarget)
+		name := pgast.Strings(n.CommentStmt.GetObject().GetList().GetItems())
+		switch {
+		case isRelationObject(n.CommentStmt.GetObjtype()):
+			ls.add(pgast.QualifyName(name), ShareUpdateExclusive, RoleTarget)
+		case n.CommentStmt.GetObjtype() == pg.ObjectType_OBJECT_COLUMN && len(name) > 1:
+			ls.add(pgast.QualifyName(name[:len(name)-1]), ShareUpdateExclusive, RoleTarget)
+		default:
 		}
 	case *pg.Node_AlterObjectSchemaStmt:
 		if rv := n.AlterObjectSchemaStmt.GetRelation(); rv != nil {
 			ls.add(pgast.RelName(rv), AccessExclusive, RoleTarget)
 		}
-	case *pg.Node_AlterOwnerStmt:
-		if rv := n.AlterOwnerStmt.GetRelation(); rv != nil {
-			ls.add(pgast.RelName(rv), AccessExclusive, RoleTarget)
+	case *pg.Node_ViewStmt:
+		// CREATE OR REPLACE VIEW of an existing view.
+		if n.ViewStmt.GetReplace() {
+			ls.add(pgast.RelName(n.ViewStmt.GetView()), AccessExclusive, RoleTarget)
 		}
+	case *pg.Node_CreateStatsStmt:
+		for _, r := range n.CreateStatsStmt.GetRelations() {
+			ls.add(pgast.RelName(r.GetRangeVar()), ShareUpdateExclusive, RoleTarget)
+		}
+	case *pg.Node_CreatePublicationStmt:
+		publicationTables(&ls, n.CreatePublicationStmt.GetPubobjects())
+	case *pg.Node_AlterPublicationStmt:
+		publicationTables(&ls, n.AlterPublicationStmt.GetPubobjects())
 	default:
 	}
 	return ls.locks
+}
+
+// publicationTables adds the lock that adding a table to a publication,
+// or dropping it from one, takes on the table.
+func publicationTables(ls *lockSet, objects []*pg.Node) {
+	for _, o := range objects {
+		if t := o.GetPublicationObjSpec().GetPubtable(); t != nil {
+			ls.add(pgast.RelName(t.GetRelation()), ShareUpdateExclusive, RoleTarget)
+		}
+	}
 }
 
 func alterTable(ls *lockSet, st *pg.AlterTableStmt, version int) {
@@ -222,6 +246,11 @@ func alterTable(ls *lockSet, st *pg.AlterTableStmt, version int) {
 			if c := cmd.GetDef().GetConstraint(); c.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
 				ls.add(pgast.RelName(c.GetPktable()), ShareRowExclusive, RoleReferenced)
 			}
+		case pg.AlterTableType_AT_AddInherit:
+			// The new parent is locked against concurrent schema changes.
+			ls.add(pgast.RelName(cmd.GetDef().GetRangeVar()), ShareUpdateExclusive, RoleParent)
+		case pg.AlterTableType_AT_DropInherit:
+			ls.add(pgast.RelName(cmd.GetDef().GetRangeVar()), AccessShare, RoleParent)
 		case pg.AlterTableType_AT_AddColumn:
 			for _, c := range cmd.GetDef().GetColumnDef().GetConstraints() {
 				if con := c.GetConstraint(); con.GetContype() == pg.ConstrType_CONSTR_FOREIGN {
@@ -331,6 +360,29 @@ func OnIndexTable(node *pg.Node) Mode {
 	default:
 		return None
 	}
+}
+
+// OnDefaultPartition returns the lock that node takes on the default
+// partition of the partitioned table it adds a partition to, when there
+// is one: ATTACH PARTITION and CREATE TABLE ... PARTITION OF scan the
+// default partition under ACCESS EXCLUSIVE for rows that belong to the
+// new partition. It returns None for other statements, and for a new
+// default partition itself.
+func OnDefaultPartition(node *pg.Node) Mode {
+	switch n := node.GetNode().(type) {
+	case *pg.Node_AlterTableStmt:
+		for _, cmd := range pgast.AlterCmds(n.AlterTableStmt, pg.AlterTableType_AT_AttachPartition) {
+			if !cmd.GetDef().GetPartitionCmd().GetBound().GetIsDefault() {
+				return AccessExclusive
+			}
+		}
+	case *pg.Node_CreateStmt:
+		if b := n.CreateStmt.GetPartbound(); b != nil && !b.GetIsDefault() {
+			return AccessExclusive
+		}
+	default:
+	}
+	return None
 }
 
 // OnTableIndexes returns the lock that node takes on each index of the

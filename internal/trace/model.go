@@ -18,8 +18,9 @@ type model struct {
 // PostgreSQL major version version on the relations of snap: the locks
 // of locks.Statement, those reached through foreign keys (locks.Related,
 // read from fks), the lock on the table of an index the statement names
-// (locks.OnIndexTable) and on the indexes of a table it reindexes
-// (locks.OnTableIndexes).
+// (locks.OnIndexTable), on the indexes of a table it reindexes
+// (locks.OnTableIndexes) and on the default partition of a table it adds
+// a partition to (locks.OnDefaultPartition).
 func predict(node *pg.Node, version int, snap *snapshot, fks locks.ForeignKeys) *model {
 	m := &model{snap: snap, named: map[uint32]locks.Mode{}}
 	stmt := locks.Statement(node, version)
@@ -28,11 +29,13 @@ func predict(node *pg.Node, version int, snap *snapshot, fks locks.ForeignKeys) 
 			m.raise(r.oid, l.Mode)
 		}
 	}
-	onTable, onIndexes := locks.OnIndexTable(node), locks.OnTableIndexes(node)
+	onTable, onIndexes, onDefault := locks.OnIndexTable(node), locks.OnTableIndexes(node), locks.OnDefaultPartition(node)
 	for _, l := range stmt {
 		r := snap.byName[l.Relation]
 		switch {
 		case r == nil:
+		case l.Role == locks.RoleParent && onDefault != locks.None && r.defaultPartition != 0:
+			m.raise(r.defaultPartition, onDefault)
 		case l.Role == locks.RoleIndex && onTable != locks.None && r.owner != 0:
 			m.raise(r.owner, onTable)
 		case l.Role == locks.RoleTarget && onIndexes != locks.None:

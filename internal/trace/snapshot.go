@@ -21,6 +21,9 @@ type relation struct {
 	// scans counts the sequential and index scans that the current
 	// transaction started on a table (pg_stat_xact_user_tables).
 	scans int64
+	// defaultPartition is a partitioned table's default partition, 0
+	// when it has none.
+	defaultPartition uint32
 }
 
 // snapshot is the catalog's user relations at one moment.
@@ -39,7 +42,8 @@ SELECT c.oid, n.nspname || '.' || c.relname, c.relkind::text, c.relfilenode,
 		(SELECT d.refobjid FROM pg_depend d WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass
 			AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1),
 		0),
-	coalesce(s.seq_scan, 0) + coalesce(s.idx_scan, 0)
+	coalesce(s.seq_scan, 0) + coalesce(s.idx_scan, 0),
+	coalesce((SELECT p.partdefid FROM pg_partitioned_table p WHERE p.partrelid = c.oid), 0)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_xact_user_tables s ON s.relid = c.oid
@@ -55,7 +59,7 @@ func takeSnapshot(ctx context.Context, conn *pgx.Conn) (*snapshot, error) {
 	for rows.Next() {
 		r := &relation{}
 		var kind string
-		if err := rows.Scan(&r.oid, &r.name, &kind, &r.file, &r.owner, &r.scans); err != nil {
+		if err := rows.Scan(&r.oid, &r.name, &kind, &r.file, &r.owner, &r.scans, &r.defaultPartition); err != nil {
 			rows.Close()
 			return nil, err
 		}
