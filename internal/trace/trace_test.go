@@ -64,14 +64,14 @@ func lockOn(st *trace.Statement, rel string) locks.Mode {
 
 // TestEffects traces migrations whose effects are known: a rewrite, a
 // change without one, a lock the model cannot predict, statements that
-// run alone, and a TRUNCATE, which gives a table new storage without
-// rewriting it.
+// run alone, a TRUNCATE, which gives a table new storage without
+// rewriting it, and a lock that the model places through the catalog.
 func TestEffects(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "testdata/effects"), trace.Options{})
 	require.NoError(t, err)
-	require.Len(t, res.Files, 5)
+	require.Len(t, res.Files, 6)
 	assert.Equal(t, migration.GolangMigrate, res.Files[0].Framework)
 	assert.Equal(t, res.ServerMajor, res.ModelVersion)
 
@@ -102,6 +102,11 @@ func TestEffects(t *testing.T) {
 	truncate := statement(t, res, "5_truncate.up.sql", 1)
 	assert.Equal(t, locks.AccessExclusive, lockOn(truncate, "public.d"))
 	assert.Empty(t, truncate.Scans, "TRUNCATE starts new storage but rewrites nothing")
+
+	attach := statement(t, res, "6_attach.up.sql", 1)
+	assert.Equal(t, locks.AccessExclusive, lockOn(attach, "public.p_def"), "ATTACH PARTITION scans the default partition")
+	assert.Equal(t, locks.ShareUpdateExclusive, lockOn(attach, "public.p"))
+	assert.Empty(t, attach.Mismatches, "the model places the default partition's lock through the catalog")
 
 	assert.Len(t, res.Mismatches(), 1)
 

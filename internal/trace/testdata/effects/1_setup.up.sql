@@ -3,3 +3,7 @@ INSERT INTO t SELECT g, g, 'x' FROM generate_series(1, 50000) g;
 CREATE DOMAIN posint AS int;
 CREATE TABLE d (v posint);
 INSERT INTO d VALUES (1);
+CREATE TABLE p (k int) PARTITION BY RANGE (k);
+CREATE TABLE p_def PARTITION OF p DEFAULT;
+INSERT INTO p VALUES (50);
+CREATE TABLE p_new (k int);
