@@ -1,0 +1,169 @@
+// Package probe measures how long writes to tables wait while something
+// else runs: one connection per table updates a single row, again and
+// again, and the longest of those writes is the figure that users of the
+// table would feel.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Result is what the writes to one table saw.
+type Result struct {
+	Table string // "schema.name", as named when probing started
+	// Writes counts the writes that changed a row.
+	Writes int
+	// Longest is the longest write, lock waits included.
+	Longest time.Duration
+	// Err is the last error of a write that failed, "" when none did.
+	Err string
+}
+
+// Probe writes to tables until Stop.
+type Probe struct {
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	results []*Result
+}
+
+// Interval is the pause between two writes to a table.
+const Interval = 5 * time.Millisecond
+
+// Start starts writing to each of tables, named "schema.name", on the
+// database at url. A table that does not exist yet, or has no row yet,
+// is looked for again before each write, so that tables the migrations
+// create are probed once they hold rows; the table is followed by its
+// OID, through renames.
+func Start(ctx context.Context, url string, tables []string) *Probe {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &Probe{cancel: cancel}
+	for _, t := range tables {
+		r := &Result{Table: t}
+		p.results = append(p.results, r)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			w := &writer{url: url, res: r}
+			w.run(ctx)
+		}()
+	}
+	return p
+}
+
+// Stop stops the writes and returns what they saw, by table name.
+func (p *Probe) Stop() []Result {
+	p.cancel()
+	p.wg.Wait()
+	out := make([]Result, len(p.results))
+	for i, r := range p.results {
+		out[i] = *r
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })
+	return out
+}
+
+// writer writes to one table.
+type writer struct {
+	url  string
+	res  *Result
+	conn *pgx.Conn
+	oid  uint32
+	sql  string // the write, "" until the table is found
+}
+
+func (w *writer) run(ctx context.Context) {
+	defer func() {
+		if w.conn != nil {
+			_ = w.conn.Close(context.Background())
+		}
+	}()
+	for {
+		w.write(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(Interval):
+		}
+	}
+}
+
+// write makes one write, finding the table and a column to write first
+// when needed.
+func (w *writer) write(ctx context.Context) {
+	if w.conn == nil {
+		conn, err := pgx.Connect(ctx, w.url)
+		if err != nil {
+			w.fail(ctx, err)
+			return
+		}
+		w.conn = conn
+	}
+	if w.sql == "" {
+		if err := w.find(ctx); err != nil {
+			w.fail(ctx, err)
+			return
+		}
+		if w.sql == "" {
+			return
+		}
+	}
+	start := time.Now()
+	tag, err := w.conn.Exec(ctx, w.sql)
+	took := time.Since(start)
+	if took > w.res.Longest {
+		// A write cut short by Stop waited this long at least.
+		w.res.Longest = took
+	}
+	if err != nil {
+		w.sql = "" // the column or the table may have changed
+		w.fail(ctx, err)
+		return
+	}
+	if tag.RowsAffected() > 0 {
+		w.res.Writes++
+	}
+}
+
+// find resolves the table to its OID (once) and its current name, and
+// picks a column that a write can set to itself.
+func (w *writer) find(ctx context.Context) error {
+	if w.oid == 0 {
+		err := w.conn.QueryRow(ctx, "SELECT coalesce(to_regclass($1)::oid, 0)", w.res.Table).Scan(&w.oid)
+		if err != nil || w.oid == 0 {
+			return err
+		}
+	}
+	var table, column string
+	err := w.conn.QueryRow(ctx, `
+		SELECT c.oid::regclass::text, quote_ident(a.attname)
+		FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+		WHERE c.oid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity <> 'a'
+		ORDER BY a.attnum LIMIT 1`, w.oid).Scan(&table, &column)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.sql = fmt.Sprintf("UPDATE %[1]s SET %[2]s = %[2]s WHERE ctid = (SELECT ctid FROM %[1]s LIMIT 1)", table, column)
+	return nil
+}
+
+// fail records err unless the probe is stopping; a broken connection is
+// opened again.
+func (w *writer) fail(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	w.res.Err = err.Error()
+	if w.conn != nil && w.conn.IsClosed() {
+		w.conn = nil
+	}
+}
