@@ -1,16 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
 
@@ -22,6 +29,8 @@ func fixCommand(e env) *cli.Command {
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "report `FORMAT`: text or json", Value: "text"},
 		&cli.StringFlag{Name: "color", Usage: "colour the diff: auto, always or never", Value: "auto"},
 		&cli.StringFlag{Name: "changed-since", Usage: "fix only files added or changed since the git `REF` (earlier files are still read for context)"},
+		&cli.BoolFlag{Name: "verify", Usage: "prove the rewrite on PostgreSQL: apply the original and the rewritten migrations to two fresh databases, compare the schemas and the locks; exit 1 when the proof fails (with --write, write only when it passes)"},
+		&cli.IntFlag{Name: "seed-rows", Usage: "with --verify, fill each table with `N` generated rows before the migrations that follow its creation, and measure how long writes to the touched tables wait"},
 	)
 	return &cli.Command{
 		Name:      "fix",
@@ -44,6 +53,17 @@ func fixCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			stdinMode := c.NArg() == 1 && c.Args().First() == "-"
+			verifying := c.Bool("verify")
+			switch {
+			case verifying && stdinMode:
+				return usageError("--verify runs migration files: name them instead of -")
+			case !verifying && c.IsSet("seed-rows"):
+				return usageError("--seed-rows goes with --verify")
+			case c.Int("seed-rows") < 0:
+				return usageError("--seed-rows %d: want a number of rows, 0 or more", c.Int("seed-rows"))
+			default:
+			}
 			files, loadErrs := source.Load(c.Args().Slice(), s.source)
 			queryErrs, err := s.loadSchemaInputs(c.Context, e)
 			if err != nil {
@@ -65,7 +85,7 @@ func fixCommand(e env) *cli.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			stdinMode := c.NArg() == 1 && c.Args().First() == "-"
+			var fixJSON bytes.Buffer
 			switch {
 			case stdinMode && len(res.Files) > 0:
 				if _, err := io.WriteString(e.stdout, res.Files[0].Fixed); err != nil {
@@ -75,6 +95,8 @@ func fixCommand(e env) *cli.Command {
 					fmt.Fprintf(e.stderr, "pgsafe: the fixes also create %s, which stdin mode cannot write; run pgsafe fix on the file instead\n", f.Path)
 				}
 				return fixExit(c, res, loadErrs)
+			case format == "json" && verifying:
+				err = rewrite.JSON(&fixJSON, res)
 			case format == "json":
 				err = rewrite.JSON(e.stdout, res)
 			default:
@@ -82,6 +104,21 @@ func fixCommand(e env) *cli.Command {
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
+			}
+			if verifying {
+				rep, err := verifyFix(c, e, s, res)
+				if err != nil {
+					return err
+				}
+				if err := renderVerify(e, format, fixJSON.Bytes(), rep); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				if !rep.OK() {
+					if c.Bool("write") {
+						fmt.Fprintln(e.stderr, "pgsafe: the proof failed: nothing was written")
+					}
+					return &exitError{code: exitFindings}
+				}
 			}
 			if c.Bool("write") {
 				if err := writeFixed(res); err != nil {
@@ -123,4 +160,82 @@ func fixExit(c *cli.Context, res *rewrite.Result, loadErrs []error) error {
 		}
 	}
 	return nil
+}
+
+// verifyFix proves the rewrite in res on PostgreSQL.
+func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify.Report, error) {
+	original, rewritten := verifySets(res, s)
+	var targets []verify.Target
+	for _, a := range res.Applied {
+		if a.Before != a.After {
+			targets = append(targets, verify.Target{Path: a.Path, Line: a.Line})
+		}
+	}
+	srv, err := openServer(c.Context, c, e)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close(e)
+	opts := verify.Options{AdminURL: srv.url, SeedRows: c.Int("seed-rows"), Targets: targets}
+	if c.IsSet("pg-version") {
+		opts.PGVersion = s.lint.Rule.PGVersion
+	}
+	if srv.cluster != nil {
+		if p := srv.cluster.Bin("pg_dump"); isFile(p) {
+			opts.PgDump = p
+		}
+	}
+	rep, err := verify.Run(c.Context, original, rewritten, opts)
+	if err != nil {
+		return nil, runError(c.Context, err)
+	}
+	rep.Where = srv.where
+	return rep, nil
+}
+
+// verifySets reads the original and the rewritten migrations of res as
+// they run, down migrations left out. Companion files that fixes create
+// or change (Flyway's .sql.conf) take the place of those on disk for the
+// rewrite.
+func verifySets(res *rewrite.Result, s *settings) (original, rewritten verify.Set) {
+	var orig, fixed []source.File
+	overlay := map[string]string{}
+	changed := map[string]bool{}
+	for _, f := range res.Files {
+		if !strings.HasSuffix(strings.ToLower(f.Path), ".sql") {
+			if f.Changed() {
+				overlay[f.Path] = f.Fixed
+			}
+			continue
+		}
+		if !f.Created {
+			orig = append(orig, source.File{Path: f.Path, Text: f.Original})
+		}
+		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
+		if f.Changed() {
+			changed[f.Path] = true
+		}
+	}
+	// Files that fixes create go where their names put them.
+	sort.SliceStable(fixed, func(i, j int) bool { return source.Less(fixed[i].Path, fixed[j].Path) })
+	read := func(files []source.File, overlay map[string]string) []*migration.File {
+		opts := lint.Options{KeepTrees: true, SkipDown: true, Framework: s.lint.Framework, Rule: s.lint.Rule, Overlay: overlay}
+		return lint.Run(files, opts).Files
+	}
+	return verify.Set{Files: read(orig, nil), Changed: changed}, verify.Set{Files: read(fixed, overlay), Changed: changed}
+}
+
+// renderVerify writes the verification report: in JSON, one document
+// with the fix report (fixJSON) and the verification.
+func renderVerify(e env, format string, fixJSON []byte, rep *verify.Report) error {
+	if format != "json" {
+		fmt.Fprintln(e.stdout)
+		return verify.Text(e.stdout, rep, verify.TextOptions{NoTiming: e.getenv("PGSAFE_NO_TIMING") != ""})
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Fix    json.RawMessage `json:"fix"`
+		Verify *verify.Report  `json:"verify"`
+	}{json.RawMessage(bytes.TrimSpace(fixJSON)), rep})
 }

@@ -1,0 +1,389 @@
+// Package verify proves a rewrite on PostgreSQL: it applies the original
+// and the rewritten migrations to two fresh databases, each file the way
+// its framework runs it, compares the schemas they leave, and checks that
+// no statement of the rewrite blocks writes while it scans or rewrites a
+// table that existed before its file. With seeded rows, a probe measures
+// how long single-row writes to the touched tables wait in each run.
+package verify
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/probe"
+	"github.com/pgsafe/pgsafe/internal/schemadiff"
+	"github.com/pgsafe/pgsafe/internal/seed"
+	"github.com/pgsafe/pgsafe/internal/trace"
+)
+
+// Set is one migration set.
+type Set struct {
+	// Files are the migrations in order, with their parse trees.
+	Files []*migration.File
+	// Changed holds the paths of the files that the fix changed or
+	// created; only their statements are judged.
+	Changed map[string]bool
+}
+
+// Target is a statement of the original that a fix rewrote: its file
+// and a line it spans.
+type Target struct {
+	Path string
+	Line int
+}
+
+// Options configure Run.
+type Options struct {
+	// AdminURL connects to a database of the server from which the two
+	// databases are created (and dropped afterwards).
+	AdminURL string
+	// PgDump is the pg_dump program that dumps the schemas; "" finds one
+	// as new as the server.
+	PgDump string
+	// SeedRows is the number of rows to fill each table with before the
+	// file after the one that creates it; 0 runs on empty tables, without
+	// the probe.
+	SeedRows int
+	// PGVersion is the version the lock model is asked about; 0 means the
+	// server's.
+	PGVersion int
+	// Targets are the original statements that fixes rewrote. A statement
+	// of the rewrite with the same text is judged as one the fix wrote.
+	Targets []Target
+}
+
+// Report is the outcome of a verification.
+type Report struct {
+	Server string
+	// Where describes the server for the text report, such as "an
+	// ephemeral cluster".
+	Where    string
+	SeedRows int
+	// Seeded is what seeding did in the original's database (the
+	// rewrite's gets the same rows).
+	Seeded seed.Report
+	// OriginalErr and RewriteErr are the errors that stopped a run.
+	OriginalErr, RewriteErr string
+	// SchemaDiff is the difference between the schemas, "" when equal.
+	SchemaDiff string
+	// Original lists the statements of the original that block writes
+	// while they scan or rewrite a table that existed before.
+	Original []Statement
+	// Rewrite lists the statements of the changed files of the rewrite.
+	Rewrite []Statement
+	// Writes are the probe's figures per table.
+	Writes []Writes
+}
+
+// Statement is a judged statement.
+type Statement struct {
+	Path string
+	Line int
+	SQL  string
+	// Table and Mode are the strongest lock the statement holds on a
+	// table that existed before its file; Table is "" when none.
+	Table string
+	Mode  locks.Mode
+	// Scanned and Rewritten list the tables that existed before the file
+	// and that the statement read whole or rewrote.
+	Scanned, Rewritten []string
+	// Blocks reports that it holds a lock that blocks writes (SHARE or
+	// stronger) on a table it scans or rewrites.
+	Blocks bool
+	// Written reports that the fix wrote the statement: its text is new,
+	// or it is a statement a fix rewrote around. Only those fail the
+	// verification when they block; others are left as they were.
+	Written bool
+}
+
+// Writes compares the longest single-row write to one table.
+type Writes struct {
+	Table                         string
+	Original, Rewrite             time.Duration
+	OriginalWrites, RewriteWrites int
+	OriginalErr, RewriteErr       string
+}
+
+// Failures says why the verification fails; none when it passes.
+func (r *Report) Failures() []string {
+	var out []string
+	if r.OriginalErr != "" {
+		out = append(out, "the original migrations fail, so there is nothing to compare with: "+r.OriginalErr)
+	}
+	if r.RewriteErr != "" {
+		out = append(out, "the rewritten migrations fail: "+r.RewriteErr)
+	}
+	if r.OriginalErr == "" && r.RewriteErr == "" && r.SchemaDiff != "" {
+		out = append(out, "the rewrite leaves another schema than the original")
+	}
+	for _, st := range r.Rewrite {
+		if st.Written && st.Blocks {
+			out = append(out, fmt.Sprintf("%s:%d still blocks writes to %s (%s) while it %s", st.Path, st.Line, displayTables(st), st.Mode, scanVerb(st)))
+		}
+	}
+	return out
+}
+
+// OK reports whether the verification passes.
+func (r *Report) OK() bool { return len(r.Failures()) == 0 }
+
+// Run applies original and rewrite to two new databases and compares
+// them. It returns an error when it cannot run at all (the server cannot
+// be reached, pg_dump fails); migrations that fail are in the report.
+func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, error) {
+	admin, err := pgx.Connect(ctx, opts.AdminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = admin.Close(context.Background()) }()
+	rep := &Report{SeedRows: opts.SeedRows}
+	var major int
+	if err := admin.QueryRow(ctx, `SELECT split_part(current_setting('server_version'), ' ', 1),
+		current_setting('server_version_num')::int / 10000`).Scan(&rep.Server, &major); err != nil {
+		return nil, err
+	}
+	if opts.PgDump == "" {
+		if opts.PgDump, err = pgcluster.FindProgram("pg_dump", major); err != nil {
+			return nil, err
+		}
+	}
+	prefix := fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())
+	dbs := []string{prefix + "_original", prefix + "_rewrite"}
+	for _, db := range dbs {
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+			return nil, fmt.Errorf("creating a database to verify in: %w", err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+		}()
+	}
+	targets := touchedTables(major, original, rewrite)
+	runs := []*run{
+		{set: original, url: pgcluster.WithDatabase(opts.AdminURL, dbs[0]), seeded: &rep.Seeded},
+		{set: rewrite, url: pgcluster.WithDatabase(opts.AdminURL, dbs[1]), seeded: &seed.Report{}},
+	}
+	for _, r := range runs {
+		if err := r.apply(ctx, opts, targets); err != nil {
+			return nil, err
+		}
+	}
+	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
+	if rep.OriginalErr == "" && rep.RewriteErr == "" {
+		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].url)
+		if err != nil {
+			return nil, err
+		}
+		b, err := schemadiff.Dump(ctx, opts.PgDump, runs[1].url)
+		if err != nil {
+			return nil, err
+		}
+		rep.SchemaDiff = schemadiff.Diff("original", a, "rewrite", b)
+	}
+	for _, st := range judge(runs[0].trace, nil, nil, nil) {
+		if st.Blocks {
+			rep.Original = append(rep.Original, st)
+		}
+	}
+	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets))
+	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
+	return rep, nil
+}
+
+// run is the application of one set to its database.
+type run struct {
+	set    Set
+	url    string
+	seeded *seed.Report
+	trace  *trace.Result
+	writes []probe.Result
+	err    string
+}
+
+// apply runs the set with the trace, seeding and probing as opts say.
+func (r *run) apply(ctx context.Context, opts Options, targets []string) error {
+	topts := trace.Options{PGVersion: opts.PGVersion}
+	if opts.SeedRows > 0 {
+		conn, err := pgx.Connect(ctx, r.url)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = conn.Close(context.Background()) }()
+		s := seed.New(opts.SeedRows)
+		topts.BeforeFile = func(ctx context.Context, _ *migration.File) error { return s.Fill(ctx, conn, r.seeded) }
+		p := probe.Start(ctx, r.url, targets)
+		defer func() { r.writes = p.Stop() }()
+	}
+	res, err := trace.Run(ctx, r.url, r.set.Files, topts)
+	r.trace = res
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if res == nil {
+			return err
+		}
+		r.err = err.Error()
+	}
+	return nil
+}
+
+// touchedTables returns the tables that the statements of the changed
+// files lock, in either set, as the lock model names them.
+func touchedTables(version int, sets ...Set) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range sets {
+		for _, f := range s.Files {
+			if !s.Changed[f.Path] {
+				continue
+			}
+			for _, st := range f.Statements {
+				for _, l := range locks.Statement(st.Node, version) {
+					if l.Role != locks.RoleIndex && !seen[l.Relation] {
+						seen[l.Relation] = true
+						out = append(out, l.Relation)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// writtenTexts returns the normalised texts of the original statements
+// that targets point at.
+func writtenTexts(original Set, targets []Target) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range targets {
+		for _, f := range original.Files {
+			if f.Path != t.Path {
+				continue
+			}
+			for _, st := range f.Statements {
+				first, last := f.Lines.Position(st.Span.Start).Line, f.Lines.Position(st.Span.End).Line
+				if first <= t.Line && t.Line <= last {
+					out[normalise(st.Text(f.Text))] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// upTexts returns the normalised texts of the up statements of s.
+func upTexts(s Set) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range s.Files {
+		for _, st := range f.Statements {
+			if st.Direction == migration.Up {
+				out[normalise(st.Text(f.Text))] = true
+			}
+		}
+	}
+	return out
+}
+
+// judge returns the statements of res in the files of changed (all when
+// changed is nil) with their strongest lock on a table that existed
+// before their file. A statement is Written when its text is not among
+// originalTexts, or is among written.
+func judge(res *trace.Result, changed, originalTexts, written map[string]bool) []Statement {
+	if res == nil {
+		return nil
+	}
+	var out []Statement
+	for _, f := range res.Files {
+		if changed != nil && !changed[f.Path] {
+			continue
+		}
+		for _, st := range f.Statements {
+			if st.Capture == trace.CaptureSkipped {
+				continue
+			}
+			j := Statement{Path: f.Path, Line: st.Line, SQL: st.SQL}
+			// The lock held on a table the statement scans comes first.
+			for _, s := range st.Scans {
+				if s.NewInFile {
+					continue
+				}
+				if s.Held > j.Mode {
+					j.Table, j.Mode = s.Relation, s.Held
+				}
+				if s.Rewritten {
+					j.Rewritten = append(j.Rewritten, s.Relation)
+				} else {
+					j.Scanned = append(j.Scanned, s.Relation)
+				}
+				if s.Held.BlocksWrites() {
+					j.Blocks = true
+				}
+			}
+			for _, l := range st.Locks {
+				if !l.NewInFile && (l.Kind == "table" || l.Kind == "partitioned table" || l.Kind == "materialized view") && l.Mode > j.Mode {
+					j.Table, j.Mode = l.Relation, l.Mode
+				}
+			}
+			if changed != nil {
+				j.Written = !originalTexts[normalise(st.SQL)] || written[normalise(st.SQL)]
+			}
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// normalise makes statement texts that differ only in white space equal.
+func normalise(sql string) string { return strings.Join(strings.Fields(sql), " ") }
+
+// compareWrites pairs the probe's figures of the two runs by table,
+// keeping the tables that were written to in either.
+func compareWrites(original, rewrite []probe.Result) []Writes {
+	byTable := map[string]*Writes{}
+	var out []*Writes
+	get := func(t string) *Writes {
+		if w := byTable[t]; w != nil {
+			return w
+		}
+		w := &Writes{Table: t}
+		byTable[t] = w
+		out = append(out, w)
+		return w
+	}
+	for _, r := range original {
+		w := get(r.Table)
+		w.Original, w.OriginalWrites, w.OriginalErr = r.Longest, r.Writes, r.Err
+	}
+	for _, r := range rewrite {
+		w := get(r.Table)
+		w.Rewrite, w.RewriteWrites, w.RewriteErr = r.Longest, r.Writes, r.Err
+	}
+	var kept []Writes
+	for _, w := range out {
+		if w.OriginalWrites > 0 || w.RewriteWrites > 0 {
+			kept = append(kept, *w)
+		}
+	}
+	return kept
+}
+
+func displayTables(st Statement) string {
+	return strings.Join(append(append([]string{}, st.Rewritten...), st.Scanned...), ", ")
+}
+
+func scanVerb(st Statement) string {
+	if len(st.Rewritten) > 0 {
+		return "rewrites it"
+	}
+	return "scans it"
+}

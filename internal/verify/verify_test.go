@@ -1,0 +1,151 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/pgtest"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/verify"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// set writes files (base name to SQL) into a folder of their own and
+// reads them as a migration set whose changed files are those named in
+// changed.
+func set(t *testing.T, files map[string]string, changed ...string) verify.Set {
+	t.Helper()
+	dir := t.TempDir()
+	for name, sql := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(sql), 0o644))
+	}
+	srcs, errs := source.Load([]string{dir}, source.Options{})
+	require.Empty(t, errs)
+	s := verify.Set{Files: lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true}).Files, Changed: map[string]bool{}}
+	for _, name := range changed {
+		s.Changed[filepath.Join(dir, name)] = true
+	}
+	return s
+}
+
+const create = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, plan text);\n"
+
+func run(t *testing.T, original, rewrite verify.Set, seedRows int) *verify.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := verify.Run(ctx, original, rewrite, verify.Options{AdminURL: pgtest.URL(t), SeedRows: seedRows})
+	require.NoError(t, err)
+	return rep
+}
+
+// TestPasses verifies a rewrite that builds an index concurrently: the
+// same schema, and the rewrite blocks nobody while writes to the table
+// wait for the original.
+func TestPasses(t *testing.T) {
+	original := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX accounts_email_idx ON accounts (email);\n"}, "2_email.up.sql")
+	rewrite := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);\n"}, "2_email.up.sql")
+	rep := run(t, original, rewrite, 20000)
+	assert.True(t, rep.OK(), "%v", rep.Failures())
+	assert.Empty(t, rep.SchemaDiff)
+	require.Len(t, rep.Original, 1)
+	assert.Equal(t, "CREATE INDEX accounts_email_idx ON accounts (email)", rep.Original[0].SQL)
+	assert.Equal(t, locks.Share, rep.Original[0].Mode)
+	require.Len(t, rep.Rewrite, 1)
+	assert.True(t, rep.Rewrite[0].Written)
+	assert.False(t, rep.Rewrite[0].Blocks)
+	assert.Equal(t, []seedFilled{{"public.accounts", 20000}}, filled(rep))
+	require.Len(t, rep.Writes, 1)
+	w := rep.Writes[0]
+	assert.Equal(t, "public.accounts", w.Table)
+	assert.Positive(t, w.OriginalWrites)
+	assert.Positive(t, w.RewriteWrites)
+	t.Logf("writes to accounts blocked for %s → %s", w.Original, w.Rewrite)
+
+	var text bytes.Buffer
+	require.NoError(t, verify.Text(&text, rep, verify.TextOptions{}))
+	assert.Contains(t, text.String(), "verify: ok")
+	assert.Contains(t, text.String(), "writes to accounts blocked for")
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"ok":true`)
+}
+
+type seedFilled struct {
+	table string
+	rows  int64
+}
+
+func filled(rep *verify.Report) []seedFilled {
+	var out []seedFilled
+	for _, f := range rep.Seeded.Filled {
+		out = append(out, seedFilled{f.Table, f.Rows})
+	}
+	return out
+}
+
+// TestFailsOnAnotherSchema forces a rewrite that indexes another column.
+func TestFailsOnAnotherSchema(t *testing.T) {
+	original := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX accounts_idx ON accounts (email);\n"}, "2_email.up.sql")
+	rewrite := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX CONCURRENTLY accounts_idx ON accounts (plan);\n"}, "2_email.up.sql")
+	rep := run(t, original, rewrite, 0)
+	assert.False(t, rep.OK())
+	assert.Contains(t, rep.Failures(), "the rewrite leaves another schema than the original")
+	assert.Contains(t, rep.SchemaDiff, "-CREATE INDEX accounts_idx ON public.accounts USING btree (email);")
+	assert.Contains(t, rep.SchemaDiff, "+CREATE INDEX accounts_idx ON public.accounts USING btree (plan);")
+}
+
+// TestFailsOnABlockingRewrite forces a rewrite that still builds the index
+// under SHARE, written differently, and one that a fix targeted but left
+// blocking.
+func TestFailsOnABlockingRewrite(t *testing.T) {
+	original := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX accounts_idx ON accounts (email);\n"}, "2_email.up.sql")
+	rewrite := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "SET lock_timeout = '2s';\nCREATE INDEX accounts_idx ON accounts USING btree (email);\n"}, "2_email.up.sql")
+	rep := run(t, original, rewrite, 100)
+	assert.Empty(t, rep.SchemaDiff)
+	require.Len(t, rep.Failures(), 1, "%v", rep.Failures())
+	assert.Regexp(t, `2_email.up.sql:2 still blocks writes to public.accounts \(SHARE\) while it scans it`, rep.Failures()[0])
+
+	// A statement the fix left as it was is reported, not failed; one it
+	// targeted must no longer block.
+	same := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "SET lock_timeout = '2s';\nCREATE INDEX accounts_idx ON accounts (email);\n"}, "2_email.up.sql")
+	rep = run(t, original, same, 100)
+	assert.True(t, rep.OK(), "%v", rep.Failures())
+	require.Len(t, rep.Rewrite, 2)
+	assert.True(t, rep.Rewrite[1].Blocks)
+	assert.False(t, rep.Rewrite[1].Written)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var path string
+	for p := range original.Changed {
+		path = p
+	}
+	rep, err := verify.Run(ctx, original, same, verify.Options{AdminURL: pgtest.URL(t), SeedRows: 100, Targets: []verify.Target{{Path: path, Line: 1}}})
+	require.NoError(t, err)
+	assert.False(t, rep.OK(), "the fix targeted the statement")
+}
+
+// TestOriginalFails reports an original that cannot run.
+func TestOriginalFails(t *testing.T) {
+	original := set(t, map[string]string{"1_x.up.sql": create + "CREATE INDEX CONCURRENTLY i ON accounts (email);\n"}, "1_x.up.sql")
+	rewrite := set(t, map[string]string{"1_x.up.sql": create}, "1_x.up.sql")
+	rep := run(t, original, rewrite, 0)
+	assert.False(t, rep.OK())
+	assert.Contains(t, rep.OriginalErr, "cannot run inside a transaction block")
+}
