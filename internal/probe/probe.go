@@ -22,6 +22,8 @@ type Result struct {
 	Writes int
 	// Longest is the longest write, lock waits included.
 	Longest time.Duration
+	// Blocked counts the writes that took longer than BlockedAfter.
+	Blocked int
 	// Err is the last error of a write that failed, "" when none did.
 	Err string
 }
@@ -35,6 +37,11 @@ type Probe struct {
 
 // Interval is the pause between two writes to a table.
 const Interval = 5 * time.Millisecond
+
+// BlockedAfter is how long a single-row write may take before it counts
+// as blocked: far longer than the write itself, which takes well under a
+// millisecond on an idle server.
+const BlockedAfter = 100 * time.Millisecond
 
 // Start starts writing to each of tables, named "schema.name", on the
 // database at url. A table that does not exist yet, or has no row yet,
@@ -117,17 +124,31 @@ func (w *writer) write(ctx context.Context) {
 	start := time.Now()
 	tag, err := w.conn.Exec(ctx, w.sql)
 	took := time.Since(start)
-	if took > w.res.Longest {
-		// A write cut short by Stop waited this long at least.
-		w.res.Longest = took
-	}
 	if err != nil {
+		if ctx.Err() != nil {
+			// Cut short by Stop: it waited this long at least.
+			w.record(took)
+			return
+		}
 		w.sql = "" // the column or the table may have changed
 		w.fail(ctx, err)
 		return
 	}
+	// A write that found no row to change is not counted: while rows are
+	// being loaded, finding none can take long without any lock wait.
 	if tag.RowsAffected() > 0 {
 		w.res.Writes++
+		w.record(took)
+	}
+}
+
+// record counts a write that took took.
+func (w *writer) record(took time.Duration) {
+	if took > w.res.Longest {
+		w.res.Longest = took
+	}
+	if took > BlockedAfter {
+		w.res.Blocked++
 	}
 }
 

@@ -185,6 +185,9 @@ type jsonWrites struct {
 	RewriteMS      float64 `json:"rewrite_longest_ms"`
 	OriginalWrites int     `json:"original_writes"`
 	RewriteWrites  int     `json:"rewrite_writes"`
+	// OriginalBlocked and RewriteBlocked count writes over 100 ms.
+	OriginalBlocked int `json:"original_blocked"`
+	RewriteBlocked  int `json:"rewrite_blocked"`
 }
 
 // MarshalJSON gives the report's JSON form.
@@ -202,7 +205,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for _, w := range r.Writes {
-		out.Writes = append(out.Writes, jsonWrites{w.Table, ms(w.Original), ms(w.Rewrite), w.OriginalWrites, w.RewriteWrites})
+		out.Writes = append(out.Writes, jsonWrites{w.Table, ms(w.Original), ms(w.Rewrite), w.OriginalWrites, w.RewriteWrites, w.OriginalBlocked, w.RewriteBlocked})
 	}
 	return json.Marshal(out)
 }

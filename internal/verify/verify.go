@@ -107,10 +107,16 @@ type Statement struct {
 
 // Writes compares the longest single-row write to one table.
 type Writes struct {
-	Table                         string
-	Original, Rewrite             time.Duration
-	OriginalWrites, RewriteWrites int
-	OriginalErr, RewriteErr       string
+	Table string
+	// Original and Rewrite are the longest single-row write in each run.
+	Original, Rewrite time.Duration
+	// OriginalWrites and RewriteWrites count the writes that changed a
+	// row; OriginalBlocked and RewriteBlocked those that took longer than
+	// probe.BlockedAfter.
+	OriginalWrites, RewriteWrites   int
+	OriginalBlocked, RewriteBlocked int
+	// OriginalErr and RewriteErr are the last errors of failed writes.
+	OriginalErr, RewriteErr string
 }
 
 // Failures says why the verification fails; none when it passes.
@@ -362,11 +368,11 @@ func compareWrites(original, rewrite []probe.Result) []Writes {
 	}
 	for _, r := range original {
 		w := get(r.Table)
-		w.Original, w.OriginalWrites, w.OriginalErr = r.Longest, r.Writes, r.Err
+		w.Original, w.OriginalWrites, w.OriginalBlocked, w.OriginalErr = r.Longest, r.Writes, r.Blocked, r.Err
 	}
 	for _, r := range rewrite {
 		w := get(r.Table)
-		w.Rewrite, w.RewriteWrites, w.RewriteErr = r.Longest, r.Writes, r.Err
+		w.Rewrite, w.RewriteWrites, w.RewriteBlocked, w.RewriteErr = r.Longest, r.Writes, r.Blocked, r.Err
 	}
 	var kept []Writes
 	for _, w := range out {
