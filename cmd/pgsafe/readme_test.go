@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/urfave/cli/v2"
+
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
 
 // readmeExamples are the runs that README.md shows with their output:
@@ -99,4 +102,86 @@ func TestEveryFlagDocumented(t *testing.T) {
 	for _, c := range app.Commands {
 		check(c, "pgsafe "+c.Name)
 	}
+}
+
+// proofExamples are the README's runs on PostgreSQL. Their output holds
+// timings and the server's version, and the locks of a statement that
+// runs alone are sampled, which can miss them; so the test checks that
+// the pasted lines, timings and versions masked and spaces collapsed, are
+// lines of a fresh run, leaving out the lines about such statements.
+var proofExamples = []struct {
+	command string   // the line that opens the README block
+	args    []string // the same run
+	// from is the line of the output that the README block starts at,
+	// after a "..." line; "" when it shows all of it.
+	from string
+}{
+	{"$ go run ./cmd/pgsafe trace fixtures/examples/goose\n", []string{"trace", "fixtures/examples/goose"}, ""},
+	{
+		"$ go run ./cmd/pgsafe fix --verify --seed-rows 1000000 fixtures/examples/goose\n",
+		[]string{"fix", "--verify", "--seed-rows", "1000000", "fixtures/examples/goose"}, "pgsafe fix --verify:",
+	},
+}
+
+var (
+	reDuration = regexp.MustCompile(`\d+(\.\d+)? m?s\b`)
+	reVersion  = regexp.MustCompile(`PostgreSQL \d+\.\d+`)
+	reSpaces   = regexp.MustCompile(` +`)
+	// reSampled matches the lines about statements whose locks are
+	// sampled, and the count of statements listed without a lock.
+	reSampled = regexp.MustCompile(`CONCURRENTLY|sampled|more statement\(s\)`)
+)
+
+// TestREADMEProofExamples runs the README's trace and fix --verify
+// examples on an ephemeral cluster, as the README does, and compares their
+// output with the pasted one. With -update it pastes a fresh run.
+func TestREADMEProofExamples(t *testing.T) {
+	if _, err := pgcluster.FindBinDir(); err != nil {
+		pgtest.Missing(t, err.Error())
+	}
+	root := repoRoot(t)
+	readmePath := filepath.Join(root, "README.md")
+	for _, ex := range proofExamples {
+		t.Run(strings.Join(ex.args, " "), func(t *testing.T) {
+			b, err := os.ReadFile(readmePath)
+			require.NoError(t, err)
+			readme := string(b)
+			start := strings.Index(readme, ex.command)
+			require.NotEqual(t, -1, start, "README.md has no %q block", strings.TrimSpace(ex.command))
+			start += len(ex.command)
+			end := strings.Index(readme[start:], "```")
+			require.NotEqual(t, -1, end, "the README block is not closed")
+			end += start
+
+			code, stdout, stderr := runCLI(t, nil, ex.args...)
+			require.Equal(t, 0, code, stderr)
+			if ex.from != "" {
+				i := strings.Index(stdout, ex.from)
+				require.NotEqual(t, -1, i, "the output has no %q line", ex.from)
+				stdout = "...\n" + stdout[i:]
+			}
+			if *update {
+				require.NoError(t, os.WriteFile(readmePath, []byte(readme[:start]+stdout+readme[end:]), 0o644))
+				return
+			}
+			fresh := map[string]bool{}
+			for _, l := range strings.Split(stdout, "\n") {
+				fresh[masked(l)] = true
+			}
+			for _, l := range strings.Split(readme[start:end], "\n") {
+				if reSampled.MatchString(l) {
+					continue
+				}
+				assert.True(t, fresh[masked(l)], "README.md shows a line that a fresh run does not print (run `go test ./cmd/pgsafe -run README -update`):\n%s", l)
+			}
+		})
+	}
+}
+
+// masked returns line with timings and versions masked and runs of spaces
+// collapsed.
+func masked(line string) string {
+	line = reDuration.ReplaceAllString(line, "<time>")
+	line = reVersion.ReplaceAllString(line, "PostgreSQL <version>")
+	return strings.TrimSpace(reSpaces.ReplaceAllString(line, " "))
 }

@@ -42,7 +42,8 @@ func Text(w io.Writer, r *Result, opts TextOptions) error {
 	}
 	for _, f := range r.Files {
 		ew.printf("\n%s (%s, %s)\n", f.Path, f.Framework, f.Mode)
-		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		var table strings.Builder
+		tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 		header := "  LINE\tSTATEMENT\tTIME\tRELATION\tLOCK\tMODEL\tNOTE\n"
 		if opts.NoTiming {
 			header = strings.Replace(header, "TIME\t", "", 1)
@@ -66,6 +67,7 @@ func Text(w io.Writer, r *Result, opts TextOptions) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		ew.printf("%s", trimLines(table.String()))
 	}
 	ew.printf("\n%s\n", summary(r))
 	return ew.err
@@ -282,4 +284,14 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) printf(format string, args ...any) {
 	_, _ = fmt.Fprintf(e, format, args...)
+}
+
+// trimLines removes the spaces that a table's empty last cells leave at
+// the end of its lines.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
