@@ -6,6 +6,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -95,7 +96,7 @@ func File(ctx context.Context, conn *pgx.Conn, f *migration.File, opts Options) 
 		return nil
 	}
 	if opts.PGVersion == 0 {
-		opts.PGVersion = 99
+		opts.PGVersion = math.MaxInt32
 	}
 	r := &runner{conn: conn, f: f, opts: opts}
 	if opts.InTransaction {
