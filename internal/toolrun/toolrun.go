@@ -66,14 +66,26 @@ func Installed(tool Tool) bool {
 // Up runs every up migration of dir on the database at url with the tool
 // at path, and returns the tool's output with the error when it fails.
 func Up(ctx context.Context, tool Tool, path, dir, url string) error {
+	return UpTo(ctx, tool, path, dir, url, "")
+}
+
+// UpTo runs the up migrations of dir up to and including version, or all
+// of them when version is "". dbmate cannot stop at a version.
+func UpTo(ctx context.Context, tool Tool, path, dir, url, version string) error {
 	var args []string
-	switch tool {
-	case Goose:
+	switch {
+	case tool == Goose && version == "":
 		args = []string{"-dir", dir, "postgres", url, "up"}
-	case Migrate:
+	case tool == Goose:
+		args = []string{"-dir", dir, "postgres", url, "up-to", version}
+	case tool == Migrate && version == "":
 		args = []string{"-path", dir, "-database", url, "up"}
-	case Dbmate:
+	case tool == Migrate:
+		args = []string{"-path", dir, "-database", url, "goto", version}
+	case tool == Dbmate && version == "":
 		args = []string{"--url", url, "--migrations-dir", dir, "--no-dump-schema", "up"}
+	case tool == Dbmate:
+		return fmt.Errorf("dbmate cannot stop at version %s", version)
 	default:
 		return fmt.Errorf("unknown tool %q", tool)
 	}
@@ -81,7 +93,7 @@ func Up(ctx context.Context, tool Tool, path, dir, url string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s up: %w\n%s", tool, err, out.String())
+		return fmt.Errorf("%s %s: %w\n%s", tool, args[len(args)-1], err, out.String())
 	}
 	return nil
 }
