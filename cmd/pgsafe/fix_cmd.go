@@ -162,7 +162,9 @@ func fixExit(c *cli.Context, res *rewrite.Result, loadErrs []error) error {
 	return nil
 }
 
-// verifyFix proves the rewrite in res on PostgreSQL.
+// verifyFix proves the rewrite in res on PostgreSQL: on the server that
+// --database-url names on the command line, or on an ephemeral cluster,
+// both starting from the schema of --schema or --database-url.
 func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify.Report, error) {
 	original, rewritten := verifySets(res, s)
 	var targets []verify.Target
@@ -171,12 +173,19 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 			targets = append(targets, verify.Target{Path: a.Path, Line: a.Line})
 		}
 	}
+	schema, err := s.startingSchemaSQL(c.Context, e, true)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := openServer(c.Context, c, e)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.close(e)
-	opts := verify.Options{AdminURL: srv.url, SeedRows: c.Int("seed-rows"), Targets: targets}
+	if srv.named {
+		fmt.Fprintf(e.stderr, "pgsafe: verifying on the server %s: two databases are created there and dropped afterwards\n", strings.TrimPrefix(srv.where, "at "))
+	}
+	opts := verify.Options{AdminURL: srv.url, SeedRows: c.Int("seed-rows"), Targets: targets, Schema: schema}
 	if c.IsSet("pg-version") {
 		opts.PGVersion = s.lint.Rule.PGVersion
 	}

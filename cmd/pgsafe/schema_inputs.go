@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/schemaload"
 	"github.com/pgsafe/pgsafe/internal/source"
 )
@@ -47,4 +49,31 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 	default:
 	}
 	return loadErrs, nil
+}
+
+// startingSchemaSQL returns the schema the migrations start from as SQL
+// that recreates it, for the commands that run them: the --schema file,
+// or with includeDatabase the schema of the --database-url database,
+// dumped with pg_dump. It returns "" when there is none.
+func (s *settings) startingSchemaSQL(ctx context.Context, e env, includeDatabase bool) (string, error) {
+	switch {
+	case s.schema.schema != "":
+		path := s.schema.schema
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(e.workdir, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", usageError("--schema: %v", err)
+		}
+		return string(b), nil
+	case s.schema.databaseURL != "" && includeDatabase:
+		sql, err := schemadiff.SchemaSQL(ctx, s.schema.databaseURL)
+		if err != nil {
+			return "", &exitError{code: exitUsage, err: fmt.Errorf("--database-url: reading the starting schema: %w", err)}
+		}
+		return sql, nil
+	default:
+		return "", nil
+	}
 }

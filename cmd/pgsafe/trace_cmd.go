@@ -11,6 +11,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/trace"
 )
@@ -41,6 +42,10 @@ func traceCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			schema, err := s.startingSchemaSQL(c.Context, e, false)
+			if err != nil {
+				return err
+			}
 			srv, err := openServer(c.Context, c, e)
 			if err != nil {
 				return err
@@ -48,6 +53,10 @@ func traceCommand(e env) *cli.Command {
 			defer srv.close(e)
 			if srv.named {
 				warnNamedDatabase(e, srv)
+			} else if schema != "" {
+				if err := schemadiff.Load(c.Context, srv.url, schema); err != nil {
+					return runError(c.Context, err)
+				}
 			}
 			opts := trace.Options{Rollback: srv.named}
 			if c.IsSet("pg-version") {
@@ -73,15 +82,16 @@ func traceCommand(e env) *cli.Command {
 	}
 }
 
-// readFlags are the flags of commonFlags that say how to read migrations,
-// for the commands that run them rather than lint them. They leave out
-// the rule selection and the schema inputs of the lint rules;
-// --database-url names the database the migrations run on instead.
+// readFlags are the flags of commonFlags that say how to read migrations
+// and the schema they start from (--schema), for the commands that run
+// them rather than lint them. They leave out the rule selection and the
+// application's queries; --database-url names the database the
+// migrations run on instead.
 func readFlags() []cli.Flag {
 	var out []cli.Flag
 	for _, f := range commonFlags() {
 		switch f.Names()[0] {
-		case "select", "ignore", "skip-down", "queries", "schema", "database-url":
+		case "select", "ignore", "skip-down", "queries", "database-url":
 		default:
 			out = append(out, f)
 		}

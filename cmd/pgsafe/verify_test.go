@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
 
@@ -49,4 +52,34 @@ func TestFixVerifyUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "fix", "--verify", "--seed-rows", "-1", "fixtures/examples/goose")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--seed-rows -1")
+}
+
+// TestStartingSchema traces and verifies a migration that changes a table
+// it does not create, with the table from a --schema file.
+func TestStartingSchema(t *testing.T) {
+	if _, err := pgcluster.FindBinDir(); err != nil {
+		pgtest.Missing(t, err.Error())
+	}
+	dir := t.TempDir()
+	schema := filepath.Join(dir, "schema.sql")
+	require.NoError(t, os.WriteFile(schema, []byte("CREATE TABLE public.accounts (id bigint PRIMARY KEY, email text);\n"), 0o644))
+	migrations := filepath.Join(dir, "migrations")
+	require.NoError(t, os.Mkdir(migrations, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(migrations, "00001_email.sql"),
+		[]byte("-- +goose Up\nCREATE INDEX accounts_email_idx ON accounts (email);\n"), 0o644))
+	url := pgtest.URL(t)
+
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "1000", "--schema", schema, migrations)
+	require.Equal(t, 0, code, stderr+stdout)
+	assert.Contains(t, stdout, "original: 1 statement(s) block writes while they scan or rewrite a table")
+	assert.Contains(t, stdout, "verify: ok")
+
+	// On a named server, trace cannot also load a schema file.
+	code, _, stderr = runCLI(t, nil, "trace", "--schema", schema, "--database-url", url, migrations)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--schema and --database-url both name a starting schema")
+
+	code, stdout, stderr = runCLI(t, nil, "trace", "--schema", schema, migrations)
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `accounts +SHARE +ok +scanned the table`, stdout)
 }

@@ -1,10 +1,24 @@
 package schemadiff
 
 import (
+	"context"
+	"os"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 func TestNormalise(t *testing.T) {
 	dump := "--\n-- PostgreSQL database dump\n--\n\\restrict abc\n\nSET statement_timeout = 0;\n\nCREATE TABLE public.t (\n    id integer\n);\n\n\\unrestrict abc\n"
@@ -17,4 +31,31 @@ func TestDiff(t *testing.T) {
 	assert.Contains(t, d, "--- original")
 	assert.Contains(t, d, "+++ fixed")
 	assert.Contains(t, d, "-CREATE INDEX i;")
+}
+
+// TestSchemaSQLAndLoad copies a schema from one database to another.
+func TestSchemaSQLAndLoad(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
+	conn, err := pgx.Connect(ctx, a)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, email text);
+		CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$
+-- a comment line inside a body
+SELECT 1
+$$;`)
+	_ = conn.Close(ctx)
+	require.NoError(t, err)
+	sql, err := SchemaSQL(ctx, a)
+	require.NoError(t, err)
+	require.NoError(t, Load(ctx, b, sql+"\n\\unrestrict abc\n"))
+	pgDump, err := pgcluster.FindProgram("pg_dump", 0)
+	require.NoError(t, err)
+	da, err := Dump(ctx, pgDump, a)
+	require.NoError(t, err)
+	db, err := Dump(ctx, pgDump, b)
+	require.NoError(t, err)
+	assert.Contains(t, da, "CREATE TABLE public.accounts")
+	assert.Empty(t, Diff("a", da, "b", db))
 }

@@ -59,6 +59,9 @@ type Options struct {
 	// Targets are the original statements that fixes rewrote. A statement
 	// of the rewrite with the same text is judged as one the fix wrote.
 	Targets []Target
+	// Schema is the schema the migrations start from, as
+	// `pg_dump --schema-only` prints it; both databases get it first.
+	Schema string
 }
 
 // Report is the outcome of a verification.
@@ -173,6 +176,13 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			defer cancel()
 			_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
 		}()
+	}
+	if opts.Schema != "" {
+		for _, db := range dbs {
+			if err := schemadiff.Load(ctx, pgcluster.WithDatabase(opts.AdminURL, db), opts.Schema); err != nil {
+				return nil, err
+			}
+		}
 	}
 	targets := touchedTables(major, original, rewrite)
 	runs := []*run{

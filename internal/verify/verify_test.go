@@ -149,3 +149,19 @@ func TestOriginalFails(t *testing.T) {
 	assert.False(t, rep.OK())
 	assert.Contains(t, rep.OriginalErr, "cannot run inside a transaction block")
 }
+
+// TestStartingSchema starts both databases from a schema that the
+// migrations do not create: its tables existed before, so they are seeded
+// and their scans judged.
+func TestStartingSchema(t *testing.T) {
+	original := set(t, map[string]string{"1_email.up.sql": "CREATE INDEX accounts_email_idx ON accounts (email);\n"}, "1_email.up.sql")
+	rewrite := set(t, map[string]string{"1_email.up.sql": "CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);\n"}, "1_email.up.sql")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := verify.Run(ctx, original, rewrite, verify.Options{AdminURL: pgtest.URL(t), SeedRows: 1000, Schema: "\\restrict x\n" + create})
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Failures())
+	assert.Equal(t, []seedFilled{{"public.accounts", 1000}}, filled(rep))
+	require.Len(t, rep.Original, 1, "the index build scans a table that existed before")
+	assert.Equal(t, locks.Share, rep.Original[0].Mode)
+}
