@@ -14,8 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
-	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
@@ -227,11 +225,7 @@ func verifySets(res *rewrite.Result, s *settings) (original, rewritten verify.Se
 	}
 	// Files that fixes create go where their names put them.
 	sort.SliceStable(fixed, func(i, j int) bool { return source.Less(fixed[i].Path, fixed[j].Path) })
-	read := func(files []source.File, overlay map[string]string) []*migration.File {
-		opts := lint.Options{KeepTrees: true, SkipDown: true, Framework: s.lint.Framework, Rule: s.lint.Rule, Overlay: overlay}
-		return lint.Run(files, opts).Files
-	}
-	return verify.Set{Files: read(orig, nil), Changed: changed}, verify.Set{Files: read(fixed, overlay), Changed: changed}
+	return verify.Set{Files: s.readMigrations(orig, nil), Changed: changed}, verify.Set{Files: s.readMigrations(fixed, overlay), Changed: changed}
 }
 
 // renderVerify writes the verification report: in JSON, one document

@@ -110,7 +110,7 @@ func loadMigrations(c *cli.Context, e env, s *settings) ([]*migration.File, erro
 	if len(loadErrs) > 0 {
 		return nil, &exitError{code: exitUsage}
 	}
-	files := lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true, Framework: s.lint.Framework, Rule: s.lint.Rule}).Files
+	files := s.readMigrations(srcs, nil)
 	if len(files) == 0 {
 		return nil, usageError("no up migration among the paths")
 	}
@@ -120,6 +120,16 @@ func loadMigrations(c *cli.Context, e env, s *settings) ([]*migration.File, erro
 		}
 	}
 	return files, nil
+}
+
+// readMigrations reads srcs as migrations that run, with their parse
+// trees and without the down migrations, and without running the rules.
+// overlay holds companion files that take the place of those on disk.
+func (s *settings) readMigrations(srcs []source.File, overlay map[string]string) []*migration.File {
+	return lint.Run(srcs, lint.Options{
+		Known: s.lint.Known, KeepTrees: true, SkipDown: true,
+		Framework: s.lint.Framework, Rule: s.lint.Rule, Overlay: overlay,
+	}).Files
 }
 
 // warnNamedDatabase says loudly what a run on the user's database does.

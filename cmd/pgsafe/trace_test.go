@@ -120,3 +120,13 @@ func TestTraceInterrupted(t *testing.T) {
 	out, _ := exec.Command("pgrep", "-f", clusterDir).Output()
 	assert.Empty(t, strings.TrimSpace(string(out)), "no server of the cluster runs")
 }
+
+// TestTraceSyntaxError stops before running anything.
+func TestTraceSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "1_a.up.sql"), []byte("CREATE TABLE a (id int);\nCREATE TABLE {{ .Name }} (id int);\n"), 0o644))
+	code, stdout, stderr := runCLI(t, nil, "trace", "--database-url", "postgres://nobody@127.0.0.1:1/none", dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, `1_a.up.sql:2: syntax error at or near "{": fix it first`)
+}

@@ -1,6 +1,8 @@
 package locks
 
 import (
+	"slices"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
@@ -499,13 +501,25 @@ func Strongest(ls []Lock, rel string) Mode {
 const ForeignKeyDropMode = AccessExclusive
 
 // ForeignKeys answers which tables are linked to a table by foreign keys,
-// as the schema catalog knows them. Both functions take and return
-// "schema.name" keys.
+// as the schema catalog knows them. The functions take and return
+// "schema.name" keys; any may be nil.
 type ForeignKeys struct {
 	// References returns the tables that table's foreign keys reference.
 	References func(table string) []string
 	// ReferencedBy returns the tables whose foreign keys reference table.
 	ReferencedBy func(table string) []string
+	// Involving returns the foreign keys of table and those that
+	// reference it.
+	Involving func(table string) []ForeignKey
+}
+
+// ForeignKey is one foreign key constraint.
+type ForeignKey struct {
+	Name       string
+	Table      string // the referencing table
+	Columns    []string
+	References string // the referenced table
+	RefColumns []string
 }
 
 // Related returns the locks that the statement node takes on tables it
@@ -518,6 +532,13 @@ type ForeignKeys struct {
 //   - TRUNCATE ... CASCADE truncates, under ACCESS EXCLUSIVE, every table
 //     whose foreign keys reference a truncated table, transitively
 //     (ExecuteTruncate).
+//   - ALTER TABLE ... DROP CONSTRAINT of a foreign key, and DROP COLUMN of
+//     one of its columns, drop it: ForeignKeyDropMode on the table it
+//     references. DROP COLUMN ... CASCADE of a referenced column drops the
+//     foreign keys that reference it: ForeignKeyDropMode on their tables.
+//   - ALTER COLUMN ... TYPE of a column of a foreign key, or of a column
+//     one references, rebuilds the foreign key: ForeignKeyDropMode on the
+//     table at its other end.
 //
 // The locks have RoleReferenced; tables already named by the statement
 // are left out.
@@ -551,6 +572,11 @@ func Related(node *pg.Node, fks ForeignKeys) []Lock {
 				}
 			}
 		}
+	case *pg.Node_AlterTableStmt:
+		if fks.Involving == nil {
+			return nil
+		}
+		alterForeignKeys(&ls, n.AlterTableStmt, fks.Involving(pgast.RelName(n.AlterTableStmt.GetRelation())))
 	case *pg.Node_TruncateStmt:
 		if n.TruncateStmt.GetBehavior() != pg.DropBehavior_DROP_CASCADE || fks.ReferencedBy == nil {
 			return nil
@@ -577,4 +603,43 @@ func Related(node *pg.Node, fks ForeignKeys) []Lock {
 	default:
 	}
 	return ls.locks
+}
+
+// alterForeignKeys adds the locks that the subcommands of st take on the
+// tables at the other end of the foreign keys they drop or rebuilds,
+// among fks, the foreign keys of st's table and those that reference it.
+func alterForeignKeys(ls *lockSet, st *pg.AlterTableStmt, fks []ForeignKey) {
+	rel := pgast.RelName(st.GetRelation())
+	add := func(table string) {
+		if table != rel {
+			ls.add(table, ForeignKeyDropMode, RoleReferenced)
+		}
+	}
+	for _, c := range st.GetCmds() {
+		cmd := c.GetAlterTableCmd()
+		for _, fk := range fks {
+			own, referencing := fk.Table == rel, fk.References == rel
+			switch cmd.GetSubtype() {
+			case pg.AlterTableType_AT_DropConstraint:
+				if own && fk.Name == cmd.GetName() {
+					add(fk.References)
+				}
+			case pg.AlterTableType_AT_DropColumn:
+				if own && slices.Contains(fk.Columns, cmd.GetName()) {
+					add(fk.References)
+				}
+				if referencing && slices.Contains(fk.RefColumns, cmd.GetName()) && cmd.GetBehavior() == pg.DropBehavior_DROP_CASCADE {
+					add(fk.Table)
+				}
+			case pg.AlterTableType_AT_AlterColumnType:
+				if own && slices.Contains(fk.Columns, cmd.GetName()) {
+					add(fk.References)
+				}
+				if referencing && slices.Contains(fk.RefColumns, cmd.GetName()) {
+					add(fk.Table)
+				}
+			default:
+			}
+		}
+	}
 }

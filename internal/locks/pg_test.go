@@ -188,6 +188,32 @@ var lockCases = []struct {
 	{"CREATE INDEX i ON part (k)", "part_2", locks.OnPartitions},
 	{"ALTER TABLE dpart ATTACH PARTITION dpart_new FOR VALUES FROM (0) TO (10)", "dpart_def", locks.OnDefaultPartition},
 	{"CREATE TABLE dpart_1 PARTITION OF dpart FOR VALUES FROM (10) TO (20)", "dpart_def", locks.OnDefaultPartition},
+	{"ALTER TABLE fkc DROP CONSTRAINT fkc_id_fkey", "parent", related("public.parent")},
+	{"ALTER TABLE fkc DROP COLUMN id", "parent", related("public.parent")},
+	{"ALTER TABLE fkc ALTER COLUMN id TYPE int", "parent", related("public.parent")},
+	{"ALTER TABLE parent ALTER COLUMN id TYPE int", "fkc", related("public.fkc")},
+	{"ALTER TABLE parent DROP COLUMN id CASCADE", "fkc", related("public.fkc")},
+	{"DROP TABLE fkc", "parent", related("public.parent")},
+	{"TRUNCATE parent CASCADE", "fkc", related("public.fkc")},
+}
+
+// schemaForeignKeys describes the foreign keys of schema for
+// locks.Related.
+var schemaForeignKeys = locks.ForeignKeys{
+	References:   func(t string) []string { return map[string][]string{"public.fkc": {"public.parent"}}[t] },
+	ReferencedBy: func(t string) []string { return map[string][]string{"public.parent": {"public.fkc"}}[t] },
+	Involving: func(t string) []locks.ForeignKey {
+		if t != "public.fkc" && t != "public.parent" {
+			return nil
+		}
+		return []locks.ForeignKey{{Name: "fkc_id_fkey", Table: "public.fkc", Columns: []string{"id"}, References: "public.parent", RefColumns: []string{"id"}}}
+	},
+}
+
+// related returns the lock that the model places on table through the
+// foreign keys of schema.
+func related(table string) func(*pg.Node) locks.Mode {
+	return func(n *pg.Node) locks.Mode { return locks.Strongest(locks.Related(n, schemaForeignKeys), table) }
 }
 
 // aloneCases are statements that PostgreSQL runs only outside a

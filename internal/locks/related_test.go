@@ -35,6 +35,27 @@ func TestRelated(t *testing.T) {
 		"TRUNCATE accounts, audit CASCADE": {ae("public.sessions")},
 		"DROP INDEX sessions_idx":          nil,
 	}
+	involving := map[string][]locks.ForeignKey{}
+	for _, fk := range []locks.ForeignKey{
+		{Name: "sessions_account_fk", Table: "public.sessions", Columns: []string{"account_id"}, References: "public.accounts", RefColumns: []string{"id"}},
+		{Name: "audit_session_fk", Table: "public.audit", Columns: []string{"session_id"}, References: "public.sessions", RefColumns: []string{"id"}},
+	} {
+		involving[fk.Table] = append(involving[fk.Table], fk)
+		involving[fk.References] = append(involving[fk.References], fk)
+	}
+	fks.Involving = func(t string) []locks.ForeignKey { return involving[t] }
+	for sql, want := range map[string][]locks.Lock{
+		"ALTER TABLE sessions DROP CONSTRAINT sessions_account_fk":    {ae("public.accounts")},
+		"ALTER TABLE sessions DROP CONSTRAINT sessions_pkey":          nil,
+		"ALTER TABLE sessions DROP COLUMN account_id":                 {ae("public.accounts")},
+		"ALTER TABLE sessions DROP COLUMN id":                         nil,
+		"ALTER TABLE sessions DROP COLUMN id CASCADE":                 {ae("public.audit")},
+		"ALTER TABLE sessions ALTER COLUMN id TYPE bigint":            {ae("public.audit")},
+		"ALTER TABLE sessions ALTER COLUMN account_id TYPE bigint":    {ae("public.accounts")},
+		"ALTER TABLE sessions ADD COLUMN note text, DROP COLUMN note": nil,
+	} {
+		cases[sql] = want
+	}
 	for sql, want := range cases {
 		res, err := pg.Parse(sql)
 		require.NoError(t, err)

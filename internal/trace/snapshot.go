@@ -73,14 +73,19 @@ func takeSnapshot(ctx context.Context, conn *pgx.Conn) (*snapshot, error) {
 // foreignKeys returns the foreign keys between user tables as the
 // locks package asks for them.
 func foreignKeys(ctx context.Context, conn *pgx.Conn, s *snapshot) (locks.ForeignKeys, error) {
-	rows, err := conn.Query(ctx, `SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'`)
+	rows, err := conn.Query(ctx, `
+		SELECT c.conname, c.conrelid, c.confrelid,
+			array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute ON attrelid = c.conrelid AND attnum = k.n ORDER BY k.i)::text[],
+			array(SELECT attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute ON attrelid = c.confrelid AND attnum = k.n ORDER BY k.i)::text[]
+		FROM pg_constraint c WHERE c.contype = 'f'`)
 	if err != nil {
 		return locks.ForeignKeys{}, err
 	}
-	refs, by := map[string][]string{}, map[string][]string{}
+	var all []locks.ForeignKey
 	for rows.Next() {
+		var fk locks.ForeignKey
 		var from, to uint32
-		if err := rows.Scan(&from, &to); err != nil {
+		if err := rows.Scan(&fk.Name, &from, &to, &fk.Columns, &fk.RefColumns); err != nil {
 			rows.Close()
 			return locks.ForeignKeys{}, err
 		}
@@ -88,12 +93,32 @@ func foreignKeys(ctx context.Context, conn *pgx.Conn, s *snapshot) (locks.Foreig
 		if f == nil || t == nil {
 			continue
 		}
-		refs[f.name] = append(refs[f.name], t.name)
-		by[t.name] = append(by[t.name], f.name)
+		fk.Table, fk.References = f.name, t.name
+		all = append(all, fk)
+	}
+	tables := func(table string, referenced bool) []string {
+		var out []string
+		for _, fk := range all {
+			if referenced && fk.Table == table {
+				out = append(out, fk.References)
+			} else if !referenced && fk.References == table {
+				out = append(out, fk.Table)
+			}
+		}
+		return out
 	}
 	return locks.ForeignKeys{
-		References:   func(table string) []string { return refs[table] },
-		ReferencedBy: func(table string) []string { return by[table] },
+		References:   func(table string) []string { return tables(table, true) },
+		ReferencedBy: func(table string) []string { return tables(table, false) },
+		Involving: func(table string) []locks.ForeignKey {
+			var out []locks.ForeignKey
+			for _, fk := range all {
+				if fk.Table == table || fk.References == table {
+					out = append(out, fk)
+				}
+			}
+			return out
+		},
 	}, rows.Err()
 }
 

@@ -336,7 +336,7 @@ func (t *tracer) closeSampler() {
 // node, so that the foreign keys are worth reading.
 func reachesForeignKeys(node *pg.Node) bool {
 	switch node.GetNode().(type) {
-	case *pg.Node_DropStmt, *pg.Node_TruncateStmt:
+	case *pg.Node_DropStmt, *pg.Node_TruncateStmt, *pg.Node_AlterTableStmt:
 		return true
 	default:
 		return false
