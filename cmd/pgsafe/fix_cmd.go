@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
@@ -167,8 +168,10 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 	original, rewritten := verifySets(res, s)
 	var targets []verify.Target
 	for _, a := range res.Applied {
-		if a.Before != a.After {
-			targets = append(targets, verify.Target{Path: a.Path, Line: a.Line})
+		// A fix that claims a weaker lock; others (lock_timeout) leave the
+		// statement's lock as it was.
+		if a.After != locks.None {
+			targets = append(targets, verify.Target{Path: a.Path, Line: a.Line, Table: a.Table})
 		}
 	}
 	schema, err := s.startingSchemaSQL(c.Context, e, true)

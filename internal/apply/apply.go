@@ -75,6 +75,11 @@ type Options struct {
 	// cannot run in a transaction block; Hooks.Skipped hears of both.
 	// Statements run one at a time, as with Observe.
 	InTransaction bool
+	// OneByOne runs every statement on its own, outside any transaction,
+	// whatever the framework: the file's BEGIN, COMMIT and ROLLBACK are not
+	// sent. It gives the effect of a file that cannot run as its framework
+	// runs it (CONCURRENTLY inside a transaction, say), to compare with.
+	OneByOne bool
 	// PGVersion is the server's major version, which decides what may run
 	// in a transaction block; 0 means a current one.
 	PGVersion int
@@ -99,8 +104,12 @@ func File(ctx context.Context, conn *pgx.Conn, f *migration.File, opts Options) 
 		opts.PGVersion = math.MaxInt32
 	}
 	r := &runner{conn: conn, f: f, opts: opts}
-	if opts.InTransaction {
+	switch {
+	case opts.InTransaction:
 		return r.inCallersTransaction(ctx, up)
+	case opts.OneByOne:
+		return r.oneByOne(ctx, up)
+	default:
 	}
 	switch {
 	case f.Mode == migration.SingleExec && !opts.Observe:
@@ -185,6 +194,20 @@ func (r *runner) statement(ctx context.Context, st *migration.Statement) error {
 	}
 	if err := r.exec(ctx, "COMMIT"); err != nil {
 		return r.fail(st, err)
+	}
+	return nil
+}
+
+// oneByOne runs each statement on its own, leaving out the file's
+// transaction statements.
+func (r *runner) oneByOne(ctx context.Context, up []*migration.Statement) error {
+	for _, st := range up {
+		if t := st.Node.GetTransactionStmt(); t != nil && endsTransaction(t.GetKind()) {
+			continue
+		}
+		if err := r.statement(ctx, st); err != nil {
+			return err
+		}
 	}
 	return nil
 }

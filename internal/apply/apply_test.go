@@ -129,3 +129,16 @@ func TestObserveSingleStatementQuery(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []seen{{sql: "CREATE INDEX CONCURRENTLY a_idx2 ON a (id)", alone: true}}, steps)
 }
+
+func TestOneByOne(t *testing.T) {
+	f := read("00005_x.sql", "-- +goose Up\nBEGIN;\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\nCOMMIT;\nCREATE INDEX a_idx2 ON a (id);\n")
+	require.Equal(t, migration.Wrapped, f.Mode)
+	_, _, err := record(t, f, apply.Options{Observe: true})
+	require.ErrorContains(t, err, "cannot run inside a transaction block")
+	steps, _, err := record(t, f, apply.Options{Observe: true, OneByOne: true})
+	require.NoError(t, err)
+	assert.Equal(t, []seen{
+		{sql: "CREATE INDEX CONCURRENTLY a_idx ON a (id)", alone: true},
+		{sql: "CREATE INDEX a_idx2 ON a (id)", inTx: true, lockOnA: "ShareLock"},
+	}, steps)
+}

@@ -44,6 +44,9 @@ type Options struct {
 	// end of the run, and a lock that an earlier file took is not listed
 	// again for a later one.
 	Rollback bool
+	// OneByOne runs every statement on its own, as apply.Options.OneByOne
+	// says, instead of as the framework runs the file.
+	OneByOne bool
 	// BeforeFile, when set, runs before each file, outside its
 	// transaction; an error stops the trace.
 	BeforeFile func(ctx context.Context, f *migration.File) error
@@ -215,6 +218,7 @@ func (t *tracer) file(ctx context.Context, f *migration.File) error {
 	return apply.File(ctx, t.conn, f, apply.Options{
 		Observe:       true,
 		InTransaction: t.opts.Rollback,
+		OneByOne:      t.opts.OneByOne,
 		PGVersion:     t.res.ServerMajor,
 		Hooks:         apply.Hooks{Before: t.before, After: t.after, Skipped: t.skipped},
 	})

@@ -44,6 +44,9 @@ func Text(w io.Writer, r *Report, opts TextOptions) error {
 		}
 		b.WriteString("\n")
 	}
+	if r.OriginalFails != "" {
+		fmt.Fprintf(&b, "original: fails as its framework runs it (%s); compared with its statements run one at a time\n", r.OriginalFails)
+	}
 	switch {
 	case r.OriginalErr != "":
 		fmt.Fprintf(&b, "original: fails: %s\n", r.OriginalErr)
@@ -143,18 +146,19 @@ func indent(s string) string {
 
 // jsonReport is the JSON form of a Report.
 type jsonReport struct {
-	OK          bool            `json:"ok"`
-	Failures    []string        `json:"failures"`
-	Server      string          `json:"server"`
-	SeedRows    int             `json:"seed_rows"`
-	Seeded      []jsonSeeded    `json:"seeded"`
-	Skipped     []jsonSkipped   `json:"seed_skipped"`
-	OriginalErr string          `json:"original_error,omitempty"`
-	RewriteErr  string          `json:"rewrite_error,omitempty"`
-	SchemaDiff  string          `json:"schema_diff"`
-	Original    []jsonStatement `json:"original"`
-	Rewrite     []jsonStatement `json:"rewrite"`
-	Writes      []jsonWrites    `json:"writes"`
+	OK            bool            `json:"ok"`
+	Failures      []string        `json:"failures"`
+	Server        string          `json:"server"`
+	SeedRows      int             `json:"seed_rows"`
+	Seeded        []jsonSeeded    `json:"seeded"`
+	Skipped       []jsonSkipped   `json:"seed_skipped"`
+	OriginalFails string          `json:"original_fails,omitempty"`
+	OriginalErr   string          `json:"original_error,omitempty"`
+	RewriteErr    string          `json:"rewrite_error,omitempty"`
+	SchemaDiff    string          `json:"schema_diff"`
+	Original      []jsonStatement `json:"original"`
+	Rewrite       []jsonStatement `json:"rewrite"`
+	Writes        []jsonWrites    `json:"writes"`
 }
 
 type jsonSeeded struct {
@@ -194,7 +198,7 @@ type jsonWrites struct {
 func (r *Report) MarshalJSON() ([]byte, error) {
 	out := jsonReport{
 		OK: r.OK(), Failures: append([]string{}, r.Failures()...), Server: r.Server, SeedRows: r.SeedRows,
-		Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
+		Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, OriginalFails: r.OriginalFails, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
 		SchemaDiff: r.SchemaDiff, Original: jsonStatements(r.Original), Rewrite: jsonStatements(r.Rewrite), Writes: []jsonWrites{},
 	}
 	for _, f := range r.Seeded.Filled {

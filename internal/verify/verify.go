@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/probe"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
@@ -34,11 +36,15 @@ type Set struct {
 	Changed map[string]bool
 }
 
-// Target is a statement of the original that a fix rewrote: its file
-// and a line it spans.
+// Target is a statement of the original that a fix rewrote: its file, a
+// line it spans, and the table whose lock the fix weakens, as the fix
+// report names it. A fix found in a later round gives a line of the file
+// as that round read it; a target whose statement does not lock Table is
+// taken for such a line and ignored.
 type Target struct {
-	Path string
-	Line int
+	Path  string
+	Line  int
+	Table string
 }
 
 // Options configure Run.
@@ -74,6 +80,10 @@ type Report struct {
 	// Seeded is what seeding did in the original's database (the
 	// rewrite's gets the same rows).
 	Seeded seed.Report
+	// OriginalFails is the error that stops the original when its
+	// framework runs it; the original's figures then come from its
+	// statements run one at a time.
+	OriginalFails string
 	// OriginalErr and RewriteErr are the errors that stopped a run.
 	OriginalErr, RewriteErr string
 	// SchemaDiff is the difference between the schemas, "" when equal.
@@ -125,11 +135,15 @@ type Writes struct {
 // Failures says why the verification fails; none when it passes.
 func (r *Report) Failures() []string {
 	var out []string
+	seeded := ""
+	if r.SeedRows > 0 {
+		seeded = " (the rows --seed-rows generates may not suit a migration that converts data: try without it)"
+	}
 	if r.OriginalErr != "" {
-		out = append(out, "the original migrations fail, so there is nothing to compare with: "+r.OriginalErr)
+		out = append(out, "the original migrations fail, even one statement at a time, so there is nothing to compare with: "+r.OriginalErr+seeded)
 	}
 	if r.RewriteErr != "" {
-		out = append(out, "the rewritten migrations fail: "+r.RewriteErr)
+		out = append(out, "the rewritten migrations fail: "+r.RewriteErr+seeded)
 	}
 	if r.OriginalErr == "" && r.RewriteErr == "" && r.SchemaDiff != "" {
 		out = append(out, "the rewrite leaves another schema than the original")
@@ -165,34 +179,29 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			return nil, err
 		}
 	}
-	prefix := fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())
-	dbs := []string{prefix + "_original", prefix + "_rewrite"}
-	for _, db := range dbs {
-		if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-			return nil, fmt.Errorf("creating a database to verify in: %w", err)
-		}
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
-		}()
-	}
-	if opts.Schema != "" {
-		for _, db := range dbs {
-			if err := schemadiff.Load(ctx, pgcluster.WithDatabase(opts.AdminURL, db), opts.Schema); err != nil {
-				return nil, err
-			}
-		}
-	}
+	dbs := &databases{admin: admin, adminURL: opts.AdminURL, schema: opts.Schema,
+		prefix: fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())}
+	defer dbs.drop()
 	targets := touchedTables(major, original, rewrite)
 	runs := []*run{
-		{set: original, url: pgcluster.WithDatabase(opts.AdminURL, dbs[0]), seeded: &rep.Seeded},
-		{set: rewrite, url: pgcluster.WithDatabase(opts.AdminURL, dbs[1]), seeded: &seed.Report{}},
+		{set: original, name: "original", seeded: &rep.Seeded},
+		{set: rewrite, name: "rewrite", seeded: &seed.Report{}},
 	}
 	for _, r := range runs {
-		if err := r.apply(ctx, opts, targets); err != nil {
+		if err := r.apply(ctx, dbs, opts, targets); err != nil {
 			return nil, err
 		}
+	}
+	if runs[0].err != "" {
+		// An original that cannot run as its framework runs it (CONCURRENTLY
+		// in a transaction) is what some fixes mend: compare with its
+		// statements run one at a time.
+		rep.OriginalFails, rep.Seeded = runs[0].err, seed.Report{}
+		alone := &run{set: original, name: "original_alone", seeded: &rep.Seeded, oneByOne: true}
+		if err := alone.apply(ctx, dbs, opts, targets); err != nil {
+			return nil, err
+		}
+		runs[0] = alone
 	}
 	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
 	if rep.OriginalErr == "" && rep.RewriteErr == "" {
@@ -211,24 +220,67 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			rep.Original = append(rep.Original, st)
 		}
 	}
-	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets))
+	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets, major))
 	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
 	return rep, nil
 }
 
-// run is the application of one set to its database.
-type run struct {
-	set    Set
-	url    string
-	seeded *seed.Report
-	trace  *trace.Result
-	writes []probe.Result
-	err    string
+// databases creates the databases of a verification, each starting from
+// the schema, and drops them.
+type databases struct {
+	admin    *pgx.Conn
+	adminURL string
+	schema   string
+	prefix   string
+	created  []string
 }
 
-// apply runs the set with the trace, seeding and probing as opts say.
-func (r *run) apply(ctx context.Context, opts Options, targets []string) error {
-	topts := trace.Options{PGVersion: opts.PGVersion}
+// create creates the database prefix_name and returns its URL.
+func (d *databases) create(ctx context.Context, name string) (string, error) {
+	db := d.prefix + "_" + name
+	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+		return "", fmt.Errorf("creating a database to verify in: %w", err)
+	}
+	d.created = append(d.created, db)
+	url := pgcluster.WithDatabase(d.adminURL, db)
+	if d.schema != "" {
+		if err := schemadiff.Load(ctx, url, d.schema); err != nil {
+			return "", err
+		}
+	}
+	return url, nil
+}
+
+// drop drops the databases created.
+func (d *databases) drop() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, db := range d.created {
+		_, _ = d.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+	}
+}
+
+// run is the application of one set to a database of its own.
+type run struct {
+	set    Set
+	name   string // of the database, after the prefix
+	seeded *seed.Report
+	// oneByOne runs every statement on its own (trace.Options.OneByOne).
+	oneByOne bool
+	url      string
+	trace    *trace.Result
+	writes   []probe.Result
+	err      string
+}
+
+// apply creates the run's database and runs the set there with the
+// trace, seeding and probing as opts say.
+func (r *run) apply(ctx context.Context, dbs *databases, opts Options, targets []string) error {
+	var err error
+	if r.url, err = dbs.create(ctx, r.name); err != nil {
+		return err
+	}
+	topts := trace.Options{PGVersion: opts.PGVersion, OneByOne: r.oneByOne}
 	if opts.SeedRows > 0 {
 		conn, err := pgx.Connect(ctx, r.url)
 		if err != nil {
@@ -279,7 +331,7 @@ func touchedTables(version int, sets ...Set) []string {
 
 // writtenTexts returns the normalised texts of the original statements
 // that targets point at.
-func writtenTexts(original Set, targets []Target) map[string]bool {
+func writtenTexts(original Set, targets []Target, version int) map[string]bool {
 	out := map[string]bool{}
 	for _, t := range targets {
 		for _, f := range original.Files {
@@ -288,13 +340,27 @@ func writtenTexts(original Set, targets []Target) map[string]bool {
 			}
 			for _, st := range f.Statements {
 				first, last := f.Lines.Position(st.Span.Start).Line, f.Lines.Position(st.Span.End).Line
-				if first <= t.Line && t.Line <= last {
+				if first <= t.Line && t.Line <= last && locksTable(st.Node, version, t.Table) {
 					out[normalise(st.Text(f.Text))] = true
 				}
 			}
 		}
 	}
 	return out
+}
+
+// locksTable reports whether the lock model has node lock table, named
+// as messages name it; an empty table matches any statement.
+func locksTable(node *pg.Node, version int, table string) bool {
+	if table == "" {
+		return true
+	}
+	for _, l := range locks.Statement(node, version) {
+		if pgast.DisplayName(l.Relation) == table || l.Relation == table {
+			return true
+		}
+	}
+	return false
 }
 
 // upTexts returns the normalised texts of the up statements of s.
