@@ -8,13 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
-	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
@@ -165,15 +163,7 @@ func fixExit(c *cli.Context, res *rewrite.Result, loadErrs []error) error {
 // --database-url names on the command line, or on an ephemeral cluster,
 // both starting from the schema of --schema or --database-url.
 func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify.Report, error) {
-	original, rewritten := verifySets(res, s)
-	var targets []verify.Target
-	for _, a := range res.Applied {
-		// A fix that claims a weaker lock; others (lock_timeout) leave the
-		// statement's lock as it was.
-		if a.After != locks.None {
-			targets = append(targets, verify.Target{Path: a.Path, Line: a.Line, Table: a.Table})
-		}
-	}
+	original, rewritten, targets := verify.FromFix(res, s.lint)
 	schema, err := s.startingSchemaSQL(c.Context, e, true)
 	if err != nil {
 		return nil, err
@@ -201,34 +191,6 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 	}
 	rep.Where = srv.where
 	return rep, nil
-}
-
-// verifySets reads the original and the rewritten migrations of res as
-// they run, down migrations left out. Companion files that fixes create
-// or change (Flyway's .sql.conf) take the place of those on disk for the
-// rewrite.
-func verifySets(res *rewrite.Result, s *settings) (original, rewritten verify.Set) {
-	var orig, fixed []source.File
-	overlay := map[string]string{}
-	changed := map[string]bool{}
-	for _, f := range res.Files {
-		if !strings.HasSuffix(strings.ToLower(f.Path), ".sql") {
-			if f.Changed() {
-				overlay[f.Path] = f.Fixed
-			}
-			continue
-		}
-		if !f.Created {
-			orig = append(orig, source.File{Path: f.Path, Text: f.Original})
-		}
-		fixed = append(fixed, source.File{Path: f.Path, Text: f.Fixed})
-		if f.Changed() {
-			changed[f.Path] = true
-		}
-	}
-	// Files that fixes create go where their names put them.
-	sort.SliceStable(fixed, func(i, j int) bool { return source.Less(fixed[i].Path, fixed[j].Path) })
-	return verify.Set{Files: s.readMigrations(orig, nil), Changed: changed}, verify.Set{Files: s.readMigrations(fixed, overlay), Changed: changed}
 }
 
 // renderVerify writes the verification report: in JSON, one document

@@ -23,6 +23,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
@@ -167,6 +168,23 @@ func TestHydraFixAcceptance(t *testing.T) {
 		want := schemaDump(t, a)
 		require.Contains(t, want, "CREATE TABLE public.hydra_oauth2_flow", "the original migrations built no schema")
 		assert.Empty(t, schemadiff.Diff("original", want, "fixed", schemaDump(t, b)))
+	})
+
+	t.Run("fix --verify", func(t *testing.T) {
+		original, rewritten, targets := verify.FromFix(res, allRules())
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		rep, err := verify.Run(ctx, original, rewritten, verify.Options{AdminURL: pgtest.URL(t), Targets: targets})
+		require.NoError(t, err)
+		assert.True(t, rep.OK(), "%v", rep.Failures())
+		left := 0
+		for _, st := range rep.Rewrite {
+			if st.Blocks {
+				left++
+			}
+		}
+		t.Logf("hydra fix --verify: %d statements of the original block writes while they scan; in the rewrite, %d statements of changed files are judged, %d left as they were still do",
+			len(rep.Original), len(rep.Rewrite), left)
 	})
 }
 
