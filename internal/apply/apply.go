@@ -213,11 +213,12 @@ func (r *runner) oneByOne(ctx context.Context, up []*migration.Statement) error 
 }
 
 // wrappable reports whether running node in a transaction block of its
-// own does what running it alone does: PostgreSQL allows it there, and it
-// is not one of the statements that fail outside a transaction block
-// (LOCK, SAVEPOINT, DECLARE without HOLD), which a block would let pass.
+// own does what running it alone does: PostgreSQL allows it there, it does
+// not commit from inside (a DO block with COMMIT, a procedure), and it is
+// not one of the statements that fail outside a transaction block (LOCK,
+// SAVEPOINT, DECLARE without HOLD), which a block would let pass.
 func (r *runner) wrappable(node *pg.Node) bool {
-	if pgast.OutsideTransaction(node, r.opts.PGVersion) != "" {
+	if pgast.OutsideTransaction(node, r.opts.PGVersion) != "" || pgast.EndsTransactions(node) {
 		return false
 	}
 	switch node.GetNode().(type) {
@@ -238,6 +239,8 @@ func (r *runner) inCallersTransaction(ctx context.Context, up []*migration.State
 			reason = "it would end the transaction that keeps the run from committing"
 		} else if form := pgast.OutsideTransaction(st.Node, r.opts.PGVersion); form != "" {
 			reason = form + " cannot run inside a transaction block, and the run must not commit"
+		} else if pgast.EndsTransactions(st.Node) {
+			reason = "it commits from inside (a DO block with COMMIT, or a procedure), and the run must not commit"
 		}
 		if reason != "" {
 			if r.opts.Hooks.Skipped != nil {

@@ -142,3 +142,17 @@ func TestOneByOne(t *testing.T) {
 		{sql: "CREATE INDEX a_idx2 ON a (id)", inTx: true, lockOnA: "ShareLock"},
 	}, steps)
 }
+
+// TestObserveCommittingBlock runs a DO block that commits alone: wrapped
+// in a transaction block, its COMMIT would fail.
+func TestObserveCommittingBlock(t *testing.T) {
+	f := read("4_backfill.up.sql", "DO $$BEGIN INSERT INTO a VALUES (1); COMMIT; INSERT INTO a VALUES (2); END$$;\n")
+	steps, _, err := record(t, f, apply.Options{Observe: true})
+	require.NoError(t, err)
+	require.Len(t, steps, 1)
+	assert.True(t, steps[0].alone)
+	_, skipped, err := record(t, f, apply.Options{InTransaction: true})
+	require.NoError(t, err)
+	require.Len(t, skipped, 1)
+	assert.Contains(t, skipped[0], "it commits from inside")
+}

@@ -297,3 +297,34 @@ func OutsideTransaction(node *pg.Node, version int) string {
 	}
 	return ""
 }
+
+// EndsTransactions reports whether node may commit or roll back the
+// transaction it runs in from inside: a procedure (CALL), or a DO block
+// whose body holds COMMIT or ROLLBACK. PostgreSQL allows that only
+// outside a transaction block, so such a statement cannot be wrapped in
+// one.
+func EndsTransactions(node *pg.Node) bool {
+	switch n := node.GetNode().(type) {
+	case *pg.Node_CallStmt:
+		return true
+	case *pg.Node_DoStmt:
+		for _, a := range n.DoStmt.GetArgs() {
+			d := a.GetDefElem()
+			if d.GetDefname() != "as" {
+				continue
+			}
+			body := d.GetArg().GetString_().GetSval()
+			res, err := pg.Scan(body)
+			if err != nil {
+				return true // cannot tell: assume it may
+			}
+			for _, t := range res.GetTokens() {
+				if t.GetToken() == pg.Token_COMMIT || t.GetToken() == pg.Token_ROLLBACK {
+					return true
+				}
+			}
+		}
+	default:
+	}
+	return false
+}

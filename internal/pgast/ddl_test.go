@@ -74,3 +74,24 @@ func TestConcurrently(t *testing.T) {
 		assert.Equal(t, want, pgast.Concurrently(parseOne(t, sql)), sql)
 	}
 }
+
+func TestEndsTransactions(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"DO $$BEGIN UPDATE t SET a = 1; COMMIT; END$$":           true,
+		"DO $$BEGIN UPDATE t SET a = 1; rollback; END$$":         true,
+		"DO $$BEGIN RAISE NOTICE 'COMMIT'; END$$":                false,
+		"DO $$BEGIN -- COMMIT later\n UPDATE t SET a = 1; END$$": false,
+		"DO LANGUAGE plpgsql $$BEGIN PERFORM 1; END$$":           false,
+		"CALL backfill()":                      true,
+		"UPDATE t SET a = 1":                   false,
+		"DO $x$BEGIN EXECUTE 'COMMIT'; END$x$": false,
+	} {
+		tree, err := pg.Parse(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pgast.EndsTransactions(tree.GetStmts()[0].GetStmt()); got != want {
+			t.Errorf("%s: got %v, want %v", sql, got, want)
+		}
+	}
+}
