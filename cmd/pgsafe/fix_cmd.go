@@ -35,17 +35,11 @@ func fixCommand(e env) *cli.Command {
 		ArgsUsage: "PATH... (files, folders, globs, or - to fix stdin to stdout)",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return usageError("fix needs at least one PATH (a file, folder, glob, or - for stdin)")
-			}
-			s, err := resolve(c, e)
+			s, err := begin(c, e, "text", "json")
 			if err != nil {
 				return err
 			}
 			format := c.String("format")
-			if format != "text" && format != "json" {
-				return usageError("--format %q: want text or json", format)
-			}
 			colorOn, err := colorEnabled(c.String("color"), e)
 			if err != nil {
 				return err

@@ -34,10 +34,7 @@ func lintCommand(e env) *cli.Command {
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
 			start := time.Now()
-			if c.NArg() == 0 {
-				return usageError("lint needs at least one PATH (a file, folder, glob, or - for stdin)")
-			}
-			s, err := resolve(c, e)
+			s, err := begin(c, e)
 			if err != nil {
 				return err
 			}

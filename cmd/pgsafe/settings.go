@@ -244,3 +244,26 @@ func absPath(p, workdir string) string {
 	}
 	return filepath.Join(workdir, p)
 }
+
+// begin starts a command that reads migrations: it checks that PATHs were
+// given, resolves the settings, and checks --format against formats (none
+// to skip the check).
+func begin(c *cli.Context, e env, formats ...string) (*settings, error) {
+	if c.NArg() == 0 {
+		return nil, usageError("%s needs at least one PATH (a file, folder, glob, or - for stdin)", c.Command.Name)
+	}
+	s, err := resolve(c, e)
+	if err != nil {
+		return nil, err
+	}
+	if len(formats) > 0 {
+		f := c.String("format")
+		for _, want := range formats {
+			if f == want {
+				return s, nil
+			}
+		}
+		return nil, usageError("--format %q: want %s", f, strings.Join(formats, " or "))
+	}
+	return s, nil
+}

@@ -27,17 +27,11 @@ func traceCommand(e env) *cli.Command {
 		ArgsUsage: "PATH... (files, folders, globs, or - for stdin)",
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				return usageError("trace needs at least one PATH (a file, folder, glob, or - for stdin)")
-			}
-			s, err := resolve(c, e)
+			s, err := begin(c, e, "text", "json")
 			if err != nil {
 				return err
 			}
 			format := c.String("format")
-			if format != "text" && format != "json" {
-				return usageError("--format %q: want text or json", format)
-			}
 			files, err := loadMigrations(c, e, s)
 			if err != nil {
 				return err
