@@ -211,3 +211,16 @@ func TestChangedSinceIsOneRelease(t *testing.T) {
 	_, out, _ = runIn(t, r.Dir, vars, "lint", "--select", "contract-before-expand", "db")
 	assert.NotContains(t, out, "PS054")
 }
+
+// TestChangedSinceFromConfig checks that the config's changed-since key
+// sets the window as the flag does.
+func TestChangedSinceFromConfig(t *testing.T) {
+	r := partitionedRepo(t)
+	r.Write(".pgsafe.toml", "changed-since = \"main\"\n")
+	vars := map[string]string{"PGSAFE_NO_TIMING": "1"}
+	code, out, stderr := runIn(t, r.Dir, vars, "lint", "db")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, stderr)
+	assert.NotContains(t, out, "002_events_id.sql", "unchanged since main: not reported")
+	assert.Contains(t, out, "db/004_accounts.sql:2:1: error[PS001]")
+}

@@ -46,7 +46,7 @@ func lintCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			sc, err := newScope(c, e)
+			sc, err := newScope(c, e, s.cfg)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/baseline"
+	"github.com/pgsafe/pgsafe/internal/config"
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
 	"github.com/pgsafe/pgsafe/internal/report"
 )
@@ -23,9 +24,13 @@ type scope struct {
 }
 
 // newScope reads --changed-since and --baseline.
-func newScope(c *cli.Context, e env) (*scope, error) {
+func newScope(c *cli.Context, e env, cfg *config.Config) (*scope, error) {
 	sc := &scope{}
-	if ref := c.String("changed-since"); c.IsSet("changed-since") {
+	ref := c.String("changed-since")
+	if !c.IsSet("changed-since") {
+		ref = cfg.ChangedSince
+	}
+	if ref != "" {
 		ch, err := gitdiff.Since(context.Background(), e.workdir, ref)
 		if err != nil {
 			return nil, usageError("--changed-since: %v", err)

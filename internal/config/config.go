@@ -52,6 +52,10 @@ type Config struct {
 	Schema string `toml:"schema"`
 	// DatabaseURL names a database whose schema the migrations start from.
 	DatabaseURL string `toml:"database-url"`
+	// ChangedSince is a git ref: lint reports only on the migrations
+	// changed since it, and they form one release window; the
+	// --changed-since flag wins.
+	ChangedSince string `toml:"changed-since"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
@@ -63,7 +67,7 @@ type Config struct {
 }
 
 // knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url"
+const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -202,6 +206,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.Schema, "a file path string"
 	case "database-url":
 		dst, want = &c.DatabaseURL, "a connection URL string"
+	case "changed-since":
+		dst, want = &c.ChangedSince, "a git ref string"
 	case "severity":
 		return c.decodeSeverity(md, v)
 	default:
