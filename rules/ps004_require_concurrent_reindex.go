@@ -115,7 +115,7 @@ func reportPartitionedReindex(p *Pass, table, index string) {
 	}
 	if index != "" {
 		d.Message = fmt.Sprintf("REINDEX INDEX %s fails before PostgreSQL 14: it is an index of partitioned table %s, "+
-			"and REINDEX is not implemented for partitioned indexes", Display(index), Display(table))
+			"and REINDEX cannot rebuild a partitioned index before PostgreSQL 14", Display(index), Display(table))
 	} else {
 		d.Severity = Warning
 		d.Message = fmt.Sprintf("REINDEX TABLE %s does nothing before PostgreSQL 14: %s is partitioned, and PostgreSQL "+

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -92,11 +91,7 @@ func TestRewriteClaimsOnPostgres(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(ctx) }()
-	var version int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&version))
+	conn, version := pgtest.Connect(t, dbURL)
 	files := func() string {
 		var s string
 		require.NoError(t, conn.QueryRow(ctx, `SELECT string_agg(c.relname || ':' || pg_relation_filenode(c.oid), ' ' ORDER BY c.relname)

@@ -242,11 +242,7 @@ func TestModelMatchesPgLocks(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(ctx) }()
-	var version int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&version))
+	conn, version := pgtest.Connect(t, dbURL)
 	for _, tc := range lockCases {
 		t.Run(tc.sql+"/"+tc.table, func(t *testing.T) {
 			_, err := conn.Exec(ctx, resetSchema)
@@ -292,11 +288,7 @@ func TestAloneMatchesPgLocks(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(ctx) }()
-	var version int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&version))
+	conn, version := pgtest.Connect(t, dbURL)
 	for _, tc := range aloneCases {
 		t.Run(tc.sql+"/"+tc.table, func(t *testing.T) {
 			_, err := conn.Exec(ctx, resetSchema)

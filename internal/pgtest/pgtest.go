@@ -97,3 +97,21 @@ func NewDatabase(t testing.TB) string {
 
 // WithDatabase returns url pointing at database db instead.
 func WithDatabase(raw, db string) string { return pgcluster.WithDatabase(raw, db) }
+
+// Connect opens a connection to the database at url, closed when the test
+// ends, and returns it with the server's major version.
+func Connect(t testing.TB, url string) (*pgx.Conn, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", url, err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	var major int
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&major); err != nil {
+		t.Fatalf("server version: %v", err)
+	}
+	return conn, major
+}
