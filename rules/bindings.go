@@ -160,25 +160,36 @@ func starTables(st resolve.Star) string {
 	}
 }
 
+// reportBinding reports d, a finding about a binding to the column sets
+// of the relations refs, once the whole set has been read: its severity
+// rises one step, and its message ends with a note, when later migrations
+// (for an application query: pending ones) change those columns.
+func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
+	path, query, severity := p.File.Path, p.Query, p.Rule.Severity
+	p.Later(func(h *history.History, report func(Diagnostic)) {
+		changes := laterChanges(h, path, refs)
+		d.Severity = risen(severity, changes)
+		d.Message += changesNote(query, changes)
+		report(d)
+	})
+}
+
 // laterChanges returns the changes to the column sets of the relations
-// refs made by later migrations, or by pending ones for an application
-// query.
-func laterChanges(p *Pass, refs []resolve.Ref) []history.Event {
-	if p.History == nil {
-		return nil
-	}
+// refs made by migrations after migration path, or by pending ones when
+// path is an application query file.
+func laterChanges(h *history.History, path string, refs []resolve.Ref) []history.Event {
 	var out []history.Event
 	seen := map[int]bool{}
 	for _, ref := range refs {
 		id := ref.ID
 		if id == 0 {
-			id = p.History.RelationID(ref.Table)
+			id = h.RelationID(ref.Table)
 		}
 		if id == 0 || seen[id] {
 			continue
 		}
 		seen[id] = true
-		out = append(out, p.History.LaterChanges(id, p.File.Path)...)
+		out = append(out, h.LaterChanges(id, path)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Before(out[j].Site) })
 	return out
@@ -186,22 +197,23 @@ func laterChanges(p *Pass, refs []resolve.Ref) []history.Event {
 
 // risen returns the severity of a binding finding: the rule's, one
 // higher when later migrations change the columns it binds to.
-func risen(p *Pass, changes []history.Event) Severity {
-	if len(changes) == 0 || p.Rule.Severity >= Error {
-		return p.Rule.Severity
+func risen(severity Severity, changes []history.Event) Severity {
+	if len(changes) == 0 || severity >= Error {
+		return severity
 	}
-	return p.Rule.Severity + 1
+	return severity + 1
 }
 
 // changesNote says, for a message, which later migrations change the
-// columns a binding takes: "; 0004_x.sql:3 adds column users.nick (and 2
-// more changes)". It is empty when there are none.
-func changesNote(p *Pass, changes []history.Event) string {
+// columns a binding takes: "; a later migration changes them: 0004_x.sql:3
+// adds column users.nick (and 2 more changes)". It is empty when there are
+// none; query says the binding is an application query's.
+func changesNote(query bool, changes []history.Event) string {
 	if len(changes) == 0 {
 		return ""
 	}
 	who := "a later migration"
-	if p.Query {
+	if query {
 		who = "a pending migration"
 	}
 	s := fmt.Sprintf("; %s changes them: %s", who, describeEvent(changes[0]))

@@ -32,10 +32,6 @@ type Pass struct {
 	Catalog *schema.Catalog
 	// Locks are the table locks Stmt takes, from the lock model.
 	Locks []locks.Lock
-	// History is what the whole migration set does, for rules that look
-	// beyond one statement: later changes to a table, column moves within
-	// a release window, the application queries. The lint driver sets it.
-	History *history.History
 	// Query reports that File is an application query file (--queries)
 	// rather than a migration: Catalog is then the schema after the whole
 	// set, and only rules with Queries set see it.
@@ -45,6 +41,7 @@ type Pass struct {
 	Files *split.Index
 
 	report func(Diagnostic)
+	later  func(func(*history.History))
 }
 
 // NewPass returns a pass for one statement; report receives what the
@@ -56,17 +53,38 @@ func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, 
 
 // Report records a diagnostic, filling in the rule, path and default
 // severity, and the statement's span when d has none.
-func (p *Pass) Report(d Diagnostic) {
-	d.Rule = p.Rule
-	d.Path = p.File.Path
+func (p *Pass) Report(d Diagnostic) { p.report(complete(d, p.Rule, p.File.Path, p.Stmt.Span)) }
+
+// complete fills in what a rule leaves out of a diagnostic of rule about
+// the statement at span of the file at path.
+func complete(d Diagnostic, rule *Rule, path string, span sqlparse.Span) Diagnostic {
+	d.Rule = rule
+	d.Path = path
 	if d.Severity == 0 {
-		d.Severity = p.Rule.Severity
+		d.Severity = rule.Severity
 	}
 	if d.Span == (sqlparse.Span{}) {
-		d.Span = p.Stmt.Span
+		d.Span = span
 	}
-	p.report(d)
+	return d
 }
+
+// Later defers the rest of the current rule's check until the whole
+// migration set has been read: fn runs with the finished history (later
+// changes to a table, column moves within a release window, the
+// application queries' bindings), and its report fills in diagnostics as
+// Report does. fn runs after the pass has moved on, so it must capture
+// what it needs from the pass rather than read the pass.
+func (p *Pass) Later(fn func(h *history.History, report func(Diagnostic))) {
+	rule, path, span, report := p.Rule, p.File.Path, p.Stmt.Span, p.report
+	p.later(func(h *history.History) {
+		fn(h, func(d Diagnostic) { report(complete(d, rule, path, span)) })
+	})
+}
+
+// SetLater sets where Later hands the checks it defers; the driver runs
+// them once the history is finished.
+func (p *Pass) SetLater(later func(func(*history.History))) { p.later = later }
 
 // Text returns the source text of span s.
 func (p *Pass) Text(s sqlparse.Span) string { return p.File.Text[s.Start:s.End] }

@@ -50,13 +50,11 @@ func checkSelectStarInView(p *Pass) {
 	sq := statementQuery(p)
 	for _, st := range resolve.Statement(q, p.Catalog).Stars {
 		span := sq.at(p, st)
-		changes := laterChanges(p, st.Tables)
-		p.Report(Diagnostic{
-			Span:     span,
-			Severity: risen(p, changes),
+		reportBinding(p, st.Tables, Diagnostic{
+			Span: span,
 			Message: fmt.Sprintf("%s in %s freezes the columns of %s as they are now, and makes every one of them "+
-				"impossible to drop or retype while the view exists%s",
-				starWhat(p, st, span, true), what, starTables(st), changesNote(p, changes)),
+				"impossible to drop or retype while the view exists",
+				starWhat(p, st, span, true), what, starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
 		})

@@ -36,13 +36,11 @@ func checkSelectStarInFunction(p *Pass) {
 	for _, q := range queries {
 		for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
 			span := q.at(p, st)
-			changes := laterChanges(p, st.Tables)
-			p.Report(Diagnostic{
-				Span:     span,
-				Severity: risen(p, changes),
+			reportBinding(p, st.Tables, Diagnostic{
+				Span: span,
 				Message: fmt.Sprintf("%s in %s takes the columns %s has when the function runs, not those it had "+
-					"when it was written: a column added or dropped changes what it returns%s",
-					starWhat(p, st, span, q.exact), functionName(p), starTables(st), changesNote(p, changes)),
+					"when it was written: a column added or dropped changes what it returns",
+					starWhat(p, st, span, q.exact), functionName(p), starTables(st)),
 				Help:  starHelp(st),
 				Fixes: []Fix{starFix(st, span, q.exact && body.Language == "sql")},
 			})

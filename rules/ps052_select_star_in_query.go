@@ -37,12 +37,10 @@ func checkSelectStarInQuery(p *Pass) {
 	q := statementQuery(p)
 	for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
 		span := q.at(p, st)
-		changes := laterChanges(p, st.Tables)
-		p.Report(Diagnostic{
-			Span:     span,
-			Severity: risen(p, changes),
+		reportBinding(p, st.Tables, Diagnostic{
+			Span: span,
 			Message: fmt.Sprintf("%s returns whatever columns %s has when the query runs, so the code that decodes "+
-				"the rows breaks when a migration changes them%s", starWhat(p, st, span, true), starTables(st), changesNote(p, changes)),
+				"the rows breaks when a migration changes them", starWhat(p, st, span, true), starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
 		})

@@ -47,8 +47,8 @@ func checkInsertWithoutColumnList(p *Pass) {
 // list; where says where it runs, for the message.
 func reportPositionalInsert(p *Pass, q query, where string) {
 	ins := q.node.GetInsertStmt()
-	if ins == nil {
-		return
+	if ins == nil || len(ins.GetCols()) > 0 {
+		return // not an INSERT, or one that names its columns
 	}
 	res := resolve.Statement(q.node, p.Catalog)
 	if !res.Positional {
@@ -58,13 +58,11 @@ func reportPositionalInsert(p *Pass, q query, where string) {
 	if ins.GetSelectStmt().GetSelectStmt().GetValuesLists() == nil {
 		source = "SELECT"
 	}
-	changes := laterChanges(p, []resolve.Ref{res.Target})
 	fix, help := insertColumnsFix(p, q, ins, res)
-	p.Report(Diagnostic{
-		Span:     q.span,
-		Severity: risen(p, changes),
+	reportBinding(p, []resolve.Ref{res.Target}, Diagnostic{
+		Span: q.span,
 		Message: fmt.Sprintf("INSERT INTO %s ... %s %swithout a column list fills the columns by position: it depends on "+
-			"their number and order when it runs%s", Display(res.Target.Table), source, where, changesNote(p, changes)),
+			"their number and order when it runs", Display(res.Target.Table), source, where),
 		Help:  help,
 		Table: Display(res.Target.Table),
 		Fixes: []Fix{fix},

@@ -43,15 +43,20 @@ func ContractBeforeExpand() *Rule {
 	}
 }
 
+// checkContractBeforeExpand reports, once the whole set is read, the
+// column moves whose source the current statement drops.
 func checkContractBeforeExpand(p *Pass) {
-	if p.History == nil {
-		return
-	}
-	// One finding per dropped column, or per dropped table with all the
-	// copies from it.
+	path, stmt := p.File.Path, p.Stmt.Index
+	p.Later(func(h *history.History, report func(Diagnostic)) { reportMoves(h.Moves(path, stmt), report) })
+}
+
+// reportMoves reports the moves one statement's drop completes: one
+// finding per dropped column, or per dropped table with all the copies
+// from it.
+func reportMoves(moves []history.Move, report func(Diagnostic)) {
 	groups := map[string][]history.Move{}
 	var order []string
-	for _, m := range p.History.Moves(p.File.Path, p.Stmt.Index) {
+	for _, m := range moves {
 		key := m.From.Table + "." + m.From.Column
 		if m.DropsTable {
 			key = m.From.Table
@@ -68,7 +73,7 @@ func checkContractBeforeExpand(p *Pass) {
 		if m.DropsTable {
 			what = Display(m.From.Table)
 		}
-		p.Report(Diagnostic{
+		report(Diagnostic{
 			Message: fmt.Sprintf("contract before expand: drops %s after %s copied its values into %s in the same release "+
 				"window; code still running on the old schema reads and writes %s and fails once it is gone, and what "+
 				"it writes after the copy is lost", what, copySites(ms), copyTargets(ms), what),

@@ -34,16 +34,27 @@ func BreaksApplicationQuery() *Rule {
 	}
 }
 
+// checkBreaksApplicationQuery reports, once the whole set is read and the
+// application queries are bound to the schema it leaves, the changes the
+// current statement makes to column sets that queries depend on.
 func checkBreaksApplicationQuery(p *Pass) {
-	if p.History == nil || !p.History.IsPending(p.File.Path) {
-		return
-	}
-	for _, ev := range p.History.At(p.File.Path, p.Stmt.Index) {
+	path, stmt := p.File.Path, p.Stmt.Index
+	p.Later(func(h *history.History, report func(Diagnostic)) {
+		if h.IsPending(path) {
+			reportBrokenQueries(h, h.At(path, stmt), report)
+		}
+	})
+}
+
+// reportBrokenQueries reports each change of events to a column set that
+// application queries read with * or fill by position.
+func reportBrokenQueries(h *history.History, events []history.Event, report func(Diagnostic)) {
+	for _, ev := range events {
 		if !ev.ChangesColumns() {
 			continue
 		}
 		var stars, positional []history.Use
-		for _, u := range p.History.Uses(ev.Table) {
+		for _, u := range h.Uses(ev.Table) {
 			if u.Star {
 				stars = append(stars, u)
 			} else {
@@ -60,7 +71,7 @@ func checkBreaksApplicationQuery(p *Pass) {
 		if len(positional) > 0 {
 			who = append(who, "inserts into "+Display(positional[0].Key)+" without a column list at "+useSites(positional))
 		}
-		p.Report(Diagnostic{
+		report(Diagnostic{
 			Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
 				changeText(ev), strings.Join(who, " and ")),
 			Table: Display(ev.Key),

@@ -1,12 +1,14 @@
 // Package history is the set-level view of a migration set. It replays
-// the up migrations in order once, before any file is checked, and keeps
-// what rules that look beyond one statement need: the catalog each file
-// starts from, every change to every relation's columns and where it
-// happens, the column moves within a release window, and the application
-// queries that bind to a table's column set.
+// the up migrations in order once and keeps what rules that look beyond
+// one statement need: every change to every relation's columns and where
+// it happens, the column moves within a release window, and the
+// application queries that bind to a table's column set.
 //
-// A History is immutable once built; the checks of many files read it at
-// once.
+// A Builder replays the set statement by statement, so that a driver can
+// check each statement against the catalog as it is just before it runs
+// while the history grows; what needs the whole set (later changes, the
+// final catalog, the queries' bindings) is read once Finish has returned.
+// A History is immutable once finished.
 package history
 
 import (
@@ -56,7 +58,6 @@ func (e Event) ChangesColumns() bool { return e.Kind != schema.TableCreated }
 type History struct {
 	files   []*migration.File
 	index   map[string]int // file path -> index in files
-	starts  []*schema.Catalog
 	final   *schema.Catalog
 	events  map[int][]Event    // by relation ID, in order
 	bySite  map[[2]int][]Event // by file and statement index
@@ -82,19 +83,20 @@ func Build(migrations, queries []*migration.File, opts Options) *History {
 	return b.Finish(queries)
 }
 
-// Builder builds a History file by file, for a driver that replays each
-// migration as soon as it is parsed.
+// Builder builds a History statement by statement, for a driver that
+// replays each migration as soon as it is parsed.
 type Builder struct {
-	h   *History
-	cat *schema.Catalog
-	mv  *moveFinder
+	h    *History
+	cat  *schema.Catalog
+	mv   *moveFinder
+	file *migration.File // the file Begin started
 }
 
 // NewBuilder starts the history of the migrations at paths, in migration
 // order; Add must then be called with each of them, in that order.
 func NewBuilder(paths []string, opts Options) *Builder {
 	h := &History{
-		index: map[string]int{}, starts: make([]*schema.Catalog, len(paths)), pending: make([]bool, len(paths)),
+		index: map[string]int{}, pending: make([]bool, len(paths)),
 		events: map[int][]Event{}, bySite: map[[2]int][]Event{}, keys: map[string]int{}, moves: map[[2]int][]Move{}, uses: map[int][]Use{},
 	}
 	for i, p := range paths {
@@ -112,27 +114,41 @@ func NewBuilder(paths []string, opts Options) *Builder {
 	return &Builder{h: h, cat: cat, mv: newMoveFinder(h)}
 }
 
-// Add replays the up statements of the next migration and returns the
-// catalog it starts from, which the caller may change.
-func (b *Builder) Add(f *migration.File) *schema.Catalog {
-	h, i := b.h, len(b.h.files)
-	h.files = append(h.files, f)
-	h.starts[i] = b.cat.Clone()
+// Add replays the up statements of the next migration.
+func (b *Builder) Add(f *migration.File) {
+	b.Begin(f)
 	for _, st := range f.Statements {
-		if st.Direction != migration.Up {
-			continue
-		}
-		site := Site{Path: f.Path, Stmt: st.Index, Line: f.Lines.Position(st.Span.Start).Line, Span: st.Span, file: i}
-		b.mv.statement(b.cat, st, site)
-		for _, ch := range b.cat.Replay(schema.StmtOf(f, st)) {
-			ev := Event{Change: ch, Site: site}
-			h.events[ch.Table] = append(h.events[ch.Table], ev)
-			h.bySite[[2]int{i, st.Index}] = append(h.bySite[[2]int{i, st.Index}], ev)
-			h.keys[ch.Key] = ch.Table
-			b.mv.change(b.cat, ev)
-		}
+		b.Statement(st)
 	}
-	return h.starts[i].Clone()
+}
+
+// Begin starts the next migration, whose statements the caller then
+// passes to Statement in order.
+func (b *Builder) Begin(f *migration.File) {
+	b.h.files = append(b.h.files, f)
+	b.file = f
+}
+
+// Catalog returns the catalog as the statements so far leave it. It is
+// the builder's own: callers read it and must not change it.
+func (b *Builder) Catalog() *schema.Catalog { return b.cat }
+
+// Statement replays statement st of the file Begin started, when it is an
+// up statement, and records its changes.
+func (b *Builder) Statement(st *migration.Statement) {
+	if st.Direction != migration.Up {
+		return
+	}
+	h, f, i := b.h, b.file, len(b.h.files)-1
+	site := Site{Path: f.Path, Stmt: st.Index, Line: f.Lines.Position(st.Span.Start).Line, Span: st.Span, file: i}
+	b.mv.statement(b.cat, st, site)
+	for _, ch := range b.cat.Replay(schema.StmtOf(f, st)) {
+		ev := Event{Change: ch, Site: site}
+		h.events[ch.Table] = append(h.events[ch.Table], ev)
+		h.bySite[[2]int{i, st.Index}] = append(h.bySite[[2]int{i, st.Index}], ev)
+		h.keys[ch.Key] = ch.Table
+		b.mv.change(b.cat, ev)
+	}
 }
 
 // Finish binds the application queries to the final catalog and returns
@@ -141,16 +157,6 @@ func (b *Builder) Finish(queries []*migration.File) *History {
 	b.h.final, b.h.queries = b.cat, queries
 	b.h.bindQueries()
 	return b.h
-}
-
-// Start returns a copy of the catalog that migration path starts from,
-// nil when path is not a migration of the set.
-func (h *History) Start(path string) *schema.Catalog {
-	i, ok := h.index[path]
-	if !ok {
-		return nil
-	}
-	return h.starts[i].Clone()
 }
 
 // Final returns a copy of the catalog after the whole set.

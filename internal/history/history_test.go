@@ -113,8 +113,6 @@ func TestLaterChangesAndUses(t *testing.T) {
 	assert.Nil(t, h.At("q.sql", 0))
 	assert.True(t, h.IsMigration("1.sql"))
 	assert.False(t, h.IsMigration("q.sql"))
-	assert.NotNil(t, h.Start("2.sql").Table("public.users"))
-	assert.Nil(t, h.Start("q.sql"))
 	assert.NotNil(t, h.Final().Table("public.people"))
 }
 
@@ -122,8 +120,11 @@ func TestBaseline(t *testing.T) {
 	base := schema.New()
 	base.Apply(read(t, "b.sql", "CREATE TABLE legacy (id int, v text);")[0].Statements[0].Node, "b.sql")
 	files := read(t, "1.sql", "ALTER TABLE legacy DROP COLUMN v;")
-	h := history.Build(files, nil, history.Options{Base: base})
-	assert.Equal(t, []string{"id", "v"}, h.Start("1.sql").Table("public.legacy").ColumnNames())
+	b := history.NewBuilder([]string{"1.sql"}, history.Options{Base: base})
+	b.Begin(files[0])
+	assert.Equal(t, []string{"id", "v"}, b.Catalog().Table("public.legacy").ColumnNames(), "the set starts from the baseline")
+	b.Statement(files[0].Statements[0])
+	h := b.Finish(nil)
 	assert.Equal(t, []string{"id"}, h.Final().Table("public.legacy").ColumnNames())
 	assert.Equal(t, []string{"id", "v"}, base.Table("public.legacy").ColumnNames(), "the baseline is not changed")
 }

@@ -4,6 +4,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/resolve"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -52,7 +53,11 @@ func newMoveFinder(h *History) *moveFinder { return &moveFinder{h: h} }
 // against the catalog as it is before the statement runs.
 func (m *moveFinder) statement(cat *schema.Catalog, st *migration.Statement, site Site) {
 	switch st.Node.GetNode().(type) {
-	case *pg.Node_InsertStmt, *pg.Node_UpdateStmt:
+	case *pg.Node_InsertStmt:
+		if fillsFromConstants(st.Node.GetInsertStmt()) {
+			return
+		}
+	case *pg.Node_UpdateStmt:
 	default:
 		return
 	}
@@ -67,6 +72,30 @@ func (m *moveFinder) statement(cat *schema.Catalog, st *migration.Statement, sit
 			m.fills = append(m.fills, fill{from: src, to: w.Column, site: site, window: m.h.windows[site.file]})
 		}
 	}
+}
+
+// fillsFromConstants reports an INSERT ... VALUES whose values name no
+// column and hold no subquery, so that it copies no column's values.
+func fillsFromConstants(ins *pg.InsertStmt) bool {
+	rows := ins.GetSelectStmt().GetSelectStmt().GetValuesLists()
+	if len(rows) == 0 || ins.GetWithClause() != nil {
+		return false
+	}
+	found := false
+	for _, row := range rows {
+		pgast.Walk(row, func(x *pg.Node) bool {
+			switch x.GetNode().(type) {
+			case *pg.Node_ColumnRef, *pg.Node_SubLink:
+				found = true
+			default:
+			}
+			return !found
+		})
+		if found {
+			return false
+		}
+	}
+	return true
 }
 
 // change matches a dropped column or table against the earlier copies of

@@ -119,21 +119,31 @@ func Run(files []source.File, opts Options) *Result {
 	for i, j := range jobs {
 		jobPaths[i] = j.src.Path
 	}
-	// Parse in parallel and replay the up migrations in order as they come
-	// out of the parser, into the set's history. Rules that look across
-	// files need the whole history, so the checks wait for the last
-	// replay; this stage keeps the catalog each file starts from.
+	// Parse in parallel; check and replay the up migrations in order as
+	// they come out of the parser, each statement against the catalog as
+	// it is just before it runs, into the set's history; then release the
+	// file's trees. What rules defer until the whole set is known runs
+	// after the last file.
 	builder := history.NewBuilder(jobPaths, history.Options{Base: opts.Base, Pending: opts.Pending})
-	starts := make([]*schema.Catalog, len(jobs))
+	n := len(jobs) + len(opts.Queries)
+	perFile := make([][]rules.Diagnostic, n)
+	var deferred []func(*history.History)
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
 		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
 	}
-	p.replay = func(i int) *schema.Catalog {
-		res.Statements += len(res.Files[i].Statements)
-		return builder.Add(res.Files[i])
+	p.sequence = func(i int) {
+		f := res.Files[i]
+		res.Statements += len(f.Statements)
+		builder.Begin(f)
+		c := checker{opts: opts, files: index, catalog: builder.Catalog, replay: builder.Statement}
+		c.report = func(d rules.Diagnostic) { perFile[i] = append(perFile[i], d) }
+		c.later = func(fn func(*history.History)) { deferred = append(deferred, fn) }
+		c.check(f)
+		if !opts.KeepTrees {
+			releaseTrees(f)
+		}
 	}
-	p.check = func(i int, start *schema.Catalog) { starts[i] = start }
 	p.run()
 	res.Queries = make([]*migration.File, len(opts.Queries))
 	parallel(len(opts.Queries), opts.Workers, func(i int) {
@@ -141,20 +151,28 @@ func Run(files []source.File, opts Options) *Result {
 		res.Queries[i] = migration.Read(q.Path, q.Text, migration.Options{Framework: migration.Psql}, nil)
 	})
 	res.History = builder.Finish(res.Queries)
+	for _, fn := range deferred {
+		fn(res.History)
+	}
 
-	// Check every file in parallel, each from its own starting catalog;
-	// then the query files, against the final one.
-	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
-	perFile := make([][]rules.Diagnostic, len(all))
-	parallel(len(all), opts.Workers, func(i int) {
-		if i < len(res.Files) {
-			perFile[i] = checkFile(all[i], starts[i], res.History, false, opts, index)
-		} else {
-			perFile[i] = checkFile(all[i], res.History.Final(), res.History, true, opts, index)
-		}
+	// The application query files read the schema the whole set leaves,
+	// and change nothing; their checks need not wait for anything.
+	parallel(len(res.Queries), opts.Workers, func(i int) {
+		k := len(jobs) + i
+		final := res.History.Final()
+		c := checker{opts: opts, files: index, query: true, catalog: func() *schema.Catalog { return final }}
+		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
+		c.later = func(fn func(*history.History)) { fn(res.History) }
+		c.check(res.Queries[i])
 		if !opts.KeepTrees {
-			releaseTrees(all[i])
+			releaseTrees(res.Queries[i])
 		}
+	})
+	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
+	parallel(n, opts.Workers, func(i int) {
+		ds := suppress.Apply(all[i], perFile[i], opts.Known, opts.enabled)
+		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Span.Start < ds[j].Span.Start })
+		perFile[i] = ds
 	})
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
@@ -162,41 +180,52 @@ func Run(files []source.File, opts Options) *Result {
 	return res
 }
 
-// checkFile runs the rules over one file. A migration's statements are
-// replayed into cat as they are checked; an application query file
-// (query) is checked only by the rules that read queries, and changes
-// nothing.
-func checkFile(f *migration.File, cat *schema.Catalog, h *history.History, query bool, opts Options, files *split.Index) []rules.Diagnostic {
-	var out []rules.Diagnostic
-	report := func(d rules.Diagnostic) { out = append(out, d) }
+// checker runs the rules over the statements of one file.
+type checker struct {
+	opts  Options
+	files *split.Index
+	// query reports an application query file, which only the rules that
+	// read queries check, and which changes no schema.
+	query bool
+	// catalog returns the schema as of the statement being checked.
+	catalog func() *schema.Catalog
+	// replay applies a checked migration statement to the catalog; nil
+	// for query files.
+	replay func(*migration.Statement)
+	report func(rules.Diagnostic)
+	later  func(func(*history.History))
+}
+
+// check checks f's statements in order, replaying each into the catalog
+// once the rules have seen it.
+func (c checker) check(f *migration.File) {
 	if f.SyntaxError != nil {
-		return []rules.Diagnostic{syntaxDiagnostic(f, opts)}
+		c.report(syntaxDiagnostic(f, c.opts))
+		return
 	}
 	for _, st := range f.Statements {
-		if opts.SkipDown && st.Direction == migration.Down {
+		if c.opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}
 		// One pass per statement, handed to each rule in turn.
 		var ls []locks.Lock
-		if !query {
-			ls = locks.Statement(st.Node, opts.Rule.PGVersion)
+		if !c.query {
+			ls = locks.Statement(st.Node, c.opts.Rule.PGVersion)
 		}
-		pass := rules.NewPass(nil, f, st, opts.Rule, cat, ls, report)
-		pass.Files, pass.History, pass.Query = files, h, query
-		for _, r := range opts.Rules {
-			if r.Check == nil || (query && !r.Queries) {
+		pass := rules.NewPass(nil, f, st, c.opts.Rule, c.catalog(), ls, c.report)
+		pass.Files, pass.Query = c.files, c.query
+		pass.SetLater(c.later)
+		for _, r := range c.opts.Rules {
+			if r.Check == nil || (c.query && !r.Queries) {
 				continue
 			}
 			pass.Rule = r
 			r.Check(pass)
 		}
-		if st.Direction == migration.Up && !query {
-			cat.Replay(schema.StmtOf(f, st))
+		if c.replay != nil {
+			c.replay(st)
 		}
 	}
-	out = suppress.Apply(f, out, opts.Known, opts.enabled)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Span.Start < out[j].Span.Start })
-	return out
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
@@ -226,36 +255,27 @@ func releaseTrees(f *migration.File) {
 	}
 }
 
-// pipeline runs three stages over n files: parse (in parallel), replay
-// (in file order, one file at a time) and check (in parallel, each file
-// once it has been replayed). The same workers do all three, so that no
-// stage waits for a CPU that another stage's goroutine holds: a worker
-// that parses the next file in order also replays it and any parsed files
-// after it. Checks come first, and the number of files parsed but not yet
-// checked is bounded. Run's check stage only keeps each file's starting
-// catalog: the rules run once the whole set is replayed, since some read
-// what later migrations do, so every parse tree is held until then.
+// pipeline runs two stages over n files: parse, in parallel, and
+// sequence, in file order, one file at a time, each file as soon as it
+// and every file before it are parsed. The same workers do both, so that
+// no stage waits for a CPU that another stage's goroutine holds: a
+// worker takes the sequence stage whenever the next file is ready and no
+// other worker has it, and parses otherwise. The number of files parsed
+// but not yet sequenced is bounded, so that only a few files' parse trees
+// are held at once.
 type pipeline struct {
-	n       int
-	workers int
-	window  int // most files parsed and not yet checked
-	parse   func(i int)
-	replay  func(i int) *schema.Catalog // the catalog file i's check starts from
-	check   func(i int, start *schema.Catalog)
+	n        int
+	workers  int
+	window   int // most files parsed or being parsed and not yet sequenced
+	parse    func(i int)
+	sequence func(i int)
 
 	mu         sync.Mutex
-	wake       *sync.Cond  // signalled when work appears, a slot frees or all is done
-	nextParse  int         // the next file to parse
-	nextReplay int         // the next file to replay
-	parsed     []bool      // parsed, so ready for replay
-	queue      []checkTask // replayed and not yet checked, in order
-	inFlight   int         // parsed or being parsed, and not yet checked
-	checked    int
-}
-
-type checkTask struct {
-	i     int
-	start *schema.Catalog
+	wake       *sync.Cond // signalled when a file is parsed, a slot frees or all is done
+	nextParse  int        // the next file to parse
+	nextSeq    int        // the next file to sequence
+	parsed     []bool     // parsed, so ready to sequence
+	sequencing bool       // a worker runs the sequence stage
 }
 
 func newPipeline(n, workers int) *pipeline {
@@ -273,7 +293,7 @@ func newPipeline(n, workers int) *pipeline {
 }
 
 // run works through all files on the calling goroutine and workers-1
-// others, and returns when every file is checked.
+// others, and returns when every file is sequenced.
 func (p *pipeline) run() {
 	var wg sync.WaitGroup
 	for w := 1; w < p.workers; w++ {
@@ -287,36 +307,32 @@ func (p *pipeline) run() {
 	wg.Wait()
 }
 
-// work runs stages until every file is checked. It holds the lock except
-// while it parses or checks; it does not defer the unlock, so that a panic
-// in a rule surfaces as itself rather than as an unlock of an unlocked
-// mutex.
+// work runs stages until every file is sequenced. It holds the lock
+// except while it parses or sequences; it does not defer the unlock, so
+// that a panic in a rule surfaces as itself rather than as an unlock of
+// an unlocked mutex.
 func (p *pipeline) work() {
 	p.mu.Lock()
-	for p.checked < p.n {
+	for p.nextSeq < p.n {
 		switch {
-		case len(p.queue) > 0:
-			t := p.queue[0]
-			p.queue = p.queue[1:]
-			p.mu.Unlock()
-			p.check(t.i, t.start)
-			p.mu.Lock()
-			p.inFlight--
-			p.checked++
-			p.wake.Broadcast()
-		case p.nextParse < p.n && p.inFlight < p.window:
+		case !p.sequencing && p.parsed[p.nextSeq]:
+			p.sequencing = true
+			for p.nextSeq < p.n && p.parsed[p.nextSeq] {
+				i := p.nextSeq
+				p.mu.Unlock()
+				p.sequence(i)
+				p.mu.Lock()
+				p.nextSeq++
+				p.wake.Broadcast()
+			}
+			p.sequencing = false
+		case p.nextParse < p.n && p.nextParse-p.nextSeq < p.window:
 			i := p.nextParse
 			p.nextParse++
-			p.inFlight++
 			p.mu.Unlock()
 			p.parse(i)
 			p.mu.Lock()
 			p.parsed[i] = true
-			for p.nextReplay < p.n && p.parsed[p.nextReplay] {
-				j := p.nextReplay
-				p.queue = append(p.queue, checkTask{j, p.replay(j)})
-				p.nextReplay++
-			}
 			p.wake.Broadcast()
 		default:
 			p.wake.Wait()

@@ -94,21 +94,15 @@ func (d Direction) String() string {
 }
 
 var (
-	reGolangMigrate = regexp.MustCompile(`^\d+_.+\.(up|down)\.sql$`)
-	rePop           = regexp.MustCompile(`^(\d+)_([^.]+)(?:\.(postgres|cockroach|mysql|sqlite3|mssql))?(\.autocommit)?\.(up|down)\.(sql|fizz)$`)
-	reFlyway        = regexp.MustCompile(`^([VUR])(\d+(?:[._]\d+)*)?__.+\.sql$`)
-	reGooseMarker   = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+(Up|Down)\b`)
-	reDbmateMarker  = regexp.MustCompile(`(?m)^\s*--\s*migrate:(up|down)\b`)
+	reGooseMarker  = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+(Up|Down)\b`)
+	reDbmateMarker = regexp.MustCompile(`(?m)^\s*--\s*migrate:(up|down)\b`)
 )
 
 // Dialect returns the database dialect named in a popx or pop file name
 // ("postgres", "mysql", ...), or "" when the name has none.
 func Dialect(path string) string {
-	m := rePop.FindStringSubmatch(filepath.Base(path))
-	if m == nil {
-		return ""
-	}
-	return m[3]
+	n, _ := ParsePopName(filepath.Base(path))
+	return n.Dialect
 }
 
 // Detector detects frameworks, caching what it learns about directories.
@@ -132,11 +126,11 @@ func (d *Detector) dir(dir string) dirInfo {
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			name := e.Name()
-			m := rePop.FindStringSubmatch(name)
+			n, ok := ParsePopName(name)
 			switch {
 			case strings.HasSuffix(name, ".fizz"):
 				info.pop = true
-			case m != nil && (m[3] != "" || m[4] != ""):
+			case ok && (n.Dialect != "" || n.Autocommit):
 				info.popx = true
 			default:
 			}
@@ -170,13 +164,13 @@ func (d *Detector) Detect(path, text string) Framework {
 	switch {
 	case info.sqitch:
 		return Sqitch
-	case reFlyway.MatchString(base):
+	case isFlywayName(base):
 		return Flyway
-	case rePop.MatchString(base) && info.pop:
+	case isPopName(base) && info.pop:
 		return Pop
-	case rePop.MatchString(base) && (info.popx || strings.Contains(base, ".autocommit.")):
+	case isPopName(base) && (info.popx || strings.Contains(base, ".autocommit.")):
 		return Popx
-	case reGolangMigrate.MatchString(base):
+	case isGolangMigrateName(base):
 		return GolangMigrate
 	default:
 		return Psql

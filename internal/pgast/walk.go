@@ -1,6 +1,8 @@
 package pgast
 
 import (
+	"sync"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -21,21 +23,53 @@ func Walk(root *pg.Node, visit func(*pg.Node) bool) {
 
 var nodeName = (&pg.Node{}).ProtoReflect().Descriptor().FullName()
 
-func walkMessage(m protoreflect.Message, visit func(*pg.Node) bool) {
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind {
+// holdsNodes caches, by message type, whether a message of that type can
+// hold a Node anywhere below it; most leaves (constants, names) cannot,
+// and Walk need not look inside them.
+var holdsNodes sync.Map // protoreflect.FullName -> bool
+
+// mayHoldNodes reports whether a message of type md can hold a Node.
+func mayHoldNodes(md protoreflect.MessageDescriptor) bool {
+	if v, ok := holdsNodes.Load(md.FullName()); ok {
+		return v.(bool)
+	}
+	v := searchNodes(md, map[protoreflect.FullName]bool{})
+	holdsNodes.Store(md.FullName(), v)
+	return v
+}
+
+// searchNodes looks for a Node field in md and the message types it
+// holds, skipping those in seen.
+func searchNodes(md protoreflect.MessageDescriptor, seen map[protoreflect.FullName]bool) bool {
+	if md.FullName() == nodeName {
+		return true
+	}
+	if seen[md.FullName()] {
+		return false
+	}
+	seen[md.FullName()] = true
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); fd.Kind() == protoreflect.MessageKind && searchNodes(fd.Message(), seen) {
 			return true
 		}
-		switch {
-		case fd.IsList():
+	}
+	return false
+}
+
+func walkMessage(m protoreflect.Message, visit func(*pg.Node) bool) {
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() || !mayHoldNodes(fd.Message()) {
+			return true
+		}
+		if fd.IsList() {
 			l := v.List()
 			for i := 0; i < l.Len(); i++ {
 				walkValue(l.Get(i).Message(), visit)
 			}
-		case fd.IsMap():
-		default:
-			walkValue(v.Message(), visit)
+			return true
 		}
+		walkValue(v.Message(), visit)
 		return true
 	})
 }

@@ -297,7 +297,9 @@ func (r *resolver) insertStmt(s *pg.InsertStmt, outer *scope) query {
 		}
 	}
 	sc := &scope{outer: outer, ctes: env, items: []*item{it}, single: true, starComplete: it.complete}
-	sc.star = itemStar(it)
+	if len(s.GetReturningList()) > 0 {
+		sc.star = itemStar(it) // for RETURNING *
+	}
 	if oc := s.GetOnConflictClause(); oc != nil {
 		excluded := *it
 		excluded.name = "excluded"

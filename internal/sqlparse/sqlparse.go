@@ -98,66 +98,63 @@ func Parse(text string) *Result {
 		res.Err = syntaxError(text, err)
 		return res
 	}
-	// Scanning costs about a third of parsing. A text without "--" or "/*"
-	// holds no comments, and between its tokens there is only whitespace,
-	// so trimming whitespace finds the same spans as the tokens would.
-	var toks []*pg.ScanToken
+	// A text without "--" or "/*" holds no comments.
 	if mayHoldComments(text) {
-		if tokens, err := pg.Scan(text); err == nil {
-			toks = tokens.GetTokens()
-		}
+		res.Comments, _ = comments(text)
 	}
-	for _, t := range toks {
-		switch t.GetToken() {
-		case pg.Token_SQL_COMMENT, pg.Token_C_COMMENT:
-			sp := Span{int(t.GetStart()), int(t.GetEnd())}
-			res.Comments = append(res.Comments, Comment{Span: sp, Text: text[sp.Start:sp.End], Block: t.GetToken() == pg.Token_C_COMMENT})
-		default:
-		}
-	}
-	res.Statements = statements(text, tree.GetStmts(), toks)
+	res.Statements = statements(text, tree.GetStmts(), res.Comments)
 	return res
 }
 
-// statements builds normalised statements from pg_query's raw statements.
-func statements(text string, raw []*pg.RawStmt, toks []*pg.ScanToken) []*Statement {
+// statements builds normalised statements from pg_query's raw statements
+// and the text's comments: a statement's span runs from its first to its
+// last byte that is neither whitespace nor part of a comment.
+func statements(text string, raw []*pg.RawStmt, comments []Comment) []*Statement {
 	out := make([]*Statement, 0, len(raw))
-	ti := 0 // index of the first token not yet consumed
+	ci := 0 // index of the first comment not before the statement
 	for i, rs := range raw {
 		loc := int(rs.GetStmtLocation())
 		end := len(text)
 		if rs.GetStmtLen() > 0 {
 			end = loc + int(rs.GetStmtLen())
 		}
-		st := &Statement{Index: i, Node: rs.GetStmt(), Extent: Span{loc, end}}
-		first, last := -1, -1
-		for ti < len(toks) && int(toks[ti].GetStart()) < end {
-			t := toks[ti]
-			if int(t.GetStart()) >= loc && !isComment(t) {
-				if first < 0 {
-					first = int(t.GetStart())
-				}
-				last = int(t.GetEnd())
-			}
-			ti++
+		for ci < len(comments) && comments[ci].Start < loc {
+			ci++
 		}
-		if first < 0 { // no tokens (no comments, or the scanner failed): trim whitespace instead
-			first, last = loc, end
-			for first < last && isSpace(text[first]) {
+		inside := ci // the statement's comments are comments[ci:inside]
+		for inside < len(comments) && comments[inside].Start < end {
+			inside++
+		}
+		first, k := loc, ci
+		for {
+			for first < end && isSpace(text[first]) {
 				first++
 			}
+			if k < inside && comments[k].Start == first {
+				first = comments[k].End
+				k++
+				continue
+			}
+			break
+		}
+		last, k := end, inside-1
+		for last > first {
 			for last > first && isSpace(text[last-1]) {
 				last--
 			}
+			if k >= ci && comments[k].End == last {
+				last = comments[k].Start
+				k--
+				continue
+			}
+			break
 		}
-		st.Span = Span{first, last}
+		st := &Statement{Index: i, Node: rs.GetStmt(), Extent: Span{loc, end}, Span: Span{first, last}}
 		if end < len(text) && text[end] == ';' {
 			st.HasSemicolon = true
 			st.Extent.End = end + 1
-			if ti < len(toks) && int(toks[ti].GetStart()) == end {
-				ti++ // the semicolon token
-			}
 		}
+		ci = inside
 		out = append(out, st)
 	}
 	return out
@@ -167,10 +164,6 @@ func statements(text string, raw []*pg.RawStmt, toks []*pg.ScanToken) []*Stateme
 // be inside a string.
 func mayHoldComments(text string) bool {
 	return strings.Contains(text, "--") || strings.Contains(text, "/*")
-}
-
-func isComment(t *pg.ScanToken) bool {
-	return t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT
 }
 
 func isSpace(b byte) bool {
@@ -272,4 +265,8 @@ func CharToByte(text string, n int) int {
 // condition for PostgreSQL to accept it as SQL.
 func ValidUTF8(text []byte) bool {
 	return utf8.Valid(text) && !strings.ContainsRune(string(text), 0)
+}
+
+func isComment(t *pg.ScanToken) bool {
+	return t.GetToken() == pg.Token_SQL_COMMENT || t.GetToken() == pg.Token_C_COMMENT
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 )
 
@@ -69,7 +70,7 @@ func (x *Index) Exists(path string) bool {
 }
 
 // Versions returns the versions (re's first group) of the files in dir
-// whose names re matches.
+// whose names re matches, sorted as strings.
 func (x *Index) Versions(dir string, re *regexp.Regexp) []string {
 	if x == nil {
 		x = NewIndex(nil)
@@ -81,6 +82,7 @@ func (x *Index) Versions(dir string, re *regexp.Regexp) []string {
 		return v
 	}
 	v := versionsOf(f.names, re)
+	slices.Sort(v)
 	f.versions[re] = v
 	return v
 }

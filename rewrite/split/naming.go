@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -122,17 +124,12 @@ func versionsOf(names []string, re *regexp.Regexp) []string {
 // stringVersions returns n versions that sort, as strings (popx and pop
 // compare versions as strings), right after v, in order, and before every
 // later existing version: v with one more digit appended.
+// existing must be sorted.
 func stringVersions(v string, n int, existing []string) ([]string, error) {
 	var out []string
 	for d := 1; d <= 9 && len(out) < n; d++ {
-		cand := fmt.Sprintf("%s%d", v, d)
-		free := true
-		for _, e := range existing {
-			if e == cand {
-				free = false
-			}
-		}
-		if free {
+		cand := v + strconv.Itoa(d)
+		if _, taken := slices.BinarySearch(existing, cand); !taken {
 			out = append(out, cand)
 		}
 	}
@@ -140,8 +137,12 @@ func stringVersions(v string, n int, existing []string) ([]string, error) {
 		return nil, fmt.Errorf("%w: no free versions right after %s", ErrCannotSplit, v)
 	}
 	last := out[len(out)-1]
-	for _, e := range existing {
-		if e > v && e < last && !contains(out, e) && !strings.HasPrefix(e, v) {
+	from, _ := slices.BinarySearch(existing, v)
+	for _, e := range existing[from:] {
+		if e >= last {
+			break
+		}
+		if e > v && !contains(out, e) && !strings.HasPrefix(e, v) {
 			return nil, fmt.Errorf("%w: version %s sits between %s and the new ones", ErrCannotSplit, e, v)
 		}
 	}

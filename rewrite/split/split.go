@@ -166,7 +166,13 @@ func afterMoved(f *migration.File, commit *migration.Statement) int {
 	return end
 }
 
+// isSingleStatement reports whether sql is one statement: at most one
+// semicolon outside comments and literals says so at once; otherwise the
+// parser counts.
 func isSingleStatement(sql string) bool {
+	if sqlparse.Semicolons(sql) <= 1 {
+		return true
+	}
 	res, err := pg.Parse(sql)
 	return err == nil && len(res.GetStmts()) == 1
 }
