@@ -42,6 +42,9 @@ type Pass struct {
 
 	report func(Diagnostic)
 	later  func(func(*history.History))
+	// tokens are the statement's, scanned once for all rules.
+	tokens  []Token
+	scanned bool
 }
 
 // NewPass returns a pass for one statement; report receives what the

@@ -16,7 +16,12 @@ type Token struct {
 // Tokens returns the statement's tokens, comments excluded, for fixes
 // that insert or replace keywords. It returns nil if the statement does
 // not scan.
-func (p *Pass) Tokens() []Token { return ScanTokens(p.StmtText(), p.Stmt.Span.Start) }
+func (p *Pass) Tokens() []Token {
+	if !p.scanned {
+		p.tokens, p.scanned = ScanTokens(p.StmtText(), p.Stmt.Span.Start), true
+	}
+	return p.tokens
+}
 
 // ScanTokens returns the tokens of text, comments excluded, placed in the
 // file by base, the file offset of text; nil if text does not scan.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/pgsafe/pgsafe/internal/fingerprint"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -61,7 +60,7 @@ func lintCommand(e env) *cli.Command {
 			}
 			loadErrs = append(loadErrs, queryErrs...)
 			res := lint.Run(files, s.lint)
-			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules, Fingerprints: fingerprint.Of(res, nil)}
+			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules}
 			sc.narrow(&in, e.workdir)
 			// PGSAFE_NO_TIMING leaves timings out, for output that must
 			// not change from run to run (golden tests).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/baseline"
 	"github.com/pgsafe/pgsafe/internal/config"
+	"github.com/pgsafe/pgsafe/internal/fingerprint"
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
 	"github.com/pgsafe/pgsafe/internal/report"
 )
@@ -51,12 +52,15 @@ func newScope(c *cli.Context, e env, cfg *config.Config) (*scope, error) {
 }
 
 // narrow leaves out of in the findings outside the scope, with their
-// fingerprints, and counts those the baseline hid.
+// fingerprints, and counts those the baseline hid. The fingerprints are
+// taken before any finding is left out, so that leaving one out does not
+// renumber the others.
 func (sc *scope) narrow(in *report.Input, workdir string) {
 	if sc.changes == nil && sc.base == nil {
 		return
 	}
 	res := in.Result
+	in.Fingerprints = fingerprint.Of(res, nil)
 	var known []bool
 	if sc.base != nil {
 		known = sc.base.Recorded(res, sc.baselinePath, workdir)

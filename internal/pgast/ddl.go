@@ -1,8 +1,8 @@
 package pgast
 
 import (
-	"regexp"
 	"strings"
+	"sync"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
@@ -178,31 +178,51 @@ func DropObjects(st *pg.DropStmt) []string {
 	return out
 }
 
-var reSimpleIdent = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
-
 // QuoteIdent returns name as it must be written in SQL: unchanged when it
 // is a lower-case identifier that is not a reserved word, else in double
 // quotes.
 func QuoteIdent(name string) string {
-	if reSimpleIdent.MatchString(name) && !isReservedWord(name) {
+	if isSimpleIdent(name) && !isReservedWord(name) {
 		return name
 	}
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
+// isSimpleIdent reports whether name matches [a-z_][a-z0-9_$]*, the
+// identifiers SQL takes unquoted as they are.
+func isSimpleIdent(name string) bool {
+	if name == "" || !(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z')) {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// reserved caches isReservedWord's answers: the same names come back
+// in every statement that names a table's columns.
+var reserved sync.Map // string -> bool
+
 // isReservedWord reports whether word is a keyword that cannot be used as
 // a plain column or table name, asking PostgreSQL's own scanner.
 func isReservedWord(word string) bool {
-	res, err := pg.Scan(word)
-	if err != nil || len(res.GetTokens()) != 1 {
-		return false
+	if v, ok := reserved.Load(word); ok {
+		return v.(bool)
 	}
-	switch res.GetTokens()[0].GetKeywordKind() {
-	case pg.KeywordKind_NO_KEYWORD, pg.KeywordKind_UNRESERVED_KEYWORD:
-		return false
-	default:
-		return true
+	isReserved := false
+	if res, err := pg.Scan(word); err == nil && len(res.GetTokens()) == 1 {
+		switch res.GetTokens()[0].GetKeywordKind() {
+		case pg.KeywordKind_NO_KEYWORD, pg.KeywordKind_UNRESERVED_KEYWORD:
+		default:
+			isReserved = true
+		}
 	}
+	reserved.Store(word, isReserved)
+	return isReserved
 }
 
 // QuoteName returns a "schema.name" key as SQL: quoted where needed, and
