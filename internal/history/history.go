@@ -26,6 +26,11 @@ type Options struct {
 	// --since. Pending migrations form one release window. Nil means that
 	// every migration is pending and each is its own window.
 	Pending func(path string) bool
+	// Texts are the migrations' texts, in the order of their paths, when
+	// the caller has them: a release window none of whose files mentions
+	// DROP cannot drop what a copy copied, so its copies need not be
+	// resolved. Nil resolves every copy.
+	Texts []string
 }
 
 // Site is where a statement lies in the set.
@@ -64,6 +69,9 @@ type History struct {
 	keys    map[string]int     // relation key -> the last relation ID it named
 	pending []bool
 	windows []int
+	// dropWindows holds the windows that may drop a column or table; nil
+	// when any may.
+	dropWindows map[int]bool
 	moves   map[[2]int][]Move // by the file and statement index of the drop
 	uses    map[int][]Use     // application query uses, by relation ID
 	queries []*migration.File
@@ -104,6 +112,7 @@ func NewBuilder(paths []string, opts Options) *Builder {
 		h.pending[i] = opts.Pending == nil || opts.Pending(p)
 	}
 	h.windows = windows(paths, h.pending, opts.Pending != nil)
+	h.dropWindows = dropWindows(h.windows, opts.Texts)
 	cat := schema.New()
 	if opts.Base != nil {
 		cat = opts.Base.Clone()

@@ -67,6 +67,12 @@ func TestMovesWithinAWindow(t *testing.T) {
 		"5_archive.sql:3 public.old.id -> public.archive.id (copied at 5_archive.sql:2, table=true)",
 		"5_archive.sql:3 public.old.v -> public.archive.v (copied at 5_archive.sql:2, table=true)",
 	}, moves(h, files), "3 and 4 are separate windows")
+	texts := make([]string, len(files))
+	for i, f := range files {
+		texts[i] = f.Text
+	}
+	assert.Equal(t, moves(h, files), moves(history.Build(files, nil, history.Options{Texts: texts}), files),
+		"the texts only let windows without DROP skip resolving their copies")
 
 	// With 3 and 4 pending, they ship together.
 	pending := map[string]bool{"3_expand.sql": true, "4_contract.sql": true}

@@ -52,6 +52,9 @@ func newMoveFinder(h *History) *moveFinder { return &moveFinder{h: h} }
 // statement records the copies an INSERT or UPDATE makes, resolved
 // against the catalog as it is before the statement runs.
 func (m *moveFinder) statement(cat *schema.Catalog, st *migration.Statement, site Site) {
+	if !m.h.mayDrop(site.file) {
+		return // nothing in the window can drop what this copies
+	}
 	switch st.Node.GetNode().(type) {
 	case *pg.Node_InsertStmt:
 		if fillsFromConstants(st.Node.GetInsertStmt()) {

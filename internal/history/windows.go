@@ -58,3 +58,35 @@ func MigrationName(path string) string {
 	}
 	return name
 }
+
+// dropWindows returns the windows (numbered as by windows) of which some
+// file mentions DROP, in any case, given the files' texts; nil, meaning
+// every window, when texts are not given.
+func dropWindows(windows []int, texts []string) map[int]bool {
+	if texts == nil {
+		return nil
+	}
+	out := map[int]bool{}
+	for i, w := range windows {
+		if !out[w] && i < len(texts) && mentionsDrop(texts[i]) {
+			out[w] = true
+		}
+	}
+	return out
+}
+
+// mayDrop reports whether a statement of file i may drop a column or a
+// table.
+func (h *History) mayDrop(i int) bool {
+	return h.dropWindows == nil || h.dropWindows[h.windows[i]]
+}
+
+// mentionsDrop reports whether text holds "drop" in any case.
+func mentionsDrop(text string) bool {
+	for i := 0; i+4 <= len(text); i++ {
+		if text[i]|0x20 == 'd' && text[i+1]|0x20 == 'r' && text[i+2]|0x20 == 'o' && text[i+3]|0x20 == 'p' {
+			return true
+		}
+	}
+	return false
+}

@@ -115,16 +115,16 @@ func Run(files []source.File, opts Options) *Result {
 	}
 
 	res.Files = make([]*migration.File, len(jobs))
-	jobPaths := make([]string, len(jobs))
+	jobPaths, jobTexts := make([]string, len(jobs)), make([]string, len(jobs))
 	for i, j := range jobs {
-		jobPaths[i] = j.src.Path
+		jobPaths[i], jobTexts[i] = j.src.Path, j.src.Text
 	}
 	// Parse in parallel; check and replay the up migrations in order as
 	// they come out of the parser, each statement against the catalog as
 	// it is just before it runs, into the set's history; then release the
 	// file's trees. What rules defer until the whole set is known runs
 	// after the last file.
-	builder := history.NewBuilder(jobPaths, history.Options{Base: opts.Base, Pending: opts.Pending})
+	builder := history.NewBuilder(jobPaths, history.Options{Base: opts.Base, Pending: opts.Pending, Texts: jobTexts})
 	n := len(jobs) + len(opts.Queries)
 	perFile := make([][]rules.Diagnostic, n)
 	var deferred []func(*history.History)

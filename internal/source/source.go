@@ -3,6 +3,7 @@
 package source
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -227,6 +228,9 @@ func readStdin(opts Options) (File, error) {
 
 // checkText rejects binary and non-UTF-8 content, naming where it starts.
 func checkText(b []byte) error {
+	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+		return nil
+	}
 	line, col := 1, 1
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
