@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 
-	pg "github.com/pganalyze/pg_query_go/v6"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
@@ -71,11 +70,11 @@ func sqlComment(lines ...string) string {
 // concurrentKeywordFix inserts CONCURRENTLY after the first keyword kw of
 // the statement and runs it outside any transaction, when ok; otherwise it
 // returns the display-only recipe.
-func concurrentKeywordFix(p *Pass, title string, ok bool, kw pg.Token) Fix {
-	tok, i := FirstToken(p.Tokens(), kw, 0)
-	if !ok || i < 0 {
+func concurrentKeywordFix(p *Pass, title string, ok bool, kw string) Fix {
+	at, found := p.Keyword(kw)
+	if !ok || !found {
 		return Recipe(title)
 	}
 	after := locks.ShareUpdateExclusive
-	return StepsFix(p, title, Safe, after, Step{SQL: InsertInStatement(p, tok.Span.End, " CONCURRENTLY"), NoTransaction: true})
+	return StepsFix(p, title, Safe, after, Step{SQL: InsertInStatement(p, at.End, " CONCURRENTLY"), NoTransaction: true})
 }

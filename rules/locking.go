@@ -42,10 +42,14 @@ func (l tableLock) table() string {
 // the pass's own locks for the current statement, the lock model's for
 // any other.
 func locksOf(p *Pass, st *migration.Statement) []locks.Lock {
-	if st == p.Stmt {
+	switch {
+	case st == p.Stmt:
 		return p.Locks
+	case p.locksOf != nil:
+		return p.locksOf(st)
+	default:
+		return locks.Statement(st.Node, p.Options.PGVersion)
 	}
-	return locks.Statement(st.Node, p.Options.PGVersion)
 }
 
 // existingLocks returns the locks whose mode matches keep that st takes

@@ -55,8 +55,8 @@ func checkRequireConcurrentIndex(p *Pass) {
 // invalid leftover instead of failing; a comment above says what to do
 // then. A statement in a transaction moves out of it.
 func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
-	kw, i := FirstToken(p.Tokens(), pg.Token_INDEX, 0)
-	if i < 0 {
+	kw, ok := p.Keyword("index")
+	if !ok {
 		return []Fix{Recipe("Build the index with CREATE INDEX CONCURRENTLY")}
 	}
 	text := " CONCURRENTLY"
@@ -72,10 +72,10 @@ func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
 			note = "\n" + note // the statement shares its line with another: the note starts a new one
 		}
 		return []Fix{{Title: title, Safety: Safe, After: locks.ShareUpdateExclusive, Edits: []Edit{
-			Insert(p.Stmt.Span.Start, note), Insert(kw.Span.End, text),
+			Insert(p.Stmt.Span.Start, note), Insert(kw.End, text),
 		}}}
 	}
-	return []Fix{StepsFix(p, title, Safe, locks.ShareUpdateExclusive, Step{SQL: note + InsertInStatement(p, kw.Span.End, text), NoTransaction: true})}
+	return []Fix{StepsFix(p, title, Safe, locks.ShareUpdateExclusive, Step{SQL: note + InsertInStatement(p, kw.End, text), NoTransaction: true})}
 }
 
 // quoteIndexName returns the index's name, schema-qualified like its

@@ -67,7 +67,7 @@ func checkRequireConcurrentDropIndex(p *Pass) {
 		p.Report(Diagnostic{
 			Message: msg, Help: help, Lock: mode, Table: Display(table),
 			Fixes: []Fix{concurrentKeywordFix(p, "Drop the index concurrently, outside a transaction",
-				!cascade && len(objects) == 1 && ix != nil, pg.Token_INDEX)},
+				!cascade && len(objects) == 1 && ix != nil, "index")},
 		})
 	}
 }

@@ -126,9 +126,9 @@ func reportPartitionedReindex(p *Pass, table, index string) {
 
 // reindexKindToken is the keyword after which CONCURRENTLY goes in a
 // REINDEX statement: INDEX or TABLE.
-func reindexKindToken(st *pg.ReindexStmt) pg.Token {
+func reindexKindToken(st *pg.ReindexStmt) string {
 	if st.GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_INDEX {
-		return pg.Token_INDEX
+		return "index"
 	}
-	return pg.Token_TABLE
+	return "table"
 }

@@ -57,7 +57,7 @@ func checkValidateInSameTransaction(p *Pass) {
 		if p.Stmt.Tx.Kind != migration.TxExplicit {
 			help = "move the VALIDATE CONSTRAINT into the next migration, so that it runs in its own transaction"
 		}
-		held := locks.Statement(add.Node, p.Options.PGVersion)
+		held := locksOf(p, add)
 		mode := locks.Strongest(held, table)
 		p.Report(Diagnostic{
 			Message: fmt.Sprintf("VALIDATE CONSTRAINT %s runs in the same transaction as its ADD CONSTRAINT ... NOT VALID "+

@@ -110,11 +110,11 @@ func batchedUpdateFix(p *Pass, table string) Fix {
 		up.GetWithClause() != nil || len(up.GetReturningList()) > 0 {
 		return Recipe(title)
 	}
-	set, i := FirstToken(p.Tokens(), pg.Token_SET, 0)
-	if i < 0 {
+	set, ok := p.Keyword("set")
+	if !ok {
 		return Recipe(title)
 	}
-	assignments := strings.TrimSpace(p.File.Text[set.Span.End:p.Stmt.Span.End])
+	assignments := strings.TrimSpace(p.File.Text[set.End:p.Stmt.Span.End])
 	return StepsFix(p, title, Unsafe, locks.RowExclusive,
 		Step{SQL: batchedUpdate(p, table, key, assignments, ""), NoTransaction: true})
 }

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
@@ -11,16 +13,6 @@ import (
 type Token struct {
 	Kind pg.Token
 	Span sqlparse.Span
-}
-
-// Tokens returns the statement's tokens, comments excluded, for fixes
-// that insert or replace keywords. It returns nil if the statement does
-// not scan.
-func (p *Pass) Tokens() []Token {
-	if !p.scanned {
-		p.tokens, p.scanned = ScanTokens(p.StmtText(), p.Stmt.Span.Start), true
-	}
-	return p.tokens
 }
 
 // ScanTokens returns the tokens of text, comments excluded, placed in the
@@ -40,16 +32,17 @@ func ScanTokens(text string, base int) []Token {
 	return out
 }
 
-// FirstToken returns the first token of kind k at or after index from,
-// and its index; -1 when there is none.
-func FirstToken(toks []Token, k pg.Token, from int) (Token, int) {
-	for i := from; i < len(toks); i++ {
-		if toks[i].Kind == k {
-			return toks[i], i
-		}
-	}
-	return Token{}, -1
-}
-
 // Insert returns an edit inserting text at byte offset off.
 func Insert(off int, text string) Edit { return Edit{Start: off, End: off, NewText: text} }
+
+// Keyword returns the span in the file of the first unquoted word of the
+// statement that is keyword, compared without case, and false when there
+// is none. Quoted identifiers, literals and comments never match.
+func (p *Pass) Keyword(keyword string) (sqlparse.Span, bool) {
+	for _, w := range sqlparse.Words(p.StmtText()) {
+		if strings.EqualFold(w.Text, keyword) {
+			return sqlparse.Span{Start: p.Stmt.Span.Start + w.Start, End: p.Stmt.Span.Start + w.End}, true
+		}
+	}
+	return sqlparse.Span{}, false
+}

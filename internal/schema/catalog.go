@@ -287,12 +287,13 @@ func (c *Catalog) Tables() []*Table {
 // TableByID returns the relation with the given ID, nil when it no longer
 // exists.
 func (c *Catalog) TableByID(id int) *Table {
-	for _, t := range c.tables.m {
+	var found *Table
+	c.tables.each(func(_ string, t *Table) {
 		if t.ID == id {
-			return t
+			found = t
 		}
-	}
-	return nil
+	})
+	return found
 }
 
 // Index returns the index with key "schema.name", nil when unknown.
@@ -306,11 +307,11 @@ func (c *Catalog) Index(key string) *Index {
 // Indexes returns the indexes of table key, sorted by name.
 func (c *Catalog) Indexes(table string) []*Index {
 	var out []*Index
-	for _, ix := range c.indexes.m {
+	c.indexes.each(func(_ string, ix *Index) {
 		if ix.Table == table {
 			out = append(out, ix)
 		}
-	}
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -334,13 +335,13 @@ func (c *Catalog) References(key string) []string {
 func (c *Catalog) ReferencedBy(key string) []string {
 	set := map[string]bool{}
 	if c != nil {
-		for k, t := range c.tables.m {
+		c.tables.each(func(k string, t *Table) {
 			for _, con := range t.Constraints {
 				if con.References == key && k != key {
 					set[k] = true
 				}
 			}
-		}
+		})
 	}
 	return sortedKeys(set)
 }
@@ -358,11 +359,11 @@ func sortedKeys(set map[string]bool) []string {
 // overload), sorted by signature.
 func (c *Catalog) Functions(key string) []*Function {
 	var out []*Function
-	for _, f := range c.functions.m {
+	c.functions.each(func(_ string, f *Function) {
 		if key == "" || f.Key == key {
 			out = append(out, f)
 		}
-	}
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Signature() < out[j].Signature() })
 	return out
 }
@@ -423,48 +424,97 @@ func indexKey(schemaOf, name string) string {
 	return s + "." + name
 }
 
-// cowMap is a map that clones of a catalog share until one of them
-// writes to it.
+// cowMap is a map that clones of a catalog share. It keeps a base map
+// that no handle ever writes, shared by every clone, and each handle's own
+// changes since then on top; a clone copies only those changes, and a
+// handle folds them into a new base once they are many. So a catalog that
+// is cloned often (a snapshot for each file, a look ahead for a rule)
+// costs what its statements change, not its size, each time.
 type cowMap[V any] struct {
-	m      map[string]V
-	shared bool
+	base map[string]V        // shared and never written
+	top  map[string]V        // this handle's writes on top of base
+	gone map[string]struct{} // base keys this handle deleted
 }
 
-func (c *cowMap[V]) get(k string) V { return c.m[k] }
+// foldAt is the number of changes on top of the base past which share
+// folds them into a new base first.
+const foldAt = 32
 
-// share marks the map shared and returns a second handle on it.
-func (c *cowMap[V]) share() cowMap[V] {
-	c.shared = true
-	return cowMap[V]{m: c.m, shared: true}
-}
-
-// own copies a shared map before a write.
-func (c *cowMap[V]) own() {
-	if c.m == nil || c.shared {
-		m := make(map[string]V, len(c.m)+1)
-		for k, v := range c.m {
-			m[k] = v
-		}
-		c.m, c.shared = m, false
+func (c *cowMap[V]) get(k string) V {
+	if v, ok := c.top[k]; ok {
+		return v
 	}
+	if _, ok := c.gone[k]; ok {
+		var zero V
+		return zero
+	}
+	return c.base[k]
+}
+
+// share returns a second handle on the same contents.
+func (c *cowMap[V]) share() cowMap[V] {
+	if len(c.top)+len(c.gone) > foldAt {
+		c.fold()
+	}
+	n := cowMap[V]{base: c.base}
+	if len(c.top) > 0 {
+		n.top = make(map[string]V, len(c.top))
+		for k, v := range c.top {
+			n.top[k] = v
+		}
+	}
+	if len(c.gone) > 0 {
+		n.gone = make(map[string]struct{}, len(c.gone))
+		for k := range c.gone {
+			n.gone[k] = struct{}{}
+		}
+	}
+	return n
+}
+
+// fold makes a new base of the contents, with nothing on top.
+func (c *cowMap[V]) fold() {
+	m := make(map[string]V, len(c.base)+len(c.top))
+	c.each(func(k string, v V) { m[k] = v })
+	c.base, c.top, c.gone = m, nil, nil
 }
 
 func (c *cowMap[V]) set(k string, v V) {
-	c.own()
-	c.m[k] = v
+	if c.top == nil {
+		c.top = map[string]V{}
+	}
+	c.top[k] = v
+	delete(c.gone, k)
 }
 
 func (c *cowMap[V]) del(k string) {
-	if _, ok := c.m[k]; ok {
-		c.own()
-		delete(c.m, k)
+	delete(c.top, k)
+	if _, ok := c.base[k]; ok {
+		if c.gone == nil {
+			c.gone = map[string]struct{}{}
+		}
+		c.gone[k] = struct{}{}
+	}
+}
+
+// each calls fn for every key and value, in no order.
+func (c *cowMap[V]) each(fn func(k string, v V)) {
+	for k, v := range c.top {
+		fn(k, v)
+	}
+	for k, v := range c.base {
+		if _, ok := c.top[k]; ok {
+			continue
+		}
+		if _, ok := c.gone[k]; ok {
+			continue
+		}
+		fn(k, v)
 	}
 }
 
 func (c *cowMap[V]) values() []V {
-	out := make([]V, 0, len(c.m))
-	for _, v := range c.m {
-		out = append(out, v)
-	}
+	out := make([]V, 0, len(c.base)+len(c.top))
+	c.each(func(_ string, v V) { out = append(out, v) })
 	return out
 }

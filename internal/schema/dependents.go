@@ -34,12 +34,12 @@ type Dependent struct {
 // if called now.
 func (c *Catalog) Dependents(table, col int) []Dependent {
 	var out []Dependent
-	for _, t := range c.tables.m {
+	for _, t := range c.tables.values() {
 		if t.Kind != KindTable && dependsOn(t.Reads, table, col) {
 			out = append(out, Dependent{Kind: t.Kind.String(), Key: t.Key, Name: t.Key, File: t.File, Line: t.Line, Bound: true})
 		}
 	}
-	for _, f := range c.functions.m {
+	for _, f := range c.functions.values() {
 		kind := "function"
 		if f.Procedure {
 			kind = "procedure"

@@ -11,8 +11,23 @@ package sqlparse
 // order; ok is false when the text ends inside a literal or comment,
 // which a parsed text cannot.
 func comments(text string) ([]Comment, bool) {
-	out, _, ok := lex(text)
+	out, _, ok := lex(text, nil)
 	return out, ok
+}
+
+// Word is an unquoted identifier or keyword of a text.
+type Word struct {
+	Span
+	Text string // as written
+}
+
+// Words returns the unquoted identifiers and keywords of text, in order:
+// what lies outside comments, literals and quoted identifiers and looks
+// like a name. Keywords are found among them by comparing without case.
+func Words(text string) []Word {
+	var out []Word
+	lex(text, func(start, end int) { out = append(out, Word{Span{start, end}, text[start:end]}) })
+	return out
 }
 
 // Semicolons returns the number of semicolons of text outside comments,
@@ -20,13 +35,14 @@ func comments(text string) ([]Comment, bool) {
 // statement with a body of statements (CREATE RULE with several actions,
 // a BEGIN ATOMIC function body) holds some of its own.
 func Semicolons(text string) int {
-	_, n, _ := lex(text)
+	_, n, _ := lex(text, nil)
 	return n
 }
 
-// lex finds the comments of text and counts its semicolons; ok is false
-// when the text ends inside a literal or comment.
-func lex(text string) (out []Comment, semicolons int, ok bool) {
+// lex finds the comments of text and counts its semicolons, and hands
+// each unquoted word to word when it is not nil; ok is false when the
+// text ends inside a literal or comment.
+func lex(text string, word func(start, end int)) (out []Comment, semicolons int, ok bool) {
 	n := len(text)
 	for i := 0; i < n; {
 		c := text[i]
@@ -76,7 +92,11 @@ func lex(text string) (out []Comment, semicolons int, ok bool) {
 				if !closed {
 					return nil, semicolons, false
 				}
-				j = k
+				i = k
+				continue
+			}
+			if word != nil {
+				word(i, j)
 			}
 			i = j
 		default:

@@ -122,3 +122,11 @@ func TestSemicolons(t *testing.T) {
 		assert.Equal(t, want, sqlparse.Semicolons(text), text)
 	}
 }
+
+func TestWords(t *testing.T) {
+	var got []string
+	for _, w := range sqlparse.Words(`CREATE /* index */ INDEX "index" ON t$1 (E'index', $$index$$, U&'x') -- index`) {
+		got = append(got, w.Text)
+	}
+	assert.Equal(t, []string{"CREATE", "INDEX", "ON", "t$1", "U"}, got)
+}
