@@ -72,9 +72,9 @@ type History struct {
 	// dropWindows holds the windows that may drop a column or table; nil
 	// when any may.
 	dropWindows map[int]bool
-	moves   map[[2]int][]Move // by the file and statement index of the drop
-	uses    map[int][]Use     // application query uses, by relation ID
-	queries []*migration.File
+	moves       map[[2]int][]Move // by the file and statement index of the drop
+	uses        map[int][]Use     // application query uses, by relation ID
+	queries     []*migration.File
 }
 
 // Build replays migrations (in migration order) and indexes them, then
