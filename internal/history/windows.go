@@ -2,7 +2,6 @@ package history
 
 import (
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -36,13 +35,8 @@ func windows(paths []string, pending []bool, release bool) []int {
 	return out
 }
 
-var (
-	// reSuffixes matches the suffixes migration tools put after the name.
-	reSuffixes = regexp.MustCompile(`(?i)(\.(up|down|autocommit|postgres|cockroach|mysql|sqlite3?|mssql|sql|fizz))+$`)
-	// reVersion matches a leading version: digits, dots and underscores,
-	// with Flyway's V, R or U prefix.
-	reVersion = regexp.MustCompile(`^(?i:[vru])?[0-9][0-9._-]*`)
-)
+// suffixes are the suffixes migration tools put after the name.
+var suffixes = []string{".up", ".down", ".autocommit", ".postgres", ".cockroach", ".mysql", ".sqlite", ".sqlite3", ".mssql", ".sql", ".fizz"}
 
 // MigrationName returns the name part of a migration file name, without
 // its version prefix and its tool's suffixes:
@@ -51,13 +45,48 @@ var (
 // A name that is only a version gives the whole base name.
 func MigrationName(path string) string {
 	base := filepath.Base(path)
-	name := reSuffixes.ReplaceAllString(base, "")
-	name = strings.TrimLeft(reVersion.ReplaceAllString(name, ""), "_-.")
+	name := trimSuffixes(base)
+	name = strings.TrimLeft(trimVersion(name), "_-.")
 	if name == "" {
 		return base
 	}
 	return name
 }
+
+// trimSuffixes removes the tools' suffixes from the end of name, in any
+// case and any number.
+func trimSuffixes(name string) string {
+	for {
+		trimmed := false
+		for _, s := range suffixes {
+			if len(name) >= len(s) && strings.EqualFold(name[len(name)-len(s):], s) {
+				name, trimmed = name[:len(name)-len(s)], true
+				break
+			}
+		}
+		if !trimmed {
+			return name
+		}
+	}
+}
+
+// trimVersion removes a leading version: a digit and then digits, dots,
+// underscores and dashes, after Flyway's V, R or U prefix if any.
+func trimVersion(name string) string {
+	i := 0
+	if i < len(name) && strings.ContainsRune("vruVRU", rune(name[i])) && i+1 < len(name) && isDigit(name[i+1]) {
+		i++
+	}
+	if i >= len(name) || !isDigit(name[i]) {
+		return name
+	}
+	for i < len(name) && (isDigit(name[i]) || name[i] == '.' || name[i] == '_' || name[i] == '-') {
+		i++
+	}
+	return name[i:]
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // dropWindows returns the windows (numbered as by windows) of which some
 // file mentions DROP, in any case, given the files' texts; nil, meaning

@@ -300,7 +300,7 @@ func newPipeline(n, workers int) *pipeline {
 	}
 	// Enough files in flight to keep every worker busy, few enough that
 	// their trees stay small.
-	p := &pipeline{n: n, workers: workers, window: 4 * workers, parsed: make([]bool, n)}
+	p := &pipeline{n: n, workers: workers, window: 16 * workers, parsed: make([]bool, n)}
 	p.wake = sync.NewCond(&p.mu)
 	return p
 }
