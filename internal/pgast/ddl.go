@@ -191,17 +191,19 @@ func QuoteIdent(name string) string {
 // isSimpleIdent reports whether name matches [a-z_][a-z0-9_$]*, the
 // identifiers SQL takes unquoted as they are.
 func isSimpleIdent(name string) bool {
-	if name == "" || !(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z')) {
+	if name == "" || !isLowerStart(name[0]) {
 		return false
 	}
 	for i := 1; i < len(name); i++ {
-		c := name[i]
-		if !(c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+		if c := name[i]; !isLowerStart(c) && c != '$' && (c < '0' || c > '9') {
 			return false
 		}
 	}
 	return true
 }
+
+// isLowerStart reports whether c can start an unquoted lower-case name.
+func isLowerStart(c byte) bool { return c == '_' || (c >= 'a' && c <= 'z') }
 
 // reserved caches isReservedWord's answers: the same names come back
 // in every statement that names a table's columns.
