@@ -45,8 +45,8 @@ func locksOf(p *Pass, st *migration.Statement) []locks.Lock {
 	switch {
 	case st == p.Stmt:
 		return p.Locks
-	case p.locksOf != nil:
-		return p.locksOf(st)
+	case p.fileState != nil:
+		return p.fileState.Locks(st)
 	default:
 		return locks.Statement(st.Node, p.Options.PGVersion)
 	}

@@ -42,9 +42,9 @@ type Pass struct {
 
 	report func(Diagnostic)
 	later  func(func(*history.History))
-	// locksOf returns the locks of any statement of the file, computed
-	// once for all statements' passes; nil computes them each time.
-	locksOf func(*migration.Statement) []locks.Lock
+	// fileState is shared with the other passes over the file; nil
+	// computes what it would hold each time.
+	fileState *FileState
 }
 
 // NewPass returns a pass for one statement; report receives what the
@@ -83,13 +83,6 @@ func (p *Pass) Later(fn func(h *history.History, report func(Diagnostic))) {
 	p.later(func(h *history.History) {
 		fn(h, func(d Diagnostic) { report(complete(d, rule, path, span)) })
 	})
-}
-
-// SetStatementLocks gives the pass the lock model's locks of every
-// statement of the file, which rules about a transaction read for each of
-// its statements; the driver computes each once per file.
-func (p *Pass) SetStatementLocks(locksOf func(*migration.Statement) []locks.Lock) {
-	p.locksOf = locksOf
 }
 
 // SetLater sets where Later hands the checks it defers; the driver runs

@@ -6,6 +6,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -110,13 +111,22 @@ func statementForeignKeys(p *Pass) (table string, fks []foreignKey, creates bool
 }
 
 // catalogAtEnd returns the catalog as it is once this statement and the
-// rest of the file, in the statement's direction, have run.
+// rest of the file, in the statement's direction, have run. For an up
+// statement that is the catalog the file's up statements leave, the same
+// for all of them: it is computed once per file.
 func catalogAtEnd(p *Pass) *schema.Catalog {
+	s := p.fileState
+	if s != nil && p.Stmt.Direction == migration.Up && s.upEnd != nil {
+		return s.upEnd
+	}
 	end := p.Catalog.Clone()
 	for _, st := range p.File.Statements[p.Stmt.Index:] {
 		if st.Direction == p.Stmt.Direction {
 			end.Apply(st.Node, p.File.Path)
 		}
+	}
+	if s != nil && p.Stmt.Direction == migration.Up {
+		s.upEnd = end
 	}
 	return end
 }

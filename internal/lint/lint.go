@@ -203,18 +203,7 @@ func (c checker) check(f *migration.File) {
 		c.report(syntaxDiagnostic(f, c.opts))
 		return
 	}
-	// The lock model's locks of each statement, computed once: rules about
-	// a transaction read those of its other statements too.
-	fileLocks := make([][]locks.Lock, len(f.Statements))
-	locksOf := func(st *migration.Statement) []locks.Lock {
-		if fileLocks[st.Index] == nil {
-			fileLocks[st.Index] = locks.Statement(st.Node, c.opts.Rule.PGVersion)
-			if fileLocks[st.Index] == nil {
-				fileLocks[st.Index] = []locks.Lock{}
-			}
-		}
-		return fileLocks[st.Index]
-	}
+	state := rules.NewFileState(f, c.opts.Rule.PGVersion)
 	for _, st := range f.Statements {
 		if c.opts.SkipDown && st.Direction == migration.Down {
 			continue
@@ -222,12 +211,12 @@ func (c checker) check(f *migration.File) {
 		// One pass per statement, handed to each rule in turn.
 		var ls []locks.Lock
 		if !c.query {
-			ls = locksOf(st)
+			ls = state.Locks(st)
 		}
 		pass := rules.NewPass(nil, f, st, c.opts.Rule, c.catalog(), ls, c.report)
 		pass.Files, pass.Query = c.files, c.query
 		pass.SetLater(c.later)
-		pass.SetStatementLocks(locksOf)
+		pass.SetFileState(state)
 		for _, r := range c.opts.Rules {
 			if r.Check == nil || (c.query && !r.Queries) {
 				continue
