@@ -3,6 +3,13 @@
 // schema as of that statement, applies suppressions, and returns the
 // findings in file order. Application query files, when given, are checked
 // against the schema the whole set leaves, by the rules that read them.
+//
+// Files are parsed in parallel and checked in migration order as they come
+// out of the parser, each statement just before the history replays it,
+// so that the set is replayed once and a file's parse trees are released
+// as soon as it is checked. The parts of checks that need the whole set
+// (what later migrations change, column moves, application queries) are
+// deferred by the rules (rules.Pass.Later) and run after the last file.
 package lint
 
 import (
