@@ -11,6 +11,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/baseline"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
 
@@ -27,6 +28,7 @@ func baselineCommand(e env) *cli.Command {
 			if c.NArg() == 0 {
 				return usageError("baseline needs at least one PATH (a file, folder or glob)")
 			}
+			go sqlparse.Warm()
 			s, err := resolve(c, e)
 			if err != nil {
 				return err

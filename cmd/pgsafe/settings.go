@@ -12,6 +12,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -247,11 +248,13 @@ func absPath(p, workdir string) string {
 
 // begin starts a command that reads migrations: it checks that PATHs were
 // given, resolves the settings, and checks --format against formats (none
-// to skip the check).
+// to skip the check). It starts the parser's one-time setup in the
+// background, to be done by the time the files are read.
 func begin(c *cli.Context, e env, formats ...string) (*settings, error) {
 	if c.NArg() == 0 {
 		return nil, usageError("%s needs at least one PATH (a file, folder, glob, or - for stdin)", c.Command.Name)
 	}
+	go sqlparse.Warm()
 	s, err := resolve(c, e)
 	if err != nil {
 		return nil, err

@@ -331,3 +331,11 @@ func TestSpansWithoutComments(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmSQLParses keeps the warm-up text valid SQL, so that Warm does
+// the setup it is for rather than stopping at a syntax error.
+func TestWarmSQLParses(t *testing.T) {
+	res := sqlparse.Parse(sqlparse.WarmSQL)
+	require.Nil(t, res.Err)
+	assert.Len(t, res.Statements, 15)
+}

@@ -1,0 +1,4 @@
+package sqlparse
+
+// WarmSQL is the warm-up text, for tests.
+const WarmSQL = warmSQL
