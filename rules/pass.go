@@ -49,7 +49,8 @@ type Pass struct {
 
 // NewPass returns a pass for one statement; report receives what the
 // rules find. The lint driver sets Rule before handing the pass to each
-// rule in turn; rules must not keep the pass.
+// rule in turn, and where deferred checks go (SetLater) before any rule
+// runs; rules must not keep the pass.
 func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, cat *schema.Catalog, ls []locks.Lock, report func(Diagnostic)) *Pass {
 	return &Pass{Rule: r, File: f, Stmt: st, Options: opts, Catalog: cat, Locks: ls, report: report}
 }
