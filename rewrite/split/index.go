@@ -3,7 +3,6 @@ package split
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sync"
 )
@@ -20,7 +19,7 @@ type Index struct {
 type folder struct {
 	names    []string
 	present  map[string]bool
-	versions map[*regexp.Regexp][]string
+	versions map[string][]string
 }
 
 // NewIndex returns an index over the run's files, given by path.
@@ -38,7 +37,7 @@ func (x *Index) folder(dir string) *folder {
 	if f := x.dirs[dir]; f != nil {
 		return f
 	}
-	f := &folder{present: map[string]bool{}, versions: map[*regexp.Regexp][]string{}}
+	f := &folder{present: map[string]bool{}, versions: map[string][]string{}}
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			f.add(e.Name())
@@ -69,20 +68,20 @@ func (x *Index) Exists(path string) bool {
 	return x.folder(filepath.Dir(path)).present[filepath.Base(path)]
 }
 
-// Versions returns the versions (re's first group) of the files in dir
-// whose names re matches, sorted as strings.
-func (x *Index) Versions(dir string, re *regexp.Regexp) []string {
+// Versions returns the versions of the files in dir named by scheme s,
+// sorted as strings.
+func (x *Index) Versions(dir string, s nameScheme) []string {
 	if x == nil {
 		x = NewIndex(nil)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	f := x.folder(dir)
-	if v, ok := f.versions[re]; ok {
+	if v, ok := f.versions[s.key]; ok {
 		return v
 	}
-	v := versionsOf(f.names, re)
+	v := versionsOf(f.names, s)
 	slices.Sort(v)
-	f.versions[re] = v
+	f.versions[s.key] = v
 	return v
 }

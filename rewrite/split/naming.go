@@ -4,17 +4,11 @@ import (
 	"fmt"
 	"math/big"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
-)
-
-var (
-	reNumbered = regexp.MustCompile(`^(\d+)_(.+?)(\.up)?\.sql$`)
-	reFlywayV  = regexp.MustCompile(`^V(\d+(?:[._]\d+)*)__(.+)\.sql$`)
 )
 
 // newName is a migration file to create.
@@ -32,11 +26,11 @@ func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, err
 	out := make([]newName, len(steps))
 	switch f.Framework {
 	case migration.Popx, migration.Pop:
-		m := rePopxName.FindStringSubmatch(base)
-		if m == nil {
+		version, name, ok := popxNames.split(base)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s is not named like a %s up migration", ErrCannotSplit, base, f.Framework)
 		}
-		versions, err := stringVersions(m[1], len(steps), ctx.Files.Versions(dir, rePopxName))
+		versions, err := stringVersions(version, len(steps), ctx.Files.Versions(dir, popxNames))
 		if err != nil {
 			return nil, err
 		}
@@ -48,40 +42,40 @@ func newMigrations(f *migration.File, steps []Step, ctx Context) ([]newName, err
 				}
 				suffix = ".postgres.autocommit.up.sql"
 			}
-			out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+suffix), body: plainBody}
+			out[i] = newName{path: filepath.Join(dir, v+"_"+name+suffix), body: plainBody}
 		}
 	case migration.GolangMigrate, migration.Goose, migration.Dbmate:
-		m := reNumbered.FindStringSubmatch(base)
-		if m == nil {
+		version, name, ok := numberedNames.split(base)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s has no numeric version prefix", ErrCannotSplit, base)
 		}
-		versions, err := numericVersions(m[1], len(steps), ctx.Files.Versions(dir, reNumbered))
+		versions, err := numericVersions(version, len(steps), ctx.Files.Versions(dir, numberedNames))
 		if err != nil {
 			return nil, err
 		}
 		for i, v := range versions {
 			switch f.Framework {
 			case migration.GolangMigrate:
-				down := filepath.Join(dir, v+"_"+m[2]+".down.sql")
-				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".up.sql"), body: plainBody,
+				down := filepath.Join(dir, v+"_"+name+".down.sql")
+				out[i] = newName{path: filepath.Join(dir, v+"_"+name+".up.sql"), body: plainBody,
 					extra: map[string]string{down: "-- Nothing to undo here: the down migration of " + strings.TrimSuffix(base, ".up.sql") + " reverts this step.\n"}}
 			case migration.Goose:
-				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".sql"), body: gooseBody}
+				out[i] = newName{path: filepath.Join(dir, v+"_"+name+".sql"), body: gooseBody}
 			default:
-				out[i] = newName{path: filepath.Join(dir, v+"_"+m[2]+".sql"), body: dbmateBody}
+				out[i] = newName{path: filepath.Join(dir, v+"_"+name+".sql"), body: dbmateBody}
 			}
 		}
 	case migration.Flyway:
-		m := reFlywayV.FindStringSubmatch(base)
-		if m == nil {
+		version, name, ok := flywayNames.split(base)
+		if !ok {
 			return nil, fmt.Errorf("%w: %s is not a versioned Flyway migration", ErrCannotSplit, base)
 		}
-		versions, err := flywayVersions(m[1], len(steps), ctx.Files.Versions(dir, reFlywayV))
+		versions, err := flywayVersions(version, len(steps), ctx.Files.Versions(dir, flywayNames))
 		if err != nil {
 			return nil, err
 		}
 		for i, v := range versions {
-			path := filepath.Join(dir, "V"+v+"__"+m[2]+".sql")
+			path := filepath.Join(dir, "V"+v+"__"+name+".sql")
 			out[i] = newName{path: path, body: plainBody}
 			if steps[i].NoTransaction {
 				out[i].extra = map[string]string{path + ".conf": "executeInTransaction=false\n"}
@@ -111,15 +105,6 @@ func dbmateBody(sql string, noTx bool) string {
 	return head + sql + "\n-- migrate:down\n"
 }
 
-func versionsOf(names []string, re *regexp.Regexp) []string {
-	var out []string
-	for _, n := range names {
-		if m := re.FindStringSubmatch(n); m != nil {
-			out = append(out, m[1])
-		}
-	}
-	return out
-}
 
 // stringVersions returns n versions that sort, as strings (popx and pop
 // compare versions as strings), right after v, in order, and before every

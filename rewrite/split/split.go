@@ -325,16 +325,18 @@ func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Cont
 	return Plan{How: "in new migration " + strings.Join(created, ", "), Edits: edits}, nil
 }
 
-// rePopxName matches a popx or pop up migration: version, name, dialect
-// (".postgres", or "" for every database) and ".autocommit".
-var rePopxName = regexp.MustCompile(`^(\d+)_([^.]+)((?:\.(?:postgres|cockroach|mysql|sqlite3|mssql))?)((?:\.autocommit)?)\.up\.sql$`)
-
+// dialectCopy returns the path of the ".postgres." variant of a popx up
+// migration; path itself when it is not one.
 func dialectCopy(path string) string {
-	m := rePopxName.FindStringSubmatch(filepath.Base(path))
-	if m == nil {
+	n, ok := migration.ParsePopName(filepath.Base(path))
+	if !ok || n.Down || n.Ext != "sql" {
 		return path
 	}
-	return filepath.Join(filepath.Dir(path), m[1]+"_"+m[2]+".postgres"+m[4]+".up.sql")
+	autocommit := ""
+	if n.Autocommit {
+		autocommit = ".autocommit"
+	}
+	return filepath.Join(filepath.Dir(path), n.Stem()+".postgres"+autocommit+".up.sql")
 }
 
 // tailOf returns the bytes of the statements that follow st in its
