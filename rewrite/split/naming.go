@@ -105,7 +105,6 @@ func dbmateBody(sql string, noTx bool) string {
 	return head + sql + "\n-- migrate:down\n"
 }
 
-
 // stringVersions returns n versions that sort, as strings (popx and pop
 // compare versions as strings), right after v, in order, and before every
 // later existing version: v with one more digit appended.
