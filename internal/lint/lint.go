@@ -164,9 +164,13 @@ func Run(files []source.File, opts Options) *Result {
 
 	// The application query files read the schema the whole set leaves,
 	// and change nothing; their checks need not wait for anything.
+	finals := make([]*schema.Catalog, len(res.Queries)) // cloned here: clones of one catalog are not made concurrently
+	for i := range finals {
+		finals[i] = res.History.Final()
+	}
 	parallel(len(res.Queries), opts.Workers, func(i int) {
 		k := len(jobs) + i
-		final := res.History.Final()
+		final := finals[i]
 		c := checker{opts: opts, files: index, query: true, catalog: func() *schema.Catalog { return final }}
 		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
 		c.later = func(fn func(*history.History)) { fn(res.History) }
