@@ -101,7 +101,8 @@ type Builder struct {
 }
 
 // NewBuilder starts the history of the migrations at paths, in migration
-// order; Add must then be called with each of them, in that order.
+// order; each of them must then be passed to Add, or to Begin and its
+// statements to Statement, in that order.
 func NewBuilder(paths []string, opts Options) *Builder {
 	h := &History{
 		index: map[string]int{}, pending: make([]bool, len(paths)),
@@ -139,7 +140,7 @@ func (b *Builder) Begin(f *migration.File) {
 }
 
 // Catalog returns the catalog as the statements so far leave it. It is
-// the builder's own: callers read it and must not change it.
+// the builder's own: callers may read and clone it, not change it.
 func (b *Builder) Catalog() *schema.Catalog { return b.cat }
 
 // Statement replays statement st of the file Begin started, when it is an
