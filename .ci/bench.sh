@@ -110,22 +110,23 @@ valid_json() {
 	fi
 }
 
-# run NAME CMD...: runs CMD on the input once; records wall seconds and
-# peak RSS in KiB in $work/NAME.runs. Exit status 0 or 1 (findings) is
-# fine; anything else, or output that is not JSON, fails the benchmark.
+# run NAME CMD...: runs CMD on the input once; records wall microseconds,
+# peak RSS in KiB and CPU seconds (user and system) in $work/NAME.runs.
+# Exit status 0 or 1 (findings) is fine; anything else, or output that is
+# not JSON, fails the benchmark.
 run() {
 	local name="$1"
 	shift
 	local start end status=0
 	start="$(date +%s%N)"
-	"$gnutime" -f '%M' -o "$work/rss" "$@" "${files[@]}" >"$work/$name.json" 2>"$work/$name.err" || status=$?
+	"$gnutime" -f '%M %U %S' -o "$work/rss" "$@" "${files[@]}" >"$work/$name.json" 2>"$work/$name.err" || status=$?
 	end="$(date +%s%N)"
 	if [ "$status" -gt 1 ]; then
 		cat "$work/$name.err" >&2
 		die "$name exited with status $status"
 	fi
 	valid_json "$work/$name.json" || die "$name did not write JSON"
-	echo "$(((end - start) / 1000)) $(tail -n 1 "$work/rss")" >>"$work/$name.runs"
+	echo "$(((end - start) / 1000)) $(tail -n 1 "$work/rss" | awk '{print $1, $2 + $3}')" >>"$work/$name.runs"
 }
 
 tools=(pgsafe squawk)
@@ -159,14 +160,18 @@ sq_kb="$(best "$work/squawk.runs" 2)"
 echo
 echo "input: ${#files[@]} .sql files, $bytes bytes ($corpus without pganalyze__libpg_query)"
 echo "machine: $(nproc) cores; $(go version | awk '{print $3}'); $("$squawk" --version)"
-printf '%-34s %18s %22s\n' "" "wall, best of $rounds" "peak RSS, best of $rounds"
-row() { awk -v n="$1" -v us="$2" -v kb="$3" 'BEGIN { printf "%-34s %16.3f s %18.1f MiB\n", n, us / 1e6, kb / 1024 }'; }
-row "pgsafe lint --format json" "$pg_us" "$pg_kb"
-row "squawk --reporter json (binary)" "$sq_us" "$sq_kb"
+# The CPU column is the CPU time (user and system) of the run with the best
+# wall time: how many cores each tool keeps busy.
+printf '%-34s %18s %22s %14s\n' "" "wall, best of $rounds" "peak RSS, best of $rounds" "CPU time"
+row() { awk -v n="$1" -v us="$2" -v kb="$3" -v cpu="$4" 'BEGIN { printf "%-34s %16.3f s %18.1f MiB %12.2f s\n", n, us / 1e6, kb / 1024, cpu }'; }
+# cpu FILE: the CPU time of the run with the best wall time.
+cpu() { sort -n -k1 "$1" | head -n 1 | awk '{print $3}'; }
+row "pgsafe lint --format json" "$pg_us" "$pg_kb" "$(cpu "$work/pgsafe.runs")"
+row "squawk --reporter json (binary)" "$sq_us" "$sq_kb" "$(cpu "$work/squawk.runs")"
 if [ -n "$squawk_launcher" ]; then
 	la_us="$(best "$work/launcher.runs" 1)"
 	la_kb="$(best "$work/launcher.runs" 2)"
-	row "squawk --reporter json (npm)" "$la_us" "$la_kb"
+	row "squawk --reporter json (npm)" "$la_us" "$la_kb" "$(cpu "$work/launcher.runs")"
 fi
 # ratio NAME PGSAFE_US PGSAFE_KB OTHER_US OTHER_KB: prints pgsafe's ratios
 # and whether they meet the target; exits 1 when they miss it.
