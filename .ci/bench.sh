@@ -4,8 +4,8 @@
 # Lints every .sql file of the shared corpus except the PostgreSQL
 # regression suite (pganalyze__libpg_query) with `pgsafe lint --format
 # json` and `squawk --reporter json`, three rounds, interleaved, and prints
-# each tool's best wall time and best peak resident memory, and pgsafe's
-# ratios to squawk. squawk-cli is measured two ways: as the `squawk`
+# each tool's best wall time, best peak resident memory and CPU time, and
+# pgsafe's ratios to squawk. squawk-cli is measured two ways: as the `squawk`
 # command that `npm install squawk-cli` puts on the PATH (a Node launcher
 # that starts squawk's native binary and waits for it), and as that native
 # binary alone, the stricter comparison.
