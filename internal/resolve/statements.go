@@ -329,16 +329,7 @@ func (r *resolver) returning(list []*pg.Node, sc *scope, top bool) query {
 // value comes from, the FROM items, WHERE and RETURNING.
 func (r *resolver) updateStmt(s *pg.UpdateStmt, outer *scope) query {
 	top := outer == nil
-	env := envOf(outer)
-	if wc := s.GetWithClause(); wc != nil {
-		env = r.with(wc, outer, env)
-	}
-	it := r.target(s.GetRelation(), top)
-	sc := &scope{outer: outer, ctes: env, items: []*item{it}}
-	r.from(s.GetFromClause(), sc)
-	sc.star = append(itemStar(it), sc.star...)
-	sc.single = len(s.GetFromClause()) == 0
-	sc.starComplete = sc.starComplete && it.complete
+	it, sc := r.targetScope(s.GetWithClause(), s.GetRelation(), s.GetFromClause(), outer)
 	multi := map[*pg.Node]query{}
 	for _, n := range s.GetTargetList() {
 		rt := n.GetResTarget()
@@ -380,19 +371,27 @@ func (r *resolver) multiAssign(ma *pg.MultiAssignRef, sc *scope, cache map[*pg.N
 
 // deleteStmt resolves a DELETE: USING items, WHERE and RETURNING.
 func (r *resolver) deleteStmt(s *pg.DeleteStmt, outer *scope) query {
-	top := outer == nil
+	_, sc := r.targetScope(s.GetWithClause(), s.GetRelation(), s.GetUsingClause(), outer)
+	r.expr(s.GetWhereClause(), sc)
+	return r.returning(s.GetReturningList(), sc, outer == nil)
+}
+
+// targetScope resolves the WITH clause, the target and the FROM (or
+// USING) items of an UPDATE or DELETE, and returns the target's item and
+// the scope its SET, WHERE and RETURNING see: the target first, then the
+// other items.
+func (r *resolver) targetScope(wc *pg.WithClause, rel *pg.RangeVar, from []*pg.Node, outer *scope) (*item, *scope) {
 	env := envOf(outer)
-	if wc := s.GetWithClause(); wc != nil {
+	if wc != nil {
 		env = r.with(wc, outer, env)
 	}
-	it := r.target(s.GetRelation(), top)
+	it := r.target(rel, outer == nil)
 	sc := &scope{outer: outer, ctes: env, items: []*item{it}}
-	r.from(s.GetUsingClause(), sc)
+	r.from(from, sc)
 	sc.star = append(itemStar(it), sc.star...)
-	sc.single = len(s.GetUsingClause()) == 0
+	sc.single = len(from) == 0
 	sc.starComplete = sc.starComplete && it.complete
-	r.expr(s.GetWhereClause(), sc)
-	return r.returning(s.GetReturningList(), sc, top)
+	return it, sc
 }
 
 // FigureColname returns the name PostgreSQL gives a result column computed
