@@ -24,12 +24,10 @@ var dialects = []string{"postgres", "cockroach", "mysql", "sqlite3", "mssql"}
 // ParsePopName splits a popx or pop file's base name; ok is false when
 // base is not named like one.
 func ParsePopName(base string) (n PopName, ok bool) {
-	digits := leadingDigits(base)
-	if digits == 0 || digits >= len(base) || base[digits] != '_' {
+	var rest string
+	if n.Version, rest, ok = SplitVersion(base); !ok {
 		return n, false
 	}
-	n.Version = base[:digits]
-	rest := base[digits+1:]
 	dot := strings.IndexByte(rest, '.')
 	if dot <= 0 {
 		return n, false
@@ -68,13 +66,32 @@ func isDialect(s string) bool {
 	return false
 }
 
-// isFlywayName reports whether base is a Flyway script name:
-// V|U|R, an optional version (digits, parts separated by '.' or '_'),
-// "__", a description, ".sql".
-func isFlywayName(base string) bool {
-	if len(base) == 0 || (base[0] != 'V' && base[0] != 'U' && base[0] != 'R') {
-		return false
+// SplitVersion splits a file name that starts with a numeric version and
+// '_' into the version and what follows the '_'; ok is false when base
+// does not start that way or nothing follows.
+func SplitVersion(base string) (version, rest string, ok bool) {
+	d := leadingDigits(base)
+	if d == 0 || d+1 >= len(base) || base[d] != '_' {
+		return "", "", false
 	}
+	return base[:d], base[d+1:], true
+}
+
+// FlywayName is a Flyway script name split into its parts:
+// PREFIX[VERSION]__DESCRIPTION.sql.
+type FlywayName struct {
+	Prefix      byte   // 'V' versioned, 'U' undo, 'R' repeatable
+	Version     string // digits, parts separated by '.' or '_'; "" when none
+	Description string
+}
+
+// ParseFlywayName splits a Flyway script's base name; ok is false when
+// base is not named like one.
+func ParseFlywayName(base string) (n FlywayName, ok bool) {
+	if len(base) == 0 || (base[0] != 'V' && base[0] != 'U' && base[0] != 'R') {
+		return n, false
+	}
+	n.Prefix = base[0]
 	i := 1
 	if d := leadingDigits(base[i:]); d > 0 {
 		i += d
@@ -83,21 +100,27 @@ func isFlywayName(base string) bool {
 			i += leadingDigits(base[i:])
 		}
 	}
-	if !strings.HasPrefix(base[i:], "__") {
-		return false
+	n.Version = base[1:i]
+	rest, ok := strings.CutPrefix(base[i:], "__")
+	if !ok {
+		return n, false
 	}
-	desc, ok := strings.CutSuffix(base[i+2:], ".sql")
-	return ok && desc != "" && !strings.Contains(desc, "\n")
+	n.Description, ok = strings.CutSuffix(rest, ".sql")
+	return n, ok && n.Description != "" && !strings.Contains(n.Description, "\n")
+}
+
+func isFlywayName(base string) bool {
+	_, ok := ParseFlywayName(base)
+	return ok
 }
 
 // isGolangMigrateName reports whether base is named like a golang-migrate
 // migration: digits, '_', a name, ".up.sql" or ".down.sql".
 func isGolangMigrateName(base string) bool {
-	d := leadingDigits(base)
-	if d == 0 || d >= len(base) || base[d] != '_' {
+	_, rest, ok := SplitVersion(base)
+	if !ok {
 		return false
 	}
-	rest := base[d+1:]
 	name, ok := strings.CutSuffix(rest, ".up.sql")
 	if !ok {
 		name, ok = strings.CutSuffix(rest, ".down.sql")

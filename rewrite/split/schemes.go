@@ -35,35 +35,7 @@ func splitPopx(base string) (version, name string, ok bool) {
 // splitNumbered splits digits, '_', a name, an optional ".up" and ".sql";
 // the name keeps a ".up" that would otherwise leave it empty.
 func splitNumbered(base string) (version, name string, ok bool) {
-	d := leadingDigits(base)
-	if d == 0 || d >= len(base) || base[d] != '_' {
-		return "", "", false
-	}
-	name, ok = strings.CutSuffix(base[d+1:], ".sql")
-	if !ok || name == "" || strings.Contains(name, "\n") {
-		return "", "", false
-	}
-	if short, up := strings.CutSuffix(name, ".up"); up && short != "" {
-		name = short
-	}
-	return base[:d], name, true
-}
-
-// splitFlyway splits 'V', a version (digits, parts separated by '.' or
-// '_'), "__", a name and ".sql".
-func splitFlyway(base string) (version, name string, ok bool) {
-	if !strings.HasPrefix(base, "V") {
-		return "", "", false
-	}
-	i := 1 + leadingDigits(base[1:])
-	if i == 1 {
-		return "", "", false
-	}
-	for i+1 < len(base) && (base[i] == '.' || base[i] == '_') && isDigit(base[i+1]) {
-		i++
-		i += leadingDigits(base[i:])
-	}
-	rest, ok := strings.CutPrefix(base[i:], "__")
+	version, rest, ok := migration.SplitVersion(base)
 	if !ok {
 		return "", "", false
 	}
@@ -71,18 +43,20 @@ func splitFlyway(base string) (version, name string, ok bool) {
 	if !ok || name == "" || strings.Contains(name, "\n") {
 		return "", "", false
 	}
-	return base[1:i], name, true
-}
-
-func leadingDigits(s string) int {
-	i := 0
-	for i < len(s) && isDigit(s[i]) {
-		i++
+	if short, up := strings.CutSuffix(name, ".up"); up && short != "" {
+		name = short
 	}
-	return i
+	return version, name, true
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+// splitFlyway splits a versioned Flyway migration, VVERSION__NAME.sql.
+func splitFlyway(base string) (version, name string, ok bool) {
+	n, ok := migration.ParseFlywayName(base)
+	if !ok || n.Prefix != 'V' || n.Version == "" {
+		return "", "", false
+	}
+	return n.Version, n.Description, true
+}
 
 // versionsOf returns the versions of the names that follow scheme s.
 func versionsOf(names []string, s nameScheme) []string {
