@@ -42,14 +42,10 @@ func (l tableLock) table() string {
 // the pass's own locks for the current statement, the lock model's for
 // any other.
 func locksOf(p *Pass, st *migration.Statement) []locks.Lock {
-	switch {
-	case st == p.Stmt:
+	if st == p.Stmt {
 		return p.Locks
-	case p.fileState != nil:
-		return p.fileState.Locks(st)
-	default:
-		return locks.Statement(st.Node, p.Options.PGVersion)
 	}
+	return p.fileState.Locks(st)
 }
 
 // existingLocks returns the locks whose mode matches keep that st takes

@@ -41,16 +41,14 @@ type Pass struct {
 	Files *split.Index
 
 	report func(Diagnostic)
-	later  func(func(*history.History))
-	// fileState is shared with the other passes over the file; nil
-	// computes what it would hold each time.
+	// fileState is shared with the other passes over the file.
 	fileState *FileState
 }
 
 // NewPass returns a pass for one statement; report receives what the
-// rules find. The lint driver sets Rule before handing the pass to each
-// rule in turn, and where deferred checks go (SetLater) before any rule
-// runs; rules must not keep the pass.
+// rules find. The lint driver gives it the file's state (SetFileState)
+// and sets Rule before handing the pass to each rule in turn; rules must
+// not keep the pass.
 func NewPass(r *Rule, f *migration.File, st *migration.Statement, opts Options, cat *schema.Catalog, ls []locks.Lock, report func(Diagnostic)) *Pass {
 	return &Pass{Rule: r, File: f, Stmt: st, Options: opts, Catalog: cat, Locks: ls, report: report}
 }
@@ -81,14 +79,10 @@ func complete(d Diagnostic, rule *Rule, path string, span sqlparse.Span) Diagnos
 // what it needs from the pass rather than read the pass.
 func (p *Pass) Later(fn func(h *history.History, report func(Diagnostic))) {
 	rule, path, span, report := p.Rule, p.File.Path, p.Stmt.Span, p.report
-	p.later(func(h *history.History) {
+	p.fileState.later(func(h *history.History) {
 		fn(h, func(d Diagnostic) { report(complete(d, rule, path, span)) })
 	})
 }
-
-// SetLater sets where Later hands the checks it defers; the driver runs
-// them once the history is finished.
-func (p *Pass) SetLater(later func(func(*history.History))) { p.later = later }
 
 // Text returns the source text of span s.
 func (p *Pass) Text(s sqlparse.Span) string { return p.File.Text[s.Start:s.End] }

@@ -116,7 +116,7 @@ func statementForeignKeys(p *Pass) (table string, fks []foreignKey, creates bool
 // for all of them: it is computed once per file.
 func catalogAtEnd(p *Pass) *schema.Catalog {
 	s := p.fileState
-	if s != nil && p.Stmt.Direction == migration.Up && s.upEnd != nil {
+	if p.Stmt.Direction == migration.Up && s.upEnd != nil {
 		return s.upEnd
 	}
 	end := p.Catalog.Clone()
@@ -125,7 +125,7 @@ func catalogAtEnd(p *Pass) *schema.Catalog {
 			end.Apply(st.Node, p.File.Path)
 		}
 	}
-	if s != nil && p.Stmt.Direction == migration.Up {
+	if p.Stmt.Direction == migration.Up {
 		s.upEnd = end
 	}
 	return end

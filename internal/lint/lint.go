@@ -214,7 +214,7 @@ func (c checker) check(f *migration.File) {
 		c.report(syntaxDiagnostic(f, c.opts))
 		return
 	}
-	state := rules.NewFileState(f, c.opts.Rule.PGVersion)
+	state := rules.NewFileState(f, c.opts.Rule.PGVersion, c.later)
 	for _, st := range f.Statements {
 		if c.opts.SkipDown && st.Direction == migration.Down {
 			continue
@@ -226,7 +226,6 @@ func (c checker) check(f *migration.File) {
 		}
 		pass := rules.NewPass(nil, f, st, c.opts.Rule, c.catalog(), ls, c.report)
 		pass.Files, pass.Query = c.files, c.query
-		pass.SetLater(c.later)
 		pass.SetFileState(state)
 		for _, r := range c.opts.Rules {
 			if r.Check == nil || (c.query && !r.Queries) {
