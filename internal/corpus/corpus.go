@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pgsafe/pgsafe/internal/source"
 )
 
 // EnvVar names the environment variable that overrides where the corpus is.
@@ -170,4 +172,42 @@ func isDir(p string) bool {
 func isFile(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && !info.IsDir()
+}
+
+// Names returns the base name of every file of the shared corpus, for
+// tests of file-name matchers; it skips the test when the corpus is not
+// found.
+func Names(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	err := filepath.WalkDir(Locate(tb), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, d.Name())
+		}
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkInput loads what .ci/bench.sh lints: every .sql file of the
+// shared corpus except the PostgreSQL regression suite, in lexical order.
+// It skips the test when the corpus is not found.
+func BenchmarkInput(tb testing.TB) []source.File {
+	tb.Helper()
+	dir := Locate(tb)
+	paths, err := Files(dir, RegressionSuite)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i, p := range paths {
+		paths[i] = filepath.Join(dir, filepath.FromSlash(p))
+	}
+	files, errs := source.Load(paths, source.Options{})
+	if len(errs) > 0 {
+		tb.Fatal(errs)
+	}
+	return files
 }

@@ -91,25 +91,10 @@ func BenchmarkHydraLintOneWorker(b *testing.B) {
 	}
 }
 
-// corpusFiles loads the benchmark input of .ci/bench.sh: every .sql file
-// of the shared corpus except the PostgreSQL regression suite.
-func corpusFiles(b *testing.B) []source.File {
-	b.Helper()
-	dir := corpus.Locate(b)
-	paths, err := corpus.Files(dir, corpus.RegressionSuite)
-	require.NoError(b, err)
-	for i, p := range paths {
-		paths[i] = filepath.Join(dir, filepath.FromSlash(p))
-	}
-	files, errs := source.Load(paths, source.Options{})
-	require.Empty(b, errs)
-	return files
-}
-
 // BenchmarkCorpusLint lints the benchmark input of .ci/bench.sh with
 // every rule.
 func BenchmarkCorpusLint(b *testing.B) {
-	files := corpusFiles(b)
+	files := corpus.BenchmarkInput(b)
 	opts := allRules()
 	setBytes(b, files)
 	b.ReportAllocs()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -128,15 +127,7 @@ func TestJSONWriterMatchesContract(t *testing.T) {
 	in := Input{Result: res, Errors: []error{errors.New(odd), errors.New("second")}, Baselined: 3}
 	assert.Equal(t, contractJSON(t, in), streamedJSON(t, in))
 
-	dir := corpus.Locate(t)
-	paths, err := corpus.Files(dir, corpus.RegressionSuite)
-	require.NoError(t, err)
-	for i, p := range paths {
-		paths[i] = filepath.Join(dir, filepath.FromSlash(p))
-	}
-	srcs, errs := source.Load(paths, source.Options{})
-	require.Empty(t, errs)
-	big := Input{Result: lint.Run(srcs, lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}})}
+	big := Input{Result: lint.Run(corpus.BenchmarkInput(t), lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}})}
 	require.NotEmpty(t, big.Result.Diagnostics)
 	assert.Equal(t, contractJSON(t, big), streamedJSON(t, big))
 }
