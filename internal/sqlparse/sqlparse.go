@@ -27,7 +27,8 @@ func (s Span) Len() int { return s.End - s.Start }
 // Contains reports whether the byte offset off lies inside the span.
 func (s Span) Contains(off int) bool { return off >= s.Start && off < s.End }
 
-// Comment is a comment token of the source, as found by pg_query's scanner.
+// Comment is a comment of the source, found as pg_query's scanner finds
+// them (see lex.go).
 type Comment struct {
 	Span
 	Text  string // the comment including its delimiters ("--" or "/* */")
@@ -89,8 +90,8 @@ type Result struct {
 // pg_query reports a statement's StmtLocation from just after the previous
 // semicolon (so it includes leading comments and whitespace), its StmtLen up
 // to but excluding the semicolon, and StmtLen 0 for a last statement that runs
-// to the end of the text. Parse normalises those into Span and Extent using
-// the scanner's tokens.
+// to the end of the text. Parse normalises those into Span and Extent,
+// skipping the whitespace and comments at either end.
 func Parse(text string) *Result {
 	res := &Result{}
 	tree, err := pg.Parse(text)

@@ -305,9 +305,9 @@ func TestSyntaxErrorWithoutPosition(t *testing.T) {
 	}
 }
 
-// TestSpansWithoutComments checks that a text without comments, whose
-// spans come from trimming whitespace rather than from scanner tokens,
-// gets the same spans as with a comment added, which makes Parse scan.
+// TestSpansWithoutComments checks that a text without a comment opener,
+// which Parse does not lex for comments, gets the same spans as with a
+// comment added, which makes Parse lex it.
 func TestSpansWithoutComments(t *testing.T) {
 	texts := []string{
 		"SELECT 1",
