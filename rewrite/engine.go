@@ -10,6 +10,8 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
+	"github.com/pgsafe/pgsafe/rewrite/split"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -149,105 +151,173 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 }
 
 // applyRound applies one round of fixes and reports whether any file
-// changed.
+// changed. The fixes that replace a statement with steps go first, every
+// such fix of a file in one plan (package split) so that a file with many
+// hazards is rewritten in one round; then the other fixes whose edits
+// overlap nothing taken.
 func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Options, skipped map[string]Skipped) bool {
 	type pending struct {
 		edits   []rules.Edit
 		applied []Applied
-		first   int  // len(edits) after the first fix, for the fallback
-		splits  bool // a fix moves statements into other files
+		// first and firstApplied are len(edits) and len(applied) after the
+		// first fix (or the first plan of steps), for the fallback.
+		first, firstApplied int
 	}
 	perFile := map[string]*pending{} // by the finding's file
 	var taken []rules.Edit
-	lines := map[string]*sqlparse.Lines{}
+	files := map[string]*migration.File{}
+	var paths []string
 	for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
-		lines[lf.Path] = lf.Lines
+		files[lf.Path] = lf
 	}
+	for _, f := range res.Files {
+		paths = append(paths, f.Path)
+	}
+	x := tool.NewIndex(paths)
+	lineOf := func(d rules.Diagnostic) int {
+		if lf := files[d.Path]; lf != nil {
+			return lf.Lines.Position(d.Span.Start).Line
+		}
+		return 0
+	}
+	keyOf := func(path string, r *rules.Rule, line int, title string) string {
+		return fmt.Sprintf("%s\x00%s\x00%d\x00%s", path, r.Code, line, title)
+	}
+	// add records a fix; cont says it shares the edits of the fix added
+	// just before (the replacements of one plan).
+	add := func(path string, edits []rules.Edit, a Applied, cont bool) {
+		p := perFile[path]
+		if p == nil {
+			p = &pending{}
+			perFile[path] = p
+		}
+		p.edits = append(p.edits, edits...)
+		if len(p.applied) == 0 || (cont && p.firstApplied == len(p.applied)) {
+			p.first, p.firstApplied = len(p.edits), len(p.applied)+1
+		}
+		for _, e := range edits {
+			if e.Path != path && !contains(a.NewFiles, e.Path) {
+				a.NewFiles = append(a.NewFiles, e.Path)
+			}
+		}
+		p.applied = append(p.applied, a)
+		taken = append(taken, edits...)
+	}
+	type found struct {
+		d    rules.Diagnostic
+		fx   rules.Fix
+		line int
+		key  string
+	}
+	stepsOf := map[string][]found{}
+	var stepPaths []string
+	var others []found
 	for _, d := range lr.Diagnostics {
 		f := byPath[d.Path]
 		if f == nil || f.SyntaxError || len(d.Fixes) == 0 || (fo.Only != nil && !f.Created && !fo.Only(d.Path)) {
 			continue
 		}
 		fx := d.Fixes[0]
-		line := 0
-		if l := lines[d.Path]; l != nil {
-			line = l.Position(d.Span.Start).Line
-		}
-		key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", d.Path, d.Rule.Code, line, fx.Title)
+		line := lineOf(d)
+		key := keyOf(d.Path, d.Rule, line, fx.Title)
 		skip := func(reason string) {
 			skipped[key] = Skipped{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Reason: reason}
 		}
 		switch {
-		case fx.Safety == rules.DisplayOnly || len(fx.Edits) == 0:
+		case fx.Safety == rules.DisplayOnly || (len(fx.Edits) == 0 && len(fx.Steps) == 0):
 			skip("needs a human: " + string(rules.DisplayOnly))
-			continue
 		case fx.Safety == rules.Unsafe && !fo.Unsafe:
 			skip("unsafe: pass --unsafe-fixes to apply it")
-			continue
+		case len(fx.Steps) > 0:
+			if why := unplaceable(files[d.Path], fx); why != "" {
+				skip(why)
+				continue
+			}
+			if _, ok := stepsOf[d.Path]; !ok {
+				stepPaths = append(stepPaths, d.Path)
+			}
+			stepsOf[d.Path] = append(stepsOf[d.Path], found{d, fx, line, key})
 		default:
+			others = append(others, found{d, fx, line, key})
 		}
-		edits := make([]rules.Edit, len(fx.Edits))
+	}
+	for _, path := range stepPaths {
+		lf := files[path]
+		list := stepsOf[path]
+		reps := make([]split.Replacement, len(list))
+		for i, s := range list {
+			reps[i] = split.Replacement{Stmt: lf.Statements[s.fx.Stmt], Steps: splitSteps(s.fx.Steps)}
+		}
+		plan := split.File(lf, reps, x)
+		var placed []int
+		for i, pl := range plan.Placed {
+			s := list[i]
+			if pl.Err != nil {
+				skipped[s.key] = Skipped{Rule: s.d.Rule, Title: s.fx.Title, Safety: s.fx.Safety, Path: path, Line: s.line, Reason: pl.Err.Error()}
+				continue
+			}
+			placed = append(placed, i)
+		}
+		if len(placed) == 0 {
+			continue
+		}
+		edits := fixEdits(plan.Edits, path)
+		for i := range edits {
+			if edits[i].Path == "" {
+				edits[i].Path = path
+			}
+		}
+		for k, i := range placed {
+			s := list[i]
+			a := Applied{Rule: s.d.Rule, Title: titled(s.fx.Title, plan.Placed[i].How), Safety: s.fx.Safety, Path: path, Line: s.line,
+				Message: s.d.Message, Table: s.d.Table, Before: s.d.Lock, After: s.fx.After}
+			if k > 0 {
+				add(path, nil, a, true)
+			} else {
+				add(path, edits, a, false)
+			}
+			delete(skipped, s.key)
+		}
+	}
+	for _, o := range others {
+		edits := make([]rules.Edit, len(o.fx.Edits))
 		conflict := false
-		splits := false
-		for i, e := range fx.Edits {
+		for i, e := range o.fx.Edits {
 			if e.Path == "" {
-				e.Path = d.Path
+				e.Path = o.d.Path
 			}
 			edits[i] = e
 			if overlaps(e, taken) {
 				conflict = true
 			}
-			splits = splits || e.Path != d.Path
-		}
-		// A fix that moves statements into other files plans its names and
-		// the statements it moves from the file as it was: it must be the
-		// only fix on its file in a round.
-		if prior := perFile[d.Path]; prior != nil && (splits || prior.splits) {
-			conflict = true
 		}
 		if conflict {
 			continue // retried next round, on the text this round produces
 		}
-		taken = append(taken, edits...)
-		p := perFile[d.Path]
-		if p == nil {
-			p = &pending{}
-			perFile[d.Path] = p
-		}
-		p.edits = append(p.edits, edits...)
-		p.splits = p.splits || splits
-		if len(p.applied) == 0 {
-			p.first = len(p.edits)
-		}
-		a := Applied{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Message: d.Message, Table: d.Table, Before: d.Lock, After: fx.After}
-		for _, e := range edits {
-			if e.Path != d.Path && !contains(a.NewFiles, e.Path) {
-				a.NewFiles = append(a.NewFiles, e.Path)
-			}
-		}
-		p.applied = append(p.applied, a)
-		delete(skipped, key)
+		add(o.d.Path, edits, Applied{Rule: o.d.Rule, Title: o.fx.Title, Safety: o.fx.Safety, Path: o.d.Path, Line: o.line,
+			Message: o.d.Message, Table: o.d.Table, Before: o.d.Lock, After: o.fx.After}, false)
+		delete(skipped, o.key)
 	}
 	changed := false
-	paths := make([]string, 0, len(perFile))
+	pendingPaths := make([]string, 0, len(perFile))
 	for p := range perFile {
-		paths = append(paths, p)
+		pendingPaths = append(pendingPaths, p)
 	}
-	sort.Strings(paths)
-	for _, path := range paths {
+	sort.Strings(pendingPaths)
+	for _, path := range pendingPaths {
 		p := perFile[path]
-		next, ok := applyToFiles(byPath, p.edits)
-		if !ok && len(p.applied) > 1 {
+		next, ok := applyToFiles(byPath, files, p.edits)
+		applied := p.applied
+		if !ok && len(p.applied) > p.firstApplied {
 			// Together they do not parse: apply the first alone, and let the
 			// others try again on its output next round.
-			if next, ok = applyToFiles(byPath, p.edits[:p.first]); ok {
-				p.applied = p.applied[:1]
+			if next, ok = applyToFiles(byPath, files, p.edits[:p.first]); ok {
+				applied = applied[:p.firstApplied]
 			}
 		}
 		if !ok {
 			for _, a := range p.applied {
-				key := fmt.Sprintf("%s\x00%s\x00%d\x00%s", a.Path, a.Rule.Code, a.Line, a.Title)
-				skipped[key] = Skipped{Rule: a.Rule, Title: a.Title, Safety: a.Safety, Path: a.Path, Line: a.Line, Reason: "the rewritten file would not parse; left unchanged"}
+				skipped[keyOf(a.Path, a.Rule, a.Line, a.Title)] = Skipped{Rule: a.Rule, Title: a.Title, Safety: a.Safety, Path: a.Path, Line: a.Line, Reason: "the rewritten file would not parse; left unchanged"}
 			}
 			continue
 		}
@@ -260,21 +330,28 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			}
 			f.Fixed = text
 		}
-		res.Applied = append(res.Applied, p.applied...)
+		res.Applied = append(res.Applied, applied...)
 		changed = true
 	}
 	return changed
 }
 
 // applyToFiles applies edits grouped by target path and returns the new
-// texts, or false when any result fails to parse.
-func applyToFiles(byPath map[string]*File, edits []rules.Edit) (map[string]string, bool) {
+// texts, or false when any result fails to parse. Edits to a file whose
+// tool keeps a variant of it for PostgreSQL (a dialect-less popx file)
+// write the variant, and leave the file as the other databases run it.
+func applyToFiles(byPath map[string]*File, files map[string]*migration.File, edits []rules.Edit) (map[string]string, bool) {
 	groups := map[string][]rules.Edit{}
+	var targets []string
 	for _, e := range edits {
+		if _, ok := groups[e.Path]; !ok {
+			targets = append(targets, e.Path)
+		}
 		groups[e.Path] = append(groups[e.Path], e)
 	}
 	out := map[string]string{}
-	for target, es := range groups {
+	for _, target := range targets {
+		es := groups[target]
 		base := ""
 		if f := byPath[target]; f != nil {
 			base = f.Fixed
@@ -283,7 +360,13 @@ func applyToFiles(byPath map[string]*File, edits []rules.Edit) (map[string]strin
 		if err != nil || (isSQL(target) && sqlparse.Parse(text).Err != nil) {
 			return nil, false
 		}
-		out[target] = text
+		dest := target
+		if lf := files[target]; lf != nil && lf.Tool.Variant != nil {
+			if v, ok := lf.Tool.Variant(target); ok {
+				dest = v
+			}
+		}
+		out[dest] = text
 	}
 	return out, true
 }

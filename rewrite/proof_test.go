@@ -23,6 +23,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/ruletest"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
@@ -115,7 +116,7 @@ func fixedFixtures(t *testing.T) []fixture {
 		require.NoError(t, err, "fixtures of %s", r)
 		for _, path := range paths {
 			files := ruletest.Load(t, path)
-			opts := ruletest.Options(t, ruletest.Enabled(r), files[0].Text)
+			opts := ruletest.Options(t, ruletest.Enabled(r), files)
 			res, err := ruletest.Fix(files, opts)
 			require.NoError(t, err, "fixing %s", path)
 			if !slices.ContainsFunc(res.Files, (*rewrite.File).Changed) {
@@ -311,15 +312,17 @@ func migrations(t *testing.T, fx fixture, files []namedText) []*migration.File {
 		}
 	}
 	source.SortPaths(paths)
-	skip := migration.OtherDialects(paths)
-	detector := migration.NewDetector()
+	srcs := make([]source.File, len(paths))
+	for i, path := range paths {
+		srcs[i] = source.File{Path: path, Text: texts[path]}
+	}
+	opts := lint.Options{Tools: fx.opts.Tools, KeepTrees: true, SkipDown: true}
+	if opts.Tools == nil {
+		opts.Tools = ruletest.Options(t, nil, srcs).Tools
+	}
 	var out []*migration.File
-	for _, path := range paths {
-		if _, ok := skip[path]; ok {
-			continue
-		}
-		f := migration.Read(path, texts[path], migration.Options{Framework: fx.opts.Framework}, detector)
-		require.Nil(t, f.SyntaxError, "%s does not parse", path)
+	for _, f := range lint.Run(srcs, opts).Files {
+		require.Nil(t, f.SyntaxError, "%s does not parse", f.Path)
 		if f.Direction == migration.Up {
 			out = append(out, f)
 		}
@@ -396,9 +399,9 @@ func (r *runner) file(ctx context.Context, f *migration.File) error {
 		return nil
 	}
 	switch {
-	case r.oneByOne || f.Mode == migration.Autocommit:
+	case r.oneByOne || f.Run == tool.Autocommit:
 		return each()
-	case f.Mode == migration.SingleExec:
+	case f.Run == tool.Query:
 		// One simple-protocol query: several statements share an implicit
 		// transaction, and one statement runs outside any.
 		return r.send(ctx, conn, where(up[0]), f.Text[up[0].Extent.Start:up[len(up)-1].Extent.End])

@@ -59,21 +59,28 @@ func notNullSteps(p *Pass, table string, cols []string) []Step {
 		return nil
 	}
 	t := pgast.QuoteName(table)
-	var add, later []string
+	// The CHECK is dropped by a statement of its own: in the ALTER TABLE
+	// that sets NOT NULL, PostgreSQL drops it before SET NOT NULL looks
+	// for a constraint that proves the column, and scans the table.
+	var add, validate, set, drop []string
 	for _, c := range cols {
 		name := pgast.QuoteIdent(freeConstraintName(p, table, pgast.ObjectName(table)+"_"+c+"_not_null"))
 		col := pgast.QuoteIdent(c)
 		if p.Options.PGVersion >= 18 {
 			add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s NOT NULL %s NOT VALID;", t, name, col))
-			later = append(later, fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, name))
+			validate = append(validate, fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, name))
 			continue
 		}
 		add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;", t, name, col))
-		later = append(later, fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, name),
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", t, col),
-			fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, name))
+		validate = append(validate, fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, name))
+		set = append(set, fmt.Sprintf("ALTER COLUMN %s SET NOT NULL", col))
+		drop = append(drop, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, name))
 	}
-	return []Step{{SQL: strings.Join(add, "\n")}, {SQL: strings.Join(later, "\n")}}
+	steps := []Step{{SQL: strings.Join(add, "\n")}, {SQL: strings.Join(validate, "\n")}}
+	if len(set) > 0 {
+		steps = append(steps, Step{SQL: fmt.Sprintf("ALTER TABLE %s %s;", t, strings.Join(set, ", "))}, Step{SQL: strings.Join(drop, "\n")})
+	}
+	return steps
 }
 
 // uniqueIndexSteps returns the steps that build a unique index

@@ -151,8 +151,9 @@ func setNotNullRecipe(p *Pass, table, col string) string {
 			t, ck, c, t, ck)
 	case p.Options.PGVersion >= 12:
 		return fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID; commit; ALTER TABLE %s VALIDATE CONSTRAINT %s; commit; "+
-			"then ALTER TABLE %s ALTER COLUMN %s SET NOT NULL, DROP CONSTRAINT %s; which skips the scan because the validated CHECK proves it",
-			t, ck, c, t, ck, t, c, ck)
+			"then ALTER TABLE %s ALTER COLUMN %s SET NOT NULL; which skips the scan because the validated CHECK proves it, and ALTER TABLE %s DROP CONSTRAINT %s; "+
+			"as a statement of its own (in the same ALTER TABLE, the CHECK is dropped before SET NOT NULL can use it)",
+			t, ck, c, t, ck, t, c, t, ck)
 	default:
 		return fmt.Sprintf("PostgreSQL 11 cannot set NOT NULL without a scan: ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID; commit; "+
 			"ALTER TABLE %s VALIDATE CONSTRAINT %s; and keep the CHECK in place of NOT NULL until you run PostgreSQL 12 or later",

@@ -10,6 +10,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/ruletest"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -19,7 +20,8 @@ func lintOne(t *testing.T, name, path, text string) []rules.Diagnostic {
 	t.Helper()
 	r := rules.Lookup(rules.All(), name)
 	require.NotNil(t, r, "no rule %s", name)
-	res := lint.Run([]source.File{{Path: path, Text: text}}, ruletest.Options(t, []*rules.Rule{r}, text))
+	res := lint.Run([]source.File{{Path: path, Text: text}}, ruletest.Options(t, []*rules.Rule{r}, []source.File{{Path: path, Text: text}}))
+	rewrite.Place(res)
 	return res.Diagnostics
 }
 

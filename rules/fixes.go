@@ -1,47 +1,22 @@
 package rules
 
 import (
-	"errors"
-
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
-	"github.com/pgsafe/pgsafe/rewrite/split"
 )
 
 // This file holds what the fixes share: turning a statement into a
-// sequence of steps that the file's migration framework runs in separate
+// sequence of steps that the file's migration tool runs in separate
 // transactions, or outside any.
 
-// Step is one step of a rewrite: SQL that runs in a transaction of its
-// own after the steps before it, or outside any transaction.
-type Step = split.Step
-
-// StepsFix returns a fix that replaces the current statement with steps,
-// placed the way the file's framework allows (in place, after COMMIT, with
-// a no-transaction marker, or in new migration files). When that cannot be
-// done mechanically it returns a display-only fix with the same title
-// whose recipe is the steps' SQL.
+// StepsFix returns a fix that replaces the current statement with steps.
+// Where the steps go (in place, split around a COMMIT, with a
+// no-transaction mark, or in new migrations) depends on how the file's
+// migration tool runs it, which the rewrite package decides; until it
+// has, the fix has no edits.
 func StepsFix(p *Pass, title string, safety Safety, after locks.Mode, steps ...Step) Fix {
-	plan, err := split.Steps(p.File, p.Stmt, steps, split.Context{Files: p.Files})
-	if err != nil {
-		if !errors.Is(err, split.ErrCannotSplit) {
-			return Recipe(title)
-		}
-		return Recipe(title + " (" + err.Error() + ")")
-	}
-	fix := Fix{Title: title, Safety: safety, After: after}
-	if plan.How != "" && plan.How != "in place" {
-		fix.Title += ", " + plan.How
-	}
-	for _, e := range plan.Edits {
-		path := e.Path
-		if path == p.File.Path {
-			path = ""
-		}
-		fix.Edits = append(fix.Edits, Edit{Path: path, Start: e.Start, End: e.End, NewText: e.NewText})
-	}
-	return fix
+	return Fix{Title: title, Safety: safety, After: after, Steps: steps, Stmt: p.Stmt.Index}
 }
 
 // needsOwnTransaction reports whether a rewrite of the current statement

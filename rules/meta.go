@@ -48,3 +48,24 @@ func UnusedSuppression() *Rule {
 		},
 	}
 }
+
+// MigrationToolGuessed is reported once per folder whose migration tool
+// pgsafe could only guess.
+func MigrationToolGuessed() *Rule {
+	return &Rule{
+		Code: "PS910", Name: "migration-tool-guessed", Severity: Hint,
+		Doc: Doc{
+			Summary: "pgsafe could only guess which migration tool runs a folder.",
+			Why: "Whether a statement runs inside a transaction, and so whether CREATE INDEX CONCURRENTLY can run at all, " +
+				"depends on the tool that runs the file. pgsafe reads markers in the files (`-- +goose Up`, `-- migrate:up`, " +
+				"`--liquibase formatted sql`) and files that tools keep beside their migrations (atlas.sum, sqitch.plan, " +
+				"meta/_journal.json, migration_lock.toml); names alone (`1_x.up.sql` could be golang-migrate or an in-house runner " +
+				"that wraps each file in a transaction) are only a guess. Under a guess, the findings assume the guessed tool, and " +
+				"`pgsafe fix` applies no rewrite whose correctness depends on how the tool runs a file: those are shown as advice.",
+			Bad:       "-- db/migrations/0003_index.up.sql, with nothing else that names the tool\nCREATE INDEX accounts_email_idx ON accounts (email);",
+			Good:      "# .pgsafe.toml\nframework = \"golang-migrate\"",
+			Help:      "name the tool with `framework = \"NAME\"` in .pgsafe.toml (or per folder in its [frameworks] table), or pass --framework NAME",
+			FixSafety: "No fix: only you know which tool runs the files.",
+		},
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
-	"github.com/pgsafe/pgsafe/rewrite/split"
 )
 
 // Options are the settings that rules read.
@@ -36,9 +35,6 @@ type Pass struct {
 	// rather than a migration: Catalog is then the schema after the whole
 	// set, and only rules with Queries set see it.
 	Query bool
-	// Files knows the migration files of the run and their folders, for
-	// fixes that create new migrations next to them.
-	Files *split.Index
 
 	report func(Diagnostic)
 	// fileState is shared with the other passes over the file.

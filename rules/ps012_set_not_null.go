@@ -6,6 +6,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/schema"
 )
 
 // SetNotNull reports ALTER COLUMN ... SET NOT NULL on an existing table
@@ -26,7 +27,9 @@ func SetNotNull() *Rule {
 				"-- in a later transaction:\n" +
 				"ALTER TABLE accounts VALIDATE CONSTRAINT accounts_email_not_null;\n" +
 				"-- in a later transaction:\n" +
-				"ALTER TABLE accounts ALTER COLUMN email SET NOT NULL, DROP CONSTRAINT accounts_email_not_null;",
+				"ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n" +
+				"-- a statement of its own: in the same ALTER TABLE, the CHECK would be dropped before SET NOT NULL uses it\n" +
+				"ALTER TABLE accounts DROP CONSTRAINT accounts_email_not_null;",
 			Help: "prove the column has no NULLs with a CHECK added NOT VALID and validated separately, then SET NOT NULL",
 			FixSafety: "Safe on 12 and later for an ALTER TABLE with this one subcommand: the steps are placed in separate " +
 				"transactions the way the migration tool allows (in place, after COMMIT, or in new migration files). " +
@@ -49,8 +52,25 @@ func checkSetNotNull(p *Pass) {
 	}
 	t := p.Catalog.Table(table)
 	mode := p.LockOn(table)
+	dropped := map[string]bool{}
+	for _, cmd := range pgast.AlterCmds(st, pg.AlterTableType_AT_DropConstraint) {
+		dropped[cmd.GetName()] = true
+	}
 	for _, cmd := range pgast.AlterCmds(st, pg.AlterTableType_AT_SetNotNull) {
 		col := cmd.GetName()
+		if ck := notNullCheck(t, col); ck != nil && ck.Validated && dropped[ck.Name] && p.Options.PGVersion >= 12 && !columnNotNull(t, col) {
+			// The same ALTER TABLE drops the CHECK that would prove the
+			// column: PostgreSQL drops it first, then scans.
+			p.Report(Diagnostic{
+				Message: fmt.Sprintf("SET NOT NULL on %s %s: the same ALTER TABLE drops CHECK %s, which PostgreSQL does before SET NOT NULL could use it to skip the scan",
+					col, LockImpact(mode, table, "while every row is checked for NULLs"), ck.Name),
+				Help:  fmt.Sprintf("set NOT NULL first and drop %s in a statement of its own: the validated CHECK then proves the column without a scan", ck.Name),
+				Lock:  mode,
+				Table: Display(table),
+				Fixes: []Fix{dropAfterSetNotNullFix(p, table, col, ck.Name)},
+			})
+			continue
+		}
 		if notNullScanSkipped(p, t, col) {
 			continue
 		}
@@ -77,4 +97,23 @@ func setNotNullFix(p *Pass, table, col string) Fix {
 		return Recipe(title)
 	}
 	return StepsFix(p, title, Safe, alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint), steps...)
+}
+
+// columnNotNull reports whether col of t is already NOT NULL.
+func columnNotNull(t *schema.Table, col string) bool {
+	c := t.Column(col)
+	return c != nil && c.NotNull
+}
+
+// dropAfterSetNotNullFix splits `ALTER TABLE t ALTER COLUMN c SET NOT
+// NULL, DROP CONSTRAINT ck` into the two statements, in place, so that the
+// CHECK still exists when SET NOT NULL looks for a proof.
+func dropAfterSetNotNullFix(p *Pass, table, col, ck string) Fix {
+	const title = "Drop the CHECK in a statement of its own, after SET NOT NULL"
+	if len(p.Stmt.Node.GetAlterTableStmt().GetCmds()) != 2 {
+		return Recipe(title)
+	}
+	t := pgast.QuoteName(table)
+	text := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\nALTER TABLE %s DROP CONSTRAINT %s", t, pgast.QuoteIdent(col), t, pgast.QuoteIdent(ck))
+	return Fix{Title: title, Safety: Safe, After: p.LockOn(table), Edits: []Edit{{Start: p.Stmt.Span.Start, End: p.Stmt.Span.End, NewText: text}}}
 }

@@ -2,13 +2,13 @@ package rules
 
 import (
 	"fmt"
-	"path/filepath"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // ConcurrentlyInTransaction reports a CONCURRENTLY statement that runs in
@@ -50,8 +50,8 @@ func checkConcurrentlyInTransaction(p *Pass) {
 	}
 	table := concurrentTable(p)
 	where := p.Stmt.Tx.Kind.String()
-	if fw := p.File.Framework; fw != migration.Psql && fw != migration.Auto {
-		where += " (" + string(fw) + ")"
+	if p.File.Tool != tool.Psql {
+		where += " (" + p.File.Tool.Name + ")"
 	}
 	mode := p.LockOn(table)
 	if mode == locks.None {
@@ -92,42 +92,8 @@ func concurrentTable(p *Pass) string {
 // txExit says how to run the statement outside its transaction with the
 // file's migration tool.
 func txExit(p *Pass) string {
-	fw := p.File.Framework
-	switch p.Stmt.Tx.Kind {
-	case migration.TxExplicit:
-		if fw == migration.Sqitch {
-			return "delete the BEGIN and COMMIT lines that sqitch's deploy template adds, so that psql runs each statement on its own"
-		}
-		return "move it out of the BEGIN ... COMMIT block, so that it runs on its own"
-	case migration.TxWrapped:
-		switch fw {
-		case migration.Goose:
-			return "add `-- +goose NO TRANSACTION` to the file; goose then runs each statement on its own"
-		case migration.Dbmate:
-			return fmt.Sprintf("mark the section `-- migrate:%s transaction:false` and keep this statement alone in it: dbmate sends a whole section as one query",
-				p.Stmt.Direction)
-		case migration.Flyway:
-			return fmt.Sprintf("set executeInTransaction=false in %s.conf", filepath.Base(p.File.Path))
-		case migration.Popx:
-			return "move it alone into a `.autocommit.up.sql` file, which popx runs without a transaction"
-		case migration.Pop:
-			return "pop runs every migration in a transaction: run this statement outside pop, or move to popx and its `.autocommit.` files"
-		default:
-			return "run it outside the transaction the migration tool opens"
-		}
-	case migration.TxImplicit:
-		switch fw {
-		case migration.GolangMigrate:
-			return "move it alone into its own migration file: golang-migrate sends a whole file as one query, which PostgreSQL runs as one transaction"
-		case migration.Dbmate:
-			return fmt.Sprintf("move it alone into its own migration file, whose section is marked `-- migrate:%s transaction:false`: dbmate sends a whole section as one query",
-				p.Stmt.Direction)
-		case migration.Popx:
-			return "move it alone into its own `.autocommit.` migration file: popx sends a whole file as one query"
-		default:
-			return "send it alone, as a query of its own"
-		}
-	default:
-		return p.Rule.Doc.Help
-	}
+	sec := p.File.Sections[p.Stmt.Section]
+	return p.File.Tool.AdviceOn(tool.AdviceFor{
+		Run: sec.Run, Explicit: p.Stmt.Tx.Kind == migration.TxExplicit, Direction: p.Stmt.Direction, Path: p.File.Path,
+	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // MissingLockTimeout reports the first statement of each transaction (or,
@@ -93,7 +94,7 @@ func lockTimeoutFix(p *Pass) Fix {
 	if p.Options.LockTimeout == "" {
 		return Recipe(title)
 	}
-	if p.Stmt.Tx == nil && p.File.Mode == migration.SingleExec && p.Stmt.Node.GetVacuumStmt() != nil {
+	if p.Stmt.Tx == nil && p.File.Sections[p.Stmt.Section].Run == tool.Query && p.Stmt.Node.GetVacuumStmt() != nil {
 		return Recipe("Set lock_timeout for the runner's role or connection (ALTER ROLE ... SET lock_timeout): " +
 			"VACUUM cannot share the runner's single query with a SET")
 	}

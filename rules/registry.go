@@ -13,6 +13,7 @@ func All() []*Rule {
 		SyntaxError(),
 		InvalidSuppression(),
 		UnusedSuppression(),
+		MigrationToolGuessed(),
 		RequireConcurrentIndex(),
 		IndexOnPartitionedTable(),
 		RequireConcurrentDropIndex(),

@@ -78,6 +78,18 @@ type Edit struct {
 	NewText string
 }
 
+// Step is one step of a rewrite: SQL that runs in a transaction of its
+// own after the steps before it, or outside any transaction.
+type Step struct {
+	// SQL holds one or more statements, each ending with ";". Empty SQL
+	// only ends the transaction the statement ran in.
+	SQL string
+	// NoTransaction says the step cannot run inside a transaction block
+	// (a CONCURRENTLY form, or a DO block that commits); it must then be a
+	// single statement.
+	NoTransaction bool
+}
+
 // Fix is one way to resolve a diagnostic.
 type Fix struct {
 	// Title is an imperative phrase: "Build the index concurrently".
@@ -86,6 +98,13 @@ type Fix struct {
 	// Edits are sorted by Start and never overlap. Display-only fixes may
 	// carry none.
 	Edits []Edit
+	// Steps, when set, replace statement Stmt of the file with SQL that
+	// runs in transactions of its own, or outside any: how depends on the
+	// file's migration tool, so the rewrite package places them and fills
+	// in Edits (or makes the fix display-only when they have no place).
+	Steps []Step
+	// Stmt is the index in its file of the statement that Steps replace.
+	Stmt int
 	// After is the strongest lock the rewritten SQL takes on the
 	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
 	// the fix report; None when the fix does not change a lock.

@@ -37,6 +37,7 @@ func runIn(t *testing.T, dir string, vars map[string]string, args ...string) (in
 // finding) with an untracked migration beside it.
 func partitionedRepo(t *testing.T) *gittest.Repo {
 	r := gittest.New(t)
+	r.Write(".pgsafe.toml", "framework = \"psql\"\n")
 	r.Write("db/001_events.sql", "CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\n")
 	r.Write("db/002_events_id.sql", "SET lock_timeout = '2s';\nCREATE INDEX events_id_idx ON events (id);\n")
 	r.Commit("events")

@@ -90,7 +90,7 @@ type actionRun struct {
 func runAction(t *testing.T, bin string, inputs map[string]string, migrations ...string) actionRun {
 	t.Helper()
 	work, state := t.TempDir(), t.TempDir()
-	writeFiles(t, work, migrations...)
+	writeFiles(t, work, append([]string{".pgsafe.toml", "framework = \"psql\"\n"}, migrations...)...)
 	r := actionRun{runnerTemp: filepath.Join(state, "runner")}
 	require.NoError(t, os.Mkdir(r.runnerTemp, 0o755))
 	summary, output := filepath.Join(state, "summary.md"), filepath.Join(state, "output")
@@ -279,6 +279,7 @@ func TestGitHookStopsACommit(t *testing.T) {
 	out, err := install.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
+	r.Write(".pgsafe.toml", "framework = \"psql\"\n")
 	r.Write("db/001_index.sql", hazardous)
 	r.Git("add", "-A")
 	require.Error(t, git("commit", "-q", "-m", "index"), "the hazardous migration is stopped")
@@ -324,6 +325,7 @@ func TestPreCommitFramework(t *testing.T) {
 		return exitCode(t, err), string(out)
 	}
 
+	target.Write(".pgsafe.toml", "framework = \"psql\"\n")
 	target.Write("db/001_index.sql", hazardous)
 	target.Git("add", "-A")
 	code, out := try("pgsafe-lint", "db/001_index.sql")

@@ -60,6 +60,8 @@ func lintCommand(e env) *cli.Command {
 			}
 			loadErrs = append(loadErrs, queryErrs...)
 			res := lint.Run(files, s.lint)
+			// Each finding shows the fix that pgsafe fix would apply there.
+			rewrite.Place(res)
 			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules}
 			sc.narrow(&in, e.workdir)
 			// PGSAFE_NO_TIMING leaves timings out, for output that must

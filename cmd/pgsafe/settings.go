@@ -6,13 +6,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/config"
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -40,13 +41,7 @@ func commonFlags() []cli.Flag {
 	}
 }
 
-func frameworkNames() string {
-	names := make([]string, len(migration.Frameworks))
-	for i, f := range migration.Frameworks {
-		names[i] = string(f)
-	}
-	return strings.Join(names, ", ")
-}
+func frameworkNames() string { return strings.Join(tool.Names(), ", ") }
 
 // settings are the resolved options of a run: flags win over the config.
 type settings struct {
@@ -111,14 +106,9 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	s.lint.Rule.StatementTimeout = cfg.StatementTimeout
 	s.lint.Rule.BatchSize = firstInt(cfg.BatchSize, defaultBatchSize)
 
-	fw, err := migration.ParseFramework(firstString(c.String("framework"), cfg.Framework))
-	if err != nil {
-		if c.String("framework") == "" {
-			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("framework: "+err.Error(), "framework")}
-		}
-		return nil, usageError("--framework: %v", err)
+	if s.lint.Tools, err = toolSettings(c, cfg, e); err != nil {
+		return nil, err
 	}
-	s.lint.Framework = fw
 	if c.IsSet("skip-down") {
 		s.lint.SkipDown = c.Bool("skip-down")
 	} else {
@@ -152,6 +142,63 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 		return nil, usageError("--schema and --database-url both name a starting schema; give one")
 	}
 	return s, nil
+}
+
+// toolSettings returns the settings that name migration tools, first
+// match first: --framework for every file, then the config's [frameworks]
+// globs in file order, then its framework for every file.
+func toolSettings(c *cli.Context, cfg *config.Config, e env) ([]tool.Setting, error) {
+	var out []tool.Setting
+	if name := c.String("framework"); name != "" {
+		t, err := tool.Lookup(name)
+		if err != nil {
+			return nil, usageError("--framework: %v", err)
+		}
+		if t != nil {
+			return []tool.Setting{{Tool: t, Source: tool.FromFlag}}, nil
+		}
+		// --framework auto: detect every file, whatever the config says.
+		return nil, nil
+	}
+	for _, pat := range cfg.FrameworkOrder {
+		t, err := tool.Lookup(cfg.Frameworks[pat])
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("frameworks: "+err.Error(), "frameworks", pat)}
+		}
+		if t == nil {
+			continue
+		}
+		out = append(out, tool.Setting{Tool: t, Source: tool.FromConfig, Pattern: pat, Match: configGlob(cfg, e, pat)})
+	}
+	t, err := tool.Lookup(cfg.Framework)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: cfg.ErrorAt("framework: "+err.Error(), "framework")}
+	}
+	if t != nil {
+		out = append(out, tool.Setting{Tool: t, Source: tool.FromConfig})
+	}
+	return out, nil
+}
+
+// configGlob returns whether a path, as the user named it from the
+// working directory, matches pat, a glob relative to the config file's
+// folder that names migration folders or files.
+func configGlob(cfg *config.Config, e env, pat string) func(string) bool {
+	return func(path string) bool {
+		abs := absPath(path, e.workdir)
+		rel, err := filepath.Rel(cfg.Dir, abs)
+		if cfg.Dir == "" || err != nil {
+			rel = path
+		}
+		rel = filepath.ToSlash(rel)
+		pat = strings.TrimSuffix(pat, "/")
+		for _, p := range []string{pat, pat + "/**"} {
+			if ok, _ := doublestar.Match(p, rel); ok {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // loadConfig reads the file named by --config, or the nearest

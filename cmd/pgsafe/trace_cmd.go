@@ -122,7 +122,7 @@ func loadMigrations(c *cli.Context, e env, s *settings) ([]*migration.File, erro
 func (s *settings) readMigrations(srcs []source.File, overlay map[string]string) []*migration.File {
 	return lint.Run(srcs, lint.Options{
 		Known: s.lint.Known, KeepTrees: true, SkipDown: true,
-		Framework: s.lint.Framework, Rule: s.lint.Rule, Overlay: overlay,
+		Tools: s.lint.Tools, Rule: s.lint.Rule, Overlay: overlay,
 	}).Files
 }
 

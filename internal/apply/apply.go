@@ -1,6 +1,7 @@
 // Package apply runs migration files on a PostgreSQL connection the way
-// their framework runs them: statement by statement in autocommit, inside
-// one transaction per file, or as one multi-statement query.
+// their migration tool runs them: statement by statement in autocommit,
+// inside one transaction per file or section, or as one multi-statement
+// query.
 package apply
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // Error is a statement that failed, with its place.
@@ -83,50 +85,67 @@ type Options struct {
 	// PGVersion is the server's major version, which decides what may run
 	// in a transaction block; 0 means a current one.
 	PGVersion int
+	// Direction says which statements run: the up ones (the default), or
+	// the down ones, to roll the file back.
+	Direction migration.Direction
 }
 
-// File runs the up statements of f on conn with f's framework semantics.
-// Down sections and down files are not run.
+// File runs the statements of f in opts.Direction (up by default) the way
+// f's migration tool runs them, section by section: statement by
+// statement, inside one transaction, or as one multi-statement query.
+// A file whose own direction is the other one does not run.
 func File(ctx context.Context, conn *pgx.Conn, f *migration.File, opts Options) error {
 	if f.SyntaxError != nil {
 		return &Error{Path: f.Path, Line: f.Lines.Position(f.SyntaxError.Offset).Line, Err: f.SyntaxError}
-	}
-	var up []*migration.Statement
-	for _, st := range f.Statements {
-		if st.Direction == migration.Up {
-			up = append(up, st)
-		}
-	}
-	if len(up) == 0 || f.Direction == migration.Down {
-		return nil
 	}
 	if opts.PGVersion == 0 {
 		opts.PGVersion = math.MaxInt32
 	}
 	r := &runner{conn: conn, f: f, opts: opts}
-	switch {
-	case opts.InTransaction:
-		return r.inCallersTransaction(ctx, up)
-	case opts.OneByOne:
-		return r.oneByOne(ctx, up)
-	default:
-	}
-	switch {
-	case f.Mode == migration.SingleExec && !opts.Observe:
-		// One query. A single statement runs outside any transaction.
-		start, end := up[0].Span.Start, up[len(up)-1].Extent.End
-		return r.step(ctx, Step{File: f, Stmt: up[0], SQL: f.Text[start:end], Alone: len(up) == 1})
-	case f.Mode == migration.SingleExec && len(up) > 1:
-		return r.transaction(ctx, up, true)
-	case f.Mode == migration.Wrapped:
-		if err := r.exec(ctx, "BEGIN"); err != nil {
-			return &Error{Path: f.Path, Line: 1, Err: err}
+	for s, sec := range f.Sections {
+		if sec.Direction != opts.Direction {
+			continue
 		}
-		return r.transaction(ctx, up, false)
+		var stmts []*migration.Statement
+		for _, st := range f.Statements {
+			if st.Section == s {
+				stmts = append(stmts, st)
+			}
+		}
+		if len(stmts) == 0 {
+			continue
+		}
+		if err := r.section(ctx, stmts, sec.Run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// section runs the statements of one section, which the tool runs as run.
+func (r *runner) section(ctx context.Context, stmts []*migration.Statement, run tool.Run) error {
+	switch {
+	case r.opts.InTransaction:
+		return r.inCallersTransaction(ctx, stmts)
+	case r.opts.OneByOne:
+		return r.oneByOne(ctx, stmts)
+	case run == tool.Query && !r.opts.Observe:
+		// One query. A single statement runs outside any transaction.
+		start, end := stmts[0].Span.Start, stmts[len(stmts)-1].Extent.End
+		return r.step(ctx, Step{File: r.f, Stmt: stmts[0], SQL: r.f.Text[start:end], Alone: len(stmts) == 1})
+	case run == tool.Query && len(stmts) > 1:
+		return r.transaction(ctx, stmts, true)
+	case run.InTransaction():
+		// A run-wide transaction is run here as one per file: the schema it
+		// leaves is the same.
+		if err := r.exec(ctx, "BEGIN"); err != nil {
+			return &Error{Path: r.f.Path, Line: r.f.Lines.Position(stmts[0].Span.Start).Line, Err: err}
+		}
+		return r.transaction(ctx, stmts, false)
 	default:
 		// Autocommit, or a query of one statement, which runs as
 		// autocommit does.
-		return r.autocommit(ctx, up)
+		return r.autocommit(ctx, stmts)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 func TestMain(m *testing.M) {
@@ -60,12 +61,12 @@ func record(t *testing.T, f *migration.File, opts apply.Options) ([]seen, []stri
 }
 
 func read(path, text string) *migration.File {
-	return migration.Read(path, text, migration.Options{}, migration.NewDetector())
+	return migration.Read(path, text, migration.Options{})
 }
 
 func TestObserveMultiStatementQuery(t *testing.T) {
 	f := read("1_index.up.sql", "CREATE INDEX a_idx ON a (id);\nCREATE TABLE b (id int);\n")
-	require.Equal(t, migration.SingleExec, f.Mode)
+	require.Equal(t, tool.Query, f.Run)
 
 	steps, _, err := record(t, f, apply.Options{})
 	require.NoError(t, err)
@@ -83,7 +84,7 @@ func TestObserveMultiStatementQuery(t *testing.T) {
 
 func TestObserveAutocommit(t *testing.T) {
 	f := read("00002_index.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\nCREATE INDEX a_idx2 ON a (id);\nLOCK TABLE a;\n")
-	require.Equal(t, migration.Autocommit, f.Mode)
+	require.Equal(t, tool.Autocommit, f.Run)
 	steps, _, err := record(t, f, apply.Options{Observe: true})
 	require.ErrorContains(t, err, "LOCK TABLE can only be used in transaction blocks", "LOCK runs alone, as the framework runs it")
 	assert.Equal(t, []seen{
@@ -94,7 +95,7 @@ func TestObserveAutocommit(t *testing.T) {
 
 func TestWrappedFileFails(t *testing.T) {
 	f := read("00003_x.sql", "-- +goose Up\nCREATE INDEX a_idx ON a (id);\nSELECT 1/0;\n")
-	require.Equal(t, migration.Wrapped, f.Mode)
+	require.Equal(t, tool.Transaction, f.Run)
 	steps, _, err := record(t, f, apply.Options{Observe: true})
 	var ae *apply.Error
 	require.ErrorAs(t, err, &ae)
@@ -132,7 +133,7 @@ func TestObserveSingleStatementQuery(t *testing.T) {
 
 func TestOneByOne(t *testing.T) {
 	f := read("00005_x.sql", "-- +goose Up\nBEGIN;\nCREATE INDEX CONCURRENTLY a_idx ON a (id);\nCOMMIT;\nCREATE INDEX a_idx2 ON a (id);\n")
-	require.Equal(t, migration.Wrapped, f.Mode)
+	require.Equal(t, tool.Transaction, f.Run)
 	_, _, err := record(t, f, apply.Options{Observe: true})
 	require.ErrorContains(t, err, "cannot run inside a transaction block")
 	steps, _, err := record(t, f, apply.Options{Observe: true, OneByOne: true})

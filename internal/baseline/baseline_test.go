@@ -11,8 +11,8 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/baseline"
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -25,7 +25,7 @@ func run(t *testing.T, pathsAndTexts ...string) *lint.Result {
 	}
 	all := rules.All()
 	return lint.Run(files, lint.Options{
-		Rules: []*rules.Rule{rules.Lookup(all, "PS001")}, Known: all, Framework: migration.Psql,
+		Rules: []*rules.Rule{rules.Lookup(all, "PS001")}, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	})
 }

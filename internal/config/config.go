@@ -26,6 +26,11 @@ type Config struct {
 	PGVersion int `toml:"pg-version"`
 	// Framework names the migration tool, or "auto".
 	Framework string `toml:"framework"`
+	// Frameworks maps doublestar globs, relative to Dir, of the migration
+	// folders or files to the tools that run them; they win over
+	// Framework. FrameworkOrder lists the globs in file order.
+	Frameworks     map[string]string `toml:"frameworks"`
+	FrameworkOrder []string          `toml:"-"`
 	// Select lists the only rules to run, by code or name.
 	Select []string `toml:"select"`
 	// Ignore lists rules not to run, by code or name.
@@ -67,7 +72,7 @@ type Config struct {
 }
 
 // knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since"
+const knownKeys = "pg-version, framework, frameworks, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -210,6 +215,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.ChangedSince, "a git ref string"
 	case "severity":
 		return c.decodeSeverity(md, v)
+	case "frameworks":
+		return c.decodeFrameworks(md, v)
 	default:
 		return c.errorAt(fmt.Sprintf("unknown key %q (known: %s)", key, knownKeys), key)
 	}
@@ -244,6 +251,32 @@ func (c *Config) decodeSeverity(md toml.MetaData, v toml.Primitive) error {
 			return c.errorAt(fmt.Sprintf(`severity of %s must be "hint", "warning" or "error", not %q`, k, s), "severity", k)
 		}
 		c.Severity[k] = s
+	}
+	return nil
+}
+
+// decodeFrameworks decodes the [frameworks] table: glob = "tool".
+func (c *Config) decodeFrameworks(md toml.MetaData, v toml.Primitive) error {
+	var entries map[string]toml.Primitive
+	if t := md.Type("frameworks"); (t != "" && t != "Hash" && t != "Inline Table") || md.PrimitiveDecode(v, &entries) != nil {
+		return c.errorAt(fmt.Sprintf(`frameworks must be a table of "glob" = "tool", not %s`, typeName(md, "frameworks")), "frameworks")
+	}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return c.lineOf("frameworks", keys[i]) < c.lineOf("frameworks", keys[j]) })
+	c.Frameworks = make(map[string]string, len(entries))
+	for _, k := range keys {
+		var s string
+		if err := md.PrimitiveDecode(entries[k], &s); err != nil {
+			return c.errorAt(fmt.Sprintf("frameworks: the tool for %q must be a string, not %s", k, typeName(md, "frameworks", k)), "frameworks", k)
+		}
+		if !doublestar.ValidatePattern(k) {
+			return c.errorAt(fmt.Sprintf("frameworks: bad glob pattern %q", k), "frameworks", k)
+		}
+		c.Frameworks[k] = s
+		c.FrameworkOrder = append(c.FrameworkOrder, k)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -30,6 +31,14 @@ func allRules() lint.Options {
 		Known: all,
 		Rule:  rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 10000},
 	}
+}
+
+// hydraOptions are allRules as Hydra's operators would set them: popx
+// runs the migrations, which nothing in the folder says.
+func hydraOptions() lint.Options {
+	opts := allRules()
+	opts.Tools = []tool.Setting{{Tool: tool.Popx, Source: tool.FromConfig}}
+	return opts
 }
 
 // TestCorpusParses parses every .sql file of the corpus on its own: each

@@ -17,12 +17,12 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
@@ -53,7 +53,7 @@ func fixWrite(t *testing.T, dir string) *rewrite.Result {
 	t.Helper()
 	files, errs := source.Load([]string{dir}, source.Options{})
 	require.Empty(t, errs)
-	res, err := rewrite.Fix(files, allRules(), rewrite.Options{})
+	res, err := rewrite.Fix(files, hydraOptions(), rewrite.Options{})
 	require.NoError(t, err)
 	for _, f := range res.Files {
 		if f.Changed() {
@@ -89,7 +89,7 @@ func TestHydraFixAcceptance(t *testing.T) {
 	t.Run("no safe fix left", func(t *testing.T) {
 		files, errs := source.Load([]string{dir}, source.Options{})
 		require.Empty(t, errs)
-		after := lint.Run(files, allRules())
+		after := lint.Run(files, hydraOptions())
 		for _, d := range after.Diagnostics {
 			if len(d.Fixes) > 0 && d.Fixes[0].Safety == rules.Safe && len(d.Fixes[0].Edits) > 0 {
 				t.Errorf("%s: %s still has a safe fix: %s", d.Path, d.Rule.Name, d.Fixes[0].Title)
@@ -125,14 +125,16 @@ func TestHydraFixAcceptance(t *testing.T) {
 			if !assert.NotNil(t, m, "%s is not a popx migration name", name) {
 				continue
 			}
-			assert.Equal(t, "up", m[5], name)
 			assert.Equal(t, ".postgres", m[3], "%s: a split file is PostgreSQL's own", name)
 			if originals[m[1]] {
 				// PostgreSQL's own copy of a dialect-less file: the original
 				// stays for the other databases.
-				_, err := os.Stat(filepath.Join(orig, m[1]+"_"+m[2]+m[4]+".up.sql"))
+				_, err := os.Stat(filepath.Join(orig, m[1]+"_"+m[2]+m[4]+"."+m[5]+".sql"))
 				assert.NoError(t, err, "%s replaces no dialect-less file", name)
 				continue
+			}
+			if m[5] == "down" {
+				continue // the down of a new version, checked below
 			}
 			// It belongs right after the original version it extends.
 			i := sort.SearchStrings(versions, m[1])
@@ -142,6 +144,23 @@ func TestHydraFixAcceptance(t *testing.T) {
 			if i < len(versions) {
 				assert.Less(t, m[1], versions[i], name)
 			}
+		}
+		// popx refuses an up migration without a down of its version.
+		downs := map[string]bool{}
+		ups := map[string]string{}
+		all, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range all {
+			if m := rePopxFile.FindStringSubmatch(e.Name()); m != nil {
+				if m[5] == "down" {
+					downs[m[1]] = true
+				} else {
+					ups[m[1]] = e.Name()
+				}
+			}
+		}
+		for v, name := range ups {
+			assert.True(t, downs[v], "%s has no down migration of its version", name)
 		}
 		// The loader orders them the same way.
 		files, _ := source.Load([]string{dir}, source.Options{})
@@ -171,7 +190,7 @@ func TestHydraFixAcceptance(t *testing.T) {
 	})
 
 	t.Run("fix --verify", func(t *testing.T) {
-		original, rewritten, targets := verify.FromFix(res, allRules())
+		original, rewritten, targets := verify.FromFix(res, hydraOptions())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		rep, err := verify.Run(ctx, original, rewritten, verify.Options{AdminURL: pgtest.URL(t), Targets: targets})
@@ -199,11 +218,11 @@ func applyDir(t *testing.T, url, dir string) {
 	defer func() { _ = conn.Close(context.Background()) }()
 	files, errs := source.Load([]string{dir}, source.Options{})
 	require.Empty(t, errs)
-	res := lint.Run(files, lint.Options{KeepTrees: true, SkipDown: true, Rule: rules.Options{PGVersion: 15}})
+	res := lint.Run(files, lint.Options{KeepTrees: true, SkipDown: true, Rule: rules.Options{PGVersion: 15}, Tools: hydraOptions().Tools})
 	for _, f := range res.Files {
 		require.NoError(t, apply.File(ctx, conn, f, apply.Options{}), "applying %s", filepath.Base(f.Path))
 	}
-	require.Equal(t, migration.Popx, res.Files[0].Framework)
+	require.Equal(t, tool.Popx, res.Files[0].Tool)
 }
 
 // schemaDump returns the normalised schema of the database at url.

@@ -18,6 +18,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // stmtKey names one statement: a migration file's base name and the
@@ -83,12 +84,12 @@ func lintHydra(t *testing.T, dir string) *lint.Result {
 	t.Helper()
 	files, errs := source.Load([]string{filepath.Join(dir, filepath.FromSlash(corpus.HydraMigrations))}, source.Options{})
 	require.Empty(t, errs)
-	opts := allRules()
+	opts := hydraOptions()
 	opts.SkipDown = true
 	res := lint.Run(files, opts)
 	require.NotEmpty(t, res.Files)
 	for _, f := range res.Files {
-		require.Equal(t, migration.Popx, f.Framework, "%s: framework", f.Path)
+		require.Equal(t, tool.Popx, f.Tool, "%s: framework", f.Path)
 		require.Nil(t, f.SyntaxError, "%s: %v", f.Path, f.SyntaxError)
 		require.False(t, strings.HasSuffix(f.Path, ".down.sql"), "%s: down migrations are excluded", f.Path)
 	}

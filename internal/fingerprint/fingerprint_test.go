@@ -8,8 +8,8 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/fingerprint"
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -24,7 +24,7 @@ func of(t *testing.T, path, text string, mapPath func(string) string) []string {
 		enabled = append(enabled, r)
 	}
 	res := lint.Run([]source.File{{Path: path, Text: text}}, lint.Options{
-		Rules: enabled, Known: all, Framework: migration.Psql,
+		Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	})
 	return fingerprint.Of(res, mapPath)

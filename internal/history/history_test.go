@@ -17,7 +17,7 @@ func read(t *testing.T, pairs ...string) []*migration.File {
 	t.Helper()
 	var out []*migration.File
 	for i := 0; i < len(pairs); i += 2 {
-		f := migration.Read(pairs[i], pairs[i+1], migration.Options{Framework: migration.Psql}, nil)
+		f := migration.ReadSQL(pairs[i], pairs[i+1])
 		require.Nil(t, f.SyntaxError, pairs[i])
 		out = append(out, f)
 	}

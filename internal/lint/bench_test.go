@@ -11,6 +11,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -59,9 +60,8 @@ func BenchmarkHydraRead(b *testing.B) {
 	setBytes(b, files)
 	b.ReportAllocs()
 	for b.Loop() {
-		det := migration.NewDetector()
 		for _, f := range files {
-			migration.Read(f.Path, f.Text, migration.Options{}, det)
+			migration.Read(f.Path, f.Text, migration.Options{Choice: tool.Choice{Tool: tool.Popx, Source: tool.FromFlag}})
 		}
 	}
 }

@@ -13,6 +13,7 @@
 package lint
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"sort"
@@ -25,7 +26,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/suppress"
-	"github.com/pgsafe/pgsafe/rewrite/split"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -37,8 +38,10 @@ type Options struct {
 	Known []*rules.Rule
 	// Rule holds the settings rules read.
 	Rule rules.Options
-	// Framework overrides detection when not migration.Auto.
-	Framework migration.Framework
+	// Tools are the settings that name the migration tools that run the
+	// files (--framework, the config's framework and frameworks); files
+	// that none covers get the tool that their folder shows.
+	Tools []tool.Setting
 	// SkipDown leaves down migrations out.
 	SkipDown bool
 	// Workers is the number of files parsed and checked at once; 0 means
@@ -72,8 +75,20 @@ type Skipped struct {
 	Reason string
 }
 
+// Folder is a migration set of the run and the tool that runs it.
+type Folder struct {
+	// Path is the folder the tool treats as one set.
+	Path   string
+	Choice tool.Choice
+	// Files is the number of the run's files in it.
+	Files int
+}
+
 // Result is what a run found.
 type Result struct {
+	// Folders are the run's migration sets with their tools, in path
+	// order.
+	Folders []Folder
 	// Files are the linted files in order; their statements have no parse
 	// trees unless Options.KeepTrees was set.
 	Files []*migration.File
@@ -86,7 +101,9 @@ type Result struct {
 	History *history.History
 }
 
-// Run lints files, which must be in migration order.
+// Run lints files, which must be in migration order. A down migration
+// that pairs with an up migration of the run is checked right after it,
+// against the schema that its rollback meets.
 func Run(files []source.File, opts Options) *Result {
 	opts.enabled = make(map[string]*rules.Rule, len(opts.Rules))
 	for _, r := range opts.Rules {
@@ -94,32 +111,67 @@ func Run(files []source.File, opts Options) *Result {
 	}
 	res := &Result{}
 	paths := make([]string, len(files))
+	inputs := make([]tool.Input, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
+		inputs[i] = tool.Input{Path: f.Path, Text: f.Text}
 	}
-	skip := migration.OtherDialects(paths)
-	index := split.NewIndex(paths)
-	det := migration.NewDetector()
+	x := tool.NewIndex(paths)
+	choices := tool.Choose(inputs, opts.Tools, x)
+	res.Folders = folders(files, choices)
+	skip := skipped(files, choices)
 	type job struct {
-		src source.File
-		fw  migration.Framework
+		src    source.File
+		choice tool.Choice
+		name   tool.Name
 	}
 	var jobs []job
-	for _, f := range files {
+	for i, f := range files {
 		if why, ok := skip[f.Path]; ok {
 			res.Skipped = append(res.Skipped, Skipped{f.Path, why})
 			continue
 		}
-		fw := opts.Framework
-		if fw == migration.Auto {
-			fw = det.Detect(f.Path, f.Text)
-		}
-		if opts.SkipDown && migration.FileDirection(fw, f.Path) == migration.Down {
+		name, _ := choices[i].Tool.NameOf(f.Path)
+		if opts.SkipDown && name.Direction == tool.Down {
 			res.Skipped = append(res.Skipped, Skipped{f.Path, "a down migration (down migrations are excluded)"})
 			continue
 		}
-		jobs = append(jobs, job{f, fw})
+		jobs = append(jobs, job{f, choices[i], name})
 	}
+	// A down migration goes right after its up, so that it is checked
+	// against the schema that its rollback meets.
+	order := make([]int, 0, len(jobs))
+	ups := map[string]int{} // pairing key -> index in order of its up
+	var downs []int
+	for i, j := range jobs {
+		if j.name.Direction == tool.Down && j.name.Key != "" {
+			downs = append(downs, i)
+			continue
+		}
+		order = append(order, i)
+		if j.name.Key != "" {
+			ups[j.name.Key] = len(order) - 1
+		}
+	}
+	for _, d := range downs {
+		at, ok := ups[jobs[d].name.Key]
+		if !ok {
+			order = append(order, d)
+			continue
+		}
+		order = append(order[:at+1], append([]int{d}, order[at+1:]...)...)
+		for k, v := range ups {
+			if v > at {
+				ups[k] = v + 1
+			}
+		}
+		ups[jobs[d].name.Key] = at + 1
+	}
+	ordered := make([]job, len(order))
+	for k, i := range order {
+		ordered[k] = jobs[i]
+	}
+	jobs = ordered
 
 	res.Files = make([]*migration.File, len(jobs))
 	jobPaths, jobTexts := make([]string, len(jobs)), make([]string, len(jobs))
@@ -137,13 +189,13 @@ func Run(files []source.File, opts Options) *Result {
 	var deferred []func(*history.History)
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
-		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Framework: jobs[i].fw, ReadFile: opts.readFile}, nil)
+		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Choice: jobs[i].choice, ReadFile: opts.readFile})
 	}
 	p.sequence = func(i int) {
 		f := res.Files[i]
 		res.Statements += len(f.Statements)
 		builder.Begin(f)
-		c := checker{opts: opts, files: index, catalog: builder.Catalog, replay: builder.Statement}
+		c := checker{opts: opts, catalog: builder.Catalog, replay: builder.Statement}
 		c.report = func(d rules.Diagnostic) { perFile[i] = append(perFile[i], d) }
 		c.later = func(fn func(*history.History)) { deferred = append(deferred, fn) }
 		c.check(f)
@@ -155,7 +207,7 @@ func Run(files []source.File, opts Options) *Result {
 	res.Queries = make([]*migration.File, len(opts.Queries))
 	parallel(len(opts.Queries), opts.Workers, func(i int) {
 		q := opts.Queries[i]
-		res.Queries[i] = migration.Read(q.Path, q.Text, migration.Options{Framework: migration.Psql}, nil)
+		res.Queries[i] = migration.ReadSQL(q.Path, q.Text)
 	})
 	res.History = builder.Finish(res.Queries)
 	for _, fn := range deferred {
@@ -171,7 +223,7 @@ func Run(files []source.File, opts Options) *Result {
 	parallel(len(res.Queries), opts.Workers, func(i int) {
 		k := len(jobs) + i
 		final := finals[i]
-		c := checker{opts: opts, files: index, query: true, catalog: func() *schema.Catalog { return final }}
+		c := checker{opts: opts, query: true, catalog: func() *schema.Catalog { return final }}
 		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
 		c.later = func(fn func(*history.History)) { fn(res.History) }
 		c.check(res.Queries[i])
@@ -185,16 +237,92 @@ func Run(files []source.File, opts Options) *Result {
 		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Span.Start < ds[j].Span.Start })
 		perFile[i] = ds
 	})
+	res.Diagnostics = guessedHints(res, opts)
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
 	return res
 }
 
+// folders groups the run's files by the set their tool treats as one.
+func folders(files []source.File, choices []tool.Choice) []Folder {
+	type key struct {
+		path string
+		c    tool.Choice
+	}
+	count := map[key]int{}
+	var keys []key
+	for i, f := range files {
+		k := key{choices[i].Tool.ProjectOf(f.Path), choices[i]}
+		if count[k] == 0 {
+			keys = append(keys, k)
+		}
+		count[k]++
+	}
+	out := make([]Folder, len(keys))
+	for i, k := range keys {
+		out[i] = Folder{Path: k.path, Choice: k.c, Files: count[k]}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// skipped returns the files that their tools never run on PostgreSQL,
+// with the reason.
+func skipped(files []source.File, choices []tool.Choice) map[string]string {
+	byTool := map[*tool.Tool][]string{}
+	for i, f := range files {
+		if choices[i].Tool.Skip != nil {
+			byTool[choices[i].Tool] = append(byTool[choices[i].Tool], f.Path)
+		}
+	}
+	out := map[string]string{}
+	for t, paths := range byTool {
+		for p, why := range t.Skip(paths) {
+			out[p] = why
+		}
+	}
+	return out
+}
+
+// guessedHints reports, once per set whose tool is only a guess, which
+// tool pgsafe assumed and how to name it, on the first linted file of
+// the set.
+func guessedHints(res *Result, opts Options) []rules.Diagnostic {
+	r := opts.enabled["PS910"]
+	if r == nil {
+		return nil
+	}
+	var out []rules.Diagnostic
+	for _, fo := range res.Folders {
+		if fo.Choice.Source.Certain() {
+			continue
+		}
+		for _, f := range res.Files {
+			if f.Choice == fo.Choice && f.Tool.ProjectOf(f.Path) == fo.Path {
+				out = append(out, rules.Diagnostic{
+					Rule: r, Path: f.Path, Severity: r.Severity,
+					Message: fmt.Sprintf("pgsafe assumes %s runs %s (guessed from %s): findings follow that tool's transactions, and fix leaves rewrites that depend on them as advice", fo.Choice.Tool.Name, displayFolder(fo.Path), fo.Choice.Evidence),
+					Help:    fmt.Sprintf("if %s runs these files, say so: framework = %q in .pgsafe.toml (or this folder in its [frameworks] table), or --framework %s", fo.Choice.Tool.Name, fo.Choice.Tool.Name, fo.Choice.Tool.Name),
+				})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// displayFolder names a folder for messages.
+func displayFolder(path string) string {
+	if path == "." {
+		return "the files here"
+	}
+	return path + "/"
+}
+
 // checker runs the rules over the statements of one file.
 type checker struct {
-	opts  Options
-	files *split.Index
+	opts Options
 	// query reports an application query file, which only the rules that
 	// read queries check, and which changes no schema.
 	query bool
@@ -215,17 +343,28 @@ func (c checker) check(f *migration.File) {
 		return
 	}
 	state := rules.NewFileState(f, c.opts.Rule.PGVersion, c.later)
+	// A rollback runs against the schema that the up migrations leave:
+	// down statements are checked against a copy of the catalog as of
+	// their start, replayed into that copy and never into the history.
+	var down *schema.Catalog
 	for _, st := range f.Statements {
 		if c.opts.SkipDown && st.Direction == migration.Down {
 			continue
+		}
+		cat := c.catalog()
+		if st.Direction == migration.Down && !c.query {
+			if down == nil {
+				down = cat.Clone()
+			}
+			cat = down
 		}
 		// One pass per statement, handed to each rule in turn.
 		var ls []locks.Lock
 		if !c.query {
 			ls = state.Locks(st)
 		}
-		pass := rules.NewPass(nil, f, st, c.opts.Rule, c.catalog(), ls, c.report)
-		pass.Files, pass.Query = c.files, c.query
+		pass := rules.NewPass(nil, f, st, c.opts.Rule, cat, ls, c.report)
+		pass.Query = c.query
 		pass.SetFileState(state)
 		for _, r := range c.opts.Rules {
 			if r.Check == nil || (c.query && !r.Queries) {
@@ -234,8 +373,12 @@ func (c checker) check(f *migration.File) {
 			pass.Rule = r
 			r.Check(pass)
 		}
-		if c.replay != nil {
+		switch {
+		case down != nil && st.Direction == migration.Down:
+			down.Replay(schema.StmtOf(f, st))
+		case c.replay != nil:
 			c.replay(st)
+		default:
 		}
 	}
 }

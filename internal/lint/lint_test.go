@@ -18,7 +18,7 @@ import (
 func summary(res *lint.Result) []string {
 	var out []string
 	for _, f := range res.Files {
-		out = append(out, fmt.Sprintf("file %s %s %d", f.Path, f.Framework, len(f.Statements)))
+		out = append(out, fmt.Sprintf("file %s %s %d", f.Path, f.Tool.Name, len(f.Statements)))
 	}
 	for _, s := range res.Skipped {
 		out = append(out, fmt.Sprintf("skipped %s: %s", s.Path, s.Reason))

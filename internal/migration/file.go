@@ -1,13 +1,26 @@
+// Package migration reads SQL files the way a migration tool runs them:
+// it asks the file's tool (package tool) for the file's sections and how
+// each runs, places every statement in its transaction, and tracks
+// lock_timeout, statement_timeout and the tables that a file creates.
 package migration
 
 import (
-	"regexp"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
+)
+
+// Direction says whether SQL migrates up or rolls back.
+type Direction = tool.Direction
+
+// The directions.
+const (
+	Up   = tool.Up
+	Down = tool.Down
 )
 
 // TxKind says who opened a transaction.
@@ -16,8 +29,9 @@ type TxKind int
 // The transaction kinds.
 const (
 	TxExplicit TxKind = iota // BEGIN or START TRANSACTION in the file
-	TxWrapped                // the migration runner wraps the file
+	TxWrapped                // the migration tool wraps the file or section
 	TxImplicit               // a multi-statement query runs as one implicit transaction
+	TxRun                    // the migration tool wraps every pending migration of the run
 )
 
 // String describes the kind for messages.
@@ -27,6 +41,8 @@ func (k TxKind) String() string {
 		return "the transaction the migration tool wraps around the file"
 	case TxImplicit:
 		return "the implicit transaction of a multi-statement query"
+	case TxRun:
+		return "the transaction the migration tool wraps around every pending migration"
 	default:
 		return "an explicit transaction"
 	}
@@ -42,22 +58,38 @@ type Transaction struct {
 type Statement struct {
 	*sqlparse.Statement
 	Direction Direction
+	// Section is the index in File.Sections of the section the statement
+	// belongs to.
+	Section int
 	// Tx is the transaction the statement runs in, nil in autocommit.
 	Tx *Transaction
 	// LockTimeout reports whether a non-zero lock_timeout is in force when
 	// the statement runs; StatementTimeout likewise for statement_timeout.
 	LockTimeout      bool
 	StatementTimeout bool
+	// TxControl reports a BEGIN, COMMIT or ROLLBACK (and their synonyms);
+	// Concurrently a statement that must run outside a transaction block
+	// in a CONCURRENTLY form; Setting a SET, RESET or set_config. They
+	// outlive the parse tree, for the rewrites that move statements.
+	TxControl, Concurrently, Setting bool
 }
 
-// File is a migration file read the way its framework runs it.
+// File is a migration file read the way its migration tool runs it.
 type File struct {
-	Path      string // as the user named it, or the --stdin-filename
-	Text      string
-	Lines     *sqlparse.Lines
-	Framework Framework
-	Mode      Mode      // how the up section runs
+	Path  string // as the user named it, or the --stdin-filename
+	Text  string
+	Lines *sqlparse.Lines
+	// Tool runs the file; Choice says why pgsafe thinks so.
+	Tool   *tool.Tool
+	Choice tool.Choice
+	// Name is what the tool reads from the file's path.
+	Name tool.Name
+	// Run is how the tool runs the file's up section.
+	Run       tool.Run
 	Direction Direction // of the file as a whole; sections may differ
+	// Sections are the file's sections in order: one over the whole file
+	// unless markers start several.
+	Sections []tool.Section
 	// Statements in file order. Empty when SyntaxError is set.
 	Statements  []*Statement
 	Comments    []sqlparse.Comment
@@ -66,38 +98,49 @@ type File struct {
 	created map[string]int // table key -> index of the statement that created it
 }
 
-// Options say how to read a file when the defaults do not apply.
+// Options say how to read a file.
 type Options struct {
-	Framework Framework // Auto to detect
+	// Choice is the tool that runs the file and why; a zero Choice
+	// detects the tool from the file alone.
+	Choice tool.Choice
 	// ReadFile reads companion files such as Flyway's .sql.conf; nil
 	// reads them from disk.
 	ReadFile func(path string) ([]byte, error)
 }
 
-// Read parses text and builds its migration context. detector may be nil
-// when opts names a framework.
-func Read(path, text string, opts Options, detector *Detector) *File {
-	f := &File{Path: path, Text: text, Lines: sqlparse.NewLines(text), Framework: opts.Framework}
-	if f.Framework == Auto {
-		if detector == nil {
-			detector = NewDetector()
-		}
-		f.Framework = detector.Detect(path, text)
+// Read parses text and builds its migration context.
+func Read(path, text string, opts Options) *File {
+	f := &File{Path: path, Text: text, Lines: sqlparse.NewLines(text), Choice: opts.Choice}
+	if f.Choice.Tool == nil {
+		f.Choice = tool.Choose([]tool.Input{{Path: path, Text: text}}, nil, tool.NewIndex(nil))[0]
 	}
-	f.Direction = FileDirection(f.Framework, path)
-	f.Mode = fileMode(f.Framework, path, opts.ReadFile)
+	f.Tool = f.Choice.Tool
+	f.Name, _ = f.Tool.NameOf(path)
+	f.Direction = f.Name.Direction
 	res := sqlparse.Parse(text)
 	f.Comments = res.Comments
 	if res.Err != nil {
 		f.SyntaxError = res.Err
+		f.Run = f.Tool.RunOf(&tool.File{Path: path, Text: text, ReadFile: opts.ReadFile})
 		return f
 	}
 	f.Statements = make([]*Statement, len(res.Statements))
+	nodes := make([]*pg.Node, len(res.Statements))
 	for i, s := range res.Statements {
 		f.Statements[i] = &Statement{Statement: s, Direction: f.Direction}
+		nodes[i] = s.Node
 	}
+	tf := &tool.File{Path: path, Text: text, Comments: res.Comments, Statements: nodes, ReadFile: opts.ReadFile}
+	f.Run = f.Tool.RunOf(tf)
+	f.Sections = f.Tool.SectionsOf(tf)
 	f.buildContext()
 	return f
+}
+
+// ReadSQL reads text that is not a migration of any tool (a pg_dump file,
+// application queries) as psql would run it, statement by statement.
+func ReadSQL(path, text string) *File {
+	return Read(path, text, Options{Choice: tool.Choice{Tool: tool.Psql, Source: tool.FromFlag, Evidence: "plain SQL"}})
 }
 
 // IsNew reports whether table (a "schema.name" key) was created by a
@@ -115,78 +158,14 @@ func (f *File) CreatedAt(table string) (int, bool) {
 	return at, ok
 }
 
-var (
-	reGooseDirective  = regexp.MustCompile(`^\+goose\s+(Up|Down|NO TRANSACTION|StatementBegin|StatementEnd)\b`)
-	reDbmateDirective = regexp.MustCompile(`^migrate:(up|down)\b(.*)$`)
-)
-
-// section is a stretch of the file that starts at a marker comment.
-type section struct {
-	start     int // byte offset of the marker
-	direction Direction
-	mode      Mode
-}
-
-// sections reads goose and dbmate markers from the comments.
-func (f *File) sections() []section {
-	var out []section
-	noTx := false
-	for _, c := range f.Comments {
-		body := c.Body()
-		switch f.Framework {
-		case Goose:
-			m := reGooseDirective.FindStringSubmatch(body)
-			if m == nil {
-				continue
-			}
-			switch m[1] {
-			case "Up":
-				out = append(out, section{start: c.Start, direction: Up, mode: Wrapped})
-			case "Down":
-				out = append(out, section{start: c.Start, direction: Down, mode: Wrapped})
-			case "NO TRANSACTION":
-				noTx = true
-			default:
-			}
-		case Dbmate:
-			m := reDbmateDirective.FindStringSubmatch(body)
-			if m == nil {
-				continue
-			}
-			s := section{start: c.Start, direction: Up, mode: Wrapped}
-			if m[1] == "down" {
-				s.direction = Down
-			}
-			if strings.Contains(m[2], "transaction:false") {
-				s.mode = SingleExec
-			}
-			out = append(out, s)
-		default:
-		}
-	}
-	if noTx {
-		for i := range out {
-			out[i].mode = Autocommit
-		}
-	}
-	return out
-}
-
-// buildContext assigns each statement its direction, transaction and
-// timeouts, and records the tables the file creates.
+// buildContext assigns each statement its section, direction,
+// transaction and timeouts, and records the tables the file creates.
 func (f *File) buildContext() {
-	secs := f.sections()
-	if len(secs) == 0 {
-		if f.Framework == Flyway && f.Mode == Wrapped && f.hasFlywayNonTx() {
-			f.Mode = Autocommit
-		}
-		secs = []section{{start: 0, direction: f.Direction, mode: f.Mode}}
-	} else {
-		for _, s := range secs {
-			if s.direction == Up {
-				f.Mode = s.mode
-				break
-			}
+	secs := f.Sections
+	for _, s := range secs {
+		if s.Direction == Up {
+			f.Run = s.Run
+			break
 		}
 	}
 	f.created = map[string]int{}
@@ -194,16 +173,23 @@ func (f *File) buildContext() {
 	var group []*Statement
 	flush := func() {
 		if len(group) > 0 {
-			f.placeTransactions(group, secs[si].mode)
+			f.placeTransactions(group, secs[si].Run)
 		}
 		group = nil
 	}
 	for _, st := range f.Statements {
-		for si+1 < len(secs) && secs[si+1].start <= st.Extent.End && secs[si+1].start < st.Span.Start {
+		for si+1 < len(secs) && secs[si+1].Start <= st.Extent.End && secs[si+1].Start < st.Span.Start {
 			flush()
 			si++
 		}
-		st.Direction = secs[si].direction
+		st.Section = si
+		st.Direction = secs[si].Direction
+		st.TxControl = txCommand(st.Node) >= 0
+		st.Concurrently = pgast.Concurrently(st.Node) != ""
+		_, _, _, st.Setting = timeoutSetting(st.Node)
+		if !st.Setting {
+			st.Setting = st.Node.GetVariableSetStmt() != nil
+		}
 		group = append(group, st)
 		f.recordCreated(st)
 	}
@@ -215,7 +201,7 @@ func (f *File) buildContext() {
 // SET LOCAL lasts until the transaction ends and is ignored outside one; a
 // session SET (or RESET) replaces any SET LOCAL value for the rest of the
 // transaction and outlives it, unless the transaction rolls back.
-func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
+func (f *File) placeTransactions(stmts []*Statement, run tool.Run) {
 	ids := 0
 	for _, st := range f.Statements {
 		if st.Tx != nil && st.Tx.ID > ids {
@@ -229,10 +215,14 @@ func (f *File) placeTransactions(stmts []*Statement, mode Mode) {
 		return &Transaction{ID: ids, Kind: k}
 	}
 	var cur *Transaction
-	if mode == Wrapped {
+	switch run {
+	case tool.Transaction:
 		cur = newTx(TxWrapped)
+	case tool.RunTransaction:
+		cur = newTx(TxRun)
+	default:
 	}
-	implicit := mode == SingleExec && len(stmts) > 1
+	implicit := run == tool.Query && len(stmts) > 1
 	for _, st := range stmts {
 		kind := txCommand(st.Node)
 		switch kind {
@@ -415,40 +405,4 @@ func (f *File) recordCreated(st *Statement) {
 	if _, seen := f.created[name]; name != "" && !seen {
 		f.created[name] = st.Index
 	}
-}
-
-// hasFlywayNonTx reports whether a statement makes Flyway run the whole
-// script outside a transaction (its PostgreSQL parser's list).
-func (f *File) hasFlywayNonTx() bool {
-	for _, st := range f.Statements {
-		switch n := st.Node.GetNode().(type) {
-		case *pg.Node_IndexStmt:
-			if n.IndexStmt.GetConcurrent() {
-				return true
-			}
-		case *pg.Node_DropStmt:
-			if n.DropStmt.GetConcurrent() {
-				return true
-			}
-		case *pg.Node_ReindexStmt:
-			k := n.ReindexStmt.GetKind()
-			if k == pg.ReindexObjectType_REINDEX_OBJECT_SCHEMA || k == pg.ReindexObjectType_REINDEX_OBJECT_DATABASE || k == pg.ReindexObjectType_REINDEX_OBJECT_SYSTEM {
-				return true
-			}
-		case *pg.Node_AlterEnumStmt:
-			if n.AlterEnumStmt.GetOldVal() == "" { // ADD VALUE, not RENAME VALUE
-				return true
-			}
-		case *pg.Node_VacuumStmt, *pg.Node_CreatedbStmt, *pg.Node_DropdbStmt,
-			*pg.Node_CreateTableSpaceStmt, *pg.Node_DropTableSpaceStmt, *pg.Node_CreateSubscriptionStmt,
-			*pg.Node_DropSubscriptionStmt, *pg.Node_AlterSystemStmt:
-			return true
-		case *pg.Node_DiscardStmt:
-			if n.DiscardStmt.GetTarget() == pg.DiscardMode_DISCARD_ALL {
-				return true
-			}
-		default:
-		}
-	}
-	return false
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // contextOf describes each statement's migration context in one short
@@ -42,9 +44,14 @@ func contextOf(t *testing.T, f *File) []string {
 	return out
 }
 
-func read(t *testing.T, path, text string, fw Framework) *File {
+// read reads a file with tool tl, or with the tool its text and name
+// show when tl is nil.
+func read(t *testing.T, path, text string, tl *tool.Tool) *File {
 	t.Helper()
-	return Read(path, text, Options{Framework: fw}, nil)
+	if tl == nil {
+		return Read(path, text, Options{})
+	}
+	return Read(path, text, Options{Choice: tool.Choice{Tool: tl, Source: tool.FromFlag}})
 }
 
 func TestExplicitTransactions(t *testing.T) {
@@ -57,8 +64,8 @@ START TRANSACTION;
 ALTER TABLE a ADD COLUMN d int;
 ROLLBACK;
 ALTER TABLE a ADD COLUMN e int;
-`, Psql)
-	assert.Equal(t, Autocommit, f.Mode)
+`, tool.Psql)
+	assert.Equal(t, tool.Autocommit, f.Run)
 	assert.Equal(t, []string{
 		"ALTER auto",
 		"BEGIN tx1:explicit", "ALTER tx1:explicit", "COMMIT tx1:explicit",
@@ -77,9 +84,9 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
 -- +goose Down
 ALTER TABLE a DROP COLUMN b;
 DROP FUNCTION f();
-`, Auto)
-	assert.Equal(t, Goose, f.Framework)
-	assert.Equal(t, Wrapped, f.Mode)
+`, nil)
+	assert.Equal(t, tool.Goose, f.Tool)
+	assert.Equal(t, tool.Transaction, f.Run)
 	assert.Equal(t, []string{
 		"ALTER tx1:wrapped", "CREATE tx1:wrapped",
 		"ALTER tx2:wrapped down", "DROP tx2:wrapped down",
@@ -93,8 +100,8 @@ CREATE INDEX CONCURRENTLY a_b ON a (b);
 CREATE INDEX CONCURRENTLY a_c ON a (c);
 -- +goose Down
 DROP INDEX CONCURRENTLY a_c;
-`, Auto)
-	assert.Equal(t, Autocommit, f.Mode)
+`, nil)
+	assert.Equal(t, tool.Autocommit, f.Run)
 	assert.Equal(t, []string{"CREATE auto", "CREATE auto", "DROP auto down"}, contextOf(t, f))
 }
 
@@ -104,7 +111,7 @@ SET LOCAL lock_timeout = '2s';
 ALTER TABLE a ADD COLUMN b int;
 -- +goose Down
 ALTER TABLE a DROP COLUMN b;
-`, Goose)
+`, tool.Goose)
 	assert.Equal(t, []string{"SET tx1:wrapped", "ALTER tx1:wrapped lock", "ALTER tx2:wrapped down"}, contextOf(t, f))
 }
 
@@ -115,9 +122,9 @@ ALTER TABLE a ADD COLUMN c int;
 
 -- migrate:down
 ALTER TABLE a DROP COLUMN c;
-`, Auto)
-	assert.Equal(t, Dbmate, f.Framework)
-	assert.Equal(t, Wrapped, f.Mode)
+`, nil)
+	assert.Equal(t, tool.Dbmate, f.Tool)
+	assert.Equal(t, tool.Transaction, f.Run)
 	assert.Equal(t, []string{"ALTER tx1:wrapped", "ALTER tx1:wrapped", "ALTER tx2:wrapped down"}, contextOf(t, f))
 }
 
@@ -127,28 +134,28 @@ CREATE INDEX CONCURRENTLY a_b ON a (b);
 
 -- migrate:down
 DROP INDEX a_b;
-`, Auto)
-	assert.Equal(t, SingleExec, one.Mode)
+`, nil)
+	assert.Equal(t, tool.Query, one.Run)
 	assert.Equal(t, []string{"CREATE auto", "DROP tx1:wrapped down"}, contextOf(t, one))
 
 	two := read(t, "20240102_x.sql", `-- migrate:up transaction:false
 CREATE INDEX CONCURRENTLY a_b ON a (b);
 CREATE INDEX CONCURRENTLY a_c ON a (c);
-`, Auto)
+`, nil)
 	assert.Equal(t, []string{"CREATE tx1:implicit", "CREATE tx1:implicit"}, contextOf(t, two),
 		"one Exec of two statements runs as one implicit transaction")
 }
 
 func TestGolangMigrateSingleExec(t *testing.T) {
-	one := read(t, "1_idx.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\n", Auto)
-	assert.Equal(t, GolangMigrate, one.Framework)
-	assert.Equal(t, SingleExec, one.Mode)
+	one := read(t, "1_idx.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\n", nil)
+	assert.Equal(t, tool.GolangMigrate, one.Tool)
+	assert.Equal(t, tool.Query, one.Run)
 	assert.Equal(t, []string{"CREATE auto"}, contextOf(t, one))
 
-	two := read(t, "2_idx.up.sql", "SET lock_timeout = '2s';\nALTER TABLE a ADD COLUMN b int;\n", Auto)
+	two := read(t, "2_idx.up.sql", "SET lock_timeout = '2s';\nALTER TABLE a ADD COLUMN b int;\n", nil)
 	assert.Equal(t, []string{"SET tx1:implicit", "ALTER tx1:implicit lock"}, contextOf(t, two))
 
-	down := read(t, "2_idx.down.sql", "ALTER TABLE a DROP COLUMN b;\n", Auto)
+	down := read(t, "2_idx.down.sql", "ALTER TABLE a DROP COLUMN b;\n", nil)
 	assert.Equal(t, []string{"ALTER auto down"}, contextOf(t, down))
 }
 
@@ -159,7 +166,7 @@ ALTER TABLE a ADD COLUMN c int;
 COMMIT;
 ALTER TABLE a ADD COLUMN d int;
 ALTER TABLE a ADD COLUMN e int;
-`, GolangMigrate)
+`, tool.GolangMigrate)
 	// BEGIN turns the implicit transaction into an explicit one; after
 	// COMMIT the rest of the query string starts a new implicit one.
 	assert.Equal(t, []string{
@@ -169,45 +176,45 @@ ALTER TABLE a ADD COLUMN e int;
 }
 
 func TestPopxAutocommit(t *testing.T) {
-	wrapped := read(t, "20200101000000_x.postgres.up.sql", "ALTER TABLE a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;\n", Popx)
-	assert.Equal(t, Wrapped, wrapped.Mode)
+	wrapped := read(t, "20200101000000_x.postgres.up.sql", "ALTER TABLE a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;\n", tool.Popx)
+	assert.Equal(t, tool.Transaction, wrapped.Run)
 	assert.Equal(t, []string{"ALTER tx1:wrapped", "ALTER tx1:wrapped"}, contextOf(t, wrapped))
 
-	one := read(t, "20200101000001_x.postgres.autocommit.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\n", Auto)
-	assert.Equal(t, Popx, one.Framework)
-	assert.Equal(t, SingleExec, one.Mode)
+	one := read(t, "20200101000001_x.postgres.autocommit.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\n", nil)
+	assert.Equal(t, tool.Popx, one.Tool)
+	assert.Equal(t, tool.Query, one.Run)
 	assert.Equal(t, []string{"CREATE auto"}, contextOf(t, one))
 
-	two := read(t, "20200101000002_x.autocommit.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\nCREATE INDEX CONCURRENTLY a_c ON a (c);\n", Auto)
+	two := read(t, "20200101000002_x.autocommit.up.sql", "CREATE INDEX CONCURRENTLY a_b ON a (b);\nCREATE INDEX CONCURRENTLY a_c ON a (c);\n", nil)
 	assert.Equal(t, []string{"CREATE tx1:implicit", "CREATE tx1:implicit"}, contextOf(t, two))
 }
 
 func TestPopWrapsEveryFile(t *testing.T) {
-	f := read(t, "20200101000000_x.up.sql", "ALTER TABLE a ADD COLUMN b int;\n", Pop)
+	f := read(t, "20200101000000_x.up.sql", "ALTER TABLE a ADD COLUMN b int;\n", tool.Pop)
 	assert.Equal(t, []string{"ALTER tx1:wrapped"}, contextOf(t, f))
 }
 
 func TestSqitchRunsStatementsOneByOne(t *testing.T) {
-	f := read(t, "deploy/x.sql", "BEGIN;\nALTER TABLE a ADD COLUMN b int;\nCOMMIT;\nALTER TABLE a ADD COLUMN c int;\n", Sqitch)
+	f := read(t, "deploy/x.sql", "BEGIN;\nALTER TABLE a ADD COLUMN b int;\nCOMMIT;\nALTER TABLE a ADD COLUMN c int;\n", tool.Sqitch)
 	assert.Equal(t, []string{"BEGIN tx1:explicit", "ALTER tx1:explicit", "COMMIT tx1:explicit", "ALTER auto"}, contextOf(t, f))
 }
 
 func TestFlywayTransactions(t *testing.T) {
 	dir := t.TempDir()
-	wrapped := read(t, filepath.Join(dir, "V1__add.sql"), "ALTER TABLE a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;\n", Auto)
-	assert.Equal(t, Flyway, wrapped.Framework)
-	assert.Equal(t, Wrapped, wrapped.Mode)
+	wrapped := read(t, filepath.Join(dir, "V1__add.sql"), "ALTER TABLE a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;\n", nil)
+	assert.Equal(t, tool.Flyway, wrapped.Tool)
+	assert.Equal(t, tool.Transaction, wrapped.Run)
 	assert.Equal(t, []string{"ALTER tx1:wrapped", "ALTER tx1:wrapped"}, contextOf(t, wrapped))
 
 	conf := filepath.Join(dir, "V2__idx.sql")
 	require.NoError(t, os.WriteFile(conf+".conf", []byte("# per-script settings\nexecuteInTransaction=false\n"), 0o600))
-	off := read(t, conf, "ALTER TABLE a ADD COLUMN d int;\nALTER TABLE a ADD COLUMN e int;\n", Auto)
-	assert.Equal(t, Autocommit, off.Mode)
+	off := read(t, conf, "ALTER TABLE a ADD COLUMN d int;\nALTER TABLE a ADD COLUMN e int;\n", nil)
+	assert.Equal(t, tool.Autocommit, off.Run)
 	assert.Equal(t, []string{"ALTER auto", "ALTER auto"}, contextOf(t, off))
 
 	on := filepath.Join(dir, "V3__x.sql")
 	require.NoError(t, os.WriteFile(on+".conf", []byte("executeInTransaction=true\n"), 0o600))
-	assert.Equal(t, Wrapped, read(t, on, "ALTER TABLE a ADD COLUMN f int;\n", Auto).Mode)
+	assert.Equal(t, tool.Transaction, read(t, on, "ALTER TABLE a ADD COLUMN f int;\n", nil).Run)
 }
 
 func TestFlywayNonTransactionalStatements(t *testing.T) {
@@ -226,8 +233,8 @@ func TestFlywayNonTransactionalStatements(t *testing.T) {
 		"DISCARD ALL",
 	} {
 		t.Run(sql, func(t *testing.T) {
-			f := read(t, "V4__x.sql", "ALTER TABLE a ADD COLUMN b int;\n"+sql+";\n", Flyway)
-			assert.Equal(t, Autocommit, f.Mode, "Flyway runs the whole script outside a transaction")
+			f := read(t, "V4__x.sql", "ALTER TABLE a ADD COLUMN b int;\n"+sql+";\n", tool.Flyway)
+			assert.Equal(t, tool.Autocommit, f.Run, "Flyway runs the whole script outside a transaction")
 			assert.Equal(t, []string{"ALTER auto", strings.ToUpper(strings.Fields(sql)[0]) + " auto"}, contextOf(t, f))
 		})
 	}
@@ -238,14 +245,14 @@ func TestFlywayNonTransactionalStatements(t *testing.T) {
 		"DISCARD PLANS",
 	} {
 		t.Run(sql, func(t *testing.T) {
-			f := read(t, "V5__x.sql", sql+";\nALTER TABLE a ADD COLUMN b int;\n", Flyway)
-			assert.Equal(t, Wrapped, f.Mode, "Flyway keeps its transaction")
+			f := read(t, "V5__x.sql", sql+";\nALTER TABLE a ADD COLUMN b int;\n", tool.Flyway)
+			assert.Equal(t, tool.Transaction, f.Run, "Flyway keeps its transaction")
 			assert.Equal(t, []string{strings.ToUpper(strings.Fields(sql)[0]) + " tx1:wrapped", "ALTER tx1:wrapped"}, contextOf(t, f))
 		})
 	}
 	t.Run("DISCARD PLANS before VACUUM", func(t *testing.T) {
-		f := read(t, "V6__x.sql", "DISCARD PLANS;\nVACUUM a;\n", Flyway)
-		assert.Equal(t, Autocommit, f.Mode)
+		f := read(t, "V6__x.sql", "DISCARD PLANS;\nVACUUM a;\n", tool.Flyway)
+		assert.Equal(t, tool.Autocommit, f.Run)
 	})
 }
 
@@ -259,7 +266,7 @@ SET LOCAL statement_timeout = '5s';
 ALTER TABLE a ADD COLUMN c int;
 COMMIT;
 ALTER TABLE a ADD COLUMN d int;
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"SET auto", "ALTER auto", // SET LOCAL outside a transaction does nothing
 		"BEGIN tx1:explicit", "SET tx1:explicit", "SET tx1:explicit lock", "ALTER tx1:explicit lock stmt", "COMMIT tx1:explicit lock stmt",
@@ -276,7 +283,7 @@ SET LOCAL lock_timeout = 0;
 ALTER TABLE a ADD COLUMN c int;
 COMMIT;
 ALTER TABLE a ADD COLUMN d int;
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"SET auto", "BEGIN tx1:explicit lock", "ALTER tx1:explicit lock", "SET tx1:explicit lock",
 		"ALTER tx1:explicit", "COMMIT tx1:explicit",
@@ -295,7 +302,7 @@ SET lock_timeout = 0;
 ALTER TABLE a ADD COLUMN c int;
 COMMIT;
 ALTER TABLE a ADD COLUMN d int;
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"BEGIN tx1:explicit", "SET tx1:explicit", "RESET tx1:explicit lock",
 		"ALTER tx1:explicit", // RESET replaces the SET LOCAL value too
@@ -316,7 +323,7 @@ BEGIN;
 SET lock_timeout = '2s';
 COMMIT;
 ALTER TABLE a ADD COLUMN c int;
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"BEGIN tx1:explicit", "SET tx1:explicit", "ROLLBACK tx1:explicit lock",
 		"ALTER auto",
@@ -338,7 +345,7 @@ ALTER TABLE a ADD COLUMN d int;
 SET lock_timeout = '1h';
 RESET ALL;
 ALTER TABLE a ADD COLUMN e int;
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"SET auto", "SET auto lock", "ALTER auto lock stmt",
 		"RESET auto lock stmt", "ALTER auto stmt",
@@ -349,11 +356,11 @@ ALTER TABLE a ADD COLUMN e int;
 
 func TestZeroTimeouts(t *testing.T) {
 	for _, v := range []string{"0", "'0'", "'0s'", "'0ms'", "'0min'", "'0h'", "'0d'", "'0.0s'", "'0 s'"} {
-		f := read(t, "x.sql", "SET lock_timeout = "+v+";\nALTER TABLE a ADD COLUMN b int;\n", Psql)
+		f := read(t, "x.sql", "SET lock_timeout = "+v+";\nALTER TABLE a ADD COLUMN b int;\n", tool.Psql)
 		assert.Equal(t, []string{"SET auto", "ALTER auto"}, contextOf(t, f), "lock_timeout = %s turns it off", v)
 	}
 	for _, v := range []string{"1", "'500'", "'10ms'", "'1h'", "'0.5s'", "'2 s'"} {
-		f := read(t, "x.sql", "SET lock_timeout = "+v+";\nALTER TABLE a ADD COLUMN b int;\n", Psql)
+		f := read(t, "x.sql", "SET lock_timeout = "+v+";\nALTER TABLE a ADD COLUMN b int;\n", tool.Psql)
 		assert.Equal(t, []string{"SET auto", "ALTER auto lock"}, contextOf(t, f), "lock_timeout = %s turns it on", v)
 	}
 }
@@ -370,7 +377,7 @@ ALTER TABLE a ADD COLUMN d int;
 COMMIT;
 ALTER TABLE a ADD COLUMN e int;
 SELECT set_config('search_path', 'app', false);
-`, Psql)
+`, tool.Psql)
 	assert.Equal(t, []string{
 		"SELECT auto", "ALTER auto lock",
 		"BEGIN tx1:explicit lock", "SELECT tx1:explicit lock", "ALTER tx1:explicit lock stmt",
@@ -384,7 +391,7 @@ func TestSetLocalInWrappedFile(t *testing.T) {
 ALTER TABLE a ADD COLUMN b int;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE a ADD COLUMN c int;
-`, Goose)
+`, tool.Goose)
 	assert.Equal(t, []string{"ALTER tx1:wrapped", "SET tx1:wrapped", "ALTER tx1:wrapped lock"}, contextOf(t, f))
 }
 
@@ -397,7 +404,7 @@ CREATE VIEW fresh_view AS SELECT 1;
 CREATE OR REPLACE VIEW old_view AS SELECT 1;
 CREATE TABLE copy AS SELECT * FROM old;
 ALTER TABLE fresh ADD COLUMN b int;
-`, Psql)
+`, tool.Psql)
 	last := len(f.Statements) - 1
 	assert.False(t, f.IsNew("public.old", last))
 	assert.False(t, f.IsNew("public.fresh", 1), "a table is new only after the statement that creates it")

@@ -19,6 +19,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
@@ -77,7 +78,7 @@ func TestGitHubSeveritiesAndErrors(t *testing.T) {
 func TestGitHubFixPreviewStaysInTheFile(t *testing.T) {
 	r := &rules.Rule{Code: "PS999", Name: "x"}
 	text := "SELECT 1;\nCREATE INDEX i ON t (c);\n"
-	f := migration.Read("a.sql", text, migration.Options{Framework: migration.Psql}, nil)
+	f := migration.ReadSQL("a.sql", text)
 	d := rules.Diagnostic{Rule: r, Path: "a.sql", Span: sqlparse.Span{Start: 10, End: 33}, Severity: rules.Error, Message: "m"}
 	elsewhere := d
 	elsewhere.Fixes = []rules.Fix{{Title: "Move it", Safety: rules.Safe, Edits: []rules.Edit{{Start: 10, End: 35}, {Path: "b.sql", NewText: "CREATE INDEX i ON t (c);\n"}}}}
@@ -100,7 +101,7 @@ func TestGitHubFixPreviewStaysInTheFile(t *testing.T) {
 func TestGitHubFixPreviewLeavesOutUnchangedLines(t *testing.T) {
 	r := &rules.Rule{Code: "PS999", Name: "x"}
 	text := "SELECT 1;\nSELECT 2;\nSELECT 3;\nSELECT 4;\n"
-	f := migration.Read("a.sql", text, migration.Options{Framework: migration.Psql}, nil)
+	f := migration.ReadSQL("a.sql", text)
 	d := rules.Diagnostic{Rule: r, Path: "a.sql", Span: sqlparse.Span{Start: 30, End: 39}, Severity: rules.Error, Message: "m",
 		Fixes: []rules.Fix{{Title: "Wrap it", Safety: rules.Safe, Edits: []rules.Edit{
 			{Start: 0, End: 0, NewText: "BEGIN;\n"},
@@ -167,7 +168,7 @@ func lintOptions(t *testing.T) lint.Options {
 		enabled = append(enabled, rules.Lookup(all, code))
 	}
 	return lint.Options{
-		Rules: enabled, Known: all, Framework: migration.Psql,
+		Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	}
 }
@@ -316,7 +317,7 @@ func TestSARIFDevelopmentVersion(t *testing.T) {
 func TestSARIFFixAcrossFiles(t *testing.T) {
 	r := &rules.Rule{Code: "PS999", Name: "x", Severity: rules.Hint}
 	text := "SELECT 1;\nCREATE INDEX ä ON t (c);\n"
-	f := migration.Read("a.sql", text, migration.Options{Framework: migration.Psql}, nil)
+	f := migration.ReadSQL("a.sql", text)
 	d := rules.Diagnostic{Rule: r, Path: "a.sql", Span: sqlparse.Span{Start: 10, End: 34}, Severity: rules.Hint, Message: "m",
 		Fixes: []rules.Fix{
 			{Title: "Think", Safety: rules.DisplayOnly},

@@ -30,6 +30,8 @@ type jsonReport struct {
 type jsonFile struct {
 	Path       string `json:"path"`
 	Framework  string `json:"framework"`
+	Source     string `json:"framework_source"`
+	Evidence   string `json:"framework_evidence"`
 	Mode       string `json:"mode"`
 	Direction  string `json:"direction"`
 	Statements int    `json:"statements"`
@@ -67,7 +69,7 @@ func contractJSON(t *testing.T, in Input) string {
 	out := jsonReport{Version: JSONVersion, Files: []jsonFile{}, Diagnostics: []jsonDiagnostic{}, Errors: []jsonError{}, Summary: Summarize(in)}
 	files := filesByPath(in)
 	for _, f := range in.Result.Files {
-		out.Files = append(out.Files, jsonFile{Path: f.Path, Framework: string(f.Framework), Mode: f.Mode.String(), Direction: f.Direction.String(), Statements: len(f.Statements)})
+		out.Files = append(out.Files, jsonFile{Path: f.Path, Framework: f.Tool.Name, Source: string(f.Choice.Source), Evidence: f.Choice.Evidence, Mode: f.Run.String(), Direction: f.Direction.String(), Statements: len(f.Statements)})
 	}
 	for _, s := range in.Result.Skipped {
 		out.Files = append(out.Files, jsonFile{Path: s.Path, Skipped: s.Reason})

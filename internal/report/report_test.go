@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -36,7 +36,7 @@ func input(t *testing.T, pathsAndTexts ...string) report.Input {
 		enabled = append(enabled, r)
 	}
 	res := lint.Run(files, lint.Options{
-		Rules: enabled, Known: all, Framework: migration.Psql,
+		Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	})
 	return report.Input{Result: res, Duration: 1234 * time.Millisecond}
@@ -58,6 +58,7 @@ func TestText(t *testing.T) {
   help: build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, DROP INDEX CONCURRENTLY the invalid index and retry
   fix: Build the index concurrently (safe)
 
+pgsafe: db/ read as psql (flag: --framework)
 pgsafe: in 1 file, 1 statement: 1 error, 0 warnings, 0 hints
 `
 	assert.Equal(t, want, got)
@@ -65,7 +66,7 @@ pgsafe: in 1 file, 1 statement: 1 error, 0 warnings, 0 hints
 
 func TestTextTiming(t *testing.T) {
 	in := input(t, "a.sql", "SELECT 1;\n")
-	assert.Equal(t, "pgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints (1.23s)\n", text(t, in, report.TextOptions{}))
+	assert.Equal(t, "pgsafe: ./ read as psql (flag: --framework)\npgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints (1.23s)\n", text(t, in, report.TextOptions{}))
 }
 
 func TestTextMultiByteColumns(t *testing.T) {
@@ -107,6 +108,7 @@ func TestTextSyntaxError(t *testing.T) {
    |                  ^
   help: fix the SQL at the marked position; Go-template placeholders must be rendered first
 
+pgsafe: ./ read as psql (flag: --framework)
 pgsafe: in 1 file, 0 statements: 1 error, 0 warnings, 0 hints
 `
 	assert.Equal(t, want, got)
@@ -116,7 +118,7 @@ func TestTextErrors(t *testing.T) {
 	in := input(t, "a.sql", "SELECT 1;\n")
 	in.Errors = []error{errors.New("missing.sql: no such file or directory")}
 	got := text(t, in, report.TextOptions{NoTiming: true})
-	assert.Equal(t, "error: missing.sql: no such file or directory\npgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints; 1 input could not be read\n", got)
+	assert.Equal(t, "error: missing.sql: no such file or directory\npgsafe: ./ read as psql (flag: --framework)\npgsafe: in 1 file, 1 statement: 0 errors, 0 warnings, 0 hints; 1 input could not be read\n", got)
 }
 
 func TestTextColor(t *testing.T) {

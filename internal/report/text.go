@@ -8,6 +8,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
@@ -80,9 +81,21 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 		}
 		b.WriteByte('\n')
 	}
+	for _, fo := range in.Result.Folders {
+		b.WriteString(folderLine(fo, p))
+	}
 	b.WriteString(summaryLine(in, p, opts.NoTiming))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// folderLine says which tool pgsafe read a migration set with, and why.
+func folderLine(fo lint.Folder, p palette) string {
+	where := fo.Path + "/"
+	if fo.Path == "." {
+		where = "./"
+	}
+	return fmt.Sprintf("%s %s read as %s (%s: %s)\n", p.bold.Sprint("pgsafe:"), where, fo.Choice.Tool.Name, fo.Choice.Source, fo.Choice.Evidence)
 }
 
 // summaryLine returns the closing line of the text report: files and

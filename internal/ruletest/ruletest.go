@@ -27,8 +27,8 @@ import (
 	"testing"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
@@ -45,10 +45,23 @@ var (
 	reHeader = regexp.MustCompile(`^--\s*test:(.*)$`)
 )
 
-// Options returns lint options for the fixture whose first file has text.
-func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
-	opts := lint.Options{Rules: enabled, Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000}}
-	first, _, _ := strings.Cut(text, "\n")
+// Options returns lint options for a fixture's files; the first file's
+// first line may set them. A fixture stands for a project whose settings
+// name its tool: without framework=, each folder's files are read with
+// the tool that detection finds (a guess included) as if the config named
+// it; `guessed` leaves guesses as they are.
+func Options(t testing.TB, enabled []*rules.Rule, files []source.File) (opts lint.Options) {
+	opts = lint.Options{Rules: enabled, Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000}}
+	guessed := false
+	defer func() {
+		if opts.Tools == nil && !guessed {
+			opts.Tools = detected(files)
+		}
+	}()
+	if len(files) == 0 {
+		return opts
+	}
+	first, _, _ := strings.Cut(files[0].Text, "\n")
 	m := reHeader.FindStringSubmatch(strings.TrimSpace(first))
 	if m == nil {
 		return opts
@@ -63,11 +76,13 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 			}
 			opts.Rule.PGVersion = n
 		case "framework":
-			fw, err := migration.ParseFramework(v)
+			tl, err := tool.Lookup(v)
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts.Framework = fw
+			opts.Tools = []tool.Setting{{Tool: tl, Source: tool.FromFlag}}
+		case "guessed":
+			guessed = true
 		case "skip-down":
 			opts.SkipDown = true
 		case "lock-timeout":
@@ -87,6 +102,29 @@ func Options(t testing.TB, enabled []*rules.Rule, text string) lint.Options {
 	return opts
 }
 
+// detected returns settings that name, for each folder of files, the tool
+// that detection finds there.
+func detected(files []source.File) []tool.Setting {
+	inputs := make([]tool.Input, len(files))
+	paths := make([]string, len(files))
+	for i, f := range files {
+		inputs[i] = tool.Input{Path: f.Path, Text: f.Text}
+		paths[i] = f.Path
+	}
+	var out []tool.Setting
+	seen := map[string]bool{}
+	for i, c := range tool.Choose(inputs, nil, tool.NewIndex(paths)) {
+		dir := filepath.Dir(files[i].Path)
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		out = append(out, tool.Setting{Tool: c.Tool, Source: tool.FromConfig, Pattern: dir,
+			Match: func(path string) bool { return filepath.Dir(path) == dir }})
+	}
+	return out
+}
+
 // Run lints every fixture under dir with rule r enabled (plus the
 // suppression rules) and checks the diagnostics against the want comments.
 // It returns the number of fixtures run.
@@ -99,7 +137,7 @@ func Run(t *testing.T, dir string, r *rules.Rule) int {
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			files := Load(t, path)
-			opts := Options(t, Enabled(r), files[0].Text)
+			opts := Options(t, Enabled(r), files)
 			opts.Queries = LoadQueries(t, path)
 			res := lint.Run(files, opts)
 			Check(t, append(append([]source.File{}, files...), opts.Queries...), res.Diagnostics)

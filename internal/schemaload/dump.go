@@ -16,7 +16,7 @@ import (
 // in the objects it creates). psql meta-commands such as \restrict and
 // \connect are blanked before parsing.
 func FromDump(path, text string) (*schema.Catalog, error) {
-	f := migration.Read(path, blankMetaCommands(text), migration.Options{Framework: migration.Psql}, nil)
+	f := migration.ReadSQL(path, blankMetaCommands(text))
 	if f.SyntaxError != nil {
 		pos := f.Lines.Position(f.SyntaxError.Offset)
 		return nil, fmt.Errorf("%s:%d:%d: %s", path, pos.Line, pos.Column, f.SyntaxError.Message)

@@ -13,6 +13,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/suppress"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -83,7 +84,7 @@ func lintText(t *testing.T, name, text string, disabled ...string) []string {
 		}
 	}
 	res := lint.Run([]source.File{{Path: name, Text: text}}, lint.Options{
-		Rules: enabled, Known: all, Framework: migration.Psql,
+		Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	})
 	require.Len(t, res.Files, 1)
@@ -244,7 +245,7 @@ func TestMessages(t *testing.T) {
 }
 
 func TestApplyWithoutKnownRules(t *testing.T) {
-	f := migration.Read("m.sql", "-- pgsafe:ignore\nSELECT 1;\n", migration.Options{Framework: migration.Psql}, nil)
+	f := migration.ReadSQL("m.sql", "-- pgsafe:ignore\nSELECT 1;\n")
 	out := suppress.Apply(f, nil, nil, nil)
 	assert.Empty(t, out, "nothing to report with, and no panic")
 }

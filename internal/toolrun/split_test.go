@@ -14,11 +14,11 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/toolrun"
 )
 
@@ -191,7 +191,9 @@ func applyDir(ctx context.Context, url, dir string, oneByOne bool) error {
 	defer func() { _ = conn.Close(context.Background()) }()
 	for _, f := range lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true}).Files {
 		if oneByOne {
-			f.Mode = migration.Autocommit
+			for i := range f.Sections {
+				f.Sections[i].Run = tool.Autocommit
+			}
 		}
 		if err := apply.File(ctx, conn, f, apply.Options{}); err != nil {
 			return err

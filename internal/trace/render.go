@@ -41,7 +41,7 @@ func Text(w io.Writer, r *Result, opts TextOptions) error {
 		ew.printf("Everything ran in one transaction, rolled back at the end: the database is unchanged.\n")
 	}
 	for _, f := range r.Files {
-		ew.printf("\n%s (%s, %s)\n", f.Path, f.Framework, f.Mode)
+		ew.printf("\n%s (%s, %s)\n", f.Path, f.Tool.Name, f.Run)
 		var table strings.Builder
 		tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 		header := "  LINE\tSTATEMENT\tTIME\tRELATION\tLOCK\tMODEL\tNOTE\n"
@@ -242,7 +242,7 @@ func JSON(w io.Writer, r *Result) error {
 		Files        []jsonFile `json:"files"`
 	}{Server: r.Server, ModelVersion: r.ModelVersion, RolledBack: r.RolledBack, Files: []jsonFile{}}
 	for _, f := range r.Files {
-		jf := jsonFile{Path: f.Path, Framework: string(f.Framework), Mode: f.Mode.String(), Statements: []jsonStatement{}}
+		jf := jsonFile{Path: f.Path, Framework: f.Tool.Name, Mode: f.Run.String(), Statements: []jsonStatement{}}
 		for _, st := range f.Statements {
 			js := jsonStatement{
 				Line: st.Line, SQL: st.SQL, Capture: st.Capture, Note: st.Note,

@@ -29,6 +29,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // Options configure a trace.
@@ -71,9 +72,10 @@ type Result struct {
 
 // File is one migration file as it ran.
 type File struct {
-	Path       string
-	Framework  migration.Framework
-	Mode       migration.Mode
+	Path string
+	// Tool runs the file; Run is how it runs the file's up section.
+	Tool       *tool.Tool
+	Run        tool.Run
 	Statements []*Statement
 }
 
@@ -213,7 +215,7 @@ func (t *tracer) file(ctx context.Context, f *migration.File) error {
 	if t.file0, err = takeSnapshot(ctx, t.conn); err != nil {
 		return err
 	}
-	t.current = &File{Path: f.Path, Framework: f.Framework, Mode: f.Mode}
+	t.current = &File{Path: f.Path, Tool: f.Tool, Run: f.Run}
 	t.res.Files = append(t.res.Files, t.current)
 	return apply.File(ctx, t.conn, f, apply.Options{
 		Observe:       true,

@@ -18,6 +18,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/trace"
 )
 
@@ -72,7 +73,7 @@ func TestEffects(t *testing.T) {
 	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "testdata/effects"), trace.Options{})
 	require.NoError(t, err)
 	require.Len(t, res.Files, 6)
-	assert.Equal(t, migration.GolangMigrate, res.Files[0].Framework)
+	assert.Equal(t, tool.GolangMigrate, res.Files[0].Tool)
 	assert.Equal(t, res.ServerMajor, res.ModelVersion)
 
 	typ := statement(t, res, "2_change.up.sql", 1)

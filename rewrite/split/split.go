@@ -1,38 +1,36 @@
-// Package split plans how to replace one statement of a migration with a
-// sequence of steps that must run in separate transactions, or outside
-// any transaction, the way the file's migration framework allows: in
-// place where statements autocommit, past an explicit COMMIT, by marking
-// the file non-transactional, or in new migration files that run right
-// after the original and before the next one.
+// Package split places the steps that replace statements of a migration
+// file, SQL that must run in a transaction of its own or outside any, the
+// way the file's migration tool allows: in place where statements
+// autocommit, split around an explicit BEGIN ... COMMIT, by marking the
+// file to run without the tool's transaction (and keeping the rest of it
+// atomic in explicit blocks where the tool allows), as new units of the
+// same file (Liquibase changesets), or in new migrations named to run
+// right after the file. It asks the file's tool (package tool) how, and
+// knows no tool by name.
+//
+// Every replacement of a file is placed in one plan, so that a file with
+// many hazards is rewritten in one round.
 package split
 
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
-	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/tool"
 )
-
-// Edit replaces bytes [Start, End) of the file at Path with NewText. A
-// Path that does not exist yet names a file to create (Start = End = 0).
-type Edit struct {
-	Path       string
-	Start, End int
-	NewText    string
-}
 
 // Step is SQL that must run in a transaction of its own, after the steps
 // before it have committed.
 type Step struct {
-	// SQL holds one or more statements, each ending with ";".
+	// SQL holds one or more statements, each ending with ";". Empty SQL
+	// only ends the transaction that the statement ran in.
 	SQL string
 	// NoTransaction says the step cannot run inside a transaction block
 	// (a CONCURRENTLY form, or a DO block that commits); it must then be a
@@ -40,130 +38,121 @@ type Step struct {
 	NoTransaction bool
 }
 
-// Plan is the set of edits that carries out a replacement.
+// Replacement replaces one statement of a file with steps, run in order:
+// the first shares the statement's transaction when it allows one, each
+// other runs in a transaction of its own or outside any, and the
+// statements after the replaced one run after the last step.
+type Replacement struct {
+	Stmt  *migration.Statement
+	Steps []Step
+}
+
+// Placed says where the steps of one replacement went.
+type Placed struct {
+	// How says it in words for the fix title: "in place", "in new
+	// migration 4_x.up.sql", ...
+	How string
+	// Err, wrapping ErrCannotSplit, says why the steps have no place; the
+	// replacement then has no edits.
+	Err error
+}
+
+// Plan is the edits that carry out the replacements of one file.
 type Plan struct {
-	// How says in words where the steps went, for the fix title.
-	How   string
-	Edits []Edit
+	Edits []tool.Edit
+	// Placed is where each replacement went, in the order given.
+	Placed []Placed
 }
 
-// ErrCannotSplit is wrapped by errors for files that cannot be split
-// mechanically; callers fall back to a display-only recipe.
-var ErrCannotSplit = errors.New("cannot split the migration mechanically")
+// ErrCannotSplit is wrapped by the errors of replacements that cannot be
+// placed mechanically; callers fall back to a display-only recipe.
+var ErrCannotSplit = tool.ErrNoRoom
 
-// Context is what Steps needs to know besides the file.
-type Context struct {
-	// Files knows every migration of the run, including files that earlier
-	// fixes created but that are not on disk yet; nil looks at the disk.
-	Files *Index
+func cannot(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrCannotSplit}, args...)...)
 }
 
-// Steps replaces statement st of f with steps, run in order, each in its
-// own transaction (the first may share st's transaction when it allows
-// one).
-func Steps(f *migration.File, st *migration.Statement, steps []Step, ctx Context) (Plan, error) {
+// File places the replacements of f, whose statements must be those of
+// distinct replacements. x knows the files of the run, for new names.
+func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
+	p := &planner{f: f, x: x, placed: make([]Placed, len(reps)), tf: toolFile(f)}
+	var direct, explicit, toolTx []int
+	for i, r := range reps {
+		if err := checkSteps(r.Steps); err != nil {
+			p.placed[i].Err = err
+			continue
+		}
+		st := r.Stmt
+		sec := f.Sections[st.Section]
+		switch {
+		case sec.Run == tool.Autocommit && st.Tx == nil:
+			direct = append(direct, i)
+		case st.Tx != nil && st.Tx.Kind == migration.TxExplicit && sec.Run == tool.Autocommit:
+			explicit = append(explicit, i)
+		case st.Tx != nil && st.Tx.Kind == migration.TxExplicit:
+			p.placed[i].Err = cannot("the file runs as %s, so statements after its COMMIT do not run on their own", sec.Run)
+		default:
+			toolTx = append(toolTx, i)
+		}
+	}
+	for _, i := range direct {
+		r := reps[i]
+		p.edit(r.Stmt.Span.Start, r.Stmt.Extent.End, joinSteps(r.Steps))
+		p.placed[i].How = "in place"
+	}
+	spans := map[*migration.Transaction][]int{}
+	for _, i := range explicit {
+		spans[reps[i].Stmt.Tx] = append(spans[reps[i].Stmt.Tx], i)
+	}
+	for _, ids := range spans {
+		p.splitSpan(p.explicitSpan(reps[ids[0]].Stmt.Tx), reps, ids)
+	}
+	if len(toolTx) > 0 {
+		p.leaveTool(reps, toolTx)
+	}
+	sort.SliceStable(p.edits, func(i, j int) bool {
+		a, b := p.edits[i], p.edits[j]
+		if a.Path != b.Path {
+			return a.Path == f.Path
+		}
+		return a.Start < b.Start
+	})
+	return Plan{Edits: p.edits, Placed: p.placed}
+}
+
+// planner accumulates the edits of one file's plan.
+type planner struct {
+	f      *migration.File
+	tf     *tool.File
+	x      *tool.Index
+	edits  []tool.Edit
+	placed []Placed
+	// mark is len(edits) when the current section's groups began, to
+	// drop their edits when the section cannot be placed.
+	mark int
+}
+
+// edit replaces bytes [start, end) of the file.
+func (p *planner) edit(start, end int, text string) {
+	p.edits = append(p.edits, tool.Edit{Path: p.f.Path, Start: start, End: end, NewText: text})
+}
+
+// toolFile returns f as its tool reads it.
+func toolFile(f *migration.File) *tool.File {
+	return &tool.File{Path: f.Path, Text: f.Text, Comments: f.Comments}
+}
+
+// checkSteps rejects steps that cannot be placed as given.
+func checkSteps(steps []Step) error {
 	if len(steps) == 0 {
-		return Plan{}, fmt.Errorf("%w: nothing to run", ErrCannotSplit)
+		return cannot("nothing to run")
 	}
 	for _, s := range steps {
-		if s.NoTransaction && strings.Count(strings.TrimSpace(s.SQL), ";") > 1 && !isSingleStatement(s.SQL) {
-			return Plan{}, fmt.Errorf("%w: a step without a transaction must be one statement", ErrCannotSplit)
+		if s.NoTransaction && !isSingleStatement(s.SQL) {
+			return cannot("a step without a transaction must be one statement")
 		}
 	}
-	switch {
-	case st.Tx == nil && f.Mode != migration.SingleExec:
-		// Every statement commits on its own: the steps can stay in place.
-		return Plan{How: "in place", Edits: []Edit{{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: joinSteps(steps)}}}, nil
-	case st.Tx != nil && st.Tx.Kind == migration.TxExplicit:
-		return afterCommit(f, st, steps)
-	case st.Tx != nil && st.Tx.Kind == migration.TxWrapped && onlyWithoutTx(f, st, steps) && (f.Framework == migration.Goose || f.Framework == migration.Flyway):
-		return markNoTransaction(f, st, steps)
-	default:
-		plan, err := newFiles(f, st, steps, ctx)
-		if err != nil && f.Framework == migration.Goose && st.Tx != nil && st.Tx.Kind == migration.TxWrapped {
-			return gooseExplicit(f, st, steps)
-		}
-		return plan, err
-	}
-}
-
-// gooseExplicit handles a goose file with no free version after it: the
-// file is marked NO TRANSACTION, each section's statements are wrapped in
-// an explicit BEGIN ... COMMIT so they stay atomic, and the steps that
-// must run later go after the COMMIT of st's section, where goose runs
-// them one at a time.
-func gooseExplicit(f *migration.File, st *migration.Statement, steps []Step) (Plan, error) {
-	up := reGooseUp.FindStringIndex(f.Text)
-	if up == nil {
-		return Plan{}, fmt.Errorf("%w: no -- +goose Up marker", ErrCannotSplit)
-	}
-	edits := []Edit{{Path: f.Path, Start: up[0], End: up[0], NewText: "-- +goose NO TRANSACTION\n"}}
-	rest := steps
-	switch {
-	case len(following(f, st)) > 0:
-		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: splitHere(steps)})
-		rest = nil
-	case !steps[0].NoTransaction:
-		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
-		rest = steps[1:]
-	default:
-		b := block(f, st)
-		edits = append(edits, Edit{Path: f.Path, Start: b.Start, End: b.End})
-	}
-	// Wrap every section (run of statements with one direction) in BEGIN ... COMMIT.
-	var section []*migration.Statement
-	flush := func() {
-		if len(section) == 0 {
-			return
-		}
-		first, last := section[0], section[len(section)-1]
-		lb := block(f, last)
-		after := ""
-		if first.Direction == st.Direction && first.Tx == st.Tx && joinSteps(rest) != "" {
-			after = joinSteps(rest) + "\n"
-		}
-		edits = append(edits,
-			Edit{Path: f.Path, Start: first.Span.Start, End: first.Span.Start, NewText: "BEGIN;\n"},
-			Edit{Path: f.Path, Start: lb.End, End: lb.End, NewText: terminate(f.Text[:lb.End]) + "COMMIT;\n" + after})
-		section = nil
-	}
-	for _, s := range f.Statements {
-		if len(section) > 0 && s.Tx != section[0].Tx {
-			flush()
-		}
-		section = append(section, s)
-	}
-	flush()
-	return Plan{How: "with -- +goose NO TRANSACTION and an explicit transaction around the rest", Edits: edits}, nil
-}
-
-// terminate returns "\n" when text does not end a line, so that what
-// follows starts on a line of its own.
-func terminate(text string) string {
-	if text == "" || strings.HasSuffix(text, "\n") {
-		return ""
-	}
-	return "\n"
-}
-
-// afterMoved returns where statements moved past commit go: after the
-// CONCURRENTLY statements that already follow it (moved there by earlier
-// fixes), so that moved statements keep their order, and after a comment
-// on the COMMIT's line.
-func afterMoved(f *migration.File, commit *migration.Statement) int {
-	last := commit
-	for _, s := range f.Statements[commit.Index+1:] {
-		if s.Tx != nil || pgast.Concurrently(s.Node) == "" {
-			break
-		}
-		last = s
-	}
-	b := block(f, last)
-	end := b.End
-	if end > last.Extent.End && f.Text[end-1] == '\n' {
-		end--
-	}
-	return end
+	return nil
 }
 
 // isSingleStatement reports whether sql is one statement: at most one
@@ -177,6 +166,344 @@ func isSingleStatement(sql string) bool {
 	return err == nil && len(res.GetStmts()) == 1
 }
 
+// leaveTool places the replacements of statements that run in the
+// transaction the tool opens (or in one multi-statement query), the ways
+// the tool offers, in order of preference: mark the file to run without
+// the transaction, add units to the file, or add new migrations.
+func (p *planner) leaveTool(reps []Replacement, ids []int) {
+	t, exit := p.f.Tool, p.f.Tool.Exit
+	if exit.Stuck != "" {
+		for _, i := range ids {
+			p.placed[i].Err = cannot("%s", exit.Stuck)
+		}
+		return
+	}
+	if exit.NoTxWhy != "" {
+		var rest []int
+		for _, i := range ids {
+			if needsNoTx(reps[i].Steps) {
+				p.placed[i].Err = cannot("%s", exit.NoTxWhy)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		ids = rest
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if exit.NoTransaction != nil && p.markable(reps, ids) {
+		if mark, edits, err := exit.NoTransaction(p.tf); err == nil {
+			p.edits = append(p.edits, edits...)
+			for _, i := range ids {
+				r := reps[i]
+				p.edit(r.Stmt.Span.Start, r.Stmt.Extent.End, strings.TrimSpace(r.Steps[0].SQL))
+				p.placed[i].How = "with " + mark
+			}
+			return
+		}
+	}
+	if exit.NoTransaction != nil && exit.Blocks {
+		mark, edits, err := exit.NoTransaction(p.tf)
+		if err == nil {
+			p.edits = append(p.edits, edits...)
+			p.blocks(reps, ids)
+			for _, i := range ids {
+				if p.placed[i].Err == nil {
+					p.placed[i].How = "with " + mark + " and an explicit transaction around the rest"
+				}
+			}
+			return
+		}
+		for _, i := range ids {
+			p.placed[i].Err = err
+		}
+		return
+	}
+	// Units and new migrations work section by section.
+	bySection := map[int][]int{}
+	var secs []int
+	for _, i := range ids {
+		s := reps[i].Stmt.Section
+		if _, ok := bySection[s]; !ok {
+			secs = append(secs, s)
+		}
+		bySection[s] = append(bySection[s], i)
+	}
+	sort.Ints(secs)
+	for _, s := range secs {
+		sids := bySection[s]
+		sec := p.f.Sections[s]
+		switch {
+		case exit.Units != nil:
+			p.units(reps, sids, s)
+		case exit.Versions != nil && sec.Direction == tool.Up:
+			p.versions(reps, sids, s)
+		case exit.Versions != nil:
+			for _, i := range sids {
+				p.placed[i].Err = cannot("a down migration cannot be split into new migrations: rolling back one version runs its one down migration, and %s runs it as %s", t.Name, sec.Run)
+			}
+		default:
+			for _, i := range sids {
+				p.placed[i].Err = cannot("%s runs the file as %s, and pgsafe knows no way to run a statement outside it", t.Name, sec.Run)
+			}
+		}
+	}
+}
+
+// needsNoTx reports whether a step must run outside any transaction.
+func needsNoTx(steps []Step) bool {
+	for _, s := range steps {
+		if s.NoTransaction {
+			return true
+		}
+	}
+	return false
+}
+
+// markable reports whether the file can simply be marked to run without
+// the tool's transaction: every replacement is one step that needs no
+// transaction, and every other statement of the file, in either direction
+// (a mark covers the whole file), is itself a CONCURRENTLY form or a
+// setting, so that nothing loses the atomicity it had.
+func (p *planner) markable(reps []Replacement, ids []int) bool {
+	replaced := map[*migration.Statement]bool{}
+	for _, i := range ids {
+		r := reps[i]
+		if len(r.Steps) != 1 || !r.Steps[0].NoTransaction {
+			return false
+		}
+		replaced[r.Stmt] = true
+	}
+	for _, s := range p.f.Statements {
+		if !replaced[s] && !s.Concurrently && !s.Setting {
+			return false
+		}
+	}
+	return true
+}
+
+// blocks places replacements in a file that is marked to run statement
+// by statement: every section that ran in the tool's transaction keeps
+// its atomicity in an explicit BEGIN ... COMMIT, split around the steps.
+func (p *planner) blocks(reps []Replacement, ids []int) {
+	bySection := map[int][]int{}
+	for _, i := range ids {
+		bySection[reps[i].Stmt.Section] = append(bySection[reps[i].Stmt.Section], i)
+	}
+	for s, sec := range p.f.Sections {
+		if !sec.Run.InTransaction() {
+			continue
+		}
+		var stmts []*migration.Statement
+		for _, st := range p.f.Statements {
+			if st.Section == s {
+				stmts = append(stmts, st)
+			}
+		}
+		if len(stmts) == 0 {
+			continue
+		}
+		p.splitSpan(span{stmts: stmts}, reps, bySection[s])
+	}
+}
+
+// versions places replacements of one up section in new migrations: the
+// statements before the first step that needs a transaction of its own
+// stay in the file, and each later group (a step, or the statements
+// between two steps) becomes a new migration, named to run right after
+// the file.
+func (p *planner) versions(reps []Replacement, ids []int, s int) {
+	groups, ok := p.groups(reps, ids, s)
+	if !ok || len(groups) == 0 {
+		p.finishGroups(reps, ids, "in place")
+		return
+	}
+	vs, err := p.f.Tool.Exit.Versions(p.f.Path, len(groups), p.x)
+	if err != nil {
+		p.failGroups(reps, ids, err)
+		return
+	}
+	var names []string
+	for i, g := range groups {
+		v := vs[i]
+		path := v.Path
+		if g.noTx && v.NoTxPath != "" {
+			path = v.NoTxPath
+		}
+		body := v.Body(g.sql, g.noTx)
+		if !strings.HasSuffix(body, "\n") {
+			body += "\n"
+		}
+		p.edits = append(p.edits, tool.Edit{Path: path, NewText: body})
+		if v.Companions != nil {
+			for cp, text := range v.Companions(g.noTx) {
+				p.edits = append(p.edits, tool.Edit{Path: cp, NewText: text})
+			}
+		}
+		names = append(names, filepath.Base(path))
+	}
+	p.finishGroups(reps, ids, "in new migration "+strings.Join(names, ", "))
+}
+
+// units places replacements of one section in new units of the file,
+// right after the section.
+func (p *planner) units(reps []Replacement, ids []int, s int) {
+	groups, ok := p.groups(reps, ids, s)
+	if !ok || len(groups) == 0 {
+		p.finishGroups(reps, ids, "in place")
+		return
+	}
+	steps := make([]tool.UnitStep, len(groups))
+	for i, g := range groups {
+		steps[i] = tool.UnitStep{SQL: g.sql, NoTx: g.noTx}
+	}
+	text, err := p.f.Tool.Exit.Units(p.tf, p.f.Sections[s], steps)
+	if err != nil {
+		p.failGroups(reps, ids, err)
+		return
+	}
+	at := p.sectionEnd(s)
+	p.edit(at, at, terminate(p.f.Text[:at])+text)
+	p.finishGroups(reps, ids, "in new units after "+sectionName(p.f.Sections[s]))
+}
+
+func sectionName(sec tool.Section) string {
+	if sec.Label != "" {
+		return sec.Label
+	}
+	return "its section"
+}
+
+// finishGroups records how the replacements of a section were placed,
+// keeping errors that came earlier.
+func (p *planner) finishGroups(_ []Replacement, ids []int, how string) {
+	for _, i := range ids {
+		if p.placed[i].Err == nil {
+			p.placed[i].How = how
+		}
+	}
+}
+
+// failGroups drops the edits the section's groups made to the file and
+// records err for each replacement.
+func (p *planner) failGroups(_ []Replacement, ids []int, err error) {
+	p.edits = p.edits[:p.mark]
+	for _, i := range ids {
+		p.placed[i].Err = err
+	}
+}
+
+// group is SQL that moves out of the file: a step, or the statements
+// between two steps.
+type group struct {
+	sql  string
+	noTx bool
+}
+
+// groups cuts section s at its replacements: it edits the file so that
+// it keeps the statements before the first cut (and the part of a
+// replaced statement that shares their transaction), removes the rest,
+// and returns what moved, in order. ok is false when nothing moves.
+func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
+	p.mark = len(p.edits)
+	byStmt := map[*migration.Statement]Replacement{}
+	for _, i := range ids {
+		byStmt[reps[i].Stmt] = reps[i]
+	}
+	var out []group
+	var cur []string // the statements of the tx group being gathered
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, group{sql: strings.Join(cur, "\n")})
+		}
+		cur = nil
+	}
+	moving := false
+	for _, st := range p.f.Statements {
+		if st.Section != s {
+			continue
+		}
+		r, replaced := byStmt[st]
+		if !moving && !replaced {
+			continue
+		}
+		if !replaced {
+			b := p.moveBlock(st)
+			cur = append(cur, strings.TrimSpace(p.f.Text[b.Start:b.End]))
+			p.edit(b.Start, b.End, "")
+			continue
+		}
+		inTx, rest := firstInTx(r.Steps)
+		if !moving {
+			if inTx != "" {
+				p.edit(st.Span.Start, st.Extent.End, inTx)
+			} else {
+				b := p.moveBlock(st)
+				p.edit(b.Start, b.End, "")
+				if lead := strings.TrimSpace(p.f.Text[b.Start:st.Span.Start]); lead != "" && len(rest) > 0 {
+					rest = append([]Step{{SQL: lead + "\n" + rest[0].SQL, NoTransaction: rest[0].NoTransaction}}, rest[1:]...)
+				}
+			}
+			moving = true
+		} else {
+			b := p.moveBlock(st)
+			p.edit(b.Start, b.End, "")
+			if inTx != "" {
+				cur = append(cur, inTx)
+			}
+		}
+		flush()
+		for _, step := range rest {
+			if sql := strings.TrimSpace(step.SQL); sql != "" {
+				out = append(out, group{sql: sql, noTx: step.NoTransaction})
+			}
+		}
+	}
+	flush()
+	return out, moving
+}
+
+// firstInTx splits steps into the SQL that shares the replaced
+// statement's transaction and the steps that come after it.
+func firstInTx(steps []Step) (string, []Step) {
+	if len(steps) == 0 || steps[0].NoTransaction {
+		return "", steps
+	}
+	return strings.TrimSpace(steps[0].SQL), steps[1:]
+}
+
+// moveBlock returns the bytes of st that leave the file when it moves:
+// its block, less a section marker among its leading comments, which
+// stays.
+func (p *planner) moveBlock(st *migration.Statement) sqlparse.Span {
+	b := block(p.f, st)
+	sec := p.f.Sections[st.Section]
+	if sec.Start >= b.Start && sec.Start < st.Span.Start {
+		// Keep the marker's line.
+		if nl := strings.IndexByte(p.f.Text[sec.Start:st.Span.Start], '\n'); nl >= 0 {
+			b.Start = sec.Start + nl + 1
+		} else {
+			b.Start = st.Span.Start
+		}
+	}
+	return b
+}
+
+// sectionEnd returns the offset just after the last statement of section
+// s, where new units go.
+func (p *planner) sectionEnd(s int) int {
+	end := p.f.Sections[s].Start
+	for _, st := range p.f.Statements {
+		if st.Section == s {
+			end = block(p.f, st).End
+		}
+	}
+	return end
+}
+
+// joinSteps joins the SQL of steps that run where the statement was,
+// statement by statement.
 func joinSteps(steps []Step) string {
 	var parts []string
 	for _, s := range steps {
@@ -187,209 +514,14 @@ func joinSteps(steps []Step) string {
 	return strings.Join(parts, "\n")
 }
 
-// afterCommit keeps a first step that allows a transaction in place and
-// moves the rest after the COMMIT that ends st's explicit transaction,
-// where each statement runs on its own.
-func afterCommit(f *migration.File, st *migration.Statement, steps []Step) (Plan, error) {
-	var commit *migration.Statement
-	for _, s := range f.Statements[st.Index+1:] {
-		if s.Tx != st.Tx {
-			break
-		}
-		if tc := s.Node.GetTransactionStmt(); tc != nil && tc.GetKind() == pg.TransactionStmtKind_TRANS_STMT_COMMIT {
-			commit = s
-			break
-		}
+// terminate returns "\n" when text does not end a line, so that what
+// follows starts on a line of its own.
+func terminate(text string) string {
+	if text == "" || strings.HasSuffix(text, "\n") {
+		return ""
 	}
-	if commit == nil {
-		return Plan{}, fmt.Errorf("%w: its transaction has no COMMIT in the file", ErrCannotSplit)
-	}
-	if f.Mode != migration.Autocommit {
-		return Plan{}, fmt.Errorf("%w: the file runs as %s, so statements after its COMMIT do not run on their own", ErrCannotSplit, f.Mode)
-	}
-	if len(following(f, st)) > 0 {
-		return Plan{How: "in a transaction split around it", Edits: []Edit{
-			{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: splitHere(steps)},
-		}}, nil
-	}
-	rest := steps
-	edits := []Edit{}
-	if !steps[0].NoTransaction {
-		edits = append(edits, Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)})
-		rest = steps[1:]
-	} else {
-		b := block(f, st)
-		edits = append(edits, Edit{Path: f.Path, Start: b.Start, End: b.End})
-		// Keep the statement's own comments and trailing comment.
-		moved := f.Text[b.Start:st.Span.Start] + strings.TrimSpace(rest[0].SQL) + f.Text[st.Extent.End:b.End]
-		rest = append([]Step{{SQL: strings.TrimRight(moved, "\n"), NoTransaction: true}}, rest[1:]...)
-	}
-	if len(rest) > 0 {
-		at := afterMoved(f, commit)
-		edits = append(edits, Edit{Path: f.Path, Start: at, End: at, NewText: "\n" + joinSteps(rest)})
-	}
-	return Plan{How: "after the COMMIT of its transaction", Edits: edits}, nil
+	return "\n"
 }
 
-// onlyWithoutTx reports whether the whole file may run without a
-// transaction once st is replaced: there is one step, it needs no
-// transaction, and every other statement of the file, in either
-// direction (the marker covers the whole file), is itself a CONCURRENTLY
-// form or a setting.
-func onlyWithoutTx(f *migration.File, st *migration.Statement, steps []Step) bool {
-	if len(steps) != 1 || !steps[0].NoTransaction {
-		return false
-	}
-	for _, s := range f.Statements {
-		if s == st {
-			continue
-		}
-		if pgast.Concurrently(s.Node) == "" && s.Node.GetVariableSetStmt() == nil {
-			return false
-		}
-	}
-	return true
-}
-
-var reGooseUp = regexp.MustCompile(`(?m)^[ \t]*--[ \t]*\+goose[ \t]+Up\b`)
-
-// markNoTransaction replaces st in place and marks the file to run
-// without a transaction: goose's NO TRANSACTION annotation, or Flyway's
-// executeInTransaction=false in the script's .sql.conf.
-func markNoTransaction(f *migration.File, st *migration.Statement, steps []Step) (Plan, error) {
-	replace := Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)}
-	if f.Framework == migration.Flyway {
-		conf := f.Path + ".conf"
-		if _, err := os.Stat(conf); err == nil {
-			return Plan{}, fmt.Errorf("%w: %s exists; set executeInTransaction=false in it", ErrCannotSplit, conf)
-		}
-		return Plan{How: "with executeInTransaction=false in " + filepath.Base(conf), Edits: []Edit{replace, {Path: conf, NewText: "executeInTransaction=false\n"}}}, nil
-	}
-	loc := reGooseUp.FindStringIndex(f.Text)
-	if loc == nil {
-		return Plan{}, fmt.Errorf("%w: no -- +goose Up marker", ErrCannotSplit)
-	}
-	return Plan{How: "with -- +goose NO TRANSACTION", Edits: []Edit{{Path: f.Path, Start: loc[0], End: loc[0], NewText: "-- +goose NO TRANSACTION\n"}, replace}}, nil
-}
-
-// newFiles keeps a first step that allows a transaction in place and
-// moves each other step into a new migration file of its own.
-func newFiles(f *migration.File, st *migration.Statement, steps []Step, ctx Context) (Plan, error) {
-	rest := steps
-	var edits []Edit
-	b := block(f, st)
-	head := Edit{Path: f.Path, Start: b.Start, End: b.End}
-	if !steps[0].NoTransaction || st.Tx == nil {
-		rest = steps[1:]
-		head = Edit{Path: f.Path, Start: st.Span.Start, End: st.Extent.End, NewText: strings.TrimSpace(steps[0].SQL)}
-	}
-	edits = append(edits, head)
-	// The statements after st in its section must still run after the
-	// steps: they move into a last new migration of their own.
-	if tail, ok := tailOf(f, st); ok {
-		edits = append(edits, Edit{Path: f.Path, Start: tail.Start, End: tail.End})
-		if text := f.Text[tail.Start:tail.End]; strings.TrimSpace(text) != "" {
-			rest = append(append([]Step(nil), rest...), Step{SQL: text})
-		}
-	}
-	rewritten := f.Text
-	for i := len(edits) - 1; i >= 0; i-- {
-		e := edits[i]
-		rewritten = rewritten[:e.Start] + e.NewText + rewritten[e.End:]
-	}
-	if f.Framework == migration.Popx && migration.Dialect(f.Path) == "" {
-		// A dialect-less popx file runs on every database: keep it for the
-		// others and give PostgreSQL its own rewritten copy.
-		copyPath := dialectCopy(f.Path)
-		if ctx.Files.Exists(copyPath) {
-			return Plan{}, fmt.Errorf("%w: %s already exists", ErrCannotSplit, filepath.Base(copyPath))
-		}
-		edits = []Edit{{Path: copyPath, NewText: rewritten}}
-	}
-	if len(rest) == 0 {
-		return Plan{How: "in place", Edits: edits}, nil
-	}
-	names, err := newMigrations(f, rest, ctx)
-	if err != nil {
-		return Plan{}, err
-	}
-	var created []string
-	for i, s := range rest {
-		nm := names[i]
-		edits = append(edits, Edit{Path: nm.path, NewText: nm.body(strings.TrimSpace(s.SQL)+"\n", s.NoTransaction)})
-		for path, text := range nm.extra {
-			edits = append(edits, Edit{Path: path, NewText: text})
-		}
-		created = append(created, filepath.Base(nm.path))
-	}
-	return Plan{How: "in new migration " + strings.Join(created, ", "), Edits: edits}, nil
-}
-
-// dialectCopy returns the path of the ".postgres." variant of a popx up
-// migration; path itself when it is not one.
-func dialectCopy(path string) string {
-	n, ok := migration.ParsePopName(filepath.Base(path))
-	if !ok || n.Down || n.Ext != "sql" {
-		return path
-	}
-	autocommit := ""
-	if n.Autocommit {
-		autocommit = ".autocommit"
-	}
-	return filepath.Join(filepath.Dir(path), n.Stem()+".postgres"+autocommit+".up.sql")
-}
-
-// tailOf returns the bytes of the statements that follow st in its
-// section (same direction, up to the next section marker), and false when
-// none follows.
-func tailOf(f *migration.File, st *migration.Statement) (sqlparse.Span, bool) {
-	var last *migration.Statement
-	first := -1
-	for _, s := range f.Statements[st.Index+1:] {
-		if s.Direction != st.Direction || s.Tx != st.Tx {
-			break
-		}
-		if first < 0 {
-			first = block(f, s).Start
-		}
-		last = s
-	}
-	if last == nil {
-		return sqlparse.Span{}, false
-	}
-	start := block(f, st).End
-	if first > start {
-		start = first
-	}
-	return sqlparse.Span{Start: start, End: block(f, last).End}, true
-}
-
-// following returns the statements after st in its transaction, before
-// the statement that ends it.
-func following(f *migration.File, st *migration.Statement) []*migration.Statement {
-	var out []*migration.Statement
-	for _, s := range f.Statements[st.Index+1:] {
-		if s.Tx != st.Tx || s.Node.GetTransactionStmt() != nil {
-			break
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// splitHere returns SQL that replaces st inside its transaction when
-// statements follow it there: the first step if it allows a transaction,
-// then COMMIT, the other steps, and BEGIN again for the statements after.
-func splitHere(steps []Step) string {
-	parts := []string{}
-	rest := steps
-	if !steps[0].NoTransaction {
-		parts = append(parts, strings.TrimSpace(steps[0].SQL))
-		rest = steps[1:]
-	}
-	parts = append(parts, "COMMIT;")
-	if r := joinSteps(rest); r != "" {
-		parts = append(parts, r)
-	}
-	return strings.Join(append(parts, "BEGIN;"), "\n")
-}
+// IsCannot reports whether err says that steps could not be placed.
+func IsCannot(err error) bool { return errors.Is(err, ErrCannotSplit) }

@@ -1,4 +1,4 @@
-package split
+package tool
 
 import (
 	"os"
@@ -7,9 +7,9 @@ import (
 	"sync"
 )
 
-// Index answers which migration files exist, on disk or in the run
-// (files that earlier fixes created in memory), and which versions each
-// folder holds. It reads each folder once and is safe for concurrent use.
+// Index answers which files exist, on disk or in the run (files that
+// fixes created in memory), and which versions each folder holds. It
+// reads each folder once and is safe for concurrent use.
 type Index struct {
 	mu    sync.Mutex
 	known map[string][]string // folder -> base names of the run's files
@@ -19,15 +19,15 @@ type Index struct {
 type folder struct {
 	names    []string
 	present  map[string]bool
-	versions map[string][]string
+	versions map[string][]string // by scheme key
 }
 
 // NewIndex returns an index over the run's files, given by path.
 func NewIndex(paths []string) *Index {
 	x := &Index{known: map[string][]string{}, dirs: map[string]*folder{}}
 	for _, p := range paths {
-		dir := filepath.Dir(p)
-		x.known[dir] = append(x.known[dir], filepath.Base(p))
+		d := filepath.Dir(p)
+		x.known[d] = append(x.known[d], filepath.Base(p))
 	}
 	return x
 }
@@ -57,7 +57,8 @@ func (f *folder) add(name string) {
 	}
 }
 
-// Exists reports whether a file exists at path, on disk or in the run.
+// Exists reports whether a file or folder exists at path, on disk or in
+// the run.
 func (x *Index) Exists(path string) bool {
 	if x == nil {
 		_, err := os.Stat(path)
@@ -68,20 +69,36 @@ func (x *Index) Exists(path string) bool {
 	return x.folder(filepath.Dir(path)).present[filepath.Base(path)]
 }
 
-// Versions returns the versions of the files in dir named by scheme s,
-// sorted as strings.
-func (x *Index) Versions(dir string, s nameScheme) []string {
+// List returns the names of the entries of dir, on disk or in the run.
+func (x *Index) List(dir string) []string {
+	if x == nil {
+		x = NewIndex(nil)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]string(nil), x.folder(dir).names...)
+}
+
+// Versions returns the versions that version reads from the names in dir,
+// sorted as strings; key names the scheme in the cache.
+func (x *Index) Versions(dir, key string, version func(base string) (string, bool)) []string {
 	if x == nil {
 		x = NewIndex(nil)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	f := x.folder(dir)
-	if v, ok := f.versions[s.key]; ok {
+	if v, ok := f.versions[key]; ok {
 		return v
 	}
-	v := versionsOf(f.names, s)
+	var v []string
+	for _, n := range f.names {
+		if ver, ok := version(n); ok {
+			v = append(v, ver)
+		}
+	}
 	slices.Sort(v)
-	f.versions[s.key] = v
+	v = slices.Compact(v)
+	f.versions[key] = v
 	return v
 }

@@ -1,0 +1,87 @@
+package tool
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Goose is pressly/goose: SQL files with -- +goose annotations, each
+// section run in one transaction unless the file says NO TRANSACTION.
+var Goose = &Tool{
+	Name:  "goose",
+	About: "pressly/goose: `-- +goose Up` and `-- +goose Down` sections, each run in one transaction unless the file has `-- +goose NO TRANSACTION`.",
+	Cite: []string{
+		"https://pressly.github.io/goose/documentation/annotations/",
+		"pressly/goose internal/sqlparser/parser.go (annotations, statements split on ';' or StatementBegin/End)",
+		"pressly/goose migration.go runSQLMigration (NO TRANSACTION: each statement on its own)",
+	},
+	Detect: func(_ *Index, _, text string) string {
+		if strings.Contains(text, "+goose") && reGooseMarker.MatchString(text) {
+			return "-- +goose annotations"
+		}
+		return ""
+	},
+	Names: func(path string) (Name, bool) {
+		v, rest, ok := SplitVersion(baseName(path))
+		title, isSQL := cutSuffixFold(rest, ".sql")
+		if !ok || !isSQL || title == "" {
+			return Name{}, false
+		}
+		return Name{Version: v, Title: title}, true
+	},
+	Run:      func(*File) Run { return Transaction },
+	Sections: gooseSections,
+	Exit: Exit{
+		NoTransaction: gooseNoTransaction,
+		Blocks:        true,
+	},
+	Advice: func(a AdviceFor) string {
+		if a.Run == Transaction && !a.Explicit {
+			return "add `-- +goose NO TRANSACTION` to the file; goose then runs each statement on its own"
+		}
+		return ""
+	},
+}
+
+var (
+	reGooseMarker    = regexp.MustCompile(`(?m)^\s*--\s*\+goose\s+(Up|Down)\b`)
+	reGooseDirective = regexp.MustCompile(`^\+goose\s+(Up|Down|NO TRANSACTION|StatementBegin|StatementEnd)\b`)
+	reGooseUp        = regexp.MustCompile(`(?m)^[ \t]*--[ \t]*\+goose[ \t]+Up\b`)
+)
+
+// gooseSections reads the Up and Down annotations; NO TRANSACTION anywhere
+// makes every section run statement by statement.
+func gooseSections(f *File) []Section {
+	var out []Section
+	noTx := false
+	for _, c := range f.Comments {
+		m := reGooseDirective.FindStringSubmatch(c.Body())
+		if m == nil {
+			continue
+		}
+		switch m[1] {
+		case "Up":
+			out = append(out, Section{Start: c.Start, Direction: Up, Run: Transaction})
+		case "Down":
+			out = append(out, Section{Start: c.Start, Direction: Down, Run: Transaction})
+		case "NO TRANSACTION":
+			noTx = true
+		default:
+		}
+	}
+	if noTx {
+		for i := range out {
+			out[i].Run = Autocommit
+		}
+	}
+	return out
+}
+
+// gooseNoTransaction adds -- +goose NO TRANSACTION above the Up annotation.
+func gooseNoTransaction(f *File) (string, []Edit, error) {
+	loc := reGooseUp.FindStringIndex(f.Text)
+	if loc == nil {
+		return "", nil, noRoom("no -- +goose Up annotation")
+	}
+	return "-- +goose NO TRANSACTION", []Edit{{Path: f.Path, Start: loc[0], End: loc[0], NewText: "-- +goose NO TRANSACTION\n"}}, nil
+}

@@ -1,0 +1,102 @@
+package rewrite
+
+import (
+	"fmt"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/tool"
+	"github.com/pgsafe/pgsafe/rewrite/split"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// Place gives each fix of res's findings that replaces its statement with
+// steps the edits it would make on its own, with where the steps go in
+// its title (", in new migration 4_x.up.sql"): the file's migration tool
+// decides (package split). A fix whose steps have no place, or whose file
+// is run by a tool that pgsafe only guessed, becomes display-only and
+// says why. The lint report runs it so that each finding shows the fix
+// that pgsafe fix would apply.
+func Place(res *lint.Result) {
+	files := map[string]*migration.File{}
+	paths := make([]string, 0, len(res.Files))
+	for _, f := range res.Files {
+		files[f.Path] = f
+		paths = append(paths, f.Path)
+	}
+	x := tool.NewIndex(paths)
+	for i := range res.Diagnostics {
+		d := &res.Diagnostics[i]
+		for j := range d.Fixes {
+			if len(d.Fixes[j].Steps) > 0 && d.Fixes[j].Edits == nil {
+				d.Fixes[j] = placeAlone(files[d.Path], d.Fixes[j], x)
+			}
+		}
+	}
+}
+
+// placeAlone plans the steps of fx in f as the only replacement.
+func placeAlone(f *migration.File, fx rules.Fix, x *tool.Index) rules.Fix {
+	if why := unplaceable(f, fx); why != "" {
+		return displayOnly(fx, why)
+	}
+	plan := split.File(f, []split.Replacement{{Stmt: f.Statements[fx.Stmt], Steps: splitSteps(fx.Steps)}}, x)
+	if err := plan.Placed[0].Err; err != nil {
+		return displayOnly(fx, err.Error())
+	}
+	out := fx
+	out.Title = titled(fx.Title, plan.Placed[0].How)
+	out.Edits = fixEdits(plan.Edits, f.Path)
+	return out
+}
+
+// unplaceable says why the steps of fx cannot be placed in f at all, ""
+// when they may be.
+func unplaceable(f *migration.File, fx rules.Fix) string {
+	switch {
+	case f == nil || fx.Stmt < 0 || fx.Stmt >= len(f.Statements):
+		return "the statement is not in the file"
+	case !f.Choice.Source.Certain():
+		return fmt.Sprintf("pgsafe only guessed that %s runs this file; name the tool (framework = %q) to apply it", f.Tool.Name, f.Tool.Name)
+	default:
+		return ""
+	}
+}
+
+// displayOnly turns fx into advice that says why it cannot be applied.
+func displayOnly(fx rules.Fix, why string) rules.Fix {
+	out := rules.Recipe(fx.Title + " (" + why + ")")
+	out.After = fx.After
+	return out
+}
+
+// titled adds where steps went to a fix's title.
+func titled(title, how string) string {
+	if how == "" || how == "in place" {
+		return title
+	}
+	return title + ", " + how
+}
+
+// splitSteps converts a fix's steps for the planner.
+func splitSteps(steps []rules.Step) []split.Step {
+	out := make([]split.Step, len(steps))
+	for i, s := range steps {
+		out[i] = split.Step{SQL: s.SQL, NoTransaction: s.NoTransaction}
+	}
+	return out
+}
+
+// fixEdits converts a plan's edits to a fix's, with "" for the file's own
+// path.
+func fixEdits(edits []tool.Edit, path string) []rules.Edit {
+	out := make([]rules.Edit, len(edits))
+	for i, e := range edits {
+		p := e.Path
+		if p == path {
+			p = ""
+		}
+		out[i] = rules.Edit{Path: p, Start: e.Start, End: e.End, NewText: e.NewText}
+	}
+	return out
+}
