@@ -69,3 +69,23 @@ func MigrationToolGuessed() *Rule {
 		},
 	}
 }
+
+// MigrationToolRefuses is reported for what the folder's migration tool
+// refuses: a missing marker, a duplicate version, an up without its
+// down.
+func MigrationToolRefuses() *Rule {
+	return &Rule{
+		Code: "PS911", Name: "migration-tool-refuses", Severity: Error,
+		Doc: Doc{
+			Summary: "The migration tool that runs the folder refuses a file, or the folder.",
+			Why: "Each tool has rules of its own beyond SQL: goose needs a `-- +goose Up` annotation on a line of its own, " +
+				"dbmate an up and a down block, popx a down migration for every up, and none of them accepts two migrations " +
+				"with one version; Atlas refuses a folder whose atlas.sum does not match its files. Such a folder fails at " +
+				"deploy time, often after the migrations before the bad file have run.",
+			Bad:       "-- 20240101000000_index.sql, run by dbmate\nCREATE INDEX accounts_email_idx ON accounts (email);",
+			Good:      "-- migrate:up\nCREATE INDEX accounts_email_idx ON accounts (email);\n\n-- migrate:down\nDROP INDEX accounts_email_idx;",
+			Help:      "make the file what the tool expects (see docs/frameworks.md for each tool's rules)",
+			FixSafety: "No fix.",
+		},
+	}
+}

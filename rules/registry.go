@@ -14,6 +14,7 @@ func All() []*Rule {
 		InvalidSuppression(),
 		UnusedSuppression(),
 		MigrationToolGuessed(),
+		MigrationToolRefuses(),
 		RequireConcurrentIndex(),
 		IndexOnPartitionedTable(),
 		RequireConcurrentDropIndex(),

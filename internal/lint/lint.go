@@ -15,8 +15,10 @@ package lint
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/pgsafe/pgsafe/internal/history"
@@ -118,7 +120,9 @@ func Run(files []source.File, opts Options) *Result {
 	}
 	x := tool.NewIndex(paths)
 	choices := tool.Choose(inputs, opts.Tools, x)
+	files, choices = inToolOrder(files, choices)
 	res.Folders = folders(files, choices)
+	refused := refusals(files, choices, opts)
 	skip := skipped(files, choices)
 	type job struct {
 		src    source.File
@@ -238,10 +242,100 @@ func Run(files []source.File, opts Options) *Result {
 		perFile[i] = ds
 	})
 	res.Diagnostics = guessedHints(res, opts)
+	for i, f := range res.Files {
+		perFile[i] = append(refused[f.Path], perFile[i]...)
+	}
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
 	return res
+}
+
+// inToolOrder returns files in the order their tools run them: the
+// files of each project, in the places they take, in the order the
+// project's tool gives them (sqitch's plan, drizzle's journal, dbmate's
+// and Atlas's string order of names).
+func inToolOrder(files []source.File, choices []tool.Choice) ([]source.File, []tool.Choice) {
+	type key struct {
+		t       *tool.Tool
+		project string
+	}
+	groups := map[key][]int{}
+	var keys []key
+	for i, f := range files {
+		k := key{choices[i].Tool, choices[i].Tool.ProjectOf(f.Path)}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	outF := make([]source.File, len(files))
+	outC := make([]tool.Choice, len(files))
+	for _, k := range keys {
+		idx := groups[k]
+		byPath := map[string]int{}
+		paths := make([]string, len(idx))
+		for j, i := range idx {
+			paths[j] = files[i].Path
+			byPath[files[i].Path] = i
+		}
+		ordered := k.t.OrderOf(paths)
+		for j, p := range ordered {
+			outF[idx[j]], outC[idx[j]] = files[byPath[p]], choices[byPath[p]]
+		}
+	}
+	return outF, outC
+}
+
+// refusals returns, by file, what each project's tool would refuse in
+// it (rule PS911), for the tools that are known rather than guessed; a
+// refusal of a file the run does not lint (atlas.sum, a journal) goes on
+// the project's first file.
+func refusals(files []source.File, choices []tool.Choice, opts Options) map[string][]rules.Diagnostic {
+	r := opts.enabled["PS911"]
+	if r == nil {
+		return nil
+	}
+	type key struct {
+		t       *tool.Tool
+		project string
+	}
+	groups := map[key][]tool.Input{}
+	var keys []key
+	for i, f := range files {
+		if !choices[i].Source.Certain() {
+			continue // a guessed tool's rules are no more than a guess
+		}
+		k := key{choices[i].Tool, choices[i].Tool.ProjectOf(f.Path)}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], tool.Input{Path: f.Path, Text: f.Text})
+	}
+	out := map[string][]rules.Diagnostic{}
+	for _, k := range keys {
+		inputs := groups[k]
+		known := map[string]string{}
+		for _, in := range inputs {
+			known[in.Path] = in.Text
+		}
+		for _, p := range k.t.CheckOf(inputs) {
+			path, msg, off := p.Path, p.Message, p.Offset
+			if _, ok := known[path]; !ok {
+				msg = filepath.Base(path) + ": " + msg
+				path, off = inputs[0].Path, 0
+			}
+			end := off
+			if text := known[path]; off < len(text) {
+				end = off + 1
+				if nl := strings.IndexByte(text[off:], '\n'); nl > 0 {
+					end = off + nl
+				}
+			}
+			out[path] = append(out[path], rules.Diagnostic{Rule: r, Path: path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity, Message: msg, Help: r.Doc.Help})
+		}
+	}
+	return out
 }
 
 // folders groups the run's files by the set their tool treats as one.

@@ -28,6 +28,8 @@ var Atlas = &Tool{
 		return ""
 	},
 	Names: numberedNames,
+	Order: byBaseName,
+	Check: atlasCheck,
 	Run: func(f *File) Run {
 		if m := reAtlasTxMode.FindStringSubmatch(atlasHeader(f.Text)); m != nil && m[1] == "none" {
 			return Autocommit
@@ -90,4 +92,31 @@ func atlasHeader(text string) string {
 		}
 	}
 	return ""
+}
+
+// atlasCheck reports what `atlas migrate apply` refuses: two files with
+// one version (Atlas panics on the second), and an atlas.sum that does not
+// match the files (the checksum error).
+func atlasCheck(files []Input) []Problem {
+	out := duplicateVersions(files, "Atlas", func(path string) (string, string, bool) {
+		base := strings.TrimSuffix(baseName(path), ".sql")
+		v, _, _ := strings.Cut(base, "_")
+		return v, "", strings.HasSuffix(path, ".sql")
+	})
+	texts := map[string]string{}
+	dirs := map[string]bool{}
+	for _, f := range files {
+		texts[f.Path] = f.Text
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	for d := range dirs {
+		b, err := readFileOS(filepath.Join(d, "atlas.sum"))
+		if err != nil {
+			continue
+		}
+		if _, want, _ := atlasSum(d, texts); want != string(b) {
+			out = append(out, Problem{Path: filepath.Join(d, "atlas.sum"), Message: "atlas migrate apply refuses a folder whose atlas.sum does not match its files: run `atlas migrate hash`"})
+		}
+	}
+	return out
 }

@@ -25,8 +25,10 @@ var Dbmate = &Tool{
 		return ""
 	},
 	Names:    numberedNames,
+	Order:    byBaseName,
 	Run:      func(*File) Run { return Transaction },
 	Sections: dbmateSections,
+	Check:    dbmateCheck,
 	Exit: Exit{
 		Versions: numberedVersions(func(stem, _ string) Version {
 			return Version{
@@ -119,4 +121,37 @@ func numberedVersions(name func(stem, origin string) Version) func(path string, 
 		}
 		return out, nil
 	}
+}
+
+// dbmateCheck reports what dbmate refuses (amacneil/dbmate
+// pkg/dbmate/migration.go): a file without its `-- migrate:up` or
+// `-- migrate:down` block (markers start a line), a second up or down
+// block, and two files with one version (dbmate keeps versions as
+// strings).
+func dbmateCheck(files []Input) []Problem {
+	var out []Problem
+	for _, f := range files {
+		if _, ok := numberedNames(f.Path); !ok {
+			continue
+		}
+		ups, downs := lineStarts(f.Text, "-- migrate:up"), lineStarts(f.Text, "-- migrate:down")
+		switch {
+		case len(ups) == 0:
+			out = append(out, Problem{Path: f.Path, Message: "dbmate requires each migration to define an up block with '-- migrate:up'"})
+		case len(ups) > 1:
+			out = append(out, Problem{Path: f.Path, Offset: ups[1], Message: "dbmate runs one up block per file; this second one fails"})
+		default:
+		}
+		switch {
+		case len(downs) == 0:
+			out = append(out, Problem{Path: f.Path, Message: "dbmate requires each migration to define a down block with '-- migrate:down'"})
+		case len(downs) > 1:
+			out = append(out, Problem{Path: f.Path, Offset: downs[1], Message: "dbmate runs one down block per file; this second one fails"})
+		default:
+		}
+	}
+	return append(out, duplicateVersions(files, "dbmate", func(path string) (string, string, bool) {
+		n, ok := numberedNames(path)
+		return n.Version, "", ok
+	})...)
 }

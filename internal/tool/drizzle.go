@@ -2,7 +2,9 @@ package tool
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -35,8 +37,10 @@ var Drizzle = &Tool{
 		}
 		return Name{Version: v, Title: title}, true
 	},
-	Skip: drizzleSkip,
-	Run:  func(*File) Run { return RunTransaction },
+	Skip:  drizzleSkip,
+	Order: drizzleOrder,
+	Check: drizzleCheck,
+	Run:   func(*File) Run { return RunTransaction },
 	Exit: Exit{
 		Stuck: "drizzle-kit migrate runs every pending migration in one transaction, with no way out",
 	},
@@ -73,6 +77,21 @@ func drizzleSkip(paths []string) map[string]string {
 // readJournal returns the tags a drizzle journal lists; nil when there is
 // no readable journal.
 func readJournal(path string) map[string]bool {
+	list := journalTags(path)
+	if list == nil {
+		return nil
+	}
+	tags := map[string]bool{}
+	for _, t := range list {
+		tags[t] = true
+	}
+	return tags
+}
+
+// journalTags returns the tags of a drizzle journal's entries in its
+// order (the order the migrator runs them); nil when there is no readable
+// journal.
+func journalTags(path string) []string {
 	b, err := readFileOS(path)
 	if err != nil {
 		return nil
@@ -85,9 +104,52 @@ func readJournal(path string) map[string]bool {
 	if json.Unmarshal(b, &j) != nil {
 		return nil
 	}
-	tags := map[string]bool{}
+	tags := make([]string, 0, len(j.Entries))
 	for _, e := range j.Entries {
-		tags[e.Tag] = true
+		tags = append(tags, e.Tag)
 	}
 	return tags
+}
+
+// drizzleOrder orders a folder's files as its journal lists them.
+func drizzleOrder(paths []string) []string {
+	if len(paths) == 0 {
+		return paths
+	}
+	tags := journalTags(filepath.Join(filepath.Dir(paths[0]), "meta", "_journal.json"))
+	rank := map[string]int{}
+	for i, t := range tags {
+		rank[t] = i
+	}
+	out := append([]string(nil), paths...)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, oki := rank[strings.TrimSuffix(filepath.Base(out[i]), ".sql")]
+		rj, okj := rank[strings.TrimSuffix(filepath.Base(out[j]), ".sql")]
+		if oki != okj {
+			return oki
+		}
+		return ri < rj
+	})
+	return out
+}
+
+// drizzleCheck reports journal entries whose SQL file is missing: the
+// migrator fails to read them.
+func drizzleCheck(files []Input) []Problem {
+	have := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, f := range files {
+		have[f.Path] = true
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	var out []Problem
+	for d := range dirs {
+		journal := filepath.Join(d, "meta", "_journal.json")
+		for _, t := range journalTags(journal) {
+			if !have[filepath.Join(d, t+".sql")] {
+				out = append(out, Problem{Path: journal, Message: fmt.Sprintf("the journal lists %s, but %s.sql is missing: drizzle-kit migrate fails to read it", t, t)})
+			}
+		}
+	}
+	return out
 }

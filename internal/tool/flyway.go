@@ -59,6 +59,19 @@ var Flyway = &Tool{
 		}
 		return out, true
 	},
+	Check: func(files []Input) []Problem {
+		return duplicateVersions(files, "Flyway", func(path string) (string, string, bool) {
+			n, ok := ParseFlywayName(baseName(path))
+			if !ok || n.Version == "" {
+				return "", "", false
+			}
+			parts := strings.FieldsFunc(n.Version, func(r rune) bool { return r == '.' || r == '_' })
+			for i, p := range parts {
+				parts[i] = numericKey(p)
+			}
+			return strings.Join(parts, "."), string(n.Prefix), true
+		})
+	},
 	Run: func(f *File) Run {
 		if b, ok := f.readCompanion(f.Path + ".conf"); ok && reFlywayTx.Match(b) {
 			return Autocommit

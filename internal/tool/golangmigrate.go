@@ -22,6 +22,12 @@ var GolangMigrate = &Tool{
 	},
 	Names: golangMigrateName,
 	Run:   func(*File) Run { return Query },
+	Check: func(files []Input) []Problem {
+		return duplicateVersions(files, "golang-migrate", func(path string) (string, string, bool) {
+			n, ok := golangMigrateName(path)
+			return numericKey(n.Version), n.Direction.String(), ok
+		})
+	},
 	Exit: Exit{
 		Versions: numberedVersions(func(stem, origin string) Version {
 			return Version{

@@ -31,6 +31,7 @@ var Goose = &Tool{
 	},
 	Run:      func(*File) Run { return Transaction },
 	Sections: gooseSections,
+	Check:    gooseCheck,
 	Exit: Exit{
 		NoTransaction: gooseNoTransaction,
 		Blocks:        true,
@@ -84,4 +85,32 @@ func gooseNoTransaction(f *File) (string, []Edit, error) {
 		return "", nil, noRoom("no -- +goose Up annotation")
 	}
 	return "-- +goose NO TRANSACTION", []Edit{{Path: f.Path, Start: loc[0], End: loc[0], NewText: "-- +goose NO TRANSACTION\n"}}, nil
+}
+
+var (
+	reGooseUpLine   = regexp.MustCompile(`(?im)^--\s*\+goose\s+up\s*$`)
+	reGooseIndented = regexp.MustCompile(`(?im)^[ \t]+--\s*\+goose\b`)
+)
+
+// gooseCheck reports what goose refuses (pressly/goose
+// internal/sqlparser/parser.go): a file without a `-- +goose Up`
+// annotation on a line of its own, an annotation with leading white
+// space, and two files with one version.
+func gooseCheck(files []Input) []Problem {
+	var out []Problem
+	for _, f := range files {
+		if _, ok := numberedNames(f.Path); !ok {
+			continue
+		}
+		if loc := reGooseIndented.FindStringIndex(f.Text); loc != nil {
+			out = append(out, Problem{Path: f.Path, Offset: loc[0], Message: "goose refuses an annotation with leading white space"})
+		}
+		if !reGooseUpLine.MatchString(f.Text) {
+			out = append(out, Problem{Path: f.Path, Message: "goose refuses a file without a `-- +goose Up` annotation on a line of its own"})
+		}
+	}
+	return append(out, duplicateVersions(files, "goose", func(path string) (string, string, bool) {
+		n, ok := numberedNames(path)
+		return numericKey(n.Version), "", ok
+	})...)
 }

@@ -25,6 +25,7 @@ var Liquibase = &Tool{
 	},
 	Run:      func(*File) Run { return Transaction },
 	Sections: liquibaseSections,
+	Check:    liquibaseCheck,
 	Exit: Exit{
 		Units: liquibaseUnits,
 	},
@@ -79,4 +80,29 @@ func liquibaseUnits(f *File, sec Section, steps []UnitStep) (string, error) {
 		fmt.Fprintf(&b, "--changeset %s:%s-pgsafe-%d%s\n%s\n", author, id, i+1, attrs, strings.TrimSpace(s.SQL))
 	}
 	return b.String(), nil
+}
+
+// liquibaseCheck reports two changesets with one author and id in a file:
+// Liquibase refuses the changelog.
+func liquibaseCheck(files []Input) []Problem {
+	var out []Problem
+	for _, f := range files {
+		seen := map[string]bool{}
+		for _, off := range lineStarts(f.Text, "--") {
+			line := f.Text[off:]
+			if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+				line = line[:nl]
+			}
+			m := reLiquibaseChangeset.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			id := m[1] + ":" + m[2]
+			if seen[id] {
+				out = append(out, Problem{Path: f.Path, Offset: off, Message: "Liquibase refuses two changesets with the id " + id})
+			}
+			seen[id] = true
+		}
+	}
+	return out
 }

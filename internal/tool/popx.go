@@ -1,7 +1,9 @@
 package tool
 
 import (
+	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -22,6 +24,8 @@ var Popx = &Tool{
 	},
 	Names: popNames,
 	Skip:  OtherDialects,
+	Order: popOrder,
+	Check: popxCheck,
 	Run: func(f *File) Run {
 		if n, ok := ParsePopName(baseName(f.Path)); ok && n.Autocommit {
 			return Query
@@ -63,6 +67,8 @@ var Pop = &Tool{
 	},
 	Names:   popNames,
 	Skip:    OtherDialects,
+	Order:   popOrder,
+	Check:   popCheck,
 	Run:     func(*File) Run { return Transaction },
 	Variant: postgresVariant,
 	Exit: Exit{
@@ -233,4 +239,58 @@ func OtherDialects(paths []string) map[string]string {
 		}
 	}
 	return skip
+}
+
+// popOrder orders pop and popx migrations as they do: by version,
+// compared as strings, then by name.
+func popOrder(paths []string) []string {
+	out := append([]string(nil), paths...)
+	key := func(p string) (string, string) {
+		n, ok := ParsePopName(filepath.Base(p))
+		if !ok {
+			return "\xff", filepath.Base(p)
+		}
+		return n.Version, filepath.Base(p)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		vi, bi := key(out[i])
+		vj, bj := key(out[j])
+		if vi != vj {
+			return vi < vj
+		}
+		return bi < bj
+	})
+	return out
+}
+
+// popCheck reports two migrations of one version, dialect and direction.
+func popCheck(files []Input) []Problem {
+	return duplicateVersions(files, "pop", func(path string) (string, string, bool) {
+		n, ok := ParsePopName(filepath.Base(path))
+		dir := "up"
+		if n.Down {
+			dir = "down"
+		}
+		return n.Version, n.Dialect + "." + dir, ok
+	})
+}
+
+// popxCheck reports what popx refuses (ory/x popx/migration_box.go,
+// check): an up migration without a down migration of its version, and
+// two migrations of one version, dialect and direction.
+func popxCheck(files []Input) []Problem {
+	downs := map[string]bool{}
+	for _, f := range files {
+		if n, ok := ParsePopName(filepath.Base(f.Path)); ok && n.Down {
+			downs[filepath.Join(filepath.Dir(f.Path), n.Version)] = true
+		}
+	}
+	var out []Problem
+	for _, f := range files {
+		n, ok := ParsePopName(filepath.Base(f.Path))
+		if ok && !n.Down && !downs[filepath.Join(filepath.Dir(f.Path), n.Version)] {
+			out = append(out, Problem{Path: f.Path, Message: fmt.Sprintf("popx refuses an up migration without a down migration of its version (%s)", n.Version)})
+		}
+	}
+	return append(out, popCheck(files)...)
 }

@@ -2,6 +2,7 @@ package tool
 
 import (
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -35,7 +36,12 @@ var Prisma = &Tool{
 		return filepath.Dir(path)
 	},
 	Names: prismaName,
-	Run:   func(*File) Run { return Query },
+	Order: func(paths []string) []string {
+		out := append([]string(nil), paths...)
+		sort.SliceStable(out, func(i, j int) bool { return filepath.Base(filepath.Dir(out[i])) < filepath.Base(filepath.Dir(out[j])) })
+		return out
+	},
+	Run: func(*File) Run { return Query },
 	Exit: Exit{
 		Versions: func(path string, n int, x *Index) ([]Version, error) {
 			name, ok := prismaName(path)

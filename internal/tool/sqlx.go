@@ -18,7 +18,7 @@ var Sqlx = &Tool{
 	},
 	Checksums: "sqlx stores a checksum of each applied migration and `sqlx migrate run` fails when an applied file has changed: fix only migrations that have not run anywhere (`--changed-since`).",
 	Detect: func(_ *Index, _, text string) string {
-		if strings.TrimSpace(firstLine(text)) == "-- no-transaction" {
+		if strings.HasPrefix(text, "-- no-transaction") {
 			return "a -- no-transaction first line"
 		}
 		return ""
@@ -42,10 +42,20 @@ var Sqlx = &Tool{
 		return n, n.Title != ""
 	},
 	Run: func(f *File) Run {
-		if strings.TrimSpace(firstLine(f.Text)) == "-- no-transaction" {
+		if strings.HasPrefix(f.Text, "-- no-transaction") {
 			return Query
 		}
 		return Transaction
+	},
+	Check: func(files []Input) []Problem {
+		return duplicateVersions(files, "sqlx", func(path string) (string, string, bool) {
+			v, rest, ok := SplitVersion(baseName(path))
+			dir := "up"
+			if strings.HasSuffix(rest, ".down.sql") {
+				dir = "down"
+			}
+			return numericKey(v), dir, ok
+		})
 	},
 	Exit: Exit{
 		Versions: func(path string, n int, x *Index) ([]Version, error) {

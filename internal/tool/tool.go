@@ -183,6 +183,15 @@ type Tool struct {
 	// Skip returns the files among paths that the tool never runs on
 	// PostgreSQL, with the reason; nil when it runs them all.
 	Skip func(paths []string) map[string]string
+	// Order returns the files of one project (in pgsafe's natural order)
+	// in the order the tool runs them; nil keeps the natural order, which
+	// compares runs of digits as numbers.
+	Order func(paths []string) []string
+	// Check returns what the tool would refuse among the files of one
+	// project, every file the tool sees (other databases' files too): a
+	// missing marker, a duplicate version, an up without the down the
+	// tool requires. Nil when pgsafe knows of nothing it refuses.
+	Check func(files []Input) []Problem
 
 	// Run says how the tool runs the file, before any section marker in
 	// it is read.
@@ -208,6 +217,15 @@ type Tool struct {
 	// recomputed from the texts of the project's migrations, when the
 	// tool keeps one; nil otherwise.
 	Summary func(project string, texts map[string]string) (path, text string, ok bool)
+}
+
+// Problem is something a tool would refuse in a file.
+type Problem struct {
+	Path string
+	// Offset is the byte offset in the file that the problem is at; 0
+	// for the file as a whole.
+	Offset  int
+	Message string
 }
 
 // AdviceFor is the situation of a statement that must leave its
@@ -341,6 +359,22 @@ func (t *Tool) NameOf(path string) (Name, bool) {
 		}
 	}
 	return Name{Title: filepath.Base(path)}, false
+}
+
+// OrderOf returns the files of one project in the order t runs them.
+func (t *Tool) OrderOf(paths []string) []string {
+	if t.Order == nil {
+		return paths
+	}
+	return t.Order(paths)
+}
+
+// CheckOf returns what t would refuse among the files of one project.
+func (t *Tool) CheckOf(files []Input) []Problem {
+	if t.Check == nil {
+		return nil
+	}
+	return t.Check(files)
 }
 
 // RunOf returns how t runs f before any section marker is read.
