@@ -101,8 +101,11 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 		byPath[f.Path] = rf
 		isQuery[f.Path] = i >= len(files)
 	}
-	skipped := map[string]Skipped{}
+	// The fixes not applied are those the last round, which changes
+	// nothing, finds and skips.
+	var skipped map[string]Skipped
 	for round := 1; ; round++ {
+		skipped = map[string]Skipped{}
 		current := make([]source.File, 0, len(res.Files))
 		ro := opts
 		ro.Queries = nil

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/docgen"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -83,4 +84,26 @@ func TestIndexLinksEveryRule(t *testing.T) {
 func TestIndexEscapesCells(t *testing.T) {
 	r := &rules.Rule{Code: "PS125", Name: "pipes", Severity: rules.Hint, Doc: rules.Doc{Summary: "a | b\nc"}}
 	assert.Contains(t, docgen.Index([]*rules.Rule{r}), `| a \| b c |`)
+}
+
+// TestFrameworksDocUpToDate fails when the table of tools in
+// docs/frameworks.md differs from what the tools' descriptions generate.
+func TestFrameworksDocUpToDate(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "frameworks.md")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	want, ok := docgen.WithTools(string(b), tool.All())
+	require.True(t, ok, "docs/frameworks.md has no %s ... %s part", docgen.ToolsBegin, docgen.ToolsEnd)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(want), 0o644))
+		return
+	}
+	assert.Equal(t, want, string(b), "docs/frameworks.md is stale; run `go test ./internal/docgen -update`")
+	for _, tl := range tool.All() {
+		d := tl.Doc
+		for what, v := range map[string]string{"Detected": d.Detected, "Files": d.Files, "Downs": d.Downs, "Runs": d.Runs, "Leave": d.Leave, "Refuses": d.Refuses} {
+			assert.NotEmpty(t, v, "%s has no Doc.%s", tl.Name, what)
+		}
+		assert.NotEmpty(t, tl.Cite, "%s cites no source", tl.Name)
+	}
 }

@@ -12,6 +12,14 @@ import (
 var Atlas = &Tool{
 	Name:  "atlas",
 	About: "Atlas versioned migrations (`atlas migrate apply`): `VERSION_NAME.sql` files and `atlas.sum`; each file in one transaction by default, statement by statement with `-- atlas:txmode none`.",
+	Doc: Doc{
+		Detected: "`atlas.sum` in the folder, or an `-- atlas:` directive",
+		Files:    "`VERSION_NAME.sql`, names compared as strings; `atlas.sum` hashes the folder",
+		Downs:    "none (the community CLI has no `migrate down`)",
+		Runs:     "statement by statement, each file in one transaction; statement by statement without one when the file's header says `-- atlas:txmode none` (followed by a blank line)",
+		Leave:    "`-- atlas:txmode none` when nothing else in the file needs the transaction; otherwise new versions right after the file, `-- atlas:txmode none` on a step that needs no transaction; `atlas.sum` rewritten",
+		Refuses:  "two files with one version, an `atlas.sum` that does not match the files",
+	},
 	Cite: []string{
 		"https://atlasgo.io/versioned/apply#transaction-configuration (--tx-mode, -- atlas:txmode)",
 		"https://atlasgo.io/concepts/migration-directory-integrity (atlas.sum)",

@@ -13,6 +13,14 @@ import (
 var Dbmate = &Tool{
 	Name:  "dbmate",
 	About: "amacneil/dbmate: `-- migrate:up` and `-- migrate:down` sections, each sent in one `Exec`, in a transaction unless the marker says `transaction:false`.",
+	Doc: Doc{
+		Detected: "a `-- migrate:up` or `-- migrate:down` line",
+		Files:    "`VERSION_NAME.sql`, names compared as strings",
+		Downs:    "the `-- migrate:down` block of the same file",
+		Runs:     "each block in one `Exec`, inside a transaction unless the marker says `transaction:false` (then still one multi-statement query)",
+		Leave:    "up blocks: new migrations numbered right after the file, a step that needs no transaction alone in a `transaction:false` block; down blocks: not possible (one block per rollback)",
+		Refuses:  "a file without its up or down block, a second up or down block, two files with one version",
+	},
 	Cite: []string{
 		"https://github.com/amacneil/dbmate#creating-migrations",
 		"amacneil/dbmate pkg/dbmate/migration.go (section markers and options), pkg/dbmate/db.go (one Exec per section, in a transaction unless transaction:false)",

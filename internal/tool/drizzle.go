@@ -14,6 +14,14 @@ import (
 var Drizzle = &Tool{
 	Name:  "drizzle",
 	About: "Drizzle (`drizzle-kit migrate`, drizzle-orm's migrator): the `NNNN_name.sql` files listed in `meta/_journal.json`, statements split on `--> statement-breakpoint`, every pending migration in one transaction.",
+	Doc: Doc{
+		Detected: "`meta/_journal.json` in the folder, or `--> statement-breakpoint` markers",
+		Files:    "the `NNNN_name.sql` files that `meta/_journal.json` lists, in its order; other files are never run",
+		Downs:    "none",
+		Runs:     "every pending migration in one transaction, statements split on `--> statement-breakpoint`",
+		Leave:    "not possible: shown as advice",
+		Refuses:  "a journal entry whose file is missing",
+	},
 	Cite: []string{
 		"https://orm.drizzle.team/docs/kit-overview (migrations folder and journal)",
 		"drizzle-team/drizzle-orm drizzle-orm/src/migrator.ts (readMigrationFiles: the journal's entries, split on --> statement-breakpoint)",

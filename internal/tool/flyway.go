@@ -14,6 +14,14 @@ import (
 var Flyway = &Tool{
 	Name:  "flyway",
 	About: "Flyway: `V<version>__<name>.sql` scripts (`U` undo, `R` repeatable), each in one transaction unless `<script>.sql.conf` sets `executeInTransaction=false` or a statement must run outside one.",
+	Doc: Doc{
+		Detected: "a `<script>.sql.conf` in the folder, or `flyway.conf` / `flyway.toml` in it or up to three folders above; names alone (`V1__x.sql`) are a guess",
+		Files:    "`V<version>__<name>.sql` (versions `1`, `1.1`, `1_1` compared part by part), `U<version>__` undo, `R__` repeatable",
+		Downs:    "the `U` script of the same version (Flyway Teams)",
+		Runs:     "each script in one transaction, unless its `.sql.conf` sets `executeInTransaction=false` or it holds a statement Flyway runs outside one",
+		Leave:    "`executeInTransaction=false` in a new `.sql.conf` when nothing else in the script needs the transaction; otherwise new versions right after the script (`V1_1__`), with a `.sql.conf` for a step that needs no transaction",
+		Refuses:  "two scripts with one version",
+	},
 	Cite: []string{
 		"https://documentation.red-gate.com/fd/migrations-184127470.html (naming)",
 		"https://documentation.red-gate.com/fd/script-configuration-184127482.html (executeInTransaction in <script>.sql.conf)",

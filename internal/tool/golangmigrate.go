@@ -11,6 +11,14 @@ import (
 var GolangMigrate = &Tool{
 	Name:  "golang-migrate",
 	About: "golang-migrate/migrate (postgres driver): `VERSION_TITLE.up.sql` and `.down.sql` per version, each file sent in one `Exec`.",
+	Doc: Doc{
+		Detected: "names alone: `VERSION_NAME.up.sql` and `.down.sql` (a guess)",
+		Files:    "`VERSION_NAME.up.sql`, `VERSION_NAME.down.sql`, versions compared as numbers",
+		Downs:    "the `.down.sql` file of the same version",
+		Runs:     "each file in one `Exec`, without a transaction of its own: several statements form one implicit transaction",
+		Leave:    "ups: new versions right after the file, each with a `.down.sql` that undoes nothing (the original's down undoes the whole change), a step that needs no transaction alone in its file; downs: not possible (one file per rollback)",
+		Refuses:  "two up (or two down) files with one version",
+	},
 	Cite: []string{
 		"golang-migrate/migrate source/parse.go (file names: `^([0-9]+)_(.*)\\.(down|up)\\.(.*)$`)",
 		"golang-migrate/migrate database/postgres/postgres.go Run (the whole file in one Exec, unless x-multi-statement)",

@@ -10,6 +10,14 @@ import (
 var Goose = &Tool{
 	Name:  "goose",
 	About: "pressly/goose: `-- +goose Up` and `-- +goose Down` sections, each run in one transaction unless the file has `-- +goose NO TRANSACTION`.",
+	Doc: Doc{
+		Detected: "a `-- +goose Up` or `-- +goose Down` line",
+		Files:    "`VERSION_NAME.sql`, versions compared as numbers",
+		Downs:    "the `-- +goose Down` section of the same file",
+		Runs:     "each section in one transaction; with `-- +goose NO TRANSACTION` anywhere in the file, both sections statement by statement",
+		Leave:    "marks the file `-- +goose NO TRANSACTION` and keeps the rest of each section in explicit `BEGIN` ... `COMMIT` blocks, in the same file (ups and downs alike)",
+		Refuses:  "a file without a `-- +goose Up` line, an annotation with leading white space, two files with one version",
+	},
 	Cite: []string{
 		"https://pressly.github.io/goose/documentation/annotations/",
 		"pressly/goose internal/sqlparser/parser.go (annotations, statements split on ';' or StatementBegin/End)",

@@ -12,6 +12,14 @@ import (
 var Liquibase = &Tool{
 	Name:  "liquibase",
 	About: "Liquibase formatted SQL: a `--liquibase formatted sql` file of `--changeset author:id` units, each in one transaction unless it says `runInTransaction:false`; `--rollback` comments hold the rollback.",
+	Doc: Doc{
+		Detected: "a first line `--liquibase formatted sql`",
+		Files:    "one changelog file of `--changeset author:id` units, in file order",
+		Downs:    "`--rollback` comments of each changeset (not checked)",
+		Runs:     "each changeset in one transaction, statement by statement; with `runInTransaction:false`, without one",
+		Leave:    "new changesets right after the changeset (`author:id-pgsafe-N`), `runInTransaction:false` on a step that needs no transaction",
+		Refuses:  "two changesets with one id",
+	},
 	Cite: []string{
 		"https://docs.liquibase.com/concepts/changelogs/sql-format.html",
 		"liquibase/liquibase liquibase-standard/src/main/java/liquibase/parser/core/formattedsql/FormattedSqlChangeLogParser.java",

@@ -14,6 +14,14 @@ import (
 var Popx = &Tool{
 	Name:  "popx",
 	About: "ory/x popx: `VERSION_NAME[.DIALECT][.autocommit].(up|down).sql`; a file runs in one transaction unless its name holds `.autocommit.`, then as one `Exec`; every up needs a down of the same version.",
+	Doc: Doc{
+		Detected: "names alone: a dialect (`.postgres.`) or `.autocommit.` in a name (a guess)",
+		Files:    "`VERSION_NAME[.DIALECT][.autocommit].(up|down).sql`, versions compared as strings; a `.postgres.` file replaces the dialect-less one",
+		Downs:    "the `.down.sql` file of the same version",
+		Runs:     "each file in one transaction; an `.autocommit.` file in one `Exec` without one",
+		Leave:    "ups: new versions (the version with digits appended, so that they sort right after it), `.postgres.autocommit.up.sql` for a step that needs no transaction, each with an empty `.postgres.down.sql`; a dialect-less file is rewritten into its `.postgres.` variant; downs: not possible",
+		Refuses:  "an up migration without a down of its version, two files with one version, dialect and direction",
+	},
 	Cite: []string{
 		"ory/x popx/match.go (file names), popx/migrator.go (shouldNotUseTransaction: .autocommit. files run without a transaction)",
 		"ory/x popx/migration_box.go (check: every up migration has a down migration of its version; empty files are skipped)",
@@ -53,6 +61,14 @@ var Popx = &Tool{
 var Pop = &Tool{
 	Name:  "pop",
 	About: "gobuffalo/pop and its `soda` CLI: `VERSION_NAME.(up|down).(sql|fizz)`, every migration in one transaction.",
+	Doc: Doc{
+		Detected: "`.fizz` migrations in the folder",
+		Files:    "`VERSION_NAME.(up|down).(sql|fizz)`, versions compared as strings",
+		Downs:    "the `.down` file of the same version",
+		Runs:     "every migration in one transaction, with no way out",
+		Leave:    "steps that need a transaction of their own: new versions right after the file; steps that need none: not possible",
+		Refuses:  "two files with one version, dialect and direction",
+	},
 	Cite: []string{
 		"gobuffalo/pop migrator.go (every migration runs in c.Transaction)",
 		"gobuffalo/pop file_migrator.go (file names)",

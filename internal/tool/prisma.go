@@ -11,6 +11,14 @@ import (
 var Prisma = &Tool{
 	Name:  "prisma",
 	About: "Prisma Migrate (`prisma migrate deploy`): `migrations/<timestamp>_<name>/migration.sql` beside `migration_lock.toml`; each script sent as one query.",
+	Doc: Doc{
+		Detected: "`migration_lock.toml` above the migration folders; names alone (`TIMESTAMP_NAME/migration.sql`) are a guess",
+		Files:    "`migrations/TIMESTAMP_NAME/migration.sql`, folder names compared as strings",
+		Downs:    "none",
+		Runs:     "each `migration.sql` as one query",
+		Leave:    "new migration folders right after the migration, a step that needs no transaction alone in its `migration.sql`",
+		Refuses:  "—",
+	},
 	Cite: []string{
 		"https://www.prisma.io/docs/orm/prisma-migrate/understanding-prisma-migrate/migration-histories",
 		"prisma/prisma-engines schema-engine/connectors/sql-schema-connector (apply_migration_script: the script as one query)",

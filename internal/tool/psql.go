@@ -6,6 +6,14 @@ package tool
 var Psql = &Tool{
 	Name:  "psql",
 	About: "`psql --file` and other runners that send statements one at a time, each committing on its own.",
+	Doc: Doc{
+		Detected: "the assumption (a guess) when nothing shows a tool",
+		Files:    "any `.sql` file, in natural order; `*.down.sql` is a down migration",
+		Downs:    "`*.down.sql` files, on their own",
+		Runs:     "statement by statement; the file's own `BEGIN` ... `COMMIT` are transactions",
+		Leave:    "in place: split around the file's own `COMMIT`, or as is outside a transaction",
+		Refuses:  "—",
+	},
 	Cite: []string{
 		"https://www.postgresql.org/docs/current/app-psql.html (without --single-transaction, each statement commits on its own)",
 	},

@@ -11,6 +11,14 @@ import (
 var Sqitch = &Tool{
 	Name:  "sqitch",
 	About: "sqitch: `deploy/`, `revert/` and `verify/` scripts of the changes in `sqitch.plan`, each run by `psql --file`, statement by statement; its templates wrap a script in `BEGIN;` ... `COMMIT;`.",
+	Doc: Doc{
+		Detected: "`sqitch.plan` above the `deploy/`, `revert/` and `verify/` folders",
+		Files:    "`deploy/CHANGE.sql` per change of `sqitch.plan`, in the plan's order; scripts of changes not in the plan are never run",
+		Downs:    "`revert/CHANGE.sql`",
+		Runs:     "`psql --file` with `ON_ERROR_STOP`: statement by statement, the `BEGIN;` ... `COMMIT;` of the templates included",
+		Leave:    "in place: split around the script's own `COMMIT`, or as is outside a transaction",
+		Refuses:  "—",
+	},
 	Cite: []string{
 		"sqitchers/sqitch lib/App/Sqitch/Engine/pg.pm (scripts run through psql with ON_ERROR_STOP)",
 		"sqitchers/sqitch etc/templates/deploy/pg.tmpl (BEGIN; ... COMMIT;)",

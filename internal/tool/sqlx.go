@@ -12,6 +12,14 @@ import (
 var Sqlx = &Tool{
 	Name:  "sqlx",
 	About: "Rust sqlx (`sqlx migrate run`): `VERSION_DESCRIPTION.sql`, or `.up.sql` and `.down.sql` pairs; each file sent as one query inside a transaction, or without one when it starts with `-- no-transaction`.",
+	Doc: Doc{
+		Detected: "a first line `-- no-transaction`; otherwise only a setting",
+		Files:    "`VERSION_DESCRIPTION.sql`, or `.up.sql` and `.down.sql` pairs, versions compared as numbers",
+		Downs:    "the `.down.sql` file of the same version",
+		Runs:     "each file as one query, inside a transaction unless it starts with `-- no-transaction`",
+		Leave:    "ups: new versions right after the file, `-- no-transaction` on a step that needs no transaction (alone in its file); downs: not possible",
+		Refuses:  "two files with one version",
+	},
 	Cite: []string{
 		"launchbadge/sqlx sqlx-core/src/migrate/source.rs (file names, -- no-transaction)",
 		"launchbadge/sqlx sqlx-postgres/src/migrate.rs (apply: the file's SQL in one execute, in a transaction unless no_tx)",

@@ -164,6 +164,9 @@ type Tool struct {
 	// SettingOnly reports that the tool is only ever assumed because a
 	// setting names it: a generic runner that leaves no trace in the files.
 	SettingOnly bool
+	// Doc says in words what the functions below do, for the table of
+	// tools in docs/frameworks.md.
+	Doc Doc
 
 	// Detect returns the evidence, in words, that the tool runs the file
 	// at path: a marker in its text, or a file that the tool keeps beside
@@ -226,6 +229,25 @@ type Problem struct {
 	// for the file as a whole.
 	Offset  int
 	Message string
+}
+
+// Doc is a tool's documentation, kept as data beside its description.
+// Each field is a phrase for a cell of the docs' table of tools.
+type Doc struct {
+	// Detected says what shows the tool: markers, files beside the
+	// migrations; what names alone suggest it.
+	Detected string
+	// Files says how the tool names and orders its migrations.
+	Files string
+	// Downs says where a migration's rollback lives.
+	Downs string
+	// Runs says how the tool sends a file to the server.
+	Runs string
+	// Leave says how pgsafe takes a statement out of the tool's
+	// transaction, or why it cannot.
+	Leave string
+	// Refuses says what the tool refuses that pgsafe checks (PS911).
+	Refuses string
 }
 
 // AdviceFor is the situation of a statement that must leave its

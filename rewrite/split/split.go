@@ -87,6 +87,10 @@ func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 		switch {
 		case sec.Run == tool.Autocommit && st.Tx == nil:
 			direct = append(direct, i)
+		case sec.Run == tool.Query && len(r.Steps) == 1 && p.aloneInSection(st):
+			// One query of one statement, which runs outside any
+			// transaction, stays one query of one step.
+			direct = append(direct, i)
 		case st.Tx != nil && st.Tx.Kind == migration.TxExplicit && sec.Run == tool.Autocommit:
 			explicit = append(explicit, i)
 		case st.Tx != nil && st.Tx.Kind == migration.TxExplicit:
@@ -130,6 +134,10 @@ type planner struct {
 	// mark is len(edits) when the current section's groups began, to
 	// drop their edits when the section cannot be placed.
 	mark int
+	// emptied reports that the last cut left its section without a
+	// statement; firstAt is where the section's first statement was.
+	emptied bool
+	firstAt int
 }
 
 // edit replaces bytes [start, end) of the file.
@@ -251,6 +259,17 @@ func (p *planner) leaveTool(reps []Replacement, ids []int) {
 	}
 }
 
+// aloneInSection reports whether st is the only statement of its
+// section.
+func (p *planner) aloneInSection(st *migration.Statement) bool {
+	for _, o := range p.f.Statements {
+		if o != st && o.Section == st.Section {
+			return false
+		}
+	}
+	return true
+}
+
 // needsNoTx reports whether a step must run outside any transaction.
 func needsNoTx(steps []Step) bool {
 	for _, s := range steps {
@@ -319,6 +338,11 @@ func (p *planner) versions(reps []Replacement, ids []int, s int) {
 		p.finishGroups(reps, ids, "in place")
 		return
 	}
+	groups = p.keepFirst(groups, s)
+	if len(groups) == 0 {
+		p.finishGroups(reps, ids, "in place")
+		return
+	}
 	vs, err := p.f.Tool.Exit.Versions(p.f.Path, len(groups), p.x)
 	if err != nil {
 		p.failGroups(reps, ids, err)
@@ -351,6 +375,11 @@ func (p *planner) versions(reps []Replacement, ids []int, s int) {
 func (p *planner) units(reps []Replacement, ids []int, s int) {
 	groups, ok := p.groups(reps, ids, s)
 	if !ok || len(groups) == 0 {
+		p.finishGroups(reps, ids, "in place")
+		return
+	}
+	groups = p.keepFirst(groups, s)
+	if len(groups) == 0 {
 		p.finishGroups(reps, ids, "in place")
 		return
 	}
@@ -394,6 +423,18 @@ func (p *planner) failGroups(_ []Replacement, ids []int, err error) {
 	}
 }
 
+// keepFirst puts the first group back in the file when the cut left the
+// section without a statement and the section can run the group as it
+// runs: a file is never left empty of what it was for. It returns the
+// groups that still move.
+func (p *planner) keepFirst(groups []group, s int) []group {
+	if !p.emptied || (groups[0].noTx && p.f.Sections[s].Run != tool.Query) {
+		return groups
+	}
+	p.edit(p.firstAt, p.firstAt, groups[0].sql+"\n")
+	return groups[1:]
+}
+
 // group is SQL that moves out of the file: a step, or the statements
 // between two steps.
 type group struct {
@@ -420,11 +461,19 @@ func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
 		cur = nil
 	}
 	moving := false
+	kept := 0
+	p.emptied, p.firstAt = false, -1
 	for _, st := range p.f.Statements {
 		if st.Section != s {
 			continue
 		}
+		if p.firstAt < 0 {
+			p.firstAt = p.moveBlock(st).Start
+		}
 		r, replaced := byStmt[st]
+		if !moving && !replaced {
+			kept++
+		}
 		if !moving && !replaced {
 			continue
 		}
@@ -437,6 +486,7 @@ func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
 		inTx, rest := firstInTx(r.Steps)
 		if !moving {
 			if inTx != "" {
+				kept++
 				p.edit(st.Span.Start, st.Extent.End, inTx)
 			} else {
 				b := p.moveBlock(st)
@@ -461,6 +511,7 @@ func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
 		}
 	}
 	flush()
+	p.emptied = moving && kept == 0
 	return out, moving
 }
 
