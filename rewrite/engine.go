@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -104,11 +105,37 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	// The fixes not applied are those the last round, which changes
 	// nothing, finds and skips.
 	var skipped map[string]Skipped
+	// After the first round, a round re-checks only the files that the
+	// round before changed or created; the others keep their parse trees
+	// and their findings. The later files depend on the changed ones only
+	// through the schema they leave, which the fixes keep as it was: when
+	// the schema after the whole set differs from the first round's, every
+	// file is checked again.
+	var prev *lint.Result
+	var prevDiags map[string][]rules.Diagnostic
+	before := map[string]string{} // text of each file as the previous round read it
+	first, full := "", false
 	for round := 1; ; round++ {
 		skipped = map[string]Skipped{}
 		current := make([]source.File, 0, len(res.Files))
 		ro := opts
 		ro.Queries = nil
+		ro.KeepTrees = true
+		var recheck func(string) bool
+		if prev != nil {
+			changed := changedSince(prev, before, byPath)
+			recheck = changed
+			if full {
+				recheck = func(string) bool { return true }
+			}
+			ro.Reuse = map[string]*migration.File{}
+			for _, f := range prev.Files {
+				if !changed(f.Path) {
+					ro.Reuse[f.Path] = f
+				}
+			}
+			ro.Recheck = recheck
+		}
 		for _, f := range res.Files {
 			switch {
 			case isQuery[f.Path]:
@@ -131,8 +158,36 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 				}
 			}
 		}
+		if recheck != nil {
+			// The files not re-checked keep the findings of the round that
+			// checked them; the driver's own findings are fresh.
+			for _, lf := range lr.Files {
+				if !recheck(lf.Path) {
+					lr.Diagnostics = append(lr.Diagnostics, prevDiags[lf.Path]...)
+				}
+			}
+		}
+		prev, prevDiags = lr, map[string][]rules.Diagnostic{}
+		for _, d := range lr.Diagnostics {
+			if !driverFinding(d.Rule) {
+				prevDiags[d.Path] = append(prevDiags[d.Path], d)
+			}
+		}
+		for _, f := range res.Files {
+			before[f.Path] = f.Fixed
+		}
+		fingerprint := lr.History.Final().Fingerprint()
+		if round == 1 {
+			first = fingerprint
+		}
 		changed := applyRound(res, byPath, lr, fo, skipped)
 		res.Rounds = round
+		if !changed && !full && fingerprint != first {
+			// A fix changed the schema that later files see: check them all.
+			full = true
+			continue
+		}
+		full = false
 		if !changed {
 			break
 		}
@@ -151,6 +206,36 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 		return a.Line < b.Line
 	})
 	return res, nil
+}
+
+// driverFinding reports the rules that the lint driver reports for the
+// whole run, afresh each round, rather than rules run per statement.
+func driverFinding(r *rules.Rule) bool {
+	return r.Code == "PS910" || r.Code == "PS911"
+}
+
+// changedSince returns which files the round after prev must read and
+// check again: those whose text, or a companion file of whose folder (a
+// Flyway .sql.conf), differs from before, and those prev did not read.
+func changedSince(prev *lint.Result, before map[string]string, byPath map[string]*File) func(string) bool {
+	changed := map[string]bool{}
+	companions := map[string]bool{} // folders where a file that is not SQL changed
+	for path, f := range byPath {
+		if old, ok := before[path]; !ok || old != f.Fixed {
+			changed[path] = true
+			if !isSQL(path) {
+				companions[filepath.Dir(path)] = true
+			}
+		}
+	}
+	read := map[string]bool{}
+	for _, f := range prev.Files {
+		read[f.Path] = true
+		if companions[filepath.Dir(f.Path)] {
+			changed[f.Path] = true
+		}
+	}
+	return func(path string) bool { return changed[path] || !read[path] }
 }
 
 // applyRound applies one round of fixes and reports whether any file
@@ -360,7 +445,7 @@ func applyToFiles(byPath map[string]*File, files map[string]*migration.File, edi
 			base = f.Fixed
 		}
 		text, err := ApplyEdits(base, es)
-		if err != nil || (isSQL(target) && sqlparse.Parse(text).Err != nil) {
+		if err != nil || (isSQL(target) && !sqlparse.Valid(text)) {
 			return nil, false
 		}
 		dest := target

@@ -190,6 +190,9 @@ func configGlob(cfg *config.Config, e env, pat string) func(string) bool {
 		if cfg.Dir == "" || err != nil {
 			rel = path
 		}
+		if filepath.IsAbs(pat) {
+			rel = abs
+		}
 		rel = filepath.ToSlash(rel)
 		pat = strings.TrimSuffix(pat, "/")
 		for _, p := range []string{pat, pat + "/**"} {

@@ -63,6 +63,14 @@ type Options struct {
 	// Base is the schema the set starts from (--schema, --database-url);
 	// nil for an empty database.
 	Base *schema.Catalog
+	// Reuse holds files that an earlier run read with their parse trees
+	// (KeepTrees), by path: a file whose text and tool are the same is
+	// not parsed again. The fix engine's rounds use it.
+	Reuse map[string]*migration.File
+	// Recheck, when set, limits the rules to the migrations it accepts;
+	// the others are only replayed into the schema, and report nothing
+	// (their findings are those of the earlier run that checked them).
+	Recheck func(path string) bool
 	// Pending reports whether a migration has not been deployed yet
 	// (--changed-since); nil means every migration is pending. See
 	// history.Options.
@@ -193,8 +201,14 @@ func Run(files []source.File, opts Options) *Result {
 	var deferred []func(*history.History)
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
-		res.Files[i] = migration.Read(jobs[i].src.Path, jobs[i].src.Text, migration.Options{Choice: jobs[i].choice, ReadFile: opts.readFile})
+		j := jobs[i]
+		if old := opts.Reuse[j.src.Path]; old != nil && old.Text == j.src.Text && old.Choice == j.choice && (old.SyntaxError != nil || len(old.Statements) == 0 || old.Statements[0].Node != nil) {
+			res.Files[i] = old
+			return
+		}
+		res.Files[i] = migration.Read(j.src.Path, j.src.Text, migration.Options{Choice: j.choice, ReadFile: opts.readFile})
 	}
+	checked := make([]bool, n)
 	p.sequence = func(i int) {
 		f := res.Files[i]
 		res.Statements += len(f.Statements)
@@ -202,7 +216,12 @@ func Run(files []source.File, opts Options) *Result {
 		c := checker{opts: opts, catalog: builder.Catalog, replay: builder.Statement}
 		c.report = func(d rules.Diagnostic) { perFile[i] = append(perFile[i], d) }
 		c.later = func(fn func(*history.History)) { deferred = append(deferred, fn) }
-		c.check(f)
+		checked[i] = opts.Recheck == nil || opts.Recheck(f.Path)
+		if checked[i] {
+			c.check(f)
+		} else {
+			c.replayOnly(f)
+		}
 		if !opts.KeepTrees {
 			releaseTrees(f)
 		}
@@ -224,6 +243,9 @@ func Run(files []source.File, opts Options) *Result {
 	for i := range finals {
 		finals[i] = res.History.Final()
 	}
+	for i := range res.Queries {
+		checked[len(jobs)+i] = true
+	}
 	parallel(len(res.Queries), opts.Workers, func(i int) {
 		k := len(jobs) + i
 		final := finals[i]
@@ -237,6 +259,9 @@ func Run(files []source.File, opts Options) *Result {
 	})
 	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
 	parallel(n, opts.Workers, func(i int) {
+		if !checked[i] {
+			return
+		}
 		ds := suppress.Apply(all[i], perFile[i], opts.Known, opts.enabled)
 		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Span.Start < ds[j].Span.Start })
 		perFile[i] = ds
@@ -473,6 +498,19 @@ func (c checker) check(f *migration.File) {
 		case c.replay != nil:
 			c.replay(st)
 		default:
+		}
+	}
+}
+
+// replayOnly replays f's up statements into the schema without running
+// the rules, for a file that an earlier run checked.
+func (c checker) replayOnly(f *migration.File) {
+	if f.SyntaxError != nil || c.replay == nil {
+		return
+	}
+	for _, st := range f.Statements {
+		if st.Direction == migration.Up {
+			c.replay(st)
 		}
 	}
 }

@@ -47,6 +47,12 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 			}
 		}
 	}
+	if ix := con.GetIndexname(); ix != "" && len(keys) == 0 {
+		// USING INDEX: the constraint's keys are the index's.
+		if idx := c.indexes.get(indexKey(t.Key, ix)); idx != nil {
+			keys = append([]string(nil), idx.Columns...)
+		}
+	}
 	name := con.GetConname()
 	if name == "" {
 		name = c.constraintName(t, ct, keys, reads)
@@ -69,6 +75,15 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 			}
 		}
 	default:
+	}
+	// PostgreSQL keeps one constraint of a name per table; a replay that
+	// meets the name again (a history the catalog only partly knows)
+	// keeps the later one.
+	for i, old := range t.Constraints {
+		if old.Name == name {
+			t.Constraints = append(t.Constraints[:i:i], t.Constraints[i+1:]...)
+			break
+		}
 	}
 	t.Constraints = append(t.Constraints, rec)
 	if ct == pg.ConstrType_CONSTR_PRIMARY {

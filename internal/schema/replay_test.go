@@ -315,3 +315,22 @@ func TestCloneIsIndependent(t *testing.T) {
 	assert.Equal(t, []string{"b"}, after.Table("public.t").ColumnNames())
 	assert.Equal(t, []string{"a", "b", "z"}, c.Table("public.t").ColumnNames())
 }
+
+// TestFingerprintIgnoresTheRoute: the same schema reached by a constraint
+// added NOT VALID and validated later, and an index built CONCURRENTLY,
+// has the fingerprint of the direct route; another schema has another.
+func TestFingerprintIgnoresTheRoute(t *testing.T) {
+	direct := replay(t, `CREATE TABLE a (id int PRIMARY KEY, b int);
+ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0);
+CREATE INDEX a_b_idx ON a (b);`)
+	online := replay(t, `CREATE TABLE a (id int PRIMARY KEY, b int);
+ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID;
+ALTER TABLE a VALIDATE CONSTRAINT a_b_check;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS a_b_idx ON a (b);`)
+	assert.Equal(t, direct.Fingerprint(), online.Fingerprint())
+	assert.Equal(t, direct.Fingerprint(), direct.Fingerprint(), "deterministic")
+	other := replay(t, `CREATE TABLE a (id int PRIMARY KEY, b int);
+ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS a_b_idx ON a (b);`)
+	assert.NotEqual(t, direct.Fingerprint(), other.Fingerprint(), "a constraint left NOT VALID")
+}

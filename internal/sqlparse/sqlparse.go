@@ -107,6 +107,14 @@ func Parse(text string) *Result {
 	return res
 }
 
+// Valid reports whether text parses, as Parse would find, without
+// building the parse trees: PostgreSQL's parser runs, but no tree is
+// packed into protobuf and decoded, which is most of Parse's cost.
+func Valid(text string) bool {
+	_, err := pg.SplitWithParser(text, false)
+	return err == nil
+}
+
 // statements builds normalised statements from pg_query's raw statements
 // and the text's comments: a statement's span runs from its first to its
 // last byte that is neither whitespace nor part of a comment.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
@@ -338,4 +339,17 @@ func TestWarmSQLParses(t *testing.T) {
 	res := sqlparse.Parse(sqlparse.WarmSQL)
 	require.Nil(t, res.Err)
 	assert.Len(t, res.Statements, 15)
+}
+
+// TestValidAgreesWithParse: Valid, which skips the trees, finds the
+// syntax errors that Parse finds, on tricky inputs and the whole corpus.
+func TestValidAgreesWithParse(t *testing.T) {
+	texts := []string{"", ";", "SELECT 1", "SELEC 1;", "CREATE TABLE t (a int,);", "DO $$ BEGIN END $$;", "SELECT 'unterminated;",
+		"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; SELECT 2; END;", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);"}
+	for _, f := range corpus.BenchmarkInput(t) {
+		texts = append(texts, f.Text)
+	}
+	for _, text := range texts {
+		assert.Equal(t, sqlparse.Parse(text).Err == nil, sqlparse.Valid(text), "%.80q", text)
+	}
 }
