@@ -208,6 +208,17 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	return res, nil
 }
 
+// guessedVariant reports a file whose rewrite would go to a variant for
+// PostgreSQL (a dialect-less popx file), under a tool that is only
+// guessed: whether the variant is right depends on the tool.
+func guessedVariant(f *migration.File) bool {
+	if f == nil || f.Choice.Source.Certain() || f.Tool.Variant == nil {
+		return false
+	}
+	_, ok := f.Tool.Variant(f.Path)
+	return ok
+}
+
 // driverFinding reports the rules that the lint driver reports for the
 // whole run, afresh each round, rather than rules run per statement.
 func driverFinding(r *rules.Rule) bool {
@@ -316,6 +327,9 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			skip("needs a human: " + string(rules.DisplayOnly))
 		case fx.Safety == rules.Unsafe && !fo.Unsafe:
 			skip("unsafe: pass --unsafe-fixes to apply it")
+		case guessedVariant(files[d.Path]):
+			skip(fmt.Sprintf("pgsafe only guessed that %s runs this file, which other databases may run too; name the tool (framework = %q) to apply it",
+				files[d.Path].Tool.Name, files[d.Path].Tool.Name))
 		case len(fx.Steps) > 0:
 			if why := unplaceable(files[d.Path], fx); why != "" {
 				skip(why)

@@ -28,8 +28,14 @@ func Place(res *lint.Result) {
 	for i := range res.Diagnostics {
 		d := &res.Diagnostics[i]
 		for j := range d.Fixes {
-			if len(d.Fixes[j].Steps) > 0 && d.Fixes[j].Edits == nil {
+			switch {
+			case d.Fixes[j].Safety == rules.DisplayOnly:
+			case guessedVariant(files[d.Path]):
+				f := files[d.Path]
+				d.Fixes[j] = displayOnly(d.Fixes[j], fmt.Sprintf("pgsafe only guessed that %s runs this file, which other databases may run too; name the tool (framework = %q) to apply it", f.Tool.Name, f.Tool.Name))
+			case len(d.Fixes[j].Steps) > 0 && d.Fixes[j].Edits == nil:
 				d.Fixes[j] = placeAlone(files[d.Path], d.Fixes[j], x)
+			default:
 			}
 		}
 	}
