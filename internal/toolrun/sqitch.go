@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/tool"
@@ -14,8 +13,9 @@ import (
 
 // Sqitch is sqitch with its pg engine: `sqitch deploy --verify TARGET`
 // deploys the changes of sqitch.plan, `sqitch revert -y --to CHANGE`
-// reverts down to a change, `sqitch status` names the last change
-// deployed. The target is a db:pg: URI made from the database URL.
+// reverts down to a change. The last change deployed is read from the
+// registry's changes table, as `sqitch status` reads it. The target is a
+// db:pg: URI made from the database URL.
 var Sqitch = &Tool{
 	Name:        "sqitch",
 	Framework:   tool.Sqitch,
@@ -52,24 +52,13 @@ var Sqitch = &Tool{
 		return err
 	},
 	version: func(ctx context.Context, r *Run) (string, error) {
-		out, err := r.command(ctx, sqitchEnv, "status", sqitchTarget(r.URL))
-		if m := reSqitchName.FindStringSubmatch(out); m != nil && err == nil {
-			return m[1], nil
-		}
-		if strings.Contains(out, "No changes deployed") || strings.Contains(out, "has not been initialized") {
-			return "", nil
-		}
-		if err == nil {
-			err = fmt.Errorf("sqitch status: no change named in:\n%s", out)
-		}
-		return "", err
+		// sqitch status says the same, after a second of Perl start-up.
+		return queryString(ctx, r.URL, `SELECT change FROM sqitch.changes ORDER BY committed_at DESC LIMIT 1`)
 	},
 }
 
 // sqitchEnv names the planner that sqitch records with each change.
 var sqitchEnv = []string{"SQITCH_FULLNAME=pgsafe tests", "SQITCH_EMAIL=pgsafe@example.com"}
-
-var reSqitchName = regexp.MustCompile(`(?m)^# Name:\s+(\S+)`)
 
 // sqitchTarget returns the db:pg: URI of a postgres:// URL.
 func sqitchTarget(url string) string {

@@ -187,7 +187,8 @@ func redact(args []string, url string) []string {
 }
 
 // queryString runs a query that returns one text value on the database;
-// "" when the relation it reads does not exist yet.
+// "" when it returns no row or NULL, or when the relation it reads does
+// not exist yet.
 func queryString(ctx context.Context, dbURL, sql string) (string, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
@@ -196,7 +197,7 @@ func queryString(ctx context.Context, dbURL, sql string) (string, error) {
 	defer func() { _ = conn.Close(context.Background()) }()
 	var v *string
 	if err := conn.QueryRow(ctx, sql).Scan(&v); err != nil {
-		if strings.Contains(err.Error(), "SQLSTATE 42P01") || strings.Contains(err.Error(), "SQLSTATE 3F000") {
+		if errors.Is(err, pgx.ErrNoRows) || strings.Contains(err.Error(), "SQLSTATE 42P01") || strings.Contains(err.Error(), "SQLSTATE 3F000") {
 			return "", nil
 		}
 		return "", err
