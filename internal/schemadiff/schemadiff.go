@@ -18,9 +18,10 @@ import (
 )
 
 // Dump returns the normalised schema of the database at url, as the
-// pg_dump program at pgDump prints it without owners and privileges.
-func Dump(ctx context.Context, pgDump, url string) (string, error) {
-	cmd := exec.CommandContext(ctx, pgDump, "--schema-only", "--no-owner", "--no-privileges", "--dbname="+url)
+// pg_dump program at pgDump prints it without owners and privileges;
+// args are more pg_dump options, such as --exclude-table.
+func Dump(ctx context.Context, pgDump, url string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, pgDump, append([]string{"--schema-only", "--no-owner", "--no-privileges", "--dbname=" + url}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -79,3 +79,33 @@ func TestPostgresVariant(t *testing.T) {
 		assert.Equal(t, want, got, path)
 	}
 }
+
+// TestPopVersionsFitItsTable names new pop migrations within the 14
+// characters of pop's version column (a 15-character version fails to
+// insert), and popx's, whose table takes longer ones, by appending digits.
+func TestPopVersionsFitItsTable(t *testing.T) {
+	paths := []string{"m/20240305110000_fk.up.sql", "m/20240305110000_fk.down.sql", "m/20240410160000_next.up.sql", "m/1_a.up.sql"}
+	x := NewIndex(paths)
+	paths2 := func(vs []Version) []string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, v.Path)
+		}
+		return out
+	}
+	vs, err := Pop.Exit.Versions("m/20240305110000_fk.up.sql", 2, x)
+	if assert.NoError(t, err) {
+		assert.Equal(t, []string{"m/20240305110001_fk.postgres.up.sql", "m/20240305110002_fk.postgres.up.sql"}, paths2(vs))
+	}
+	vs, err = Pop.Exit.Versions("m/1_a.up.sql", 2, x)
+	if assert.NoError(t, err) {
+		assert.Equal(t, []string{"m/11_a.postgres.up.sql", "m/12_a.postgres.up.sql"}, paths2(vs), "short versions keep appending digits")
+	}
+	vs, err = Popx.Exit.Versions("m/20240305110000_fk.up.sql", 2, x)
+	if assert.NoError(t, err) {
+		assert.Equal(t, []string{"m/202403051100001_fk.postgres.up.sql", "m/202403051100002_fk.postgres.up.sql"}, paths2(vs))
+	}
+	x = NewIndex(append(paths, "m/20240305110002_taken.up.sql"))
+	_, err = Pop.Exit.Versions("m/20240305110000_fk.up.sql", 2, x)
+	assert.ErrorIs(t, err, ErrNoRoom)
+}

@@ -112,8 +112,14 @@ func popNames(path string) (Name, bool) {
 	return out, true
 }
 
+// popVersionWidth is the width of the version column of pop's
+// schema_migration table, varchar(14), len(YYYYMMDDhhmmss) (gobuffalo/pop
+// schema_migrations.go): inserting a longer version fails.
+const popVersionWidth = 14
+
 // popVersions names new pop or popx migrations: the version with digits
-// appended, a .postgres. name, and an empty down migration of the same
+// appended (for pop, the next versions when that would not fit its
+// version column), a .postgres. name, and an empty down migration of the same
 // version (popx refuses an up without one). autocommit says the tool has
 // .autocommit. files for steps that must run outside a transaction.
 func popVersions(autocommit bool) func(path string, n int, x *Index) ([]Version, error) {
@@ -124,10 +130,16 @@ func popVersions(autocommit bool) func(path string, n int, x *Index) ([]Version,
 			return nil, noRoom("%s is not named like an up migration", base)
 		}
 		dir := filepath.Dir(path)
-		versions, err := stringVersions(pn.Version, n, x.Versions(dir, "pop", func(b string) (string, bool) {
+		existing := x.Versions(dir, "pop", func(b string) (string, bool) {
 			m, ok := ParsePopName(b)
 			return m.Version, ok
-		}))
+		})
+		versions, err := stringVersions(pn.Version, n, existing)
+		if err == nil && !autocommit && n > 0 && len(versions[n-1]) > popVersionWidth {
+			// pop records versions in a varchar(14): the next
+			// timestamps, compared as strings of one width, fit.
+			versions, err = numericVersions(pn.Version, n, existing)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -23,19 +23,5 @@ func firstLine(text string) string {
 	return strings.TrimRight(line, "\r")
 }
 
-// markerLine reports whether text has a line that, trimmed, starts with
-// prefix; the quick substring test rules out most files.
-func markerLine(text, prefix string) bool {
-	if !strings.Contains(text, prefix) {
-		return false
-	}
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), prefix) {
-			return true
-		}
-	}
-	return false
-}
-
 // readFileOS reads a file from disk.
 func readFileOS(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // splitCase is a rule fixture to run with its framework.
 type splitCase struct {
 	fixture string // a folder under fixtures/rules
-	tool    toolrun.Tool
+	tool    *toolrun.Tool
 	// setup creates what the fixture uses but does not create.
 	setup string
 	// seed runs after migration version seedAfter, to give the later
@@ -76,8 +76,8 @@ var splitCases = []splitCase{
 func TestSplitFilesRunInTheirFramework(t *testing.T) {
 	for _, tc := range splitCases {
 		name := tc.fixture
-		if tc.tool != "" {
-			name += "/" + string(tc.tool)
+		if tc.tool != nil {
+			name += "/" + tc.tool.Name
 		}
 		t.Run(name, func(t *testing.T) {
 			if err := runSplitCase(t, tc); err != nil {
@@ -129,24 +129,19 @@ func runSplitCase(t *testing.T, tc splitCase) error {
 // installed it.
 func runner(t *testing.T, tc splitCase) func(ctx context.Context, dir, url string) error {
 	t.Helper()
-	if tc.tool == "" {
+	if tc.tool == nil {
 		return func(ctx context.Context, dir, url string) error { return applyDir(ctx, url, dir, false) }
 	}
-	path, err := toolrun.Find(tc.tool)
-	if err != nil {
-		if toolrun.Installed(tc.tool) {
-			t.Fatalf("%v, yet %s says the CI script installed it", err, toolrun.EnvInstalled)
-		}
-		t.Skipf("%v: install it to run this test (see .ci/run)", err)
-	}
+	path := findTool(t, tc.tool)
 	return func(ctx context.Context, dir, url string) error {
+		r := &toolrun.Run{Tool: tc.tool, Exe: path, Project: dir, Dir: dir, URL: url}
 		if tc.seedAfter != "" {
-			if err := toolrun.UpTo(ctx, tc.tool, path, dir, url, tc.seedAfter); err != nil {
+			if err := r.UpTo(ctx, tc.seedAfter); err != nil {
 				return err
 			}
 			exec(ctx, t, url, tc.seed)
 		}
-		return toolrun.Up(ctx, tc.tool, path, dir, url)
+		return r.Up(ctx)
 	}
 }
 
@@ -224,16 +219,45 @@ func queryBool(ctx context.Context, t *testing.T, url, sql string) bool {
 	return ok
 }
 
-func dump(ctx context.Context, t *testing.T, url string) string {
+// findTool returns the path of tl's command. A tool that is not installed
+// skips the test, unless the CI script says it installed it: then the
+// test fails.
+func findTool(t *testing.T, tl *toolrun.Tool) string {
 	t.Helper()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	var major int
-	require.NoError(t, conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&major))
-	_ = conn.Close(ctx)
-	pgDump, err := pgcluster.FindProgram("pg_dump", major)
-	require.NoError(t, err)
-	s, err := schemadiff.Dump(ctx, pgDump, url)
+	path, err := toolrun.Find(tl)
+	if err != nil {
+		if toolrun.Installed(tl) {
+			t.Fatalf("%v, yet %s says the CI script installed it", err, toolrun.EnvInstalled)
+		}
+		t.Skipf("%v: install it to run this test (see .ci/tools)", err)
+	}
+	return path
+}
+
+// dump returns the normalised schema of the database at url; args are
+// more pg_dump options.
+func dump(ctx context.Context, t *testing.T, url string, args ...string) string {
+	t.Helper()
+	s, err := dumpErr(ctx, url, args...)
 	require.NoError(t, err)
 	return s
+}
+
+// dumpErr is dump for callers that report the error themselves.
+func dumpErr(ctx context.Context, url string, args ...string) (string, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	var major int
+	err = conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000").Scan(&major)
+	_ = conn.Close(ctx)
+	if err != nil {
+		return "", err
+	}
+	pgDump, err := pgcluster.FindProgram("pg_dump", major)
+	if err != nil {
+		return "", err
+	}
+	return schemadiff.Dump(ctx, pgDump, url, args...)
 }
