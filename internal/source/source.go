@@ -244,7 +244,14 @@ type found struct {
 func walk(ctx context.Context, root string, exclude []string) ([]found, []error, error) {
 	var out []found
 	var errs []error
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	start := root
+	if info, err := os.Lstat(root); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symlink, not even at the root: with
+		// a trailing separator, the root is the folder it leads to, and
+		// the paths under it are still named through the link.
+		start = root + string(filepath.Separator)
+	}
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
@@ -262,7 +269,7 @@ func walk(ctx context.Context, root string, exclude []string) ([]found, []error,
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && excluded(p, exclude) {
+			if p != start && excluded(p, exclude) {
 				return filepath.SkipDir
 			}
 			return nil

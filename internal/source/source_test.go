@@ -349,3 +349,11 @@ func TestLoadRefusesSymlinksOutOfTheRepository(t *testing.T) {
 		assert.Contains(t, paths(files), "plain/db/2_x.sql")
 	})
 }
+
+func TestLoadFolderNamedThroughASymlink(t *testing.T) {
+	tree(t, map[string]string{"real/1_a.sql": "SELECT 1;", "real/sub/2_b.sql": "SELECT 2;"})
+	require.NoError(t, os.Symlink("real", "db"))
+	files, errs := source.Load([]string{"db"}, source.Options{})
+	require.Empty(t, errs)
+	assert.Equal(t, []string{"db/1_a.sql", "db/sub/2_b.sql"}, paths(files))
+}
