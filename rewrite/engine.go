@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -64,8 +65,14 @@ type File struct {
 	Fixed    string
 	Created  bool // the file did not exist before
 	// SyntaxError is set when the input did not parse; such a file is
-	// never changed.
+	// never changed. Syntax holds the error.
 	SyntaxError bool
+	Syntax      *sqlparse.SyntaxError
+	// Written is set once Result.Write has written the file; WriteErr
+	// says why it did not (or why the file, written, could not be put
+	// back when the other files of its fix failed).
+	Written  bool
+	WriteErr error
 }
 
 // Changed reports whether the file's text differs from the original.
@@ -88,7 +95,15 @@ var ErrNoConvergence = fmt.Errorf("fixes did not converge")
 // round after round, until a round changes nothing. Fixes whose edits
 // overlap an earlier fix of the same round wait for the next round. A
 // round whose output for a file does not parse is dropped for that file.
+// The lines that fixes add to a file with CRLF line endings get CRLF too
+// (see keepLineEndings).
 func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
+	return FixContext(context.Background(), files, opts, fo)
+}
+
+// FixContext is Fix that stops before the next round once ctx is done,
+// and then returns ctx's error.
+func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	max := fo.MaxRounds
 	if max <= 0 {
 		max = DefaultMaxRounds
@@ -116,6 +131,9 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	before := map[string]string{} // text of each file as the previous round read it
 	first, full := "", false
 	for round := 1; ; round++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		skipped = map[string]Skipped{}
 		current := make([]source.File, 0, len(res.Files))
 		ro := opts
@@ -154,7 +172,7 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 		for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
 			if lf.SyntaxError != nil && round == 1 {
 				if f := byPath[lf.Path]; f != nil {
-					f.SyntaxError = true
+					f.SyntaxError, f.Syntax = true, lf.SyntaxError
 				}
 			}
 		}
@@ -205,6 +223,7 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 		}
 		return a.Line < b.Line
 	})
+	keepLineEndings(res)
 	return res, nil
 }
 

@@ -16,14 +16,16 @@ import (
 // ReportOptions configure the fix report.
 type ReportOptions struct {
 	Color bool
-	// Wrote says the changes were written, for the summary's wording.
+	// Wrote says that Result.Write ran: the summary counts the files it
+	// wrote, and, when some were not written, lists which were and which
+	// were not, with the reason.
 	Wrote bool
 }
 
 // Text writes the fix report: a unified diff per changed file (created
 // files diffed from /dev/null), one line per applied fix saying what it
-// buys, and a closing summary of files changed, fixes by rule, and fixes
-// skipped with their reasons.
+// buys, and a closing summary of files changed (or written), fixes by
+// rule, fixes skipped with their reasons, and files not written.
 func Text(w io.Writer, res *Result, opts ReportOptions) error {
 	var b strings.Builder
 	bold := color.New(color.Bold)
@@ -53,9 +55,13 @@ func Text(w io.Writer, res *Result, opts ReportOptions) error {
 		}
 		b.WriteByte('\n')
 	}
-	changed := 0
+	changed, notWritten := 0, 0
 	for _, f := range res.Files {
-		if f.Changed() {
+		switch {
+		case !f.Changed():
+		case opts.Wrote && !f.Written:
+			notWritten++
+		default:
 			changed++
 		}
 	}
@@ -63,7 +69,11 @@ func Text(w io.Writer, res *Result, opts ReportOptions) error {
 	if opts.Wrote {
 		verb = "changed"
 	}
-	fmt.Fprintf(&b, "%s %d %s %s, %d %s applied", bold.Sprint("pgsafe fix:"), changed, plural(changed, "file"), verb, len(res.Applied), plural(len(res.Applied), "fix"))
+	fmt.Fprintf(&b, "%s %d %s %s", bold.Sprint("pgsafe fix:"), changed, plural(changed, "file"), verb)
+	if notWritten > 0 {
+		fmt.Fprintf(&b, ", %d not written", notWritten)
+	}
+	fmt.Fprintf(&b, ", %d %s applied", len(res.Applied), plural(len(res.Applied), "fix"))
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(&b, ", %d skipped", len(res.Skipped))
 	}
@@ -74,8 +84,59 @@ func Text(w io.Writer, res *Result, opts ReportOptions) error {
 	for _, s := range res.Skipped {
 		fmt.Fprintf(&b, "  skipped %s:%d %s (%s): %s\n", s.Path, s.Line, s.Rule.Name, s.Title, s.Reason)
 	}
+	if opts.Wrote && (notWritten > 0 || anyWriteErr(res)) {
+		writeOutcome(&b, res)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteSummary writes what Result.Write did: how many files it wrote
+// and, when some could not be written, which were and which were not,
+// with the reason.
+func WriteSummary(w io.Writer, res *Result) error {
+	var b strings.Builder
+	written, changed := 0, 0
+	for _, f := range res.Files {
+		if f.Changed() && !f.SyntaxError {
+			changed++
+			if f.Written {
+				written++
+			}
+		}
+	}
+	fmt.Fprintf(&b, "pgsafe fix: wrote %d of %d %s\n", written, changed, plural(changed, "file"))
+	if written < changed || anyWriteErr(res) {
+		writeOutcome(&b, res)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeOutcome lists the files written and those not written, with why.
+func writeOutcome(b *strings.Builder, res *Result) {
+	for _, f := range res.Files {
+		switch {
+		case !f.Changed() || f.SyntaxError:
+		case f.Written && f.WriteErr != nil:
+			fmt.Fprintf(b, "  wrote %s, but: %v\n", f.Path, f.WriteErr)
+		case f.Written:
+			fmt.Fprintf(b, "  wrote %s\n", f.Path)
+		case f.WriteErr != nil:
+			fmt.Fprintf(b, "  not written %s: %v\n", f.Path, f.WriteErr)
+		default:
+			fmt.Fprintf(b, "  not written %s\n", f.Path)
+		}
+	}
+}
+
+func anyWriteErr(res *Result) bool {
+	for _, f := range res.Files {
+		if f.WriteErr != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Buys describes what the fix changes about locks, e.g. "accounts: SHARE
@@ -129,6 +190,9 @@ type jsonFixedFile struct {
 	Fixes    []jsonApplied `json:"fixes"`
 	NewFiles []string      `json:"new_files"`
 	Diff     string        `json:"diff"`
+	// Written and WriteError say what fix --write did with the file.
+	Written    bool   `json:"written,omitempty"`
+	WriteError string `json:"write_error,omitempty"`
 }
 
 type jsonApplied struct {
@@ -163,7 +227,10 @@ type jsonFixSummary struct {
 func JSON(w io.Writer, res *Result) error {
 	out := jsonFixReport{Version: 1, Files: []jsonFixedFile{}, Skipped: []jsonSkipped{}, Summary: jsonFixSummary{ByRule: map[string]int{}, Rounds: res.Rounds}}
 	for _, f := range res.Files {
-		jf := jsonFixedFile{Path: f.Path, Created: f.Created, Changed: f.Changed(), Fixes: []jsonApplied{}, NewFiles: []string{}}
+		jf := jsonFixedFile{Path: f.Path, Created: f.Created, Changed: f.Changed(), Fixes: []jsonApplied{}, NewFiles: []string{}, Written: f.Written}
+		if f.WriteErr != nil {
+			jf.WriteError = f.WriteErr.Error()
+		}
 		var d strings.Builder
 		oldPath, newPath := diffPaths(f)
 		if err := Unified(&d, oldPath, newPath, f.Original, f.Fixed, DiffOptions{}); err != nil {

@@ -33,7 +33,10 @@ func baselineCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
+			if err != nil {
+				return interrupted()
+			}
 			if len(loadErrs) > 0 {
 				for _, le := range loadErrs {
 					fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
@@ -41,7 +44,11 @@ func baselineCommand(e env) *cli.Command {
 				return &exitError{code: exitUsage, err: fmt.Errorf("the baseline is not written: it would miss the findings of the files above")}
 			}
 			out := c.String("output")
-			b := baseline.Record(lint.Run(files, s.lint), out, e.workdir)
+			res, err := interruptible(c.Context, func() (*lint.Result, error) { return lint.Run(files, s.lint), nil })
+			if err != nil {
+				return interrupted()
+			}
+			b := baseline.Record(res, out, e.workdir)
 			var buf bytes.Buffer
 			if err := b.Write(&buf); err != nil {
 				return &exitError{code: exitUsage, err: err}

@@ -2,18 +2,16 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
@@ -55,7 +53,10 @@ func fixCommand(e env) *cli.Command {
 				return usageError("--seed-rows %d: want a number of rows, 0 or more", c.Int("seed-rows"))
 			default:
 			}
-			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
+			if err != nil {
+				return interrupted()
+			}
 			queryErrs, err := s.loadSchemaInputs(c.Context, e)
 			if err != nil {
 				return err
@@ -66,32 +67,45 @@ func fixCommand(e env) *cli.Command {
 			}
 			fo := rewrite.Options{Unsafe: c.Bool("unsafe-fixes")}
 			if c.IsSet("changed-since") {
-				ch, err := gitdiff.Since(context.Background(), e.workdir, c.String("changed-since"))
+				ch, err := gitdiff.Since(c.Context, e.workdir, c.String("changed-since"))
 				if err != nil {
 					return usageError("--changed-since: %v", err)
 				}
 				fo.Only = ch.Contains
 			}
-			res, err := rewrite.Fix(files, s.lint, fo)
+			res, err := interruptible(c.Context, func() (*rewrite.Result, error) {
+				return rewrite.FixContext(c.Context, files, s.lint, fo)
+			})
+			if c.Err() != nil {
+				return interrupted()
+			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var fixJSON bytes.Buffer
-			switch {
-			case stdinMode && len(res.Files) > 0:
+			problems := len(loadErrs) + reportSyntaxErrors(e, res)
+			if stdinMode && len(res.Files) > 0 {
 				if _, err := io.WriteString(e.stdout, res.Files[0].Fixed); err != nil {
 					return &exitError{code: exitUsage, err: err}
 				}
 				for _, f := range res.Files[1:] {
 					fmt.Fprintf(e.stderr, "pgsafe: the fixes also create %s, which stdin mode cannot write; run pgsafe fix on the file instead\n", f.Path)
 				}
-				return fixExit(c, res, loadErrs)
-			case format == "json" && verifying:
-				err = rewrite.JSON(&fixJSON, res)
+				return fixExit(c, res, problems)
+			}
+			write := c.Bool("write")
+			var writeErr error
+			if write && !verifying {
+				// Written before the report, so that the report says
+				// which files were written.
+				writeErr = res.Write(c.Context)
+			}
+			switch {
+			case verifying && format == "json":
+				// One document with the proof, after it.
 			case format == "json":
 				err = rewrite.JSON(e.stdout, res)
 			default:
-				err = rewrite.Text(e.stdout, res, rewrite.ReportOptions{Color: colorOn, Wrote: c.Bool("write")})
+				err = rewrite.Text(e.stdout, res, rewrite.ReportOptions{Color: colorOn, Wrote: write && !verifying})
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -101,46 +115,64 @@ func fixCommand(e env) *cli.Command {
 				if err != nil {
 					return err
 				}
-				if err := renderVerify(e, format, fixJSON.Bytes(), rep); err != nil {
+				if rep.OK() && write {
+					writeErr = res.Write(c.Context)
+				}
+				if err := renderVerify(e, format, res, rep, write); err != nil {
 					return &exitError{code: exitUsage, err: err}
 				}
 				if !rep.OK() {
-					if c.Bool("write") {
+					if write {
 						fmt.Fprintln(e.stderr, "pgsafe: the proof failed: nothing was written")
 					}
 					return &exitError{code: exitFindings}
 				}
 			}
-			if c.Bool("write") {
-				if err := writeFixed(res); err != nil {
-					return &exitError{code: exitUsage, err: err}
-				}
+			if writeErr != nil {
+				return writeFailed(c, e, format, res, writeErr)
 			}
-			return fixExit(c, res, loadErrs)
+			return fixExit(c, res, problems)
 		},
 	}
 }
 
-// writeFixed writes every changed or created file atomically.
-func writeFixed(res *rewrite.Result) error {
+// reportSyntaxErrors prints, as lint places them, the syntax errors of
+// the files that fix leaves unfixed because they do not parse, and
+// returns how many there are.
+func reportSyntaxErrors(e env, res *rewrite.Result) int {
+	n := 0
 	for _, f := range res.Files {
-		if !f.Changed() || f.SyntaxError {
+		if f.Syntax == nil {
 			continue
 		}
-		if f.Created {
-			if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-				return err
-			}
-		}
-		if err := rewrite.WriteAtomic(f.Path, []byte(f.Fixed)); err != nil {
-			return fmt.Errorf("writing %s: %w (the file is unchanged)", f.Path, err)
-		}
+		n++
+		pos := sqlparse.NewLines(f.Original).Position(f.Syntax.Offset)
+		fmt.Fprintf(e.stderr, "pgsafe: %s:%d:%d: %s (the file is not fixed; pgsafe lint shows the line)\n", f.Path, pos.Line, pos.Column, f.Syntax.Message)
 	}
-	return nil
+	return n
 }
 
-func fixExit(c *cli.Context, res *rewrite.Result, loadErrs []error) error {
-	if len(loadErrs) > 0 {
+// writeFailed ends a run in which some files could not be written: the
+// text report lists them; in JSON, each is also said on standard error.
+func writeFailed(c *cli.Context, e env, format string, res *rewrite.Result, err error) error {
+	if c.Err() != nil {
+		return interrupted()
+	}
+	if format == "json" {
+		for _, f := range res.Files {
+			if f.WriteErr != nil && !f.Written {
+				fmt.Fprintf(e.stderr, "pgsafe: %s: not written: %v\n", f.Path, f.WriteErr)
+			}
+		}
+	}
+	return &exitError{code: exitUsage, err: err}
+}
+
+// fixExit returns the exit of a run that wrote what it had to: 2 when
+// some inputs could not be read or do not parse (problems counts them),
+// 1 with --check when a file would change.
+func fixExit(c *cli.Context, res *rewrite.Result, problems int) error {
+	if problems > 0 {
 		return &exitError{code: exitUsage}
 	}
 	if c.Bool("check") {
@@ -187,17 +219,29 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 	return rep, nil
 }
 
-// renderVerify writes the verification report: in JSON, one document
-// with the fix report (fixJSON) and the verification.
-func renderVerify(e env, format string, fixJSON []byte, rep *verify.Report) error {
+// renderVerify writes the verification report: in text, after the fix
+// report, followed with write by what was written; in JSON, one document
+// with the fix report and the verification.
+func renderVerify(e env, format string, res *rewrite.Result, rep *verify.Report, write bool) error {
 	if format != "json" {
 		fmt.Fprintln(e.stdout)
-		return verify.Text(e.stdout, rep, verify.TextOptions{NoTiming: e.getenv("PGSAFE_NO_TIMING") != ""})
+		if err := verify.Text(e.stdout, rep, verify.TextOptions{NoTiming: e.getenv("PGSAFE_NO_TIMING") != ""}); err != nil {
+			return err
+		}
+		if write && rep.OK() {
+			fmt.Fprintln(e.stdout)
+			return rewrite.WriteSummary(e.stdout, res)
+		}
+		return nil
+	}
+	var fixJSON bytes.Buffer
+	if err := rewrite.JSON(&fixJSON, res); err != nil {
+		return err
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
 		Fix    json.RawMessage `json:"fix"`
 		Verify *verify.Report  `json:"verify"`
-	}{json.RawMessage(bytes.TrimSpace(fixJSON)), rep})
+	}{json.RawMessage(bytes.TrimSpace(fixJSON.Bytes())), rep})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,13 +54,19 @@ func lintCommand(e env) *cli.Command {
 				// The changed migrations ship together: one release window.
 				s.lint.Pending = sc.changes.Contains
 			}
-			files, loadErrs := source.Load(c.Args().Slice(), s.source)
+			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
+			if err != nil {
+				return interrupted()
+			}
 			queryErrs, err := s.loadSchemaInputs(c.Context, e)
 			if err != nil {
 				return err
 			}
 			loadErrs = append(loadErrs, queryErrs...)
-			res := lint.Run(files, s.lint)
+			res, err := interruptible(c.Context, func() (*lint.Result, error) { return lint.Run(files, s.lint), nil })
+			if err != nil {
+				return interrupted()
+			}
 			// Each finding shows the fix that pgsafe fix would apply there.
 			rewrite.Place(res)
 			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules}
@@ -74,8 +81,8 @@ func lintCommand(e env) *cli.Command {
 				return &exitError{code: exitUsage, err: err}
 			}
 			if path := e.getenv("GITHUB_STEP_SUMMARY"); format == "github" && path != "" {
-				if err := appendSummary(path, in, files, s, e); err != nil {
-					return &exitError{code: exitUsage, err: err}
+				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
+					return err
 				}
 			}
 			if len(loadErrs) > 0 {
@@ -133,21 +140,29 @@ func render(format string, in report.Input, colorOn, noTiming bool, e env) error
 // appendSummary appends the Markdown job summary to the file at path
 // (GITHUB_STEP_SUMMARY), with the diff of the safe fixes that pgsafe fix
 // would make to the same files with the same settings.
-func appendSummary(path string, in report.Input, files []source.File, s *settings, e env) error {
-	fixes, err := rewrite.Fix(files, s.lint, rewrite.Options{})
+func appendSummary(ctx context.Context, path string, in report.Input, files []source.File, s *settings, e env) error {
+	fixes, err := interruptible(ctx, func() (*rewrite.Result, error) {
+		return rewrite.FixContext(ctx, files, s.lint, rewrite.Options{})
+	})
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pgsafe: the job summary leaves the fixes out: %v\n", err)
 		fixes = nil
 	}
 	f, err := os.OpenFile(absPath(path, e.workdir), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
 	}
 	if err := report.GitHubSummary(f, in, fixes, ciOptions(e, "GITHUB_WORKSPACE")); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+	}
+	return nil
 }
 
 // ciOptions returns the options of the CI formats: pgsafe's version, and a

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
@@ -26,20 +26,20 @@ type schemaInputs struct {
 func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error) {
 	var loadErrs []error
 	if len(s.schema.queries) > 0 {
-		s.lint.Queries, loadErrs = source.Load(s.schema.queries, source.Options{Exclude: s.source.Exclude})
+		opts := source.Options{Exclude: s.source.Exclude, MaxFileSize: s.source.MaxFileSize, OnRead: s.source.OnRead}
+		var err error
+		if s.lint.Queries, loadErrs, err = source.LoadContext(ctx, s.schema.queries, opts); err != nil {
+			return nil, interrupted()
+		}
 	}
 	var err error
 	switch {
 	case s.schema.schema != "":
-		path := s.schema.schema
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(e.workdir, path)
-		}
-		text, rerr := os.ReadFile(path)
+		text, rerr := s.readSchemaFile(ctx, e)
 		if rerr != nil {
-			return nil, usageError("--schema: %v", rerr)
+			return nil, rerr
 		}
-		if s.lint.Base, err = schemaload.FromDump(s.schema.schema, string(text)); err != nil {
+		if s.lint.Base, err = schemaload.FromDump(s.schema.schema, text); err != nil {
 			return nil, usageError("--schema: %v", err)
 		}
 	case s.schema.databaseURL != "":
@@ -58,15 +58,7 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 func (s *settings) startingSchemaSQL(ctx context.Context, e env, includeDatabase bool) (string, error) {
 	switch {
 	case s.schema.schema != "":
-		path := s.schema.schema
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(e.workdir, path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return "", usageError("--schema: %v", err)
-		}
-		return string(b), nil
+		return s.readSchemaFile(ctx, e)
 	case s.schema.databaseURL != "" && includeDatabase:
 		sql, err := schemadiff.SchemaSQL(ctx, s.schema.databaseURL)
 		if err != nil {
@@ -76,4 +68,25 @@ func (s *settings) startingSchemaSQL(ctx context.Context, e env, includeDatabase
 	default:
 		return "", nil
 	}
+}
+
+// readSchemaFile reads the --schema file as inputs are read: a regular
+// file within the size limit.
+func (s *settings) readSchemaFile(ctx context.Context, e env) (string, error) {
+	path := s.schema.schema
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(e.workdir, path)
+	}
+	f, err := source.ReadFile(ctx, path, source.Options{MaxFileSize: s.source.MaxFileSize, OnRead: s.source.OnRead})
+	if ctx.Err() != nil {
+		return "", interrupted()
+	}
+	var se *source.Error
+	if errors.As(err, &se) {
+		return "", usageError("--schema %s: %v", s.schema.schema, se.Err)
+	}
+	if err != nil {
+		return "", usageError("--schema: %v", err)
+	}
+	return f.Text, nil
 }

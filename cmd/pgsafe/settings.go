@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/urfave/cli/v2"
@@ -38,6 +39,7 @@ func commonFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "queries", Usage: "the application's SQL files (`GLOB`, repeatable), checked against the schema the migrations leave"},
 		&cli.StringFlag{Name: "schema", Usage: "start from the schema in `FILE` (pg_dump --schema-only output)"},
 		&cli.StringFlag{Name: "database-url", Usage: "start from the schema of the database at `URL`"},
+		&cli.StringFlag{Name: "max-file-size", Usage: "refuse inputs larger than `SIZE` (bytes, or with a unit: 512KiB, 64MiB, 1GiB)", DefaultText: "64MiB"},
 	}
 }
 
@@ -127,7 +129,16 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 		return nil, usageError("--fail-on %q: want hint, warning, error or never", failOn)
 	}
 
-	s.source = source.Options{Exclude: append(append([]string{}, cfg.Exclude...), c.StringSlice("exclude")...), Stdin: e.stdin, StdinName: c.String("stdin-filename")}
+	s.source = source.Options{Exclude: append(append([]string{}, cfg.Exclude...), c.StringSlice("exclude")...), Stdin: e.stdin, StdinName: c.String("stdin-filename"), OnRead: readHook(e)}
+	if cfg.MaxFileSize != "" {
+		// Checked when the config was read.
+		s.source.MaxFileSize, _ = source.ParseSize(cfg.MaxFileSize)
+	}
+	if c.IsSet("max-file-size") {
+		if s.source.MaxFileSize, err = source.ParseSize(c.String("max-file-size")); err != nil {
+			return nil, usageError("--max-file-size: %v", err)
+		}
+	}
 
 	s.schema = schemaInputs{queries: c.StringSlice("queries"), schema: c.String("schema"), databaseURL: c.String("database-url")}
 	if len(s.schema.queries) == 0 {
@@ -286,6 +297,22 @@ func firstString(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+// readHook returns, when PGSAFE_DEBUG_READS is set, a function that says
+// on standard error which input pgsafe is about to read, for tests that
+// must wait until a run reads its inputs (to interrupt it then), and for
+// finding the input a run is stuck on; nil otherwise.
+func readHook(e env) func(string) {
+	if e.getenv("PGSAFE_DEBUG_READS") == "" {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(path string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(e.stderr, "pgsafe: reading %s\n", path)
+	}
 }
 
 // absPath returns p taken from workdir when relative.

@@ -97,7 +97,10 @@ func readFlags() []cli.Flag {
 // trees, down migrations left out. A path that cannot be read or a file
 // that does not parse is a usage error: the rest would run out of order.
 func loadMigrations(c *cli.Context, e env, s *settings) ([]*migration.File, error) {
-	srcs, loadErrs := source.Load(c.Args().Slice(), s.source)
+	srcs, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
+	if err != nil {
+		return nil, interrupted()
+	}
 	for _, le := range loadErrs {
 		fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
 	}

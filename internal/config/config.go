@@ -5,6 +5,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/pgsafe/pgsafe/internal/source"
 )
 
 // FileName is the name searched for from the working directory upwards.
@@ -61,6 +64,9 @@ type Config struct {
 	// changed since it, and they form one release window; the
 	// --changed-since flag wins.
 	ChangedSince string `toml:"changed-since"`
+	// MaxFileSize is the size limit on an input, such as "64MiB"; see
+	// source.ParseSize.
+	MaxFileSize string `toml:"max-file-size"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
@@ -72,7 +78,7 @@ type Config struct {
 }
 
 // knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, frameworks, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since"
+const knownKeys = "pg-version, framework, frameworks, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since, max-file-size"
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -115,17 +121,20 @@ func Load(path string) (*Config, error) {
 }
 
 // LoadAs reads and validates the config file at path, naming it display
-// in errors (a path relative to the working directory, say).
+// in errors (a path relative to the working directory, say). It reads the
+// file as inputs are read: a named pipe or a device in its place is
+// refused, not opened (the file is searched for in every folder above the
+// working directory, so a repository could plant one).
 func LoadAs(path, display string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	f, err := source.ReadFile(context.Background(), path, source.Options{})
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		var se *source.Error
+		if errors.As(err, &se) {
+			err = se.Err
 		}
 		return nil, &Error{Path: display, Msg: err.Error()}
 	}
-	c, err := Parse(display, string(b))
+	c, err := Parse(display, f.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +222,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.DatabaseURL, "a connection URL string"
 	case "changed-since":
 		dst, want = &c.ChangedSince, "a git ref string"
+	case "max-file-size":
+		dst, want = &c.MaxFileSize, `a size string such as "64MiB"`
 	case "severity":
 		return c.decodeSeverity(md, v)
 	case "frameworks":
@@ -315,6 +326,11 @@ func (c *Config) validate() error {
 			if !doublestar.ValidatePattern(pat) {
 				return c.errorAt(fmt.Sprintf("%s: bad glob pattern %q", list.key, pat), list.key)
 			}
+		}
+	}
+	if c.set["max-file-size"] {
+		if _, err := source.ParseSize(c.MaxFileSize); err != nil {
+			return c.errorAt("max-file-size: "+err.Error(), "max-file-size")
 		}
 	}
 	if c.set["schema"] && c.set["database-url"] {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +28,7 @@ statement-timeout = "10min"
 batch-size = 500
 queries = ["db/queries/*.sql"]
 schema = "db/schema.sql"
+max-file-size = "128MiB"
 
 [severity]
 PS001 = "warning"
@@ -48,6 +50,7 @@ PS001 = "warning"
 	assert.Equal(t, 500, c.BatchSize)
 	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
 	assert.Equal(t, "db/schema.sql", c.Schema)
+	assert.Equal(t, "128MiB", c.MaxFileSize)
 	assert.Equal(t, map[string]string{"PS001": "warning", "unused-suppression": "hint"}, c.Severity)
 
 	c, err = Parse("p.toml", "database-url = \"postgres://localhost/app\"\n")
@@ -120,6 +123,8 @@ func TestParseErrors(t *testing.T) {
 		{"statement-timeout", "statement-timeout = \"soon\"\n", 1, `statement-timeout must be a positive duration`},
 		{"bad glob", "exclude = [\"a[\"]\n", 1, `exclude: bad glob pattern "a["`},
 		{"bad queries glob", "queries = [\"q[\"]\n", 1, `queries: bad glob pattern "q["`},
+		{"max-file-size", "max-file-size = \"64MB\"\n", 1, `max-file-size: "64MB" is not a size`},
+		{"max-file-size integer", "max-file-size = 1000\n", 1, `max-file-size must be a size string such as "64MiB", not an integer`},
 		{"schema and database-url", "schema = \"s.sql\"\ndatabase-url = \"postgres://x\"\n", 2, "schema and database-url both name a starting schema"},
 		{"severity value", "[severity]\nPS001 = \"fatal\"\n", 2, `severity of PS001 must be "hint", "warning" or "error", not "fatal"`},
 		{"severity type", "[severity]\nPS001 = \"hint\"\n\"PS002\" = 3\n", 3, `severity of PS002 must be "hint", "warning" or "error", not an integer`},
@@ -208,6 +213,12 @@ func TestLoad(t *testing.T) {
 	_, err = LoadAs(filepath.Join(dir, "missing.toml"), "missing.toml")
 	require.Error(t, err)
 	assert.Equal(t, "missing.toml: no such file or directory", err.Error())
+
+	fifo := filepath.Join(dir, "fifo.toml")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	_, err = LoadAs(fifo, "fifo.toml")
+	require.Error(t, err, "a named pipe is refused, not opened (opening it would wait for a writer)")
+	assert.Contains(t, err.Error(), "fifo.toml: not a regular file but a named pipe (FIFO)")
 }
 
 func TestFind(t *testing.T) {

@@ -3,7 +3,7 @@
 package source
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -47,16 +46,40 @@ type Options struct {
 	Stdin io.Reader
 	// StdinName is the file name reported for stdin, "<stdin>" when empty.
 	StdinName string
+	// MaxFileSize is the size in bytes above which an input, stdin
+	// included, is refused rather than read; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+	// OnRead, when set, is called with each input's path (StdinName for
+	// stdin) just before it is opened, from several goroutines at once.
+	OnRead func(path string)
 }
 
 // Load reads every input. Folders are walked recursively for *.sql files;
 // files under each folder come in migration order (see Less). Inputs
 // named explicitly keep the order the user gave. Problems with single
-// inputs come back as *Error values, and loading goes on.
+// inputs come back as *Error values, and loading goes on: a path that
+// does not exist, a folder that cannot be read (the rest of the walk goes
+// on), a file that is not a regular file (a named pipe, a device, a
+// socket), one larger than the size limit, or one that is not UTF-8 text.
+//
+// A file found under a folder or by a glob that is a symlink leading out
+// of the repository that holds the folder (the nearest folder above it
+// with a .git entry), or out of the folder itself outside a repository,
+// is refused without being read: a hostile repository could otherwise
+// have pgsafe print the lines of a file elsewhere on the machine. A file
+// named on the command line is read wherever it leads.
 //
 // The files are read in parallel: with many small files, the system
 // calls take most of the time.
 func Load(inputs []string, opts Options) ([]File, []error) {
+	files, errs, _ := LoadContext(context.Background(), inputs, opts)
+	return files, errs
+}
+
+// LoadContext is Load that stops reading when ctx is done, and then
+// returns ctx's error as its third result; the files and errors are then
+// incomplete.
+func LoadContext(ctx context.Context, inputs []string, opts Options) ([]File, []error, error) {
 	// Each result is a file to read, a file read (stdin) or an error, in
 	// the order they are reported.
 	type result struct {
@@ -74,6 +97,20 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 		seen[clean] = true
 		out = append(out, result{path: path})
 	}
+	// addFound adds a file found under a folder or by a glob, unless it
+	// leads out of the scope.
+	addFound := func(path string, sc *scope) {
+		clean := filepath.Clean(path)
+		if seen[clean] || excluded(path, opts.Exclude) {
+			return
+		}
+		if err := sc.check(path); err != nil {
+			seen[clean] = true
+			out = append(out, result{err: &Error{Path: path, Err: err}})
+			return
+		}
+		add(path)
+	}
 	fail := func(err error) { out = append(out, result{err: err}) }
 
 	infos := make([]fs.FileInfo, len(inputs))
@@ -84,20 +121,34 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 		}
 	})
 	for i, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		if in == "-" {
-			f, err := readStdin(opts)
+			f, err := readStdin(ctx, opts)
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
 			out = append(out, result{file: f, err: err})
 			continue
 		}
 		info, err := infos[i], statErrs[i]
 		switch {
 		case err == nil && info.IsDir():
-			paths, werr := walk(in, opts.Exclude)
-			if werr != nil {
-				fail(&Error{Path: in, Err: werr})
+			found, werrs, err := walk(ctx, in, opts.Exclude)
+			if err != nil {
+				return nil, nil, err
 			}
-			for _, p := range paths {
-				add(p)
+			for _, werr := range werrs {
+				fail(werr)
+			}
+			sc := newScope(in)
+			for _, p := range found {
+				if p.link {
+					addFound(p.path, sc)
+				} else {
+					add(p.path)
+				}
 			}
 		case err == nil:
 			add(in)
@@ -112,8 +163,10 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 				continue
 			}
 			SortPaths(matches)
+			base, _ := doublestar.SplitPattern(filepath.ToSlash(in))
+			sc := newScope(filepath.FromSlash(base))
 			for _, p := range matches {
-				add(p)
+				addFound(p, sc)
 			}
 		default:
 			fail(&Error{Path: in, Err: describe(err)})
@@ -121,10 +174,13 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 	}
 
 	forEach(len(out), func(i int) {
-		if out[i].path != "" {
-			out[i].file, out[i].err = readFile(out[i].path)
+		if out[i].path != "" && ctx.Err() == nil {
+			out[i].file, out[i].err = readFile(ctx, out[i].path, opts)
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	var files []File
 	var errs []error
 	for _, r := range out {
@@ -134,7 +190,7 @@ func Load(inputs []string, opts Options) ([]File, []error) {
 			files = append(files, r.file)
 		}
 	}
-	return files, errs
+	return files, errs, nil
 }
 
 // forEach calls fn(0..n-1) on one goroutine per CPU.
@@ -175,78 +231,59 @@ func excluded(path string, patterns []string) bool {
 	return false
 }
 
-// walk lists the *.sql files under root in migration order.
-func walk(root string, exclude []string) ([]string, error) {
-	var paths []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+// found is a file that a folder's walk found.
+type found struct {
+	path string
+	link bool // a symlink, to be checked against the folder's scope
+}
+
+// walk lists the *.sql files under root in migration order. A folder
+// under root that cannot be read comes back as an *Error naming it, and
+// the walk goes on with the rest; root itself unreadable is an error too.
+// The last result is ctx's error when ctx is done during the walk.
+func walk(ctx context.Context, root string, exclude []string) ([]found, []error, error) {
+	var out []found
+	var errs []error
+	start := root
+	if info, err := os.Lstat(root); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		// WalkDir does not follow a symlink, not even at the root: with
+		// a trailing separator, the root is the folder it leads to, and
+		// the paths under it are still named through the link.
+		start = root + string(filepath.Separator)
+	}
+	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
 		if err != nil {
-			return err
+			// A folder that cannot be listed, or an entry that vanished
+			// since its folder was listed: name it and go on.
+			what := describe(err)
+			if d != nil && d.IsDir() {
+				what = fmt.Errorf("%w: the files in this folder are not read", what)
+			}
+			errs = append(errs, &Error{Path: p, Err: what})
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() {
-			if p != root && excluded(p, exclude) {
+			if p != start && excluded(p, exclude) {
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		if strings.HasSuffix(strings.ToLower(d.Name()), ".sql") {
-			paths = append(paths, p)
+			out = append(out, found{path: p, link: d.Type()&fs.ModeSymlink != 0})
 		}
 		return nil
 	})
-	SortPaths(paths)
-	return paths, err
-}
-
-func readFile(path string) (File, error) {
-	b, err := os.ReadFile(path)
 	if err != nil {
-		return File{}, &Error{Path: path, Err: describe(err)}
+		return nil, nil, err
 	}
-	if err := checkText(b); err != nil {
-		return File{}, &Error{Path: path, Err: err}
-	}
-	return File{Path: path, Text: string(b)}, nil
-}
-
-func readStdin(opts Options) (File, error) {
-	name := opts.StdinName
-	if name == "" {
-		name = "<stdin>"
-	}
-	if opts.Stdin == nil {
-		return File{}, &Error{Path: name, Err: errors.New("no standard input")}
-	}
-	b, err := io.ReadAll(opts.Stdin)
-	if err != nil {
-		return File{}, &Error{Path: name, Err: err}
-	}
-	if err := checkText(b); err != nil {
-		return File{}, &Error{Path: name, Err: err}
-	}
-	return File{Path: name, Text: string(b)}, nil
-}
-
-// checkText rejects binary and non-UTF-8 content, naming where it starts.
-func checkText(b []byte) error {
-	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
-		return nil
-	}
-	line, col := 1, 1
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == 0:
-			return fmt.Errorf("binary file (NUL byte at line %d, column %d); pgsafe reads SQL text", line, col)
-		case r == utf8.RuneError && size <= 1:
-			return fmt.Errorf("not valid UTF-8 (byte 0x%02x at line %d, column %d); save the file as UTF-8", b[i], line, col)
-		case r == '\n':
-			line, col = line+1, 1
-		default:
-			col++
-		}
-		i += size
-	}
-	return nil
+	sort.SliceStable(out, func(i, j int) bool { return Less(out[i].path, out[j].path) })
+	return out, errs, nil
 }
 
 func describe(err error) error {

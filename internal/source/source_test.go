@@ -1,10 +1,13 @@
 package source_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -225,4 +228,132 @@ func TestLoadStdin(t *testing.T) {
 
 	_, errs = source.Load([]string{"-"}, source.Options{})
 	assert.Equal(t, []string{"<stdin>"}, errorPaths(t, errs))
+}
+
+func TestLoadSizeLimit(t *testing.T) {
+	tree(t, map[string]string{
+		"m/1_small.sql": "SELECT 1;",
+		"m/2_large.sql": "SELECT 1;\n" + strings.Repeat("-- padding\n", 200),
+	})
+	opts := source.Options{MaxFileSize: 1 << 10, Stdin: strings.NewReader(strings.Repeat("SELECT 1;\n", 200))}
+	files, errs := source.Load([]string{"m", "-"}, opts)
+	assert.Equal(t, []string{"m/1_small.sql"}, paths(files))
+	require.Equal(t, []string{"m/2_large.sql", "<stdin>"}, errorPaths(t, errs))
+	for _, err := range errs {
+		assert.Contains(t, err.Error(), "larger than 1 KiB, the limit on an input (--max-file-size)")
+	}
+
+	files, errs = source.Load([]string{"m", "-"}, source.Options{Stdin: strings.NewReader("SELECT 3;")})
+	require.Empty(t, errs)
+	assert.Equal(t, []string{"m/1_small.sql", "m/2_large.sql", "<stdin>"}, paths(files))
+}
+
+func TestParseAndFormatSize(t *testing.T) {
+	for in, want := range map[string]int64{"64MiB": 64 << 20, "512 kib": 512 << 10, "1GiB": 1 << 30, "1000": 1000, "10B": 10} {
+		got, err := source.ParseSize(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "0", "-1MiB", "1.5MiB", "64MB", "MiB", "lots"} {
+		_, err := source.ParseSize(in)
+		assert.Error(t, err, in)
+	}
+	assert.Equal(t, "64 MiB", source.FormatSize(64<<20))
+	assert.Equal(t, "1536 KiB", source.FormatSize(1536<<10))
+	assert.Equal(t, "1000 bytes", source.FormatSize(1000))
+}
+
+func TestLoadStopsWhenCancelled(t *testing.T) {
+	tree(t, map[string]string{"m/1.sql": "SELECT 1;"})
+	// A pipe whose writer never writes: only cancellation ends the read.
+	r, w := io.Pipe()
+	defer func() { _ = w.Close() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	reading := make(chan struct{})
+	var once sync.Once
+	opts := source.Options{Stdin: r, OnRead: func(p string) {
+		if p == "<stdin>" {
+			once.Do(func() { close(reading) })
+		}
+	}}
+	go func() {
+		<-reading
+		cancel()
+	}()
+	files, errs, err := source.LoadContext(ctx, []string{"m", "-"}, opts)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, files)
+	assert.Empty(t, errs)
+}
+
+// repoTree builds, under a new temporary folder made the working
+// directory, a repository with migrations, two of them symlinks: one to
+// a file elsewhere in the repository, one to a file outside it.
+func repoTree(t *testing.T) {
+	t.Helper()
+	tree(t, map[string]string{
+		"home/.pgpass":          "db:5432:*:app:hunter2\n",
+		"repo/.git/HEAD":        "ref: refs/heads/main\n",
+		"repo/db/1_a.sql":       "SELECT 1;",
+		"repo/shared/2_b.sql":   "SELECT 2;",
+		"plain/db/1_a.sql":      "SELECT 1;",
+		"plain/elsewhere/x.sql": "SELECT 'x';",
+	})
+	require.NoError(t, os.Symlink(filepath.Join("..", "shared", "2_b.sql"), filepath.Join("repo", "db", "2_b.sql")))
+	require.NoError(t, os.Symlink(filepath.Join("..", "..", "home", ".pgpass"), filepath.Join("repo", "db", "3_c.sql")))
+	require.NoError(t, os.Symlink(filepath.Join("..", "elsewhere", "x.sql"), filepath.Join("plain", "db", "2_x.sql")))
+}
+
+func TestLoadRefusesSymlinksOutOfTheRepository(t *testing.T) {
+	repoTree(t)
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	wd, err = filepath.EvalSymlinks(wd)
+	require.NoError(t, err)
+
+	for _, in := range []string{"repo/db", "repo/db/*.sql", "repo/**/*.sql"} {
+		t.Run(in, func(t *testing.T) {
+			files, errs := source.Load([]string{filepath.FromSlash(in)}, source.Options{})
+			got := paths(files)
+			assert.Contains(t, got, "repo/db/1_a.sql")
+			assert.Contains(t, got, "repo/db/2_b.sql", "a symlink within the repository is followed")
+			assert.NotContains(t, got, "repo/db/3_c.sql")
+			for _, f := range files {
+				assert.NotContains(t, f.Text, "hunter2")
+			}
+			require.Equal(t, []string{"repo/db/3_c.sql"}, errorPaths(t, errs))
+			msg := errs[0].Error()
+			assert.Contains(t, msg, "a symlink to "+filepath.Join("..", "..", "home", ".pgpass"))
+			assert.Contains(t, msg, filepath.Join(wd, "home", ".pgpass"))
+			assert.Contains(t, msg, "outside the repository "+filepath.Join(wd, "repo"))
+			assert.Contains(t, msg, "name the file on the command line to read it anyway")
+			assert.NotContains(t, msg, "hunter2")
+		})
+	}
+
+	t.Run("named explicitly", func(t *testing.T) {
+		files, errs := source.Load([]string{filepath.Join("repo", "db", "3_c.sql")}, source.Options{})
+		require.Empty(t, errs)
+		require.Len(t, files, 1)
+		assert.Contains(t, files[0].Text, "hunter2")
+	})
+
+	t.Run("outside a repository", func(t *testing.T) {
+		files, errs := source.Load([]string{filepath.Join("plain", "db")}, source.Options{})
+		assert.Equal(t, []string{"plain/db/1_a.sql"}, paths(files))
+		require.Equal(t, []string{"plain/db/2_x.sql"}, errorPaths(t, errs))
+		assert.Contains(t, errs[0].Error(), "outside "+filepath.Join("plain", "db")+", the folder named")
+
+		files, errs = source.Load([]string{"plain"}, source.Options{})
+		require.Empty(t, errs, "the link stays inside the folder named")
+		assert.Contains(t, paths(files), "plain/db/2_x.sql")
+	})
+}
+
+func TestLoadFolderNamedThroughASymlink(t *testing.T) {
+	tree(t, map[string]string{"real/1_a.sql": "SELECT 1;", "real/sub/2_b.sql": "SELECT 2;"})
+	require.NoError(t, os.Symlink("real", "db"))
+	files, errs := source.Load([]string{"db"}, source.Options{})
+	require.Empty(t, errs)
+	assert.Equal(t, []string{"db/1_a.sql", "db/sub/2_b.sql"}, paths(files))
 }
