@@ -107,11 +107,15 @@ func TestDbmateSplitKeepsItsBlocks(t *testing.T) {
 		"db/migrations/20240101000000_t.sql", "-- migrate:up\nCREATE TABLE t (id bigint, a int);\n\n-- migrate:down\nDROP TABLE t;\n",
 		"db/migrations/20240102000000_idx.sql", "-- migrate:up\nCREATE INDEX t_a_idx ON t (a);\nALTER TABLE t ADD COLUMN b int;\n\n-- migrate:down\nALTER TABLE t DROP COLUMN b;\nDROP INDEX t_a_idx;\n",
 	)
+	// The index, first, stays in the original, whose up block then runs
+	// without a transaction; the rest moves to a new migration.
 	orig := files["db/migrations/20240102000000_idx.sql"]
-	assert.True(t, strings.HasPrefix(orig, "-- migrate:up\n"), "the original keeps its up block:\n%s", orig)
+	assert.True(t, strings.HasPrefix(orig, "-- migrate:up transaction:false\n"), "the original keeps its up block:\n%s", orig)
+	assert.Contains(t, orig, "CREATE INDEX CONCURRENTLY")
 	assert.Contains(t, orig, "-- migrate:down\n")
 	require.Contains(t, files, "db/migrations/20240102000001_idx.sql")
-	assert.Contains(t, files["db/migrations/20240102000001_idx.sql"], "-- migrate:up transaction:false\n")
+	assert.Contains(t, files["db/migrations/20240102000001_idx.sql"], "-- migrate:up\n")
+	assert.Contains(t, files["db/migrations/20240102000001_idx.sql"], "ADD COLUMN b int;")
 	// The checks of fixWith found no file that dbmate refuses.
 }
 

@@ -38,6 +38,17 @@ var Dbmate = &Tool{
 	Sections: dbmateSections,
 	Check:    dbmateCheck,
 	Exit: Exit{
+		MarkSection: func(f *File, sec Section) ([]Edit, bool) {
+			if sec.Run != Transaction {
+				return nil, false
+			}
+			line := f.Text[sec.Start:]
+			if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+				line = line[:nl]
+			}
+			end := sec.Start + len(strings.TrimRight(line, " \t\r"))
+			return []Edit{{Path: f.Path, Start: end, End: end, NewText: " transaction:false"}}, true
+		},
 		Versions: numberedVersions(func(stem, _ string) Version {
 			return Version{
 				Path: stem + ".sql",

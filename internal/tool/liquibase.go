@@ -35,7 +35,8 @@ var Liquibase = &Tool{
 	Sections: liquibaseSections,
 	Check:    liquibaseCheck,
 	Exit: Exit{
-		Units: liquibaseUnits,
+		Units:       liquibaseUnits,
+		MarkSection: liquibaseMark,
 	},
 	Advice: func(a AdviceFor) string {
 		if a.Explicit {
@@ -48,7 +49,8 @@ var Liquibase = &Tool{
 var (
 	reLiquibaseHeader    = regexp.MustCompile(`(?i)^--\s*liquibase\s+formatted\s+sql\b`)
 	reLiquibaseChangeset = regexp.MustCompile(`(?i)^\s*--\s*changeset\s+(\S+?):(\S+)(.*)$`)
-	reRunInTransaction   = regexp.MustCompile(`(?i)\brunInTransaction:\s*false\b`)
+	reRunInTransaction    = regexp.MustCompile(`(?i)\brunInTransaction:\s*false\b`)
+	reRunInTransactionAny = regexp.MustCompile(`(?i)\brunInTransaction:\s*\w+`)
 )
 
 // liquibaseSections makes each changeset a section of its own.
@@ -71,8 +73,8 @@ func liquibaseSections(f *File) []Section {
 	return out
 }
 
-// liquibaseUnits writes steps as new changesets right after the section
-// sec, with ids made from sec's.
+// liquibaseUnits writes steps as new changesets to go right after the
+// section sec, with ids made from sec's and an empty rollback each.
 func liquibaseUnits(f *File, sec Section, steps []UnitStep) (string, error) {
 	m := reLiquibaseChangeset.FindStringSubmatch(strings.SplitN(f.Text[sec.Start:], "\n", 2)[0])
 	if m == nil {
@@ -85,7 +87,9 @@ func liquibaseUnits(f *File, sec Section, steps []UnitStep) (string, error) {
 		if s.NoTx {
 			attrs = " runInTransaction:false"
 		}
-		fmt.Fprintf(&b, "--changeset %s:%s-pgsafe-%d%s\n%s\n", author, id, i+1, attrs, strings.TrimSpace(s.SQL))
+		// The changeset's own --rollback undoes what moved here too: it
+		// rolls back after these, which roll back nothing.
+		fmt.Fprintf(&b, "--changeset %s:%s-pgsafe-%d%s\n%s\n--rollback empty\n", author, id, i+1, attrs, strings.TrimSpace(s.SQL))
 	}
 	return b.String(), nil
 }
@@ -113,4 +117,21 @@ func liquibaseCheck(files []Input) []Problem {
 		}
 	}
 	return out
+}
+
+// liquibaseMark adds runInTransaction:false to a changeset's line.
+func liquibaseMark(f *File, sec Section) ([]Edit, bool) {
+	line := f.Text[sec.Start:]
+	if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+		line = line[:nl]
+	}
+	m := reLiquibaseChangeset.FindStringSubmatch(line)
+	if m == nil {
+		return nil, false
+	}
+	if loc := reRunInTransactionAny.FindStringIndex(line); loc != nil {
+		return []Edit{{Path: f.Path, Start: sec.Start + loc[0], End: sec.Start + loc[1], NewText: "runInTransaction:false"}}, true
+	}
+	end := sec.Start + len(strings.TrimRight(line, " \t\r"))
+	return []Edit{{Path: f.Path, Start: end, End: end, NewText: " runInTransaction:false"}}, true
 }

@@ -81,12 +81,21 @@ var Pop = &Tool{
 		}
 		return ""
 	},
-	Names:   popNames,
-	Skip:    OtherDialects,
-	Order:   popOrder,
-	Check:   popCheck,
-	Run:     func(*File) Run { return Transaction },
-	Variant: postgresVariant,
+	Names: popNames,
+	Skip:  OtherDialects,
+	Order: popOrder,
+	Check: popCheck,
+	Run:   func(*File) Run { return Transaction },
+	// pop's Migrator.Down counts the applied versions to choose what to
+	// roll back, and a version with two down files (a dialect-less one
+	// and its .postgres. variant) puts the count off: downs are rewritten
+	// in place.
+	Variant: func(path string) (string, bool) {
+		if n, ok := ParsePopName(baseName(path)); !ok || n.Down {
+			return "", false
+		}
+		return postgresVariant(path)
+	},
 	Exit: Exit{
 		Versions: popVersions(false),
 		NoTxWhy:  "pop runs every migration in a transaction",

@@ -279,6 +279,12 @@ type Exit struct {
 	// file at path, in order, and before any later migration; nil when
 	// the tool has no room for new files.
 	Versions func(path string, n int, x *Index) ([]Version, error)
+	// MarkSection returns the edits that make one section of a file run
+	// without the tool's transaction (a Liquibase changeset's
+	// runInTransaction:false, a dbmate block's transaction:false), for a
+	// section that then holds one statement; false when the tool has no
+	// such mark for it.
+	MarkSection func(f *File, sec Section) ([]Edit, bool)
 	// Units returns the text of new units of a file, for tools that run
 	// parts of one file as units of their own (Liquibase changesets): the
 	// steps become units that go right after section sec, in the same

@@ -54,24 +54,12 @@ var acceptanceCases = []acceptanceCase{
 	// pop runs every migration in a transaction: pgsafe cannot build an
 	// index concurrently there, but splits the foreign key and NOT NULL
 	// into migrations of their own.
-	{
-		tool: toolrun.Soda, fixture: "soda", more: []string{"NOT VALID", "lock_timeout"},
-		knownBug: regexp.MustCompile(`down from 20240410160000: the tool still reports version 20240410160000`),
-		note: "pgsafe writes a .postgres. variant beside each dialect-less file it fixes, and pop's Migrator.Down " +
-			"counts applied versions to pick the migration to roll back: with two down files for one version, " +
-			"`soda migrate down` rolls back 20240305110003, in the middle, instead of the last one",
-	},
+	{tool: toolrun.Soda, fixture: "soda", more: []string{"NOT VALID", "lock_timeout"}},
 	// drizzle-kit runs every pending migration in one transaction, with
 	// no rollback: pgsafe can only set a lock_timeout, and the fixed
 	// project only runs up, and up again as a no-op.
 	{tool: toolrun.Drizzle, fixture: "drizzle", more: []string{"lock_timeout"}},
-	{
-		tool: toolrun.Liquibase, fixture: "liquibase", more: []string{"CONCURRENTLY", "runInTransaction:false", "NOT VALID"},
-		knownBug: regexp.MustCompile(`No SQL for changeset db/changelog/changes/005-unique-account-email.sql::5::shop`),
-		note: "when every statement of a changeset moves to new changesets, the original --changeset line is left " +
-			"with no SQL, and Liquibase rejects the changelog; and the changeset's --rollback lines stay at the end " +
-			"of the file, so they roll back the last new changeset while the others have no rollback",
-	},
+	{tool: toolrun.Liquibase, fixture: "liquibase", more: []string{"CONCURRENTLY", "runInTransaction:false", "NOT VALID"}},
 }
 
 // TestToolsRunFixedProjects runs pgsafe's fix on each tool's project, as

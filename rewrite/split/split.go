@@ -242,6 +242,17 @@ func (p *planner) leaveTool(reps []Replacement, ids []int) {
 	for _, s := range secs {
 		sids := bySection[s]
 		sec := p.f.Sections[s]
+		if len(sids) == 1 && len(reps[sids[0]].Steps) == 1 && p.aloneInSection(reps[sids[0]].Stmt) && exit.MarkSection != nil {
+			// A section of one statement, replaced by one step: the
+			// section is marked to run without the transaction, in place.
+			if edits, ok := exit.MarkSection(p.tf, sec); ok {
+				r := reps[sids[0]]
+				p.edits = append(p.edits, edits...)
+				p.edit(r.Stmt.Span.Start, r.Stmt.Extent.End, strings.TrimSpace(r.Steps[0].SQL))
+				p.placed[sids[0]].How = "with " + sectionName(sec) + " marked to run without a transaction"
+				continue
+			}
+		}
 		switch {
 		case exit.Units != nil:
 			p.units(reps, sids, s)
@@ -392,7 +403,7 @@ func (p *planner) units(reps []Replacement, ids []int, s int) {
 		p.failGroups(reps, ids, err)
 		return
 	}
-	at := p.sectionEnd(s)
+	at := p.sectionStop(s)
 	p.edit(at, at, terminate(p.f.Text[:at])+text)
 	p.finishGroups(reps, ids, "in new units after "+sectionName(p.f.Sections[s]))
 }
@@ -428,8 +439,21 @@ func (p *planner) failGroups(_ []Replacement, ids []int, err error) {
 // runs: a file is never left empty of what it was for. It returns the
 // groups that still move.
 func (p *planner) keepFirst(groups []group, s int) []group {
-	if !p.emptied || (groups[0].noTx && p.f.Sections[s].Run != tool.Query) {
+	if !p.emptied {
 		return groups
+	}
+	sec := p.f.Sections[s]
+	if groups[0].noTx && sec.Run != tool.Query {
+		// The section must then run without the tool's transaction.
+		mark := p.f.Tool.Exit.MarkSection
+		if mark == nil {
+			return groups
+		}
+		edits, ok := mark(p.tf, sec)
+		if !ok {
+			return groups
+		}
+		p.edits = append(p.edits, edits...)
 	}
 	p.edit(p.firstAt, p.firstAt, groups[0].sql+"\n")
 	return groups[1:]
@@ -491,9 +515,7 @@ func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
 			} else {
 				b := p.moveBlock(st)
 				p.edit(b.Start, b.End, "")
-				if lead := strings.TrimSpace(p.f.Text[b.Start:st.Span.Start]); lead != "" && len(rest) > 0 {
-					rest = append([]Step{{SQL: lead + "\n" + rest[0].SQL, NoTransaction: rest[0].NoTransaction}}, rest[1:]...)
-				}
+				rest = withComments(rest, p.f.Text[b.Start:st.Span.Start], p.f.Text[st.Extent.End:b.End])
 			}
 			moving = true
 		} else {
@@ -513,6 +535,24 @@ func (p *planner) groups(reps []Replacement, ids []int, s int) ([]group, bool) {
 	flush()
 	p.emptied = moving && kept == 0
 	return out, moving
+}
+
+// withComments gives the first of steps, which takes the place of a
+// statement that moves, the statement's leading comment lines and the
+// comment that followed it on its line.
+func withComments(steps []Step, lead, trail string) []Step {
+	lead, trail = strings.TrimSpace(lead), strings.TrimSpace(trail)
+	if len(steps) == 0 || (lead == "" && trail == "") {
+		return steps
+	}
+	sql := strings.TrimSpace(steps[0].SQL)
+	if lead != "" {
+		sql = lead + "\n" + sql
+	}
+	if trail != "" {
+		sql += " " + trail
+	}
+	return append([]Step{{SQL: sql, NoTransaction: steps[0].NoTransaction}}, steps[1:]...)
 }
 
 // firstInTx splits steps into the SQL that shares the replaced
@@ -541,17 +581,16 @@ func (p *planner) moveBlock(st *migration.Statement) sqlparse.Span {
 	return b
 }
 
-// sectionEnd returns the offset just after the last statement of section
-// s, where new units go.
-func (p *planner) sectionEnd(s int) int {
-	end := p.f.Sections[s].Start
-	for _, st := range p.f.Statements {
-		if st.Section == s {
-			end = block(p.f, st).End
-		}
+// sectionStop returns where section s stops: where the next section's
+// marker starts, or the end of the file; new units go there, after the
+// section's trailing comments (a changeset's --rollback lines).
+func (p *planner) sectionStop(s int) int {
+	if s+1 < len(p.f.Sections) {
+		return p.f.Sections[s+1].Start
 	}
-	return end
+	return len(p.f.Text)
 }
+
 
 // joinSteps joins the SQL of steps that run where the statement was,
 // statement by statement.
