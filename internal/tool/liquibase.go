@@ -47,8 +47,8 @@ var Liquibase = &Tool{
 }
 
 var (
-	reLiquibaseHeader    = regexp.MustCompile(`(?i)^--\s*liquibase\s+formatted\s+sql\b`)
-	reLiquibaseChangeset = regexp.MustCompile(`(?i)^\s*--\s*changeset\s+(\S+?):(\S+)(.*)$`)
+	reLiquibaseHeader     = regexp.MustCompile(`(?i)^--\s*liquibase\s+formatted\s+sql\b`)
+	reLiquibaseChangeset  = regexp.MustCompile(`(?i)^\s*--\s*changeset\s+(\S+?):(\S+)(.*)$`)
 	reRunInTransaction    = regexp.MustCompile(`(?i)\brunInTransaction:\s*false\b`)
 	reRunInTransactionAny = regexp.MustCompile(`(?i)\brunInTransaction:\s*\w+`)
 )

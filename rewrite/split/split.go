@@ -591,7 +591,6 @@ func (p *planner) sectionStop(s int) int {
 	return len(p.f.Text)
 }
 
-
 // joinSteps joins the SQL of steps that run where the statement was,
 // statement by statement.
 func joinSteps(steps []Step) string {
