@@ -193,9 +193,11 @@ func TestHydraFixAcceptance(t *testing.T) {
 		original, rewritten, targets := verify.FromFix(res, hydraOptions())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		rep, err := verify.Run(ctx, original, rewritten, verify.Options{AdminURL: pgtest.URL(t), Targets: targets})
+		rep, err := verify.Run(ctx, original, rewritten, verify.Options{AdminURL: pgtest.URL(t), Targets: targets, Rollback: true})
 		require.NoError(t, err)
-		assert.True(t, rep.OK(), "%v", rep.Failures())
+		if !assert.True(t, rep.OK(), "%v", rep.Failures()) && rep.Rollback != nil {
+			t.Logf("rollback: %+v", *rep.Rollback)
+		}
 		left := 0
 		for _, st := range rep.Rewrite {
 			if st.Blocks {
@@ -204,6 +206,10 @@ func TestHydraFixAcceptance(t *testing.T) {
 		}
 		t.Logf("hydra fix --verify: %d statements of the original block writes while they scan; in the rewrite, %d statements of changed files are judged, %d left as they were still do",
 			len(rep.Original), len(rep.Rewrite), left)
+		require.NotNil(t, rep.Rollback)
+		assert.Positive(t, rep.Rollback.Steps)
+		t.Logf("hydra rollback: %d versions of the rewrite rolled back one at a time (%d with a down of their own), the same schemas after each; stopped where the original's own rollback fails: %s",
+			rep.Rollback.Steps, rep.Rollback.Versions, rep.Rollback.OriginalStops)
 	})
 }
 

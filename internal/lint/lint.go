@@ -321,44 +321,39 @@ func refusals(files []source.File, choices []tool.Choice, opts Options) map[stri
 	if r == nil {
 		return nil
 	}
-	type key struct {
-		t       *tool.Tool
-		project string
-	}
-	groups := map[key][]tool.Input{}
-	var keys []key
+	inputs := make([]tool.Input, len(files))
+	known := map[string]string{}
+	firstOf := map[string]string{} // project -> its first file
 	for i, f := range files {
-		if !choices[i].Source.Certain() {
-			continue // a guessed tool's rules are no more than a guess
+		inputs[i] = tool.Input{Path: f.Path, Text: f.Text}
+		known[f.Path] = f.Text
+		project := choices[i].Tool.ProjectOf(f.Path)
+		if _, ok := firstOf[project]; !ok {
+			firstOf[project] = f.Path
 		}
-		k := key{choices[i].Tool, choices[i].Tool.ProjectOf(f.Path)}
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], tool.Input{Path: f.Path, Text: f.Text})
 	}
 	out := map[string][]rules.Diagnostic{}
-	for _, k := range keys {
-		inputs := groups[k]
-		known := map[string]string{}
-		for _, in := range inputs {
-			known[in.Path] = in.Text
-		}
-		for _, p := range k.t.CheckOf(inputs) {
-			path, msg, off := p.Path, p.Message, p.Offset
-			if _, ok := known[path]; !ok {
-				msg = filepath.Base(path) + ": " + msg
-				path, off = inputs[0].Path, 0
+	for _, p := range tool.CheckAll(inputs, choices) {
+		path, msg, off := p.Path, p.Message, p.Offset
+		if _, ok := known[path]; !ok {
+			msg = filepath.Base(path) + ": " + msg
+			d := filepath.Dir(path)
+			path, off = firstOf[d], 0
+			if path == "" {
+				path = firstOf[filepath.Dir(d)] // meta/_journal.json
 			}
-			end := off
-			if text := known[path]; off < len(text) {
-				end = off + 1
-				if nl := strings.IndexByte(text[off:], '\n'); nl > 0 {
-					end = off + nl
-				}
+			if path == "" {
+				continue
 			}
-			out[path] = append(out[path], rules.Diagnostic{Rule: r, Path: path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity, Message: msg, Help: r.Doc.Help})
 		}
+		end := off
+		if text := known[path]; off < len(text) {
+			end = off + 1
+			if nl := strings.IndexByte(text[off:], '\n'); nl > 0 {
+				end = off + nl
+			}
+		}
+		out[path] = append(out[path], rules.Diagnostic{Rule: r, Path: path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity, Message: msg, Help: r.Doc.Help})
 	}
 	return out
 }

@@ -106,3 +106,52 @@ func Load(ctx context.Context, url, schema string) error {
 	}
 	return nil
 }
+
+// snapshotSQL lists what a schema holds, one line per object, in a
+// stable order: relations, columns (by position among the live ones),
+// constraints (NOT VALID ones said so), indexes (invalid ones said so),
+// views' definitions, functions, sequences and types.
+const snapshotSQL = `
+WITH ns AS (
+	SELECT oid, nspname FROM pg_namespace
+	WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%'
+), rel AS (
+	SELECT c.oid, c.relkind, ns.nspname || '.' || c.relname AS name FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+)
+SELECT coalesce(string_agg(line, E'\n' ORDER BY line), '') FROM (
+	SELECT 'relation ' || relkind::text || ' ' || name AS line FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+	UNION ALL
+	SELECT 'column ' || r.name || ' ' || row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) || ' ' || a.attname || ' '
+		|| format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+		|| coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
+		|| CASE a.attidentity WHEN 'a' THEN ' IDENTITY ALWAYS' WHEN 'd' THEN ' IDENTITY BY DEFAULT' ELSE '' END
+		|| CASE a.attgenerated WHEN 's' THEN ' STORED' ELSE '' END
+	FROM pg_attribute a JOIN rel r ON r.oid = a.attrelid
+	LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+	WHERE a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
+	UNION ALL
+	SELECT 'constraint ' || r.name || ' ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+	FROM pg_constraint co JOIN rel r ON r.oid = co.conrelid
+	UNION ALL
+	SELECT 'index ' || pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END
+	FROM pg_index i JOIN rel r ON r.oid = i.indexrelid
+	UNION ALL
+	SELECT 'view ' || name || ' ' || pg_get_viewdef(oid) FROM rel WHERE relkind IN ('v', 'm')
+	UNION ALL
+	SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || md5(pg_get_functiondef(p.oid))
+	FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.prokind IN ('f', 'p')
+	UNION ALL
+	SELECT 'trigger ' || r.name || ' ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN rel r ON r.oid = t.tgrelid WHERE NOT t.tgisinternal
+	UNION ALL
+	SELECT 'type ' || ns.nspname || '.' || t.typname || ' ' || t.typtype::text || coalesce(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+	FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype IN ('e', 'd')
+) lines`
+
+// Snapshot returns a text that lists what the schema of conn's database
+// holds, one object a line, for comparing schemas often and fast (a
+// query, where Dump runs pg_dump): equal schemas give equal snapshots.
+func Snapshot(ctx context.Context, conn *pgx.Conn) (string, error) {
+	var out string
+	err := conn.QueryRow(ctx, snapshotSQL).Scan(&out)
+	return out, err
+}

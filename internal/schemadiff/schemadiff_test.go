@@ -59,3 +59,30 @@ $$;`)
 	assert.Contains(t, da, "CREATE TABLE public.accounts")
 	assert.Empty(t, Diff("a", da, "b", db))
 }
+
+// TestSnapshot: equal schemas reached by different routes give equal
+// snapshots; a NOT VALID constraint, an invalid index or another column
+// order does not.
+func TestSnapshot(t *testing.T) {
+	ctx := context.Background()
+	snap := func(sql string) string {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, pgtest.NewDatabase(t))
+		require.NoError(t, err)
+		defer func() { _ = conn.Close(ctx) }()
+		_, err = conn.Exec(ctx, sql)
+		require.NoError(t, err)
+		s, err := Snapshot(ctx, conn)
+		require.NoError(t, err)
+		return s
+	}
+	direct := snap("CREATE TABLE a (id int PRIMARY KEY, b int CHECK (b > 0)); CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;")
+	require.Contains(t, direct, "relation r public.a")
+	assert.Contains(t, direct, "index CREATE INDEX a_b ON public.a USING btree (b)")
+	assert.Equal(t, direct, snap("CREATE TABLE a (id int PRIMARY KEY, b int, c int); ALTER TABLE a DROP COLUMN c; "+
+		"ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID; ALTER TABLE a VALIDATE CONSTRAINT a_b_check; "+
+		"CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"))
+	assert.NotEqual(t, direct, snap("CREATE TABLE a (id int PRIMARY KEY, b int); ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID; "+
+		"CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "NOT VALID")
+	assert.NotEqual(t, direct, snap("CREATE TABLE a (b int CHECK (b > 0), id int PRIMARY KEY); CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "column order")
+}

@@ -127,3 +127,30 @@ func chooseFolder(files []Input, idx []int, x *Index) Choice {
 func folderWide(t *Tool, path string, x *Index) bool {
 	return t.Detect(x, path, "") != ""
 }
+
+// CheckAll returns what the tools would refuse among files, each read
+// with the tool of its choice, set by set (a tool's project); tools that
+// are only guessed are not asked.
+func CheckAll(files []Input, choices []Choice) []Problem {
+	type key struct {
+		t       *Tool
+		project string
+	}
+	groups := map[key][]Input{}
+	var keys []key
+	for i, f := range files {
+		if !choices[i].Source.Certain() {
+			continue
+		}
+		k := key{choices[i].Tool, choices[i].Tool.ProjectOf(f.Path)}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	var out []Problem
+	for _, k := range keys {
+		out = append(out, k.t.CheckOf(groups[k])...)
+	}
+	return out
+}

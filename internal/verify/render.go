@@ -58,6 +58,23 @@ func Text(w io.Writer, r *Report, opts TextOptions) error {
 		b.WriteString("schemas: they differ (pg_dump --schema-only):\n" + indent(r.SchemaDiff))
 	}
 
+	for _, p := range r.Refused {
+		fmt.Fprintf(&b, "rewrite: the migration tool refuses %s: %s\n", p.Path, p.Message)
+	}
+	if rb := r.Rollback; rb != nil {
+		switch {
+		case rb.Err != "":
+			fmt.Fprintf(&b, "rollback: fails at %s\n", rb.Err)
+		case rb.Diff != "":
+			fmt.Fprintf(&b, "rollback: after rolling back %s, the schemas differ:\n%s", rb.Version, indent(rb.Diff))
+		default:
+			fmt.Fprintf(&b, "rollback: %d version(s) rolled back one at a time, %d of them with a down migration of their own: the same schemas after each\n", rb.Steps, rb.Versions)
+		}
+		if rb.OriginalStops != "" {
+			fmt.Fprintf(&b, "rollback: stopped where the original's own rollback fails, at %s\n", rb.OriginalStops)
+		}
+	}
+
 	fmt.Fprintf(&b, "\noriginal: %d statement(s) block writes while they scan or rewrite a table\n", len(r.Original))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, st := range r.Original {
@@ -98,6 +115,9 @@ func Text(w io.Writer, r *Report, opts TextOptions) error {
 		}
 	} else {
 		b.WriteString("\nverify: ok: the same schema, and no statement of the rewrite blocks writes while it scans a table\n")
+		if r.Rollback == nil {
+			b.WriteString("  (down migrations were left out, so the rollback was not checked)\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -159,6 +179,24 @@ type jsonReport struct {
 	Original      []jsonStatement `json:"original"`
 	Rewrite       []jsonStatement `json:"rewrite"`
 	Writes        []jsonWrites    `json:"writes"`
+	Refused       []jsonRefused   `json:"refused"`
+	Rollback      *jsonRollback   `json:"rollback"`
+}
+
+type jsonRefused struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// jsonRollback is the rollback's outcome; null when it did not run.
+type jsonRollback struct {
+	Steps    int    `json:"steps"`
+	Versions int    `json:"versions_with_down"`
+	Error    string `json:"error,omitempty"`
+	Version  string `json:"differs_after,omitempty"`
+	Diff     string `json:"diff,omitempty"`
+	// OriginalStops is the original's own rollback error that stopped it.
+	OriginalStops string `json:"original_stops,omitempty"`
 }
 
 type jsonSeeded struct {
@@ -203,6 +241,13 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	}
 	for _, f := range r.Seeded.Filled {
 		out.Seeded = append(out.Seeded, jsonSeeded{f.Table, f.Rows})
+	}
+	out.Refused = []jsonRefused{}
+	for _, p := range r.Refused {
+		out.Refused = append(out.Refused, jsonRefused{p.Path, p.Message})
+	}
+	if rb := r.Rollback; rb != nil {
+		out.Rollback = &jsonRollback{Steps: rb.Steps, Versions: rb.Versions, Error: rb.Err, Version: rb.Version, Diff: rb.Diff, OriginalStops: rb.OriginalStops}
 	}
 	for _, s := range r.Seeded.Skipped {
 		out.Skipped = append(out.Skipped, jsonSkipped{s.Table, s.Reason})

@@ -24,16 +24,24 @@ import (
 	"github.com/pgsafe/pgsafe/internal/probe"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/seed"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/trace"
 )
 
 // Set is one migration set.
 type Set struct {
-	// Files are the migrations in order, with their parse trees.
+	// Files are the migrations in order, with their parse trees; their
+	// up statements run, and with Options.Rollback their down statements
+	// roll the set back.
 	Files []*migration.File
 	// Changed holds the paths of the files that the fix changed or
 	// created; only their statements are judged.
 	Changed map[string]bool
+	// Created holds the paths of the files that the fix created.
+	Created map[string]bool
+	// Refused is what the set's migration tools would refuse in it
+	// (tool.Check): a file without its markers, a duplicate version.
+	Refused []tool.Problem
 }
 
 // Target is a statement of the original that a fix rewrote: its file, a
@@ -68,6 +76,9 @@ type Options struct {
 	// Schema is the schema the migrations start from, as
 	// `pg_dump --schema-only` prints it; both databases get it first.
 	Schema string
+	// Rollback rolls both sets back after they ran up, one version at a
+	// time, the latest first, and compares the schemas after each step.
+	Rollback bool
 }
 
 // Report is the outcome of a verification.
@@ -95,6 +106,31 @@ type Report struct {
 	Rewrite []Statement
 	// Writes are the probe's figures per table.
 	Writes []Writes
+	// Refused is what the migration tools would refuse in the rewrite
+	// and not in the original.
+	Refused []tool.Problem
+	// Rollback is what rolling both sets back found, when it ran.
+	Rollback *Rollback
+}
+
+// Rollback is the outcome of rolling both sets back, version by version.
+type Rollback struct {
+	// Steps counts the rewrite's versions rolled back; Versions those
+	// whose down migration holds statements (the versions that the fix
+	// creates have downs that undo nothing: the down migration of the
+	// version they come from undoes them).
+	Steps, Versions int
+	// Err is the error of the first rollback that failed, with the
+	// version; "" when every one ran.
+	Err string
+	// Version and Diff are the version after whose rollback the schemas
+	// first differed, and how; "" when they never did.
+	Version, Diff string
+	// OriginalStops is the error of the original's own down migration
+	// that stopped the rollback (a history whose downs do not go all the
+	// way back), with the version; the versions before it are not
+	// compared.
+	OriginalStops string
 }
 
 // Statement is a judged statement.
@@ -148,6 +184,17 @@ func (r *Report) Failures() []string {
 	if r.OriginalErr == "" && r.RewriteErr == "" && r.SchemaDiff != "" {
 		out = append(out, "the rewrite leaves another schema than the original")
 	}
+	for _, p := range r.Refused {
+		out = append(out, fmt.Sprintf("%s: the migration tool refuses it: %s", p.Path, p.Message))
+	}
+	if rb := r.Rollback; rb != nil {
+		if rb.Err != "" {
+			out = append(out, "rolling the rewrite back fails: "+rb.Err)
+		}
+		if rb.Diff != "" {
+			out = append(out, fmt.Sprintf("after rolling back %s, the rewrite leaves another schema than the original", rb.Version))
+		}
+	}
 	for _, st := range r.Rewrite {
 		if st.Written && st.Blocks {
 			out = append(out, fmt.Sprintf("%s:%d still blocks writes to %s (%s) while it %s", st.Path, st.Line, displayTables(st), st.Mode, scanVerb(st)))
@@ -192,6 +239,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			return nil, err
 		}
 	}
+	rep.Refused = newProblems(original.Refused, rewrite.Refused)
 	if runs[0].err != "" {
 		// An original that cannot run as its framework runs it (CONCURRENTLY
 		// in a transaction) is what some fixes mend: compare with its
@@ -222,7 +270,27 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 	}
 	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets, major))
 	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
+	if opts.Rollback && rep.OriginalErr == "" && rep.RewriteErr == "" {
+		if rep.Rollback, err = rollBack(ctx, runs[0].url, runs[1].url, original, rewrite, major); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
+}
+
+// newProblems returns the problems of b that a does not have.
+func newProblems(a, b []tool.Problem) []tool.Problem {
+	seen := map[string]bool{}
+	for _, p := range a {
+		seen[p.Path+"\x00"+p.Message] = true
+	}
+	var out []tool.Problem
+	for _, p := range b {
+		if !seen[p.Path+"\x00"+p.Message] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // databases creates the databases of a verification, each starting from
@@ -317,6 +385,9 @@ func touchedTables(version int, sets ...Set) []string {
 				continue
 			}
 			for _, st := range f.Statements {
+				if st.Direction != migration.Up {
+					continue
+				}
 				for _, l := range locks.Statement(st.Node, version) {
 					if l.Role != locks.RoleIndex && !seen[l.Relation] {
 						seen[l.Relation] = true
