@@ -3,6 +3,7 @@ package rewrite
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -224,7 +225,65 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 		return a.Line < b.Line
 	})
 	keepLineEndings(res)
+	summarise(res, byPath, prev)
 	return res, nil
+}
+
+// summarise rewrites the checksum files (Atlas's atlas.sum) of the
+// projects whose files the fixes changed or created, from the fixed texts
+// and the project's other files on disk, so that the tool accepts the
+// folder.
+func summarise(res *Result, byPath map[string]*File, last *lint.Result) {
+	if last == nil {
+		return
+	}
+	type key struct {
+		t       *tool.Tool
+		project string
+	}
+	touched := map[key]bool{}
+	var keys []key
+	for _, f := range last.Files {
+		if f.Tool.Summary == nil {
+			continue
+		}
+		k := key{f.Tool, f.Tool.ProjectOf(f.Path)}
+		if rf := byPath[f.Path]; rf != nil && rf.Changed() && !touched[k] {
+			touched[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		texts := map[string]string{}
+		if entries, err := os.ReadDir(k.project); err == nil {
+			for _, e := range entries {
+				if p := filepath.Join(k.project, e.Name()); !e.IsDir() && isSQL(p) {
+					if b, err := os.ReadFile(p); err == nil {
+						texts[p] = string(b)
+					}
+				}
+			}
+		}
+		for _, f := range res.Files {
+			if filepath.Dir(f.Path) == k.project && isSQL(f.Path) {
+				texts[f.Path] = f.Fixed
+			}
+		}
+		path, text, ok := k.t.Summary(k.project, texts)
+		if !ok {
+			continue
+		}
+		f := byPath[path]
+		if f == nil {
+			f = &File{Path: path, Created: true}
+			if b, err := os.ReadFile(path); err == nil {
+				f.Created, f.Original = false, string(b)
+			}
+			byPath[path] = f
+			res.Files = append(res.Files, f)
+		}
+		f.Fixed = text
+	}
 }
 
 // guessedVariant reports a file whose rewrite would go to a variant for
