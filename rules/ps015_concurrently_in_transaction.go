@@ -32,10 +32,12 @@ func ConcurrentlyInTransaction() *Rule {
 			Help: "run the statement outside any transaction and alone: goose `-- +goose NO TRANSACTION`; dbmate " +
 				"`-- migrate:up transaction:false` with one statement per file; golang-migrate and popx `.autocommit.` " +
 				"files: one statement per file; Flyway: executeInTransaction=false in the script's .sql.conf",
-			FixSafety: "Safe: takes the statement out of its transaction the way the migration tool allows: after the COMMIT of an explicit " +
-				"transaction, `-- +goose NO TRANSACTION` or Flyway's executeInTransaction=false when nothing else in the file needs " +
-				"the transaction, or else a new migration file holding the statement alone, numbered to run right after the original " +
-				"(popx `.autocommit.` naming; golang-migrate with a matching .down.sql). Display-only where no such place exists.",
+			FixSafety: "Safe: takes the statement out of its transaction the way the file's migration tool allows (docs/frameworks.md): " +
+				"after the COMMIT of an explicit transaction; in place in a query or section of one statement, the section marked " +
+				"(dbmate transaction:false, Liquibase runInTransaction:false); with the file marked (`-- +goose NO TRANSACTION` and " +
+				"explicit transactions around the rest, Flyway's executeInTransaction=false, Atlas's txmode none); or in a new " +
+				"migration named to run right after the original (popx `.autocommit.`, golang-migrate with its .down.sql). " +
+				"Display-only where the tool has no way out, in a down migration that would need a new one, and when the tool is only guessed.",
 			Versions: "All versions. DETACH PARTITION CONCURRENTLY exists from PostgreSQL 14, REINDEX CONCURRENTLY " +
 				"from 12.",
 		},
