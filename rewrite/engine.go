@@ -159,7 +159,7 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 			switch {
 			case isQuery[f.Path]:
 				ro.Queries = append(ro.Queries, source.File{Path: f.Path, Text: f.Fixed})
-			case isSQL(f.Path):
+			case isMigration(f):
 				current = append(current, source.File{Path: f.Path, Text: f.Fixed})
 			default:
 			}
@@ -537,7 +537,7 @@ func applyToFiles(byPath map[string]*File, files map[string]*migration.File, edi
 			base = f.Fixed
 		}
 		text, err := ApplyEdits(base, es)
-		if err != nil || (isSQL(target) && !sqlparse.Valid(text)) {
+		if err != nil || ((isSQL(target) || (byPath[target] != nil && isMigration(byPath[target]))) && !sqlparse.Valid(text)) {
 			return nil, false
 		}
 		dest := target
@@ -550,6 +550,11 @@ func applyToFiles(byPath map[string]*File, files map[string]*migration.File, edi
 	}
 	return out, true
 }
+
+// isMigration reports whether f is a migration: an input file, whatever
+// its name (stdin's is <stdin>), or a SQL file that fixes created (not a
+// companion file such as a Flyway .sql.conf).
+func isMigration(f *File) bool { return !f.Created || isSQL(f.Path) }
 
 // isSQL reports whether path names a SQL file, which every round must
 // leave parseable; companion files such as Flyway's .sql.conf are not SQL.

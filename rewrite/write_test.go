@@ -14,6 +14,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -297,6 +298,9 @@ func TestFixKeepsCRLFLineEndings(t *testing.T) {
 		{Path: "dbmate/20240101000000_x.sql", Text: crlf("-- migrate:up\nCREATE TABLE a (id int);\nSET lock_timeout = '2s';\nCREATE INDEX i ON orders (status);\n\n-- migrate:down\nDROP TABLE a;\n")},
 		{Path: "lf/1.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX j ON orders (status);\n-- a comment\n"},
 	}
+	// The lf folder has no tool markers: name its tool, as fix applies
+	// no CONCURRENTLY to a folder whose tool it only guessed.
+	opts.Tools = []tool.Setting{{Tool: tool.Psql, Source: tool.FromConfig, Pattern: "lf/**", Match: func(p string) bool { return strings.HasPrefix(p, "lf/") }}}
 	res, err := Fix(files, opts, Options{})
 	require.NoError(t, err)
 	created := 0

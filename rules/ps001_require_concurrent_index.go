@@ -67,14 +67,6 @@ func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
 	note := sqlComment("pgsafe: a failed concurrent build leaves an INVALID index behind; drop it with",
 		"DROP INDEX CONCURRENTLY IF EXISTS "+quoteIndexName(p, ix, name)+"; and run the migration again.")
 	const title = "Build the index concurrently"
-	if !needsOwnTransaction(p) {
-		if start := p.Stmt.Span.Start; start > 0 && p.File.Text[start-1] != '\n' {
-			note = "\n" + note // the statement shares its line with another: the note starts a new one
-		}
-		return []Fix{{Title: title, Safety: Safe, After: locks.ShareUpdateExclusive, Edits: []Edit{
-			Insert(p.Stmt.Span.Start, note), Insert(kw.End, text),
-		}}}
-	}
 	return []Fix{StepsFix(p, title, Safe, locks.ShareUpdateExclusive, Step{SQL: note + InsertInStatement(p, kw.End, text), NoTransaction: true})}
 }
 

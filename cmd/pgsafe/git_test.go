@@ -166,6 +166,7 @@ func TestCIOptions(t *testing.T) {
 
 func TestFixChangedSince(t *testing.T) {
 	r := gittest.New(t)
+	r.Write(".pgsafe.toml", "framework = \"psql\"\n")
 	r.Write("db/001_accounts.sql", "CREATE TABLE accounts (id bigint, email text, plan text);\n")
 	r.Write("db/002_email.sql", "SET lock_timeout = '2s';\nCREATE INDEX accounts_email_idx ON accounts (email);\n")
 	r.Commit("accounts")

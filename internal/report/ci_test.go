@@ -290,18 +290,17 @@ func TestSARIFContent(t *testing.T) {
 	require.Len(t, changes, 1)
 	change := changes[0].(map[string]any)
 	assert.Equal(t, "svc/db/001%20a.sql", change["artifactLocation"].(map[string]any)["uri"])
-	// The rule's fix may make other edits too; the one that adds
-	// CONCURRENTLY sits after "CREATE INDEX", at UTF-16 column 27.
-	var concurrently any
-	for _, rep := range change["replacements"].([]any) {
-		if rep.(map[string]any)["insertedContent"].(map[string]any)["text"] == " CONCURRENTLY IF NOT EXISTS" {
-			concurrently = rep
-		}
-	}
-	assert.Equal(t, map[string]any{
-		"deletedRegion":   map[string]any{"startLine": 1.0, "startColumn": 27.0, "endLine": 1.0, "endColumn": 27.0, "charOffset": 26.0, "charLength": 0.0},
-		"insertedContent": map[string]any{"text": " CONCURRENTLY IF NOT EXISTS"},
-	}, concurrently)
+	// The fix replaces only the bytes that change: "CREATE INDEX", at
+	// UTF-16 columns 15 to 27, becomes the rule's note on a line of its own
+	// (the statement shares its line) and "CREATE INDEX CONCURRENTLY IF
+	// NOT EXISTS".
+	reps := change["replacements"].([]any)
+	require.Len(t, reps, 1)
+	rep := reps[0].(map[string]any)
+	assert.Equal(t, map[string]any{"startLine": 1.0, "startColumn": 15.0, "endLine": 1.0, "endColumn": 27.0, "charOffset": 14.0, "charLength": 12.0}, rep["deletedRegion"])
+	inserted := rep["insertedContent"].(map[string]any)["text"].(string)
+	assert.True(t, strings.HasPrefix(inserted, "\n-- pgsafe: "), inserted)
+	assert.True(t, strings.HasSuffix(inserted, "\nCREATE INDEX CONCURRENTLY IF NOT EXISTS"), inserted)
 }
 
 func TestSARIFDevelopmentVersion(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/tool"
+	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -39,6 +40,7 @@ func input(t *testing.T, pathsAndTexts ...string) report.Input {
 		Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}},
 		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 1000},
 	})
+	rewrite.Place(res) // as the CLI does: fixes made of steps get their edits
 	return report.Input{Result: res, Duration: 1234 * time.Millisecond}
 }
 

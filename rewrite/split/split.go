@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -101,7 +102,13 @@ func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 	}
 	for _, i := range direct {
 		r := reps[i]
-		p.edit(r.Stmt.Span.Start, r.Stmt.Extent.End, joinSteps(r.Steps))
+		text := joinSteps(r.Steps)
+		if start := r.Stmt.Span.Start; start > 0 && p.f.Text[start-1] != '\n' && strings.HasPrefix(text, "--") {
+			// The statement shares its line with another: a comment that
+			// leads the steps starts a line of its own.
+			text = "\n" + text
+		}
+		p.edit(narrow(p.f.Text, r.Stmt.Span.Start, r.Stmt.Extent.End, text))
 		p.placed[i].How = "in place"
 	}
 	spans := map[*migration.Transaction][]int{}
@@ -143,6 +150,35 @@ type planner struct {
 // edit replaces bytes [start, end) of the file.
 func (p *planner) edit(start, end int, text string) {
 	p.edits = append(p.edits, tool.Edit{Path: p.f.Path, Start: start, End: end, NewText: text})
+}
+
+// narrow shrinks the replacement of text[start:end] by repl to the bytes
+// that differ, so that an editor or a SARIF viewer shows the change
+// itself ("CREATE INDEX" gains " CONCURRENTLY") rather than the whole
+// statement. It cuts only between whole characters, and keeps the whole
+// range when what is left would be an insertion at its edge, where another
+// edit may start or end.
+func narrow(text string, start, end int, repl string) (int, int, string) {
+	old := text[start:end]
+	pre := 0
+	for pre < len(old) && pre < len(repl) && old[pre] == repl[pre] {
+		pre++
+	}
+	for pre > 0 && (pre < len(old) && !utf8.RuneStart(old[pre]) || pre < len(repl) && !utf8.RuneStart(repl[pre])) {
+		pre--
+	}
+	suf := 0
+	for suf < len(old)-pre && suf < len(repl)-pre && old[len(old)-1-suf] == repl[len(repl)-1-suf] {
+		suf++
+	}
+	for suf > 0 && !utf8.RuneStart(old[len(old)-suf]) {
+		suf--
+	}
+	s, e := start+pre, end-suf
+	if s == e && (s == start || e == end) {
+		return start, end, repl
+	}
+	return s, e, repl[pre : len(repl)-suf]
 }
 
 // toolFile returns f as its tool reads it.
