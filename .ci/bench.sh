@@ -8,7 +8,8 @@
 # pgsafe's ratios to squawk. squawk-cli is measured two ways: as the `squawk`
 # command that `npm install squawk-cli` puts on the PATH (a Node launcher
 # that starts squawk's native binary and waits for it), and as that native
-# binary alone, the stricter comparison.
+# binary alone, the stricter comparison. It also times `pgsafe fix` (the
+# diff, nothing written) on the same input, against pgsafe lint.
 #
 # Usage: .ci/bench.sh [--strict]
 #   --strict  exit 1 when pgsafe misses the target against the native
@@ -62,6 +63,7 @@ if [ -z "$corpus" ]; then
 	done
 fi
 [ -d "$corpus" ] || die "$corpus is not a folder"
+corpus="$(cd "$corpus" && pwd)"
 
 # GNU time measures peak memory (maximum resident set size).
 gnutime=/usr/bin/time
@@ -113,7 +115,7 @@ valid_json() {
 # run NAME CMD...: runs CMD on the input once; records wall microseconds,
 # peak RSS in KiB and CPU seconds (user and system) in $work/NAME.runs.
 # Exit status 0 or 1 (findings) is fine; anything else, or output that is
-# not JSON, fails the benchmark.
+# not JSON (fix prints a diff, which must not be empty), fails the benchmark.
 run() {
 	local name="$1"
 	shift
@@ -121,24 +123,46 @@ run() {
 	start="$(date +%s%N)"
 	"$gnutime" -f '%M %U %S' -o "$work/rss" "$@" "${files[@]}" >"$work/$name.json" 2>"$work/$name.err" || status=$?
 	end="$(date +%s%N)"
+	# fix exits 2 because some corpus files do not parse (templates); it
+	# names each, and fixes the rest.
+	if [ "$status" = 2 ] && [ "${name%-warmup}" = fix ] && ! grep -qv 'the file is not fixed' "$work/$name.err"; then
+		status=1
+	fi
 	if [ "$status" -gt 1 ]; then
 		cat "$work/$name.err" >&2
 		die "$name exited with status $status"
 	fi
-	valid_json "$work/$name.json" || die "$name did not write JSON"
+	if [ "${name%-warmup}" = fix ]; then
+		grep -q '^+++ ' "$work/$name.json" || die "fix printed no diff"
+	else
+		valid_json "$work/$name.json" || die "$name did not write JSON"
+	fi
 	echo "$(((end - start) / 1000)) $(tail -n 1 "$work/rss" | awk '{print $1, $2 + $3}')" >>"$work/$name.runs"
 }
 
-tools=(pgsafe squawk)
+# The corpus's migration tools, named as a team would in .pgsafe.toml, so
+# that fix applies what the tools allow rather than only what a guess does.
+# The config lives outside the corpus, so its globs are absolute.
+cat >"$work/pgsafe.toml" <<TOML
+[frameworks]
+"$corpus/ory__hydra/persistence/sql/**" = "popx"
+"$corpus/ory__kratos/persistence/sql/**" = "popx"
+"$corpus/ory__keto/internal/persistence/sql/**" = "popx"
+"$corpus/supabase__auth/migrations/*" = "pop"
+"$corpus/temporalio__temporal/**" = "psql"
+TOML
+
+tools=(pgsafe fix squawk)
 [ -n "$squawk_launcher" ] && tools+=(launcher)
-cmd_pgsafe=("$work/pgsafe" lint --format json)
+cmd_pgsafe=("$work/pgsafe" lint --config "$work/pgsafe.toml" --format json)
+cmd_fix=("$work/pgsafe" fix --config "$work/pgsafe.toml")
 cmd_squawk=("$squawk" --reporter json)
 cmd_launcher=("$squawk_launcher" --reporter json)
 
 # One warm-up run each (page cache, binaries), then interleaved rounds.
 for tool in "${tools[@]}"; do
 	declare -n cmd="cmd_$tool"
-	run warmup "${cmd[@]}"
+	run "$tool-warmup" "${cmd[@]}"
 	unset -n cmd
 done
 for ((i = 1; i <= rounds; i++)); do
@@ -167,6 +191,9 @@ row() { awk -v n="$1" -v us="$2" -v kb="$3" -v cpu="$4" 'BEGIN { printf "%-34s %
 # cpu FILE: the CPU time of the run with the best wall time.
 cpu() { sort -n -k1 "$1" | head -n 1 | awk '{print $3}'; }
 row "pgsafe lint --format json" "$pg_us" "$pg_kb" "$(cpu "$work/pgsafe.runs")"
+fx_us="$(best "$work/fix.runs" 1)"
+fx_kb="$(best "$work/fix.runs" 2)"
+row "pgsafe fix (diff)" "$fx_us" "$fx_kb" "$(cpu "$work/fix.runs")"
 row "squawk --reporter json (binary)" "$sq_us" "$sq_kb" "$(cpu "$work/squawk.runs")"
 if [ -n "$squawk_launcher" ]; then
 	la_us="$(best "$work/launcher.runs" 1)"
@@ -188,6 +215,12 @@ ratio "pgsafe / squawk binary" "$pg_us" "$pg_kb" "$sq_us" "$sq_kb" || met=$?
 if [ -n "$squawk_launcher" ]; then
 	ratio "pgsafe / squawk via npm" "$pg_us" "$pg_kb" "$la_us" "$la_kb" || true
 fi
+# fix re-checks what each round changes: its target is 3 times lint's wall
+# time on the same input.
+awk -v fu="$fx_us" -v lu="$pg_us" -v fk="$fx_kb" -v lk="$pg_kb" 'BEGIN {
+	r = fu / lu
+	printf "%-34s %18.2f %22.2f   target (<= 3.00): %s\n", "pgsafe fix / pgsafe lint", r, fk / lk, r <= 3 ? "met" : "missed"
+}'
 if [ "$strict" = 1 ] && [ "$met" != 0 ]; then
 	exit 1
 fi
