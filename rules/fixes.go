@@ -19,11 +19,6 @@ func StepsFix(p *Pass, title string, safety Safety, after locks.Mode, steps ...S
 	return Fix{Title: title, Safety: safety, After: after, Steps: steps, Stmt: p.Stmt.Index}
 }
 
-// needsOwnTransaction reports whether a rewrite of the current statement
-// into a form that cannot run in a transaction block has to move it: it
-// runs in a transaction, or in a multi-statement query.
-func needsOwnTransaction(p *Pass) bool { return p.Stmt.Tx != nil }
-
 // InsertInStatement returns the current statement's text with text
 // inserted at byte offset off of the file (which must lie inside the
 // statement), and a semicolon.
