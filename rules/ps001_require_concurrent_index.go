@@ -68,7 +68,7 @@ func concurrentIndexFix(p *Pass, ix *pg.IndexStmt) []Fix {
 		"DROP INDEX CONCURRENTLY IF EXISTS "+quoteIndexName(p, ix, name)+"; and run the migration again.")
 	const title = "Build the index concurrently"
 	if !needsOwnTransaction(p) {
-		if start := p.Stmt.Span.Start; start > 0 && p.File.Text[start-1] != '\n' {
+		if start := p.Stmt.Span.Start; start > p.File.Lines.LineStart(start) {
 			note = "\n" + note // the statement shares its line with another: the note starts a new one
 		}
 		return []Fix{{Title: title, Safety: Safe, After: locks.ShareUpdateExclusive, Edits: []Edit{

@@ -107,8 +107,7 @@ func lockTimeoutFix(p *Pass) Fix {
 		set += " SET " + local + "statement_timeout = '" + strings.ReplaceAll(st, "'", "''") + "';"
 	}
 	start := p.Stmt.Span.Start
-	lineStart := strings.LastIndexByte(p.File.Text[:start], '\n') + 1
-	indent := p.File.Text[lineStart:start]
+	indent := p.File.Text[p.File.Lines.LineStart(start):start]
 	text := set + " "
 	if strings.TrimSpace(indent) == "" {
 		text = set + "\n" + indent

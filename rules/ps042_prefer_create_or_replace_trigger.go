@@ -84,7 +84,7 @@ func recreatedTrigger(p *Pass, table, trigger string) *migration.Statement {
 func orReplaceEdits(p *Pass, create *migration.Statement) []Edit {
 	text := p.File.Text
 	start, end := p.Stmt.Span.Start, p.Stmt.Extent.End
-	lineStart := strings.LastIndexByte(text[:start], '\n') + 1
+	lineStart := p.File.Lines.LineStart(start)
 	for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
 		end++
 	}

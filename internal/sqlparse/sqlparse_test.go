@@ -3,6 +3,7 @@ package sqlparse_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"github.com/stretchr/testify/assert"
@@ -338,4 +339,35 @@ func TestWarmSQLParses(t *testing.T) {
 	res := sqlparse.Parse(sqlparse.WarmSQL)
 	require.Nil(t, res.Err)
 	assert.Len(t, res.Statements, 15)
+}
+
+// TestLinesColumnsOnLongLines compares columns with a count of the runes
+// from the line's start, on lines far longer than the blocks Lines keeps
+// character counts for, with characters of every UTF-8 length across the
+// block boundaries.
+func TestLinesColumnsOnLongLines(t *testing.T) {
+	var b strings.Builder
+	pieces := []string{"SELECT 1; ", "'é'; ", "'☃☃'; ", "'🐘'; ", "x;\n", "\r\n"}
+	for i := 0; b.Len() < 20000; i++ {
+		b.WriteString(pieces[(i*7+i/5)%len(pieces)])
+	}
+	for _, text := range []string{b.String(), strings.ReplaceAll(b.String(), "\n", " "), sqlparse.BOM + b.String()} {
+		l := sqlparse.NewLines(text)
+		line, lineStart := 1, 0
+		if strings.HasPrefix(text, sqlparse.BOM) {
+			lineStart = len(sqlparse.BOM)
+		}
+		for off := range text {
+			if off > 0 && text[off-1] == '\n' {
+				line, lineStart = line+1, off
+			}
+			if off < lineStart {
+				continue
+			}
+			want := sqlparse.Position{Line: line, Column: utf8.RuneCountInString(text[lineStart:off]) + 1}
+			require.Equal(t, want, l.Position(off), "offset %d", off)
+			require.Equal(t, lineStart, l.LineStart(off), "offset %d", off)
+			require.Equal(t, off, l.Offset(want), "position %v", want)
+		}
+	}
 }
