@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -97,4 +98,11 @@ func TestApplyEditsRejectsOverlap(t *testing.T) {
 	assert.Equal(t, "aYcdXf", got)
 	_, err = ApplyEdits("abcdef", []rules.Edit{{Start: 1, End: 3}, {Start: 2, End: 4}})
 	assert.Error(t, err)
+}
+
+func TestApplyEditsKeepsTheByteOrderMarkFirst(t *testing.T) {
+	text := sqlparse.BOM + "SELECT 1;"
+	got, err := ApplyEdits(text, []rules.Edit{{Start: 0, End: 0, NewText: "BEGIN;\n"}, {Start: len(text), End: len(text), NewText: " -- one"}})
+	require.NoError(t, err)
+	assert.Equal(t, sqlparse.BOM+"BEGIN;\nSELECT 1; -- one", got)
 }

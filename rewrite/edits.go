@@ -8,12 +8,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
 // ApplyEdits returns text with edits applied. The edits must not overlap;
 // they need not be sorted. Insertions at the offset where a replacement
-// starts go before it, in the order given.
+// starts go before it, in the order given. A byte order mark that starts
+// the text stays first: insertions before it go right after it.
 func ApplyEdits(text string, edits []rules.Edit) (string, error) {
 	sorted := append([]rules.Edit(nil), edits...)
 	// At one offset, insertions go before a replacement that starts there.
@@ -24,6 +26,13 @@ func ApplyEdits(text string, edits []rules.Edit) (string, error) {
 		}
 		return a.Start == a.End && b.Start != b.End
 	})
+	if strings.HasPrefix(text, sqlparse.BOM) {
+		for i, e := range sorted {
+			if e.Start == e.End && e.Start < len(sqlparse.BOM) {
+				sorted[i].Start, sorted[i].End = len(sqlparse.BOM), len(sqlparse.BOM)
+			}
+		}
+	}
 	var b strings.Builder
 	b.Grow(len(text))
 	pos := 0

@@ -93,7 +93,8 @@ type Result struct {
 // to the end of the text. Parse normalises those into Span and Extent,
 // skipping the whitespace and comments at either end.
 //
-// A statement whose parse tree the lexer estimates to be
+// A UTF-8 byte order mark at the start of the text is read as whitespace,
+// as psql reads it. A statement whose parse tree the lexer estimates to be
 // deeper than MaxDepth is not handed to pg_query at all: the text fails
 // with a syntax error at that statement (see depth.go).
 func Parse(text string) *Result { return parse(text, MaxDepth) }
@@ -101,6 +102,7 @@ func Parse(text string) *Result { return parse(text, MaxDepth) }
 // parse is Parse with the deepest statement it lets through.
 func parse(text string, limit int) *Result {
 	res := &Result{}
+	text = skipBOM(text)
 	cs, over := prescan(text, limit)
 	if over >= 0 {
 		res.Err = deepError(over)
@@ -114,6 +116,15 @@ func parse(text string, limit int) *Result {
 	res.Comments = cs
 	res.Statements = statements(text, tree.GetStmts(), res.Comments)
 	return res
+}
+
+// skipBOM returns text with a leading byte order mark replaced by as many
+// spaces, so that byte offsets stay those of text.
+func skipBOM(text string) string {
+	if strings.HasPrefix(text, BOM) {
+		return strings.Repeat(" ", len(BOM)) + text[len(BOM):]
+	}
+	return text
 }
 
 // prescan lexes text once, for its comments and for the depth of each of its

@@ -371,3 +371,32 @@ func TestLinesColumnsOnLongLines(t *testing.T) {
 		}
 	}
 }
+
+// TestByteOrderMark checks that a UTF-8 byte order mark at the start of a
+// file, which psql skips, parses as whitespace, keeps byte offsets those
+// of the file, and counts for no column.
+func TestByteOrderMark(t *testing.T) {
+	text := sqlparse.BOM + "-- lead\nCREATE INDEX i ON t (a);\nSELECT 1;"
+	res := sqlparse.Parse(text)
+	require.Nil(t, res.Err)
+	require.Len(t, res.Statements, 2)
+	require.Len(t, res.Comments, 1)
+	assert.Equal(t, len(sqlparse.BOM), res.Comments[0].Start)
+	assert.Equal(t, "CREATE INDEX i ON t (a)", res.Statements[0].Text(text))
+	assert.Equal(t, 0, res.Statements[0].Extent.Start)
+
+	text = sqlparse.BOM + "SELECT 1; SELEC 2;"
+	res = sqlparse.Parse(text)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, strings.Index(text, "SELEC 2"), res.Err.Offset)
+	l := sqlparse.NewLines(text)
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 11}, l.Position(res.Err.Offset))
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 1}, l.Position(len(sqlparse.BOM)))
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 1}, l.Position(0), "inside the mark")
+	assert.Equal(t, "SELECT 1; SELEC 2;", l.Line(1))
+	assert.Equal(t, len(sqlparse.BOM), l.Offset(sqlparse.Position{Line: 1, Column: 1}))
+
+	// A mark anywhere else is not whitespace, for psql either.
+	res = sqlparse.Parse("SELECT 1;\n" + sqlparse.BOM + "SELECT 2;")
+	require.NotNil(t, res.Err)
+}
