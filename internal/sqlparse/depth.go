@@ -92,15 +92,18 @@ type depthMeter struct {
 	// stmtStart is the byte offset of the current statement's first
 	// token, -1 before it.
 	stmtStart int
-	// over is the byte offset where the first item deeper than limit
-	// starts, -1 while there is none.
+	// over is the byte offset where the first statement deeper than
+	// limit starts, or its item that is, -1 while there is none.
 	over int
+	// stmtOver is where the current statement's item to report starts, -1
+	// while none is too deep; stmtOverLevel is the item's frame index.
+	stmtOver, stmtOverLevel int
 	// deepest is the largest depth measured so far.
 	deepest int
 }
 
 func newDepthMeter(text string, limit int) *depthMeter {
-	m := &depthMeter{text: text, limit: limit, over: -1, stmtStart: -1}
+	m := &depthMeter{text: text, limit: limit, over: -1, stmtStart: -1, stmtOver: -1}
 	m.frames = append(m.frames, frame{segStart: -1})
 	return m
 }
@@ -210,7 +213,7 @@ func (m *depthMeter) add(f *frame, start, d int) {
 // endItem finishes the current item of f.
 func (m *depthMeter) endItem(f *frame) {
 	if d := f.seg + f.nested; d > f.best {
-		m.check(d, f.segStart)
+		m.check(d, f.segStart, len(m.frames)-1)
 		f.best = d
 	}
 	f.seg, f.nested, f.segStart = 0, 0, -1
@@ -231,7 +234,7 @@ func (m *depthMeter) push(open byte, start int) {
 func (m *depthMeter) pop() {
 	f := &m.frames[len(m.frames)-1]
 	d := groupDepth + f.chain + max(f.best, f.seg+f.nested)
-	m.check(d, f.start)
+	m.check(d, f.start, len(m.frames)-1)
 	m.frames = m.frames[:len(m.frames)-1]
 	p := &m.frames[len(m.frames)-1]
 	p.nested = max(p.nested, d)
@@ -244,16 +247,25 @@ func (m *depthMeter) endStatement() {
 	}
 	f := &m.frames[0]
 	m.endItem(f)
-	m.check(f.chain+f.best, m.stmtStart)
+	if d := f.chain + f.best; d > m.limit && m.stmtOver < 0 {
+		m.stmtOver = m.stmtStart // no item is too deep, but their chain is
+	}
+	m.deepest = max(m.deepest, f.chain+f.best)
+	if m.over < 0 && m.stmtOver >= 0 {
+		m.over = m.stmtOver
+	}
 	m.frames[0] = frame{segStart: -1}
-	m.stmtStart = -1
+	m.stmtStart, m.stmtOver = -1, -1
 }
 
-// check notes an item of depth d that starts at start.
-func (m *depthMeter) check(d, start int) {
+// check notes an item of depth d that starts at start, in the frame at
+// index level. Of the items of a statement that are too deep, the first
+// of the outermost is the one to report: the list item or the statement
+// that holds the deep part, rather than the innermost parenthesis.
+func (m *depthMeter) check(d, start, level int) {
 	m.deepest = max(m.deepest, d)
-	if d > m.limit && m.over < 0 {
-		m.over = max(start, 0)
+	if d > m.limit && (m.stmtOver < 0 || level < m.stmtOverLevel) {
+		m.stmtOver, m.stmtOverLevel = max(start, 0), level
 	}
 }
 
@@ -281,8 +293,8 @@ func keyword(word string) string {
 func deepError(at int) *SyntaxError {
 	return &SyntaxError{
 		Offset: at,
-		Message: fmt.Sprintf("expression nested too deeply for pgsafe to parse safely (a parse tree deeper than %d, "+
-			"as a chain of about 2,500 operators or 800 nested parentheses makes)", MaxDepth),
+		Message: fmt.Sprintf("expression nested too deeply for pgsafe to parse safely: its parse tree would be deeper than "+
+			"pgsafe's limit of %d,%03d levels (a chain of about 2,500 operators, or 800 nested parentheses)", MaxDepth/1000, MaxDepth%1000),
 		Hint: tooDeepHint,
 	}
 }

@@ -140,14 +140,20 @@ func TestFlatStatementsAreNotRefused(t *testing.T) {
 }
 
 // TestDeepErrorPlacesTheDeepestPart checks that the error points at the
-// item that is too deep, not at the start of a long statement around it.
+// list item that is too deep, not at the start of a long statement
+// around it, nor at the innermost parenthesis.
 func TestDeepErrorPlacesTheDeepestPart(t *testing.T) {
 	deep := "(1" + rep("+1", 4000) + ")"
 	text := "INSERT INTO t (a, b)\nVALUES (1, 2),\n       (2, " + deep + "),\n       (3, 4);"
 	res := sqlparse.Parse(text)
 	require.True(t, isDeepError(res.Err), "%v", res.Err)
-	assert.Equal(t, strings.Index(text, deep), res.Err.Offset)
-	assert.Equal(t, sqlparse.Position{Line: 3, Column: 12}, sqlparse.NewLines(text).Position(res.Err.Offset))
+	assert.Equal(t, strings.Index(text, "(2, "), res.Err.Offset)
+	assert.Equal(t, sqlparse.Position{Line: 3, Column: 8}, sqlparse.NewLines(text).Position(res.Err.Offset))
+
+	text = "SELECT 1;\nSELECT a, " + rep("(", 5000) + "1" + rep(")", 5000) + ";"
+	res = sqlparse.Parse(text)
+	require.True(t, isDeepError(res.Err), "%v", res.Err)
+	assert.Equal(t, strings.Index(text, "a, ")+3, res.Err.Offset)
 }
 
 // TestDeepStatementsInPieces checks that a syntax error without a
