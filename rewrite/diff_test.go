@@ -106,3 +106,29 @@ func TestApplyEditsKeepsTheByteOrderMarkFirst(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, sqlparse.BOM+"BEGIN;\nSELECT 1; -- one", got)
 }
+
+func TestEditSetOverlaps(t *testing.T) {
+	s := editSet{}
+	s.add([]rules.Edit{
+		{Path: "a.sql", Start: 10, End: 20},
+		{Path: "a.sql", Start: 30, End: 30},
+		{Path: "a.sql", Start: editBlock - 2, End: 3 * editBlock},
+	})
+	for _, tc := range []struct {
+		e    rules.Edit
+		want bool
+	}{
+		{rules.Edit{Path: "a.sql", Start: 0, End: 10}, false},
+		{rules.Edit{Path: "a.sql", Start: 19, End: 21}, true},
+		{rules.Edit{Path: "a.sql", Start: 20, End: 20}, false},
+		{rules.Edit{Path: "a.sql", Start: 10, End: 10}, true},
+		{rules.Edit{Path: "a.sql", Start: 30, End: 30}, true},
+		{rules.Edit{Path: "a.sql", Start: 30, End: 31}, true},
+		{rules.Edit{Path: "a.sql", Start: 31, End: 40}, false},
+		{rules.Edit{Path: "b.sql", Start: 12, End: 13}, false},
+		{rules.Edit{Path: "a.sql", Start: 2*editBlock + 5, End: 2*editBlock + 5}, true},
+		{rules.Edit{Path: "a.sql", Start: 3 * editBlock, End: 3*editBlock + 1}, false},
+	} {
+		assert.Equal(t, tc.want, s.overlaps(tc.e), "%+v", tc.e)
+	}
+}

@@ -48,19 +48,58 @@ func ApplyEdits(text string, edits []rules.Edit) (string, error) {
 	return b.String(), nil
 }
 
-// overlaps reports whether edit e overlaps any edit in taken. Two
-// insertions at the same offset overlap, since their order is undefined.
-func overlaps(e rules.Edit, taken []rules.Edit) bool {
-	for _, t := range taken {
-		if t.Path != e.Path {
-			continue
-		}
-		if e.Start < t.End && t.Start < e.End {
-			return true
-		}
-		if e.Start == t.Start && (e.Start == e.End || t.Start == t.End) {
-			return true
+// overlap reports whether edits a and b overlap. Two insertions at the
+// same offset overlap, since their order is undefined.
+func overlap(a, b rules.Edit) bool {
+	if a.Path != b.Path {
+		return false
+	}
+	if a.Start < b.End && b.Start < a.End {
+		return true
+	}
+	return a.Start == b.Start && (a.Start == a.End || b.Start == b.End)
+}
+
+// editBlock is the number of bytes of a file that an editSet files edits
+// under together.
+const editBlock = 4096
+
+// editSet holds the edits a round has taken, filed by path and by the
+// blocks of editBlock bytes they touch, so that checking a new edit
+// against them reads only the edits near it: a round with thousands of
+// fixes stays linear.
+type editSet map[editSetKey][]rules.Edit
+
+type editSetKey struct {
+	path  string
+	block int
+}
+
+// blocks returns the first and last block that e touches.
+func (editSet) blocks(e rules.Edit) (int, int) {
+	return e.Start / editBlock, max(e.End-1, e.Start) / editBlock
+}
+
+// overlaps reports whether e overlaps an edit of the set.
+func (s editSet) overlaps(e rules.Edit) bool {
+	first, last := s.blocks(e)
+	for b := first; b <= last; b++ {
+		for _, t := range s[editSetKey{e.Path, b}] {
+			if overlap(e, t) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// add puts edits in the set.
+func (s editSet) add(edits []rules.Edit) {
+	for _, e := range edits {
+		first, last := s.blocks(e)
+		for b := first; b <= last; b++ {
+			k := editSetKey{e.Path, b}
+			s[k] = append(s[k], e)
+		}
+	}
 }
