@@ -25,7 +25,7 @@ func hostileSet(t *testing.T) string {
 			"CREATE INDEX accounts_b_idx ON accounts (b);\n",
 		"db/003_parentheses.sql": "SELECT 1;\n\nSELECT " + rep("(", 100000) + "1" + rep(")", 100000) + ";\n",
 		"db/004_case.sql":        "UPDATE t SET a = " + rep("CASE WHEN a THEN ", 5000) + "1" + rep(" END", 5000) + ";\n",
-		"db/005_union.sql": "INSERT INTO t (a, b)\n" + "SELECT 1, 'a'" + rep("\nUNION ALL SELECT 2, 'b'", 60000) + ";\n",
+		"db/005_union.sql":       "INSERT INTO t (a, b)\n" + "SELECT 1, 'a'" + rep("\nUNION ALL SELECT 2, 'b'", 60000) + ";\n",
 		// The body's expression is parsed on its own, and left unchecked.
 		"db/006_function.sql": "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1" + rep("+1", 29999) +
 			";\nEND\n$$;\nCREATE INDEX accounts_c_idx ON accounts (c);\n",
