@@ -26,9 +26,10 @@ type Lines struct {
 	text   string
 	starts []int // byte offset of the start of each line
 	bom    int   // len(BOM) when text starts with one, else 0
-	// chars[k] is the number of characters in text[:k*charBlock]; nil
-	// when the text is ASCII, where a character is a byte.
-	chars []int
+	// chars[k] is the number of characters in text[:k*charBlock], and
+	// units[k] their length in UTF-16 code units; nil when the text is
+	// ASCII, where a character is a byte and a code unit.
+	chars, units []int
 }
 
 // NewLines indexes the line starts of text, which is UTF-8.
@@ -48,14 +49,28 @@ func NewLines(text string) *Lines {
 	}
 	if !isASCII(text) {
 		l.chars = make([]int, len(text)/charBlock+1)
-		n := 0
+		l.units = make([]int, len(text)/charBlock+1)
+		n, u := 0, 0
 		for k := range l.chars {
-			l.chars[k] = n
-			end := min((k+1)*charBlock, len(text))
-			n += countChars(text[k*charBlock : end])
+			l.chars[k], l.units[k] = n, u
+			block := text[k*charBlock : min((k+1)*charBlock, len(text))]
+			n += countChars(block)
+			u += countUnits(block)
 		}
 	}
 	return l
+}
+
+// UTF16 returns the length of text[:off] in UTF-16 code units, which
+// SARIF counts columns and offsets in: characters beyond the Basic
+// Multilingual Plane take two.
+func (l *Lines) UTF16(off int) int {
+	off = min(max(off, 0), len(l.text))
+	if l.units == nil {
+		return off
+	}
+	k := off / charBlock
+	return l.units[k] + countUnits(l.text[k*charBlock:off])
 }
 
 // Position returns the line and column of byte offset off.
@@ -139,6 +154,22 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// countUnits returns the length of s in UTF-16 code units: one for each
+// character, two for one of four bytes. s is valid UTF-8.
+func countUnits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0xF0:
+			n += 2
+		case c&0xC0 != 0x80:
+			n++
+		default:
+		}
+	}
+	return n
 }
 
 // countChars returns the number of characters of s: its bytes that do

@@ -3,7 +3,7 @@ package sqlparse_test
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"github.com/stretchr/testify/assert"
@@ -341,10 +341,10 @@ func TestWarmSQLParses(t *testing.T) {
 	assert.Len(t, res.Statements, 15)
 }
 
-// TestLinesColumnsOnLongLines compares columns with a count of the runes
-// from the line's start, on lines far longer than the blocks Lines keeps
-// character counts for, with characters of every UTF-8 length across the
-// block boundaries.
+// TestLinesColumnsOnLongLines compares columns and UTF-16 offsets with
+// counts from the line's and the text's start, on lines far longer than
+// the blocks Lines keeps counts for, with characters of every UTF-8
+// length across the block boundaries.
 func TestLinesColumnsOnLongLines(t *testing.T) {
 	var b strings.Builder
 	pieces := []string{"SELECT 1; ", "'é'; ", "'☃☃'; ", "'🐘'; ", "x;\n", "\r\n"}
@@ -353,22 +353,25 @@ func TestLinesColumnsOnLongLines(t *testing.T) {
 	}
 	for _, text := range []string{b.String(), strings.ReplaceAll(b.String(), "\n", " "), sqlparse.BOM + b.String()} {
 		l := sqlparse.NewLines(text)
-		line, lineStart := 1, 0
+		line, lineStart, col, units := 1, 0, 1, 0
 		if strings.HasPrefix(text, sqlparse.BOM) {
 			lineStart = len(sqlparse.BOM)
 		}
-		for off := range text {
-			if off > 0 && text[off-1] == '\n' {
-				line, lineStart = line+1, off
+		for off, r := range text {
+			if off >= lineStart {
+				want := sqlparse.Position{Line: line, Column: col}
+				require.Equal(t, want, l.Position(off), "offset %d", off)
+				require.Equal(t, lineStart, l.LineStart(off), "offset %d", off)
+				require.Equal(t, off, l.Offset(want), "position %v", want)
+				require.Equal(t, units, l.UTF16(off), "offset %d", off)
+				col++
 			}
-			if off < lineStart {
-				continue
+			units += utf16.RuneLen(r)
+			if r == '\n' {
+				line, lineStart, col = line+1, off+1, 1
 			}
-			want := sqlparse.Position{Line: line, Column: utf8.RuneCountInString(text[lineStart:off]) + 1}
-			require.Equal(t, want, l.Position(off), "offset %d", off)
-			require.Equal(t, lineStart, l.LineStart(off), "offset %d", off)
-			require.Equal(t, off, l.Offset(want), "position %v", want)
 		}
+		assert.Equal(t, units, l.UTF16(len(text)))
 	}
 }
 
