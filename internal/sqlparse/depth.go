@@ -58,8 +58,8 @@ import "fmt"
 // or CASE expressions. pg_query could not read chains of more than about
 // 5,000 terms before either; PostgreSQL's server runs 10,000. The musl
 // default of 128 KB is below the budget: run pgsafe on glibc or macOS.
-// TestDepthLimitsForDocs in depth_test.go prints the largest size of each
-// shape that passes.
+// TestDeepStatementsAreRefusedBeforeTheParser in depth_test.go prints
+// (with -v) the largest size of each shape that passes.
 
 // MaxDepth is the deepest parse tree, as the lexer estimates it, that
 // Parse hands to pg_query; see the comment above.
