@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -97,4 +98,37 @@ func TestApplyEditsRejectsOverlap(t *testing.T) {
 	assert.Equal(t, "aYcdXf", got)
 	_, err = ApplyEdits("abcdef", []rules.Edit{{Start: 1, End: 3}, {Start: 2, End: 4}})
 	assert.Error(t, err)
+}
+
+func TestApplyEditsKeepsTheByteOrderMarkFirst(t *testing.T) {
+	text := sqlparse.BOM + "SELECT 1;"
+	got, err := ApplyEdits(text, []rules.Edit{{Start: 0, End: 0, NewText: "BEGIN;\n"}, {Start: len(text), End: len(text), NewText: " -- one"}})
+	require.NoError(t, err)
+	assert.Equal(t, sqlparse.BOM+"BEGIN;\nSELECT 1; -- one", got)
+}
+
+func TestEditSetOverlaps(t *testing.T) {
+	s := editSet{}
+	s.add([]rules.Edit{
+		{Path: "a.sql", Start: 10, End: 20},
+		{Path: "a.sql", Start: 30, End: 30},
+		{Path: "a.sql", Start: editBlock - 2, End: 3 * editBlock},
+	})
+	for _, tc := range []struct {
+		e    rules.Edit
+		want bool
+	}{
+		{rules.Edit{Path: "a.sql", Start: 0, End: 10}, false},
+		{rules.Edit{Path: "a.sql", Start: 19, End: 21}, true},
+		{rules.Edit{Path: "a.sql", Start: 20, End: 20}, false},
+		{rules.Edit{Path: "a.sql", Start: 10, End: 10}, true},
+		{rules.Edit{Path: "a.sql", Start: 30, End: 30}, true},
+		{rules.Edit{Path: "a.sql", Start: 30, End: 31}, true},
+		{rules.Edit{Path: "a.sql", Start: 31, End: 40}, false},
+		{rules.Edit{Path: "b.sql", Start: 12, End: 13}, false},
+		{rules.Edit{Path: "a.sql", Start: 2*editBlock + 5, End: 2*editBlock + 5}, true},
+		{rules.Edit{Path: "a.sql", Start: 3 * editBlock, End: 3*editBlock + 1}, false},
+	} {
+		assert.Equal(t, tc.want, s.overlaps(tc.e), "%+v", tc.e)
+	}
 }

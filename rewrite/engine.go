@@ -341,7 +341,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 		first, firstApplied int
 	}
 	perFile := map[string]*pending{} // by the finding's file
-	var taken []rules.Edit
+	taken := editSet{}
 	files := map[string]*migration.File{}
 	var paths []string
 	for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
@@ -378,7 +378,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			}
 		}
 		p.applied = append(p.applied, a)
-		taken = append(taken, edits...)
+		taken.add(edits)
 	}
 	type found struct {
 		d    rules.Diagnostic
@@ -467,7 +467,7 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 				e.Path = o.d.Path
 			}
 			edits[i] = e
-			if overlaps(e, taken) {
+			if taken.overlaps(e) {
 				conflict = true
 			}
 		}

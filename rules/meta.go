@@ -7,8 +7,10 @@ func SyntaxError() *Rule {
 	return &Rule{
 		Code: "PS000", Name: "syntax-error", Severity: Error,
 		Doc: Doc{
-			Summary:   "The file does not parse as PostgreSQL SQL.",
-			Why:       "PostgreSQL will reject the migration at deploy time, and pgsafe cannot check a file it cannot parse. The finding points at the character where the parser stopped.",
+			Summary: "The file does not parse as PostgreSQL SQL.",
+			Why: "PostgreSQL will reject the migration at deploy time, and pgsafe cannot check a file it cannot parse. The finding points at the character where the parser stopped. " +
+				"A statement nested too deeply for the parser's stack (a chain of thousands of operators, hundreds of nested parentheses or subqueries) is reported too, " +
+				"at the statement or the list item that holds the deep part, before the parser sees it: see Limits in docs/output.md.",
 			Bad:       "ALTER TABLE accounts ADD COLUMN;",
 			Help:      "fix the SQL at the marked position; Go-template placeholders must be rendered first",
 			FixSafety: "No fix: pgsafe never rewrites a file that does not parse.",

@@ -105,18 +105,16 @@ func (p *Pass) IsNew(table string) bool { return p.File.IsNew(table, p.Stmt.Inde
 func (p *Pass) Before() []*migration.Statement { return p.File.Statements[:p.Stmt.Index] }
 
 // SameTx returns the earlier statements that run in the current
-// statement's transaction; none in autocommit.
+// statement's transaction; none in autocommit. Reading them all for every
+// statement makes a check quadratic in the transaction's size: to gather
+// something from them, use earlier.
 func (p *Pass) SameTx() []*migration.Statement {
 	if p.Stmt.Tx == nil {
 		return nil
 	}
-	var out []*migration.Statement
-	for _, s := range p.Before() {
-		if s.Tx == p.Stmt.Tx {
-			out = append(out, s)
-		}
-	}
-	return out
+	stmts := txStatements(p)
+	n := p.Stmt.Index - stmts[0].Index
+	return stmts[:n:n]
 }
 
 // LockOn returns the strongest lock the statement takes on table.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -46,7 +47,7 @@ func checkIndexDropAndRecreate(p *Pass) {
 		return
 	}
 	key := indexKeyIn(table, ix.GetIdxname())
-	drop := lastDropOf(p.Before(), key, p.Stmt.Direction)
+	drop := lastDropOf(p, key)
 	if drop == nil {
 		return
 	}
@@ -76,31 +77,44 @@ func checkIndexDropAndRecreate(p *Pass) {
 	})
 }
 
-// lastDropOf returns the last statement of before, among those migrating
-// in direction dir, that drops index key with no CREATE INDEX of that key
-// after it; nil when there is none.
-func lastDropOf(before []*migration.Statement, key string, dir migration.Direction) *migration.Statement {
-	var drop *migration.Statement
-	for _, st := range before {
-		if st.Direction != dir {
-			continue
-		}
-		switch n := st.Node.GetNode().(type) {
-		case *pg.Node_DropStmt:
-			if n.DropStmt.GetRemoveType() != pg.ObjectType_OBJECT_INDEX {
-				continue
-			}
-			for _, o := range pgast.DropObjects(n.DropStmt) {
-				if o == key {
-					drop = st
-				}
-			}
-		case *pg.Node_IndexStmt:
-			if indexKeyIn(pgast.RelName(n.IndexStmt.GetRelation()), n.IndexStmt.GetIdxname()) == key {
-				drop = nil
-			}
-		default:
-		}
+// lastDropOf returns the last statement before the current one, among
+// those migrating in its direction, that drops index key with no CREATE
+// INDEX of that key after it; nil when there is none.
+func lastDropOf(p *Pass, key string) *migration.Statement {
+	type dirKey struct {
+		dir migration.Direction
+		key string
 	}
-	return drop
+	type event struct {
+		index int // of the statement
+		drop  bool
+	}
+	// The statements that drop or create each index, in order, found once
+	// for the file.
+	events := fileIndex(p, "index-drops-and-creates", func() map[dirKey][]event {
+		out := map[dirKey][]event{}
+		for _, st := range p.File.Statements {
+			switch n := st.Node.GetNode().(type) {
+			case *pg.Node_DropStmt:
+				if n.DropStmt.GetRemoveType() != pg.ObjectType_OBJECT_INDEX {
+					continue
+				}
+				for _, o := range pgast.DropObjects(n.DropStmt) {
+					k := dirKey{st.Direction, o}
+					out[k] = append(out[k], event{st.Index, true})
+				}
+			case *pg.Node_IndexStmt:
+				k := dirKey{st.Direction, indexKeyIn(pgast.RelName(n.IndexStmt.GetRelation()), n.IndexStmt.GetIdxname())}
+				out[k] = append(out[k], event{st.Index, false})
+			default:
+			}
+		}
+		return out
+	})
+	evs := events[dirKey{p.Stmt.Direction, key}]
+	i := sort.Search(len(evs), func(i int) bool { return evs[i].index >= p.Stmt.Index }) - 1
+	if i < 0 || !evs[i].drop {
+		return nil
+	}
+	return p.File.Statements[evs[i].index]
 }

@@ -49,7 +49,7 @@ func checkValidateInSameTransaction(p *Pass) {
 	}
 	for _, cmd := range pgast.AlterCmds(st, pg.AlterTableType_AT_ValidateConstraint) {
 		name := cmd.GetName()
-		add := notValidAddIn(p.SameTx(), table, name)
+		add := notValidAddIn(p, table, name)
 		if add == nil {
 			continue
 		}
@@ -71,21 +71,26 @@ func checkValidateInSameTransaction(p *Pass) {
 	}
 }
 
-// notValidAddIn returns the statement of stmts that adds constraint name
-// to table NOT VALID, nil when none does.
-func notValidAddIn(stmts []*migration.Statement, table, name string) *migration.Statement {
-	for _, s := range stmts {
-		at := s.Node.GetAlterTableStmt()
-		if at == nil || pgast.RelName(at.GetRelation()) != table {
-			continue
+// notValidAddIn returns the earlier statement of the current transaction
+// that adds constraint name to table NOT VALID, nil when none does.
+func notValidAddIn(p *Pass, table, name string) *migration.Statement {
+	type constraint struct{ table, name string }
+	adds := earlier(p, "validate-in-same-transaction", func(acc *map[constraint]*migration.Statement, st *migration.Statement) {
+		at := st.Node.GetAlterTableStmt()
+		if at == nil || st.Tx == nil {
+			return
 		}
 		for _, a := range pgast.AddedConstraints(at) {
-			if a.Constraint.GetConname() == name && a.Constraint.GetSkipValidation() {
-				return s
+			k := constraint{pgast.RelName(at.GetRelation()), a.Constraint.GetConname()}
+			if _, seen := (*acc)[k]; a.Constraint.GetSkipValidation() && !seen {
+				if *acc == nil {
+					*acc = map[constraint]*migration.Statement{}
+				}
+				(*acc)[k] = st
 			}
 		}
-	}
-	return nil
+	})
+	return (*adds)[constraint{table, name}]
 }
 
 // heldLocks describes the locks an earlier statement took, the table's

@@ -5,6 +5,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
 
@@ -61,17 +62,23 @@ func checkRenameColumn(p *Pass) {
 // renamedFromInTx returns the key table had before an ALTER TABLE ...
 // RENAME TO earlier in the current transaction, "" when there is none.
 func renamedFromInTx(p *Pass, table string) string {
-	for _, st := range p.SameTx() {
+	if p.Stmt.Tx == nil {
+		return ""
+	}
+	renamed := earlier(p, "renamed-tables", func(acc *map[string]string, st *migration.Statement) {
 		rn := st.Node.GetRenameStmt()
 		if rn == nil || rn.GetRenameType() != pg.ObjectType_OBJECT_TABLE {
-			continue
+			return
 		}
 		old := pgast.RelName(rn.GetRelation())
-		if renamedKey(old, rn.GetNewname()) == table {
-			return old
+		if _, seen := (*acc)[renamedKey(old, rn.GetNewname())]; !seen {
+			if *acc == nil {
+				*acc = map[string]string{}
+			}
+			(*acc)[renamedKey(old, rn.GetNewname())] = old
 		}
-	}
-	return ""
+	})
+	return (*renamed)[table]
 }
 
 // renamedKey returns the key of table old after RENAME TO newName: the

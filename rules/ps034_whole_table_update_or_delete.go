@@ -82,20 +82,41 @@ func checkWholeTableUpdateOrDelete(p *Pass) {
 // the file, and that lock: the first on table if any, else the first on
 // any table; nil when there is none.
 func heldAccessExclusive(p *Pass, table string) (*migration.Statement, tableLock) {
-	var first *migration.Statement
-	var firstLock tableLock
-	isAE := func(m locks.Mode) bool { return m == locks.AccessExclusive }
-	for _, st := range p.SameTx() {
-		for _, l := range existingLocks(p, st, isAE) {
-			if l.Table == table {
-				return st, l
+	if p.Stmt.Tx == nil {
+		return nil, tableLock{}
+	}
+	held := earlier(p, "whole-table-update-or-delete", func(acc *exclusiveLocks, st *migration.Statement) {
+		for _, l := range existingLocks(p, st, func(m locks.Mode) bool { return m == locks.AccessExclusive }) {
+			if acc.first == nil {
+				acc.first, acc.firstLock = st, l
 			}
-			if first == nil {
-				first, firstLock = st, l
+			if _, seen := acc.byTable[l.Table]; !seen {
+				if acc.byTable == nil {
+					acc.byTable = map[string]heldLock{}
+				}
+				acc.byTable[l.Table] = heldLock{st, l}
 			}
 		}
+	})
+	if h, ok := held.byTable[table]; ok {
+		return h.by, h.lock
 	}
-	return first, firstLock
+	return held.first, held.firstLock
+}
+
+// exclusiveLocks are the ACCESS EXCLUSIVE locks on existing tables that
+// the earlier statements of a transaction took: the first, and the first
+// on each table.
+type exclusiveLocks struct {
+	first     *migration.Statement
+	firstLock tableLock
+	byTable   map[string]heldLock
+}
+
+// heldLock is a lock and the statement that took it.
+type heldLock struct {
+	by   *migration.Statement
+	lock tableLock
 }
 
 // batchedUpdateFix rewrites a plain whole-table UPDATE (no alias, FROM,

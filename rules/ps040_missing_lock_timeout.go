@@ -47,13 +47,13 @@ func checkMissingLockTimeout(p *Pass) {
 	if !ok {
 		return
 	}
-	for _, st := range p.Before() {
-		if st.Tx != p.Stmt.Tx || st.Direction != p.Stmt.Direction {
-			continue
+	reported := earlier(p, "missing-lock-timeout", func(found *bool, st *migration.Statement) {
+		if !*found {
+			_, *found = lockWithoutTimeout(p, st)
 		}
-		if _, earlier := lockWithoutTimeout(p, st); earlier {
-			return // reported at the first such statement of the transaction or file
-		}
+	})
+	if *reported {
+		return // reported at the first such statement of the transaction, or of the file in autocommit
 	}
 	table := Display(l.Table)
 	p.Report(Diagnostic{
@@ -107,8 +107,7 @@ func lockTimeoutFix(p *Pass) Fix {
 		set += " SET " + local + "statement_timeout = '" + strings.ReplaceAll(st, "'", "''") + "';"
 	}
 	start := p.Stmt.Span.Start
-	lineStart := strings.LastIndexByte(p.File.Text[:start], '\n') + 1
-	indent := p.File.Text[lineStart:start]
+	indent := p.File.Text[p.File.Lines.LineStart(start):start]
 	text := set + " "
 	if strings.TrimSpace(indent) == "" {
 		text = set + "\n" + indent

@@ -43,29 +43,25 @@ func checkMultipleAccessExclusive(p *Pass) {
 	if p.Stmt.Tx == nil {
 		return
 	}
-	var held tableLock
-	var heldBy *migration.Statement
-	for _, st := range p.SameTx() {
-		if ls := existingLocks(p, st, func(m locks.Mode) bool { return m == locks.AccessExclusive }); len(ls) > 0 {
-			held, heldBy = ls[0], st
-			break
+	tx := earlier(p, "multiple-access-exclusive", func(acc *heldInTx, st *migration.Statement) {
+		switch {
+		case acc.by == nil:
+			if ls := existingLocks(p, st, func(m locks.Mode) bool { return m == locks.AccessExclusive }); len(ls) > 0 {
+				acc.lock, acc.by = ls[0], st
+			}
+		case !acc.under:
+			acc.under = underHeldLock(p, st)
+		default:
 		}
-	}
-	if heldBy == nil || !underHeldLock(p, p.Stmt) {
-		return
-	}
+	})
+	held, heldBy := tx.lock, tx.by
 	// One finding per transaction: at the first statement that runs under
 	// the held lock, counting the others.
-	for _, st := range p.SameTx() {
-		if st.Index > heldBy.Index && underHeldLock(p, st) {
-			return
-		}
+	if heldBy == nil || tx.under || !underHeldLock(p, p.Stmt) {
+		return
 	}
 	more := 0
-	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
-		if st.Tx != p.Stmt.Tx {
-			break
-		}
+	for _, st := range txAfter(p) {
 		if underHeldLock(p, st) {
 			more++
 		}
@@ -95,6 +91,14 @@ func checkMultipleAccessExclusive(p *Pass) {
 		Table: Display(held.Table),
 		Fixes: []Fix{Recipe(title)},
 	})
+}
+
+// heldInTx is what checkMultipleAccessExclusive gathers from the earlier
+// statements of a transaction.
+type heldInTx struct {
+	by    *migration.Statement // the first to take ACCESS EXCLUSIVE on an existing table
+	lock  tableLock            // that lock
+	under bool                 // a statement after by runs under the held lock
 }
 
 // scannedTarget returns the existing table that an UPDATE, DELETE, MERGE

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -70,11 +71,25 @@ func checkPreferCreateOrReplaceTrigger(p *Pass) {
 // recreatedTrigger returns the first later statement of the same direction
 // that creates trigger on table, nil when none does.
 func recreatedTrigger(p *Pass, table, trigger string) *migration.Statement {
-	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
-		ct := st.Node.GetCreateTrigStmt()
-		if st.Direction == p.Stmt.Direction && ct != nil && ct.GetTrigname() == trigger && pgast.RelName(ct.GetRelation()) == table {
-			return st
+	type createdTrigger struct {
+		dir            migration.Direction
+		table, trigger string
+	}
+	// The statements that create each trigger, in order; found once for
+	// the file.
+	creates := fileIndex(p, "triggers-created", func() map[createdTrigger][]*migration.Statement {
+		out := map[createdTrigger][]*migration.Statement{}
+		for _, st := range p.File.Statements {
+			if ct := st.Node.GetCreateTrigStmt(); ct != nil {
+				k := createdTrigger{st.Direction, pgast.RelName(ct.GetRelation()), ct.GetTrigname()}
+				out[k] = append(out[k], st)
+			}
 		}
+		return out
+	})
+	after := creates[createdTrigger{p.Stmt.Direction, table, trigger}]
+	if i := sort.Search(len(after), func(i int) bool { return after[i].Index > p.Stmt.Index }); i < len(after) {
+		return after[i]
 	}
 	return nil
 }
@@ -84,7 +99,7 @@ func recreatedTrigger(p *Pass, table, trigger string) *migration.Statement {
 func orReplaceEdits(p *Pass, create *migration.Statement) []Edit {
 	text := p.File.Text
 	start, end := p.Stmt.Span.Start, p.Stmt.Extent.End
-	lineStart := strings.LastIndexByte(text[:start], '\n') + 1
+	lineStart := p.File.Lines.LineStart(start)
 	for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
 		end++
 	}

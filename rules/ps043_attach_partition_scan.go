@@ -7,6 +7,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -85,26 +86,32 @@ func boundsProven(p *Pass, part string) bool {
 	if t := p.Catalog.Table(part); t != nil {
 		return hasValidatedCheck(t)
 	}
-	for _, st := range p.Before() {
+	// The tables that earlier statements of the direction give a
+	// validated CHECK, gathered once for the file.
+	proven := earlierInFile(p, "attach-partition-bounds-"+p.Stmt.Direction.String(), func(acc *map[string]bool, st *migration.Statement) {
 		at := st.Node.GetAlterTableStmt()
-		if at == nil || st.Direction != p.Stmt.Direction || pgast.RelName(at.GetRelation()) != part {
-			continue
+		if at == nil || st.Direction != p.Stmt.Direction {
+			return
 		}
 		for _, c := range at.GetCmds() {
 			cmd := c.GetAlterTableCmd()
 			con := cmd.GetDef().GetConstraint()
 			switch cmd.GetSubtype() {
 			case pg.AlterTableType_AT_AddConstraint:
-				if con.GetContype() == pg.ConstrType_CONSTR_CHECK && !con.GetSkipValidation() && schema.NotNullCheckColumn(con.GetRawExpr()) == "" {
-					return true
+				if con.GetContype() != pg.ConstrType_CONSTR_CHECK || con.GetSkipValidation() || schema.NotNullCheckColumn(con.GetRawExpr()) != "" {
+					continue
 				}
 			case pg.AlterTableType_AT_ValidateConstraint:
-				return true
 			default:
+				continue
 			}
+			if *acc == nil {
+				*acc = map[string]bool{}
+			}
+			(*acc)[pgast.RelName(at.GetRelation())] = true
 		}
-	}
-	return false
+	})
+	return (*proven)[part]
 }
 
 // hasValidatedCheck reports whether t has a validated CHECK constraint

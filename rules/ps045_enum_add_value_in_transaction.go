@@ -2,9 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"sort"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
 
@@ -53,40 +55,56 @@ func checkEnumAddValueInTransaction(p *Pass) {
 		return
 	}
 	val := ae.GetNewVal()
-	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
-		if st.Tx != p.Stmt.Tx || !usesString(st.Node, val) {
-			continue
-		}
+	if st := nextUseOfString(p, val); st != nil {
 		p.Report(Diagnostic{
 			Message: fmt.Sprintf("the new value '%s' of %s is used at line %d in the same transaction, which fails with "+
 				"\"unsafe use of new value\": a value added in a transaction can be used only after it commits",
 				val, Display(typ), p.Line(st)),
 			Fixes: []Fix{Recipe("Commit after ADD VALUE and use the new value in a later migration")},
 		})
-		return
 	}
+}
+
+// nextUseOfString returns the first statement after the current one in
+// its transaction with a string constant equal to s, nil when there is
+// none.
+func nextUseOfString(p *Pass, s string) *migration.Statement {
+	// The statements of the transaction that use each string constant, in
+	// order; found once for the transaction.
+	uses := fileIndex(p, txKey{"string-constants", p.Stmt.Tx}, func() map[string][]*migration.Statement {
+		out := map[string][]*migration.Statement{}
+		for _, st := range txStatements(p) {
+			seen := map[string]bool{}
+			pgast.Walk(st.Node, func(x *pg.Node) bool {
+				if c := x.GetAConst(); c != nil && c.GetSval() != nil && !seen[c.GetSval().GetSval()] {
+					seen[c.GetSval().GetSval()] = true
+					out[c.GetSval().GetSval()] = append(out[c.GetSval().GetSval()], st)
+				}
+				return true
+			})
+		}
+		return out
+	})
+	after := uses[s]
+	if i := sort.Search(len(after), func(i int) bool { return after[i].Index > p.Stmt.Index }); i < len(after) {
+		return after[i]
+	}
+	return nil
 }
 
 // enumCreatedInTx reports whether the enum type typ was created earlier in
 // the current statement's transaction, which lifts ADD VALUE's limits.
 func enumCreatedInTx(p *Pass, typ string) bool {
-	for _, st := range p.SameTx() {
-		if ce := st.Node.GetCreateEnumStmt(); ce != nil && pgast.QualifyName(pgast.Strings(ce.GetTypeName())) == typ {
-			return true
-		}
+	if p.Stmt.Tx == nil {
+		return false
 	}
-	return false
-}
-
-// usesString reports whether a string constant equal to s appears in the
-// tree below n.
-func usesString(n *pg.Node, s string) bool {
-	found := false
-	pgast.Walk(n, func(x *pg.Node) bool {
-		if c := x.GetAConst(); c != nil && c.GetSval() != nil && c.GetSval().GetSval() == s {
-			found = true
+	created := earlier(p, "enums-created", func(acc *map[string]bool, st *migration.Statement) {
+		if ce := st.Node.GetCreateEnumStmt(); ce != nil {
+			if *acc == nil {
+				*acc = map[string]bool{}
+			}
+			(*acc)[pgast.QualifyName(pgast.Strings(ce.GetTypeName()))] = true
 		}
-		return !found
 	})
-	return found
+	return (*created)[typ]
 }

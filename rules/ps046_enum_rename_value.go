@@ -37,10 +37,8 @@ func checkEnumRenameValue(p *Pass) {
 		return
 	}
 	typ := pgast.QualifyName(pgast.Strings(ae.GetTypeName()))
-	for _, st := range p.Before() {
-		if ce := st.Node.GetCreateEnumStmt(); ce != nil && pgast.QualifyName(pgast.Strings(ce.GetTypeName())) == typ {
-			return // a type created in this file has no users yet
-		}
+	if createdInFile(p, "enum", typ) {
+		return // a type created in this file has no users yet
 	}
 	p.Report(Diagnostic{
 		Message: fmt.Sprintf("renaming value '%s' of %s to '%s' breaks code still running on the old schema: every query "+

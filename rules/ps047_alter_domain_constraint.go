@@ -60,10 +60,8 @@ func checkAlterDomainConstraint(p *Pass) {
 	default:
 		return
 	}
-	for _, st := range p.Before() {
-		if cd := st.Node.GetCreateDomainStmt(); cd != nil && pgast.QualifyName(pgast.Strings(cd.GetDomainname())) == domain {
-			return // no column uses a domain created in this file before it changes
-		}
+	if createdInFile(p, "domain", domain) {
+		return // no column uses a domain created in this file before it changes
 	}
 	d := Display(domain)
 	p.Report(Diagnostic{

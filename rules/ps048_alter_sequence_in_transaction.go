@@ -41,12 +41,20 @@ func checkAlterSequenceInTransaction(p *Pass) {
 	if p.IsNew(seq) {
 		return
 	}
-	after := 0
-	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
-		if st.Tx == p.Stmt.Tx && !isSessionControl(st.Node) {
-			after++
+	// For each statement of the transaction, how many of the statements
+	// from it on add time to the transaction; counted once.
+	timed := fileIndex(p, txKey{"timed-statements-from", p.Stmt.Tx}, func() []int {
+		stmts := txStatements(p)
+		from := make([]int, len(stmts)+1)
+		for i := len(stmts) - 1; i >= 0; i-- {
+			from[i] = from[i+1]
+			if !isSessionControl(stmts[i].Node) {
+				from[i]++
+			}
 		}
-	}
+		return from
+	})
+	after := timed[p.Stmt.Index-txStatements(p)[0].Index+1]
 	if after == 0 {
 		return
 	}

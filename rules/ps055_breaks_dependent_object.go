@@ -5,6 +5,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -155,32 +156,44 @@ func dependentChanges(p *Pass) []change {
 // dependent d from this statement on (a DROP naming both the changed
 // relation and its dependent included), so that d never runs broken.
 func replacedLater(p *Pass, d schema.Dependent) bool {
-	for _, st := range p.File.Statements[p.Stmt.Index:] {
-		later := st != p.Stmt
-		switch n := st.Node.GetNode().(type) {
-		case *pg.Node_ViewStmt:
-			if later && pgast.RelName(n.ViewStmt.GetView()) == d.Key {
-				return true
-			}
-		case *pg.Node_CreateTableAsStmt:
-			if later && pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel()) == d.Key {
-				return true
-			}
-		case *pg.Node_CreateFunctionStmt:
-			if later && schema.FunctionSignature(n.CreateFunctionStmt) == d.Name {
-				return true
-			}
-		case *pg.Node_DropStmt:
-			for _, o := range n.DropStmt.GetObjects() {
-				key := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
-				if owa := o.GetObjectWithArgs(); owa != nil {
-					key = pgast.QualifyName(pgast.Strings(owa.GetObjname()))
+	type replacement struct {
+		index int  // of the statement
+		drop  bool // a DROP, which counts from the current statement on
+	}
+	// The statements that replace or drop each relation (by key) and
+	// each function (by signature), in order; found once for the file.
+	replaced := fileIndex(p, "replaced-dependents", func() map[string][]replacement {
+		out := map[string][]replacement{}
+		add := func(key string, st *migration.Statement, drop bool) {
+			out[key] = append(out[key], replacement{st.Index, drop})
+		}
+		for _, st := range p.File.Statements {
+			switch n := st.Node.GetNode().(type) {
+			case *pg.Node_ViewStmt:
+				add("relation "+pgast.RelName(n.ViewStmt.GetView()), st, false)
+			case *pg.Node_CreateTableAsStmt:
+				add("relation "+pgast.RelName(n.CreateTableAsStmt.GetInto().GetRel()), st, false)
+			case *pg.Node_CreateFunctionStmt:
+				add("function "+schema.FunctionSignature(n.CreateFunctionStmt), st, false)
+			case *pg.Node_DropStmt:
+				for _, o := range n.DropStmt.GetObjects() {
+					key := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
+					if owa := o.GetObjectWithArgs(); owa != nil {
+						key = pgast.QualifyName(pgast.Strings(owa.GetObjname()))
+					}
+					add("relation "+key, st, true)
 				}
-				if key == d.Key {
-					return true
-				}
+			default:
 			}
-		default:
+		}
+		return out
+	})
+	for _, k := range []string{"relation " + d.Key, "function " + d.Name} {
+		rs := replaced[k]
+		for i := len(rs) - 1; i >= 0 && rs[i].index >= p.Stmt.Index; i-- {
+			if rs[i].index > p.Stmt.Index || rs[i].drop {
+				return true
+			}
 		}
 	}
 	return false

@@ -103,15 +103,19 @@ func replacedByViewLater(p *Pass, table string) bool {
 	if p.Stmt.Tx == nil {
 		return false
 	}
-	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
-		if st.Tx != p.Stmt.Tx {
-			break
+	// The views the transaction's statements create, and the last
+	// statement that creates each; found once for the transaction.
+	last := fileIndex(p, txKey{"views-created", p.Stmt.Tx}, func() map[string]int {
+		out := map[string]int{}
+		for _, st := range txStatements(p) {
+			if v := st.Node.GetViewStmt(); v != nil {
+				out[pgast.RelName(v.GetView())] = st.Index
+			}
 		}
-		if v := st.Node.GetViewStmt(); v != nil && pgast.RelName(v.GetView()) == table {
-			return true
-		}
-	}
-	return false
+		return out
+	})
+	at, ok := last[table]
+	return ok && at > p.Stmt.Index
 }
 
 // foreignKeyLocks returns the locks the statement takes on tables it

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // DefaultSchema is the schema that unqualified names resolve to.
@@ -151,9 +152,9 @@ const ParserVersion = 170007
 
 // ExprSQL returns an expression as SQL, deparsed from its tree (for
 // recording a default, not for editing a user's text); "" when it cannot
-// be deparsed.
+// be deparsed, or is nested more than MaxDeparseDepth messages deep.
 func ExprSQL(n *pg.Node) string {
-	if n == nil {
+	if n == nil || deeperThan(n.ProtoReflect(), MaxDeparseDepth) {
 		return ""
 	}
 	sel := &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: &pg.SelectStmt{
@@ -164,6 +165,39 @@ func ExprSQL(n *pg.Node) string {
 		return ""
 	}
 	return strings.TrimPrefix(sql, "SELECT ")
+}
+
+// MaxDeparseDepth is the deepest expression, counted in protobuf messages
+// from the expression down, that ExprSQL deparses. pg_query's deparser
+// recurses in C on the calling thread's fixed stack, as its parser does
+// (see sqlparse.MaxDepth), but takes about 960 bytes of stack per
+// message where the parser takes 180: 1+1+...+1 with 550 terms (1,100
+// messages) overflows a 1 MB stack. The parser lets through expressions
+// of up to 5,000 messages, so ExprSQL stops at 500, about 480 KB:
+// defaults and generated columns that deep are never written by hand.
+const MaxDeparseDepth = 500
+
+// deeperThan reports whether m nests messages more than limit deep,
+// counting m; it stops looking as soon as it knows.
+func deeperThan(m protoreflect.Message, limit int) bool {
+	if limit <= 0 {
+		return true
+	}
+	deep := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.Message() == nil || fd.IsMap():
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && !deep; i++ {
+				deep = deeperThan(l.Get(i).Message(), limit-1)
+			}
+		default:
+			deep = deeperThan(v.Message(), limit-1)
+		}
+		return !deep
+	})
+	return deep
 }
 
 // OptionOn reports whether the option list of a statement (DefElems, as

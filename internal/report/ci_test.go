@@ -303,6 +303,24 @@ func TestSARIFContent(t *testing.T) {
 	assert.True(t, strings.HasSuffix(inserted, "\nCREATE INDEX CONCURRENTLY IF NOT EXISTS"), inserted)
 }
 
+func TestSARIFByteOrderMark(t *testing.T) {
+	// psql skips the mark, and so do columns; a finding at the file's
+	// first byte, inside the mark, is at column 1 too.
+	in := input(t, "a.sql", sqlparse.BOM+"CREATE INDEX i ON t (c);\n")
+	require.Len(t, in.Result.Diagnostics, 1)
+	at0 := in.Result.Diagnostics[0]
+	at0.Span = sqlparse.Span{}
+	in.Result.Diagnostics = append(in.Result.Diagnostics, at0)
+	m := validSARIF(t, sarifSchema(t), render(t, func(b *bytes.Buffer) error { return report.SARIF(b, in, report.CIOptions{}) }))
+	results := sarifResults(t, m)
+	require.Len(t, results, 2)
+	region := func(i int) any {
+		return results[i].(map[string]any)["locations"].([]any)[0].(map[string]any)["physicalLocation"].(map[string]any)["region"]
+	}
+	assert.Equal(t, map[string]any{"startLine": 1.0, "startColumn": 1.0, "endLine": 1.0, "endColumn": 24.0}, region(0))
+	assert.Equal(t, map[string]any{"startLine": 1.0, "startColumn": 1.0, "endLine": 1.0, "endColumn": 1.0}, region(1))
+}
+
 func TestSARIFDevelopmentVersion(t *testing.T) {
 	in := input(t, "a.sql", "SELECT 1;\n")
 	m := validSARIF(t, sarifSchema(t), render(t, func(b *bytes.Buffer) error {

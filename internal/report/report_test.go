@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -100,6 +101,30 @@ func TestTextTabsAndWideGutter(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[0], "a.sql:12:2: "), lines[0])
 	assert.Equal(t, " 12 |  CREATE INDEX i ON t (c);", lines[1], "a tab shows as one space, the column it counts as")
 	assert.Equal(t, "    |  ^^^^^^^^^^^^^^^^^^^^^^^", lines[2])
+}
+
+func TestTextLongLine(t *testing.T) {
+	// A file on one line: each snippet shows the line around its finding,
+	// not the whole line once per finding.
+	stmt := "SELECT 'é'; CREATE INDEX i%03d ON t (c); "
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, stmt, i)
+	}
+	in := input(t, "a.sql", b.String())
+	lines := strings.Split(text(t, in, report.TextOptions{NoTiming: true}), "\n")
+	require.Greater(t, len(lines), 6*100)
+	at := 50*len([]rune(fmt.Sprintf(stmt, 0))) + len([]rune("SELECT 'é'; ")) + 1
+	assert.Equal(t, fmt.Sprintf("a.sql:1:%d: error[PS001] require-concurrent-index: CREATE INDEX takes SHARE on t, which blocks writes for the whole index build", at), lines[6*50])
+	// 40 characters before the span, 160 from its start.
+	assert.Equal(t, " 1 | …CREATE INDEX i049 ON t (c); SELECT 'é'; CREATE INDEX i050 ON t (c); SELECT 'é'; CREATE INDEX i051 ON t (c); "+
+		"SELECT 'é'; CREATE INDEX i052 ON t (c); SELECT 'é'; CREATE INDEX i053 ON t (c); SELECT 'é'; …", lines[6*50+1])
+	assert.Equal(t, "   | "+strings.Repeat(" ", 41)+strings.Repeat("^", 26), lines[6*50+2])
+
+	// At the start of the line, nothing is left out before the span.
+	assert.Equal(t, " 1 | SELECT 'é'; CREATE INDEX i000 ON t (c); SELECT 'é'; CREATE INDEX i001 ON t (c); SELECT 'é'; CREATE INDEX i002 ON t (c); "+
+		"SELECT 'é'; CREATE INDEX i003 ON t (c); SELECT 'é'; …", lines[1])
+	assert.Equal(t, "   |             "+strings.Repeat("^", 26), lines[2])
 }
 
 func TestTextSyntaxError(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pgsafe/pgsafe/internal/docgen"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -267,34 +266,19 @@ func utf16Region(text string, lines *sqlparse.Lines, start, end int, offsets boo
 	start, end = clamp(start, len(text)), clamp(end, len(text))
 	sp, ep := lines.Position(start), lines.Position(end)
 	r := sarifRegion{
-		StartLine: sp.Line, StartColumn: utf16Column(text, lines, sp.Line, start),
-		EndLine: ep.Line, EndColumn: utf16Column(text, lines, ep.Line, end),
+		StartLine: sp.Line, StartColumn: utf16Column(lines, start),
+		EndLine: ep.Line, EndColumn: utf16Column(lines, end),
 	}
 	if offsets {
-		off, n := utf16Len(text[:start]), utf16Len(text[start:end])
+		off, n := lines.UTF16(start), lines.UTF16(end)-lines.UTF16(start)
 		r.CharOffset, r.CharLength = &off, &n
 	}
 	return r
 }
 
-// utf16Column returns the 1-based UTF-16 column of byte offset off, which
-// lies on the 1-based line.
-func utf16Column(text string, lines *sqlparse.Lines, line, off int) int {
-	lineStart := lines.Offset(sqlparse.Position{Line: line, Column: 1})
-	return utf16Len(text[lineStart:off]) + 1
-}
-
-// utf16Len returns the length of s in UTF-16 code units: characters
-// beyond the Basic Multilingual Plane take two.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x10000 && r <= utf8.MaxRune {
-			n++
-		}
-	}
-	return n
+// utf16Column returns the 1-based UTF-16 column of byte offset off.
+func utf16Column(lines *sqlparse.Lines, off int) int {
+	return lines.UTF16(off) - lines.UTF16(lines.LineStart(off)) + 1
 }
 
 func clamp(off, n int) int {

@@ -120,13 +120,52 @@ func summaryLine(in Input, p palette, noTiming bool) string {
 	return b.String()
 }
 
+// Snippets show a long line only around the finding: snippetBefore
+// characters before where the span starts and snippetAfter from there,
+// with an ellipsis where the line goes on. A line is long beyond
+// snippetLong bytes. Showing a window keeps the report of a file written
+// on one line linear in its size.
+const (
+	snippetLong   = 240
+	snippetBefore = 40
+	snippetAfter  = 160
+)
+
 // writeSnippet prints the first line of span with a caret underline.
 func writeSnippet(b *strings.Builder, p palette, f *migration.File, span sqlparse.Span, pos sqlparse.Position) {
 	line := f.Lines.Line(pos.Line)
 	end := f.Lines.Position(span.End)
-	width := utf8.RuneCountInString(line) - pos.Column + 1
-	if end.Line == pos.Line {
-		width = end.Column - pos.Column
+	col := pos.Column // of the span's start in what is shown
+	toEnd := end.Line != pos.Line
+	width := end.Column - pos.Column // of the underline, when the span ends on the line
+	if len(line) > snippetLong {
+		// Show a window of the line around the span's start.
+		at := min(max(span.Start-f.Lines.LineStart(span.Start), 0), len(line))
+		from, to := at, at
+		for k := 0; k < snippetBefore && from > 0; k++ {
+			_, size := utf8.DecodeLastRuneInString(line[:from])
+			from -= size
+		}
+		for k := 0; k < snippetAfter && to < len(line); k++ {
+			_, size := utf8.DecodeRuneInString(line[to:])
+			to += size
+		}
+		col = utf8.RuneCountInString(line[from:at]) + 1
+		rest := utf8.RuneCountInString(line[at:to])
+		if toEnd || width > rest {
+			width = rest
+		}
+		window := line[from:to]
+		if from > 0 {
+			window = "…" + window
+			col++
+		}
+		if to < len(line) {
+			window += "…"
+		}
+		line = window
+	} else if toEnd {
+		width = utf8.RuneCountInString(line) - pos.Column + 1
 	}
 	if width < 1 {
 		width = 1
@@ -135,10 +174,10 @@ func writeSnippet(b *strings.Builder, p palette, f *migration.File, span sqlpars
 	pad := strings.Repeat(" ", len(gutter))
 	fmt.Fprintf(b, " %s %s %s\n", p.dim.Sprint(gutter), p.dim.Sprint("|"), strings.ReplaceAll(line, "\t", " "))
 	marker := strings.Repeat("^", width)
-	if end.Line > pos.Line {
+	if toEnd {
 		marker += " ..."
 	}
-	fmt.Fprintf(b, " %s %s %s%s\n", pad, p.dim.Sprint("|"), strings.Repeat(" ", pos.Column-1), p.caret.Sprint(marker))
+	fmt.Fprintf(b, " %s %s %s%s\n", pad, p.dim.Sprint("|"), strings.Repeat(" ", col-1), p.caret.Sprint(marker))
 }
 
 // plural returns "1 word" or "n words" ("n fixes" for a word ending in x).

@@ -13,6 +13,7 @@
 package schema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -241,14 +242,17 @@ type Schema struct {
 
 // Catalog is the schema at one point of the migration history.
 type Catalog struct {
-	tables    cowMap[*Table]
-	indexes   cowMap[*Index]    // "schema.name" key of the index
-	functions cowMap[*Function] // by signature
-	sequences cowMap[*Sequence]
-	enums     cowMap[*Enum]
-	schemas   cowMap[*Schema]
-	owned     map[string]bool // table keys this catalog may change in place
-	lastID    int             // the highest object ID given so far
+	tables  cowMap[*Table]
+	indexes cowMap[*Index] // "schema.name" key of the index
+	// tableIndexes are the keys of each table's indexes, so that finding
+	// them does not read every index; setIndex and delIndex keep them.
+	tableIndexes cowMap[[]string]
+	functions    cowMap[*Function] // by signature
+	sequences    cowMap[*Sequence]
+	enums        cowMap[*Enum]
+	schemas      cowMap[*Schema]
+	owned        map[string]bool // table keys this catalog may change in place
+	lastID       int             // the highest object ID given so far
 }
 
 // New returns an empty catalog.
@@ -261,7 +265,7 @@ func New() *Catalog {
 // catalog first changes it.
 func (c *Catalog) Clone() *Catalog {
 	n := &Catalog{
-		tables: c.tables.share(), indexes: c.indexes.share(), functions: c.functions.share(),
+		tables: c.tables.share(), indexes: c.indexes.share(), tableIndexes: c.tableIndexes.share(), functions: c.functions.share(),
 		sequences: c.sequences.share(), enums: c.enums.share(), schemas: c.schemas.share(),
 		owned: map[string]bool{}, lastID: c.lastID,
 	}
@@ -306,14 +310,51 @@ func (c *Catalog) Index(key string) *Index {
 
 // Indexes returns the indexes of table key, sorted by name.
 func (c *Catalog) Indexes(table string) []*Index {
-	var out []*Index
-	c.indexes.each(func(_ string, ix *Index) {
-		if ix.Table == table {
-			out = append(out, ix)
-		}
-	})
+	if c == nil {
+		return nil
+	}
+	keys := c.tableIndexes.get(table)
+	out := make([]*Index, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, c.indexes.get(k))
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// setIndex stores ix under key.
+func (c *Catalog) setIndex(key string, ix *Index) {
+	if old := c.indexes.get(key); old != nil && old.Table != ix.Table {
+		c.unlistIndex(old.Table, key)
+	}
+	c.indexes.set(key, ix)
+	keys := c.tableIndexes.get(ix.Table)
+	if !slices.Contains(keys, key) {
+		c.tableIndexes.set(ix.Table, append(keys[:len(keys):len(keys)], key))
+	}
+}
+
+// delIndex drops the index under key.
+func (c *Catalog) delIndex(key string) {
+	if old := c.indexes.get(key); old != nil {
+		c.unlistIndex(old.Table, key)
+	}
+	c.indexes.del(key)
+}
+
+// unlistIndex takes key off the index keys of table. The lists are
+// shared with clones: it makes a new one.
+func (c *Catalog) unlistIndex(table, key string) {
+	keys := c.tableIndexes.get(table)
+	i := slices.Index(keys, key)
+	if i < 0 {
+		return
+	}
+	if len(keys) == 1 {
+		c.tableIndexes.del(table)
+		return
+	}
+	c.tableIndexes.set(table, slices.Concat(keys[:i], keys[i+1:]))
 }
 
 // References returns the tables that the foreign keys of table key

@@ -96,9 +96,9 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	if ct == pg.ConstrType_CONSTR_PRIMARY || ct == pg.ConstrType_CONSTR_UNIQUE || ct == pg.ConstrType_CONSTR_EXCLUSION {
 		// An index named in USING INDEX takes the constraint's name.
 		if ix := con.GetIndexname(); ix != "" {
-			c.indexes.del(indexKey(t.Key, ix))
+			c.delIndex(indexKey(t.Key, ix))
 		}
-		c.indexes.set(indexKey(t.Key, name), &Index{Name: name, Table: t.Key, Columns: keys, Unique: ct != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name, uses: keys})
+		c.setIndex(indexKey(t.Key, name), &Index{Name: name, Table: t.Key, Columns: keys, Unique: ct != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name, uses: keys})
 	}
 }
 
@@ -132,7 +132,7 @@ func (r *replay) dropIndex(key string, cascade bool) {
 	if ix == nil {
 		return
 	}
-	r.c.indexes.del(key)
+	r.c.delIndex(key)
 	if !cascade || !ix.Unique {
 		return
 	}
@@ -185,7 +185,7 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 	if st.GetIfNotExists() && c.indexes.get(indexKey(table, name)) != nil {
 		return
 	}
-	c.indexes.set(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil, uses: uses})
+	c.setIndex(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil, uses: uses})
 	if t := c.Table(table); t != nil && st.GetRelation().GetInh() {
 		c.propagate(t)
 	}

@@ -46,7 +46,7 @@ func (r *replay) dropTable(key string, cascade bool) {
 	r.c.tables.del(key)
 	delete(r.c.owned, key)
 	for _, ix := range r.c.Indexes(key) {
-		r.c.indexes.del(indexKey(key, ix.Name))
+		r.c.delIndex(indexKey(key, ix.Name))
 	}
 	for _, s := range r.c.sequences.values() {
 		if strings.HasPrefix(s.OwnedBy, key+".") {
@@ -168,7 +168,7 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 		if slices.Contains(ix.Columns, old) {
 			cp := *ix
 			cp.Columns = renamed(ix.Columns, old, name)
-			r.c.indexes.set(indexKey(t.Key, ix.Name), &cp)
+			r.c.setIndex(indexKey(t.Key, ix.Name), &cp)
 		}
 	}
 	r.note(ColumnRenamed, t, col, old)
@@ -207,8 +207,8 @@ func (r *replay) renameIndex(key, name string) {
 	if cp.Constraint != "" {
 		cp.Constraint = name
 	}
-	r.c.indexes.del(key)
-	r.c.indexes.set(indexKey(key, name), &cp)
+	r.c.delIndex(key)
+	r.c.setIndex(indexKey(key, name), &cp)
 }
 
 // moveTable gives t a new key (a rename, or a move to another schema),
@@ -222,8 +222,8 @@ func (r *replay) moveTable(t *Table, key string) {
 	for _, ix := range r.c.Indexes(old) {
 		cp := *ix
 		cp.Table = key
-		r.c.indexes.del(indexKey(old, ix.Name))
-		r.c.indexes.set(indexKey(key, ix.Name), &cp)
+		r.c.delIndex(indexKey(old, ix.Name))
+		r.c.setIndex(indexKey(key, ix.Name), &cp)
 	}
 	for _, s := range r.c.sequences.values() {
 		if strings.HasPrefix(s.OwnedBy, old+".") {

@@ -30,7 +30,7 @@ func (c *Catalog) inheritFromParent(part, parent *Table) {
 			cp := *con
 			cp.Name = name
 			part.Constraints = append(part.Constraints, &cp)
-			c.indexes.set(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: con.Columns, Unique: con.Type != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name, uses: con.Columns})
+			c.setIndex(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: con.Columns, Unique: con.Type != pg.ConstrType_CONSTR_EXCLUSION, Constraint: name, uses: con.Columns})
 		}
 	}
 	for _, ix := range c.Indexes(parent.Key) {
@@ -45,7 +45,7 @@ func (c *Catalog) inheritFromParent(part, parent *Table) {
 			}
 		}
 		name := c.chooseName(part, strings.Join(names, "_"), "idx", true)
-		c.indexes.set(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: ix.Columns, Unique: ix.Unique, uses: ix.uses})
+		c.setIndex(indexKey(part.Key, name), &Index{Name: name, Table: part.Key, Columns: ix.Columns, Unique: ix.Unique, uses: ix.uses})
 	}
 }
 

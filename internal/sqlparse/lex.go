@@ -1,19 +1,27 @@
 package sqlparse
 
-// This file finds the comments of a text that has parsed, without
-// pg_query's scanner: the parser has already accepted the text, so only
-// the lexical rules that decide where a comment can start matter —
-// string literals ('...', E'...' with backslash escapes, dollar quotes),
-// quoted identifiers, and identifiers that contain '$'. Every file of the
-// corpus gives the same comments as pg_query's scanner (a test checks).
+// This file is a small lexer in Go: it finds the comments of a text
+// without pg_query's scanner, its unquoted words and its semicolons, and
+// it estimates how deep the parse tree of each statement will be before
+// pg_query sees the text (see depth.go). Only the lexical rules that
+// decide where a comment, literal or token starts and ends matter: string
+// literals ('...', E'...' with backslash escapes, dollar quotes), quoted
+// identifiers, identifiers that contain '$', numbers and operators. Every
+// file of the corpus gives the same comments as pg_query's scanner (a
+// test checks).
 
-// comments returns the comments of text, which must have parsed, in
-// order; ok is false when the text ends inside a literal or comment,
-// which a parsed text cannot.
-func comments(text string) ([]Comment, bool) {
-	out, _, ok := lex(text, nil)
-	return out, ok
-}
+// tokenKind is the kind of a token of the lexer.
+type tokenKind uint8
+
+// The token kinds.
+const (
+	tokWord    tokenKind = iota // an unquoted identifier or keyword
+	tokLiteral                  // a string, quoted identifier, number or parameter
+	tokOp                       // an operator, or :: (a cast)
+	tokPunct                    // one byte: ( ) [ ] , ; : . or another
+	tokComment                  // a -- comment
+	tokBlock                    // a /* */ comment
+)
 
 // Word is an unquoted identifier or keyword of a text.
 type Word struct {
@@ -26,7 +34,11 @@ type Word struct {
 // like a name. Keywords are found among them by comparing without case.
 func Words(text string) []Word {
 	var out []Word
-	lex(text, func(start, end int) { out = append(out, Word{Span{start, end}, text[start:end]}) })
+	lex(text, func(k tokenKind, start, end int) {
+		if k == tokWord {
+			out = append(out, Word{Span{start, end}, text[start:end]})
+		}
+	})
 	return out
 }
 
@@ -35,53 +47,59 @@ func Words(text string) []Word {
 // statement with a body of statements (CREATE RULE with several actions,
 // a BEGIN ATOMIC function body) holds some of its own.
 func Semicolons(text string) int {
-	_, n, _ := lex(text, nil)
+	n := 0
+	lex(text, func(k tokenKind, start, _ int) {
+		if k == tokPunct && text[start] == ';' {
+			n++
+		}
+	})
 	return n
 }
 
-// lex finds the comments of text and counts its semicolons, and hands
-// each unquoted word to word when it is not nil; ok is false when the
-// text ends inside a literal or comment.
-func lex(text string, word func(start, end int)) (out []Comment, semicolons int, ok bool) {
+// lex hands each token of text to emit, in order, and returns false when
+// the text ends inside a literal or comment; the tokens up to there have
+// been handed over.
+func lex(text string, emit func(k tokenKind, start, end int)) bool {
 	n := len(text)
 	for i := 0; i < n; {
 		c := text[i]
 		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			i++
 		case c == '-' && i+1 < n && text[i+1] == '-':
 			j := i + 2
 			for j < n && text[j] != '\n' && text[j] != '\r' {
 				j++
 			}
-			out = append(out, Comment{Span: Span{i, j}, Text: text[i:j]})
+			emit(tokComment, i, j)
 			i = j
 		case c == '/' && i+1 < n && text[i+1] == '*':
 			j, closed := blockCommentEnd(text, i)
 			if !closed {
-				return nil, semicolons, false
+				return false
 			}
-			out = append(out, Comment{Span: Span{i, j}, Text: text[i:j], Block: true})
+			emit(tokBlock, i, j)
 			i = j
-		case c == '\'':
-			j, closed := quotedEnd(text, i, '\'', false)
+		case c == '\'' || c == '"':
+			j, closed := quotedEnd(text, i, c, false)
 			if !closed {
-				return nil, semicolons, false
+				return false
 			}
-			i = j
-		case c == '"':
-			j, closed := quotedEnd(text, i, '"', false)
-			if !closed {
-				return nil, semicolons, false
-			}
+			emit(tokLiteral, i, j)
 			i = j
 		case c == '$':
 			j, closed := dollarQuotedEnd(text, i)
 			if !closed {
-				return nil, semicolons, false
+				return false
 			}
+			if j == i+1 {
+				// A parameter ($1) or a lone '$'.
+				for j < n && isDigit(text[j]) {
+					j++
+				}
+			}
+			emit(tokLiteral, i, j)
 			i = j
-		case c == ';':
-			semicolons++
-			i++
 		case identStart(c):
 			j := i + 1
 			for j < n && identCont(text[j]) {
@@ -90,21 +108,87 @@ func lex(text string, word func(start, end int)) (out []Comment, semicolons int,
 			if j < n && text[j] == '\'' && j == i+1 && (c == 'e' || c == 'E') {
 				k, closed := quotedEnd(text, j, '\'', true)
 				if !closed {
-					return nil, semicolons, false
+					return false
 				}
+				emit(tokLiteral, i, k)
 				i = k
 				continue
 			}
-			if word != nil {
-				word(i, j)
-			}
+			emit(tokWord, i, j)
 			i = j
+		case isDigit(c) || (c == '.' && i+1 < n && isDigit(text[i+1])):
+			j := i + 1
+			for j < n && (identCont(text[j]) || text[j] == '.') {
+				j++
+			}
+			emit(tokLiteral, i, j)
+			i = j
+		case c == ':' && i+1 < n && text[i+1] == ':':
+			emit(tokOp, i, i+2)
+			i += 2
+		case isOpChar(c):
+			i = operators(text, i, emit)
 		default:
+			emit(tokPunct, i, i+1)
 			i++
 		}
 	}
-	return out, semicolons, true
+	return true
 }
+
+// operators hands the operators of the run of operator characters at i
+// to emit, split the way PostgreSQL's scanner splits them, and returns
+// the offset after the run. A run stops where a comment starts; a
+// multi-character operator cannot end in + or - unless it holds one of
+// ~ ! @ # ^ & | ` ? %, so "-+-1" is three operators.
+func operators(text string, i int, emit func(k tokenKind, start, end int)) int {
+	j := i
+	for j < len(text) && isOpChar(text[j]) {
+		if j > i && (text[j] == '-' && text[j-1] == '-' || text[j] == '*' && text[j-1] == '/') {
+			j-- // a comment starts at j-1
+			break
+		}
+		j++
+	}
+	end := j
+	if j-i > 1 && (text[j-1] == '+' || text[j-1] == '-') && !hasNonSQLOpChar(text[i:j-1]) {
+		// The operator stops before the trailing + and - characters,
+		// each of which is an operator of its own.
+		for end-i > 1 && (text[end-1] == '+' || text[end-1] == '-') {
+			end--
+		}
+	}
+	emit(tokOp, i, end)
+	for k := end; k < j; k++ {
+		emit(tokOp, k, k+1)
+	}
+	return j
+}
+
+// isOpChar reports whether c can be part of an operator.
+func isOpChar(c byte) bool {
+	switch c {
+	case '~', '!', '@', '#', '^', '&', '|', '`', '?', '+', '-', '*', '/', '%', '<', '>', '=':
+		return true
+	default:
+		return false
+	}
+}
+
+// hasNonSQLOpChar reports whether s holds an operator character that SQL's
+// own operators do not use.
+func hasNonSQLOpChar(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '~', '!', '@', '#', '^', '&', '|', '`', '?', '%':
+			return true
+		default:
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // blockCommentEnd returns the offset just after the /* */ comment that
 // starts at i; comments nest.

@@ -92,17 +92,28 @@ type Result struct {
 // to but excluding the semicolon, and StmtLen 0 for a last statement that runs
 // to the end of the text. Parse normalises those into Span and Extent,
 // skipping the whitespace and comments at either end.
-func Parse(text string) *Result {
+//
+// A UTF-8 byte order mark at the start of the text is read as whitespace,
+// as psql reads it. A statement whose parse tree the lexer estimates to be
+// deeper than MaxDepth is not handed to pg_query at all: the text fails
+// with a syntax error at that statement (see depth.go).
+func Parse(text string) *Result { return parse(text, MaxDepth) }
+
+// parse is Parse with the deepest statement it lets through.
+func parse(text string, limit int) *Result {
 	res := &Result{}
+	text = skipBOM(text)
+	cs, over := prescan(text, limit)
+	if over >= 0 {
+		res.Err = deepError(over)
+		return res
+	}
 	tree, err := pg.Parse(text)
 	if err != nil {
 		res.Err = syntaxError(text, err)
 		return res
 	}
-	// A text without "--" or "/*" holds no comments.
-	if mayHoldComments(text) {
-		res.Comments, _ = comments(text)
-	}
+	res.Comments = cs
 	res.Statements = statements(text, tree.GetStmts(), res.Comments)
 	return res
 }
@@ -110,9 +121,44 @@ func Parse(text string) *Result {
 // Valid reports whether text parses, as Parse would find, without
 // building the parse trees: PostgreSQL's parser runs, but no tree is
 // packed into protobuf and decoded, which is most of Parse's cost.
+// Like Parse, it refuses a statement too deep for pg_query's stack
+// before the parser sees it.
 func Valid(text string) bool {
+	text = skipBOM(text)
+	if _, over := prescan(text, MaxDepth); over >= 0 {
+		return false
+	}
 	_, err := pg.SplitWithParser(text, false)
 	return err == nil
+}
+
+// skipBOM returns text with a leading byte order mark replaced by as many
+// spaces, so that byte offsets stay those of text.
+func skipBOM(text string) string {
+	if strings.HasPrefix(text, BOM) {
+		return strings.Repeat(" ", len(BOM)) + text[len(BOM):]
+	}
+	return text
+}
+
+// prescan lexes text once, for its comments and for the depth of each of its
+// statements: over is the byte offset where the first statement deeper
+// than limit (or the deepest part of it) starts, and -1 when there is
+// none. Comments are nil when the text ends inside a literal or comment,
+// which a text that parses cannot.
+func prescan(text string, limit int) (cs []Comment, over int) {
+	m := newDepthMeter(text, limit)
+	ok := lex(text, func(k tokenKind, start, end int) {
+		if k == tokComment || k == tokBlock {
+			cs = append(cs, Comment{Span: Span{start, end}, Text: text[start:end], Block: k == tokBlock})
+		}
+		m.token(k, start, end)
+	})
+	m.endStatement()
+	if !ok {
+		cs = nil
+	}
+	return cs, m.over
 }
 
 // statements builds normalised statements from pg_query's raw statements
@@ -169,12 +215,6 @@ func statements(text string, raw []*pg.RawStmt, comments []Comment) []*Statement
 	return out
 }
 
-// mayHoldComments reports whether text contains a comment opener; it may
-// be inside a string.
-func mayHoldComments(text string) bool {
-	return strings.Contains(text, "--") || strings.Contains(text, "/*")
-}
-
 func isSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
 }
@@ -185,6 +225,12 @@ func isSpace(b byte) bool {
 // unplacedError.
 func syntaxError(text string, err error) *SyntaxError {
 	se := &SyntaxError{Message: err.Error()}
+	if strings.Contains(se.Message, "exceeded maximum recursion depth") {
+		// Go's protobuf decoder refuses a tree nested more than 10,000
+		// messages deep: the statement parsed, but its tree cannot be read.
+		se.Message = "expression nested too deeply for pgsafe to read its parse tree (" + se.Message + ")"
+		se.Hint = tooDeepHint
+	}
 	if off, ok := errorOffset(text, err); ok {
 		se.Offset = off
 	} else {
@@ -234,6 +280,9 @@ func unplacedError(text string) int {
 		}
 		end := int(t.GetEnd())
 		piece := text[start:end]
+		if _, over := prescan(piece, MaxDepth); over >= 0 {
+			return start + over
+		}
 		_, err := pg.Parse(piece)
 		if err == nil {
 			start = end
@@ -246,6 +295,9 @@ func unplacedError(text string) int {
 			return start + off
 		}
 		return firstToken(start)
+	}
+	if _, over := prescan(text[start:], MaxDepth); over >= 0 {
+		return start + over
 	}
 	if _, err := pg.Parse(text[start:]); err != nil {
 		if off, ok := errorOffset(text[start:], err); ok {

@@ -3,6 +3,7 @@ package sqlparse_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"github.com/stretchr/testify/assert"
@@ -345,11 +346,75 @@ func TestWarmSQLParses(t *testing.T) {
 // syntax errors that Parse finds, on tricky inputs and the whole corpus.
 func TestValidAgreesWithParse(t *testing.T) {
 	texts := []string{"", ";", "SELECT 1", "SELEC 1;", "CREATE TABLE t (a int,);", "DO $$ BEGIN END $$;", "SELECT 'unterminated;",
-		"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; SELECT 2; END;", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);"}
+		"CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; SELECT 2; END;", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);",
+		sqlparse.BOM + "SELECT 1;", "SELECT " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000) + ";"}
 	for _, f := range corpus.BenchmarkInput(t) {
 		texts = append(texts, f.Text)
 	}
 	for _, text := range texts {
 		assert.Equal(t, sqlparse.Parse(text).Err == nil, sqlparse.Valid(text), "%.80q", text)
 	}
+}
+
+// TestLinesColumnsOnLongLines compares columns and UTF-16 offsets with
+// counts from the line's and the text's start, on lines far longer than
+// the blocks Lines keeps counts for, with characters of every UTF-8
+// length across the block boundaries.
+func TestLinesColumnsOnLongLines(t *testing.T) {
+	var b strings.Builder
+	pieces := []string{"SELECT 1; ", "'é'; ", "'☃☃'; ", "'🐘'; ", "x;\n", "\r\n"}
+	for i := 0; b.Len() < 20000; i++ {
+		b.WriteString(pieces[(i*7+i/5)%len(pieces)])
+	}
+	for _, text := range []string{b.String(), strings.ReplaceAll(b.String(), "\n", " "), sqlparse.BOM + b.String()} {
+		l := sqlparse.NewLines(text)
+		line, lineStart, col, units := 1, 0, 1, 0
+		if strings.HasPrefix(text, sqlparse.BOM) {
+			lineStart = len(sqlparse.BOM)
+		}
+		for off, r := range text {
+			if off >= lineStart {
+				want := sqlparse.Position{Line: line, Column: col}
+				require.Equal(t, want, l.Position(off), "offset %d", off)
+				require.Equal(t, lineStart, l.LineStart(off), "offset %d", off)
+				require.Equal(t, off, l.Offset(want), "position %v", want)
+				require.Equal(t, units, l.UTF16(off), "offset %d", off)
+				col++
+			}
+			units += utf16.RuneLen(r)
+			if r == '\n' {
+				line, lineStart, col = line+1, off+1, 1
+			}
+		}
+		assert.Equal(t, units, l.UTF16(len(text)))
+	}
+}
+
+// TestByteOrderMark checks that a UTF-8 byte order mark at the start of a
+// file, which psql skips, parses as whitespace, keeps byte offsets those
+// of the file, and counts for no column.
+func TestByteOrderMark(t *testing.T) {
+	text := sqlparse.BOM + "-- lead\nCREATE INDEX i ON t (a);\nSELECT 1;"
+	res := sqlparse.Parse(text)
+	require.Nil(t, res.Err)
+	require.Len(t, res.Statements, 2)
+	require.Len(t, res.Comments, 1)
+	assert.Equal(t, len(sqlparse.BOM), res.Comments[0].Start)
+	assert.Equal(t, "CREATE INDEX i ON t (a)", res.Statements[0].Text(text))
+	assert.Equal(t, 0, res.Statements[0].Extent.Start)
+
+	text = sqlparse.BOM + "SELECT 1; SELEC 2;"
+	res = sqlparse.Parse(text)
+	require.NotNil(t, res.Err)
+	assert.Equal(t, strings.Index(text, "SELEC 2"), res.Err.Offset)
+	l := sqlparse.NewLines(text)
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 11}, l.Position(res.Err.Offset))
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 1}, l.Position(len(sqlparse.BOM)))
+	assert.Equal(t, sqlparse.Position{Line: 1, Column: 1}, l.Position(0), "inside the mark")
+	assert.Equal(t, "SELECT 1; SELEC 2;", l.Line(1))
+	assert.Equal(t, len(sqlparse.BOM), l.Offset(sqlparse.Position{Line: 1, Column: 1}))
+
+	// A mark anywhere else is not whitespace, for psql either.
+	res = sqlparse.Parse("SELECT 1;\n" + sqlparse.BOM + "SELECT 2;")
+	require.NotNil(t, res.Err)
 }

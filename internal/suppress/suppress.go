@@ -14,6 +14,7 @@ package suppress
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -121,11 +122,26 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 			report("invalid-suppression", d.Comment.Span, "pgsafe:ignore gives no reason; say why the finding does not apply")
 		}
 	}
+	// The directives that may cover each statement's findings: those for
+	// the whole file, and those just above the statement.
+	var whole []int
+	above := map[int][]int{} // statement index -> directives
+	for i, d := range dirs {
+		if d.File {
+			whole = append(whole, i)
+		} else if st := nextStatement(f, d.Comment.End); st != nil {
+			above[st.Index] = append(above[st.Index], i)
+		}
+	}
 	kept := diags[:0:0]
 	for _, dg := range diags {
 		suppressed := false
-		for i, d := range dirs {
-			if !covers(f, d, dg) || !contains(resolved[i], dg.Rule.Code) {
+		candidates := whole
+		if st := statementAt(f, dg.Span.Start); st != nil && len(above[st.Index]) > 0 {
+			candidates = append(candidates[:len(candidates):len(candidates)], above[st.Index]...)
+		}
+		for _, i := range candidates {
+			if !covers(f, dirs[i], dg) || !contains(resolved[i], dg.Rule.Code) {
 				continue
 			}
 			used[i] = true
@@ -163,12 +179,21 @@ func covers(f *migration.File, d Directive, dg rules.Diagnostic) bool {
 
 // nextStatement returns the first statement that starts after offset off.
 func nextStatement(f *migration.File, off int) *migration.Statement {
-	for _, st := range f.Statements {
-		if st.Span.Start >= off {
-			return st
-		}
+	i := sort.Search(len(f.Statements), func(i int) bool { return f.Statements[i].Span.Start >= off })
+	if i == len(f.Statements) {
+		return nil
 	}
-	return nil
+	return f.Statements[i]
+}
+
+// statementAt returns the statement whose span holds offset off, nil when
+// none does.
+func statementAt(f *migration.File, off int) *migration.Statement {
+	i := sort.Search(len(f.Statements), func(i int) bool { return f.Statements[i].Span.Start > off }) - 1
+	if i < 0 || off >= f.Statements[i].Span.End {
+		return nil
+	}
+	return f.Statements[i]
 }
 
 func contains(list []string, s string) bool {
