@@ -46,6 +46,9 @@ var Dbmate = &Tool{
 			if nl := strings.IndexByte(line, '\n'); nl >= 0 {
 				line = line[:nl]
 			}
+			if !reDbmateMarker.MatchString(line) {
+				return nil, false // a file without markers, which dbmate refuses: nothing to mark
+			}
 			end := sec.Start + len(strings.TrimRight(line, " \t\r"))
 			return []Edit{{Path: f.Path, Start: end, End: end, NewText: " transaction:false"}}, true
 		},
