@@ -202,7 +202,7 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 	if srv.named {
 		fmt.Fprintf(e.stderr, "pgsafe: verifying on the server %s: two databases are created there and dropped afterwards\n", strings.TrimPrefix(srv.where, "at "))
 	}
-	opts := verify.Options{AdminURL: srv.url, SeedRows: c.Int("seed-rows"), Targets: targets, Schema: schema, Rollback: !s.lint.SkipDown}
+	opts := verify.Options{AdminURL: srv.target.ConnString(), SeedRows: c.Int("seed-rows"), Targets: targets, Schema: schema, Rollback: !s.lint.SkipDown}
 	if c.IsSet("pg-version") {
 		opts.PGVersion = s.lint.Rule.PGVersion
 	}

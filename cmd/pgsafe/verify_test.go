@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,4 +86,34 @@ func TestStartingSchema(t *testing.T) {
 	code, stdout, stderr = runCLI(t, nil, "trace", "--schema", schema, migrations)
 	require.Equal(t, 0, code, stderr)
 	assert.Regexp(t, `accounts +SHARE +ok +scanned the table`, stdout)
+}
+
+// TestFixVerifyLeavesTheNamedDatabaseAlone names the server with a URL
+// whose dbname query parameter (which libpq and pgx prefer to the URL's
+// path) names a database: the migrations run in the throwaway databases
+// the output speaks of, and that database gets nothing.
+func TestFixVerifyLeavesTheNamedDatabaseAlone(t *testing.T) {
+	victim := pgtest.NewTarget(t)
+	c := victim.Config()
+	query := url.Values{"dbname": {victim.Database()}, "sslmode": {"disable"}}
+	host := net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port)))
+	if strings.HasPrefix(c.Host, "/") {
+		host = ""
+		query.Set("host", c.Host)
+		query.Set("port", strconv.Itoa(int(c.Port)))
+	}
+	named := "postgres://" + url.UserPassword(c.User, c.Password).String() + "@" + host + "/?" + query.Encode()
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--database-url", named, "fixtures/examples/goose")
+	require.Equal(t, 0, code, stderr+stdout)
+	assert.Contains(t, stderr, "two databases are created there and dropped afterwards")
+	assert.Contains(t, stdout, "verify: ok")
+	assert.NotContains(t, stdout+stderr, c.Password, "the password is never printed")
+
+	ctx := context.Background()
+	conn, err := victim.Connect(ctx)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	var tables int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
+	assert.Zero(t, tables, "nothing ran in the database the URL names")
 }

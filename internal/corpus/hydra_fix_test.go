@@ -18,6 +18,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -238,7 +239,9 @@ func schemaDump(t *testing.T, url string) string {
 	defer cancel()
 	pgDump, err := pgcluster.FindProgram("pg_dump", 0)
 	require.NoError(t, err)
-	dump, err := schemadiff.Dump(ctx, pgDump, url)
+	target, err := pgtarget.Parse(url)
+	require.NoError(t, err)
+	dump, err := schemadiff.Dump(ctx, pgDump, target)
 	require.NoError(t, err)
 	return dump
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 )
 
 // Result is what the writes to one table saw.
@@ -44,11 +46,11 @@ const Interval = 5 * time.Millisecond
 const BlockedAfter = 100 * time.Millisecond
 
 // Start starts writing to each of tables, named "schema.name", on the
-// database at url. A table that does not exist yet, or has no row yet,
+// database of target. A table that does not exist yet, or has no row yet,
 // is looked for again before each write, so that tables the migrations
 // create are probed once they hold rows; the table is followed by its
 // OID, through renames.
-func Start(ctx context.Context, url string, tables []string) *Probe {
+func Start(ctx context.Context, target *pgtarget.Target, tables []string) *Probe {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Probe{cancel: cancel}
 	for _, t := range tables {
@@ -57,7 +59,7 @@ func Start(ctx context.Context, url string, tables []string) *Probe {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			w := &writer{url: url, res: r}
+			w := &writer{target: target, res: r}
 			w.run(ctx)
 		}()
 	}
@@ -78,11 +80,11 @@ func (p *Probe) Stop() []Result {
 
 // writer writes to one table.
 type writer struct {
-	url  string
-	res  *Result
-	conn *pgx.Conn
-	oid  uint32
-	sql  string // the write, "" until the table is found
+	target *pgtarget.Target
+	res    *Result
+	conn   *pgx.Conn
+	oid    uint32
+	sql    string // the write, "" until the table is found
 }
 
 func (w *writer) run(ctx context.Context) {
@@ -105,7 +107,7 @@ func (w *writer) run(ctx context.Context) {
 // when needed.
 func (w *writer) write(ctx context.Context) {
 	if w.conn == nil {
-		conn, err := pgx.Connect(ctx, w.url)
+		conn, err := w.target.Connect(ctx)
 		if err != nil {
 			w.fail(ctx, err)
 			return

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,14 +25,14 @@ func TestMain(m *testing.M) {
 func TestProbe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	url := pgtest.NewDatabase(t)
-	conn, err := pgx.Connect(ctx, url)
+	target := pgtest.NewTarget(t)
+	conn, err := target.Connect(ctx)
 	require.NoError(t, err)
 	defer func() { _ = conn.Close(ctx) }()
 	_, err = conn.Exec(ctx, "CREATE TABLE locked (id int, v text); INSERT INTO locked VALUES (1, 'a'); CREATE TABLE free (id int); INSERT INTO free VALUES (1)")
 	require.NoError(t, err)
 
-	p := probe.Start(ctx, url, []string{"public.free", "public.later", "public.locked"})
+	p := probe.Start(ctx, target, []string{"public.free", "public.later", "public.locked"})
 	time.Sleep(50 * time.Millisecond)
 	_, err = conn.Exec(ctx, "CREATE TABLE later (id int); INSERT INTO later VALUES (1)")
 	require.NoError(t, err)

@@ -2,7 +2,9 @@ package schemadiff
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
 
@@ -37,8 +40,8 @@ func TestDiff(t *testing.T) {
 func TestSchemaSQLAndLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	a, b := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
-	conn, err := pgx.Connect(ctx, a)
+	a, b := pgtest.NewTarget(t), pgtest.NewTarget(t)
+	conn, err := a.Connect(ctx)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, email text);
 		CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$
@@ -85,4 +88,44 @@ func TestSnapshot(t *testing.T) {
 	assert.NotEqual(t, direct, snap("CREATE TABLE a (id int PRIMARY KEY, b int); ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID; "+
 		"CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "NOT VALID")
 	assert.NotEqual(t, direct, snap("CREATE TABLE a (b int CHECK (b > 0), id int PRIMARY KEY); CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "column order")
+}
+
+// TestDumpKeepsThePasswordOffTheCommandLine dumps a database of a cluster
+// that requires a password through a pg_dump wrapper that records the
+// command line and the environment pg_dump runs with: the password is in
+// neither (ps shows the one, /proc the other), and the dump works.
+func TestDumpKeepsThePasswordOffTheCommandLine(t *testing.T) {
+	const password = "s3cret-dump-pw"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Password: password})
+	if errors.Is(err, pgcluster.ErrNoBinaries) {
+		pgtest.Missing(t, err.Error())
+	}
+	require.NoError(t, err)
+	defer func() { _ = c.Stop() }()
+	target, err := pgtarget.Parse(c.ConnString("postgres"))
+	require.NoError(t, err)
+	conn, err := target.Connect(ctx)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "CREATE TABLE guarded (id int)")
+	_ = conn.Close(ctx)
+	require.NoError(t, err)
+
+	t.Setenv("PGPASSWORD", password)
+	dir := t.TempDir()
+	wrapper := filepath.Join(dir, "pg_dump")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > " + filepath.Join(dir, "argv") + "\nenv > " + filepath.Join(dir, "env") + "\nexec " + c.Bin("pg_dump") + " \"$@\"\n"
+	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o700))
+	dump, err := Dump(ctx, wrapper, target)
+	require.NoError(t, err)
+	assert.Contains(t, dump, "CREATE TABLE public.guarded")
+	argv, err := os.ReadFile(filepath.Join(dir, "argv"))
+	require.NoError(t, err)
+	assert.Contains(t, string(argv), "--dbname=", "pg_dump ran with the recorded arguments")
+	assert.NotContains(t, string(argv), password)
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(env), password)
+	assert.Contains(t, string(env), "PGPASSFILE=")
 }

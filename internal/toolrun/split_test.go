@@ -15,6 +15,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -259,5 +260,9 @@ func dumpErr(ctx context.Context, url string, args ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return schemadiff.Dump(ctx, pgDump, url, args...)
+	target, err := pgtarget.Parse(url)
+	if err != nil {
+		return "", err
+	}
+	return schemadiff.Dump(ctx, pgDump, target, args...)
 }

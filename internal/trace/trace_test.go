@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,7 +69,7 @@ func lockOn(st *trace.Statement, rel string) locks.Mode {
 func TestEffects(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "testdata/effects"), trace.Options{})
+	res, err := trace.Run(ctx, pgtest.NewTarget(t), load(t, "testdata/effects"), trace.Options{})
 	require.NoError(t, err)
 	require.Len(t, res.Files, 6)
 	assert.Equal(t, tool.GolangMigrate, res.Files[0].Tool)
@@ -136,8 +135,8 @@ func TestEffects(t *testing.T) {
 func TestRollback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	url := pgtest.NewDatabase(t)
-	res, err := trace.Run(ctx, url, load(t, "testdata/effects"), trace.Options{Rollback: true})
+	target := pgtest.NewTarget(t)
+	res, err := trace.Run(ctx, target, load(t, "testdata/effects"), trace.Options{Rollback: true})
 	require.NoError(t, err)
 	assert.True(t, res.RolledBack)
 	// The lock the earlier CREATE TABLE took is still held: it shows as
@@ -149,7 +148,7 @@ func TestRollback(t *testing.T) {
 		assert.Equal(t, trace.CaptureSkipped, st.Capture, base)
 		assert.Contains(t, st.Note, "cannot run inside a transaction block", base)
 	}
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := target.Connect(ctx)
 	require.NoError(t, err)
 	defer func() { _ = conn.Close(ctx) }()
 	var tables int
@@ -162,7 +161,7 @@ func TestRollback(t *testing.T) {
 func TestExample(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "../../fixtures/examples/goose"), trace.Options{})
+	res, err := trace.Run(ctx, pgtest.NewTarget(t), load(t, "../../fixtures/examples/goose"), trace.Options{})
 	require.NoError(t, err)
 	assert.Empty(t, res.Mismatches())
 	assert.Equal(t, locks.Share, lockOn(statement(t, res, "00002_order_status.sql", 4), "public.orders"))

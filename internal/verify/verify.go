@@ -21,6 +21,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/probe"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/seed"
@@ -210,7 +211,11 @@ func (r *Report) OK() bool { return len(r.Failures()) == 0 }
 // them. It returns an error when it cannot run at all (the server cannot
 // be reached, pg_dump fails); migrations that fail are in the report.
 func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, error) {
-	admin, err := pgx.Connect(ctx, opts.AdminURL)
+	adminTarget, err := pgtarget.Parse(opts.AdminURL)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := adminTarget.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +231,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			return nil, err
 		}
 	}
-	dbs := &databases{admin: admin, adminURL: opts.AdminURL, schema: opts.Schema,
+	dbs := &databases{admin: admin, adminTarget: adminTarget, schema: opts.Schema,
 		prefix: fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())}
 	defer dbs.drop()
 	targets := touchedTables(major, original, rewrite)
@@ -253,11 +258,11 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 	}
 	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
 	if rep.OriginalErr == "" && rep.RewriteErr == "" {
-		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].url)
+		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].target)
 		if err != nil {
 			return nil, err
 		}
-		b, err := schemadiff.Dump(ctx, opts.PgDump, runs[1].url)
+		b, err := schemadiff.Dump(ctx, opts.PgDump, runs[1].target)
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +276,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets, major))
 	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
 	if opts.Rollback && rep.OriginalErr == "" && rep.RewriteErr == "" {
-		if rep.Rollback, err = rollBack(ctx, runs[0].url, runs[1].url, original, rewrite, major); err != nil {
+		if rep.Rollback, err = rollBack(ctx, runs[0].target, runs[1].target, original, rewrite, major); err != nil {
 			return nil, err
 		}
 	}
@@ -296,27 +301,28 @@ func newProblems(a, b []tool.Problem) []tool.Problem {
 // databases creates the databases of a verification, each starting from
 // the schema, and drops them.
 type databases struct {
-	admin    *pgx.Conn
-	adminURL string
-	schema   string
-	prefix   string
-	created  []string
+	admin       *pgx.Conn
+	adminTarget *pgtarget.Target
+	schema      string
+	prefix      string
+	created     []string
 }
 
-// create creates the database prefix_name and returns its URL.
-func (d *databases) create(ctx context.Context, name string) (string, error) {
+// create creates the database prefix_name and returns its target, which
+// checks that connections reach it.
+func (d *databases) create(ctx context.Context, name string) (*pgtarget.Target, error) {
 	db := d.prefix + "_" + name
 	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		return "", fmt.Errorf("creating a database to verify in: %w", err)
+		return nil, fmt.Errorf("creating a database to verify in: %w", err)
 	}
 	d.created = append(d.created, db)
-	url := pgcluster.WithDatabase(d.adminURL, db)
+	target := d.adminTarget.Throwaway(db)
 	if d.schema != "" {
-		if err := schemadiff.Load(ctx, url, d.schema); err != nil {
-			return "", err
+		if err := schemadiff.Load(ctx, target, d.schema); err != nil {
+			return nil, err
 		}
 	}
-	return url, nil
+	return target, nil
 }
 
 // drop drops the databases created.
@@ -335,7 +341,7 @@ type run struct {
 	seeded *seed.Report
 	// oneByOne runs every statement on its own (trace.Options.OneByOne).
 	oneByOne bool
-	url      string
+	target   *pgtarget.Target
 	trace    *trace.Result
 	writes   []probe.Result
 	err      string
@@ -345,22 +351,22 @@ type run struct {
 // trace, seeding and probing as opts say.
 func (r *run) apply(ctx context.Context, dbs *databases, opts Options, targets []string) error {
 	var err error
-	if r.url, err = dbs.create(ctx, r.name); err != nil {
+	if r.target, err = dbs.create(ctx, r.name); err != nil {
 		return err
 	}
 	topts := trace.Options{PGVersion: opts.PGVersion, OneByOne: r.oneByOne}
 	if opts.SeedRows > 0 {
-		conn, err := pgx.Connect(ctx, r.url)
+		conn, err := r.target.Connect(ctx)
 		if err != nil {
 			return err
 		}
 		defer func() { _ = conn.Close(context.Background()) }()
 		s := seed.New(opts.SeedRows)
 		topts.BeforeFile = func(ctx context.Context, _ *migration.File) error { return s.Fill(ctx, conn, r.seeded) }
-		p := probe.Start(ctx, r.url, targets)
+		p := probe.Start(ctx, r.target, targets)
 		defer func() { r.writes = p.Stop() }()
 	}
-	res, err := trace.Run(ctx, r.url, r.set.Files, topts)
+	res, err := trace.Run(ctx, r.target, r.set.Files, topts)
 	r.trace = res
 	if err != nil {
 		if ctx.Err() != nil {
