@@ -51,6 +51,23 @@ const BlockedAfter = 100 * time.Millisecond
 // create are probed once they hold rows; the table is followed by its
 // OID, through renames.
 func Start(ctx context.Context, target *pgtarget.Target, tables []string) *Probe {
+	return start(ctx, target, tables, nil)
+}
+
+// event is what a writer does: a write about to start, or one that ended,
+// for tests that wait for what the probe does rather than for time to
+// pass.
+type event struct {
+	Table string
+	// Done reports that the write ended: it took Took and changed a row
+	// when Changed.
+	Done    bool
+	Took    time.Duration
+	Changed bool
+}
+
+// start is Start, telling observe (when not nil) of each write.
+func start(ctx context.Context, target *pgtarget.Target, tables []string, observe func(event)) *Probe {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Probe{cancel: cancel}
 	for _, t := range tables {
@@ -59,7 +76,7 @@ func Start(ctx context.Context, target *pgtarget.Target, tables []string) *Probe
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			w := &writer{target: target, res: r}
+			w := &writer{target: target, res: r, observe: observe}
 			w.run(ctx)
 		}()
 	}
@@ -85,6 +102,8 @@ type writer struct {
 	conn   *pgx.Conn
 	oid    uint32
 	sql    string // the write, "" until the table is found
+	// observe, when not nil, is told of each write.
+	observe func(event)
 }
 
 func (w *writer) run(ctx context.Context) {
@@ -124,8 +143,15 @@ func (w *writer) write(ctx context.Context) {
 		}
 	}
 	start := time.Now()
+	if w.observe != nil {
+		// After start: whoever sees the event knows the write's clock runs.
+		w.observe(event{Table: w.res.Table})
+	}
 	tag, err := w.conn.Exec(ctx, w.sql)
 	took := time.Since(start)
+	if w.observe != nil {
+		w.observe(event{Table: w.res.Table, Done: true, Took: took, Changed: err == nil && tag.RowsAffected() > 0})
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cut short by Stop: it waited this long at least.
