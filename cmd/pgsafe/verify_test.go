@@ -117,3 +117,21 @@ func TestFixVerifyLeavesTheNamedDatabaseAlone(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
 	assert.Zero(t, tables, "nothing ran in the database the URL names")
 }
+
+// TestFixVerifyRefusesRolesOnANamedServer: on a server the user names,
+// the original's and the rewrite's runs would share a role that the
+// migrations create; verify refuses before it runs anything.
+func TestFixVerifyRefusesRolesOnANamedServer(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir,
+		"00001_t.sql", "-- +goose Up\nCREATE TABLE t (id int, email text);\nCREATE ROLE app_reader;\nGRANT SELECT ON t TO app_reader;\n",
+		"00002_idx.sql", "-- +goose Up\nCREATE INDEX t_email_idx ON t (email);\n")
+	code, _, stderr := runCLI(t, nil, "fix", "--verify", "--database-url", pgtest.URL(t), dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "00001_t.sql:3: CREATE ROLE creates a role")
+	assert.Contains(t, stderr, "verify them without --database-url, on an ephemeral cluster for each run")
+	conn, _ := pgtest.Connect(t, pgtest.URL(t))
+	var roles int
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'").Scan(&roles))
+	assert.Zero(t, roles)
+}
