@@ -154,23 +154,21 @@ func TestConnectChecksTheDatabase(t *testing.T) {
 	require.ErrorIs(t, err, pgtarget.ErrWrongDatabase)
 }
 
-// TestCommandRunsWithAPassword runs psql on a cluster that requires a
+// TestCommandRunsWithAPassword runs psql on a server that asks for a
 // password: the password reaches it through the password file alone.
 func TestCommandRunsWithAPassword(t *testing.T) {
-	c, err := pgcluster.Start(context.Background(), pgcluster.Options{Password: "pa:ss word"})
+	target := pgtest.PasswordTarget(t)
+	psql, err := pgcluster.FindProgram("psql", 0)
 	if err != nil {
 		pgtest.Missing(t, err.Error())
 	}
-	defer func() { _ = c.Stop() }()
-	target, err := pgtarget.Parse(c.ConnString("postgres"))
-	require.NoError(t, err)
-	cmd, cleanup, err := target.Command(context.Background(), c.Bin("psql"), "-Atc", "select current_user")
+	cmd, cleanup, err := target.Command(context.Background(), psql, "-Atc", "select current_user")
 	require.NoError(t, err)
 	defer cleanup()
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
-	assert.Equal(t, "postgres", strings.TrimSpace(string(out)))
-	assert.NotContains(t, strings.Join(cmd.Args, " "), "pa:ss")
+	assert.Equal(t, target.Config().User, strings.TrimSpace(string(out)))
+	assert.NotContains(t, strings.Join(cmd.Args, " "), target.Config().Password)
 }
 
 // selfSigned returns a self-signed certificate, PEM-encoded.

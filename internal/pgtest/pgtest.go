@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,6 +65,36 @@ func Target(t testing.TB) *pgtarget.Target {
 	t.Helper()
 	URL(t)
 	return base
+}
+
+// PasswordTarget returns the target of a server's maintenance database
+// where connections must give a password: the server of URL when it asks
+// for one (the throwaway cluster does, and .ci/run's server), otherwise a
+// cluster started for the test, with a password.
+func PasswordTarget(t testing.TB) *pgtarget.Target {
+	t.Helper()
+	target := Target(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := target.Config()
+	if c.Password != "" {
+		c.Password = ""
+		conn, err := pgx.ConnectConfig(ctx, c)
+		if err != nil {
+			return target
+		}
+		_ = conn.Close(ctx)
+	}
+	cl, err := pgcluster.Start(ctx, pgcluster.Options{Password: "pgtest-" + strconv.Itoa(os.Getpid())})
+	if err != nil {
+		Missing(t, fmt.Sprintf("a server that asks for a password: %v", err))
+	}
+	t.Cleanup(func() { _ = cl.Stop() })
+	p, err := pgtarget.Parse(cl.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Missing skips the test because something it needs is missing, or fails

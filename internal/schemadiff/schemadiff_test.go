@@ -2,7 +2,7 @@ package schemadiff
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
-	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
 
@@ -90,32 +89,37 @@ func TestSnapshot(t *testing.T) {
 	assert.NotEqual(t, direct, snap("CREATE TABLE a (b int CHECK (b > 0), id int PRIMARY KEY); CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "column order")
 }
 
-// TestDumpKeepsThePasswordOffTheCommandLine dumps a database of a cluster
-// that requires a password through a pg_dump wrapper that records the
+// TestDumpKeepsThePasswordOffTheCommandLine dumps a database of a server
+// that asks for a password through a pg_dump wrapper that records the
 // command line and the environment pg_dump runs with: the password is in
 // neither (ps shows the one, /proc the other), and the dump works.
 func TestDumpKeepsThePasswordOffTheCommandLine(t *testing.T) {
-	const password = "s3cret-dump-pw"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := pgcluster.Start(ctx, pgcluster.Options{Password: password})
-	if errors.Is(err, pgcluster.ErrNoBinaries) {
-		pgtest.Missing(t, err.Error())
-	}
+	admin := pgtest.PasswordTarget(t)
+	password := admin.Config().Password
+	conn, err := admin.Connect(ctx)
 	require.NoError(t, err)
-	defer func() { _ = c.Stop() }()
-	target, err := pgtarget.Parse(c.ConnString("postgres"))
+	db := fmt.Sprintf("pgsafe_dump_%d", os.Getpid())
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
 	require.NoError(t, err)
-	conn, err := target.Connect(ctx)
+	defer func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
+		_ = conn.Close(context.Background())
+	}()
+	target := admin.Throwaway(db)
+	scratch, err := target.Connect(ctx)
 	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "CREATE TABLE guarded (id int)")
-	_ = conn.Close(ctx)
+	_, err = scratch.Exec(ctx, "CREATE TABLE guarded (id int)")
+	_ = scratch.Close(ctx)
+	require.NoError(t, err)
+	pgDump, err := pgcluster.FindProgram("pg_dump", 0)
 	require.NoError(t, err)
 
 	t.Setenv("PGPASSWORD", password)
 	dir := t.TempDir()
 	wrapper := filepath.Join(dir, "pg_dump")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > " + filepath.Join(dir, "argv") + "\nenv > " + filepath.Join(dir, "env") + "\nexec " + c.Bin("pg_dump") + " \"$@\"\n"
+	script := "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > " + filepath.Join(dir, "argv") + "\nenv > " + filepath.Join(dir, "env") + "\nexec " + pgDump + " \"$@\"\n"
 	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o700))
 	dump, err := Dump(ctx, wrapper, target)
 	require.NoError(t, err)

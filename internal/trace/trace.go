@@ -55,6 +55,10 @@ type Options struct {
 	// SampleEvery is how often the locks of a statement that runs alone
 	// are read; 0 means every millisecond.
 	SampleEvery time.Duration
+	// sampled, when not nil, is told after each read of the locks of a
+	// statement that runs alone of those seen so far, for tests that
+	// hold the statement up until its locks were seen.
+	sampled func(held)
 }
 
 // Result is what a trace recorded.
@@ -251,7 +255,7 @@ func (t *tracer) before(ctx context.Context, s apply.Step) error {
 		if every == 0 {
 			every = time.Millisecond
 		}
-		t.sampler = startSampler(ctx, t.sampleConn, t.pid, every)
+		t.sampler = startSampler(ctx, t.sampleConn, t.pid, every, t.opts.sampled)
 		return nil
 	}
 	t.held, err = heldLocks(ctx, t.conn, t.pid)
