@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/gitdiff"
+	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/verify"
@@ -186,36 +187,48 @@ func fixExit(c *cli.Context, res *rewrite.Result, problems int) error {
 }
 
 // verifyFix proves the rewrite in res on PostgreSQL: on the server that
-// --database-url names on the command line, or on an ephemeral cluster,
-// both starting from the schema of --schema or --database-url.
+// --database-url names on the command line, or on an ephemeral cluster
+// for each run, both starting from the schema of --schema or
+// --database-url.
 func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify.Report, error) {
 	original, rewritten, targets := verify.FromFix(res, s.lint)
 	schema, err := s.startingSchemaSQL(c.Context, e, true)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := openServer(c.Context, c, e)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.close(e)
-	if srv.named {
-		fmt.Fprintf(e.stderr, "pgsafe: verifying on the server %s: two databases are created there and dropped afterwards\n", strings.TrimPrefix(srv.where, "at "))
-	}
-	opts := verify.Options{AdminURL: srv.url, SeedRows: c.Int("seed-rows"), Targets: targets, Schema: schema, Rollback: !s.lint.SkipDown}
+	opts := verify.Options{SeedRows: c.Int("seed-rows"), Targets: targets, Schema: schema, Rollback: !s.lint.SkipDown}
 	if c.IsSet("pg-version") {
 		opts.PGVersion = s.lint.Rule.PGVersion
 	}
-	if srv.cluster != nil {
-		if p := srv.cluster.Bin("pg_dump"); isFile(p) {
-			opts.PgDump = p
+	srv, err := namedServer(c)
+	if err != nil {
+		return nil, err
+	}
+	where := ""
+	if srv != nil {
+		where = srv.where
+		opts.AdminURL = c.String("database-url")
+		fmt.Fprintf(e.stderr, "pgsafe: verifying on the server %s: two databases are created there and dropped afterwards\n", strings.TrimPrefix(srv.where, "at "))
+	} else {
+		// A cluster for each run: what one creates in the whole cluster
+		// (roles, tablespaces) must not be there for the other.
+		clusters, err := verify.StartClusters(c.Context, 2, func(cl *pgcluster.Cluster) { announceCluster(e, cl) })
+		if err != nil {
+			return nil, clusterError(err)
 		}
+		defer func() {
+			if err := clusters.Stop(); err != nil {
+				fmt.Fprintf(e.stderr, "pgsafe: stopping the ephemeral PostgreSQL clusters: %v\n", err)
+			}
+		}()
+		where = "an ephemeral cluster for each run"
+		opts.Servers, opts.PgDump = clusters.Server, clusters.PgDump()
 	}
 	rep, err := verify.Run(c.Context, original, rewritten, opts)
 	if err != nil {
 		return nil, runError(c.Context, err)
 	}
-	rep.Where = srv.where
+	rep.Where = where
 	return rep, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pgsafe/pgsafe/internal/gittest"
+	"github.com/pgsafe/pgsafe/internal/testenv"
 )
 
 // These tests run pgsafe as a program, the way the GitHub Action, the
@@ -27,18 +28,26 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// buildPgsafe builds pgsafe into a temporary folder and returns the
-// folder, to be put on PATH.
+// buildPgsafe returns a folder, to be put on PATH, holding a pgsafe
+// program: the test binary, which runs pgsafe's main when envRunMain is
+// set (see TestMain), behind a script of that name. Building pgsafe
+// itself takes longer than these tests; the action's install script
+// builds it for real in TestActionInstallScriptBuildsTheCheckout.
 func buildPgsafe(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds pgsafe; skipped with -short")
-	}
 	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "pgsafe"), ".")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	writePgsafe(t, filepath.Join(dir, "pgsafe"))
 	return dir
+}
+
+// writePgsafe writes, at path, a script that runs the test binary as
+// pgsafe.
+func writePgsafe(t *testing.T, path string) {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script := "#!/bin/sh\n" + envRunMain + "=1 exec '" + self + "' \"$@\"\n"
+	require.NoError(t, os.WriteFile(path, []byte(script), 0o755))
 }
 
 // withPath returns the process's environment with dir first on PATH and
@@ -167,15 +176,23 @@ func TestActionRunScript(t *testing.T) {
 	})
 }
 
+// TestActionInstallScriptBuildsTheCheckout runs the action's install
+// script where go install fails, as for a ref the module proxy cannot
+// serve, and where there is no ref: both build the checkout. The build is
+// go build itself with PGSAFE_HEAVY_TESTS=1; otherwise a go build that
+// writes a pgsafe running the test binary, which tests the script alone.
 func TestActionInstallScriptBuildsTheCheckout(t *testing.T) {
 	realGo, err := exec.LookPath("go")
 	require.NoError(t, err)
-	if testing.Short() {
-		t.Skip("builds pgsafe; skipped with -short")
-	}
-	// A go whose install fails, as for a ref the module proxy cannot serve.
 	fake := t.TempDir()
-	writeFiles(t, fake, "go", "#!/bin/sh\nif [ \"$1\" = install ]; then echo \"go install $*: not served\" >&2; exit 1; fi\nexec '"+realGo+"' \"$@\"\n")
+	build := "exec '" + realGo + "' \"$@\""
+	if !testenv.IsHeavy() {
+		stub := filepath.Join(fake, "pgsafe-stub")
+		writePgsafe(t, stub)
+		// go build -o OUT ./cmd/pgsafe: copy the stub to OUT.
+		build = "if [ \"$1\" = build ] && [ \"$2\" = -o ] && [ \"$4\" = ./cmd/pgsafe ]; then cp '" + stub + "' \"$3\"; exit; fi\n" + build
+	}
+	writeFiles(t, fake, "go", "#!/bin/sh\nif [ \"$1\" = install ]; then echo \"go install $*: not served\" >&2; exit 1; fi\n"+build+"\n")
 	require.NoError(t, os.Chmod(filepath.Join(fake, "go"), 0o755))
 	for _, ref := range []string{"v0.0.0-unserved", ""} {
 		state := t.TempDir()
@@ -300,15 +317,13 @@ func TestGitHookStopsACommit(t *testing.T) {
 // framework (Debian's pre-commit package) through pre-commit try-repo,
 // which builds pgsafe with go install from a commit of the current tree.
 func TestPreCommitFramework(t *testing.T) {
+	testenv.Heavy(t, "builds pgsafe in a pre-commit environment of its own, three minutes")
 	preCommit, err := exec.LookPath("pre-commit")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("pre-commit is not installed (.ci/run installs it): %v", err)
 		}
 		t.Skipf("pre-commit is not installed (apt-get install pre-commit): %v", err)
-	}
-	if testing.Short() {
-		t.Skip("builds pgsafe in a pre-commit environment; skipped with -short")
 	}
 	hooks := committedCopy(t, repoRoot(t))
 	modCache, err := exec.Command("go", "env", "GOMODCACHE").Output()

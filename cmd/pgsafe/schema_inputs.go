@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/schemaload"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -60,7 +61,11 @@ func (s *settings) startingSchemaSQL(ctx context.Context, e env, includeDatabase
 	case s.schema.schema != "":
 		return s.readSchemaFile(ctx, e)
 	case s.schema.databaseURL != "" && includeDatabase:
-		sql, err := schemadiff.SchemaSQL(ctx, s.schema.databaseURL)
+		target, err := pgtarget.Parse(s.schema.databaseURL)
+		if err != nil {
+			return "", usageError("--database-url: %v", err)
+		}
+		sql, err := schemadiff.SchemaSQL(ctx, target)
 		if err != nil {
 			return "", &exitError{code: exitUsage, err: fmt.Errorf("--database-url: reading the starting schema: %w", err)}
 		}

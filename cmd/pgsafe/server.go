@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 )
 
 // databaseURLFlag names the server that trace and fix --verify use
@@ -18,13 +18,13 @@ func databaseURLFlag(usage string) cli.Flag {
 	return &cli.StringFlag{Name: "database-url", Usage: usage}
 }
 
-// server is the PostgreSQL that trace and fix --verify run migrations
-// on: one the user names with --database-url, or an ephemeral cluster
-// started for the run and removed afterwards.
+// server is the PostgreSQL that trace runs migrations on: one the user
+// names with --database-url, or an ephemeral cluster started for the run
+// and removed afterwards.
 type server struct {
-	// url connects to the database named by --database-url, or to the
-	// maintenance database (postgres) of the ephemeral cluster.
-	url string
+	// target is the database named by --database-url, or the maintenance
+	// database (postgres) of the ephemeral cluster.
+	target *pgtarget.Target
 	// named reports that the user named the server.
 	named bool
 	// where describes the server for the report.
@@ -32,25 +32,55 @@ type server struct {
 	cluster *pgcluster.Cluster
 }
 
+// namedServer parses the --database-url connection string; nil when
+// there is none.
+func namedServer(c *cli.Context) (*server, error) {
+	u := c.String("database-url")
+	if u == "" {
+		return nil, nil
+	}
+	t, err := pgtarget.Parse(u)
+	if err != nil {
+		return nil, usageError("--database-url: %v", err)
+	}
+	return &server{target: t, named: true, where: "at " + t.String()}, nil
+}
+
 // openServer returns the server that --database-url names or, without
 // it, starts an ephemeral cluster and says so on stderr. Close stops
 // and removes the cluster.
 func openServer(ctx context.Context, c *cli.Context, e env) (*server, error) {
-	if u := c.String("database-url"); u != "" {
-		return &server{url: u, named: true, where: "at " + redact(u)}, nil
+	if srv, err := namedServer(c); srv != nil || err != nil {
+		return srv, err
 	}
 	cl, err := pgcluster.Start(ctx)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return nil, &exitError{code: exitUsage, err: errors.New("interrupted")}
-		}
-		if errors.Is(err, pgcluster.ErrNoBinaries) {
-			return nil, &exitError{code: exitUsage, err: err}
-		}
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("starting an ephemeral PostgreSQL: %w", err)}
+		return nil, clusterError(err)
 	}
-	fmt.Fprintf(e.stderr, "pgsafe: started an ephemeral PostgreSQL in %s on port %d; it is removed when the run ends\n", cl.Dir, cl.Port)
-	return &server{url: cl.URL("postgres"), where: "an ephemeral cluster", cluster: cl}, nil
+	announceCluster(e, cl)
+	return &server{target: pgtarget.MustParse(cl.ConnString("postgres")), where: "an ephemeral cluster", cluster: cl}, nil
+}
+
+// clusterError is the command's error when an ephemeral cluster cannot
+// start.
+func clusterError(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &exitError{code: exitUsage, err: errors.New("interrupted")}
+	case errors.Is(err, pgcluster.ErrNoBinaries):
+		return &exitError{code: exitUsage, err: err}
+	default:
+		return &exitError{code: exitUsage, err: fmt.Errorf("starting an ephemeral PostgreSQL: %w", err)}
+	}
+}
+
+// announceCluster says on stderr where an ephemeral cluster runs, and
+// which clusters of killed runs its start removed.
+func announceCluster(e env, cl *pgcluster.Cluster) {
+	for _, dir := range cl.Stale {
+		fmt.Fprintf(e.stderr, "pgsafe: removed the ephemeral PostgreSQL of a run that was killed, in %s\n", dir)
+	}
+	fmt.Fprintf(e.stderr, "pgsafe: started an ephemeral PostgreSQL in %s, reachable only through its Unix socket there; it is removed when the run ends\n", cl.Dir)
 }
 
 // close stops and removes an ephemeral cluster; it is a no-op for a
@@ -62,15 +92,6 @@ func (s *server) close(e env) {
 	if err := s.cluster.Stop(); err != nil {
 		fmt.Fprintf(e.stderr, "pgsafe: stopping the ephemeral PostgreSQL in %s: %v\n", s.cluster.Dir, err)
 	}
-}
-
-// redact returns a connection string without its password, for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return "the database of the --database-url connection string"
-	}
-	return u.Redacted()
 }
 
 func isFile(path string) bool {

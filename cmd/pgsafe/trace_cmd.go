@@ -48,7 +48,7 @@ func traceCommand(e env) *cli.Command {
 			if srv.named {
 				warnNamedDatabase(e, srv)
 			} else if schema != "" {
-				if err := schemadiff.Load(c.Context, srv.url, schema); err != nil {
+				if err := schemadiff.Load(c.Context, srv.target, schema); err != nil {
 					return runError(c.Context, err)
 				}
 			}
@@ -56,7 +56,7 @@ func traceCommand(e env) *cli.Command {
 			if c.IsSet("pg-version") {
 				opts.PGVersion = s.lint.Rule.PGVersion
 			}
-			res, runErr := trace.Run(c.Context, srv.url, files, opts)
+			res, runErr := trace.Run(c.Context, srv.target, files, opts)
 			if res != nil {
 				if opts.PGVersion != 0 && opts.PGVersion != res.ServerMajor {
 					fmt.Fprintf(e.stderr, "pgsafe: the model is asked about PostgreSQL %d and the server runs %d: locks that differ between the versions show as mismatches\n", opts.PGVersion, res.ServerMajor)

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,7 +59,9 @@ func TestFixVerifyUsage(t *testing.T) {
 }
 
 // TestStartingSchema traces and verifies a migration that changes a table
-// it does not create, with the table from a --schema file.
+// it does not create, with the table from a --schema file: the trace on an
+// ephemeral cluster, the proof on the named server (TestREADMEProofExamples
+// proves on ephemeral clusters).
 func TestStartingSchema(t *testing.T) {
 	if _, err := pgcluster.FindBinDir(); err != nil {
 		pgtest.Missing(t, err.Error())
@@ -68,7 +75,7 @@ func TestStartingSchema(t *testing.T) {
 		[]byte("-- +goose Up\nCREATE INDEX accounts_email_idx ON accounts (email);\n"), 0o644))
 	url := pgtest.URL(t)
 
-	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "1000", "--schema", schema, migrations)
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "1000", "--schema", schema, "--database-url", url, migrations)
 	require.Equal(t, 0, code, stderr+stdout)
 	assert.Contains(t, stdout, "original: 1 statement(s) block writes while they scan or rewrite a table")
 	assert.Contains(t, stdout, "verify: ok")
@@ -81,4 +88,52 @@ func TestStartingSchema(t *testing.T) {
 	code, stdout, stderr = runCLI(t, nil, "trace", "--schema", schema, migrations)
 	require.Equal(t, 0, code, stderr)
 	assert.Regexp(t, `accounts +SHARE +ok +scanned the table`, stdout)
+}
+
+// TestFixVerifyLeavesTheNamedDatabaseAlone names the server with a URL
+// whose dbname query parameter (which libpq and pgx prefer to the URL's
+// path) names a database: the migrations run in the throwaway databases
+// the output speaks of, and that database gets nothing.
+func TestFixVerifyLeavesTheNamedDatabaseAlone(t *testing.T) {
+	victim := pgtest.NewTarget(t)
+	c := victim.Config()
+	query := url.Values{"dbname": {victim.Database()}, "sslmode": {"disable"}}
+	host := net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port)))
+	if strings.HasPrefix(c.Host, "/") {
+		host = ""
+		query.Set("host", c.Host)
+		query.Set("port", strconv.Itoa(int(c.Port)))
+	}
+	named := "postgres://" + url.UserPassword(c.User, c.Password).String() + "@" + host + "/?" + query.Encode()
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--database-url", named, "fixtures/examples/goose")
+	require.Equal(t, 0, code, stderr+stdout)
+	assert.Contains(t, stderr, "two databases are created there and dropped afterwards")
+	assert.Contains(t, stdout, "verify: ok")
+	assert.NotContains(t, stdout+stderr, c.Password, "the password is never printed")
+
+	ctx := context.Background()
+	conn, err := victim.Connect(ctx)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	var tables int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables))
+	assert.Zero(t, tables, "nothing ran in the database the URL names")
+}
+
+// TestFixVerifyRefusesRolesOnANamedServer: on a server the user names,
+// the original's and the rewrite's runs would share a role that the
+// migrations create; verify refuses before it runs anything.
+func TestFixVerifyRefusesRolesOnANamedServer(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir,
+		"00001_t.sql", "-- +goose Up\nCREATE TABLE t (id int, email text);\nCREATE ROLE app_reader;\nGRANT SELECT ON t TO app_reader;\n",
+		"00002_idx.sql", "-- +goose Up\nCREATE INDEX t_email_idx ON t (email);\n")
+	code, _, stderr := runCLI(t, nil, "fix", "--verify", "--database-url", pgtest.URL(t), dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "00001_t.sql:3: CREATE ROLE creates a role")
+	assert.Contains(t, stderr, "verify them without --database-url, on an ephemeral cluster for each run")
+	conn, _ := pgtest.Connect(t, pgtest.URL(t))
+	var roles int
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'").Scan(&roles))
+	assert.Zero(t, roles)
 }

@@ -18,10 +18,12 @@ import (
 	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/testenv"
 	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
@@ -67,9 +69,10 @@ func fixWrite(t *testing.T, dir string) *rewrite.Result {
 // `pgsafe fix --write` semantics and checks the result: no finding with a
 // safe fix is left, every file parses, split files follow popx naming and
 // sort right after the migration they came from, and a second run changes
-// nothing. With a PostgreSQL at hand it then applies the original and the
-// rewritten up migrations, each the way popx runs it, and compares the
-// schemas.
+// nothing. With PGSAFE_HEAVY_TESTS=1 and a PostgreSQL at hand it then
+// applies the original and the rewritten up migrations, each the way popx
+// runs it, and compares the schemas, and proves the rewrite as fix
+// --verify does.
 func TestHydraFixAcceptance(t *testing.T) {
 	orig := filepath.Join(corpus.Locate(t), "ory__hydra", "persistence", "sql", "migrations")
 	dir := copyDir(t, orig)
@@ -181,6 +184,8 @@ func TestHydraFixAcceptance(t *testing.T) {
 	})
 
 	t.Run("same schema on PostgreSQL", func(t *testing.T) {
+		// fix --verify below compares the schemas too, and more.
+		testenv.Heavy(t, "applies Hydra's migrations twice more")
 		a, b := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
 		applyDir(t, a, orig)
 		applyDir(t, b, dir)
@@ -190,6 +195,7 @@ func TestHydraFixAcceptance(t *testing.T) {
 	})
 
 	t.Run("fix --verify", func(t *testing.T) {
+		testenv.Heavy(t, "runs Hydra's migrations twice, then rolls them back version by version")
 		original, rewritten, targets := verify.FromFix(res, hydraOptions())
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
@@ -238,7 +244,9 @@ func schemaDump(t *testing.T, url string) string {
 	defer cancel()
 	pgDump, err := pgcluster.FindProgram("pg_dump", 0)
 	require.NoError(t, err)
-	dump, err := schemadiff.Dump(ctx, pgDump, url)
+	target, err := pgtarget.Parse(url)
+	require.NoError(t, err)
+	dump, err := schemadiff.Dump(ctx, pgDump, target)
 	require.NoError(t, err)
 	return dump
 }

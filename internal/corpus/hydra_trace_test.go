@@ -28,7 +28,7 @@ func TestHydraTrace(t *testing.T) {
 	migrations := lint.Run(files, lint.Options{KeepTrees: true, SkipDown: true}).Files
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	res, err := trace.Run(ctx, pgtest.NewDatabase(t), migrations, trace.Options{})
+	res, err := trace.Run(ctx, pgtest.NewTarget(t), migrations, trace.Options{})
 	require.NoError(t, err)
 	var statements, rewrites int
 	for _, f := range res.Files {

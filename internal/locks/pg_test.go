@@ -311,15 +311,21 @@ func TestAloneMatchesPgLocks(t *testing.T) {
 				_, err := runner.Exec(ctx, tc.sql)
 				done <- err
 			}()
+			// Wait until the statement waits for a lock, or ends without
+			// one that conflicts: however long the machine takes.
 			got := ""
-			for deadline := time.Now().Add(10 * time.Second); got == "" && time.Now().Before(deadline); {
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+		wait:
+			for got == "" {
 				select {
 				case err := <-done:
 					require.NoError(t, err)
 					done <- nil
-					deadline = time.Now()
-					continue
-				case <-time.After(5 * time.Millisecond):
+					break wait
+				case <-ctx.Done():
+					t.Fatalf("waiting for %s: %v", tc.sql, ctx.Err())
+				case <-tick.C:
 				}
 				require.NoError(t, blocker.QueryRow(ctx, strongestSQL("NOT l.granted AND l.pid = $2"), oid, pid).Scan(&got))
 			}

@@ -1,13 +1,19 @@
 // Package pgtest gives tests a real PostgreSQL: the server named by
-// PGSAFE_TEST_DATABASE_URL (set by .ci/run), or a throwaway cluster
-// started for the test binary. Without either, tests skip with a message,
-// except under CI=true, where that is a failure.
+// PGSAFE_TEST_DATABASE_URL (set by .ci/run), or one throwaway cluster
+// started for the whole test binary. Without either, tests skip with a
+// message, except under CI=true, where that is a failure.
+//
+// The throwaway cluster listens on 127.0.0.1 too, with a random password
+// (scram-sha-256), for the migration tools that only speak TCP; a test
+// binary that dies without stopping it leaves it to the next Start to
+// remove (see package pgcluster).
 package pgtest
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 )
 
 // EnvURL names the environment variable holding the server's URL.
@@ -24,6 +31,7 @@ const EnvURL = "PGSAFE_TEST_DATABASE_URL"
 var (
 	once    sync.Once
 	baseURL string
+	base    *pgtarget.Target
 	cluster *pgcluster.Cluster
 	initErr error
 	counter atomic.Int64
@@ -33,19 +41,60 @@ var (
 func URL(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
-		if u := os.Getenv(EnvURL); u != "" {
-			baseURL = u
-			return
+		baseURL = os.Getenv(EnvURL)
+		if baseURL == "" {
+			cluster, initErr = pgcluster.Start(context.Background(), pgcluster.Options{TCP: true})
+			if initErr != nil {
+				return
+			}
+			baseURL = cluster.TCPURL("postgres")
 		}
-		cluster, initErr = pgcluster.Start(context.Background())
-		if initErr == nil {
-			baseURL = cluster.URL("postgres")
+		if base, initErr = pgtarget.Parse(baseURL); initErr != nil {
+			baseURL = ""
 		}
 	})
 	if baseURL == "" {
 		Missing(t, fmt.Sprintf("no PostgreSQL for this test: set %s or install the server binaries (%v)", EnvURL, initErr))
 	}
 	return baseURL
+}
+
+// Target returns the target of the server's maintenance database, as URL
+// names it.
+func Target(t testing.TB) *pgtarget.Target {
+	t.Helper()
+	URL(t)
+	return base
+}
+
+// PasswordTarget returns the target of a server's maintenance database
+// where connections must give a password: the server of URL when it asks
+// for one (the throwaway cluster does, and .ci/run's server), otherwise a
+// cluster started for the test, with a password.
+func PasswordTarget(t testing.TB) *pgtarget.Target {
+	t.Helper()
+	target := Target(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := target.Config()
+	if c.Password != "" {
+		c.Password = ""
+		conn, err := pgx.ConnectConfig(ctx, c)
+		if err != nil {
+			return target
+		}
+		_ = conn.Close(ctx)
+	}
+	cl, err := pgcluster.Start(ctx, pgcluster.Options{Password: "pgtest-" + strconv.Itoa(os.Getpid())})
+	if err != nil {
+		Missing(t, fmt.Sprintf("a server that asks for a password: %v", err))
+	}
+	t.Cleanup(func() { _ = cl.Stop() })
+	p, err := pgtarget.Parse(cl.ConnString("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Missing skips the test because something it needs is missing, or fails
@@ -70,13 +119,21 @@ func Stop() {
 // test ends, and returns its URL.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	base := URL(t)
+	return NewTarget(t).URL()
+}
+
+// NewTarget creates an empty database for the test, dropped when the
+// test ends, and returns its target, which checks that connections reach
+// it.
+func NewTarget(t testing.TB) *pgtarget.Target {
+	t.Helper()
+	admin := Target(t)
 	name := fmt.Sprintf("pgsafe_test_%d_%d", os.Getpid(), counter.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	conn, err := admin.Connect(ctx)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", base, err)
+		t.Fatalf("connect to %s: %v", admin, err)
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
@@ -85,18 +142,15 @@ func NewDatabase(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		c, err := pgx.Connect(ctx, base)
+		c, err := admin.Connect(ctx)
 		if err != nil {
 			return
 		}
 		defer func() { _ = c.Close(context.Background()) }()
 		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return WithDatabase(base, name)
+	return admin.Throwaway(name)
 }
-
-// WithDatabase returns url pointing at database db instead.
-func WithDatabase(raw, db string) string { return pgcluster.WithDatabase(raw, db) }
 
 // Connect opens a connection to the database at url, closed when the test
 // ends, and returns it with the server's major version.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 )
 
 // Result is what the writes to one table saw.
@@ -44,11 +46,28 @@ const Interval = 5 * time.Millisecond
 const BlockedAfter = 100 * time.Millisecond
 
 // Start starts writing to each of tables, named "schema.name", on the
-// database at url. A table that does not exist yet, or has no row yet,
+// database of target. A table that does not exist yet, or has no row yet,
 // is looked for again before each write, so that tables the migrations
 // create are probed once they hold rows; the table is followed by its
 // OID, through renames.
-func Start(ctx context.Context, url string, tables []string) *Probe {
+func Start(ctx context.Context, target *pgtarget.Target, tables []string) *Probe {
+	return start(ctx, target, tables, nil)
+}
+
+// event is what a writer does: a write about to start, or one that ended,
+// for tests that wait for what the probe does rather than for time to
+// pass.
+type event struct {
+	Table string
+	// Done reports that the write ended: it took Took and changed a row
+	// when Changed.
+	Done    bool
+	Took    time.Duration
+	Changed bool
+}
+
+// start is Start, telling observe (when not nil) of each write.
+func start(ctx context.Context, target *pgtarget.Target, tables []string, observe func(event)) *Probe {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &Probe{cancel: cancel}
 	for _, t := range tables {
@@ -57,7 +76,7 @@ func Start(ctx context.Context, url string, tables []string) *Probe {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			w := &writer{url: url, res: r}
+			w := &writer{target: target, res: r, observe: observe}
 			w.run(ctx)
 		}()
 	}
@@ -78,11 +97,13 @@ func (p *Probe) Stop() []Result {
 
 // writer writes to one table.
 type writer struct {
-	url  string
-	res  *Result
-	conn *pgx.Conn
-	oid  uint32
-	sql  string // the write, "" until the table is found
+	target *pgtarget.Target
+	res    *Result
+	conn   *pgx.Conn
+	oid    uint32
+	sql    string // the write, "" until the table is found
+	// observe, when not nil, is told of each write.
+	observe func(event)
 }
 
 func (w *writer) run(ctx context.Context) {
@@ -105,7 +126,7 @@ func (w *writer) run(ctx context.Context) {
 // when needed.
 func (w *writer) write(ctx context.Context) {
 	if w.conn == nil {
-		conn, err := pgx.Connect(ctx, w.url)
+		conn, err := w.target.Connect(ctx)
 		if err != nil {
 			w.fail(ctx, err)
 			return
@@ -122,8 +143,15 @@ func (w *writer) write(ctx context.Context) {
 		}
 	}
 	start := time.Now()
+	if w.observe != nil {
+		// After start: whoever sees the event knows the write's clock runs.
+		w.observe(event{Table: w.res.Table})
+	}
 	tag, err := w.conn.Exec(ctx, w.sql)
 	took := time.Since(start)
+	if w.observe != nil {
+		w.observe(event{Table: w.res.Table, Done: true, Took: took, Changed: err == nil && tag.RowsAffected() > 0})
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cut short by Stop: it waited this long at least.

@@ -7,28 +7,42 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
 
-// Dump returns the normalised schema of the database at url, as the
+// Dump returns the normalised schema of the database of target, as the
 // pg_dump program at pgDump prints it without owners and privileges;
 // args are more pg_dump options, such as --exclude-table.
-func Dump(ctx context.Context, pgDump, url string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, pgDump, append([]string{"--schema-only", "--no-owner", "--no-privileges", "--dbname=" + url}, args...)...)
+func Dump(ctx context.Context, pgDump string, target *pgtarget.Target, args ...string) (string, error) {
+	out, err := pgDumpSchema(ctx, pgDump, target, args...)
+	if err != nil {
+		return "", err
+	}
+	return Normalise(out), nil
+}
+
+// pgDumpSchema runs `pg_dump --schema-only --no-owner --no-privileges`
+// on target, with args, and returns what it prints. The password is not
+// on pg_dump's command line (see pgtarget.Target.Command).
+func pgDumpSchema(ctx context.Context, pgDump string, target *pgtarget.Target, args ...string) (string, error) {
+	cmd, cleanup, err := target.Command(ctx, pgDump, append([]string{"--schema-only", "--no-owner", "--no-privileges"}, args...)...)
+	if err != nil {
+		return "", err
+	}
+	defer cleanup()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	return Normalise(string(out)), nil
+	return string(out), nil
 }
 
 // Normalise drops what differs between dumps of equal schemas: comment
@@ -58,11 +72,11 @@ func Diff(nameA, a, nameB, b string) string {
 	return w.String()
 }
 
-// SchemaSQL returns the schema of the database at url as SQL that
+// SchemaSQL returns the schema of the database of target as SQL that
 // recreates it: `pg_dump --schema-only` without owners and privileges,
 // from a pg_dump as new as the server.
-func SchemaSQL(ctx context.Context, url string) (string, error) {
-	conn, err := pgx.Connect(ctx, url)
+func SchemaSQL(ctx context.Context, target *pgtarget.Target) (string, error) {
+	conn, err := target.Connect(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -76,27 +90,20 @@ func SchemaSQL(ctx context.Context, url string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, pgDump, "--schema-only", "--no-owner", "--no-privileges", "--dbname="+url)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
+	return pgDumpSchema(ctx, pgDump, target)
 }
 
 // Load runs schema, SQL such as `pg_dump --schema-only` prints, on the
-// database at url, as one query. Lines that start with a backslash are
+// database of target, as one query. Lines that start with a backslash are
 // psql's commands (\restrict, \connect) and are left out.
-func Load(ctx context.Context, url, schema string) error {
+func Load(ctx context.Context, target *pgtarget.Target, schema string) error {
 	var keep []string
 	for _, line := range strings.Split(schema, "\n") {
 		if !strings.HasPrefix(line, `\`) {
 			keep = append(keep, line)
 		}
 	}
-	conn, err := pgconn.Connect(ctx, url)
+	conn, err := target.ConnectPg(ctx)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package schemadiff
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -37,8 +39,8 @@ func TestDiff(t *testing.T) {
 func TestSchemaSQLAndLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	a, b := pgtest.NewDatabase(t), pgtest.NewDatabase(t)
-	conn, err := pgx.Connect(ctx, a)
+	a, b := pgtest.NewTarget(t), pgtest.NewTarget(t)
+	conn, err := a.Connect(ctx)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, email text);
 		CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$
@@ -85,4 +87,49 @@ func TestSnapshot(t *testing.T) {
 	assert.NotEqual(t, direct, snap("CREATE TABLE a (id int PRIMARY KEY, b int); ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID; "+
 		"CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "NOT VALID")
 	assert.NotEqual(t, direct, snap("CREATE TABLE a (b int CHECK (b > 0), id int PRIMARY KEY); CREATE INDEX a_b ON a (b); CREATE VIEW v AS SELECT id FROM a;"), "column order")
+}
+
+// TestDumpKeepsThePasswordOffTheCommandLine dumps a database of a server
+// that asks for a password through a pg_dump wrapper that records the
+// command line and the environment pg_dump runs with: the password is in
+// neither (ps shows the one, /proc the other), and the dump works.
+func TestDumpKeepsThePasswordOffTheCommandLine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin := pgtest.PasswordTarget(t)
+	password := admin.Config().Password
+	conn, err := admin.Connect(ctx)
+	require.NoError(t, err)
+	db := fmt.Sprintf("pgsafe_dump_%d", os.Getpid())
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+db)
+	require.NoError(t, err)
+	defer func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
+		_ = conn.Close(context.Background())
+	}()
+	target := admin.Throwaway(db)
+	scratch, err := target.Connect(ctx)
+	require.NoError(t, err)
+	_, err = scratch.Exec(ctx, "CREATE TABLE guarded (id int)")
+	_ = scratch.Close(ctx)
+	require.NoError(t, err)
+	pgDump, err := pgcluster.FindProgram("pg_dump", 0)
+	require.NoError(t, err)
+
+	t.Setenv("PGPASSWORD", password)
+	dir := t.TempDir()
+	wrapper := filepath.Join(dir, "pg_dump")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > " + filepath.Join(dir, "argv") + "\nenv > " + filepath.Join(dir, "env") + "\nexec " + pgDump + " \"$@\"\n"
+	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o700))
+	dump, err := Dump(ctx, wrapper, target)
+	require.NoError(t, err)
+	assert.Contains(t, dump, "CREATE TABLE public.guarded")
+	argv, err := os.ReadFile(filepath.Join(dir, "argv"))
+	require.NoError(t, err)
+	assert.Contains(t, string(argv), "--dbname=", "pg_dump ran with the recorded arguments")
+	assert.NotContains(t, string(argv), password)
+	env, err := os.ReadFile(filepath.Join(dir, "env"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(env), password)
+	assert.Contains(t, string(env), "PGPASSFILE=")
 }

@@ -72,8 +72,8 @@ var acceptanceCases = []acceptanceCase{
 // and DROP INDEX CONCURRENTLY inside a transaction block, so a run that
 // succeeds ran each of them outside one.
 //
-// A tool that is not installed skips its case, unless PGSAFE_MIGRATION_TOOLS
-// says the CI script installed it (.ci/tools): then the case fails.
+// A tool runs only when PGSAFE_MIGRATION_TOOLS names it (.ci/tools sets
+// it), and then must be installed; the others skip their case.
 func TestToolsRunFixedProjects(t *testing.T) {
 	for _, tc := range acceptanceCases {
 		t.Run(tc.tool.Name, func(t *testing.T) {

@@ -70,8 +70,9 @@ func (b Bookkeeping) DumpArgs() []string {
 var ErrNoRollback = errors.New("the tool has no rollback")
 
 // EnvInstalled names the environment variable that lists the tools that
-// the CI script installed, separated by spaces: a test may skip when a
-// tool is missing, unless the CI script installed it.
+// the CI script installed, separated by spaces: the tests run the tools it
+// names, and only those (running them is slow), and fail when one of
+// them is missing.
 const EnvInstalled = "PGSAFE_MIGRATION_TOOLS"
 
 // All returns every tool this package drives.

@@ -22,8 +22,10 @@ type sampler struct {
 // the sampler settles to its interval.
 const eagerSamples = 200
 
-// startSampler reads pid's locks on conn every interval until finish.
-func startSampler(ctx context.Context, conn *pgx.Conn, pid uint32, every time.Duration) *sampler {
+// startSampler reads pid's locks on conn every interval until finish,
+// telling sampled (when not nil) of the locks seen so far after each
+// read.
+func startSampler(ctx context.Context, conn *pgx.Conn, pid uint32, every time.Duration, sampled func(held)) *sampler {
 	s := &sampler{stop: make(chan struct{}), done: make(chan struct{}), seen: held{}}
 	go func() {
 		defer close(s.done)
@@ -37,6 +39,9 @@ func startSampler(ctx context.Context, conn *pgx.Conn, pid uint32, every time.Du
 			}
 			s.seen.merge(h)
 			s.samples++
+			if sampled != nil {
+				sampled(s.seen)
+			}
 			if s.samples < eagerSamples {
 				// Most statements are brief: read again at once.
 				select {

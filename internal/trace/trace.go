@@ -29,6 +29,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
@@ -54,6 +55,10 @@ type Options struct {
 	// SampleEvery is how often the locks of a statement that runs alone
 	// are read; 0 means every millisecond.
 	SampleEvery time.Duration
+	// sampled, when not nil, is told after each read of the locks of a
+	// statement that runs alone of those seen so far, for tests that
+	// hold the statement up until its locks were seen.
+	sampled func(held)
 }
 
 // Result is what a trace recorded.
@@ -152,16 +157,16 @@ type Mismatch struct {
 	Model    locks.Mode
 }
 
-// Run runs the up migrations of files, in order, on the database at url,
-// and records what each statement does. On failure it returns what it
-// recorded up to the failing statement, and the error.
-func Run(ctx context.Context, url string, files []*migration.File, opts Options) (*Result, error) {
-	conn, err := pgx.Connect(ctx, url)
+// Run runs the up migrations of files, in order, on the database of
+// target, and records what each statement does. On failure it returns
+// what it recorded up to the failing statement, and the error.
+func Run(ctx context.Context, target *pgtarget.Target, files []*migration.File, opts Options) (*Result, error) {
+	conn, err := target.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
-	t := &tracer{conn: conn, url: url, opts: opts, res: &Result{RolledBack: opts.Rollback}}
+	t := &tracer{conn: conn, target: target, opts: opts, res: &Result{RolledBack: opts.Rollback}}
 	defer t.closeSampler()
 	if err := conn.QueryRow(ctx, `SELECT split_part(current_setting('server_version'), ' ', 1),
 		current_setting('server_version_num')::int / 10000, pg_backend_pid()`).Scan(&t.res.Server, &t.res.ServerMajor, &t.pid); err != nil {
@@ -187,11 +192,11 @@ func Run(ctx context.Context, url string, files []*migration.File, opts Options)
 
 // tracer records one run.
 type tracer struct {
-	conn *pgx.Conn
-	url  string
-	pid  uint32
-	opts Options
-	res  *Result
+	conn   *pgx.Conn
+	target *pgtarget.Target
+	pid    uint32
+	opts   Options
+	res    *Result
 
 	file0   *snapshot // the relations when the current file started
 	current *File
@@ -242,7 +247,7 @@ func (t *tracer) before(ctx context.Context, s apply.Step) error {
 	t.model = predict(s.Stmt.Node, t.res.ModelVersion, t.snap, fks)
 	if s.Alone {
 		if t.sampleConn == nil {
-			if t.sampleConn, err = pgx.Connect(ctx, t.url); err != nil {
+			if t.sampleConn, err = t.target.Connect(ctx); err != nil {
 				return fmt.Errorf("a second connection to sample locks: %w", err)
 			}
 		}
@@ -250,7 +255,7 @@ func (t *tracer) before(ctx context.Context, s apply.Step) error {
 		if every == 0 {
 			every = time.Millisecond
 		}
-		t.sampler = startSampler(ctx, t.sampleConn, t.pid, every)
+		t.sampler = startSampler(ctx, t.sampleConn, t.pid, every, t.opts.sampled)
 		return nil
 	}
 	t.held, err = heldLocks(ctx, t.conn, t.pid)

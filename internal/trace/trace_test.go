@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/tool"
@@ -67,10 +67,17 @@ func lockOn(st *trace.Statement, rel string) locks.Mode {
 // change without one, a lock the model cannot predict, statements that
 // run alone, a TRUNCATE, which gives a table new storage without
 // rewriting it, and a lock that the model places through the catalog.
+//
+// The locks of a statement that runs alone are sampled, which misses a
+// lock held for less time than a sample takes: each such statement is
+// held up, under its lock, until the sampler saw the lock (see
+// holdUntilSampled), so that the test never depends on how fast the
+// machine is.
 func TestEffects(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "testdata/effects"), trace.Options{})
+	target := pgtest.NewTarget(t)
+	res, err := trace.Run(ctx, target, load(t, "testdata/effects"), holdUntilSampled(ctx, t, target))
 	require.NoError(t, err)
 	require.Len(t, res.Files, 6)
 	assert.Equal(t, tool.GolangMigrate, res.Files[0].Tool)
@@ -130,14 +137,62 @@ func TestEffects(t *testing.T) {
 	assert.Equal(t, "sampled", doc.Files[2].Statements[0].Capture)
 }
 
+// holdUntilSampled returns trace options that hold up each statement of
+// testdata/effects that runs alone until the sampler saw its lock on t:
+// CREATE INDEX CONCURRENTLY waits, under SHARE UPDATE EXCLUSIVE, for a
+// transaction that holds ROW EXCLUSIVE on t; VACUUM FULL waits, under
+// ACCESS EXCLUSIVE, for an advisory lock that the index t_gate takes as
+// VACUUM FULL rebuilds it. Each is let go once its lock was sampled.
+func holdUntilSampled(ctx context.Context, t *testing.T, target *pgtarget.Target) trace.Options {
+	t.Helper()
+	blocker, err := target.Connect(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = blocker.Close(context.Background()) })
+	var (
+		table   uint32
+		holding locks.Mode // the lock to see on t before letting go
+		letGo   string     // what lets the statement go on
+	)
+	opts := trace.Options{BeforeFile: func(ctx context.Context, f *migration.File) error {
+		var hold []string
+		switch filepath.Base(f.Path) {
+		case "3_index.up.sql":
+			holding, letGo = locks.ShareUpdateExclusive, "COMMIT"
+			hold = []string{"BEGIN", "LOCK TABLE t IN ROW EXCLUSIVE MODE"}
+		case "4_vacuum.up.sql":
+			holding, letGo = locks.AccessExclusive, "SELECT pg_advisory_unlock(4242)"
+			hold = []string{"SELECT pg_advisory_lock(4242)"}
+		default:
+			return nil
+		}
+		if err := blocker.QueryRow(ctx, "SELECT 't'::regclass::oid").Scan(&table); err != nil {
+			return err
+		}
+		for _, sql := range hold {
+			if _, err := blocker.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	return trace.WithSampled(opts, func(seen map[uint32]locks.Mode) {
+		if letGo == "" || seen[table] < holding {
+			return
+		}
+		_, err := blocker.Exec(ctx, letGo)
+		assert.NoError(t, err)
+		letGo = ""
+	})
+}
+
 // TestRollback traces in one transaction rolled back at the end: the
 // statements that cannot run in a transaction block are skipped, and the
 // database is left as it was.
 func TestRollback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	url := pgtest.NewDatabase(t)
-	res, err := trace.Run(ctx, url, load(t, "testdata/effects"), trace.Options{Rollback: true})
+	target := pgtest.NewTarget(t)
+	res, err := trace.Run(ctx, target, load(t, "testdata/effects"), trace.Options{Rollback: true})
 	require.NoError(t, err)
 	assert.True(t, res.RolledBack)
 	// The lock the earlier CREATE TABLE took is still held: it shows as
@@ -149,7 +204,7 @@ func TestRollback(t *testing.T) {
 		assert.Equal(t, trace.CaptureSkipped, st.Capture, base)
 		assert.Contains(t, st.Note, "cannot run inside a transaction block", base)
 	}
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := target.Connect(ctx)
 	require.NoError(t, err)
 	defer func() { _ = conn.Close(ctx) }()
 	var tables int
@@ -162,7 +217,7 @@ func TestRollback(t *testing.T) {
 func TestExample(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := trace.Run(ctx, pgtest.NewDatabase(t), load(t, "../../fixtures/examples/goose"), trace.Options{})
+	res, err := trace.Run(ctx, pgtest.NewTarget(t), load(t, "../../fixtures/examples/goose"), trace.Options{})
 	require.NoError(t, err)
 	assert.Empty(t, res.Mismatches())
 	assert.Equal(t, locks.Share, lockOn(statement(t, res, "00002_order_status.sql", 4), "public.orders"))

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/probe"
+	"github.com/pgsafe/pgsafe/internal/testenv"
 )
 
 // onlineRows is the size of the table in TestOnlineCreateIndex.
@@ -20,9 +21,7 @@ const onlineRows = 1_000_000
 // took: a stall of the rewrite's writer would have to outlast the whole
 // index build to fail it.
 func TestOnlineCreateIndex(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills a table of a million rows")
-	}
+	testenv.Heavy(t, "fills a table of a million rows")
 	original := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX accounts_email_idx ON accounts (email);\n"}, "2_email.up.sql")
 	rewrite := set(t, map[string]string{"1_accounts.up.sql": create, "2_email.up.sql": "CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);\n"}, "2_email.up.sql")
 	rep := run(t, original, rewrite, onlineRows)

@@ -75,6 +75,10 @@ func Text(w io.Writer, r *Report, opts TextOptions) error {
 		}
 	}
 
+	for _, o := range r.ServerObjects {
+		fmt.Fprintf(&b, "server: %s\n", o)
+	}
+
 	fmt.Fprintf(&b, "\noriginal: %d statement(s) block writes while they scan or rewrite a table\n", len(r.Original))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, st := range r.Original {
@@ -181,6 +185,7 @@ type jsonReport struct {
 	Writes        []jsonWrites    `json:"writes"`
 	Refused       []jsonRefused   `json:"refused"`
 	Rollback      *jsonRollback   `json:"rollback"`
+	ServerObjects []string        `json:"server_objects"`
 }
 
 type jsonRefused struct {
@@ -238,6 +243,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		OK: r.OK(), Failures: append([]string{}, r.Failures()...), Server: r.Server, SeedRows: r.SeedRows,
 		Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, OriginalFails: r.OriginalFails, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
 		SchemaDiff: r.SchemaDiff, Original: jsonStatements(r.Original), Rewrite: jsonStatements(r.Rewrite), Writes: []jsonWrites{},
+		ServerObjects: append([]string{}, r.ServerObjects...),
 	}
 	for _, f := range r.Seeded.Filled {
 		out.Seeded = append(out.Seeded, jsonSeeded{f.Table, f.Rows})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/apply"
 	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 )
 
@@ -55,18 +56,18 @@ func (v version) hasDown() bool {
 	return false
 }
 
-// rollBack rolls the original (at urlA) and the rewrite (at urlB) back,
+// rollBack rolls the original (at a) and the rewrite (at b) back,
 // one version of the rewrite at a time, the latest first, each down
 // migration the way its tool runs it; a version of the original rolls
 // back with the rewrite's version of the same key. After each step it
 // compares the two schemas.
-func rollBack(ctx context.Context, urlA, urlB string, original, rewrite Set, major int) (*Rollback, error) {
-	a, err := pgx.Connect(ctx, urlA)
+func rollBack(ctx context.Context, targetA, targetB *pgtarget.Target, original, rewrite Set, major int) (*Rollback, error) {
+	a, err := targetA.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = a.Close(context.Background()) }()
-	b, err := pgx.Connect(ctx, urlB)
+	b, err := targetB.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}

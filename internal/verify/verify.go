@@ -4,6 +4,14 @@
 // no statement of the rewrite blocks writes while it scans or rewrites a
 // table that existed before its file. With seeded rows, a probe measures
 // how long single-row writes to the touched tables wait in each run.
+//
+// Roles, tablespaces and databases belong to a whole cluster, not to a
+// database: a role that the original creates would be there, already,
+// for the rewrite on the same server. Each run therefore gets a cluster of
+// its own (Options.Servers, ephemeral clusters). On a server that the
+// user names, which the runs must share, Run refuses migrations that
+// create or change such objects, and drops those that the runs created
+// nonetheless (in a DO block, say), and says so in the report.
 package verify
 
 import (
@@ -21,6 +29,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
+	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/probe"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/seed"
@@ -57,8 +66,18 @@ type Target struct {
 
 // Options configure Run.
 type Options struct {
-	// AdminURL connects to a database of the server from which the two
-	// databases are created (and dropped afterwards).
+	// Servers gives each run a server of its own: it returns the
+	// connection string of a database of a server (an ephemeral cluster)
+	// that no other run uses, for the run named "original", "rewrite" or
+	// "original_alone", on which Run creates the run's database. The
+	// caller stops the servers after Run.
+	Servers func(ctx context.Context, run string) (string, error)
+	// AdminURL, when Servers is nil, connects to a database of the server
+	// the user names, on which every run creates its database (dropped
+	// afterwards). The runs share its roles, tablespaces and databases:
+	// Run refuses migrations that change them (ClusterWideError), and
+	// drops those that appear during the runs all the same
+	// (Report.ServerObjects).
 	AdminURL string
 	// PgDump is the pg_dump program that dumps the schemas; "" finds one
 	// as new as the server.
@@ -111,6 +130,10 @@ type Report struct {
 	Refused []tool.Problem
 	// Rollback is what rolling both sets back found, when it ran.
 	Rollback *Rollback
+	// ServerObjects says what the runs changed of the roles, tablespaces
+	// and databases of a server they shared (Options.AdminURL), and what
+	// Run did about it: one sentence each.
+	ServerObjects []string
 }
 
 // Rollback is the outcome of rolling both sets back, version by version.
@@ -207,17 +230,36 @@ func (r *Report) Failures() []string {
 func (r *Report) OK() bool { return len(r.Failures()) == 0 }
 
 // Run applies original and rewrite to two new databases and compares
-// them. It returns an error when it cannot run at all (the server cannot
-// be reached, pg_dump fails); migrations that fail are in the report.
-func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, error) {
-	admin, err := pgx.Connect(ctx, opts.AdminURL)
+// them. It returns an error when it cannot run at all (a server cannot be
+// reached, pg_dump fails, the runs would share cluster-wide objects);
+// migrations that fail are in the report.
+func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report, err error) {
+	dbs := &databases{schema: opts.Schema, servers: opts.Servers, admins: map[string]*admin{},
+		prefix: fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())}
+	if dbs.servers == nil {
+		if found := clusterWide(opts.Rollback, original, rewrite); len(found) > 0 {
+			return nil, &ClusterWideError{Statements: found}
+		}
+		dbs.shared = opts.AdminURL
+		dbs.servers = func(context.Context, string) (string, error) { return opts.AdminURL, nil }
+	}
+	defer func() {
+		objects := dbs.drop()
+		switch {
+		case rep != nil:
+			rep.ServerObjects = objects
+		case err != nil && len(objects) > 0:
+			err = fmt.Errorf("%w (%s)", err, strings.Join(objects, "; "))
+		default:
+		}
+	}()
+	first, err := dbs.admin(ctx, "original")
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = admin.Close(context.Background()) }()
-	rep := &Report{SeedRows: opts.SeedRows}
+	rep = &Report{SeedRows: opts.SeedRows}
 	var major int
-	if err := admin.QueryRow(ctx, `SELECT split_part(current_setting('server_version'), ' ', 1),
+	if err := first.conn.QueryRow(ctx, `SELECT split_part(current_setting('server_version'), ' ', 1),
 		current_setting('server_version_num')::int / 10000`).Scan(&rep.Server, &major); err != nil {
 		return nil, err
 	}
@@ -226,9 +268,6 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 			return nil, err
 		}
 	}
-	dbs := &databases{admin: admin, adminURL: opts.AdminURL, schema: opts.Schema,
-		prefix: fmt.Sprintf("pgsafe_verify_%d_%08x", os.Getpid(), rand.Uint32())}
-	defer dbs.drop()
 	targets := touchedTables(major, original, rewrite)
 	runs := []*run{
 		{set: original, name: "original", seeded: &rep.Seeded},
@@ -253,11 +292,11 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 	}
 	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
 	if rep.OriginalErr == "" && rep.RewriteErr == "" {
-		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].url)
+		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].target)
 		if err != nil {
 			return nil, err
 		}
-		b, err := schemadiff.Dump(ctx, opts.PgDump, runs[1].url)
+		b, err := schemadiff.Dump(ctx, opts.PgDump, runs[1].target)
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +310,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (*Report, err
 	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets, major))
 	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
 	if opts.Rollback && rep.OriginalErr == "" && rep.RewriteErr == "" {
-		if rep.Rollback, err = rollBack(ctx, runs[0].url, runs[1].url, original, rewrite, major); err != nil {
+		if rep.Rollback, err = rollBack(ctx, runs[0].target, runs[1].target, original, rewrite, major); err != nil {
 			return nil, err
 		}
 	}
@@ -294,38 +333,102 @@ func newProblems(a, b []tool.Problem) []tool.Problem {
 }
 
 // databases creates the databases of a verification, each starting from
-// the schema, and drops them.
+// the schema, on the server that servers gives its run, and drops them.
 type databases struct {
-	admin    *pgx.Conn
-	adminURL string
-	schema   string
-	prefix   string
-	created  []string
+	servers func(ctx context.Context, run string) (string, error)
+	// shared is the connection string of the server that every run
+	// shares, "" when each has its own.
+	shared string
+	schema string
+	prefix string
+	// admins are the connections to the servers, by connection string.
+	admins map[string]*admin
+	// order lists the admins in the order they were opened.
+	order []*admin
+	// sharedAdmin is the connection to the shared server, and before what
+	// it held of roles, tablespaces and databases before the first run.
+	sharedAdmin *admin
+	before      map[string]bool
 }
 
-// create creates the database prefix_name and returns its URL.
-func (d *databases) create(ctx context.Context, name string) (string, error) {
-	db := d.prefix + "_" + name
-	if _, err := d.admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		return "", fmt.Errorf("creating a database to verify in: %w", err)
+// admin is a connection to a server's maintenance database, and the
+// databases created there.
+type admin struct {
+	target  *pgtarget.Target
+	conn    *pgx.Conn
+	created []string
+}
+
+// admin returns the connection to the server of run, opened on first
+// use.
+func (d *databases) admin(ctx context.Context, run string) (*admin, error) {
+	connString, err := d.servers(ctx, run)
+	if err != nil {
+		return nil, err
 	}
-	d.created = append(d.created, db)
-	url := pgcluster.WithDatabase(d.adminURL, db)
-	if d.schema != "" {
-		if err := schemadiff.Load(ctx, url, d.schema); err != nil {
-			return "", err
+	if a := d.admins[connString]; a != nil {
+		return a, nil
+	}
+	target, err := pgtarget.Parse(connString)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := target.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &admin{target: target, conn: conn}
+	d.admins[connString] = a
+	d.order = append(d.order, a)
+	if connString == d.shared {
+		d.sharedAdmin = a
+		if d.before, err = serverObjects(ctx, conn); err != nil {
+			return nil, err
 		}
 	}
-	return url, nil
+	return a, nil
 }
 
-// drop drops the databases created.
-func (d *databases) drop() {
+// create creates the database prefix_run on the server of run and returns
+// its target, which checks that connections reach it.
+func (d *databases) create(ctx context.Context, run string) (*pgtarget.Target, error) {
+	a, err := d.admin(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	db := d.prefix + "_" + run
+	if _, err := a.conn.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+		return nil, fmt.Errorf("creating a database to verify in: %w", err)
+	}
+	a.created = append(a.created, db)
+	target := a.target.Throwaway(db)
+	if d.schema != "" {
+		if err := schemadiff.Load(ctx, target, d.schema); err != nil {
+			return nil, err
+		}
+	}
+	return target, nil
+}
+
+// drop drops the databases created and closes the connections. On a
+// shared server, it then drops the roles, tablespaces and databases that
+// appeared during the runs, and returns what it did, one sentence each.
+func (d *databases) drop() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for _, db := range d.created {
-		_, _ = d.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+	var out []string
+	for _, a := range d.order {
+		for _, db := range a.created {
+			_, _ = a.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+		}
+		a.created = nil
+		if a == d.sharedAdmin && d.before != nil {
+			out = dropNewObjects(ctx, a.conn, d.before)
+		}
+		_ = a.conn.Close(ctx)
 	}
+	d.order, d.admins, d.sharedAdmin = nil, map[string]*admin{}, nil
+	return out
 }
 
 // run is the application of one set to a database of its own.
@@ -335,7 +438,7 @@ type run struct {
 	seeded *seed.Report
 	// oneByOne runs every statement on its own (trace.Options.OneByOne).
 	oneByOne bool
-	url      string
+	target   *pgtarget.Target
 	trace    *trace.Result
 	writes   []probe.Result
 	err      string
@@ -345,22 +448,22 @@ type run struct {
 // trace, seeding and probing as opts say.
 func (r *run) apply(ctx context.Context, dbs *databases, opts Options, targets []string) error {
 	var err error
-	if r.url, err = dbs.create(ctx, r.name); err != nil {
+	if r.target, err = dbs.create(ctx, r.name); err != nil {
 		return err
 	}
 	topts := trace.Options{PGVersion: opts.PGVersion, OneByOne: r.oneByOne}
 	if opts.SeedRows > 0 {
-		conn, err := pgx.Connect(ctx, r.url)
+		conn, err := r.target.Connect(ctx)
 		if err != nil {
 			return err
 		}
 		defer func() { _ = conn.Close(context.Background()) }()
 		s := seed.New(opts.SeedRows)
 		topts.BeforeFile = func(ctx context.Context, _ *migration.File) error { return s.Fill(ctx, conn, r.seeded) }
-		p := probe.Start(ctx, r.url, targets)
+		p := probe.Start(ctx, r.target, targets)
 		defer func() { r.writes = p.Stop() }()
 	}
-	res, err := trace.Run(ctx, r.url, r.set.Files, topts)
+	res, err := trace.Run(ctx, r.target, r.set.Files, topts)
 	r.trace = res
 	if err != nil {
 		if ctx.Err() != nil {

@@ -30,13 +30,24 @@ func TestMain(m *testing.M) {
 // changed.
 func set(t *testing.T, files map[string]string, changed ...string) verify.Set {
 	t.Helper()
-	dir := t.TempDir()
+	return readSet(t, lint.Options{KeepTrees: true, SkipDown: true}, files, changed...)
+}
+
+// readSet is set, reading the files with opts.
+func readSet(t *testing.T, opts lint.Options, files map[string]string, changed ...string) verify.Set {
+	t.Helper()
+	return readSetIn(t, t.TempDir(), opts, files, changed...)
+}
+
+// readSetIn is readSet, writing the files into dir.
+func readSetIn(t *testing.T, dir string, opts lint.Options, files map[string]string, changed ...string) verify.Set {
+	t.Helper()
 	for name, sql := range files {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(sql), 0o644))
 	}
 	srcs, errs := source.Load([]string{dir}, source.Options{})
 	require.Empty(t, errs)
-	s := verify.Set{Files: lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true}).Files, Changed: map[string]bool{}}
+	s := verify.Set{Files: lint.Run(srcs, opts).Files, Changed: map[string]bool{}}
 	for _, name := range changed {
 		s.Changed[filepath.Join(dir, name)] = true
 	}
