@@ -59,9 +59,8 @@ func TestFixVerifyUsage(t *testing.T) {
 }
 
 // TestStartingSchema traces and verifies a migration that changes a table
-// it does not create, with the table from a --schema file: the trace on an
-// ephemeral cluster, the proof on the named server (TestREADMEProofExamples
-// proves on ephemeral clusters).
+// it does not create, with the table from a --schema file, on ephemeral
+// clusters; a named server cannot also take a schema file.
 func TestStartingSchema(t *testing.T) {
 	if _, err := pgcluster.FindBinDir(); err != nil {
 		pgtest.Missing(t, err.Error())
@@ -75,7 +74,7 @@ func TestStartingSchema(t *testing.T) {
 		[]byte("-- +goose Up\nCREATE INDEX accounts_email_idx ON accounts (email);\n"), 0o644))
 	url := pgtest.URL(t)
 
-	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "1000", "--schema", schema, "--database-url", url, migrations)
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "1000", "--schema", schema, migrations)
 	require.Equal(t, 0, code, stderr+stdout)
 	assert.Contains(t, stdout, "original: 1 statement(s) block writes while they scan or rewrite a table")
 	assert.Contains(t, stdout, "verify: ok")
