@@ -112,75 +112,96 @@ func clusterWideKind(node *pg.Node) string {
 	return ""
 }
 
-// serverObjectsSQL lists a server's roles, tablespaces and databases.
-const serverObjectsSQL = `
-SELECT 'role ' || quote_ident(rolname) FROM pg_roles
-UNION ALL SELECT 'tablespace ' || quote_ident(spcname) FROM pg_tablespace
-UNION ALL SELECT 'database ' || quote_ident(datname) FROM pg_database`
+// rolesSQL lists a server's roles. Of the cluster-wide objects, only
+// roles can appear where no statement shows them: CREATE DATABASE and
+// CREATE TABLESPACE cannot run in a transaction block, so not in a DO
+// block or a function either, and Run refuses the statements that show
+// them.
+const rolesSQL = `SELECT rolname, quote_ident(rolname) FROM pg_roles`
 
-// serverObjects returns the roles, tablespaces and databases of conn's
-// server, each as "kind name".
-func serverObjects(ctx context.Context, conn *pgx.Conn) (map[string]bool, error) {
-	rows, err := conn.Query(ctx, serverObjectsSQL)
+// serverRoles returns the roles of conn's server: each name with its
+// identifier, quoted where SQL needs it.
+func serverRoles(ctx context.Context, conn *pgx.Conn) (map[string]string, error) {
+	rows, err := conn.Query(ctx, rolesSQL)
 	if err != nil {
 		return nil, err
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(names))
-	for _, n := range names {
-		out[n] = true
-	}
-	return out, nil
+	out := map[string]string{}
+	var name, ident string
+	_, err = pgx.ForEachRow(rows, []any{&name, &ident}, func() error {
+		out[name] = ident
+		return nil
+	})
+	return out, err
 }
 
-// dropNewObjects drops the roles, tablespaces and databases of conn's
-// server that before does not hold (databases first, then tablespaces,
-// then roles, which may own them), and says what it did and what
-// vanished, one sentence each.
-func dropNewObjects(ctx context.Context, conn *pgx.Conn, before map[string]bool) []string {
-	after, err := serverObjects(ctx, conn)
+// mentions returns a function that reports whether a role name occurs in
+// the text of a file of sets, case-insensitively, as a whole word: the
+// roles that the migrations may have created or dropped where no
+// statement shows it (a DO block, a function).
+func mentions(sets ...Set) func(name string) bool {
+	var texts []string
+	for _, s := range sets {
+		for _, f := range s.Files {
+			texts = append(texts, strings.ToLower(f.Text))
+		}
+	}
+	word := func(b byte) bool {
+		return b == '_' || b == '$' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 0x80
+	}
+	return func(name string) bool {
+		name = strings.ToLower(name)
+		for _, text := range texts {
+			for i := 0; ; {
+				k := strings.Index(text[i:], name)
+				if k < 0 {
+					break
+				}
+				start, end := i+k, i+k+len(name)
+				if (start == 0 || !word(text[start-1])) && (end == len(text) || !word(text[end])) {
+					return true
+				}
+				i = start + 1
+			}
+		}
+		return false
+	}
+}
+
+// dropNewRoles drops the roles of conn's server that before does not hold
+// and that the migrations name (named), and says what it did, one
+// sentence each; it says too which roles the migrations name that
+// vanished. A role that appeared or vanished and that no migration names
+// is another client's doing on the shared server: it is left alone and
+// not mentioned.
+func dropNewRoles(ctx context.Context, conn *pgx.Conn, before map[string]string, named func(string) bool) []string {
+	after, err := serverRoles(ctx, conn)
 	if err != nil {
-		return []string{"could not list the server's roles, tablespaces and databases after the runs: " + err.Error()}
+		return []string{"could not list the server's roles after the runs: " + err.Error()}
 	}
 	var created, gone []string
-	for o := range after {
-		if !before[o] {
-			created = append(created, o)
+	for r, ident := range after {
+		if _, ok := before[r]; !ok && named(r) {
+			created = append(created, ident)
 		}
 	}
-	for o := range before {
-		if !after[o] {
-			gone = append(gone, o)
+	for r, ident := range before {
+		if _, ok := after[r]; !ok && named(r) {
+			gone = append(gone, ident)
 		}
 	}
-	rank := map[string]int{"database": 0, "tablespace": 1, "role": 2}
-	sort.Slice(created, func(i, j int) bool {
-		ki, _, _ := strings.Cut(created[i], " ")
-		kj, _, _ := strings.Cut(created[j], " ")
-		if rank[ki] != rank[kj] {
-			return rank[ki] < rank[kj]
-		}
-		return created[i] < created[j]
-	})
+	sort.Strings(created)
 	sort.Strings(gone)
 	var out []string
-	for _, o := range created {
-		kind, name, _ := strings.Cut(o, " ")
-		sql := "DROP " + strings.ToUpper(kind) + " " + name
-		if kind == "database" {
-			sql += " WITH (FORCE)"
-		}
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			out = append(out, fmt.Sprintf("%s appeared on the server during the runs; dropping it failed: %v", o, err))
+	for _, ident := range created {
+		if _, err := conn.Exec(ctx, "DROP ROLE "+ident); err != nil {
+			out = append(out, fmt.Sprintf("role %s appeared on the server during the runs; dropping it failed: %v", ident, err))
 		} else {
-			out = append(out, fmt.Sprintf("%s appeared on the server during the runs: dropped", o))
+			out = append(out, fmt.Sprintf("role %s appeared on the server during the runs: dropped", ident))
 		}
 	}
-	for _, o := range gone {
-		out = append(out, fmt.Sprintf("%s vanished from the server during the runs: pgsafe cannot bring it back", o))
+	for _, ident := range gone {
+		out = append(out, fmt.Sprintf("role %s vanished from the server during the runs: pgsafe cannot bring it back", ident))
 	}
 	return out
 }

@@ -241,6 +241,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 			return nil, &ClusterWideError{Statements: found}
 		}
 		dbs.shared = opts.AdminURL
+		dbs.named = mentions(original, rewrite)
 		dbs.servers = func(context.Context, string) (string, error) { return opts.AdminURL, nil }
 	}
 	defer func() {
@@ -345,10 +346,12 @@ type databases struct {
 	admins map[string]*admin
 	// order lists the admins in the order they were opened.
 	order []*admin
-	// sharedAdmin is the connection to the shared server, and before what
-	// it held of roles, tablespaces and databases before the first run.
+	// sharedAdmin is the connection to the shared server, and before the
+	// roles it held before the first run.
 	sharedAdmin *admin
-	before      map[string]bool
+	before      map[string]string
+	// named reports whether the migrations name a role (see mentions).
+	named func(string) bool
 }
 
 // admin is a connection to a server's maintenance database, and the
@@ -382,7 +385,7 @@ func (d *databases) admin(ctx context.Context, run string) (*admin, error) {
 	d.order = append(d.order, a)
 	if connString == d.shared {
 		d.sharedAdmin = a
-		if d.before, err = serverObjects(ctx, conn); err != nil {
+		if d.before, err = serverRoles(ctx, conn); err != nil {
 			return nil, err
 		}
 	}
@@ -411,8 +414,9 @@ func (d *databases) create(ctx context.Context, run string) (*pgtarget.Target, e
 }
 
 // drop drops the databases created and closes the connections. On a
-// shared server, it then drops the roles, tablespaces and databases that
-// appeared during the runs, and returns what it did, one sentence each.
+// shared server, it then drops the roles that appeared during the runs
+// and that the migrations name, and returns what it did, one sentence
+// each.
 func (d *databases) drop() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -423,7 +427,7 @@ func (d *databases) drop() []string {
 		}
 		a.created = nil
 		if a == d.sharedAdmin && d.before != nil {
-			out = dropNewObjects(ctx, a.conn, d.before)
+			out = dropNewRoles(ctx, a.conn, d.before, d.named)
 		}
 		_ = a.conn.Close(ctx)
 	}
