@@ -108,7 +108,9 @@ func TestFixVerifyLeavesTheNamedDatabaseAlone(t *testing.T) {
 	require.Equal(t, 0, code, stderr+stdout)
 	assert.Contains(t, stderr, "two databases are created there and dropped afterwards")
 	assert.Contains(t, stdout, "verify: ok")
-	assert.NotContains(t, stdout+stderr, c.Password, "the password is never printed")
+	if c.Password != "" { // a server with trust authentication has none
+		assert.NotContains(t, stdout+stderr, c.Password, "the password is never printed")
+	}
 
 	ctx := context.Background()
 	conn, err := victim.Connect(ctx)
