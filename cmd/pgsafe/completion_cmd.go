@@ -112,12 +112,17 @@ func compCmd(parent []string, c *cli.Command) *compCommand {
 // flag's usage: `FILE`.
 var rePlaceholder = regexp.MustCompile("`([^`]*)`")
 
+// compFlags describes the visible flags among flags, each once (the
+// help flag may be listed twice: urfave/cli adds it to commands, and the
+// app lists it itself).
 func compFlags(path []string, flags []cli.Flag) []compFlag {
 	var out []compFlag
+	seen := map[string]bool{}
 	for _, f := range flags {
-		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
+		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() || seen[f.Names()[0]] {
 			continue
 		}
+		seen[f.Names()[0]] = true
 		usage := ""
 		if df, ok := f.(cli.DocGenerationFlag); ok {
 			usage = df.GetUsage()
@@ -324,18 +329,18 @@ func zshCompletion(root *compCommand) string {
 			b.WriteString("            esac\n            ;;\n    esac\n    return ret\n}\n\n")
 			return
 		}
-		b.WriteString("    _arguments \\\n")
+		var specs []string
 		for _, f := range c.flags {
-			fmt.Fprintf(&b, "        %s \\\n", zshFlagSpec(f))
+			specs = append(specs, zshFlagSpec(f))
 		}
 		switch {
 		case c.args != nil:
-			fmt.Fprintf(&b, "        %s\n", zshQuote("*:argument:("+strings.Join(c.args, " ")+")"))
+			specs = append(specs, zshQuote("*:argument:("+strings.Join(c.args, " ")+")"))
 		case c.files:
-			b.WriteString("        '*:path:_files'\n")
+			specs = append(specs, "'*:path:_files'")
 		default:
-			b.WriteString("        ':'\n")
 		}
+		b.WriteString("    _arguments \\\n        " + strings.Join(specs, " \\\n        ") + "\n")
 		b.WriteString("}\n\n")
 	})
 	b.WriteString(`if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
