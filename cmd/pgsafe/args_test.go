@@ -89,7 +89,7 @@ func TestSuggest(t *testing.T) {
 		{"lnt", "lint"},
 		{"lintt", "lint"},
 		{"fxi", "fix"},
-		{"verison", "version"},
+		{"vresion", "version"}, // two letters swapped
 		{"comp", "completion"}, // a prefix of one command only
 		{"rule", "rules"},
 		{"migrate", ""},
@@ -114,7 +114,7 @@ func TestEditDistance(t *testing.T) {
 		{"lint", "lint", 0},
 		{"lint", "lnt", 1},
 		{"lint", "list", 1},
-		{"version", "verison", 1}, // a swap counts once
+		{"version", "vresion", 1}, // a swap counts once
 		{"kitten", "sitting", 3},
 		{"", "abc", 3},
 		{"été", "ete", 2}, // runes, not bytes

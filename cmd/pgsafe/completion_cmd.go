@@ -200,17 +200,6 @@ func (c *compCommand) walk(fn func(*compCommand)) {
 	}
 }
 
-func (c *compCommand) words() []string {
-	var out []string
-	for _, s := range c.subs {
-		out = append(out, s.path[len(s.path)-1])
-	}
-	for _, f := range c.flags {
-		out = append(out, f.dashedNames()...)
-	}
-	return out
-}
-
 // bashCompletion returns the bash script: a completion function over the
 // command words typed so far, falling back to file names (complete -o
 // default) where pgsafe reads paths.

@@ -13,7 +13,7 @@ import (
 // is a prefix of it and of no other candidate, or when it lies within an
 // edit distance (insertions, deletions, substitutions and swaps of two
 // neighbouring letters) of 2, and less than input's length, of it: "lnt"
-// gives "lint", "verison" gives "version", "migrate" gives nothing. The
+// gives "lint", "vresion" gives "version", "migrate" gives nothing. The
 // closest wins; ties go to the first in candidates' order.
 func suggest(input string, candidates []string) string {
 	if input == "" {

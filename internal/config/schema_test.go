@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -191,9 +190,6 @@ func TestDocumentedExampleIsValid(t *testing.T) {
 	require.NotEmpty(t, m, "docs/configuration.md has a toml example")
 	for _, block := range m {
 		text := block[1]
-		if strings.Contains(text, "#:schema") || strings.HasPrefix(strings.TrimSpace(text), "[[rule]]") || strings.Contains(text, "[[rule]]") {
-			continue // taplo's own settings, not .pgsafe.toml
-		}
 		_, err := config.Parse("example.toml", text)
 		assert.NoError(t, err, text)
 		assert.NoError(t, schemaValid(t, s, text), text)
