@@ -49,6 +49,9 @@ type env struct {
 	// version is pgsafe's version, for the reports that name it; "" leaves
 	// it out.
 	version string
+	// build is what the toolchain recorded about the binary, for
+	// pgsafe version.
+	build buildInfo
 }
 
 // run builds the app and runs it with args, returning the exit code.
@@ -62,7 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func runEnv(ctx context.Context, args []string, e env) int {
 	app := newApp(e)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, reorderArgs(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -78,6 +81,12 @@ func runEnv(ctx context.Context, args []string, e env) int {
 }
 
 func newApp(e env) *cli.App {
+	// The help flag is listed here because urfave/cli adds it only when
+	// the app has no help command of its own.
+	flags := []cli.Flag{
+		&cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print pgsafe's version and the revision it was built from"},
+		cli.HelpFlag,
+	}
 	return &cli.App{
 		Name:            "pgsafe",
 		Usage:           "find lock hazards in PostgreSQL migrations and rewrite them into lock-safe equivalents",
@@ -85,15 +94,22 @@ func newApp(e env) *cli.App {
 		Writer:          e.stdout,
 		ErrWriter:       e.stderr,
 		HideHelpCommand: true,
+		HideVersion:     true,
 		ExitErrHandler:  func(*cli.Context, error) {},
+		Flags:           flags,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `pgsafe --help`)", err)}
+			return flagUsageError(err, "pgsafe", flags)
 		},
 		Commands: commands(e),
-		// Without a command, print the help; with an unknown one, say so.
+		// Without a command, print the help (or the version, with
+		// --version); with an unknown one, say so.
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("unknown command %q (see `pgsafe --help`)", c.Args().First())
+				return unknownCommand("pgsafe", c.Args().First(), c.App.Commands)
+			}
+			if c.Bool("version") {
+				_, err := fmt.Fprintln(e.stdout, e.build)
+				return err
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -112,6 +128,10 @@ func commands(e env) []*cli.Command {
 		traceCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
+		initCommand(e),
+		completionCommand(e),
+		versionCommand(e),
+		helpCommand(),
 	}
 	for _, c := range cmds {
 		reportUsageErrors(c, "pgsafe "+c.Name)
@@ -124,7 +144,7 @@ func commands(e env) []*cli.Command {
 func reportUsageErrors(c *cli.Command, name string) {
 	c.HideHelpCommand = true
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `%s --help`)", err, name)}
+		return flagUsageError(err, name, c.Flags)
 	}
 	for _, sub := range c.Subcommands {
 		reportUsageErrors(sub, name+" "+sub.Name)

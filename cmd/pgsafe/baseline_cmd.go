@@ -37,6 +37,9 @@ func baselineCommand(e env) *cli.Command {
 			if err != nil {
 				return interrupted()
 			}
+			if err := checkConfigs(c, s.cfg, files, e); err != nil {
+				return err
+			}
 			if len(loadErrs) > 0 {
 				for _, le := range loadErrs {
 					fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)

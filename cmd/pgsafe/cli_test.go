@@ -243,3 +243,30 @@ func TestRunUsesRealEnvironment(t *testing.T) {
 	assert.Contains(t, stdout.String(), "PS001")
 	assert.Empty(t, stderr.String())
 }
+
+func TestColorEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		mode string
+		vars map[string]string
+		tty  bool
+		want bool
+	}{
+		{"auto", map[string]string{"FORCE_COLOR": "1"}, false, true},
+		{"auto", map[string]string{"FORCE_COLOR": "true"}, false, true},
+		{"auto", map[string]string{"FORCE_COLOR": "0"}, false, false},
+		{"auto", map[string]string{"FORCE_COLOR": "false"}, false, false},
+		{"auto", map[string]string{"CLICOLOR_FORCE": "1"}, false, true},
+		{"auto", map[string]string{"CLICOLOR_FORCE": "0"}, true, true}, // not forced: the terminal decides
+		{"never", map[string]string{"FORCE_COLOR": "1"}, true, false},
+		{"auto", map[string]string{"FORCE_COLOR": "1", "NO_COLOR": "1"}, true, false},
+		{"auto", map[string]string{"TERM": "dumb"}, true, false},
+		{"auto", map[string]string{"TERM": "xterm-256color"}, true, true},
+		{"auto", map[string]string{"TERM": "dumb", "FORCE_COLOR": "1"}, false, true},
+		{"always", map[string]string{"TERM": "dumb"}, false, true},
+	} {
+		e := env{getenv: func(k string) string { return tt.vars[k] }, isTerminal: func(io.Writer) bool { return tt.tty }}
+		got, err := colorEnabled(tt.mode, e)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got, "--color=%s %v tty=%v", tt.mode, tt.vars, tt.tty)
+	}
+}

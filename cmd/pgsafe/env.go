@@ -10,7 +10,8 @@ import (
 // directory and environment variables, and the version the build records.
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) env {
 	wd, _ := os.Getwd()
-	return env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, workdir: wd, isTerminal: isTerminal, version: version()}
+	return env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, workdir: wd, isTerminal: isTerminal, version: version(),
+		build: readBuildInfo(debug.ReadBuildInfo())}
 }
 
 // isTerminal reports whether w is a character device (a terminal).

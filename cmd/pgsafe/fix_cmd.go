@@ -24,6 +24,7 @@ func fixCommand(e env) *cli.Command {
 		&cli.BoolFlag{Name: "unsafe-fixes", Usage: "also apply unsafe fixes (they change atomicity or timing, e.g. batched backfills)"},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "report `FORMAT`: text or json", Value: "text"},
 		&cli.StringFlag{Name: "color", Usage: "colour the diff: auto, always or never", Value: "auto"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors: no diff and no summary (the fixed SQL of fix - is still written)"},
 		&cli.StringFlag{Name: "changed-since", Usage: "fix only files added or changed since the git `REF` (earlier files are still read for context)"},
 		&cli.BoolFlag{Name: "verify", Usage: "prove the rewrite on PostgreSQL: apply the original and the rewritten migrations to two fresh databases, compare the schemas and the locks; exit 1 when the proof fails (with --write, write only when it passes)"},
 		&cli.IntFlag{Name: "seed-rows", Usage: "with --verify, fill each table with `N` generated rows before the migrations that follow its creation, and measure how long writes to the touched tables wait"},
@@ -57,6 +58,9 @@ func fixCommand(e env) *cli.Command {
 			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
 			if err != nil {
 				return interrupted()
+			}
+			if err := checkConfigs(c, s.cfg, files, e); err != nil {
+				return err
 			}
 			queryErrs, err := s.loadSchemaInputs(c.Context, e)
 			if err != nil {
@@ -105,6 +109,7 @@ func fixCommand(e env) *cli.Command {
 				// One document with the proof, after it.
 			case format == "json":
 				err = rewrite.JSON(e.stdout, res)
+			case c.Bool("quiet"):
 			default:
 				err = rewrite.Text(e.stdout, res, rewrite.ReportOptions{Color: colorOn, Wrote: write && !verifying})
 			}

@@ -18,7 +18,7 @@ func hookCommand(e env) *cli.Command {
 		// Without a subcommand, print the help; with an unknown one, say so.
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError("unknown hook command %q: want install (see `pgsafe hook --help`)", c.Args().First())
+				return unknownCommand("pgsafe hook", c.Args().First(), c.Command.Subcommands)
 			}
 			return cli.ShowSubcommandHelp(c)
 		},

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,9 @@ func lintFormats() []string { return []string{"text", "json", "github", "sarif",
 func lintCommand(e env) *cli.Command {
 	flags := append(commonFlags(),
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output `FORMAT`: " + strings.Join(lintFormats(), ", ") + " (default: github when GITHUB_ACTIONS=true, else text)"},
-		&cli.StringFlag{Name: "color", Usage: "colour the text output: `WHEN` is auto (on a terminal, unless NO_COLOR is set), always or never", Value: "auto"},
+		&cli.StringFlag{Name: "color", Usage: "colour the text output: `WHEN` is auto (on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR or CLICOLOR_FORCE force it), always or never", Value: "auto"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the findings: no summary lines"},
+		&cli.StringFlag{Name: "output-file", Aliases: []string{"o"}, Usage: "write the --format report to `FILE` (atomically); standard output gets the text report (github annotations when GITHUB_ACTIONS=true)"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding has at least this `SEVERITY`: hint, warning, error or never", Value: "warning"},
 		&cli.StringFlag{Name: "changed-since", Usage: "report only on files added or changed since the git `REF` (earlier files are still read for context)"},
 		&cli.StringFlag{Name: "baseline", Usage: "leave out the findings recorded in the baseline `FILE` (see pgsafe baseline)"},
@@ -58,6 +62,9 @@ func lintCommand(e env) *cli.Command {
 			if err != nil {
 				return interrupted()
 			}
+			if err := checkConfigs(c, s.cfg, files, e); err != nil {
+				return err
+			}
 			queryErrs, err := s.loadSchemaInputs(c.Context, e)
 			if err != nil {
 				return err
@@ -77,10 +84,17 @@ func lintCommand(e env) *cli.Command {
 			if !noTiming {
 				in.Duration = time.Since(start)
 			}
-			if err := render(format, in, colorOn, noTiming, e); err != nil {
+			console := format
+			if out := c.String("output-file"); out != "" {
+				if err := renderFile(absPath(out, e.workdir), format, in, noTiming, c.Bool("quiet"), e); err != nil {
+					return &exitError{code: exitUsage, err: fmt.Errorf("--output-file %s: %w", out, err)}
+				}
+				console = consoleFormat(e)
+			}
+			if err := render(e.stdout, console, in, report.TextOptions{Color: colorOn, NoTiming: noTiming, Quiet: c.Bool("quiet")}, e); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if path := e.getenv("GITHUB_STEP_SUMMARY"); format == "github" && path != "" {
+			if path := e.getenv("GITHUB_STEP_SUMMARY"); (format == "github" || console == "github") && path != "" {
 				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
 					return err
 				}
@@ -99,14 +113,11 @@ func lintCommand(e env) *cli.Command {
 }
 
 // lintFormat returns the --format of lint: the flag when given, else
-// github inside GitHub Actions (GITHUB_ACTIONS=true), else text.
+// the console format.
 func lintFormat(c *cli.Context, e env) (string, error) {
 	format := c.String("format")
 	if !c.IsSet("format") {
-		format = "text"
-		if e.getenv("GITHUB_ACTIONS") == "true" {
-			format = "github"
-		}
+		format = consoleFormat(e)
 	}
 	for _, f := range lintFormats() {
 		if f == format {
@@ -116,25 +127,46 @@ func lintFormat(c *cli.Context, e env) (string, error) {
 	return "", usageError("--format %q: want %s", format, strings.Join(lintFormats(), ", "))
 }
 
-// render writes the report in format on standard output. The formats
-// without a place for unreadable inputs (gitlab) print them on standard
-// error.
-func render(format string, in report.Input, colorOn, noTiming bool, e env) error {
+// consoleFormat returns the format of lint's report on standard output
+// when --format does not name one, or names the format of --output-file:
+// github inside GitHub Actions (GITHUB_ACTIONS=true), else text.
+func consoleFormat(e env) string {
+	if e.getenv("GITHUB_ACTIONS") == "true" {
+		return "github"
+	}
+	return "text"
+}
+
+// render writes the report in format to w. The formats without a place
+// for unreadable inputs (gitlab) print them on standard error.
+func render(w io.Writer, format string, in report.Input, text report.TextOptions, e env) error {
 	switch format {
 	case "json":
-		return report.JSON(e.stdout, in)
+		return report.JSON(w, in)
 	case "github":
-		return report.GitHub(e.stdout, in, ciOptions(e, "GITHUB_WORKSPACE"))
+		return report.GitHub(w, in, ciOptions(e, "GITHUB_WORKSPACE"))
 	case "sarif":
-		return report.SARIF(e.stdout, in, ciOptions(e, "GITHUB_WORKSPACE"))
+		return report.SARIF(w, in, ciOptions(e, "GITHUB_WORKSPACE"))
 	case "gitlab":
 		for _, err := range in.Errors {
 			fmt.Fprintf(e.stderr, "pgsafe: %v\n", err)
 		}
-		return report.GitLab(e.stdout, in, ciOptions(e, "CI_PROJECT_DIR"))
+		return report.GitLab(w, in, ciOptions(e, "CI_PROJECT_DIR"))
 	default:
-		return report.Text(e.stdout, in, report.TextOptions{Color: colorOn, NoTiming: noTiming})
+		return report.Text(w, in, text)
 	}
+}
+
+// renderFile writes the report in format to the file at path, replacing
+// it atomically once the whole report is rendered: a run that fails
+// before leaves the file as it was, never empty or half written. Text
+// goes to a file without colour.
+func renderFile(path, format string, in report.Input, noTiming, quiet bool, e env) error {
+	var b bytes.Buffer
+	if err := render(&b, format, in, report.TextOptions{NoTiming: noTiming, Quiet: quiet}, e); err != nil {
+		return err
+	}
+	return rewrite.WriteAtomic(path, b.Bytes())
 }
 
 // appendSummary appends the Markdown job summary to the file at path
@@ -183,8 +215,12 @@ func ciOptions(e env, rootVar string) report.CIOptions {
 	return opts
 }
 
-// colorEnabled decides on colour: --color wins, then NO_COLOR, then
-// whether stdout is a terminal.
+// colorEnabled decides on colour: --color always or never wins; with
+// auto, NO_COLOR turns it off, then FORCE_COLOR or CLICOLOR_FORCE (set
+// and not "0" or "false") turn it on, then TERM=dumb turns it off, and
+// otherwise standard output being a terminal decides. NO_COLOR comes
+// first as in anstream (ruff) and no-color.org: it is the user's own
+// choice, where the others are usually set for a whole CI job.
 func colorEnabled(mode string, e env) (bool, error) {
 	switch mode {
 	case "always":
@@ -192,8 +228,23 @@ func colorEnabled(mode string, e env) (bool, error) {
 	case "never":
 		return false, nil
 	case "auto", "":
-		return e.getenv("NO_COLOR") == "" && e.isTerminal(e.stdout), nil
+		switch {
+		case e.getenv("NO_COLOR") != "":
+			return false, nil
+		case forced(e.getenv("FORCE_COLOR")) || forced(e.getenv("CLICOLOR_FORCE")):
+			return true, nil
+		case e.getenv("TERM") == "dumb":
+			return false, nil
+		default:
+			return e.isTerminal(e.stdout), nil
+		}
 	default:
 		return false, usageError("--color %q: want auto, always or never", mode)
 	}
+}
+
+// forced reports whether a FORCE_COLOR or CLICOLOR_FORCE value asks for
+// colour: set, and not "0" or "false".
+func forced(v string) bool {
+	return v != "" && v != "0" && !strings.EqualFold(v, "false")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -55,7 +56,7 @@ type settings struct {
 }
 
 func resolve(c *cli.Context, e env) (*settings, error) {
-	cfg, err := loadConfig(c.String("config"), e)
+	cfg, err := loadConfig(c.String("config"), c.Args().Slice(), c.String("stdin-filename"), e)
 	if err != nil {
 		return nil, err
 	}
@@ -215,21 +216,24 @@ func configGlob(cfg *config.Config, e env, pat string) func(string) bool {
 	}
 }
 
-// loadConfig reads the file named by --config, or the nearest
-// .pgsafe.toml above the working directory; no file gives an empty config.
-// Errors name the file relative to the working directory when it lies
-// there, as the user would type it.
-func loadConfig(flag string, e env) (*config.Config, error) {
+// loadConfig reads the file named by --config (flag), or else the
+// nearest .pgsafe.toml above the folders of the paths to read (as ruff
+// does), so that `pgsafe lint db/migrations` run from a monorepo's root
+// reads db/.pgsafe.toml. The paths must share their nearest config: a run
+// reads its migrations as one set, under one configuration. No file gives
+// an empty config. Errors name the file relative to the working directory
+// when it lies there, as the user would type it.
+func loadConfig(flag string, paths []string, stdinName string, e env) (*config.Config, error) {
 	path, display := flag, flag
 	if path == "" {
-		path = config.Find(e.workdir)
+		var err error
+		if path, err = nearestConfig(paths, stdinName, e); err != nil {
+			return nil, err
+		}
 		if path == "" {
 			return &config.Config{}, nil
 		}
-		display = path
-		if rel, err := filepath.Rel(e.workdir, path); err == nil {
-			display = rel
-		}
+		display = displayPath(path, e)
 	} else if !filepath.IsAbs(path) {
 		path = filepath.Join(e.workdir, path)
 	}
@@ -238,6 +242,96 @@ func loadConfig(flag string, e env) (*config.Config, error) {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
+}
+
+// nearestConfig returns the path of the .pgsafe.toml nearest to the
+// paths a run reads, "" for none: for each path, the first found from the
+// folder it names (a folder, a file's folder, a glob's folder before its
+// first pattern, the folder of --stdin-filename for -) upwards. It is an
+// error for two paths to have different nearest configs.
+func nearestConfig(paths []string, stdinName string, e env) (string, error) {
+	if len(paths) == 0 {
+		return config.Find(e.workdir), nil
+	}
+	found, first := "", ""
+	for i, p := range paths {
+		cfg := config.Find(searchDir(p, stdinName, e.workdir))
+		if i == 0 {
+			found, first = cfg, p
+			continue
+		}
+		if cfg != found {
+			return "", usageError("%s and %s have different configs (%s and %s): lint each migration set in a run of its own, or name one config with --config", first, p, configName(found, e), configName(cfg, e))
+		}
+	}
+	return found, nil
+}
+
+// checkConfigs returns an error naming the first of files whose nearest
+// .pgsafe.toml is not cfg, the run's config found from the paths named (a
+// folder named from the root of a monorepo that holds a migration set
+// with its own config, say); nil when --config named cfg.
+func checkConfigs(c *cli.Context, cfg *config.Config, files []source.File, e env) error {
+	if c.String("config") != "" {
+		return nil
+	}
+	want := ""
+	if cfg.Dir != "" {
+		want = filepath.Join(cfg.Dir, config.FileName)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if f.Path == "-" || f.Path == c.String("stdin-filename") || f.Path == "<stdin>" {
+			continue
+		}
+		dir := filepath.Dir(absPath(f.Path, e.workdir))
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		if got := config.Find(dir); got != want {
+			return usageError("%s is under %s, but this run reads %s: lint that folder in a run of its own, or name one config with --config", f.Path, configName(got, e), configName(want, e))
+		}
+	}
+	return nil
+}
+
+// searchDir returns the absolute folder that the config of the path p
+// (a file, a folder, a glob or - for stdin) is searched from.
+func searchDir(p, stdinName, workdir string) string {
+	if p == "-" {
+		if stdinName == "" {
+			return workdir
+		}
+		return filepath.Dir(absPath(stdinName, workdir))
+	}
+	if i := strings.IndexAny(p, "*?[{"); i >= 0 {
+		// The folder before the first segment with a pattern.
+		return filepath.Dir(absPath(p[:i]+"x", workdir))
+	}
+	abs := absPath(p, workdir)
+	if info, err := os.Stat(abs); err == nil && info.IsDir() {
+		return abs
+	}
+	return filepath.Dir(abs)
+}
+
+// configName names a config path for messages: relative to the working
+// directory when it lies there, "no .pgsafe.toml" for "".
+func configName(path string, e env) string {
+	if path == "" {
+		return "no " + config.FileName
+	}
+	return displayPath(path, e)
+}
+
+// displayPath returns path relative to the working directory when that
+// is shorter to read, as the user would type it.
+func displayPath(path string, e env) string {
+	if rel, err := filepath.Rel(e.workdir, path); err == nil {
+		return rel
+	}
+	return path
 }
 
 // ruleSet resolves the --select or --ignore list (what), or the config's

@@ -101,6 +101,9 @@ func loadMigrations(c *cli.Context, e env, s *settings) ([]*migration.File, erro
 	if err != nil {
 		return nil, interrupted()
 	}
+	if err := checkConfigs(c, s.cfg, srcs, e); err != nil {
+		return nil, err
+	}
 	for _, le := range loadErrs {
 		fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)
 	}

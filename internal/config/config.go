@@ -77,8 +77,12 @@ type Config struct {
 	set  map[string]bool // top-level keys the file sets
 }
 
-// knownKeys lists every key a config file may set, for messages.
-const knownKeys = "pg-version, framework, frameworks, select, ignore, severity, exclude, include-down, fail-on, lock-timeout, statement-timeout, batch-size, queries, schema, database-url, changed-since, max-file-size"
+// Keys returns every top-level key a config file may set, in the order
+// the documentation lists them. docs/pgsafe.schema.json describes the
+// same keys; a test keeps the two in step.
+func Keys() []string {
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "max-file-size"}
+}
 
 // Error is a problem in a config file, placed at a line.
 type Error struct {
@@ -229,7 +233,7 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 	case "frameworks":
 		return c.decodeFrameworks(md, v)
 	default:
-		return c.errorAt(fmt.Sprintf("unknown key %q (known: %s)", key, knownKeys), key)
+		return c.errorAt(fmt.Sprintf("unknown key %q (known: %s)", key, strings.Join(Keys(), ", ")), key)
 	}
 	if err := md.PrimitiveDecode(v, dst); err != nil {
 		return c.errorAt(fmt.Sprintf("%s must be %s, not %s", key, want, typeName(md, key)), key)

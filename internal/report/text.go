@@ -20,6 +20,10 @@ type TextOptions struct {
 	// NoTiming leaves the duration out of the summary line, for stable
 	// golden output.
 	NoTiming bool
+	// Quiet leaves out everything but the findings and the inputs that
+	// could not be read: the lines saying which tool read each folder,
+	// and the summary.
+	Quiet bool
 }
 
 type palette struct {
@@ -81,11 +85,20 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 		}
 		b.WriteByte('\n')
 	}
-	for _, fo := range in.Result.Folders {
-		b.WriteString(folderLine(fo, p))
+	if !opts.Quiet {
+		for _, fo := range in.Result.Folders {
+			b.WriteString(folderLine(fo, p))
+		}
+		b.WriteString(summaryLine(in, p, opts.NoTiming))
 	}
-	b.WriteString(summaryLine(in, p, opts.NoTiming))
-	_, err := io.WriteString(w, b.String())
+	out := b.String()
+	if opts.Quiet {
+		// No summary after the last finding to keep apart from it.
+		if strings.HasSuffix(out, "\n\n") {
+			out = out[:len(out)-1]
+		}
+	}
+	_, err := io.WriteString(w, out)
 	return err
 }
 
