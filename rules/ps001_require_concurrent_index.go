@@ -11,7 +11,7 @@ import (
 // table that already exists (hazard catalog row 1).
 func RequireConcurrentIndex() *Rule {
 	return &Rule{
-		Code: "PS001", Name: "require-concurrent-index", Severity: Error, Fixable: true,
+		Code: "PS001", Name: "require-concurrent-index", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "CREATE INDEX without CONCURRENTLY on an existing table.",
 			Why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE " +

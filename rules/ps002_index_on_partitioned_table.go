@@ -12,7 +12,7 @@ import (
 // parent and every partition against writes, and a concurrent build fails.
 func IndexOnPartitionedTable() *Rule {
 	return &Rule{
-		Code: "PS002", Name: "index-on-partitioned-table", Severity: Error, Fixable: true,
+		Code: "PS002", Name: "index-on-partitioned-table", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "CREATE INDEX on a partitioned table, which either blocks writes to every partition or fails.",
 			Why: "CREATE INDEX on a partitioned table builds the index on every partition in one statement, holding a " +

@@ -15,7 +15,7 @@ import (
 // goes without the index in between.
 func IndexDropAndRecreate() *Rule {
 	return &Rule{
-		Code: "PS005", Name: "index-drop-and-recreate", Severity: Warning, Fixable: true,
+		Code: "PS005", Name: "index-drop-and-recreate", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "An index is dropped and created again under the same name to change its definition.",
 			Why: "Between the DROP INDEX and the end of the new build the table has no such index: queries that " +

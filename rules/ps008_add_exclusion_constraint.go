@@ -8,7 +8,7 @@ import (
 // existing table (hazard catalog row 8), which has no online form.
 func AddExclusionConstraint() *Rule {
 	return &Rule{
-		Code: "PS008", Name: "add-exclusion-constraint", Severity: Error, Fixable: true,
+		Code: "PS008", Name: "add-exclusion-constraint", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD EXCLUDE on an existing table builds and checks its index under ACCESS EXCLUSIVE.",
 			Why: "Adding an exclusion constraint builds its index and checks every pair of conflicting rows while " +

@@ -14,7 +14,7 @@ import (
 // only its brief lock remains, which other rules cover.
 func AddForeignKeyValidated() *Rule {
 	return &Rule{
-		Code: "PS009", Name: "add-foreign-key-validated", Severity: Error, Fixable: true,
+		Code: "PS009", Name: "add-foreign-key-validated", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD FOREIGN KEY without NOT VALID on an existing table blocks writes to both tables while it checks every row.",
 			Why: "Adding a validated foreign key takes SHARE ROW EXCLUSIVE on the table and on the table it references, " +

@@ -16,7 +16,7 @@ import (
 // catalog row 11).
 func ForeignKeyWithoutIndex() *Rule {
 	return &Rule{
-		Code: "PS010", Name: "foreign-key-without-index", Severity: Hint, Fixable: true,
+		Code: "PS010", Name: "foreign-key-without-index", Severity: Hint, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A foreign key whose referencing columns are not the leading columns of any index.",
 			Why: "PostgreSQL does not index the referencing side of a foreign key by itself. Each DELETE from the " +

@@ -13,7 +13,7 @@ import (
 // a column that ADD COLUMN adds, which is checked the same way.
 func AddCheckConstraintValidated() *Rule {
 	return &Rule{
-		Code: "PS011", Name: "add-check-constraint-validated", Severity: Error, Fixable: true,
+		Code: "PS011", Name: "add-check-constraint-validated", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD CHECK without NOT VALID on an existing table checks every row under ACCESS EXCLUSIVE.",
 			Why: "Adding a CHECK constraint takes ACCESS EXCLUSIVE on the table and then reads every row to prove the " +

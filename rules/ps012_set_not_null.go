@@ -14,7 +14,7 @@ import (
 // skip the scan.
 func SetNotNull() *Rule {
 	return &Rule{
-		Code: "PS012", Name: "set-not-null", Severity: Error, Fixable: true,
+		Code: "PS012", Name: "set-not-null", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "SET NOT NULL on an existing table scans every row under ACCESS EXCLUSIVE.",
 			Why: "ALTER COLUMN ... SET NOT NULL takes ACCESS EXCLUSIVE on the table and reads every row to prove the " +

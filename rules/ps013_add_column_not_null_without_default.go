@@ -12,7 +12,7 @@ import (
 // DEFAULT on an existing table (hazard catalog row 14).
 func AddColumnNotNullWithoutDefault() *Rule {
 	return &Rule{
-		Code: "PS013", Name: "add-column-not-null-without-default", Severity: Error, Fixable: true,
+		Code: "PS013", Name: "add-column-not-null-without-default", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table.",
 			Why: "Every existing row would hold NULL in the new column, so PostgreSQL rejects the statement as soon as " +

@@ -17,7 +17,7 @@ import (
 // PostgreSQL refuses it, so the migration fails.
 func ConcurrentlyInTransaction() *Rule {
 	return &Rule{
-		Code: "PS015", Name: "concurrently-in-transaction", Severity: Error, Fixable: true,
+		Code: "PS015", Name: "concurrently-in-transaction", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "CREATE INDEX, DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction.",
 			Why: "The CONCURRENTLY forms commit internally between their phases, so PostgreSQL refuses to run them " +

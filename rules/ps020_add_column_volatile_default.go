@@ -12,7 +12,7 @@ import (
 // volatile function on an existing table (hazard catalog rows 15 and 16).
 func AddColumnVolatileDefault() *Rule {
 	return &Rule{
-		Code: "PS020", Name: "add-column-volatile-default", Severity: Error, Fixable: true,
+		Code: "PS020", Name: "add-column-volatile-default", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD COLUMN with a volatile DEFAULT, such as gen_random_uuid() or clock_timestamp(), on an existing table.",
 			Why: "A volatile default must be computed once per existing row, so PostgreSQL rewrites the whole table and " +

@@ -12,7 +12,7 @@ import (
 // GENERATED ... AS IDENTITY on an existing table (hazard catalog row 17).
 func AddSerialOrIdentityColumn() *Rule {
 	return &Rule{
-		Code: "PS021", Name: "add-serial-or-identity-column", Severity: Error, Fixable: true,
+		Code: "PS021", Name: "add-serial-or-identity-column", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN of type serial, bigserial or smallserial, or GENERATED ... AS IDENTITY, on an existing table.",
 			Why: "Every existing row needs its own value from the sequence, so PostgreSQL calls nextval() once per row " +

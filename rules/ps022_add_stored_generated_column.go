@@ -10,7 +10,7 @@ import (
 // STORED on an existing table (hazard catalog row 18).
 func AddStoredGeneratedColumn() *Rule {
 	return &Rule{
-		Code: "PS022", Name: "add-stored-generated-column", Severity: Error, Fixable: true,
+		Code: "PS022", Name: "add-stored-generated-column", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED on an existing table.",
 			Why: "A stored generated column is computed and written for every existing row, so PostgreSQL rewrites the " +

@@ -13,7 +13,7 @@ import (
 // ALTER COLUMN TYPE (hazard catalog row 19).
 func PreferJsonb() *Rule {
 	return &Rule{
-		Code: "PS023", Name: "prefer-jsonb", Severity: Hint, Fixable: true,
+		Code: "PS023", Name: "prefer-jsonb", Severity: Hint, FixAvailability: FixAlways,
 		Doc: Doc{
 			Summary: "A column of type json rather than jsonb.",
 			Why: "json stores the text as written and re-parses it on every access. It has no equality operator, so " +

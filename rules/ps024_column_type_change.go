@@ -16,7 +16,7 @@ import (
 // unless the change is binary-compatible (hazard catalog rows 20 and 21).
 func ColumnTypeChange() *Rule {
 	return &Rule{
-		Code: "PS024", Name: "column-type-change", Severity: Error, Fixable: true,
+		Code: "PS024", Name: "column-type-change", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER COLUMN ... TYPE that rewrites an existing table.",
 			Why: "Unless the old and new types are binary-compatible, PostgreSQL rewrites every row and rebuilds every " +

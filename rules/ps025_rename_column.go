@@ -13,7 +13,7 @@ import (
 // (hazard catalog row 22).
 func RenameColumn() *Rule {
 	return &Rule{
-		Code: "PS025", Name: "rename-column", Severity: Warning, Fixable: true,
+		Code: "PS025", Name: "rename-column", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "RENAME COLUMN on an existing table.",
 			Why: "The application servers still running the previous release keep using the old column name until they " +

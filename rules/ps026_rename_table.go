@@ -12,7 +12,7 @@ import (
 // ALTER SCHEMA ... RENAME TO (hazard catalog row 23).
 func RenameTable() *Rule {
 	return &Rule{
-		Code: "PS026", Name: "rename-table", Severity: Warning, Fixable: true,
+		Code: "PS026", Name: "rename-table", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TABLE ... RENAME TO on an existing table, or ALTER SCHEMA ... RENAME TO.",
 			Why: "The application servers still running the previous release keep using the old name until they are " +

@@ -10,7 +10,7 @@ import (
 // (hazard catalog row 24).
 func DropColumn() *Rule {
 	return &Rule{
-		Code: "PS027", Name: "drop-column", Severity: Warning, Fixable: true,
+		Code: "PS027", Name: "drop-column", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "DROP COLUMN on an existing table.",
 			Why: "Code still running on the old schema breaks: ORMs that cache the column list (Rails, Django, Hibernate) " +

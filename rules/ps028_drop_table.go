@@ -13,7 +13,7 @@ import (
 // (hazard catalog row 25).
 func DropTable() *Rule {
 	return &Rule{
-		Code: "PS028", Name: "drop-table", Severity: Warning, Fixable: true,
+		Code: "PS028", Name: "drop-table", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "DROP TABLE of an existing table.",
 			Why: "DROP TABLE takes ACCESS EXCLUSIVE on the table, and also on every table its foreign keys reference, " +

@@ -12,7 +12,7 @@ import (
 // (hazard catalog row 26).
 func Truncate() *Rule {
 	return &Rule{
-		Code: "PS029", Name: "truncate", Severity: Warning, Fixable: true,
+		Code: "PS029", Name: "truncate", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "TRUNCATE of an existing table.",
 			Why: "TRUNCATE takes ACCESS EXCLUSIVE on every table it empties and holds it until the transaction commits: " +

@@ -9,7 +9,7 @@ import (
 // table under ACCESS EXCLUSIVE (hazard catalog row 27).
 func VacuumFullOrCluster() *Rule {
 	return &Rule{
-		Code: "PS030", Name: "vacuum-full-or-cluster", Severity: Error, Fixable: true,
+		Code: "PS030", Name: "vacuum-full-or-cluster", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "VACUUM FULL or CLUSTER on an existing table.",
 			Why: "Both write a complete new copy of the table and of every index while holding ACCESS EXCLUSIVE, so " +

@@ -14,7 +14,7 @@ import (
 // CONCURRENTLY (hazard catalog row 28).
 func RefreshMaterializedView() *Rule {
 	return &Rule{
-		Code: "PS031", Name: "refresh-materialized-view", Severity: Error, Fixable: true,
+		Code: "PS031", Name: "refresh-materialized-view", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY.",
 			Why: "A plain refresh takes ACCESS EXCLUSIVE on the view while it re-runs the view's query, so every read " +

@@ -8,7 +8,7 @@ import (
 // an existing table (hazard catalog row 35).
 func SetLoggedOrUnlogged() *Rule {
 	return &Rule{
-		Code: "PS032", Name: "set-logged-or-unlogged", Severity: Error, Fixable: true,
+		Code: "PS032", Name: "set-logged-or-unlogged", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TABLE ... SET LOGGED or SET UNLOGGED on an existing table.",
 			Why: "Both rewrite the whole table and its indexes under ACCESS EXCLUSIVE, so every read and write waits " +

@@ -13,7 +13,7 @@ import (
 // row 36).
 func SetTablespace() *Rule {
 	return &Rule{
-		Code: "PS033", Name: "set-tablespace", Severity: Error, Fixable: true,
+		Code: "PS033", Name: "set-tablespace", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "SET TABLESPACE on an existing table, materialized view or index.",
 			Why: "Moving a relation to another tablespace copies its files block by block while holding ACCESS " +

@@ -15,7 +15,7 @@ import (
 // existing table (hazard catalog row 41).
 func WholeTableUpdateOrDelete() *Rule {
 	return &Rule{
-		Code: "PS034", Name: "whole-table-update-or-delete", Severity: Error, Fixable: true,
+		Code: "PS034", Name: "whole-table-update-or-delete", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "UPDATE or DELETE without a WHERE clause on an existing table.",
 			Why: "One statement changes every row in one transaction: it holds the lock of every row until it commits, " +

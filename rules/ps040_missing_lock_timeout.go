@@ -16,7 +16,7 @@ import (
 // (hazard catalog rows 10, 15, 21 and 40).
 func MissingLockTimeout() *Rule {
 	return &Rule{
-		Code: "PS040", Name: "missing-lock-timeout", Severity: Warning, Fixable: true,
+		Code: "PS040", Name: "missing-lock-timeout", Severity: Warning, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "A statement takes a lock that blocks writes (SHARE or stronger) on an existing table with no lock_timeout set.",
 			Why: "Even a statement that holds its lock for a millisecond, such as ADD COLUMN with a constant default, " +

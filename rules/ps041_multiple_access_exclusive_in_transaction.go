@@ -15,7 +15,7 @@ import (
 // existing table (hazard catalog row 39).
 func MultipleAccessExclusiveInTransaction() *Rule {
 	return &Rule{
-		Code: "PS041", Name: "multiple-access-exclusive-in-transaction", Severity: Warning, Fixable: true,
+		Code: "PS041", Name: "multiple-access-exclusive-in-transaction", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A statement runs in a transaction that already holds ACCESS EXCLUSIVE on an existing table.",
 			Why: "A lock is held until the transaction ends, not until the statement that took it ends. Once a statement " +

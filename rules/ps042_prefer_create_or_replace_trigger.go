@@ -17,7 +17,7 @@ import (
 // catalog row 29).
 func PreferCreateOrReplaceTrigger() *Rule {
 	return &Rule{
-		Code: "PS042", Name: "prefer-create-or-replace-trigger", Severity: Hint, Fixable: true,
+		Code: "PS042", Name: "prefer-create-or-replace-trigger", Severity: Hint, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "A trigger is dropped and created again where CREATE OR REPLACE TRIGGER would do.",
 			Why: "DROP TRIGGER takes ACCESS EXCLUSIVE on the table, which blocks its reads and writes while the lock " +

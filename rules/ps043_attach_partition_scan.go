@@ -17,7 +17,7 @@ import (
 // let PostgreSQL skip its scan (hazard catalog row 30).
 func AttachPartitionScan() *Rule {
 	return &Rule{
-		Code: "PS043", Name: "attach-partition-scan", Severity: Error, Fixable: true,
+		Code: "PS043", Name: "attach-partition-scan", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ATTACH PARTITION scans the partition under ACCESS EXCLUSIVE because no validated CHECK constraint proves its bounds.",
 			Why: "To attach a table as a partition, PostgreSQL checks that every row fits the partition bounds. Unless a " +

@@ -14,7 +14,7 @@ import (
 // row 31).
 func RequireConcurrentDetachPartition() *Rule {
 	return &Rule{
-		Code: "PS044", Name: "require-concurrent-detach-partition", Severity: Warning, Fixable: true,
+		Code: "PS044", Name: "require-concurrent-detach-partition", Severity: Warning, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "DETACH PARTITION without CONCURRENTLY locks the whole partitioned table.",
 			Why: "A plain DETACH PARTITION takes ACCESS EXCLUSIVE on the partitioned table and on the partition. It scans " +

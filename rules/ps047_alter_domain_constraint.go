@@ -14,7 +14,7 @@ import (
 // the file (hazard catalog row 33).
 func AlterDomainConstraint() *Rule {
 	return &Rule{
-		Code: "PS047", Name: "alter-domain-constraint", Severity: Error, Fixable: true,
+		Code: "PS047", Name: "alter-domain-constraint", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER DOMAIN adds a validated constraint or NOT NULL, scanning every column of the domain under SHARE.",
 			Why: "To add a constraint to a domain, PostgreSQL checks every row of every table with a column of that domain, " +

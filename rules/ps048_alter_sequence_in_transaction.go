@@ -13,7 +13,7 @@ import (
 // row 34).
 func AlterSequenceInTransaction() *Rule {
 	return &Rule{
-		Code: "PS048", Name: "alter-sequence-in-transaction", Severity: Warning, Fixable: true,
+		Code: "PS048", Name: "alter-sequence-in-transaction", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER SEQUENCE is followed by more statements in its transaction, blocking nextval until they finish.",
 			Why: "Since PostgreSQL 10, ALTER SEQUENCE is transactional: it locks the sequence in SHARE ROW EXCLUSIVE mode " +

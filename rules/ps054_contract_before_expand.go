@@ -13,7 +13,7 @@ import (
 // table dropped (hazard catalog row 37).
 func ContractBeforeExpand() *Rule {
 	return &Rule{
-		Code: "PS054", Name: "contract-before-expand", Severity: Error, Fixable: true,
+		Code: "PS054", Name: "contract-before-expand", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A column moved in one release: its values copied to a new column or table, then the old column or table dropped.",
 			Why: "Moving a column is safe only as expand, deploy, contract. Done in one release window, the old place " +

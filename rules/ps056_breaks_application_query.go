@@ -12,7 +12,7 @@ import (
 // by position (hazard catalog row 38).
 func BreaksApplicationQuery() *Rule {
 	return &Rule{
-		Code: "PS056", Name: "breaks-application-query", Severity: Warning,
+		Code: "PS056", Name: "breaks-application-query", Severity: Warning, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary: "A migration changes the columns of a table that an application query reads with * or fills by position.",
 			Why: "This is the migration side of select-star-in-query and insert-without-column-list. The code that " +
