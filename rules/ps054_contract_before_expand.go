@@ -21,8 +21,8 @@ func ContractBeforeExpand() *Rule {
 				"instance fails on the missing column or table, and rows it writes between the copy and the drop are " +
 				"lost. The rule follows copies made by INSERT ... SELECT and UPDATE (... FROM) into a column, and " +
 				"reports the DROP COLUMN or DROP TABLE of a copied column in the same window: one migration (a " +
-				"migration split over numbered files by its tool counts as one), or every migration changed since " +
-				"--since.",
+				"migration split over numbered files by its tool counts as one), or, with --changed-since REF, every " +
+				"migration added or changed since REF.",
 			Bad: "ALTER TABLE users ADD COLUMN email_address text;\n" +
 				"UPDATE users SET email_address = email;\n" +
 				"ALTER TABLE users DROP COLUMN email;",
