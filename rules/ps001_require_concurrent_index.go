@@ -22,6 +22,7 @@ func RequireConcurrentIndex() *Rule {
 			Good: "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_idx ON accounts (email);",
 			Help: "build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, " +
 				"DROP INDEX CONCURRENTLY the invalid index and retry",
+			Locks:       "SHARE on the table for the whole index build: writes wait, reads go on.",
 			FixSafety:   "Safe: adds CONCURRENTLY and IF NOT EXISTS; `pgsafe fix` also moves the statement out of its transaction where the framework needs it.",
 			Versions:    "All versions. Avoid CONCURRENTLY on 14.0 to 14.3, which could corrupt indexes built that way; upgrade to 14.4 or later.",
 			CatalogRows: []int{1},

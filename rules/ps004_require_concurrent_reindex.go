@@ -23,9 +23,10 @@ func RequireConcurrentReindex() *Rule {
 				"cached plan. Both last until the rebuild ends, which grows with the table. REINDEX CONCURRENTLY builds " +
 				"a new copy beside the old one and swaps them, blocking neither reads nor writes; it must run outside a " +
 				"transaction.",
-			Bad:  "REINDEX INDEX accounts_email_idx;",
-			Good: "REINDEX INDEX CONCURRENTLY accounts_email_idx;",
-			Help: "rebuild it with REINDEX ... CONCURRENTLY outside a transaction (PostgreSQL 12 and later)",
+			Bad:   "REINDEX INDEX accounts_email_idx;",
+			Good:  "REINDEX INDEX CONCURRENTLY accounts_email_idx;",
+			Help:  "rebuild it with REINDEX ... CONCURRENTLY outside a transaction (PostgreSQL 12 and later)",
+			Locks: "SHARE on the table and ACCESS EXCLUSIVE on the index while it is rebuilt: writes wait, and so do the reads whose plans would use the index.",
 			FixSafety: "Safe on PostgreSQL 12 and later: adds CONCURRENTLY and takes the statement out of its transaction " +
 				"the way the file's migration tool allows (docs/frameworks.md). Display-only before 12, where the recipe is " +
 				"a concurrent twin index, a concurrent drop and a rename; for a partitioned table or index before 14; and " +

@@ -25,6 +25,7 @@ func AddUniqueConstraint() *Rule {
 				"ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_key;",
 			Help: "build the index with CREATE UNIQUE INDEX CONCURRENTLY, check that it is valid, then ADD CONSTRAINT ... " +
 				"UNIQUE USING INDEX",
+			Locks: "ACCESS EXCLUSIVE on the table while the unique index builds: every query on the table waits, reads included.",
 			FixSafety: "Safe for an ALTER TABLE with this one plain table-level UNIQUE on named columns: builds the index " +
 				"with CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS outside a transaction, then adds the constraint USING " +
 				"INDEX, placed the way the file's migration tool allows (docs/frameworks.md). A failed build leaves an " +

@@ -30,6 +30,7 @@ func AddPrimaryKey() *Rule {
 				"ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey;",
 			Help: "make the key columns NOT NULL the online way, build the index with CREATE UNIQUE INDEX CONCURRENTLY, " +
 				"then ADD CONSTRAINT ... PRIMARY KEY USING INDEX",
+			Locks: "ACCESS EXCLUSIVE on the table while the index builds and nullable key columns are checked: every query on the table waits, reads included.",
 			FixSafety: "Safe for an ALTER TABLE with this one plain table-level PRIMARY KEY: makes nullable key columns " +
 				"NOT NULL the online way (see set-not-null), builds the index with CREATE UNIQUE INDEX CONCURRENTLY outside " +
 				"a transaction, then adds the key USING INDEX, each step placed the way the file's migration tool allows " +

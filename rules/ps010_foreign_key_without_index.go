@@ -29,6 +29,7 @@ func ForeignKeyWithoutIndex() *Rule {
 			Good: "CREATE INDEX CONCURRENTLY orders_account_id_idx ON orders (account_id); -- outside a transaction\n" +
 				"ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
 			Help:      "index the referencing columns: CREATE INDEX CONCURRENTLY ON <table> (<columns>) outside a transaction",
+			Locks:     "None while the migration runs; afterwards every DELETE, and every key UPDATE, on the referenced table scans the whole referencing table.",
 			FixSafety: "Display-only: the index is a separate, non-transactional statement.",
 			Versions: "All versions. The rule reports only when the catalog knows the referencing table, from earlier " +
 				"migrations or from this file.",

@@ -28,6 +28,7 @@ func AddColumnNotNullWithoutDefault() *Rule {
 				"ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';",
 			Help: "add the column as nullable, set a DEFAULT, backfill it in batches, then make it NOT NULL; or give it " +
 				"a constant DEFAULT",
+			Locks:     "ACCESS EXCLUSIVE, briefly; the statement fails as soon as the table has a row, and old code's INSERTs fail once it succeeds.",
 			FixSafety: "Display-only: the default value and the backfill need a human decision.",
 			Versions: "All versions. From PostgreSQL 11, ADD COLUMN with a constant DEFAULT rewrites nothing. Tables " +
 				"created earlier in the same file are exempt.",

@@ -35,6 +35,7 @@ func ValidateInSameTransaction() *Rule {
 				"COMMIT;",
 			Help: "commit after ADD CONSTRAINT ... NOT VALID and validate in a later transaction, or in the next migration " +
 				"when the tool wraps each file in a transaction",
+			Locks: "The ACCESS EXCLUSIVE that ADD CONSTRAINT took (SHARE ROW EXCLUSIVE on both tables for a foreign key) is still held while VALIDATE reads every row: the table is blocked for the whole scan.",
 			FixSafety: "Safe for an ALTER TABLE whose only subcommand is the VALIDATE: moves it to a transaction of its " +
 				"own, after a COMMIT or in a new migration, the way the file's migration tool allows (docs/frameworks.md). " +
 				"Display-only for combined ALTERs and where the tool has no way out of its transaction.",

@@ -27,6 +27,7 @@ func AddColumnVolatileDefault() *Rule {
 				"UPDATE accounts SET token = gen_random_uuid() WHERE id >= 1 AND id < 10001 AND token IS NULL;",
 			Help: "add the column without a default, then SET DEFAULT (applies to new rows only), then backfill existing " +
 				"rows in batches; add NOT NULL afterwards with a validated CHECK",
+			Locks: "ACCESS EXCLUSIVE on the table while it is rewritten to give every row its own value: every query on the table waits, reads included.",
 			FixSafety: "Unsafe (the change is no longer atomic): for an ALTER TABLE with this one ADD COLUMN on a table whose " +
 				"single-column primary key the catalog knows, adds the column bare, SETs the DEFAULT for new rows, fills the " +
 				"existing rows in batches of batch-size rows (a DO block that walks the key and commits after each batch, outside " +

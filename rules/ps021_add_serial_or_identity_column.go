@@ -26,6 +26,7 @@ func AddSerialOrIdentityColumn() *Rule {
 				"UPDATE accounts SET seq = nextval('accounts_seq_seq') WHERE id >= 1 AND id < 10001 AND seq IS NULL;",
 			Help: "add a plain bigint column, create a sequence OWNED BY it and SET DEFAULT nextval(...), backfill existing " +
 				"rows in batches, then add NOT NULL and a unique index concurrently",
+			Locks:       "ACCESS EXCLUSIVE on the table while it is rewritten to number every row: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: the recipe replaces one statement with several and a batched backfill.",
 			Versions:    "All supported versions (identity columns exist from PostgreSQL 10).",
 			CatalogRows: []int{17},

@@ -26,6 +26,7 @@ func RenameTable() *Rule {
 				"-- after every server runs the new code: DROP VIEW accounts;",
 			Help: "in the same transaction, create a view with the old name over the renamed table, and drop it once no " +
 				"running code uses the old name",
+			Locks:       "ACCESS EXCLUSIVE, briefly; what breaks is the code still running that uses the old name.",
 			FixSafety:   "Display-only: the recipe spans two deploys.",
 			Versions:    "All versions.",
 			CatalogRows: []int{23},

@@ -29,6 +29,7 @@ func DropTable() *Rule {
 				"DROP TABLE sessions;",
 			Help: "drop the table's foreign keys first, each in its own short transaction with a lock_timeout, then drop " +
 				"the table once no running code uses it",
+			Locks:       "ACCESS EXCLUSIVE on the table and on the tables its foreign keys reference: queries on all of them queue while it waits.",
 			FixSafety:   "Display-only: the recipe splits the drop into several transactions.",
 			Versions:    "All versions.",
 			CatalogRows: []int{25},

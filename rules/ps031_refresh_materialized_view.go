@@ -24,7 +24,8 @@ func RefreshMaterializedView() *Rule {
 			Bad: "REFRESH MATERIALIZED VIEW daily_totals;",
 			Good: "CREATE UNIQUE INDEX CONCURRENTLY daily_totals_day_key ON daily_totals (day);\n" +
 				"REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;",
-			Help: "refresh with CONCURRENTLY, after creating a unique index on the view concurrently if it has none",
+			Help:  "refresh with CONCURRENTLY, after creating a unique index on the view concurrently if it has none",
+			Locks: "ACCESS EXCLUSIVE on the materialized view while it is recomputed: reads of the view wait.",
 			FixSafety: "Safe when the catalog shows a unique index on plain columns of the view: adds CONCURRENTLY, which " +
 				"produces the same contents under a weaker lock. Otherwise display-only: the index must be created first.",
 			Versions:    "All versions.",

@@ -29,6 +29,7 @@ func MissingLockTimeout() *Rule {
 			Good: "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
 			Help: "set lock_timeout before the statement (SET LOCAL lock_timeout inside a transaction, SET lock_timeout " +
 				"outside one) and retry the migration when it times out",
+			Locks: "SHARE or stronger: while it waits behind running transactions, every later query that conflicts with it queues behind it.",
 			FixSafety: "Safe: inserts `SET LOCAL lock_timeout = '<lock-timeout>'` (and statement_timeout, when statement-timeout " +
 				"is configured and none is in force) before the statement inside a transaction, " +
 				"or a session `SET lock_timeout` outside one, using the configured lock-timeout. The session setting stays " +

@@ -20,9 +20,10 @@ func AlterSequenceInTransaction() *Rule {
 				"until the transaction commits, and nextval waits for that lock. Every INSERT that draws an id from the " +
 				"sequence, usually every INSERT into its table, stalls for as long as the statements after the ALTER " +
 				"SEQUENCE take. Statements before it do not hold the sequence lock.",
-			Bad:  "BEGIN;\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nALTER TABLE orders ALTER COLUMN note TYPE text;\nCOMMIT;",
-			Good: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nCOMMIT;",
-			Help: "run ALTER SEQUENCE alone, in a short transaction of its own, with a lock_timeout",
+			Bad:   "BEGIN;\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nALTER TABLE orders ALTER COLUMN note TYPE text;\nCOMMIT;",
+			Good:  "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nCOMMIT;",
+			Help:  "run ALTER SEQUENCE alone, in a short transaction of its own, with a lock_timeout",
+			Locks: "ALTER SEQUENCE blocks nextval and setval on the sequence until the transaction commits: INSERTs that use it wait.",
 			FixSafety: "Display-only: moving the statement to a transaction of its own changes what the migration commits " +
 				"together.",
 			Versions:    "All supported versions: ALTER SEQUENCE has been transactional and locking since PostgreSQL 10.",

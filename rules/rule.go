@@ -186,6 +186,10 @@ type Doc struct {
 	Good string
 	// Help is the one-line advice printed under each finding.
 	Help string
+	// Locks says, for users, what the reported statement locks and what
+	// that blocks, and for how long; empty for rules that are not about a
+	// lock.
+	Locks string
 	// FixSafety describes the rule's automatic fix, or that it has none.
 	FixSafety string
 	// Versions notes how the hazard depends on the PostgreSQL version.

@@ -16,6 +16,9 @@ func Page(r *rules.Rule) string {
 	fmt.Fprintf(&b, "%s\n\n", r.Doc.Summary)
 	fmt.Fprintf(&b, "- Default severity: `%s`\n", r.Severity)
 	fmt.Fprintf(&b, "- Fix: `%s`: %s\n", r.FixAvailability, r.FixAvailability.Describe())
+	if r.Doc.Locks != "" {
+		fmt.Fprintf(&b, "- Locks: %s\n", r.Doc.Locks)
+	}
 	fmt.Fprintf(&b, "\n## Why\n\n%s\n", r.Doc.Why)
 	if r.Doc.Bad != "" {
 		fmt.Fprintf(&b, "\n## Bad\n\n```sql\n%s\n```\n", strings.TrimSpace(r.Doc.Bad))
