@@ -5,7 +5,7 @@ package rules
 // SyntaxError is reported when a file does not parse.
 func SyntaxError() *Rule {
 	return &Rule{
-		Code: "PS000", Name: "syntax-error", Severity: Error,
+		Code: "PS000", Name: "syntax-error", Severity: Error, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary: "The file does not parse as PostgreSQL SQL.",
 			Why: "PostgreSQL will reject the migration at deploy time, and pgsafe cannot check a file it cannot parse. The finding points at the character where the parser stopped. " +
@@ -23,7 +23,7 @@ func SyntaxError() *Rule {
 // reason, or one that names an unknown rule.
 func InvalidSuppression() *Rule {
 	return &Rule{
-		Code: "PS900", Name: "invalid-suppression", Severity: Warning,
+		Code: "PS900", Name: "invalid-suppression", Severity: Warning, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary:   "A pgsafe:ignore comment names an unknown rule or gives no reason.",
 			Why:       "A suppression is a decision a reviewer must be able to read later: which rule, and why it does not apply. One without a reason hides a hazard silently, and one with a misspelt rule suppresses nothing.",
@@ -39,7 +39,7 @@ func InvalidSuppression() *Rule {
 // no finding.
 func UnusedSuppression() *Rule {
 	return &Rule{
-		Code: "PS901", Name: "unused-suppression", Severity: Warning,
+		Code: "PS901", Name: "unused-suppression", Severity: Warning, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary:   "A pgsafe:ignore comment suppresses nothing.",
 			Why:       "A stale suppression outlives the statement it was written for and will silently hide a future finding on whatever statement follows it.",
@@ -55,7 +55,7 @@ func UnusedSuppression() *Rule {
 // pgsafe could only guess.
 func MigrationToolGuessed() *Rule {
 	return &Rule{
-		Code: "PS910", Name: "migration-tool-guessed", Severity: Hint,
+		Code: "PS910", Name: "migration-tool-guessed", Severity: Hint, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary: "pgsafe could only guess which migration tool runs a folder.",
 			Why: "Whether a statement runs inside a transaction, and so whether CREATE INDEX CONCURRENTLY can run at all, " +
@@ -77,7 +77,7 @@ func MigrationToolGuessed() *Rule {
 // down.
 func MigrationToolRefuses() *Rule {
 	return &Rule{
-		Code: "PS911", Name: "migration-tool-refuses", Severity: Error,
+		Code: "PS911", Name: "migration-tool-refuses", Severity: Error, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary: "The migration tool that runs the folder refuses a file, or the folder.",
 			Why: "Each tool has rules of its own beyond SQL: goose needs a `-- +goose Up` annotation on a line of its own, " +

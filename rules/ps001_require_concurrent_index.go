@@ -11,7 +11,7 @@ import (
 // table that already exists (hazard catalog row 1).
 func RequireConcurrentIndex() *Rule {
 	return &Rule{
-		Code: "PS001", Name: "require-concurrent-index", Severity: Error, Fixable: true,
+		Code: "PS001", Name: "require-concurrent-index", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "CREATE INDEX without CONCURRENTLY on an existing table.",
 			Why: "A plain CREATE INDEX takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE " +
@@ -22,6 +22,7 @@ func RequireConcurrentIndex() *Rule {
 			Good: "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_idx ON accounts (email);",
 			Help: "build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, " +
 				"DROP INDEX CONCURRENTLY the invalid index and retry",
+			Locks:       "SHARE on the table for the whole index build: writes wait, reads go on.",
 			FixSafety:   "Safe: adds CONCURRENTLY and IF NOT EXISTS; `pgsafe fix` also moves the statement out of its transaction where the framework needs it.",
 			Versions:    "All versions. Avoid CONCURRENTLY on 14.0 to 14.3, which could corrupt indexes built that way; upgrade to 14.4 or later.",
 			CatalogRows: []int{1},

@@ -12,7 +12,7 @@ import (
 // parent and every partition against writes, and a concurrent build fails.
 func IndexOnPartitionedTable() *Rule {
 	return &Rule{
-		Code: "PS002", Name: "index-on-partitioned-table", Severity: Error, Fixable: true,
+		Code: "PS002", Name: "index-on-partitioned-table", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "CREATE INDEX on a partitioned table, which either blocks writes to every partition or fails.",
 			Why: "CREATE INDEX on a partitioned table builds the index on every partition in one statement, holding a " +
@@ -28,6 +28,7 @@ func IndexOnPartitionedTable() *Rule {
 				"ALTER INDEX events_at_idx ATTACH PARTITION events_2024_at_idx;",
 			Help: "create the index ON ONLY the parent, build each partition's index with CREATE INDEX CONCURRENTLY, " +
 				"then ALTER INDEX ... ATTACH PARTITION each one",
+			Locks:     "SHARE on the partitioned table and on every partition for the whole build: writes to all of them wait.",
 			FixSafety: "Display-only: the recipe needs the list of partitions, which a migration file does not name.",
 			Versions: "All versions: CREATE INDEX CONCURRENTLY on a partitioned table is unsupported through " +
 				"PostgreSQL 18. Tables created earlier in the same file are exempt from the lock finding, not from the " +

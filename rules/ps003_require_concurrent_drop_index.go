@@ -13,7 +13,7 @@ import (
 // constraint, which PostgreSQL refuses.
 func RequireConcurrentDropIndex() *Rule {
 	return &Rule{
-		Code: "PS003", Name: "require-concurrent-drop-index", Severity: Warning, Fixable: true,
+		Code: "PS003", Name: "require-concurrent-drop-index", Severity: Warning, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "DROP INDEX without CONCURRENTLY.",
 			Why: "A plain DROP INDEX takes an ACCESS EXCLUSIVE lock on the index's table. The drop itself is quick, but " +
@@ -22,11 +22,15 @@ func RequireConcurrentDropIndex() *Rule {
 				"EXCLUSIVE instead and waits for running queries without blocking new ones. It must run outside a " +
 				"transaction, drops one index per statement, and cannot be combined with CASCADE. An index that backs " +
 				"a PRIMARY KEY, UNIQUE or EXCLUDE constraint cannot be dropped with DROP INDEX at all: drop the constraint.",
-			Bad:  "DROP INDEX accounts_email_idx;",
-			Good: "DROP INDEX CONCURRENTLY IF EXISTS accounts_email_idx;",
-			Help: "drop it with DROP INDEX CONCURRENTLY IF EXISTS, one index per statement, outside a transaction",
-			FixSafety: "Display-only: the statement must also leave its transaction, which depends on the migration " +
-				"tool; for an index behind a constraint, the advice is DROP CONSTRAINT with a lock_timeout.",
+			Bad:   "DROP INDEX accounts_email_idx;",
+			Good:  "DROP INDEX CONCURRENTLY IF EXISTS accounts_email_idx;",
+			Help:  "drop it with DROP INDEX CONCURRENTLY IF EXISTS, one index per statement, outside a transaction",
+			Locks: "ACCESS EXCLUSIVE on the index's table: held briefly, but while it waits behind running transactions every new query on the table, SELECT included, queues behind it.",
+			FixSafety: "Safe for a DROP INDEX of one index that the migrations create, without CASCADE: adds CONCURRENTLY " +
+				"and takes the statement out of its transaction the way the file's migration tool allows (docs/frameworks.md). " +
+				"Display-only for several indexes in one statement, CASCADE, an index the migrations do not create, where the " +
+				"tool has no way out of its transaction, and for an index behind a constraint, where the advice is DROP " +
+				"CONSTRAINT with a lock_timeout.",
 			Versions: "All versions. Indexes on tables created earlier in the same file are exempt (the catalog " +
 				"finds the index's table).",
 			CatalogRows: []int{3},

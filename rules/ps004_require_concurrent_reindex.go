@@ -14,7 +14,7 @@ import (
 // or index before PostgreSQL 14, which does not work.
 func RequireConcurrentReindex() *Rule {
 	return &Rule{
-		Code: "PS004", Name: "require-concurrent-reindex", Severity: Error, Fixable: true,
+		Code: "PS004", Name: "require-concurrent-reindex", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "REINDEX INDEX or REINDEX TABLE without CONCURRENTLY.",
 			Why: "A plain REINDEX takes a SHARE lock on the table, which blocks every INSERT, UPDATE and DELETE, and an " +
@@ -23,11 +23,14 @@ func RequireConcurrentReindex() *Rule {
 				"cached plan. Both last until the rebuild ends, which grows with the table. REINDEX CONCURRENTLY builds " +
 				"a new copy beside the old one and swaps them, blocking neither reads nor writes; it must run outside a " +
 				"transaction.",
-			Bad:  "REINDEX INDEX accounts_email_idx;",
-			Good: "REINDEX INDEX CONCURRENTLY accounts_email_idx;",
-			Help: "rebuild it with REINDEX ... CONCURRENTLY outside a transaction (PostgreSQL 12 and later)",
-			FixSafety: "Display-only: the statement must also leave its transaction, and before PostgreSQL 12 the " +
-				"recipe is a concurrent twin index, a concurrent drop and a rename.",
+			Bad:   "REINDEX INDEX accounts_email_idx;",
+			Good:  "REINDEX INDEX CONCURRENTLY accounts_email_idx;",
+			Help:  "rebuild it with REINDEX ... CONCURRENTLY outside a transaction (PostgreSQL 12 and later)",
+			Locks: "SHARE on the table and ACCESS EXCLUSIVE on the index while it is rebuilt: writes wait, and so do the reads whose plans would use the index.",
+			FixSafety: "Safe on PostgreSQL 12 and later: adds CONCURRENTLY and takes the statement out of its transaction " +
+				"the way the file's migration tool allows (docs/frameworks.md). Display-only before 12, where the recipe is " +
+				"a concurrent twin index, a concurrent drop and a rename; for a partitioned table or index before 14; and " +
+				"where the tool has no way out of its transaction.",
 			Versions: "REINDEX CONCURRENTLY exists from PostgreSQL 12; on 11, build a twin with CREATE INDEX " +
 				"CONCURRENTLY, drop the old index concurrently and rename the twin. REINDEX of a partitioned table or " +
 				"index works from 14: before that, REINDEX TABLE skips a partitioned table with a warning and REINDEX " +

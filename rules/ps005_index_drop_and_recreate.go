@@ -15,7 +15,7 @@ import (
 // goes without the index in between.
 func IndexDropAndRecreate() *Rule {
 	return &Rule{
-		Code: "PS005", Name: "index-drop-and-recreate", Severity: Warning, Fixable: true,
+		Code: "PS005", Name: "index-drop-and-recreate", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "An index is dropped and created again under the same name to change its definition.",
 			Why: "Between the DROP INDEX and the end of the new build the table has no such index: queries that " +
@@ -28,6 +28,7 @@ func IndexDropAndRecreate() *Rule {
 				"DROP INDEX CONCURRENTLY accounts_email_idx_old; -- outside a transaction",
 			Help: "rename the old index, build the new one with CREATE INDEX CONCURRENTLY, then DROP INDEX CONCURRENTLY " +
 				"the old one",
+			Locks:     "ACCESS EXCLUSIVE for the drop, then SHARE for the whole build: writes wait, and queries run without the index in between.",
 			FixSafety: "Display-only: the steps run in separate transactions.",
 			Versions: "ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE from PostgreSQL 12; before that it takes " +
 				"ACCESS EXCLUSIVE, briefly, so give it a lock_timeout. Tables created earlier in the same file are exempt.",

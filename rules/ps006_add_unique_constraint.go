@@ -13,7 +13,7 @@ import (
 // row 6).
 func AddUniqueConstraint() *Rule {
 	return &Rule{
-		Code: "PS006", Name: "add-unique-constraint", Severity: Error, Fixable: true,
+		Code: "PS006", Name: "add-unique-constraint", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD UNIQUE on an existing table builds its index under ACCESS EXCLUSIVE.",
 			Why: "Adding a UNIQUE constraint builds a unique index while holding ACCESS EXCLUSIVE on the table, so every " +
@@ -25,8 +25,13 @@ func AddUniqueConstraint() *Rule {
 				"ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE USING INDEX accounts_email_key;",
 			Help: "build the index with CREATE UNIQUE INDEX CONCURRENTLY, check that it is valid, then ADD CONSTRAINT ... " +
 				"UNIQUE USING INDEX",
-			FixSafety: "Display-only: the index build must run outside a transaction, and a failed build leaves an " +
-				"invalid index to check for.",
+			Locks: "ACCESS EXCLUSIVE on the table while the unique index builds: every query on the table waits, reads included.",
+			FixSafety: "Safe for an ALTER TABLE with this one plain table-level UNIQUE on named columns: builds the index " +
+				"with CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS outside a transaction, then adds the constraint USING " +
+				"INDEX, placed the way the file's migration tool allows (docs/frameworks.md). A failed build leaves an " +
+				"invalid index, which the retry skips and USING INDEX then refuses (\"index is not valid\"), so the " +
+				"migration stops until the index is dropped. Display-only for a column-level UNIQUE, combined ALTERs, " +
+				"INCLUDE, NULLS NOT DISTINCT, deferrable constraints, and where the tool has no way out of its transaction.",
 			Versions: "All versions. USING INDEX is not supported on partitioned tables. Tables created earlier in the " +
 				"same file are exempt.",
 			CatalogRows: []int{6},

@@ -15,7 +15,7 @@ import (
 // column is nullable.
 func AddPrimaryKey() *Rule {
 	return &Rule{
-		Code: "PS007", Name: "add-primary-key", Severity: Error, Fixable: true,
+		Code: "PS007", Name: "add-primary-key", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD PRIMARY KEY on an existing table builds its index, and checks for NULLs, under ACCESS EXCLUSIVE.",
 			Why: "Adding a primary key builds a unique index while holding ACCESS EXCLUSIVE on the table, so every " +
@@ -30,7 +30,13 @@ func AddPrimaryKey() *Rule {
 				"ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY USING INDEX accounts_pkey;",
 			Help: "make the key columns NOT NULL the online way, build the index with CREATE UNIQUE INDEX CONCURRENTLY, " +
 				"then ADD CONSTRAINT ... PRIMARY KEY USING INDEX",
-			FixSafety: "Display-only: the steps run in separate transactions.",
+			Locks: "ACCESS EXCLUSIVE on the table while the index builds and nullable key columns are checked: every query on the table waits, reads included.",
+			FixSafety: "Safe for an ALTER TABLE with this one plain table-level PRIMARY KEY: makes nullable key columns " +
+				"NOT NULL the online way (see set-not-null), builds the index with CREATE UNIQUE INDEX CONCURRENTLY outside " +
+				"a transaction, then adds the key USING INDEX, each step placed the way the file's migration tool allows " +
+				"(docs/frameworks.md). Display-only for a column-level PRIMARY KEY, combined ALTERs, keys USING INDEX cannot " +
+				"express, before PostgreSQL 12 when a column must first become NOT NULL, and where the tool has no way " +
+				"out of its transaction.",
 			Versions: "All versions. From PostgreSQL 12 a validated CHECK (c IS NOT NULL) lets the NOT NULL step skip " +
 				"its scan. USING INDEX is not supported on partitioned tables. Tables created earlier in the same file " +
 				"are exempt.",

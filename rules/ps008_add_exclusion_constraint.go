@@ -8,7 +8,7 @@ import (
 // existing table (hazard catalog row 8), which has no online form.
 func AddExclusionConstraint() *Rule {
 	return &Rule{
-		Code: "PS008", Name: "add-exclusion-constraint", Severity: Error, Fixable: true,
+		Code: "PS008", Name: "add-exclusion-constraint", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD EXCLUDE on an existing table builds and checks its index under ACCESS EXCLUSIVE.",
 			Why: "Adding an exclusion constraint builds its index and checks every pair of conflicting rows while " +
@@ -21,6 +21,7 @@ func AddExclusionConstraint() *Rule {
 				"-- then write to both, backfill, and swap the tables in one short transaction.",
 			Help: "there is no online way: create a new table with the constraint, write to both and backfill it, then " +
 				"swap the tables in one short transaction; or schedule downtime",
+			Locks:       "ACCESS EXCLUSIVE on the table while the index builds and every row is checked: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: the recipe is an application-level migration.",
 			Versions:    "All versions. Tables created earlier in the same file are exempt.",
 			CatalogRows: []int{8},

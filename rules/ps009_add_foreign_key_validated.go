@@ -14,7 +14,7 @@ import (
 // only its brief lock remains, which other rules cover.
 func AddForeignKeyValidated() *Rule {
 	return &Rule{
-		Code: "PS009", Name: "add-foreign-key-validated", Severity: Error, Fixable: true,
+		Code: "PS009", Name: "add-foreign-key-validated", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD FOREIGN KEY without NOT VALID on an existing table blocks writes to both tables while it checks every row.",
 			Why: "Adding a validated foreign key takes SHARE ROW EXCLUSIVE on the table and on the table it references, " +
@@ -26,7 +26,8 @@ func AddForeignKeyValidated() *Rule {
 			Good: "ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;\n" +
 				"-- in a later transaction:\n" +
 				"ALTER TABLE orders VALIDATE CONSTRAINT orders_account_id_fkey;",
-			Help: "add the foreign key with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			Help:  "add the foreign key with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			Locks: "SHARE ROW EXCLUSIVE on the table and on the table it references while every row is checked: writes to both wait.",
 			FixSafety: "Safe for an ALTER TABLE with this one table constraint: adds it NOT VALID (named explicitly when it had no name) and puts " +
 				"VALIDATE CONSTRAINT in a later transaction, the way the migration tool allows (in place, after COMMIT, or in a new migration file). " +
 				"Display-only otherwise.",

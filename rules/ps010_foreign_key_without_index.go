@@ -16,7 +16,7 @@ import (
 // catalog row 11).
 func ForeignKeyWithoutIndex() *Rule {
 	return &Rule{
-		Code: "PS010", Name: "foreign-key-without-index", Severity: Hint, Fixable: true,
+		Code: "PS010", Name: "foreign-key-without-index", Severity: Hint, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A foreign key whose referencing columns are not the leading columns of any index.",
 			Why: "PostgreSQL does not index the referencing side of a foreign key by itself. Each DELETE from the " +
@@ -29,6 +29,7 @@ func ForeignKeyWithoutIndex() *Rule {
 			Good: "CREATE INDEX CONCURRENTLY orders_account_id_idx ON orders (account_id); -- outside a transaction\n" +
 				"ALTER TABLE orders ADD CONSTRAINT orders_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;",
 			Help:      "index the referencing columns: CREATE INDEX CONCURRENTLY ON <table> (<columns>) outside a transaction",
+			Locks:     "None while the migration runs; afterwards every DELETE, and every key UPDATE, on the referenced table scans the whole referencing table.",
 			FixSafety: "Display-only: the index is a separate, non-transactional statement.",
 			Versions: "All versions. The rule reports only when the catalog knows the referencing table, from earlier " +
 				"migrations or from this file.",

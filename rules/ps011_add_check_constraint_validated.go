@@ -13,7 +13,7 @@ import (
 // a column that ADD COLUMN adds, which is checked the same way.
 func AddCheckConstraintValidated() *Rule {
 	return &Rule{
-		Code: "PS011", Name: "add-check-constraint-validated", Severity: Error, Fixable: true,
+		Code: "PS011", Name: "add-check-constraint-validated", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD CHECK without NOT VALID on an existing table checks every row under ACCESS EXCLUSIVE.",
 			Why: "Adding a CHECK constraint takes ACCESS EXCLUSIVE on the table and then reads every row to prove the " +
@@ -25,7 +25,8 @@ func AddCheckConstraintValidated() *Rule {
 			Good: "ALTER TABLE accounts ADD CONSTRAINT accounts_balance_check CHECK (balance >= 0) NOT VALID;\n" +
 				"-- in a later transaction:\n" +
 				"ALTER TABLE accounts VALIDATE CONSTRAINT accounts_balance_check;",
-			Help: "add the check with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			Help:  "add the check with NOT VALID, then VALIDATE CONSTRAINT it in a later transaction",
+			Locks: "ACCESS EXCLUSIVE on the table while every row is checked: every query on the table waits, reads included.",
 			FixSafety: "Safe for an ALTER TABLE with this one table constraint: adds it NOT VALID (named explicitly when it had no name) and puts " +
 				"VALIDATE CONSTRAINT in a later transaction, the way the migration tool allows (in place, after COMMIT, or in a new migration file). " +
 				"Display-only otherwise.",

@@ -14,7 +14,7 @@ import (
 // skip the scan.
 func SetNotNull() *Rule {
 	return &Rule{
-		Code: "PS012", Name: "set-not-null", Severity: Error, Fixable: true,
+		Code: "PS012", Name: "set-not-null", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "SET NOT NULL on an existing table scans every row under ACCESS EXCLUSIVE.",
 			Why: "ALTER COLUMN ... SET NOT NULL takes ACCESS EXCLUSIVE on the table and reads every row to prove the " +
@@ -30,7 +30,8 @@ func SetNotNull() *Rule {
 				"ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n" +
 				"-- a statement of its own: in the same ALTER TABLE, the CHECK would be dropped before SET NOT NULL uses it\n" +
 				"ALTER TABLE accounts DROP CONSTRAINT accounts_email_not_null;",
-			Help: "prove the column has no NULLs with a CHECK added NOT VALID and validated separately, then SET NOT NULL",
+			Help:  "prove the column has no NULLs with a CHECK added NOT VALID and validated separately, then SET NOT NULL",
+			Locks: "ACCESS EXCLUSIVE on the table while every row is checked for NULLs: every query on the table waits, reads included.",
 			FixSafety: "Safe on 12 and later for an ALTER TABLE with this one subcommand: the steps are placed in separate " +
 				"transactions the way the migration tool allows (in place, after COMMIT, or in new migration files). " +
 				"Display-only on 11 and for combined ALTERs.",

@@ -12,7 +12,7 @@ import (
 // DEFAULT on an existing table (hazard catalog row 14).
 func AddColumnNotNullWithoutDefault() *Rule {
 	return &Rule{
-		Code: "PS013", Name: "add-column-not-null-without-default", Severity: Error, Fixable: true,
+		Code: "PS013", Name: "add-column-not-null-without-default", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN ... NOT NULL without a DEFAULT on an existing table.",
 			Why: "Every existing row would hold NULL in the new column, so PostgreSQL rejects the statement as soon as " +
@@ -28,6 +28,7 @@ func AddColumnNotNullWithoutDefault() *Rule {
 				"ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';",
 			Help: "add the column as nullable, set a DEFAULT, backfill it in batches, then make it NOT NULL; or give it " +
 				"a constant DEFAULT",
+			Locks:     "ACCESS EXCLUSIVE, briefly; the statement fails as soon as the table has a row, and old code's INSERTs fail once it succeeds.",
 			FixSafety: "Display-only: the default value and the backfill need a human decision.",
 			Versions: "All versions. From PostgreSQL 11, ADD COLUMN with a constant DEFAULT rewrites nothing. Tables " +
 				"created earlier in the same file are exempt.",

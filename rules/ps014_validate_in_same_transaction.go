@@ -15,7 +15,7 @@ import (
 // constraint: the add's lock is still held during the validation scan.
 func ValidateInSameTransaction() *Rule {
 	return &Rule{
-		Code: "PS014", Name: "validate-in-same-transaction", Severity: Error, Fixable: true,
+		Code: "PS014", Name: "validate-in-same-transaction", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "VALIDATE CONSTRAINT in the same transaction as the ADD CONSTRAINT ... NOT VALID it validates.",
 			Why: "NOT VALID followed by VALIDATE CONSTRAINT avoids a long lock only when a commit separates them. " +
@@ -35,8 +35,11 @@ func ValidateInSameTransaction() *Rule {
 				"COMMIT;",
 			Help: "commit after ADD CONSTRAINT ... NOT VALID and validate in a later transaction, or in the next migration " +
 				"when the tool wraps each file in a transaction",
-			FixSafety: "Display-only: where to commit depends on the migration tool.",
-			Versions:  "All versions. Tables created earlier in the same file are exempt.",
+			Locks: "The ACCESS EXCLUSIVE that ADD CONSTRAINT took (SHARE ROW EXCLUSIVE on both tables for a foreign key) is still held while VALIDATE reads every row: the table is blocked for the whole scan.",
+			FixSafety: "Safe for an ALTER TABLE whose only subcommand is the VALIDATE: moves it to a transaction of its " +
+				"own, after a COMMIT or in a new migration, the way the file's migration tool allows (docs/frameworks.md). " +
+				"Display-only for combined ALTERs and where the tool has no way out of its transaction.",
+			Versions: "All versions. Tables created earlier in the same file are exempt.",
 		},
 		Check: checkValidateInSameTransaction,
 	}

@@ -17,7 +17,7 @@ import (
 // PostgreSQL refuses it, so the migration fails.
 func ConcurrentlyInTransaction() *Rule {
 	return &Rule{
-		Code: "PS015", Name: "concurrently-in-transaction", Severity: Error, Fixable: true,
+		Code: "PS015", Name: "concurrently-in-transaction", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "CREATE INDEX, DROP INDEX, REINDEX or DETACH PARTITION CONCURRENTLY inside a transaction.",
 			Why: "The CONCURRENTLY forms commit internally between their phases, so PostgreSQL refuses to run them " +
@@ -32,6 +32,7 @@ func ConcurrentlyInTransaction() *Rule {
 			Help: "run the statement outside any transaction and alone: goose `-- +goose NO TRANSACTION`; dbmate " +
 				"`-- migrate:up transaction:false` with one statement per file; golang-migrate and popx `.autocommit.` " +
 				"files: one statement per file; Flyway: executeInTransaction=false in the script's .sql.conf",
+			Locks: "None: PostgreSQL refuses the statement inside a transaction block, so the migration fails.",
 			FixSafety: "Safe: takes the statement out of its transaction the way the file's migration tool allows (docs/frameworks.md): " +
 				"after the COMMIT of an explicit transaction; in place in a query or section of one statement, the section marked " +
 				"(dbmate transaction:false, Liquibase runInTransaction:false); with the file marked (`-- +goose NO TRANSACTION` and " +

@@ -12,7 +12,7 @@ import (
 // volatile function on an existing table (hazard catalog rows 15 and 16).
 func AddColumnVolatileDefault() *Rule {
 	return &Rule{
-		Code: "PS020", Name: "add-column-volatile-default", Severity: Error, Fixable: true,
+		Code: "PS020", Name: "add-column-volatile-default", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ADD COLUMN with a volatile DEFAULT, such as gen_random_uuid() or clock_timestamp(), on an existing table.",
 			Why: "A volatile default must be computed once per existing row, so PostgreSQL rewrites the whole table and " +
@@ -27,6 +27,7 @@ func AddColumnVolatileDefault() *Rule {
 				"UPDATE accounts SET token = gen_random_uuid() WHERE id >= 1 AND id < 10001 AND token IS NULL;",
 			Help: "add the column without a default, then SET DEFAULT (applies to new rows only), then backfill existing " +
 				"rows in batches; add NOT NULL afterwards with a validated CHECK",
+			Locks: "ACCESS EXCLUSIVE on the table while it is rewritten to give every row its own value: every query on the table waits, reads included.",
 			FixSafety: "Unsafe (the change is no longer atomic): for an ALTER TABLE with this one ADD COLUMN on a table whose " +
 				"single-column primary key the catalog knows, adds the column bare, SETs the DEFAULT for new rows, fills the " +
 				"existing rows in batches of batch-size rows (a DO block that walks the key and commits after each batch, outside " +

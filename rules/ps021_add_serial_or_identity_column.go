@@ -12,7 +12,7 @@ import (
 // GENERATED ... AS IDENTITY on an existing table (hazard catalog row 17).
 func AddSerialOrIdentityColumn() *Rule {
 	return &Rule{
-		Code: "PS021", Name: "add-serial-or-identity-column", Severity: Error, Fixable: true,
+		Code: "PS021", Name: "add-serial-or-identity-column", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN of type serial, bigserial or smallserial, or GENERATED ... AS IDENTITY, on an existing table.",
 			Why: "Every existing row needs its own value from the sequence, so PostgreSQL calls nextval() once per row " +
@@ -26,6 +26,7 @@ func AddSerialOrIdentityColumn() *Rule {
 				"UPDATE accounts SET seq = nextval('accounts_seq_seq') WHERE id >= 1 AND id < 10001 AND seq IS NULL;",
 			Help: "add a plain bigint column, create a sequence OWNED BY it and SET DEFAULT nextval(...), backfill existing " +
 				"rows in batches, then add NOT NULL and a unique index concurrently",
+			Locks:       "ACCESS EXCLUSIVE on the table while it is rewritten to number every row: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: the recipe replaces one statement with several and a batched backfill.",
 			Versions:    "All supported versions (identity columns exist from PostgreSQL 10).",
 			CatalogRows: []int{17},

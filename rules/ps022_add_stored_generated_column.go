@@ -10,7 +10,7 @@ import (
 // STORED on an existing table (hazard catalog row 18).
 func AddStoredGeneratedColumn() *Rule {
 	return &Rule{
-		Code: "PS022", Name: "add-stored-generated-column", Severity: Error, Fixable: true,
+		Code: "PS022", Name: "add-stored-generated-column", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ADD COLUMN ... GENERATED ALWAYS AS (...) STORED on an existing table.",
 			Why: "A stored generated column is computed and written for every existing row, so PostgreSQL rewrites the " +
@@ -23,6 +23,7 @@ func AddStoredGeneratedColumn() *Rule {
 				"UPDATE orders SET total = price * quantity WHERE id >= 1 AND id < 10001 AND total IS NULL;",
 			Help: "add a plain column kept up to date by a BEFORE INSERT OR UPDATE trigger and backfill it in batches; " +
 				"on PostgreSQL 18 a VIRTUAL generated column is catalog-only",
+			Locks:     "ACCESS EXCLUSIVE on the table while it is rewritten to compute the column for every row: every query on the table waits, reads included.",
 			FixSafety: "Display-only: the recipe needs a trigger and a batched backfill.",
 			Versions: "All versions. PostgreSQL 18 adds VIRTUAL generated columns (its default kind), which are computed " +
 				"on read and added without a rewrite. pgsafe parses with the PostgreSQL 17 grammar, which does not " +

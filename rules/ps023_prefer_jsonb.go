@@ -6,13 +6,14 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // PreferJsonb reports columns of type json, in CREATE TABLE, ADD COLUMN or
 // ALTER COLUMN TYPE (hazard catalog row 19).
 func PreferJsonb() *Rule {
 	return &Rule{
-		Code: "PS023", Name: "prefer-jsonb", Severity: Hint, Fixable: true,
+		Code: "PS023", Name: "prefer-jsonb", Severity: Hint, FixAvailability: FixAlways,
 		Doc: Doc{
 			Summary: "A column of type json rather than jsonb.",
 			Why: "json stores the text as written and re-parses it on every access. It has no equality operator, so " +
@@ -70,37 +71,37 @@ func checkPreferJsonb(p *Pass) {
 	}
 }
 
-// jsonTypeEdit returns the edit that turns the type name json, written at
-// tn's location as json, JSON or "json" (optionally after pg_catalog.),
-// into jsonb. It returns false when the text there is anything else.
+// jsonTypeEdit returns the edit that turns the type name json at tn's
+// location into jsonb: the last name of the dotted name written there
+// (json, JSON, "json", pg_catalog.json, "pg_catalog"."json", with
+// comments or spaces around the dot). It returns false when that name is
+// not json.
 func jsonTypeEdit(p *Pass, tn *pg.TypeName) (Edit, bool) {
 	start := int(tn.GetLocation())
 	if start < p.Stmt.Span.Start || start >= p.Stmt.Span.End {
 		return Edit{}, false
 	}
-	text := p.File.Text[start:p.Stmt.Span.End]
-	if strings.HasPrefix(strings.ToLower(text), "pg_catalog.") {
-		start += len("pg_catalog.")
-		text = text[len("pg_catalog."):]
+	var last sqlparse.Span
+	for i, t := range ScanTokens(p.File.Text[start:p.Stmt.Span.End], start) {
+		if i%2 == 1 { // after a name: a dot goes on to the next name
+			if p.File.Text[t.Span.Start:t.Span.End] != "." {
+				break
+			}
+			continue
+		}
+		last = t.Span
 	}
-	word := "json"
-	if strings.HasPrefix(text, `"json"`) {
-		return Insert(start+len(`"json`), "b"), true
-	}
-	if len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
+	name := p.File.Text[last.Start:last.End]
+	switch {
+	case name == `"json"`:
+		return Insert(last.End-1, "b"), true
+	case strings.EqualFold(name, "json"):
+		b := "b"
+		if name[len(name)-1] == 'N' {
+			b = "B"
+		}
+		return Insert(last.End, b), true
+	default:
 		return Edit{}, false
 	}
-	if len(text) > len(word) && isIdentByte(text[len(word)]) {
-		return Edit{}, false
-	}
-	b := "b"
-	if text[len(word)-1] == 'N' {
-		b = "B"
-	}
-	return Insert(start+len(word), b), true
-}
-
-// isIdentByte reports whether c can continue an unquoted SQL identifier.
-func isIdentByte(c byte) bool {
-	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }

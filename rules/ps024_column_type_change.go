@@ -16,7 +16,7 @@ import (
 // unless the change is binary-compatible (hazard catalog rows 20 and 21).
 func ColumnTypeChange() *Rule {
 	return &Rule{
-		Code: "PS024", Name: "column-type-change", Severity: Error, Fixable: true,
+		Code: "PS024", Name: "column-type-change", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER COLUMN ... TYPE that rewrites an existing table.",
 			Why: "Unless the old and new types are binary-compatible, PostgreSQL rewrites every row and rebuilds every " +
@@ -37,6 +37,7 @@ func ColumnTypeChange() *Rule {
 				"ALTER TABLE accounts RENAME COLUMN id_new TO id;",
 			Help: "add a new column of the new type, keep it in sync with a trigger, backfill it in batches, build its " +
 				"indexes concurrently, then swap the names in one short transaction and ANALYZE the table",
+			Locks:     "ACCESS EXCLUSIVE on the table while it and its indexes are rewritten: every query on the table waits, reads included.",
 			FixSafety: "Display-only: the recipe is a multi-step expand and contract.",
 			Versions: "All versions. timestamp to timestamptz (and back) avoids the rewrite from PostgreSQL 12, and only " +
 				"when the session TimeZone is UTC.",

@@ -13,7 +13,7 @@ import (
 // (hazard catalog row 22).
 func RenameColumn() *Rule {
 	return &Rule{
-		Code: "PS025", Name: "rename-column", Severity: Warning, Fixable: true,
+		Code: "PS025", Name: "rename-column", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "RENAME COLUMN on an existing table.",
 			Why: "The application servers still running the previous release keep using the old column name until they " +
@@ -28,6 +28,7 @@ func RenameColumn() *Rule {
 				"-- after every server runs the new code: DROP VIEW accounts; ALTER TABLE accounts_v2 RENAME TO accounts;",
 			Help: "expand and contract: add the new column, write both, backfill, switch reads, then drop the old one; or " +
 				"rename the table and put a view with the old names in its place in the same transaction",
+			Locks:       "ACCESS EXCLUSIVE, briefly; what breaks is the code still running that uses the old name.",
 			FixSafety:   "Display-only: the recipe spans several deploys.",
 			Versions:    "All versions.",
 			CatalogRows: []int{22},

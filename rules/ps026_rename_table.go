@@ -12,7 +12,7 @@ import (
 // ALTER SCHEMA ... RENAME TO (hazard catalog row 23).
 func RenameTable() *Rule {
 	return &Rule{
-		Code: "PS026", Name: "rename-table", Severity: Warning, Fixable: true,
+		Code: "PS026", Name: "rename-table", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TABLE ... RENAME TO on an existing table, or ALTER SCHEMA ... RENAME TO.",
 			Why: "The application servers still running the previous release keep using the old name until they are " +
@@ -26,6 +26,7 @@ func RenameTable() *Rule {
 				"-- after every server runs the new code: DROP VIEW accounts;",
 			Help: "in the same transaction, create a view with the old name over the renamed table, and drop it once no " +
 				"running code uses the old name",
+			Locks:       "ACCESS EXCLUSIVE, briefly; what breaks is the code still running that uses the old name.",
 			FixSafety:   "Display-only: the recipe spans two deploys.",
 			Versions:    "All versions.",
 			CatalogRows: []int{23},

@@ -10,7 +10,7 @@ import (
 // (hazard catalog row 24).
 func DropColumn() *Rule {
 	return &Rule{
-		Code: "PS027", Name: "drop-column", Severity: Warning, Fixable: true,
+		Code: "PS027", Name: "drop-column", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "DROP COLUMN on an existing table.",
 			Why: "Code still running on the old schema breaks: ORMs that cache the column list (Rails, Django, Hibernate) " +
@@ -24,6 +24,7 @@ func DropColumn() *Rule {
 				"ALTER TABLE accounts DROP COLUMN legacy_id;",
 			Help: "first deploy code that no longer reads or writes the column (tell the ORM to ignore it), drop its " +
 				"indexes concurrently and its foreign keys, then drop the column with a lock_timeout",
+			Locks:       "ACCESS EXCLUSIVE, briefly; what breaks is the code still running that reads or writes the column (SELECT * included).",
 			FixSafety:   "Display-only: the recipe needs a code deploy first.",
 			Versions:    "All versions.",
 			CatalogRows: []int{24},

@@ -13,7 +13,7 @@ import (
 // (hazard catalog row 25).
 func DropTable() *Rule {
 	return &Rule{
-		Code: "PS028", Name: "drop-table", Severity: Warning, Fixable: true,
+		Code: "PS028", Name: "drop-table", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "DROP TABLE of an existing table.",
 			Why: "DROP TABLE takes ACCESS EXCLUSIVE on the table, and also on every table its foreign keys reference, " +
@@ -29,6 +29,7 @@ func DropTable() *Rule {
 				"DROP TABLE sessions;",
 			Help: "drop the table's foreign keys first, each in its own short transaction with a lock_timeout, then drop " +
 				"the table once no running code uses it",
+			Locks:       "ACCESS EXCLUSIVE on the table and on the tables its foreign keys reference: queries on all of them queue while it waits.",
 			FixSafety:   "Display-only: the recipe splits the drop into several transactions.",
 			Versions:    "All versions.",
 			CatalogRows: []int{25},

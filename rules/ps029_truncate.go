@@ -12,7 +12,7 @@ import (
 // (hazard catalog row 26).
 func Truncate() *Rule {
 	return &Rule{
-		Code: "PS029", Name: "truncate", Severity: Warning, Fixable: true,
+		Code: "PS029", Name: "truncate", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "TRUNCATE of an existing table.",
 			Why: "TRUNCATE takes ACCESS EXCLUSIVE on every table it empties and holds it until the transaction commits: " +
@@ -24,6 +24,7 @@ func Truncate() *Rule {
 				"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT 10000);",
 			Help: "delete in batches instead, or build an empty copy with CREATE TABLE ... (LIKE t INCLUDING ALL) and swap " +
 				"the names in one short transaction with a lock_timeout",
+			Locks:       "ACCESS EXCLUSIVE on the table, and with CASCADE on the tables that reference it: every query on them waits, reads included.",
 			FixSafety:   "Display-only: the alternatives change how the data is removed.",
 			Versions:    "All versions.",
 			CatalogRows: []int{26},

@@ -9,7 +9,7 @@ import (
 // table under ACCESS EXCLUSIVE (hazard catalog row 27).
 func VacuumFullOrCluster() *Rule {
 	return &Rule{
-		Code: "PS030", Name: "vacuum-full-or-cluster", Severity: Error, Fixable: true,
+		Code: "PS030", Name: "vacuum-full-or-cluster", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "VACUUM FULL or CLUSTER on an existing table.",
 			Why: "Both write a complete new copy of the table and of every index while holding ACCESS EXCLUSIVE, so " +
@@ -20,6 +20,7 @@ func VacuumFullOrCluster() *Rule {
 			Good: "VACUUM (ANALYZE) events;\n-- to reclaim space online, run pg_repack or pg_squeeze outside the migration",
 			Help: "use plain VACUUM, which takes SHARE UPDATE EXCLUSIVE and blocks no reads or writes; to shrink or " +
 				"reorder the table online use pg_repack or pg_squeeze",
+			Locks:       "ACCESS EXCLUSIVE on the table while it is rewritten: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: pg_repack runs outside the migration.",
 			Versions:    "All versions.",
 			CatalogRows: []int{27},

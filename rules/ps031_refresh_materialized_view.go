@@ -14,7 +14,7 @@ import (
 // CONCURRENTLY (hazard catalog row 28).
 func RefreshMaterializedView() *Rule {
 	return &Rule{
-		Code: "PS031", Name: "refresh-materialized-view", Severity: Error, Fixable: true,
+		Code: "PS031", Name: "refresh-materialized-view", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY.",
 			Why: "A plain refresh takes ACCESS EXCLUSIVE on the view while it re-runs the view's query, so every read " +
@@ -24,7 +24,8 @@ func RefreshMaterializedView() *Rule {
 			Bad: "REFRESH MATERIALIZED VIEW daily_totals;",
 			Good: "CREATE UNIQUE INDEX CONCURRENTLY daily_totals_day_key ON daily_totals (day);\n" +
 				"REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;",
-			Help: "refresh with CONCURRENTLY, after creating a unique index on the view concurrently if it has none",
+			Help:  "refresh with CONCURRENTLY, after creating a unique index on the view concurrently if it has none",
+			Locks: "ACCESS EXCLUSIVE on the materialized view while it is recomputed: reads of the view wait.",
 			FixSafety: "Safe when the catalog shows a unique index on plain columns of the view: adds CONCURRENTLY, which " +
 				"produces the same contents under a weaker lock. Otherwise display-only: the index must be created first.",
 			Versions:    "All versions.",

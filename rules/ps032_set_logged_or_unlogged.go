@@ -8,7 +8,7 @@ import (
 // an existing table (hazard catalog row 35).
 func SetLoggedOrUnlogged() *Rule {
 	return &Rule{
-		Code: "PS032", Name: "set-logged-or-unlogged", Severity: Error, Fixable: true,
+		Code: "PS032", Name: "set-logged-or-unlogged", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TABLE ... SET LOGGED or SET UNLOGGED on an existing table.",
 			Why: "Both rewrite the whole table and its indexes under ACCESS EXCLUSIVE, so every read and write waits " +
@@ -19,6 +19,7 @@ func SetLoggedOrUnlogged() *Rule {
 				"-- write to both tables, backfill events_logged in batches, then swap the names in one short transaction",
 			Help: "create a new table with the wanted persistence, write to both and backfill it in batches, then swap " +
 				"the names in one short transaction; or do it in a maintenance window",
+			Locks:       "ACCESS EXCLUSIVE on the table while it is rewritten: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: the recipe builds a new table.",
 			Versions:    "All versions.",
 			CatalogRows: []int{35},

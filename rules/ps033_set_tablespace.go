@@ -13,7 +13,7 @@ import (
 // row 36).
 func SetTablespace() *Rule {
 	return &Rule{
-		Code: "PS033", Name: "set-tablespace", Severity: Error, Fixable: true,
+		Code: "PS033", Name: "set-tablespace", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "SET TABLESPACE on an existing table, materialized view or index.",
 			Why: "Moving a relation to another tablespace copies its files block by block while holding ACCESS " +
@@ -26,6 +26,7 @@ func SetTablespace() *Rule {
 			Help: "move tables online with pg_repack --tablespace; move indexes with REINDEX (TABLESPACE ts) INDEX " +
 				"CONCURRENTLY (PostgreSQL 14 and later), or before 14 by building a copy concurrently in the new " +
 				"tablespace and dropping the old index concurrently",
+			Locks:       "ACCESS EXCLUSIVE on the table while its files are copied: every query on the table waits, reads included.",
 			FixSafety:   "Display-only: the alternatives run outside a transaction or outside the migration.",
 			Versions:    "REINDEX ... TABLESPACE exists from PostgreSQL 14.",
 			CatalogRows: []int{36},

@@ -15,7 +15,7 @@ import (
 // existing table (hazard catalog row 41).
 func WholeTableUpdateOrDelete() *Rule {
 	return &Rule{
-		Code: "PS034", Name: "whole-table-update-or-delete", Severity: Error, Fixable: true,
+		Code: "PS034", Name: "whole-table-update-or-delete", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "UPDATE or DELETE without a WHERE clause on an existing table.",
 			Why: "One statement changes every row in one transaction: it holds the lock of every row until it commits, " +
@@ -29,6 +29,7 @@ func WholeTableUpdateOrDelete() *Rule {
 				"UPDATE accounts SET plan = 'free' WHERE id >= 1 AND id < 10001 AND plan IS NULL;",
 			Help: "work in batches outside the DDL transaction: UPDATE or DELETE ... WHERE id >= $lo AND id < $hi (AND <not " +
 				"yet done>), committing every 1,000 to 100,000 rows and pausing between batches",
+			Locks: "ROW EXCLUSIVE, and a lock on every row it changes until commit: concurrent updates of those rows wait, and in a transaction with DDL the DDL's ACCESS EXCLUSIVE is held throughout.",
 			FixSafety: "Unsafe (the update is no longer atomic): a plain UPDATE without WHERE of a table whose single-column primary key the " +
 				"catalog knows becomes a DO block that walks the key in batches of batch-size rows and commits after each, outside a " +
 				"transaction. DELETE and other UPDATEs keep the display-only recipe.",

@@ -16,7 +16,7 @@ import (
 // (hazard catalog rows 10, 15, 21 and 40).
 func MissingLockTimeout() *Rule {
 	return &Rule{
-		Code: "PS040", Name: "missing-lock-timeout", Severity: Warning, Fixable: true,
+		Code: "PS040", Name: "missing-lock-timeout", Severity: Warning, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "A statement takes a lock that blocks writes (SHARE or stronger) on an existing table with no lock_timeout set.",
 			Why: "Even a statement that holds its lock for a millisecond, such as ADD COLUMN with a constant default, " +
@@ -29,6 +29,7 @@ func MissingLockTimeout() *Rule {
 			Good: "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
 			Help: "set lock_timeout before the statement (SET LOCAL lock_timeout inside a transaction, SET lock_timeout " +
 				"outside one) and retry the migration when it times out",
+			Locks: "SHARE or stronger: while it waits behind running transactions, every later query that conflicts with it queues behind it.",
 			FixSafety: "Safe: inserts `SET LOCAL lock_timeout = '<lock-timeout>'` (and statement_timeout, when statement-timeout " +
 				"is configured and none is in force) before the statement inside a transaction, " +
 				"or a session `SET lock_timeout` outside one, using the configured lock-timeout. The session setting stays " +

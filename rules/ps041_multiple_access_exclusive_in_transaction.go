@@ -15,7 +15,7 @@ import (
 // existing table (hazard catalog row 39).
 func MultipleAccessExclusiveInTransaction() *Rule {
 	return &Rule{
-		Code: "PS041", Name: "multiple-access-exclusive-in-transaction", Severity: Warning, Fixable: true,
+		Code: "PS041", Name: "multiple-access-exclusive-in-transaction", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A statement runs in a transaction that already holds ACCESS EXCLUSIVE on an existing table.",
 			Why: "A lock is held until the transaction ends, not until the statement that took it ends. Once a statement " +
@@ -31,6 +31,7 @@ func MultipleAccessExclusiveInTransaction() *Rule {
 				"UPDATE accounts SET flags = 0 WHERE id >= 1 AND id < 10001 AND flags IS NULL;",
 			Help: "keep one ACCESS EXCLUSIVE statement per transaction and commit right after it: merge ALTERs on one " +
 				"table into a single ALTER TABLE, and move scans, VALIDATE and backfills to transactions of their own",
+			Locks:       "ACCESS EXCLUSIVE held until the transaction commits: every query on the table waits for all the statements that run after it.",
 			FixSafety:   "Display-only: splitting a transaction changes what is atomic, so the split is left to a human.",
 			Versions:    "All versions. The locks each statement takes follow the lock model for the target version.",
 			CatalogRows: []int{39},

@@ -17,7 +17,7 @@ import (
 // catalog row 29).
 func PreferCreateOrReplaceTrigger() *Rule {
 	return &Rule{
-		Code: "PS042", Name: "prefer-create-or-replace-trigger", Severity: Hint, Fixable: true,
+		Code: "PS042", Name: "prefer-create-or-replace-trigger", Severity: Hint, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "A trigger is dropped and created again where CREATE OR REPLACE TRIGGER would do.",
 			Why: "DROP TRIGGER takes ACCESS EXCLUSIVE on the table, which blocks its reads and writes while the lock " +
@@ -28,6 +28,7 @@ func PreferCreateOrReplaceTrigger() *Rule {
 			Good: "CREATE OR REPLACE TRIGGER accounts_audit AFTER UPDATE ON accounts\n  FOR EACH ROW EXECUTE FUNCTION audit();",
 			Help: "replace the pair with CREATE OR REPLACE TRIGGER (PostgreSQL 14 and later); constraint triggers cannot be " +
 				"replaced and keep the drop",
+			Locks: "ACCESS EXCLUSIVE for DROP TRIGGER, where CREATE OR REPLACE TRIGGER takes SHARE ROW EXCLUSIVE, which lets reads go on.",
 			FixSafety: "Safe when the CREATE TRIGGER directly follows the DROP TRIGGER: deletes the drop and adds OR REPLACE " +
 				"to the create. When other statements run in between, they may rely on the trigger being absent (a " +
 				"backfill that must not fire it, a function being replaced), so the fix is display-only.",

@@ -17,7 +17,7 @@ import (
 // let PostgreSQL skip its scan (hazard catalog row 30).
 func AttachPartitionScan() *Rule {
 	return &Rule{
-		Code: "PS043", Name: "attach-partition-scan", Severity: Error, Fixable: true,
+		Code: "PS043", Name: "attach-partition-scan", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ATTACH PARTITION scans the partition under ACCESS EXCLUSIVE because no validated CHECK constraint proves its bounds.",
 			Why: "To attach a table as a partition, PostgreSQL checks that every row fits the partition bounds. Unless a " +
@@ -35,6 +35,7 @@ func AttachPartitionScan() *Rule {
 				"ALTER TABLE events_2024 DROP CONSTRAINT events_2024_bounds;",
 			Help: "add a CHECK constraint matching the bounds as NOT VALID, VALIDATE it (SHARE UPDATE EXCLUSIVE), create " +
 				"the parent's indexes on the table concurrently, then attach (the scan is skipped) and drop the constraint",
+			Locks: "ACCESS EXCLUSIVE on the attached table and on the default partition while they are scanned; SHARE UPDATE EXCLUSIVE on the parent (ACCESS EXCLUSIVE before PostgreSQL 12, which stops every query on it).",
 			FixSafety: "Display-only: the recipe names the bounds of the statement, but the partition key is not known to " +
 				"pgsafe and must be filled in.",
 			Versions:    "The parent is locked SHARE UPDATE EXCLUSIVE from PostgreSQL 12 and ACCESS EXCLUSIVE before.",

@@ -14,7 +14,7 @@ import (
 // row 31).
 func RequireConcurrentDetachPartition() *Rule {
 	return &Rule{
-		Code: "PS044", Name: "require-concurrent-detach-partition", Severity: Warning, Fixable: true,
+		Code: "PS044", Name: "require-concurrent-detach-partition", Severity: Warning, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "DETACH PARTITION without CONCURRENTLY locks the whole partitioned table.",
 			Why: "A plain DETACH PARTITION takes ACCESS EXCLUSIVE on the partitioned table and on the partition. It scans " +
@@ -27,6 +27,7 @@ func RequireConcurrentDetachPartition() *Rule {
 			Help: "on PostgreSQL 14 and later use DETACH PARTITION ... CONCURRENTLY, alone and outside a transaction (not " +
 				"allowed when the table has a default partition; if interrupted, finish with DETACH PARTITION ... FINALIZE); " +
 				"before 14, detach in a short transaction of its own with a lock_timeout",
+			Locks: "ACCESS EXCLUSIVE on the partitioned table and the partition: every query on the partitioned table waits.",
 			FixSafety: "Unsafe, PostgreSQL 14 and later: adds CONCURRENTLY, which must run outside a transaction block, runs " +
 				"as two transactions, and fails when the table has a default partition, so it needs a human check. " +
 				"Display-only before 14, where there is no concurrent form.",

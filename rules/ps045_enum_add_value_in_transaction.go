@@ -16,7 +16,7 @@ import (
 // catalog row 32).
 func EnumAddValueInTransaction() *Rule {
 	return &Rule{
-		Code: "PS045", Name: "enum-add-value-in-transaction", Severity: Error, Fixable: true,
+		Code: "PS045", Name: "enum-add-value-in-transaction", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TYPE ... ADD VALUE runs in a transaction where it, or a use of the new value, fails.",
 			Why: "Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run inside a transaction block, including the " +

@@ -10,7 +10,7 @@ import (
 // existed before the file (hazard catalog row 32).
 func EnumRenameValue() *Rule {
 	return &Rule{
-		Code: "PS046", Name: "enum-rename-value", Severity: Warning, Fixable: true,
+		Code: "PS046", Name: "enum-rename-value", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER TYPE ... RENAME VALUE renames an enum label that running code still uses.",
 			Why: "Renaming an enum value is instant, but application servers still running the previous release keep " +

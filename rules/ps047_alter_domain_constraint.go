@@ -14,7 +14,7 @@ import (
 // the file (hazard catalog row 33).
 func AlterDomainConstraint() *Rule {
 	return &Rule{
-		Code: "PS047", Name: "alter-domain-constraint", Severity: Error, Fixable: true,
+		Code: "PS047", Name: "alter-domain-constraint", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER DOMAIN adds a validated constraint or NOT NULL, scanning every column of the domain under SHARE.",
 			Why: "To add a constraint to a domain, PostgreSQL checks every row of every table with a column of that domain, " +
@@ -27,6 +27,7 @@ func AlterDomainConstraint() *Rule {
 			Good: "ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0) NOT VALID;\n-- next migration\nALTER DOMAIN positive_amount VALIDATE CONSTRAINT positive_amount_check;",
 			Help: "add the constraint with NOT VALID, then VALIDATE CONSTRAINT it in a transaction of its own; for NOT NULL " +
 				"add CHECK (VALUE IS NOT NULL) NOT VALID instead",
+			Locks: "SHARE on every table with a column of the domain while those columns are checked: writes to all of them wait.",
 			FixSafety: "Display-only: a NOT VALID constraint leaves old rows unchecked until VALIDATE runs, so the split is " +
 				"left to a human.",
 			Versions: "All versions scan. VALIDATE CONSTRAINT on a domain takes SHARE on the tables through PostgreSQL 18; " +

@@ -13,16 +13,17 @@ import (
 // row 34).
 func AlterSequenceInTransaction() *Rule {
 	return &Rule{
-		Code: "PS048", Name: "alter-sequence-in-transaction", Severity: Warning, Fixable: true,
+		Code: "PS048", Name: "alter-sequence-in-transaction", Severity: Warning, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "ALTER SEQUENCE is followed by more statements in its transaction, blocking nextval until they finish.",
 			Why: "Since PostgreSQL 10, ALTER SEQUENCE is transactional: it locks the sequence in SHARE ROW EXCLUSIVE mode " +
 				"until the transaction commits, and nextval waits for that lock. Every INSERT that draws an id from the " +
 				"sequence, usually every INSERT into its table, stalls for as long as the statements after the ALTER " +
 				"SEQUENCE take. Statements before it do not hold the sequence lock.",
-			Bad:  "BEGIN;\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nALTER TABLE orders ALTER COLUMN note TYPE text;\nCOMMIT;",
-			Good: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nCOMMIT;",
-			Help: "run ALTER SEQUENCE alone, in a short transaction of its own, with a lock_timeout",
+			Bad:   "BEGIN;\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nALTER TABLE orders ALTER COLUMN note TYPE text;\nCOMMIT;",
+			Good:  "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER SEQUENCE orders_id_seq AS bigint MAXVALUE 9223372036854775807;\nCOMMIT;",
+			Help:  "run ALTER SEQUENCE alone, in a short transaction of its own, with a lock_timeout",
+			Locks: "ALTER SEQUENCE blocks nextval and setval on the sequence until the transaction commits: INSERTs that use it wait.",
 			FixSafety: "Display-only: moving the statement to a transaction of its own changes what the migration commits " +
 				"together.",
 			Versions:    "All supported versions: ALTER SEQUENCE has been transactional and locking since PostgreSQL 10.",

@@ -13,7 +13,7 @@ import (
 // materialized view (hazard catalog row 38).
 func SelectStarInView() *Rule {
 	return &Rule{
-		Code: "PS050", Name: "select-star-in-view", Severity: Hint, Fixable: true,
+		Code: "PS050", Name: "select-star-in-view", Severity: Hint, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "SELECT * or t.* in a view or materialized view.",
 			Why: "PostgreSQL expands * when it creates the view and stores the column list it found: a column added " +

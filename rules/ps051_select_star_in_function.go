@@ -10,7 +10,7 @@ import (
 // or procedure body, RETURNING * included (hazard catalog row 38).
 func SelectStarInFunction() *Rule {
 	return &Rule{
-		Code: "PS051", Name: "select-star-in-function", Severity: Hint, Fixable: true,
+		Code: "PS051", Name: "select-star-in-function", Severity: Hint, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "SELECT *, t.* or RETURNING * in a function or procedure body (SQL or PL/pgSQL).",
 			Why: "A function body stored as a string is bound to the tables only when it runs, so its * stands for " +

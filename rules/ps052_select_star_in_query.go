@@ -10,7 +10,7 @@ import (
 // (--queries), RETURNING * included (hazard catalog row 38).
 func SelectStarInQuery() *Rule {
 	return &Rule{
-		Code: "PS052", Name: "select-star-in-query", Severity: Hint, Fixable: true, Queries: true,
+		Code: "PS052", Name: "select-star-in-query", Severity: Hint, FixAvailability: FixSometimes, Queries: true,
 		Doc: Doc{
 			Summary: "SELECT *, t.* or RETURNING * in an application query file (--queries).",
 			Why: "The application decodes the rows it reads into a struct or a list of fields. A * returns whatever " +

@@ -11,7 +11,7 @@ import (
 // row 38).
 func InsertWithoutColumnList() *Rule {
 	return &Rule{
-		Code: "PS053", Name: "insert-without-column-list", Severity: Hint, Fixable: true, Queries: true,
+		Code: "PS053", Name: "insert-without-column-list", Severity: Hint, FixAvailability: FixSometimes, Queries: true,
 		Doc: Doc{
 			Summary: "INSERT without a column list, with VALUES or SELECT.",
 			Why: "Without a column list the values fill the table's columns by position: the statement depends on " +

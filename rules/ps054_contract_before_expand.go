@@ -13,7 +13,7 @@ import (
 // table dropped (hazard catalog row 37).
 func ContractBeforeExpand() *Rule {
 	return &Rule{
-		Code: "PS054", Name: "contract-before-expand", Severity: Error, Fixable: true,
+		Code: "PS054", Name: "contract-before-expand", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A column moved in one release: its values copied to a new column or table, then the old column or table dropped.",
 			Why: "Moving a column is safe only as expand, deploy, contract. Done in one release window, the old place " +
@@ -21,8 +21,8 @@ func ContractBeforeExpand() *Rule {
 				"instance fails on the missing column or table, and rows it writes between the copy and the drop are " +
 				"lost. The rule follows copies made by INSERT ... SELECT and UPDATE (... FROM) into a column, and " +
 				"reports the DROP COLUMN or DROP TABLE of a copied column in the same window: one migration (a " +
-				"migration split over numbered files by its tool counts as one), or every migration changed since " +
-				"--since.",
+				"migration split over numbered files by its tool counts as one), or, with --changed-since REF, every " +
+				"migration added or changed since REF.",
 			Bad: "ALTER TABLE users ADD COLUMN email_address text;\n" +
 				"UPDATE users SET email_address = email;\n" +
 				"ALTER TABLE users DROP COLUMN email;",

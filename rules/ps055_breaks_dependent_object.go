@@ -15,7 +15,7 @@ import (
 // reads (hazard catalog row 38).
 func BreaksDependentObject() *Rule {
 	return &Rule{
-		Code: "PS055", Name: "breaks-dependent-object", Severity: Error, Fixable: true,
+		Code: "PS055", Name: "breaks-dependent-object", Severity: Error, FixAvailability: FixDisplayOnly,
 		Doc: Doc{
 			Summary: "A dropped, renamed or retyped column or table that a view, materialized view or function reads.",
 			Why: "PostgreSQL records what a view, a materialized view or a SQL-standard function body (BEGIN ATOMIC) " +

@@ -12,7 +12,7 @@ import (
 // by position (hazard catalog row 38).
 func BreaksApplicationQuery() *Rule {
 	return &Rule{
-		Code: "PS056", Name: "breaks-application-query", Severity: Warning,
+		Code: "PS056", Name: "breaks-application-query", Severity: Warning, FixAvailability: FixNone,
 		Doc: Doc{
 			Summary: "A migration changes the columns of a table that an application query reads with * or fills by position.",
 			Why: "This is the migration side of select-star-in-query and insert-without-column-list. The code that " +
@@ -20,7 +20,7 @@ func BreaksApplicationQuery() *Rule {
 				"retyped changes what SELECT * returns, and the columns that an INSERT without a column list fills " +
 				"by position (a column added without a default, or dropped, breaks it). During a rolling deploy the " +
 				"old code runs against the new schema. " +
-				"Only pending migrations are reported (with --since, those changed since the ref; without it, all).",
+				"Only pending migrations are reported (with --changed-since REF, those added or changed since REF; without it, all).",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // All returns every rule, ordered by code. The returned rules are fresh
@@ -81,8 +82,8 @@ var (
 	reName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 )
 
-// Validate checks that rules have well-formed, unique codes and names and
-// complete documentation.
+// Validate checks that rules have well-formed, unique codes and names, a
+// declared fix availability, and complete documentation.
 func Validate(all []*Rule) error {
 	seen := map[string]bool{}
 	for _, r := range all {
@@ -97,10 +98,32 @@ func Validate(all []*Rule) error {
 			return fmt.Errorf("%s: no default severity", r)
 		case r.Doc.Summary == "" || r.Doc.Why == "" || r.Doc.Help == "" || r.Doc.FixSafety == "":
 			return fmt.Errorf("%s: documentation lacks a summary, why, help or fix safety", r)
+		case !r.FixAvailability.Valid():
+			return fmt.Errorf("%s: fix availability %q is not none, display-only, sometimes or always", r, r.FixAvailability)
+		case r.Check == nil && r.FixAvailability != FixNone:
+			return fmt.Errorf("%s: the lint driver's findings carry no fix, so its fix availability must be none", r)
+		case !fixSafetyAgrees(r):
+			return fmt.Errorf("%s: the fix safety text contradicts fix availability %s (none starts \"No fix\", display-only \"Display-only\", and only they do)", r, r.FixAvailability)
 		case r.Check != nil && (r.Doc.Bad == "" || r.Doc.Good == ""):
 			return fmt.Errorf("%s: documentation lacks a bad or good example", r)
 		}
 		seen[r.Code], seen[r.Name] = true, true
 	}
 	return nil
+}
+
+// fixSafetyAgrees reports whether a rule's fix safety text opens the way
+// its fix availability says: "No fix" for none, "Display-only" for
+// display-only, and neither for a fix that pgsafe fix applies.
+func fixSafetyAgrees(r *Rule) bool {
+	none := strings.HasPrefix(r.Doc.FixSafety, "No fix")
+	display := strings.HasPrefix(r.Doc.FixSafety, "Display-only")
+	switch r.FixAvailability {
+	case FixNone:
+		return none
+	case FixDisplayOnly:
+		return display
+	default:
+		return !none && !display
+	}
 }

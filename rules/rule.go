@@ -68,6 +68,54 @@ const (
 	DisplayOnly Safety = "display-only"
 )
 
+// FixAvailability declares what `pgsafe fix` does with a rule's findings,
+// as its fixes really behave on the statements it reports (a test runs
+// every rule over its fixtures and holds it to its declaration).
+type FixAvailability string
+
+// The fix availabilities.
+const (
+	// FixNone: the rule's findings carry no fix at all.
+	FixNone FixAvailability = "none"
+	// FixDisplayOnly: findings carry advice, a recipe to follow by hand,
+	// that `pgsafe fix` never applies.
+	FixDisplayOnly FixAvailability = "display-only"
+	// FixSometimes: `pgsafe fix` applies a fix to some findings and not to
+	// others (whose fix is display-only, or missing), or the fix applied
+	// is safe for some statements and unsafe for others.
+	FixSometimes FixAvailability = "sometimes"
+	// FixAlways: `pgsafe fix` applies a fix, of one safety, to every
+	// finding once the file's migration tool is named.
+	FixAlways FixAvailability = "always"
+)
+
+// Describe says for users what the availability means for a rule's
+// findings, as a clause that follows the value (`sometimes`: ...).
+func (a FixAvailability) Describe() string {
+	switch a {
+	case FixNone:
+		return "the findings carry no fix"
+	case FixDisplayOnly:
+		return "the findings show a recipe to follow by hand; `pgsafe fix` changes nothing"
+	case FixSometimes:
+		return "`pgsafe fix` applies it to some statements and shows a recipe for the others, or its safety depends on the statement; see Fix safety"
+	case FixAlways:
+		return "`pgsafe fix` applies it to every finding; see Fix safety"
+	default:
+		return "unknown"
+	}
+}
+
+// Valid reports whether a is one of the four availabilities.
+func (a FixAvailability) Valid() bool {
+	switch a {
+	case FixNone, FixDisplayOnly, FixSometimes, FixAlways:
+		return true
+	default:
+		return false
+	}
+}
+
 // Edit replaces the bytes [Start, End) of a file with NewText.
 type Edit struct {
 	// Path is the file the edit applies to; "" means the diagnostic's file.
@@ -138,11 +186,17 @@ type Doc struct {
 	Good string
 	// Help is the one-line advice printed under each finding.
 	Help string
+	// Locks says, for users, what the reported statement locks and what
+	// that blocks, and for how long; empty for rules that are not about a
+	// lock.
+	Locks string
 	// FixSafety describes the rule's automatic fix, or that it has none.
 	FixSafety string
 	// Versions notes how the hazard depends on the PostgreSQL version.
 	Versions string
-	// CatalogRows lists the rows of the hazard catalog the rule covers.
+	// CatalogRows lists the rows of the maintainers' hazard catalog that
+	// the rule covers; it is a cross-reference for them, never shown to
+	// users.
 	CatalogRows []int
 }
 
@@ -154,9 +208,10 @@ type Rule struct {
 	Name string
 	// Severity is the default severity; config can override it.
 	Severity Severity
-	// Fixable reports whether the rule offers fixes.
-	Fixable bool
-	Doc     Doc
+	// FixAvailability says whether `pgsafe fix` applies the rule's fixes:
+	// never, never but with advice, for some statements, or for all.
+	FixAvailability FixAvailability
+	Doc             Doc
 	// Check is called once per statement of each file, in order.
 	Check func(*Pass)
 	// Queries reports that Check also runs on the statements of

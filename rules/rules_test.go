@@ -32,3 +32,27 @@ func TestRules(t *testing.T) {
 func TestRegistryIsValid(t *testing.T) {
 	require.NoError(t, rules.Validate(rules.All()))
 }
+
+func TestValidateRejectsUndeclaredFixAvailability(t *testing.T) {
+	r := rules.RequireConcurrentIndex()
+	r.FixAvailability = ""
+	assert.ErrorContains(t, rules.Validate([]*rules.Rule{r}), "fix availability")
+	r.FixAvailability = "yes"
+	assert.ErrorContains(t, rules.Validate([]*rules.Rule{r}), `"yes"`)
+
+	m := rules.SyntaxError()
+	m.FixAvailability = rules.FixSometimes
+	assert.ErrorContains(t, rules.Validate([]*rules.Rule{m}), "must be none")
+}
+
+func TestValidateRejectsFixSafetyThatContradictsAvailability(t *testing.T) {
+	r := rules.RequireConcurrentDropIndex()
+	require.Equal(t, rules.FixSometimes, r.FixAvailability)
+	r.Doc.FixSafety = "Display-only: the statement must also leave its transaction."
+	assert.ErrorContains(t, rules.Validate([]*rules.Rule{r}), "contradicts fix availability sometimes")
+
+	d := rules.DropTable()
+	require.Equal(t, rules.FixDisplayOnly, d.FixAvailability)
+	d.Doc.FixSafety = "Safe: drops the table in batches."
+	assert.ErrorContains(t, rules.Validate([]*rules.Rule{d}), "contradicts fix availability display-only")
+}

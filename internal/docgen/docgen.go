@@ -15,17 +15,9 @@ func Page(r *rules.Rule) string {
 	fmt.Fprintf(&b, "# %s %s\n\n", r.Code, r.Name)
 	fmt.Fprintf(&b, "%s\n\n", r.Doc.Summary)
 	fmt.Fprintf(&b, "- Default severity: `%s`\n", r.Severity)
-	fix := "no"
-	if r.Fixable {
-		fix = "yes"
-	}
-	fmt.Fprintf(&b, "- Fix: %s\n", fix)
-	if len(r.Doc.CatalogRows) > 0 {
-		rows := make([]string, len(r.Doc.CatalogRows))
-		for i, n := range r.Doc.CatalogRows {
-			rows[i] = fmt.Sprint(n)
-		}
-		fmt.Fprintf(&b, "- Hazard catalog rows: %s\n", strings.Join(rows, ", "))
+	fmt.Fprintf(&b, "- Fix: `%s`: %s\n", r.FixAvailability, r.FixAvailability.Describe())
+	if r.Doc.Locks != "" {
+		fmt.Fprintf(&b, "- Locks: %s\n", r.Doc.Locks)
 	}
 	fmt.Fprintf(&b, "\n## Why\n\n%s\n", r.Doc.Why)
 	if r.Doc.Bad != "" {
@@ -47,17 +39,11 @@ func Page(r *rules.Rule) string {
 func Index(all []*rules.Rule) string {
 	var b strings.Builder
 	b.WriteString("# Rules\n\nGenerated from the rules' own documentation by `go test ./internal/docgen -update`; do not edit by hand.\n\n")
-	b.WriteString("| Code | Name | Severity | Fix | Catalog rows | Summary |\n|---|---|---|---|---|---|\n")
+	b.WriteString("Fix says what `pgsafe fix` does with a rule's findings: `none` (no fix), `display-only` (a recipe to " +
+		"follow by hand), `sometimes` (applied to some statements, or safe for some and unsafe for others) or `always`.\n\n")
+	b.WriteString("| Code | Name | Severity | Fix | Summary |\n|---|---|---|---|---|\n")
 	for _, r := range all {
-		fix := "no"
-		if r.Fixable {
-			fix = "yes"
-		}
-		rows := make([]string, len(r.Doc.CatalogRows))
-		for i, n := range r.Doc.CatalogRows {
-			rows[i] = fmt.Sprint(n)
-		}
-		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s | %s |\n", r.Code, r.Code, r.Name, r.Severity, fix, strings.Join(rows, ", "), cell(r.Doc.Summary))
+		fmt.Fprintf(&b, "| [%s](%s.md) | `%s` | %s | %s | %s |\n", r.Code, r.Code, r.Name, r.Severity, r.FixAvailability, cell(r.Doc.Summary))
 	}
 	return b.String()
 }

@@ -52,22 +52,24 @@ func TestDocsUpToDate(t *testing.T) {
 
 func TestPage(t *testing.T) {
 	r := &rules.Rule{
-		Code: "PS123", Name: "some-rule", Severity: rules.Warning, Fixable: true,
+		Code: "PS123", Name: "some-rule", Severity: rules.Warning, FixAvailability: rules.FixSometimes,
 		Doc: rules.Doc{
 			Summary: "Summary.", Why: "Why.", Bad: "\nBAD;\n", Good: "GOOD;", Help: "help",
-			FixSafety: "Safe.", Versions: "From 12.", CatalogRows: []int{3, 4},
+			Locks: "SHARE for the build.", FixSafety: "Safe.", Versions: "From 12.", CatalogRows: []int{3, 4},
 		},
 	}
-	want := "# PS123 some-rule\n\nSummary.\n\n- Default severity: `warning`\n- Fix: yes\n- Hazard catalog rows: 3, 4\n\n" +
+	want := "# PS123 some-rule\n\nSummary.\n\n- Default severity: `warning`\n" +
+		"- Fix: `sometimes`: `pgsafe fix` applies it to some statements and shows a recipe for the others, or its safety depends on the statement; see Fix safety\n" +
+		"- Locks: SHARE for the build.\n\n" +
 		"## Why\n\nWhy.\n\n## Bad\n\n```sql\nBAD;\n```\n\n## Good\n\n```sql\nGOOD;\n```\n\n" +
 		"## How to fix\n\nhelp\n\n## Fix safety\n\nSafe.\n\n## PostgreSQL versions\n\nFrom 12.\n\n" +
 		"## Suppress\n\n```sql\n-- pgsafe:ignore some-rule <reason>\n```\n"
 	assert.Equal(t, want, docgen.Page(r))
 
-	bare := &rules.Rule{Code: "PS124", Name: "bare", Severity: rules.Hint, Doc: rules.Doc{Summary: "S.", Why: "W.", Help: "h", FixSafety: "No fix."}}
+	bare := &rules.Rule{Code: "PS124", Name: "bare", Severity: rules.Hint, FixAvailability: rules.FixNone, Doc: rules.Doc{Summary: "S.", Why: "W.", Help: "h", FixSafety: "No fix."}}
 	page := docgen.Page(bare)
-	assert.Contains(t, page, "- Fix: no\n")
-	for _, absent := range []string{"## Bad", "## Good", "## PostgreSQL versions", "Hazard catalog rows"} {
+	assert.Contains(t, page, "- Fix: `none`: the findings carry no fix\n")
+	for _, absent := range []string{"## Bad", "## Good", "## PostgreSQL versions", "Hazard catalog rows", "- Locks:"} {
 		assert.NotContains(t, page, absent)
 	}
 }
@@ -76,7 +78,7 @@ func TestIndexLinksEveryRule(t *testing.T) {
 	all := rules.All()
 	index := docgen.Index(all)
 	for _, r := range all {
-		assert.Contains(t, index, "| ["+r.Code+"]("+r.Code+".md) | `"+r.Name+"` |")
+		assert.Contains(t, index, "| ["+r.Code+"]("+r.Code+".md) | `"+r.Name+"` | "+r.Severity.String()+" | "+string(r.FixAvailability)+" |")
 	}
 	assert.Equal(t, len(all), strings.Count(index, "\n| ["))
 }

@@ -23,8 +23,8 @@ type Options struct {
 	// --database-url baseline); nil starts from an empty catalog.
 	Base *schema.Catalog
 	// Pending reports whether a migration has not been deployed yet, for
-	// --since. Pending migrations form one release window. Nil means that
-	// every migration is pending and each is its own window.
+	// --changed-since. Pending migrations form one release window. Nil
+	// means that every migration is pending and each is its own window.
 	Pending func(path string) bool
 	// Texts are the migrations' texts, in the order of their paths, when
 	// the caller has them: a release window none of whose files mentions

@@ -269,6 +269,12 @@ func TestSARIFContent(t *testing.T) {
 	assert.Contains(t, help["text"], "CREATE INDEX CONCURRENTLY")
 	assert.True(t, strings.HasPrefix(help["markdown"].(string), "# PS001 require-concurrent-index\n"), "the rule's page")
 	assert.Equal(t, map[string]any{"level": "error"}, ps001["defaultConfiguration"])
+	assert.Equal(t, map[string]any{"fixAvailability": "sometimes"}, ps001["properties"])
+	for _, r := range ruleList {
+		code := r.(map[string]any)["id"].(string)
+		want := string(rules.Lookup(rules.All(), code).FixAvailability)
+		assert.Equal(t, want, r.(map[string]any)["properties"].(map[string]any)["fixAvailability"], code)
+	}
 
 	results := sarifResults(t, m)
 	require.Len(t, results, 1)

@@ -56,6 +56,14 @@ type sarifRule struct {
 	Help                 sarifMultiformat `json:"help"`
 	HelpURI              string           `json:"helpUri"`
 	DefaultConfiguration sarifConfig      `json:"defaultConfiguration"`
+	Properties           sarifRuleProps   `json:"properties"`
+}
+
+// sarifRuleProps are pgsafe's properties of a rule descriptor.
+type sarifRuleProps struct {
+	// FixAvailability says what `pgsafe fix` does with the rule's
+	// findings: none, display-only, sometimes or always.
+	FixAvailability string `json:"fixAvailability"`
 }
 
 type sarifMessage struct {
@@ -137,8 +145,9 @@ type sarifContent struct {
 
 // SARIF writes a SARIF 2.1.0 log with one run. The driver lists the
 // enabled rules (in.Rules) and any other rule a finding names, each with
-// its summary, explanation, help (its documentation page as Markdown) and
-// the address of that page. Each result has its region, a fingerprint
+// its summary, explanation, help (its documentation page as Markdown),
+// the address of that page, and its fix availability as the property
+// fixAvailability. Each result has its region, a fingerprint
 // that survives edits elsewhere in the file, and, when the finding has a
 // fix that can be applied, that fix as artifact changes. Columns and
 // character offsets count UTF-16 code units, SARIF's default. Inputs that
@@ -218,6 +227,7 @@ func sarifRules(in Input) ([]sarifRule, map[string]int) {
 			Help:                 sarifMultiformat{Text: firstNonEmpty(r.Doc.Help, r.Doc.Summary), Markdown: docgen.Page(r)},
 			HelpURI:              RuleURL(r.Code),
 			DefaultConfiguration: sarifConfig{Level: sarifLevel(r.Severity)},
+			Properties:           sarifRuleProps{FixAvailability: string(r.FixAvailability)},
 		}
 	}
 	return out, index
