@@ -30,9 +30,9 @@ func RequireStatementTimeout() *Rule {
 				"statement_timeout outside one), long enough for the statement and short enough to bound the outage",
 			FixSafety: "Safe, when statement-timeout is configured: inserts `SET LOCAL statement_timeout = '<statement-timeout>'` " +
 				"before the statement inside a transaction, or a session `SET statement_timeout` outside one. Without " +
-				"statement-timeout in the configuration, and for a statement that a runner sends as one query with a " +
-				"statement that cannot run in a transaction block (VACUUM), the fix is advice only. missing-lock-timeout's " +
-				"fix also sets statement_timeout when it is configured.",
+				"statement-timeout in the configuration there is no fix, since only the team knows how long is too long; " +
+				"for VACUUM sent by a runner as a single query the fix is advice only. missing-lock-timeout's fix also " +
+				"sets statement_timeout when it is configured.",
 			Versions:    "All versions. PostgreSQL 17 adds transaction_timeout, which bounds the whole transaction as well.",
 			CatalogRows: []int{40},
 		},
@@ -53,13 +53,18 @@ func checkRequireStatementTimeout(p *Pass) {
 	if *reported {
 		return // reported at the first such statement of the transaction, or of the file in autocommit
 	}
-	p.Report(Diagnostic{
+	d := Diagnostic{
 		Message: fmt.Sprintf("holds %s on %s with no statement_timeout: however long the statement runs, it %s on %s until it ends",
 			l.Mode, l.target(), l.Mode.Describe(), l.table()),
 		Lock:  l.Mode,
 		Table: Display(l.Table),
-		Fixes: []Fix{statementTimeoutFix(p)},
-	})
+	}
+	if p.Options.StatementTimeout != "" {
+		// Without a configured value there is nothing to write: the
+		// finding's help says what to do, and `fix` lists no advice.
+		d.Fixes = []Fix{statementTimeoutFix(p)}
+	}
+	p.Report(d)
 }
 
 // lockWithoutStatementTimeout returns the strongest lock that blocks
@@ -77,8 +82,7 @@ func lockWithoutStatementTimeout(p *Pass, st *migration.Statement) (tableLock, b
 }
 
 // statementTimeoutFix inserts the configured statement_timeout before the
-// statement, as lockTimeoutFix does for lock_timeout; with no configured
-// value it only gives the advice.
+// statement, as lockTimeoutFix does for lock_timeout.
 func statementTimeoutFix(p *Pass) Fix {
 	value := "'" + strings.ReplaceAll(p.Options.StatementTimeout, "'", "''") + "'"
 	set := "SET statement_timeout = " + value + ";"
@@ -86,9 +90,6 @@ func statementTimeoutFix(p *Pass) Fix {
 	if p.Stmt.Tx != nil {
 		set = "SET LOCAL statement_timeout = " + value + ";"
 		title = "Set statement_timeout for the transaction before the statement"
-	}
-	if p.Options.StatementTimeout == "" {
-		return Recipe(title)
 	}
 	if p.Stmt.Tx == nil && p.File.Sections[p.Stmt.Section].Run == tool.Query && p.Stmt.Node.GetVacuumStmt() != nil {
 		return Recipe("Set statement_timeout for the runner's role or connection (ALTER ROLE ... SET statement_timeout): " +
