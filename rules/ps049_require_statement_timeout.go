@@ -11,19 +11,21 @@ import (
 
 // RequireStatementTimeout reports the first statement of each
 // transaction (or, outside transactions, of the file) that takes a lock
-// that blocks writes on an existing table while no statement_timeout is
-// in force (hazard catalog row 40). It mirrors missing-lock-timeout.
+// that blocks writes on an existing table while a lock_timeout but no
+// statement_timeout is in force (hazard catalog row 40). It mirrors
+// missing-lock-timeout, which reports the statements with neither.
 func RequireStatementTimeout() *Rule {
 	return &Rule{
 		Code: "PS049", Name: "require-statement-timeout", Severity: Hint, Fixable: true,
 		Doc: Doc{
-			Summary: "A statement takes a lock that blocks writes (SHARE or stronger) on an existing table with no statement_timeout set.",
+			Summary: "A statement takes a lock that blocks writes (SHARE or stronger) on an existing table with a lock_timeout but no statement_timeout set.",
 			Why: "lock_timeout bounds how long a statement waits for its lock; nothing bounds how long it then holds it. " +
 				"A statement expected to be instant can still run long: a table bigger than on staging, a scan the " +
 				"author did not foresee, a trigger, a slow disk. For all that time the table is blocked. With " +
 				"statement_timeout set, the migration fails after a bound the team chose, and the lock goes with it. " +
 				"The finding is a hint: it blocks nothing by itself, and the statements whose time grows with the table " +
-				"are reported as errors by their own rules.",
+				"are reported as errors by their own rules. A statement with no lock_timeout either is reported by " +
+				"missing-lock-timeout instead, whose fix sets statement_timeout too when statement-timeout is configured.",
 			Bad:  "SET lock_timeout = '2s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
 			Good: "SET lock_timeout = '2s';\nSET statement_timeout = '15s';\nALTER TABLE accounts ADD COLUMN flags int NOT NULL DEFAULT 0;",
 			Help: "set statement_timeout before the statement (SET LOCAL statement_timeout inside a transaction, SET " +
@@ -68,10 +70,12 @@ func checkRequireStatementTimeout(p *Pass) {
 }
 
 // lockWithoutStatementTimeout returns the strongest lock that blocks
-// writes that st takes on an existing relation while no
-// statement_timeout is in force.
+// writes that st takes on an existing relation while a lock_timeout but
+// no statement_timeout is in force.
 func lockWithoutStatementTimeout(p *Pass, st *migration.Statement) (tableLock, bool) {
-	if st.StatementTimeout {
+	if st.StatementTimeout || !st.LockTimeout {
+		// With no lock_timeout either, missing-lock-timeout reports the
+		// statement, and its fix sets both: one finding for one problem.
 		return tableLock{}, false
 	}
 	ls := existingLocks(p, st, locks.Mode.BlocksWrites)
