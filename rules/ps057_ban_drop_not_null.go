@@ -5,10 +5,12 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/migration"
 )
 
 // BanDropNotNull reports ALTER COLUMN ... DROP NOT NULL on an existing
-// table.
+// table, in up migrations.
 func BanDropNotNull() *Rule {
 	return &Rule{
 		Code: "PS057", Name: "ban-drop-not-null", Severity: Warning,
@@ -18,7 +20,8 @@ func BanDropNotNull() *Rule {
 				"that sums it, a struct field that is not a pointer, a sort or join that assumes every row has a value. " +
 				"The statement itself is instant, but once it has run, new rows may hold NULL, and the code that still " +
 				"assumes they cannot breaks on them, often far from the migration. Deploy code that copes with NULL first, " +
-				"then drop the constraint; or keep it and give new rows a default.",
+				"then drop the constraint; or keep it and give new rows a default. Down migrations are not reported: " +
+				"there DROP NOT NULL undoes the up's SET NOT NULL for the code that ran before it.",
 			Bad:  "ALTER TABLE accounts ALTER COLUMN email DROP NOT NULL;",
 			Good: "-- first deploy code that handles accounts.email being NULL, then:\nALTER TABLE accounts ALTER COLUMN email DROP NOT NULL;",
 			Help: "make every reader of the column cope with NULL before dropping NOT NULL, or keep the constraint and SET DEFAULT",
@@ -31,6 +34,9 @@ func BanDropNotNull() *Rule {
 }
 
 func checkBanDropNotNull(p *Pass) {
+	if p.Stmt.Direction == migration.Down {
+		return // a down migration undoes its up's SET NOT NULL for the code that ran before it
+	}
 	table, cmds := existingTableAlter(p)
 	var columns []string
 	for _, cmd := range cmds {
