@@ -10,8 +10,8 @@ import (
 )
 
 // PreferRobustStmts reports CREATE and DROP statements without IF [NOT]
-// EXISTS that run outside a transaction, where a failed migration leaves
-// them applied and a retry fails on them.
+// EXISTS that run outside a transaction with more statements after them,
+// where a failed migration leaves them applied and a retry fails on them.
 func PreferRobustStmts() *Rule {
 	return &Rule{
 		Code: "PS060", Name: "prefer-robust-stmts", Severity: Hint, Fixable: true,
@@ -22,8 +22,10 @@ func PreferRobustStmts() *Rule {
 				"statement that succeeded when a later one fails: a CREATE INDEX CONCURRENTLY that hit lock_timeout, a " +
 				"deploy killed halfway. The fix is to run the migration again, and then the statements that already ran " +
 				"fail with \"already exists\" or \"does not exist\", so someone has to repair the database by hand during " +
-				"the incident. With IF NOT EXISTS and IF EXISTS, the migration can simply be run again. Inside a " +
-				"transaction a failure rolls everything back, so statements there are not reported.",
+				"the incident. With IF NOT EXISTS and IF EXISTS, the migration can simply be run again. As in squawk, " +
+				"statements inside a transaction are not reported, since a failure rolls everything back; nor is the " +
+				"last statement of a file (or of its up or down part), whose failure leaves nothing behind, unless it " +
+				"builds an index CONCURRENTLY, which leaves an invalid index when it fails.",
 			Bad:  "-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);\nDROP INDEX CONCURRENTLY accounts_old_email_idx;",
 			Good: "-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_email_idx ON accounts (email);\nDROP INDEX CONCURRENTLY IF EXISTS accounts_old_email_idx;",
 			Help: "add IF NOT EXISTS to CREATE TABLE, INDEX, SEQUENCE, SCHEMA and EXTENSION and to ADD COLUMN, and IF EXISTS " +
@@ -40,6 +42,19 @@ func PreferRobustStmts() *Rule {
 	}
 }
 
+// laterCanFail reports whether a statement of the file runs after the
+// current one in the same direction: if it fails, the current one stays
+// applied. The last statement leaves nothing behind when it fails, unless
+// it builds an index CONCURRENTLY, which leaves an invalid index.
+func laterCanFail(p *Pass) bool {
+	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
+		if st.Direction == p.Stmt.Direction && !st.TxControl && !st.Setting {
+			return true
+		}
+	}
+	return false
+}
+
 // robustPart is one part of a statement that lacks IF [NOT] EXISTS.
 type robustPart struct {
 	what   string // "CREATE TABLE accounts", "DROP COLUMN legacy"
@@ -52,7 +67,7 @@ func checkPreferRobustStmts(p *Pass) {
 		return
 	}
 	parts, table := robustParts(p)
-	if len(parts) == 0 {
+	if len(parts) == 0 || !(p.Stmt.Concurrently || laterCanFail(p)) {
 		return
 	}
 	var creates, drops []string
