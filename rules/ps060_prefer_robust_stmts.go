@@ -67,7 +67,7 @@ func checkPreferRobustStmts(p *Pass) {
 		return
 	}
 	parts, table := robustParts(p)
-	if len(parts) == 0 || !(p.Stmt.Concurrently || laterCanFail(p)) {
+	if len(parts) == 0 || !p.Stmt.Concurrently && !laterCanFail(p) {
 		return
 	}
 	var creates, drops []string
