@@ -107,11 +107,18 @@ func lockTimeoutFix(p *Pass) Fix {
 		}
 		set += " SET " + local + "statement_timeout = '" + strings.ReplaceAll(st, "'", "''") + "';"
 	}
+	return Fix{Title: title, Safety: Safe, Edits: []Edit{insertBeforeStatement(p, set)}}
+}
+
+// insertBeforeStatement returns the edit that inserts set before the
+// current statement, on a line of its own when the statement starts its
+// line.
+func insertBeforeStatement(p *Pass, set string) Edit {
 	start := p.Stmt.Span.Start
 	indent := p.File.Text[p.File.Lines.LineStart(start):start]
 	text := set + " "
 	if strings.TrimSpace(indent) == "" {
 		text = set + "\n" + indent
 	}
-	return Fix{Title: title, Safety: Safe, Edits: []Edit{{Start: start, End: start, NewText: text}}}
+	return Insert(start, text)
 }

@@ -58,7 +58,7 @@ func TestLintChangedSince(t *testing.T) {
 	assert.Contains(t, out, "db/003_events_at.sql:2:31: error[PS002] index-on-partitioned-table",
 		"the unchanged 001 still tells that events is partitioned")
 	assert.Contains(t, out, "db/004_accounts.sql:2:1: error[PS001]", "untracked files count as changed")
-	assert.True(t, strings.HasSuffix(out, "pgsafe: in 4 files, 7 statements: 2 errors, 0 warnings, 0 hints\n"), out)
+	assert.True(t, strings.HasSuffix(out, "pgsafe: in 4 files, 7 statements: 2 errors, 0 warnings, 2 hints\n"), out)
 
 	// Without the earlier files, the same migration looks like an
 	// ordinary table's index.
@@ -95,7 +95,7 @@ func TestBaselineSurvivesEditsInGit(t *testing.T) {
 	r := partitionedRepo(t)
 	code, out, stderr := runIn(t, r.Dir, nil, "baseline", "db")
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, "pgsafe baseline: recorded 3 findings in .pgsafe-baseline.json; lint --baseline .pgsafe-baseline.json reports only new ones\n", out)
+	assert.Equal(t, "pgsafe baseline: recorded 6 findings in .pgsafe-baseline.json; lint --baseline .pgsafe-baseline.json reports only new ones\n", out)
 	r.Commit("baseline")
 
 	// Someone edits an old migration around its finding and adds a new one.
@@ -106,13 +106,13 @@ func TestBaselineSurvivesEditsInGit(t *testing.T) {
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "005_accounts_name.sql:2:1: error[PS001]")
 	assert.Equal(t, 1, strings.Count(out, "error["), out)
-	assert.True(t, strings.HasSuffix(out, "1 error, 0 warnings, 0 hints; 3 more in the baseline\n"), out)
+	assert.True(t, strings.HasSuffix(out, "1 error, 0 warnings, 1 hint; 6 more in the baseline\n"), out)
 
 	// With both: only new findings in changed files.
 	code, out, _ = runIn(t, r.Dir, vars, "lint", "--baseline", ".pgsafe-baseline.json", "--changed-since", "HEAD", "--format", "json", "db")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, `"file": "db/005_accounts_name.sql"`)
-	assert.Contains(t, out, `"baselined": 1`, "002 changed, and its finding is known; 003 and 004 are not changed since HEAD")
+	assert.Contains(t, out, `"baselined": 2`, "002 changed, and its two findings (PS002 and the hint PS049) are known; 003 and 004 are not changed since HEAD")
 }
 
 func TestHookInstallCommand(t *testing.T) {

@@ -132,7 +132,7 @@ func TestActionRunScript(t *testing.T) {
 		assert.Equal(t, 1, r.code, "an error at fail-on warning fails the step")
 		assert.Contains(t, r.stdout, "::error file=db/001_index.sql,line=2,endLine=2,col=1,endColumn=52,title=PS001 require-concurrent-index::")
 		assert.Contains(t, r.stdout, "::warning file=db/002_drop.sql,line=2,")
-		assert.Contains(t, r.summary, "## pgsafe\n\n**1 error, 1 warning, 0 hints** in 2 files, 4 statements.")
+		assert.Contains(t, r.summary, "## pgsafe\n\n**1 error, 1 warning, 2 hints** in 2 files, 4 statements.")
 		assert.Contains(t, r.summary, "\n+"+fixedIndex)
 		sarifPath := filepath.Join(r.runnerTemp, "pgsafe.sarif")
 		assert.Equal(t, "sarif-file="+sarifPath+"\n", r.output)
@@ -149,7 +149,7 @@ func TestActionRunScript(t *testing.T) {
 		require.NoError(t, json.Unmarshal(b, &log))
 		assert.Equal(t, "2.1.0", log.Version)
 		require.Len(t, log.Runs, 1)
-		assert.Len(t, log.Runs[0].Results, 2)
+		assert.Len(t, log.Runs[0].Results, 4, "an error, a warning, and a statement-timeout hint on each file")
 	})
 
 	t.Run("fail-on", func(t *testing.T) {
