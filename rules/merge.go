@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
@@ -61,4 +62,82 @@ func nameList(names []string) string {
 	default:
 		return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 	}
+}
+
+// reportJoined reports ds, the findings of one rule about the parts of
+// the current statement, as one finding whose message and help are theirs
+// joined by "; ", each said once, and whose fix covers every part: their
+// edits together when each is a fix made only of edits and none overlap,
+// else advice that lists their titles. It is for findings whose messages
+// differ in more than the name of a column or table.
+func reportJoined(p *Pass, ds []Diagnostic) {
+	if len(ds) > 0 {
+		p.Report(joined(ds))
+	}
+}
+
+// joined returns ds, one or more findings, as the one finding that
+// reportJoined reports.
+func joined(ds []Diagnostic) Diagnostic {
+	if len(ds) == 1 {
+		return ds[0]
+	}
+	var msgs, helps []string
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if !seen[d.Message] {
+			seen[d.Message] = true
+			msgs = append(msgs, d.Message)
+		}
+		if d.Help != "" && !seen[d.Help] {
+			seen[d.Help] = true
+			helps = append(helps, d.Help)
+		}
+	}
+	return merged(ds, strings.Join(msgs, "; "), strings.Join(helps, "; "), joinedFixes(ds))
+}
+
+// joinedFixes returns one fix that covers the first fix of every one of
+// ds, or none when one of them has none.
+func joinedFixes(ds []Diagnostic) []Fix {
+	var titles []string
+	var edits []Edit
+	seen := map[string]bool{}
+	safety := Safe
+	editable := true
+	for _, d := range ds {
+		if len(d.Fixes) == 0 {
+			return nil
+		}
+		fx := d.Fixes[0]
+		if !seen[fx.Title] {
+			seen[fx.Title] = true
+			titles = append(titles, fx.Title)
+		}
+		switch {
+		case fx.Safety == DisplayOnly || safety == DisplayOnly:
+			safety = DisplayOnly
+		case fx.Safety == Unsafe:
+			safety = Unsafe
+		default:
+		}
+		if len(fx.Steps) > 0 || len(fx.Edits) == 0 {
+			editable = false
+		}
+		edits = append(edits, fx.Edits...)
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+	if len(edits) > 0 && edits[0].Path != "" {
+		editable = false
+	}
+	for i := 1; i < len(edits); i++ {
+		if edits[i].Path != "" || edits[i].Start < edits[i-1].End {
+			editable = false
+		}
+	}
+	title := strings.Join(titles, "; ")
+	if !editable || safety == DisplayOnly {
+		return []Fix{Recipe(title)}
+	}
+	return []Fix{{Title: title, Safety: safety, Edits: edits}}
 }
