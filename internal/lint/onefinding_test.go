@@ -89,3 +89,45 @@ func TestOneFindingPerStatementPerRuleOnCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestDownFindings checks that findings in down migrations are marked,
+// in down files and in the down sections of a goose file, that
+// DownWarnOnly caps them at warning and leaves the ups alone, and that
+// SkipDown leaves them out.
+func TestDownFindings(t *testing.T) {
+	files := []source.File{
+		{Path: "a/001_i.up.sql", Text: "CREATE INDEX i ON t (c);\n"},
+		{Path: "a/001_i.down.sql", Text: "CREATE INDEX j ON t (c);\n"},
+		{Path: "b/00001_g.sql", Text: "-- +goose Up\nCREATE INDEX k ON t (c);\n-- +goose Down\nCREATE INDEX l ON t (c);\n"},
+	}
+	r := rules.Lookup(rules.All(), "PS001")
+	run := func(opts lint.Options) map[string]rules.Diagnostic {
+		opts.Rules, opts.Known, opts.Rule = []*rules.Rule{r}, rules.All(), rules.Options{PGVersion: 15}
+		out := map[string]rules.Diagnostic{}
+		res := lint.Run(files, opts)
+		for _, f := range res.Files {
+			for _, d := range res.Diagnostics {
+				if d.Path == f.Path {
+					out[f.Text[d.Span.Start:d.Span.End]] = d
+				}
+			}
+		}
+		return out
+	}
+	got := run(lint.Options{})
+	require.Len(t, got, 4)
+	for stmt, down := range map[string]bool{"CREATE INDEX i ON t (c)": false, "CREATE INDEX j ON t (c)": true, "CREATE INDEX k ON t (c)": false, "CREATE INDEX l ON t (c)": true} {
+		assert.Equal(t, down, got[stmt].Down, stmt)
+		assert.Equal(t, rules.Error, got[stmt].Severity, stmt)
+	}
+	got = run(lint.Options{DownWarnOnly: true})
+	require.Len(t, got, 4)
+	assert.Equal(t, rules.Error, got["CREATE INDEX i ON t (c)"].Severity)
+	assert.Equal(t, rules.Warning, got["CREATE INDEX j ON t (c)"].Severity)
+	assert.Equal(t, rules.Error, got["CREATE INDEX k ON t (c)"].Severity)
+	assert.Equal(t, rules.Warning, got["CREATE INDEX l ON t (c)"].Severity)
+	got = run(lint.Options{SkipDown: true})
+	assert.Len(t, got, 2)
+	assert.False(t, got["CREATE INDEX i ON t (c)"].Down)
+	assert.False(t, got["CREATE INDEX k ON t (c)"].Down)
+}
