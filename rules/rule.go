@@ -119,8 +119,8 @@ type Diagnostic struct {
 	Severity Severity
 	Message  string
 	// Help says how to do it safely; empty means the rule's summary advice.
-	Help  string
-	Lock  locks.Mode // the lock behind the finding, None when it is not about a lock
+	Help string
+	Lock locks.Mode // the lock behind the finding, None when it is not about a lock
 	// Table is the table concerned, as written; "" when none. A finding
 	// about several tables lists them, separated by ", ".
 	Table string
