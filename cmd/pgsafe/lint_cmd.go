@@ -17,7 +17,9 @@ import (
 )
 
 // lintFormats returns the values of lint's --format.
-func lintFormats() []string { return []string{"text", "json", "github", "sarif", "gitlab"} }
+func lintFormats() []string {
+	return []string{"text", "concise", "json", "github", "sarif", "gitlab"}
+}
 
 func lintCommand(e env) *cli.Command {
 	flags := append(commonFlags(),
@@ -26,6 +28,7 @@ func lintCommand(e env) *cli.Command {
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding has at least this `SEVERITY`: hint, warning, error or never", Value: "warning"},
 		&cli.StringFlag{Name: "changed-since", Usage: "report only on files added or changed since the git `REF` (earlier files are still read for context)"},
 		&cli.StringFlag{Name: "baseline", Usage: "leave out the findings recorded in the baseline `FILE` (see pgsafe baseline)"},
+		&cli.BoolFlag{Name: "statistics", Usage: "print the number of findings of each rule instead of the findings ([*]: pgsafe fix can fix some)"},
 	)
 	return &cli.Command{
 		Name:      "lint",
@@ -41,6 +44,9 @@ func lintCommand(e env) *cli.Command {
 			format, err := lintFormat(c, e)
 			if err != nil {
 				return err
+			}
+			if c.Bool("statistics") && format != "text" && format != "concise" {
+				return usageError("--statistics prints a table of its own: it goes with --format text or concise, not %s", format)
 			}
 			colorOn, err := colorEnabled(c.String("color"), e)
 			if err != nil {
@@ -76,6 +82,9 @@ func lintCommand(e env) *cli.Command {
 			noTiming := e.getenv("PGSAFE_NO_TIMING") != ""
 			if !noTiming {
 				in.Duration = time.Since(start)
+			}
+			if c.Bool("statistics") {
+				format = "statistics"
 			}
 			if err := render(format, in, colorOn, noTiming, e); err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -127,6 +136,10 @@ func render(format string, in report.Input, colorOn, noTiming bool, e env) error
 		return report.GitHub(e.stdout, in, ciOptions(e, "GITHUB_WORKSPACE"))
 	case "sarif":
 		return report.SARIF(e.stdout, in, ciOptions(e, "GITHUB_WORKSPACE"))
+	case "concise":
+		return report.Concise(e.stdout, in, report.TextOptions{Color: colorOn, NoTiming: noTiming})
+	case "statistics":
+		return report.Statistics(e.stdout, in, report.TextOptions{Color: colorOn, NoTiming: noTiming})
 	case "gitlab":
 		for _, err := range in.Errors {
 			fmt.Fprintf(e.stderr, "pgsafe: %v\n", err)
