@@ -58,9 +58,7 @@ func Statistics(w io.Writer, in Input, opts TextOptions) error {
 			byCode[d.Rule.Code] = r
 		}
 		r.n++
-		for _, fx := range d.Fixes {
-			r.fixable = r.fixable || fx.Safety != rules.DisplayOnly
-		}
+		r.fixable = r.fixable || fixable(d)
 	}
 	rows := make([]*row, 0, len(byCode))
 	width, nameWidth := 1, 1

@@ -63,14 +63,16 @@ func (p palette) severity(s rules.Severity) *color.Color {
 //
 // A rule's own advice (its documentation's help) is printed at its first
 // finding only, since it is the same for every finding of the rule; help
-// written for one finding is printed with it. Display-only fixes are
-// advice too, which the help already gives: they are left to the JSON,
-// SARIF and fix reports.
+// written for one finding is printed with it. Likewise a fix is printed
+// where its title first appears for its rule; every finding that pgsafe
+// fix can fix carries "[*]" after its code, as in ruff. Display-only
+// fixes are advice too, which the help already gives: they are left to
+// the JSON, SARIF and fix reports.
 func Text(w io.Writer, in Input, opts TextOptions) error {
 	p := newPalette(opts.Color)
 	files := filesByPath(in)
 	var b strings.Builder
-	helped := map[*rules.Rule]bool{} // rules whose own help was printed
+	helped := map[string]bool{} // rules' own helps and fix titles printed, by rule code and text
 	for _, err := range in.Errors {
 		fmt.Fprintf(&b, "%s %s\n", p.err.Sprint("error:"), err)
 	}
@@ -135,15 +137,20 @@ func byStatement(ds []rules.Diagnostic, files map[string]*migration.File) (ups, 
 // writeGroup writes the findings g of one statement of f: a line for
 // each, the source once, then the help and applicable fixes of each, each
 // marked with its rule's code when there are several. helped holds the
-// rules whose own help was printed already, and gains those it prints.
-func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic, helped map[*rules.Rule]bool) {
+// helps and fix titles printed already, by rule, and gains those it
+// prints.
+func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic, helped map[string]bool) {
 	span := g[0].Span
 	for _, d := range g {
 		pos := f.Lines.Position(d.Span.Start)
+		mark := ""
+		if fixable(d) {
+			mark = " [*]"
+		}
 		fmt.Fprintf(b, "%s %s %s %s\n",
 			p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
 			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
-			p.bold.Sprintf("%s:", d.Rule.Name), d.Message)
+			p.bold.Sprintf("%s%s:", d.Rule.Name, mark), d.Message)
 		if d.Span.Start < span.Start {
 			span = d.Span
 		}
@@ -155,20 +162,32 @@ func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diag
 			label = "[" + d.Rule.Code + "]"
 		}
 		help := d.Help
-		if help == "" && !helped[d.Rule] {
+		if key := d.Rule.Code + "\x00help"; help == "" && !helped[key] {
 			help = d.Rule.Doc.Help
-			helped[d.Rule] = true
+			helped[key] = true
 		}
 		if help != "" {
 			fmt.Fprintf(b, "  %s %s\n", p.dim.Sprint("help"+label+":"), help)
 		}
 		for _, fx := range d.Fixes {
-			if fx.Safety != rules.DisplayOnly {
+			key := d.Rule.Code + "\x00fix\x00" + fx.Title + "\x00" + string(fx.Safety)
+			if fx.Safety != rules.DisplayOnly && !helped[key] {
+				helped[key] = true
 				fmt.Fprintf(b, "  %s %s (%s)\n", p.dim.Sprint("fix"+label+":"), fx.Title, fx.Safety)
 			}
 		}
 	}
 	b.WriteByte('\n')
+}
+
+// fixable reports whether pgsafe fix can apply a fix of d.
+func fixable(d rules.Diagnostic) bool {
+	for _, fx := range d.Fixes {
+		if fx.Safety != rules.DisplayOnly {
+			return true
+		}
+	}
+	return false
 }
 
 // folderLine says which tool pgsafe read a migration set with, and why.
