@@ -3,8 +3,6 @@ package rules
 import (
 	"sort"
 	"strings"
-
-	"github.com/pgsafe/pgsafe/internal/locks"
 )
 
 // merged returns ds, the findings of one rule about the parts of the
@@ -41,15 +39,6 @@ func merged(ds []Diagnostic, message, help string, fixes []Fix) Diagnostic {
 	}
 	out.Table = strings.Join(tables, ", ")
 	return out
-}
-
-// strongestLock returns the strongest of modes, None for none.
-func strongestLock(modes ...locks.Mode) locks.Mode {
-	m := locks.None
-	for _, x := range modes {
-		m = max(m, x)
-	}
-	return m
 }
 
 // nameList joins names for a message: "a", "a and b", "a, b and c".
