@@ -20,12 +20,16 @@ type ReportOptions struct {
 	// wrote, and, when some were not written, lists which were and which
 	// were not, with the reason.
 	Wrote bool
+	// ShowSkipped lists every skipped fix with its place and reason; by
+	// default the report counts them per rule.
+	ShowSkipped bool
 }
 
 // Text writes the fix report: a unified diff per changed file (created
 // files diffed from /dev/null), one line per applied fix saying what it
 // buys, and a closing summary of files changed (or written), fixes by
-// rule, fixes skipped with their reasons, and files not written.
+// rule, fixes skipped (counted per rule, or each with its reason when
+// ShowSkipped), and files not written.
 func Text(w io.Writer, res *Result, opts ReportOptions) error {
 	var b strings.Builder
 	bold := color.New(color.Bold)
@@ -81,8 +85,19 @@ func Text(w io.Writer, res *Result, opts ReportOptions) error {
 	for _, line := range byRule(res.Applied) {
 		fmt.Fprintf(&b, "  applied %s\n", line)
 	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(&b, "  skipped %s:%d %s (%s): %s\n", s.Path, s.Line, s.Rule.Name, s.Title, s.Reason)
+	if opts.ShowSkipped {
+		for _, s := range res.Skipped {
+			fmt.Fprintf(&b, "  skipped %s:%d %s (%s): %s\n", s.Path, s.Line, s.Rule.Name, s.Title, s.Reason)
+		}
+	} else if len(res.Skipped) > 0 {
+		rules := make([]Applied, len(res.Skipped))
+		for i, s := range res.Skipped {
+			rules[i].Rule = s.Rule
+		}
+		for _, line := range byRule(rules) {
+			fmt.Fprintf(&b, "  skipped %s\n", line)
+		}
+		b.WriteString("  (--show-skipped lists each skipped fix with its reason)\n")
 	}
 	if opts.Wrote && (notWritten > 0 || anyWriteErr(res)) {
 		writeOutcome(&b, res)

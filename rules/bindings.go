@@ -165,12 +165,33 @@ func starTables(st resolve.Star) string {
 // rises one step, and its message ends with a note, when later migrations
 // (for an application query: pending ones) change those columns.
 func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
+	reportBindings(p, []binding{{refs, d}})
+}
+
+// binding is a finding about a binding to the column sets of the
+// relations refs.
+type binding struct {
+	refs []resolve.Ref
+	d    Diagnostic
+}
+
+// reportBindings reports bs, the findings of the rule about the bindings
+// of the current statement, as one finding (see reportJoined), each first
+// completed as reportBinding completes it.
+func reportBindings(p *Pass, bs []binding) {
+	if len(bs) == 0 {
+		return
+	}
 	path, query, severity := p.File.Path, p.Query, p.Rule.Severity
 	p.Later(func(h *history.History, report func(Diagnostic)) {
-		changes := laterChanges(h, path, refs)
-		d.Severity = risen(severity, changes)
-		d.Message += changesNote(query, changes)
-		report(d)
+		ds := make([]Diagnostic, len(bs))
+		for i, b := range bs {
+			changes := laterChanges(h, path, b.refs)
+			ds[i] = b.d
+			ds[i].Severity = risen(severity, changes)
+			ds[i].Message += changesNote(query, changes)
+		}
+		report(joined(ds))
 	})
 }
 

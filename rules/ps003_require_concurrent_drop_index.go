@@ -40,6 +40,7 @@ func RequireConcurrentDropIndex() *Rule {
 }
 
 func checkRequireConcurrentDropIndex(p *Pass) {
+	var ds []Diagnostic // one finding for the statement, naming every index
 	st := p.Stmt.Node.GetDropStmt()
 	if st == nil || st.GetRemoveType() != pg.ObjectType_OBJECT_INDEX {
 		return
@@ -50,7 +51,7 @@ func checkRequireConcurrentDropIndex(p *Pass) {
 		ix := p.Catalog.Index(index)
 		table := indexTable(p, index)
 		if ix != nil && ix.Constraint != "" {
-			reportConstraintIndex(p, index, table, ix.Constraint)
+			ds = append(ds, constraintIndexFinding(p, index, table, ix.Constraint))
 			continue
 		}
 		if st.GetConcurrent() || (table != "" && p.IsNew(table)) {
@@ -68,19 +69,20 @@ func checkRequireConcurrentDropIndex(p *Pass) {
 			help += ", one index per statement"
 		default:
 		}
-		p.Report(Diagnostic{
+		ds = append(ds, Diagnostic{
 			Message: msg, Help: help, Lock: mode, Table: Display(table),
 			Fixes: []Fix{concurrentKeywordFix(p, "Drop the index concurrently, outside a transaction",
 				!cascade && len(objects) == 1 && ix != nil, "index")},
 		})
 	}
+	reportJoined(p, ds)
 }
 
-// reportConstraintIndex reports DROP INDEX of an index that backs a
+// constraintIndexFinding is the finding for DROP INDEX of an index that backs a
 // constraint: PostgreSQL refuses it, so the constraint must be dropped.
-func reportConstraintIndex(p *Pass, index, table, constraint string) {
+func constraintIndexFinding(p *Pass, index, table, constraint string) Diagnostic {
 	mode := alterCmdMode(p, pg.AlterTableType_AT_DropConstraint)
-	p.Report(Diagnostic{
+	return Diagnostic{
 		Severity: Error,
 		Message: fmt.Sprintf("DROP INDEX %s fails: the index backs constraint %s of %s, so PostgreSQL refuses to drop it; "+
 			"drop the constraint instead; DROP CONSTRAINT %s", Display(index), constraint, Display(table), LockImpact(mode, table, "briefly")),
@@ -88,5 +90,5 @@ func reportConstraintIndex(p *Pass, index, table, constraint string) {
 		Lock:  mode,
 		Table: Display(table),
 		Fixes: []Fix{Recipe("Drop the constraint with a lock_timeout instead")},
-	})
+	}
 }

@@ -42,6 +42,7 @@ func AddForeignKeyValidated() *Rule {
 }
 
 func checkAddForeignKeyValidated(p *Pass) {
+	var ds []Diagnostic // one finding for the statement, naming every foreign key
 	added, table := addedConstraints(p, pg.ConstrType_CONSTR_FOREIGN)
 	for _, a := range added {
 		con := a.Constraint
@@ -74,7 +75,7 @@ func checkAddForeignKeyValidated(p *Pass) {
 		if t := p.Catalog.Table(table); t == nil || !t.Partitioned || p.Options.PGVersion >= 18 {
 			fix = notValidFix(p, a, table, name, title)
 		}
-		p.Report(Diagnostic{
+		ds = append(ds, Diagnostic{
 			Span:    p.At(con.GetLocation()),
 			Message: msg,
 			Help:    help,
@@ -83,4 +84,5 @@ func checkAddForeignKeyValidated(p *Pass) {
 			Fixes:   []Fix{fix},
 		})
 	}
+	reportJoined(p, ds)
 }

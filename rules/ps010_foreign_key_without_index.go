@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -55,6 +56,10 @@ func checkForeignKeyWithoutIndex(p *Pass) {
 		return // dropped or renamed later in the file
 	}
 	indexes := end.Indexes(table)
+	// One finding for the statement, naming every foreign key that no
+	// index leads with.
+	var ds []Diagnostic
+	var keys, parents, helps []string
 	for _, fk := range fks {
 		if len(fk.cols) == 0 || leadsAnIndex(fk.cols, indexes) {
 			continue
@@ -64,17 +69,30 @@ func checkForeignKeyWithoutIndex(p *Pass) {
 		if creates || p.IsNew(table) {
 			help = fmt.Sprintf("CREATE INDEX ON %s %s; in this migration, while the table is still empty", pgast.QuoteName(table), cols)
 		}
-		parent := pgast.RelName(fk.con.GetPktable())
-		p.Report(Diagnostic{
+		parent := Display(pgast.RelName(fk.con.GetPktable()))
+		keys = append(keys, fmt.Sprintf("%s (to %s)", strings.Join(fk.cols, ", "), parent))
+		if !slices.Contains(parents, parent) {
+			parents = append(parents, parent)
+		}
+		helps = append(helps, help)
+		ds = append(ds, Diagnostic{
 			Span: p.At(fk.con.GetLocation()),
 			Message: fmt.Sprintf("no index on %s starts with %s, the columns of this foreign key: each DELETE from %s, "+
 				"and each UPDATE of its key, scans all of %s for referencing rows",
-				Display(table), strings.Join(fk.cols, ", "), Display(parent), Display(table)),
+				Display(table), strings.Join(fk.cols, ", "), parent, Display(table)),
 			Help:  help,
 			Table: Display(table),
 			Fixes: []Fix{Recipe("Index the foreign key's columns")},
 		})
 	}
+	if len(ds) < 2 {
+		reportJoined(p, ds)
+		return
+	}
+	p.Report(merged(ds, fmt.Sprintf("no index on %s starts with the columns of its foreign keys %s: each DELETE from %s, "+
+		"and each UPDATE of their keys, scans all of %s for referencing rows",
+		Display(table), nameList(keys), nameList(parents), Display(table)),
+		strings.Join(helps, " "), []Fix{Recipe("Index the foreign keys' columns")}))
 }
 
 // statementForeignKeys returns the table that the statement adds foreign

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -57,12 +58,16 @@ func checkSetNotNull(p *Pass) {
 	for _, cmd := range pgast.AlterCmds(st, pg.AlterTableType_AT_DropConstraint) {
 		dropped[cmd.GetName()] = true
 	}
+	// One finding for the statement: ds holds one per column, and scans
+	// the columns that are checked for NULLs with no CHECK dropped first.
+	var ds []Diagnostic
+	var scans, unvalidated []string
 	for _, cmd := range pgast.AlterCmds(st, pg.AlterTableType_AT_SetNotNull) {
 		col := cmd.GetName()
 		if ck := notNullCheck(t, col); ck != nil && ck.Validated && dropped[ck.Name] && p.Options.PGVersion >= 12 && !columnNotNull(t, col) {
 			// The same ALTER TABLE drops the CHECK that would prove the
 			// column: PostgreSQL drops it first, then scans.
-			p.Report(Diagnostic{
+			ds = append(ds, Diagnostic{
 				Message: fmt.Sprintf("SET NOT NULL on %s %s: the same ALTER TABLE drops CHECK %s, which PostgreSQL does before SET NOT NULL could use it to skip the scan",
 					col, LockImpact(mode, table, "while every row is checked for NULLs"), ck.Name),
 				Help:  fmt.Sprintf("set NOT NULL first and drop %s in a statement of its own: the validated CHECK then proves the column without a scan", ck.Name),
@@ -75,11 +80,13 @@ func checkSetNotNull(p *Pass) {
 		if notNullScanSkipped(p, t, col) {
 			continue
 		}
+		scans = append(scans, col)
 		msg := fmt.Sprintf("SET NOT NULL on %s %s", col, LockImpact(mode, table, "while every row is checked for NULLs"))
 		if ck := notNullCheck(t, col); ck != nil && p.Options.PGVersion >= 12 {
 			msg += fmt.Sprintf("; CHECK %s could skip the scan, but it is not validated yet", ck.Name)
+			unvalidated = append(unvalidated, ck.Name)
 		}
-		p.Report(Diagnostic{
+		ds = append(ds, Diagnostic{
 			Message: msg,
 			Help:    setNotNullRecipe(p, table, col),
 			Lock:    mode,
@@ -87,6 +94,47 @@ func checkSetNotNull(p *Pass) {
 			Fixes:   []Fix{setNotNullFix(p, table, col)},
 		})
 	}
+	switch {
+	case len(ds) == 0:
+		return
+	case len(ds) == 1:
+		p.Report(ds[0])
+		return
+	case len(scans) < len(ds):
+		// Some columns lose their proof to a CHECK dropped in the same
+		// statement: each column's reason, one after the other.
+		msgs := make([]string, len(ds))
+		for i, d := range ds {
+			msgs[i] = d.Message
+		}
+		p.Report(merged(ds, strings.Join(msgs, "; "),
+			"set NOT NULL in a statement of its own, before dropping any CHECK that proves a column, and prove the other columns with validated CHECKs first",
+			[]Fix{Recipe("Prove the columns have no NULLs with constraints validated separately first, then drop the CHECKs")}))
+		return
+	default:
+	}
+	msg := fmt.Sprintf("SET NOT NULL on %s %s", nameList(scans), LockImpact(mode, table, "while every row is checked for NULLs"))
+	switch len(unvalidated) {
+	case 0:
+	case 1:
+		msg += fmt.Sprintf("; CHECK %s could skip the scan, but it is not validated yet", unvalidated[0])
+	default:
+		msg += fmt.Sprintf("; CHECKs %s could skip the scan, but they are not validated yet", nameList(unvalidated))
+	}
+	help := setNotNullRecipe(p, table, scans[0]) + fmt.Sprintf("; likewise for %s", nameList(scans[1:]))
+	p.Report(merged(ds, msg, help, []Fix{setNotNullColumnsFix(p, table, scans)}))
+}
+
+// setNotNullColumnsFix replaces an ALTER TABLE made only of the SET NOT
+// NULLs of cols with the steps of notNullSteps for all of them; other
+// statements keep the recipe.
+func setNotNullColumnsFix(p *Pass, table string, cols []string) Fix {
+	const title = "Prove the columns have no NULLs with constraints validated separately first"
+	steps := notNullSteps(p, table, cols)
+	if steps == nil || len(p.Stmt.Node.GetAlterTableStmt().GetCmds()) != len(cols) {
+		return Recipe(title)
+	}
+	return StepsFix(p, title, Safe, alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint), steps...)
 }
 
 // setNotNullFix replaces a lone SET NOT NULL with the steps of

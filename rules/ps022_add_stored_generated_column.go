@@ -36,26 +36,32 @@ func AddStoredGeneratedColumn() *Rule {
 
 func checkAddStoredGeneratedColumn(p *Pass) {
 	table, cmds := existingTableAlter(p)
+	// One finding for the statement: the table is rewritten once, however
+	// many columns it adds.
+	var ds []Diagnostic
+	var cols []string
 	for _, cmd := range cmds {
 		cd := addedColumn(cmd)
 		if columnConstraint(cd, pg.ConstrType_CONSTR_GENERATED) == nil {
 			continue
 		}
-		mode := cmdLock(p, cmd)
-		d := Diagnostic{
-			Span: p.At(cd.GetLocation()),
-			Message: fmt.Sprintf("ADD COLUMN %s GENERATED ... STORED rewrites the table to compute the column for every existing row; it %s",
-				cd.GetColname(), rewriteImpact(p, mode, table)),
-			Lock:  mode,
-			Table: Display(table),
-			Fixes: []Fix{Recipe("Add a plain column kept by a trigger, then backfill in batches")},
-		}
-		if p.Options.PGVersion >= 18 {
-			d.Message += "; on PostgreSQL 18 a VIRTUAL generated column is added without a rewrite"
-			d.Help = "make it VIRTUAL (computed on read, catalog-only to add) if reads can afford the computation; " +
-				"otherwise add a plain column kept by a trigger and backfill it in batches"
-			d.Fixes = append([]Fix{Recipe("Make the generated column VIRTUAL")}, d.Fixes...)
-		}
-		p.Report(d)
+		cols = append(cols, cd.GetColname())
+		ds = append(ds, Diagnostic{Span: p.At(cd.GetLocation()), Lock: cmdLock(p, cmd), Table: Display(table)})
 	}
+	if len(ds) == 0 {
+		return
+	}
+	d := merged(ds, "", "", nil)
+	d.Message = fmt.Sprintf("ADD COLUMN %s GENERATED ... STORED rewrites the table to compute the %s for every existing row; it %s",
+		nameList(cols), plural(len(cols), "column", "columns"), rewriteImpact(p, d.Lock, table))
+	d.Fixes = []Fix{Recipe(plural(len(cols), "Add a plain column kept by a trigger, then backfill in batches",
+		"Add plain columns kept by a trigger, then backfill in batches"))}
+	if p.Options.PGVersion >= 18 {
+		d.Message += plural(len(cols), "; on PostgreSQL 18 a VIRTUAL generated column is added without a rewrite",
+			"; on PostgreSQL 18 VIRTUAL generated columns are added without a rewrite")
+		d.Help = "make it VIRTUAL (computed on read, catalog-only to add) if reads can afford the computation; " +
+			"otherwise add a plain column kept by a trigger and backfill it in batches"
+		d.Fixes = append([]Fix{Recipe(plural(len(cols), "Make the generated column VIRTUAL", "Make the generated columns VIRTUAL"))}, d.Fixes...)
+	}
+	p.Report(d)
 }

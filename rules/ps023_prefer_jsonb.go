@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"sort"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -31,27 +32,29 @@ func PreferJsonb() *Rule {
 }
 
 func checkPreferJsonb(p *Pass) {
-	report := func(column string, tn *pg.TypeName, table string) {
+	// One finding for the statement, naming every json column; its fix
+	// edits them all, or is left out when one cannot be edited.
+	var ds []Diagnostic
+	var cols []string
+	var edits []Edit
+	fixable := true
+	add := func(column string, tn *pg.TypeName, table string) {
 		typ, _ := pgast.TypeName(tn)
 		if typ != "json" && typ != "json[]" {
 			return
 		}
-		d := Diagnostic{
-			Span:    p.At(tn.GetLocation()),
-			Message: "column " + column + " is json: it has no equality operator (DISTINCT, GROUP BY and = fail) and is re-parsed on every access; jsonb is not",
-			Table:   Display(table),
-		}
-		if e, ok := jsonTypeEdit(p, tn); ok {
-			d.Fixes = []Fix{{Title: "Use jsonb", Safety: Unsafe, Edits: []Edit{e}}}
-		}
-		p.Report(d)
+		cols = append(cols, column)
+		ds = append(ds, Diagnostic{Span: p.At(tn.GetLocation()), Table: Display(table)})
+		e, ok := jsonTypeEdit(p, tn)
+		fixable = fixable && ok
+		edits = append(edits, e)
 	}
 	switch n := p.Stmt.Node.GetNode().(type) {
 	case *pg.Node_CreateStmt:
 		table := pgast.RelName(n.CreateStmt.GetRelation())
 		for _, e := range n.CreateStmt.GetTableElts() {
 			if cd := e.GetColumnDef(); cd != nil {
-				report(cd.GetColname(), cd.GetTypeName(), table)
+				add(cd.GetColname(), cd.GetTypeName(), table)
 			}
 		}
 	case *pg.Node_AlterTableStmt:
@@ -61,14 +64,27 @@ func checkPreferJsonb(p *Pass) {
 			cd := cmd.GetDef().GetColumnDef()
 			switch cmd.GetSubtype() {
 			case pg.AlterTableType_AT_AddColumn:
-				report(cd.GetColname(), cd.GetTypeName(), table)
+				add(cd.GetColname(), cd.GetTypeName(), table)
 			case pg.AlterTableType_AT_AlterColumnType:
-				report(cmd.GetName(), cd.GetTypeName(), table)
+				add(cmd.GetName(), cd.GetTypeName(), table)
 			default:
 			}
 		}
 	default:
 	}
+	if len(ds) == 0 {
+		return
+	}
+	d := merged(ds, "", "", nil)
+	d.Message = "column " + cols[0] + " is json: it has no equality operator (DISTINCT, GROUP BY and = fail) and is re-parsed on every access; jsonb is not"
+	if len(cols) > 1 {
+		d.Message = "columns " + nameList(cols) + " are json: json has no equality operator (DISTINCT, GROUP BY and = fail) and is re-parsed on every access; jsonb is not"
+	}
+	if fixable {
+		sort.Slice(edits, func(i, j int) bool { return edits[i].Start < edits[j].Start })
+		d.Fixes = []Fix{{Title: "Use jsonb", Safety: Unsafe, Edits: edits}}
+	}
+	p.Report(d)
 }
 
 // jsonTypeEdit returns the edit that turns the type name json at tn's

@@ -48,6 +48,7 @@ func ColumnTypeChange() *Rule {
 }
 
 func checkColumnTypeChange(p *Pass) {
+	var ds []Diagnostic // one finding for the statement, naming every column
 	table, cmds := existingTableAlter(p)
 	for _, cmd := range cmds {
 		if cmd.GetSubtype() != pg.AlterTableType_AT_AlterColumnType {
@@ -79,8 +80,9 @@ func checkColumnTypeChange(p *Pass) {
 				continue
 			}
 		}
-		p.Report(d)
+		ds = append(ds, d)
 	}
+	reportJoined(p, ds)
 }
 
 // describeTypeChange fills in d for a change of col to newType(newMods)

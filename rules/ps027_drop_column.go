@@ -35,20 +35,35 @@ func DropColumn() *Rule {
 
 func checkDropColumn(p *Pass) {
 	table, cmds := existingTableAlter(p)
+	var ds []Diagnostic
+	var cols, cascaded []string
 	for _, cmd := range cmds {
 		if cmd.GetSubtype() != pg.AlterTableType_AT_DropColumn {
 			continue
 		}
-		mode := cmdLock(p, cmd)
-		msg := fmt.Sprintf("dropping column %s of %s breaks code still running on the old schema (ORM column caches, SELECT *)", cmd.GetName(), Display(table))
+		cols = append(cols, cmd.GetName())
 		if cmd.GetBehavior() == pg.DropBehavior_DROP_CASCADE {
-			msg += ", and CASCADE also drops every view and constraint that uses it"
+			cascaded = append(cascaded, cmd.GetName())
 		}
-		p.Report(Diagnostic{
-			Message: msg + "; it " + LockImpact(mode, table, "briefly"),
-			Lock:    mode,
-			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Deploy code that ignores the column first, then drop it")},
-		})
+		ds = append(ds, Diagnostic{Lock: cmdLock(p, cmd), Table: Display(table)})
 	}
+	if len(ds) == 0 {
+		return
+	}
+	d := merged(ds, "", "", nil)
+	msg := fmt.Sprintf("dropping %s %s of %s breaks code still running on the old schema (ORM column caches, SELECT *)",
+		plural(len(cols), "column", "columns"), nameList(cols), Display(table))
+	switch {
+	case len(cascaded) == 0:
+	case len(cols) == 1:
+		msg += ", and CASCADE also drops every view and constraint that uses it"
+	default:
+		msg += fmt.Sprintf(", and CASCADE also drops every view and constraint that uses %s", nameList(cascaded))
+	}
+	d.Message = msg + "; it " + LockImpact(d.Lock, table, "briefly")
+	d.Fixes = []Fix{Recipe("Deploy code that ignores the column first, then drop it")}
+	if len(cols) > 1 {
+		d.Fixes = []Fix{Recipe("Deploy code that ignores the columns first, then drop them")}
+	}
+	p.Report(d)
 }

@@ -45,40 +45,75 @@ func checkDropTable(p *Pass) {
 	}
 	cascade := ds.GetBehavior() == pg.DropBehavior_DROP_CASCADE
 	related := foreignKeyLocks(p)
+	// One finding for the statement, naming every table it drops.
+	var tables, refs, by, unknown []string
+	var found []Diagnostic
+	seen := map[string]bool{}
+	add := func(list *[]string, keys []string) {
+		for _, k := range keys {
+			if !seen[k] {
+				seen[k] = true
+				*list = append(*list, k)
+			}
+		}
+	}
 	for _, o := range ds.GetObjects() {
 		table := pgast.QualifyName(pgast.Strings(o.GetList().GetItems()))
 		if table == "" || p.IsNew(table) {
 			continue
 		}
-		mode := p.LockOn(table)
-		msg := "DROP TABLE " + LockImpact(mode, table, "")
-		var refs []string
-		if p.Catalog.Table(table) != nil {
-			refs = lockedAmong(related, p.Catalog.References(table))
-			if len(refs) > 0 {
-				msg += fmt.Sprintf(", and %s on %s, which its foreign keys reference, to drop their triggers",
-					locks.Strongest(related, refs[0]), displayList(refs))
-			}
-			if cascade {
-				if by := lockedAmong(related, p.Catalog.ReferencedBy(table)); len(by) > 0 {
-					msg += fmt.Sprintf("; CASCADE drops the foreign keys of %s under %s", displayList(by), locks.Strongest(related, by[0]))
-					refs = append(refs, by...)
-				}
-			}
-		} else {
-			msg += fmt.Sprintf(", and %s on every table its foreign keys reference (pgsafe does not know its foreign keys)", locks.ForeignKeyDropMode)
-		}
-		if len(refs) > 0 {
-			msg += ": queries on all of them queue behind the drop while it waits for its locks"
-		}
-		msg += "; code still running on the old schema fails on the missing table"
-		p.Report(Diagnostic{
-			Message: msg,
-			Lock:    mode,
-			Table:   Display(table),
-			Fixes:   []Fix{Recipe("Drop the foreign keys first with a lock_timeout, then the table")},
-		})
+		tables = append(tables, table)
+		seen[table] = true
+		found = append(found, Diagnostic{Lock: p.LockOn(table), Table: Display(table)})
 	}
+	if len(found) == 0 {
+		return
+	}
+	for _, table := range tables {
+		if p.Catalog.Table(table) == nil {
+			unknown = append(unknown, table)
+			continue
+		}
+		add(&refs, lockedAmong(related, p.Catalog.References(table)))
+		if cascade {
+			add(&by, lockedAmong(related, p.Catalog.ReferencedBy(table)))
+		}
+	}
+	d := merged(found, "", "", nil)
+	its, table := "its", "table"
+	if len(tables) > 1 {
+		its, table = "their", "tables"
+	}
+	msg := "DROP TABLE " + LockImpact(d.Lock, displayList(tables), "")
+	if len(refs) > 0 {
+		msg += fmt.Sprintf(", and %s on %s, which %s foreign keys reference, to drop their triggers",
+			strongestOf(related, refs), displayList(refs), its)
+	}
+	if len(by) > 0 {
+		msg += fmt.Sprintf("; CASCADE drops the foreign keys of %s under %s", displayList(by), strongestOf(related, by))
+	}
+	switch {
+	case len(unknown) == 0:
+	case len(tables) == 1:
+		msg += fmt.Sprintf(", and %s on every table its foreign keys reference (pgsafe does not know its foreign keys)", locks.ForeignKeyDropMode)
+	default:
+		msg += fmt.Sprintf(", and %s on every table the foreign keys of %s reference (pgsafe does not know them)", locks.ForeignKeyDropMode, displayList(unknown))
+	}
+	if len(refs)+len(by) > 0 {
+		msg += ": queries on all of them queue behind the drop while it waits for its locks"
+	}
+	d.Message = msg + "; code still running on the old schema fails on the missing " + table
+	d.Fixes = []Fix{Recipe("Drop the foreign keys first with a lock_timeout, then the " + table)}
+	p.Report(d)
+}
+
+// strongestOf returns the strongest lock that ls takes on any of tables.
+func strongestOf(ls []locks.Lock, tables []string) locks.Mode {
+	m := locks.None
+	for _, t := range tables {
+		m = max(m, locks.Strongest(ls, t))
+	}
+	return m
 }
 
 // lockedAmong returns the tables of keys that ls locks, in the order of

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
@@ -45,21 +47,28 @@ func checkVacuumFullOrCluster(p *Pass) {
 			})
 			return
 		}
+		// One finding for the statement, naming every table it rewrites.
+		var ds []Diagnostic
+		var tables []string
 		for _, r := range v.GetRels() {
 			rv := r.GetVacuumRelation().GetRelation()
 			table := pgast.RelName(rv)
 			if table == "" || p.IsNew(table) {
 				continue
 			}
-			mode := p.LockOn(table)
-			p.Report(Diagnostic{
-				Span:    p.At(rv.GetLocation()),
-				Message: "VACUUM FULL rewrites " + Display(table) + " to reclaim space; it " + rewriteImpact(p, mode, table),
-				Lock:    mode,
-				Table:   Display(table),
-				Fixes:   fix,
-			})
+			tables = append(tables, table)
+			ds = append(ds, Diagnostic{Span: p.At(rv.GetLocation()), Lock: p.LockOn(table), Table: Display(table)})
 		}
+		if len(ds) == 0 {
+			return
+		}
+		d := merged(ds, "", "", fix)
+		d.Message = "VACUUM FULL rewrites " + Display(tables[0]) + " to reclaim space; it " + rewriteImpact(p, d.Lock, tables[0])
+		if len(tables) > 1 {
+			d.Message = fmt.Sprintf("VACUUM FULL rewrites %s to reclaim space, one after the other, each under %s, which %s while it is copied and its indexes rebuilt",
+				displayList(tables), d.Lock, d.Lock.Describe())
+		}
+		p.Report(d)
 		return
 	}
 	c := p.Stmt.Node.GetClusterStmt()

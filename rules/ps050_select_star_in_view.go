@@ -48,15 +48,17 @@ func checkSelectStarInView(p *Pass) {
 		return
 	}
 	sq := statementQuery(p)
+	var bs []binding // one finding for the statement, naming every star
 	for _, st := range resolve.Statement(q, p.Catalog).Stars {
 		span := sq.at(p, st)
-		reportBinding(p, st.Tables, Diagnostic{
+		bs = append(bs, binding{st.Tables, Diagnostic{
 			Span: span,
 			Message: fmt.Sprintf("%s in %s freezes the columns of %s as they are now, and makes every one of them "+
 				"impossible to drop or retype while the view exists",
 				starWhat(p, st, span, true), what, starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		})
+		}})
 	}
+	reportBindings(p, bs)
 }

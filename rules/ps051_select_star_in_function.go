@@ -33,17 +33,19 @@ func SelectStarInFunction() *Rule {
 
 func checkSelectStarInFunction(p *Pass) {
 	queries, body := functionQueries(p)
+	var bs []binding // one finding for the statement, naming every star
 	for _, q := range queries {
 		for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
 			span := q.at(p, st)
-			reportBinding(p, st.Tables, Diagnostic{
+			bs = append(bs, binding{st.Tables, Diagnostic{
 				Span: span,
 				Message: fmt.Sprintf("%s in %s takes the columns %s has when the function runs, not those it had "+
 					"when it was written: a column added or dropped changes what it returns",
 					starWhat(p, st, span, q.exact), functionName(p), starTables(st)),
 				Help:  starHelp(st),
 				Fixes: []Fix{starFix(st, span, q.exact && body.Language == "sql")},
-			})
+			}})
 		}
 	}
+	reportBindings(p, bs)
 }

@@ -35,14 +35,16 @@ func checkSelectStarInQuery(p *Pass) {
 		return
 	}
 	q := statementQuery(p)
+	var bs []binding // one finding for the statement, naming every star
 	for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
 		span := q.at(p, st)
-		reportBinding(p, st.Tables, Diagnostic{
+		bs = append(bs, binding{st.Tables, Diagnostic{
 			Span: span,
 			Message: fmt.Sprintf("%s returns whatever columns %s has when the query runs, so the code that decodes "+
 				"the rows breaks when a migration changes them", starWhat(p, st, span, true), starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		})
+		}})
 	}
+	reportBindings(p, bs)
 }

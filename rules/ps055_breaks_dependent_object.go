@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -51,24 +52,40 @@ type change struct {
 }
 
 func checkBreaksDependentObject(p *Pass) {
+	// One finding for the statement: for each change, every dependent it
+	// breaks, with what happens to it.
+	var ds []Diagnostic
+	var msgs []string
 	for _, ch := range dependentChanges(p) {
 		num := 0
 		if ch.col != nil {
 			num = ch.col.Num
 		}
+		var parts []string
 		for _, d := range p.Catalog.Dependents(ch.table.ID, num) {
 			if d.Key == ch.table.Key || replacedLater(p, d) {
 				continue
 			}
 			sev, outcome := dependentOutcome(ch, d)
-			p.Report(Diagnostic{
-				Severity: sev,
-				Message:  fmt.Sprintf("%s %s, which %s %s (%s:%d) reads: %s", ch.kind, changedName(ch), d.Kind, Display(d.Name), d.File, d.Line, outcome),
-				Table:    Display(ch.table.Key),
-				Fixes:    []Fix{Recipe("Drop or rewrite the dependent first")},
-			})
+			parts = append(parts, fmt.Sprintf("%s %s (%s:%d) reads: %s", d.Kind, Display(d.Name), d.File, d.Line, outcome))
+			ds = append(ds, Diagnostic{Severity: sev, Table: Display(ch.table.Key)})
+		}
+		if len(parts) > 0 {
+			msgs = append(msgs, fmt.Sprintf("%s %s, which %s", ch.kind, changedName(ch), strings.Join(parts, "; which ")))
 		}
 	}
+	if len(ds) == 0 {
+		return
+	}
+	fix := []Fix{Recipe("Drop or rewrite the dependent first")}
+	if len(ds) > 1 {
+		fix = []Fix{Recipe("Drop or rewrite the dependents first")}
+	}
+	d := merged(ds, strings.Join(msgs, "; "), "", fix)
+	if len(ds) == 1 {
+		d.Message, d.Fixes = msgs[0], fix
+	}
+	p.Report(d)
 }
 
 // changedName names what a change is about: "users.email", "users".

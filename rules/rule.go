@@ -167,10 +167,15 @@ type Diagnostic struct {
 	Severity Severity
 	Message  string
 	// Help says how to do it safely; empty means the rule's summary advice.
-	Help  string
-	Lock  locks.Mode // the lock behind the finding, None when it is not about a lock
-	Table string     // the table concerned, as written; "" when none
+	Help string
+	Lock locks.Mode // the lock behind the finding, None when it is not about a lock
+	// Table is the table concerned, as written; "" when none. A finding
+	// about several tables lists them, separated by ", ".
+	Table string
 	Fixes []Fix
+	// Down is set by the driver for a finding in a down migration (a
+	// rollback), which runs only when a deploy is undone.
+	Down bool
 }
 
 // Doc is a rule's documentation, kept as data beside its check so that

@@ -26,11 +26,12 @@ func severities(t *testing.T, name string, pgVersion int, files ...source.File) 
 }
 
 func TestTimestampTimeZoneSeverity(t *testing.T) {
-	create := source.File{Path: "1.sql", Text: "CREATE TABLE events (at timestamp, n int);\n"}
-	alter := source.File{Path: "2.sql", Text: "ALTER TABLE events ALTER COLUMN at TYPE timestamptz, ALTER COLUMN n TYPE bigint;\n"}
-	assert.Equal(t, []rules.Severity{rules.Warning, rules.Error}, severities(t, "column-type-change", 12, create, alter),
-		"from 12 the time zone change is conditional on TimeZone = UTC")
-	assert.Equal(t, []rules.Severity{rules.Error, rules.Error}, severities(t, "column-type-change", 11, create, alter))
+	create := source.File{Path: "1.sql", Text: "CREATE TABLE events (at timestamp, n int, at2 timestamp, n2 int);\n"}
+	alter := source.File{Path: "2.sql", Text: "ALTER TABLE events ALTER COLUMN at TYPE timestamptz;\nALTER TABLE events ALTER COLUMN n TYPE bigint;\n" +
+		"ALTER TABLE events ALTER COLUMN at2 TYPE timestamptz, ALTER COLUMN n2 TYPE bigint;\n"}
+	assert.Equal(t, []rules.Severity{rules.Warning, rules.Error, rules.Error}, severities(t, "column-type-change", 12, create, alter),
+		"from 12 the time zone change is conditional on TimeZone = UTC; one finding for a statement that changes both takes the worse")
+	assert.Equal(t, []rules.Severity{rules.Error, rules.Error, rules.Error}, severities(t, "column-type-change", 11, create, alter))
 }
 
 func TestTruncateThatFailsIsAnError(t *testing.T) {

@@ -22,6 +22,7 @@ func fixCommand(e env) *cli.Command {
 		&cli.BoolFlag{Name: "write", Aliases: []string{"w"}, Usage: "apply the rewrites to the files (atomically); without it, only show the diff"},
 		&cli.BoolFlag{Name: "check", Usage: "exit 1 if any file would change (for CI and pre-commit)"},
 		&cli.BoolFlag{Name: "unsafe-fixes", Usage: "also apply unsafe fixes (they change atomicity or timing, e.g. batched backfills)"},
+		&cli.BoolFlag{Name: "show-skipped", Usage: "list each fix that was not applied, with its place and reason (by default they are counted per rule)"},
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "report `FORMAT`: text or json", Value: "text"},
 		&cli.StringFlag{Name: "color", Usage: "colour the diff: auto, always or never", Value: "auto"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors: no diff and no summary (the fixed SQL of fix - is still written)"},
@@ -111,7 +112,7 @@ func fixCommand(e env) *cli.Command {
 				err = rewrite.JSON(e.stdout, res)
 			case c.Bool("quiet"):
 			default:
-				err = rewrite.Text(e.stdout, res, rewrite.ReportOptions{Color: colorOn, Wrote: write && !verifying})
+				err = rewrite.Text(e.stdout, res, rewrite.ReportOptions{Color: colorOn, Wrote: write && !verifying, ShowSkipped: c.Bool("show-skipped")})
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}

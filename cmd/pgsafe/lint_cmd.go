@@ -19,7 +19,9 @@ import (
 )
 
 // lintFormats returns the values of lint's --format.
-func lintFormats() []string { return []string{"text", "json", "github", "sarif", "gitlab"} }
+func lintFormats() []string {
+	return []string{"text", "concise", "json", "github", "sarif", "gitlab"}
+}
 
 func lintCommand(e env) *cli.Command {
 	flags := append(commonFlags(),
@@ -30,6 +32,7 @@ func lintCommand(e env) *cli.Command {
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when a finding has at least this `SEVERITY`: hint, warning, error or never", Value: "warning"},
 		&cli.StringFlag{Name: "changed-since", Usage: "report only on files added or changed since the git `REF` (earlier files are still read for context)"},
 		&cli.StringFlag{Name: "baseline", Usage: "leave out the findings recorded in the baseline `FILE` (see pgsafe baseline)"},
+		&cli.BoolFlag{Name: "statistics", Usage: "print the number of findings of each rule instead of the findings ([*]: pgsafe fix can fix some)"},
 	)
 	return &cli.Command{
 		Name:      "lint",
@@ -45,6 +48,9 @@ func lintCommand(e env) *cli.Command {
 			format, err := lintFormat(c, e)
 			if err != nil {
 				return err
+			}
+			if c.Bool("statistics") && format != "text" && format != "concise" {
+				return usageError("--statistics prints a table of its own: it goes with --format text or concise, not %s", format)
 			}
 			colorOn, err := colorEnabled(c.String("color"), e)
 			if err != nil {
@@ -90,6 +96,9 @@ func lintCommand(e env) *cli.Command {
 					return &exitError{code: exitUsage, err: fmt.Errorf("--output-file %s: %w", out, err)}
 				}
 				console = consoleFormat(e)
+			}
+			if c.Bool("statistics") {
+				console = "statistics"
 			}
 			if err := render(e.stdout, console, in, report.TextOptions{Color: colorOn, NoTiming: noTiming, Quiet: c.Bool("quiet")}, e); err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -147,6 +156,10 @@ func render(w io.Writer, format string, in report.Input, text report.TextOptions
 		return report.GitHub(w, in, ciOptions(e, "GITHUB_WORKSPACE"))
 	case "sarif":
 		return report.SARIF(w, in, ciOptions(e, "GITHUB_WORKSPACE"))
+	case "concise":
+		return report.Concise(w, in, text)
+	case "statistics":
+		return report.Statistics(w, in, text)
 	case "gitlab":
 		for _, err := range in.Errors {
 			fmt.Fprintf(e.stderr, "pgsafe: %v\n", err)

@@ -112,10 +112,12 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	if s.lint.Tools, err = toolSettings(c, cfg, e); err != nil {
 		return nil, err
 	}
+	// down-migrations: "skip" leaves them out, "warn-only" caps their
+	// findings at warning; --skip-down wins over the config.
+	s.lint.SkipDown = cfg.DownMigrations == "skip" || (cfg.IncludeDown != nil && !*cfg.IncludeDown)
+	s.lint.DownWarnOnly = cfg.DownMigrations == "warn-only"
 	if c.IsSet("skip-down") {
 		s.lint.SkipDown = c.Bool("skip-down")
-	} else {
-		s.lint.SkipDown = cfg.IncludeDown != nil && !*cfg.IncludeDown
 	}
 
 	failOn := "warning"

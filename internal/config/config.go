@@ -43,7 +43,12 @@ type Config struct {
 	// Exclude holds doublestar globs of paths to skip.
 	Exclude []string `toml:"exclude"`
 	// IncludeDown is nil when unset; false leaves down migrations out.
+	// DownMigrations supersedes it.
 	IncludeDown *bool `toml:"include-down"`
+	// DownMigrations says what lint does with down migrations: "lint"
+	// (report them like the ups), "warn-only" (report them, at warning at
+	// most) or "skip" (leave them out); "" when unset.
+	DownMigrations string `toml:"down-migrations"`
 	// FailOn is "hint", "warning", "error" or "never".
 	FailOn string `toml:"fail-on"`
 	// LockTimeout is the lock_timeout value fixes write, e.g. "2s".
@@ -81,7 +86,7 @@ type Config struct {
 // the documentation lists them. docs/pgsafe.schema.json describes the
 // same keys; a test keeps the two in step.
 func Keys() []string {
-	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "max-file-size"}
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "max-file-size"}
 }
 
 // Error is a problem in a config file, placed at a line.
@@ -210,6 +215,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.Exclude, "an array of glob strings"
 	case "include-down":
 		dst, want = &c.IncludeDown, "true or false"
+	case "down-migrations":
+		dst, want = &c.DownMigrations, `"lint", "warn-only" or "skip"`
 	case "fail-on":
 		dst, want = &c.FailOn, `"hint", "warning", "error" or "never"`
 	case "lock-timeout":
@@ -307,6 +314,14 @@ func (c *Config) validate() error {
 	}
 	if c.BatchSize < 0 || (c.BatchSize == 0 && c.set["batch-size"]) {
 		return c.errorAt(fmt.Sprintf("batch-size must be a positive integer, not %d", c.BatchSize), "batch-size")
+	}
+	switch c.DownMigrations {
+	case "", "lint", "warn-only", "skip":
+	default:
+		return c.errorAt(fmt.Sprintf(`down-migrations must be "lint", "warn-only" or "skip", not %q`, c.DownMigrations), "down-migrations")
+	}
+	if c.set["down-migrations"] && c.set["include-down"] {
+		return c.errorAt(`include-down and down-migrations both say what to do with down migrations; keep down-migrations (include-down = false is down-migrations = "skip")`, "include-down")
 	}
 	switch c.FailOn {
 	case "", "hint", "warning", "error", "never":

@@ -55,6 +55,12 @@ PS001 = "warning"
 	c, err = Parse("p.toml", "database-url = \"postgres://localhost/app\"\n")
 	require.NoError(t, err)
 	assert.Equal(t, "postgres://localhost/app", c.DatabaseURL)
+
+	for _, mode := range []string{"lint", "warn-only", "skip"} {
+		c, err = Parse("p.toml", "down-migrations = \""+mode+"\"\n")
+		require.NoError(t, err)
+		assert.Equal(t, mode, c.DownMigrations)
+	}
 }
 
 // TestPathsRelativeToTheFile checks that the paths a file names are taken
@@ -116,6 +122,9 @@ func TestParseErrors(t *testing.T) {
 		{"pg-version too high", "# c\npg-version = 19\n", 2, "pg-version 19 is out of range"},
 		{"batch-size negative", "batch-size = -1\n", 1, "batch-size must be a positive integer, not -1"},
 		{"batch-size zero", "batch-size = 0\n", 1, "batch-size must be a positive integer, not 0"},
+		{"down-migrations value", "# c\ndown-migrations = \"warn\"\n", 2, `down-migrations must be "lint", "warn-only" or "skip", not "warn"`},
+		{"down-migrations type", "down-migrations = false\n", 1, `down-migrations must be "lint", "warn-only" or "skip", not a bool`},
+		{"down-migrations and include-down", "down-migrations = \"skip\"\ninclude-down = false\n", 2, "include-down and down-migrations both say what to do with down migrations"},
 		{"fail-on", "fail-on = \"fatal\"\n", 1, `fail-on must be "hint", "warning", "error" or "never", not "fatal"`},
 		{"lock-timeout unit", "lock-timeout = \"2 seconds\"\n", 1, `lock-timeout must be a positive duration`},
 		{"lock-timeout zero", "lock-timeout = \"0\"\n", 1, `lock-timeout must be a positive duration`},

@@ -140,6 +140,8 @@ func TestSchemaAgreesWithLoaderOnBadValues(t *testing.T) {
 		`select = "PS001"`,
 		`severity = { PS001 = "fatal" }`,
 		"include-down = 1",
+		`down-migrations = "sometimes"`,
+		"down-migrations = \"skip\"\ninclude-down = false",
 		`fail-on = "sometimes"`,
 		`lock-timeout = "soon"`,
 		`statement-timeout = "5 minutes"`,

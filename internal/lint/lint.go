@@ -46,6 +46,9 @@ type Options struct {
 	Tools []tool.Setting
 	// SkipDown leaves down migrations out.
 	SkipDown bool
+	// DownWarnOnly reports the findings in down migrations at warning at
+	// most (config down-migrations = "warn-only").
+	DownWarnOnly bool
 	// Workers is the number of files parsed and checked at once; 0 means
 	// one per CPU.
 	Workers int
@@ -264,6 +267,9 @@ func Run(files []source.File, opts Options) *Result {
 		}
 		ds := suppress.Apply(all[i], perFile[i], opts.Known, opts.enabled)
 		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Span.Start < ds[j].Span.Start })
+		if i < len(jobs) {
+			markDown(all[i], ds, opts.DownWarnOnly)
+		}
 		perFile[i] = ds
 	})
 	res.Diagnostics = guessedHints(res, opts)
@@ -274,6 +280,24 @@ func Run(files []source.File, opts Options) *Result {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
 	return res
+}
+
+// markDown sets Down on the findings ds of file f that lie in its down
+// statements (a finding outside every statement goes by the file's
+// direction), and with warnOnly caps their severity at warning.
+func markDown(f *migration.File, ds []rules.Diagnostic, warnOnly bool) {
+	for k := range ds {
+		d := &ds[k]
+		dir := f.Direction
+		i := sort.Search(len(f.Statements), func(i int) bool { return f.Statements[i].Span.End > d.Span.Start })
+		if i < len(f.Statements) && f.Statements[i].Span.Start <= d.Span.Start {
+			dir = f.Statements[i].Direction
+		}
+		d.Down = dir == migration.Down
+		if d.Down && warnOnly && d.Severity > rules.Warning {
+			d.Severity = rules.Warning
+		}
+	}
 }
 
 // inToolOrder returns files in the order their tools run them: the

@@ -107,6 +107,7 @@ func (jw *jsonWriter) diagnostic(d rules.Diagnostic, f *migration.File) {
 	jw.field("help", helpOf(d), false)
 	jw.nullableField("lock", d.Lock.String())
 	jw.nullableField("table", d.Table)
+	jw.field("direction", direction(d), false)
 	if len(d.Fixes) == 0 {
 		jw.raw("      \"fix\": null\n")
 		return
@@ -116,6 +117,14 @@ func (jw *jsonWriter) diagnostic(d rules.Diagnostic, f *migration.File) {
 	jw.raw(",\n        \"safety\": ")
 	jw.str(string(d.Fixes[0].Safety))
 	jw.raw("\n      }\n")
+}
+
+// direction returns "down" for a finding in a down migration, else "up".
+func direction(d rules.Diagnostic) string {
+	if d.Down {
+		return "down"
+	}
+	return "up"
 }
 
 // jsonWriter writes JSON text; the first error sticks.

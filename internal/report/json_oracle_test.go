@@ -51,6 +51,7 @@ type jsonDiagnostic struct {
 	Help      string   `json:"help"`
 	Lock      *string  `json:"lock"`
 	Table     *string  `json:"table"`
+	Direction string   `json:"direction"`
 	Fix       *jsonFix `json:"fix"`
 }
 
@@ -86,6 +87,10 @@ func contractJSON(t *testing.T, in Input) string {
 		if d.Table != "" {
 			tb := d.Table
 			jd.Table = &tb
+		}
+		jd.Direction = "up"
+		if d.Down {
+			jd.Direction = "down"
 		}
 		if len(d.Fixes) > 0 {
 			jd.Fix = &jsonFix{Title: d.Fixes[0].Title, Safety: string(d.Fixes[0].Safety)}
@@ -124,7 +129,7 @@ func TestJSONWriterMatchesContract(t *testing.T) {
 	res.Diagnostics = append(res.Diagnostics,
 		rules.Diagnostic{Rule: rule, Path: "a.sql", Span: sqlparse.Span{Start: 3, End: 30}, Severity: rules.Hint, Message: odd, Help: odd, Lock: locks.AccessExclusive, Table: odd,
 			Fixes: []rules.Fix{{Title: odd, Safety: rules.Unsafe}}},
-		rules.Diagnostic{Rule: rule, Path: "not-in-run.sql", Severity: rules.Error, Message: "m"},
+		rules.Diagnostic{Rule: rule, Path: "not-in-run.sql", Severity: rules.Error, Message: "m", Down: true},
 	)
 	in := Input{Result: res, Errors: []error{errors.New(odd), errors.New("second")}, Baselined: 3}
 	assert.Equal(t, contractJSON(t, in), streamedJSON(t, in))

@@ -55,7 +55,7 @@ func text(t *testing.T, in report.Input, opts report.TextOptions) string {
 func TestText(t *testing.T) {
 	in := input(t, "db/001.sql", "-- add an index\nCREATE INDEX accounts_email_idx ON accounts (email);\n")
 	got := text(t, in, report.TextOptions{NoTiming: true})
-	want := `db/001.sql:2:1: error[PS001] require-concurrent-index: CREATE INDEX takes SHARE on accounts, which blocks writes for the whole index build
+	want := `db/001.sql:2:1: error[PS001] require-concurrent-index [*]: CREATE INDEX takes SHARE on accounts, which blocks writes for the whole index build
  2 | CREATE INDEX accounts_email_idx ON accounts (email);
    | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
   help: build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, DROP INDEX CONCURRENTLY the invalid index and retry
@@ -113,13 +113,17 @@ func TestTextLongLine(t *testing.T) {
 	}
 	in := input(t, "a.sql", b.String())
 	lines := strings.Split(text(t, in, report.TextOptions{NoTiming: true}), "\n")
-	require.Greater(t, len(lines), 6*100)
+	// Each finding takes four lines (finding, source, underline, blank),
+	// and the first two more: the rule's help and the fix, printed once.
+	require.Greater(t, len(lines), 4*100)
 	at := 50*len([]rune(fmt.Sprintf(stmt, 0))) + len([]rune("SELECT 'é'; ")) + 1
-	assert.Equal(t, fmt.Sprintf("a.sql:1:%d: error[PS001] require-concurrent-index: CREATE INDEX takes SHARE on t, which blocks writes for the whole index build", at), lines[6*50])
+	n := 4*50 + 2
+	assert.Equal(t, fmt.Sprintf("a.sql:1:%d: error[PS001] require-concurrent-index [*]: CREATE INDEX takes SHARE on t, which blocks writes for the whole index build", at), lines[n])
 	// 40 characters before the span, 160 from its start.
 	assert.Equal(t, " 1 | …CREATE INDEX i049 ON t (c); SELECT 'é'; CREATE INDEX i050 ON t (c); SELECT 'é'; CREATE INDEX i051 ON t (c); "+
-		"SELECT 'é'; CREATE INDEX i052 ON t (c); SELECT 'é'; CREATE INDEX i053 ON t (c); SELECT 'é'; …", lines[6*50+1])
-	assert.Equal(t, "   | "+strings.Repeat(" ", 41)+strings.Repeat("^", 26), lines[6*50+2])
+		"SELECT 'é'; CREATE INDEX i052 ON t (c); SELECT 'é'; CREATE INDEX i053 ON t (c); SELECT 'é'; …", lines[n+1])
+	assert.Equal(t, "   | "+strings.Repeat(" ", 41)+strings.Repeat("^", 26), lines[n+2])
+	assert.Empty(t, lines[n+3], "no help or fix title after the first finding of the rule")
 
 	// At the start of the line, nothing is left out before the span.
 	assert.Equal(t, " 1 | SELECT 'é'; CREATE INDEX i000 ON t (c); SELECT 'é'; CREATE INDEX i001 ON t (c); SELECT 'é'; CREATE INDEX i002 ON t (c); "+
@@ -288,4 +292,57 @@ func TestJSONDiagnosticOutsideTheFiles(t *testing.T) {
 	d := m["diagnostics"].([]any)[0].(map[string]any)
 	assert.Equal(t, "elsewhere.sql", d["file"])
 	assert.InDelta(t, 0, d["line"], 0, "no position without the file's text")
+}
+
+// TestTextGroupsByStatementAndDirection checks the layout of the text
+// report: the findings of one statement share one snippet, the findings
+// in down migrations follow the ups under their own heading, a rule's own
+// help and each fix title are printed at their first finding only (later
+// fixable findings are marked [*]), and display-only fixes are left out.
+func TestTextGroupsByStatementAndDirection(t *testing.T) {
+	files := []source.File{
+		{Path: "m/001_a.up.sql", Text: "CREATE INDEX i ON t (c);\n"},
+		{Path: "m/001_a.down.sql", Text: "DROP INDEX i;\n"},
+		{Path: "m/002_b.up.sql", Text: "CREATE INDEX j ON t (d);\nALTER TABLE t DROP COLUMN e;\n"},
+		{Path: "m/002_b.down.sql", Text: "DROP INDEX j;\n"},
+	}
+	all := rules.All()
+	var enabled []*rules.Rule
+	for _, code := range []string{"PS001", "PS003", "PS027", "PS040"} {
+		enabled = append(enabled, rules.Lookup(all, code))
+	}
+	res := lint.Run(files, lint.Options{Rules: enabled, Known: all, Tools: []tool.Setting{{Tool: tool.GolangMigrate, Source: tool.FromFlag}},
+		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}})
+	got := text(t, report.Input{Result: res}, report.TextOptions{NoTiming: true})
+	want := `m/001_a.up.sql:1:1: error[PS001] require-concurrent-index [*]: CREATE INDEX takes SHARE on t, which blocks writes for the whole index build
+m/001_a.up.sql:1:1: warning[PS040] missing-lock-timeout [*]: waits for SHARE on t with no lock_timeout: queued behind any transaction already using the table, it blocks writes on t until it gets the lock
+ 1 | CREATE INDEX i ON t (c);
+   | ^^^^^^^^^^^^^^^^^^^^^^^
+  help[PS001]: build it with CREATE INDEX CONCURRENTLY IF NOT EXISTS, outside a transaction; if the build fails, DROP INDEX CONCURRENTLY the invalid index and retry
+  fix[PS001]: Build the index concurrently (safe)
+  help[PS040]: set lock_timeout before the statement (SET LOCAL lock_timeout inside a transaction, SET lock_timeout outside one) and retry the migration when it times out
+  fix[PS040]: Set lock_timeout for the session before the statement (safe)
+
+m/002_b.up.sql:1:1: error[PS001] require-concurrent-index [*]: CREATE INDEX takes SHARE on t, which blocks writes for the whole index build
+m/002_b.up.sql:1:1: warning[PS040] missing-lock-timeout [*]: waits for SHARE on t with no lock_timeout: queued behind any transaction already using the table, it blocks writes on t until it gets the lock
+ 1 | CREATE INDEX j ON t (d);
+   | ^^^^^^^^^^^^^^^^^^^^^^^
+  fix[PS040]: Set lock_timeout for the transaction before the statement (safe)
+
+m/002_b.up.sql:2:1: warning[PS027] drop-column: dropping column e of t breaks code still running on the old schema (ORM column caches, SELECT *); it takes ACCESS EXCLUSIVE on t, which blocks reads and writes briefly
+ 2 | ALTER TABLE t DROP COLUMN e;
+   | ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  help: first deploy code that no longer reads or writes the column (tell the ORM to ignore it), drop its indexes concurrently and its foreign keys, then drop the column with a lock_timeout
+
+Down migrations (rollbacks): 4 findings
+
+`
+	assert.True(t, strings.HasPrefix(got, want), "got:\n%s", got)
+	ups, downs, _ := strings.Cut(got, "Down migrations (rollbacks): 4 findings\n\n")
+	require.NotEmpty(t, downs, "a heading for the down findings:\n%s", got)
+	assert.NotContains(t, ups, ".down.sql")
+	assert.NotContains(t, downs, ".up.sql")
+	assert.Equal(t, 1, strings.Count(got, "help[PS001]:")+strings.Count(got, "help: build it"), "the rule's help once")
+	assert.Equal(t, 5, strings.Count(got, " | CREATE INDEX")+strings.Count(got, " | DROP INDEX")+strings.Count(got, " | ALTER TABLE"), "one snippet per statement")
+	assert.NotContains(t, got, "(display-only)", "PS027's display-only fix is left out")
 }

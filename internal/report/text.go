@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -57,33 +58,41 @@ func (p palette) severity(s rules.Severity) *color.Color {
 	}
 }
 
-// Text writes findings as file:line:col, severity, code and name, message,
-// the source line with the span underlined, and help; then a summary line.
+// Text writes the findings of each statement together: a line per finding
+// (file:line:col, severity, code and name, message), the statement's
+// source line once with the span underlined, then each finding's help and
+// the fixes that pgsafe fix can apply. The findings in up migrations come
+// first; those in down migrations follow under a heading of their own.
+// Then a summary line.
+//
+// A rule's own advice (its documentation's help) is printed at its first
+// finding only, since it is the same for every finding of the rule; help
+// written for one finding is printed with it. Likewise a fix is printed
+// where its title first appears for its rule; every finding that pgsafe
+// fix can fix carries "[*]" after its code, as in ruff. Display-only
+// fixes are advice too, which the help already gives: they are left to
+// the JSON, SARIF and fix reports.
 func Text(w io.Writer, in Input, opts TextOptions) error {
 	p := newPalette(opts.Color)
 	files := filesByPath(in)
 	var b strings.Builder
+	helped := map[string]bool{} // rules' own helps and fix titles printed, by rule code and text
 	for _, err := range in.Errors {
 		fmt.Fprintf(&b, "%s %s\n", p.err.Sprint("error:"), err)
 	}
-	for _, d := range in.Result.Diagnostics {
-		f := files[d.Path]
-		if f == nil {
-			continue
+	ups, downs := byStatement(in.Result.Diagnostics, files)
+	for _, g := range ups {
+		writeGroup(&b, p, files[g[0].Path], g, helped)
+	}
+	if len(downs) > 0 {
+		n := 0
+		for _, g := range downs {
+			n += len(g)
 		}
-		pos := f.Lines.Position(d.Span.Start)
-		fmt.Fprintf(&b, "%s %s %s %s\n",
-			p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
-			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
-			p.bold.Sprintf("%s:", d.Rule.Name), d.Message)
-		writeSnippet(&b, p, f, d.Span, pos)
-		if help := helpOf(d); help != "" {
-			fmt.Fprintf(&b, "  %s %s\n", p.dim.Sprint("help:"), help)
+		fmt.Fprintf(&b, "%s\n\n", p.bold.Sprintf("Down migrations (rollbacks): %s", plural(n, "finding")))
+		for _, g := range downs {
+			writeGroup(&b, p, files[g[0].Path], g, helped)
 		}
-		for _, fx := range d.Fixes {
-			fmt.Fprintf(&b, "  %s %s (%s)\n", p.dim.Sprint("fix:"), fx.Title, fx.Safety)
-		}
-		b.WriteByte('\n')
 	}
 	if !opts.Quiet {
 		for _, fo := range in.Result.Folders {
@@ -100,6 +109,98 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 	}
 	_, err := io.WriteString(w, out)
 	return err
+}
+
+// byStatement returns the findings of ds that belong to a file of the
+// run, in groups of those on one statement (or, outside every statement,
+// at one place), in their order: first the groups in up migrations, then
+// those in down migrations.
+func byStatement(ds []rules.Diagnostic, files map[string]*migration.File) (ups, downs [][]rules.Diagnostic) {
+	type key struct {
+		path string
+		at   int // the statement's start, or the finding's outside one
+	}
+	var last key
+	var groups *[][]rules.Diagnostic
+	for _, d := range ds {
+		f := files[d.Path]
+		if f == nil {
+			continue
+		}
+		k := key{d.Path, d.Span.Start}
+		i := sort.Search(len(f.Statements), func(i int) bool { return f.Statements[i].Span.End > d.Span.Start })
+		if i < len(f.Statements) && f.Statements[i].Span.Start <= d.Span.Start {
+			k.at = f.Statements[i].Span.Start
+		}
+		into := &ups
+		if d.Down {
+			into = &downs
+		}
+		if into == groups && k == last && len(*into) > 0 {
+			g := &(*into)[len(*into)-1]
+			*g = append(*g, d)
+			continue
+		}
+		*into = append(*into, []rules.Diagnostic{d})
+		groups, last = into, k
+	}
+	return ups, downs
+}
+
+// writeGroup writes the findings g of one statement of f: a line for
+// each, the source once, then the help and applicable fixes of each, each
+// marked with its rule's code when there are several. helped holds the
+// helps and fix titles printed already, by rule, and gains those it
+// prints.
+func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic, helped map[string]bool) {
+	span := g[0].Span
+	for _, d := range g {
+		pos := f.Lines.Position(d.Span.Start)
+		mark := ""
+		if fixable(d) {
+			mark = " [*]"
+		}
+		fmt.Fprintf(b, "%s %s %s %s\n",
+			p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
+			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
+			p.bold.Sprintf("%s%s:", d.Rule.Name, mark), d.Message)
+		if d.Span.Start < span.Start {
+			span = d.Span
+		}
+	}
+	writeSnippet(b, p, f, span, f.Lines.Position(span.Start))
+	for _, d := range g {
+		label := ""
+		if len(g) > 1 {
+			label = "[" + d.Rule.Code + "]"
+		}
+		help := d.Help
+		if key := d.Rule.Code + "\x00help"; help == "" && !helped[key] {
+			help = d.Rule.Doc.Help
+			helped[key] = true
+		}
+		if help != "" {
+			fmt.Fprintf(b, "  %s %s\n", p.dim.Sprint("help"+label+":"), help)
+		}
+		for _, fx := range d.Fixes {
+			key := d.Rule.Code + "\x00fix\x00" + fx.Title + "\x00" + string(fx.Safety)
+			if fx.Safety != rules.DisplayOnly && !helped[key] {
+				helped[key] = true
+				fmt.Fprintf(b, "  %s %s (%s)\n", p.dim.Sprint("fix"+label+":"), fx.Title, fx.Safety)
+			}
+		}
+	}
+	b.WriteByte('\n')
+}
+
+// fixable reports whether pgsafe fix can apply a fix of d.
+func fixable(d rules.Diagnostic) bool {
+	for _, fx := range d.Fixes {
+		if fx.Safety != rules.DisplayOnly {
+			return true
+		}
+	}
+	return false
 }
 
 // folderLine says which tool pgsafe read a migration set with, and why.
