@@ -165,14 +165,20 @@ func appendSummary(ctx context.Context, path string, in report.Input, files []so
 	return nil
 }
 
-// ciOptions returns the options of the CI formats: pgsafe's version, and a
-// prefix that puts paths under the working directory's place in the folder
-// that the environment variable rootVar names (the checkout's root, in
-// CI), when it lies there.
+// ciOptions returns the options of the CI formats: pgsafe's version, the
+// folder that the environment variable rootVar names (the checkout's root,
+// in CI), which absolute paths inside it are given relative to, and a
+// prefix that puts relative paths under the working directory's place in
+// that folder, when it lies there.
 func ciOptions(e env, rootVar string) report.CIOptions {
 	opts := report.CIOptions{ToolVersion: e.version}
 	root := e.getenv(rootVar)
-	if root == "" || e.workdir == "" {
+	if root == "" || !filepath.IsAbs(root) {
+		return opts
+	}
+	root = filepath.Clean(root)
+	opts.Root = root
+	if e.workdir == "" {
 		return opts
 	}
 	rel, err := filepath.Rel(root, e.workdir)
