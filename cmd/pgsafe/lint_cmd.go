@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +84,14 @@ func lintCommand(e env) *cli.Command {
 			}
 			if path := e.getenv("GITHUB_STEP_SUMMARY"); format == "github" && path != "" {
 				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
-					return err
+					if c.Context.Err() != nil {
+						return interrupted()
+					}
+					// The annotations are out: a summary that cannot be
+					// written is worth a warning, not a failed step.
+					if err := report.GitHubWarning(e.stdout, fmt.Sprintf("the job summary was not written to GITHUB_STEP_SUMMARY (%s): %v", path, err)); err != nil {
+						return &exitError{code: exitUsage, err: err}
+					}
 				}
 			}
 			if len(loadErrs) > 0 {
@@ -139,7 +148,8 @@ func render(format string, in report.Input, colorOn, noTiming bool, e env) error
 
 // appendSummary appends the Markdown job summary to the file at path
 // (GITHUB_STEP_SUMMARY), with the diff of the safe fixes that pgsafe fix
-// would make to the same files with the same settings.
+// would make to the same files with the same settings. Its error says why
+// the file could not be written, without repeating the path.
 func appendSummary(ctx context.Context, path string, in report.Input, files []source.File, s *settings, e env) error {
 	fixes, err := interruptible(ctx, func() (*rewrite.Result, error) {
 		return rewrite.FixContext(ctx, files, s.lint, rewrite.Options{})
@@ -153,16 +163,23 @@ func appendSummary(ctx context.Context, path string, in report.Input, files []so
 	}
 	f, err := os.OpenFile(absPath(path, e.workdir), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+		return withoutPath(err)
 	}
 	if err := report.GitHubSummary(f, in, fixes, ciOptions(e, "GITHUB_WORKSPACE")); err != nil {
 		_ = f.Close()
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+		return withoutPath(err)
 	}
-	if err := f.Close(); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+	return withoutPath(f.Close())
+}
+
+// withoutPath returns the cause of a file system error without the path
+// and operation that *fs.PathError adds, or err itself.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	return nil
+	return err
 }
 
 // ciOptions returns the options of the CI formats: pgsafe's version, the

@@ -50,6 +50,14 @@ func GitHub(w io.Writer, in Input, opts CIOptions) error {
 	return err
 }
 
+// GitHubWarning writes message as a warning workflow command without a
+// file, which the runner shows as an annotation of the job: for a problem
+// of the run itself that does not fail it.
+func GitHubWarning(w io.Writer, message string) error {
+	_, err := fmt.Fprintf(w, "::warning title=%s::%s\n", escapeProperty("pgsafe"), escapeData(message))
+	return err
+}
+
 // githubCommand returns the workflow command for a severity.
 func githubCommand(s rules.Severity) string {
 	switch s {
