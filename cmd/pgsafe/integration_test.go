@@ -315,7 +315,7 @@ func TestActionChoosesGo(t *testing.T) {
 		}, got, "the runner's Go: %q", tt.runner)
 	}
 
-	assert.Equal(t, prefix+"local", choose("go"+want)["cache-key"], "a local action (uses: ./) has no ref")
+	assert.Equal(t, prefix+"local", choose("go" + want)["cache-key"], "a local action (uses: ./) has no ref")
 	assert.Equal(t, prefix+"install-v1.2.0", choose("go"+want, "PGSAFE_REF=v9.9.9", "PGSAFE_VERSION=v1.2.0")["cache-key"],
 		"the version input names what is built")
 	assert.Equal(t, prefix+"a-b", choose("go"+want, "PGSAFE_REF=a,b")["cache-key"], "a key holds no comma")
