@@ -59,13 +59,13 @@ semver() {
 
 # at_least reports whether Go version $1 is $2 or newer.
 at_least() {
-	local have need i
-	read -ra have <<<"$(semver "$1")" || return 1
-	read -ra need <<<"$(semver "$2")" || return 1
-	[ "${#have[@]}" -eq 4 ] && [ "${#need[@]}" -eq 4 ] || return 1
+	local a b i
+	read -ra a <<<"$(semver "$1")" || return 1
+	read -ra b <<<"$(semver "$2")" || return 1
+	[ "${#a[@]}" -eq 4 ] && [ "${#b[@]}" -eq 4 ] || return 1
 	for i in 0 1 2 3; do
-		if [ "${have[$i]}" -ne "${need[$i]}" ]; then
-			[ "${have[$i]}" -gt "${need[$i]}" ]
+		if [ "${a[$i]}" -ne "${b[$i]}" ]; then
+			[ "${a[$i]}" -gt "${b[$i]}" ]
 			return
 		fi
 	done

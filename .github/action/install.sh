@@ -39,6 +39,7 @@ else
 	echo "pgsafe: building $module from $src"
 	(cd "$src" && go build -o "$bin/pgsafe" ./cmd/pgsafe)
 fi
-# A toolchain that Go fetched is read-only whatever GOFLAGS says.
+# Whatever -modcacherw did not cover (a toolchain Go fetched, say) is
+# made writable too, for the same reason.
 chmod -R u+w "$GOMODCACHE" 2>/dev/null || true
 echo "$bin" >>"${GITHUB_PATH:?GITHUB_PATH is not set}"
