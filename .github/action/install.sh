@@ -31,13 +31,15 @@ if [ -n "${PGSAFE_GOTOOLCHAIN:-}" ]; then
 	export GOTOOLCHAIN="$PGSAFE_GOTOOLCHAIN"
 fi
 
+# -trimpath keeps the folders of this run out of the build, and so out of
+# the build cache's keys: the cache serves a runner whose folders differ.
 module=github.com/pgsafe/pgsafe/cmd/pgsafe
 if [ -n "${PGSAFE_VERSION:-}" ]; then
 	echo "pgsafe: installing $module@$PGSAFE_VERSION"
-	GOBIN="$bin" go install "$module@$PGSAFE_VERSION"
+	GOBIN="$bin" go install -trimpath "$module@$PGSAFE_VERSION"
 else
 	echo "pgsafe: building $module from $src"
-	(cd "$src" && go build -o "$bin/pgsafe" ./cmd/pgsafe)
+	(cd "$src" && go build -trimpath -o "$bin/pgsafe" ./cmd/pgsafe)
 fi
 # Whatever -modcacherw did not cover (a toolchain Go fetched, say) is
 # made writable too, for the same reason.
