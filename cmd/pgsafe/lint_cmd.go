@@ -84,7 +84,7 @@ func lintCommand(e env) *cli.Command {
 			}
 			if path := e.getenv("GITHUB_STEP_SUMMARY"); format == "github" && path != "" {
 				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
-					if c.Context.Err() != nil {
+					if c.Err() != nil {
 						return interrupted()
 					}
 					// The annotations are out: a summary that cannot be
