@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -145,12 +146,13 @@ func TestHookInstallCommand(t *testing.T) {
 }
 
 func TestCIOptions(t *testing.T) {
-	for _, tt := range []struct{ root, workdir, want string }{
-		{"", "/w/repo/svc", ""},
-		{"/w/repo", "/w/repo", ""},
-		{"/w/repo", "/w/repo/services/api", "services/api/"},
-		{"/w/repo", "/w/other", ""},
-		{"/w/repo", "/w", ""},
+	for _, tt := range []struct{ root, workdir, want, wantRoot string }{
+		{"", "/w/repo/svc", "", ""},
+		{"/w/repo", "/w/repo", "", "/w/repo"},
+		{"/w/repo/", "/w/repo/services/api", "services/api/", "/w/repo"},
+		{"/w/repo", "/w/other", "", "/w/repo"},
+		{"/w/repo", "/w", "", "/w/repo"},
+		{"relative/repo", "/w/repo", "", ""},
 	} {
 		e := env{workdir: tt.workdir, version: "v9", getenv: func(k string) string {
 			if k == "GITHUB_WORKSPACE" {
@@ -160,8 +162,33 @@ func TestCIOptions(t *testing.T) {
 		}}
 		opts := ciOptions(e, "GITHUB_WORKSPACE")
 		assert.Equal(t, tt.want, opts.PathPrefix, "%s under %q", tt.workdir, tt.root)
+		assert.Equal(t, filepath.FromSlash(tt.wantRoot), opts.Root, "%s under %q", tt.workdir, tt.root)
 		assert.Equal(t, "v9", opts.ToolVersion)
 	}
+}
+
+// TestGitLabPathsFromTheProjectDir lints migrations named by absolute
+// paths, as a GitLab job does with "$CI_PROJECT_DIR/db": the report names
+// them from the project's root, and one outside it keeps its path.
+func TestGitLabPathsFromTheProjectDir(t *testing.T) {
+	root, other := t.TempDir(), t.TempDir()
+	writeFiles(t, root, ".pgsafe.toml", "framework = \"psql\"\n", "db/001_index.sql", hazardous)
+	writeFiles(t, other, "002_index.sql", hazardous)
+	code, stdout, stderr := runIn(t, filepath.Join(root, "db"), map[string]string{"CI_PROJECT_DIR": root},
+		"lint", "--format", "gitlab", "--config", filepath.Join(root, ".pgsafe.toml"),
+		filepath.Join(root, "db", "001_index.sql"), filepath.Join(other, "002_index.sql"))
+	assert.Equal(t, exitFindings, code, stderr)
+	var issues []struct {
+		Location struct {
+			Path string `json:"path"`
+		} `json:"location"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &issues), stdout)
+	var paths []string
+	for _, is := range issues {
+		paths = append(paths, is.Location.Path)
+	}
+	assert.ElementsMatch(t, []string{"db/001_index.sql", filepath.ToSlash(filepath.Join(other, "002_index.sql"))}, paths)
 }
 
 func TestFixChangedSince(t *testing.T) {

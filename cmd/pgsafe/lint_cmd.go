@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,7 +107,14 @@ func lintCommand(e env) *cli.Command {
 			}
 			if path := e.getenv("GITHUB_STEP_SUMMARY"); (format == "github" || console == "github") && path != "" {
 				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
-					return err
+					if c.Err() != nil {
+						return interrupted()
+					}
+					// The annotations are out: a summary that cannot be
+					// written is worth a warning, not a failed step.
+					if err := report.GitHubWarning(e.stdout, fmt.Sprintf("the job summary was not written to GITHUB_STEP_SUMMARY (%s): %v", path, err)); err != nil {
+						return &exitError{code: exitUsage, err: err}
+					}
 				}
 			}
 			if len(loadErrs) > 0 {
@@ -184,7 +193,8 @@ func renderFile(path, format string, in report.Input, noTiming, quiet bool, e en
 
 // appendSummary appends the Markdown job summary to the file at path
 // (GITHUB_STEP_SUMMARY), with the diff of the safe fixes that pgsafe fix
-// would make to the same files with the same settings.
+// would make to the same files with the same settings. Its error says why
+// the file could not be written, without repeating the path.
 func appendSummary(ctx context.Context, path string, in report.Input, files []source.File, s *settings, e env) error {
 	fixes, err := interruptible(ctx, func() (*rewrite.Result, error) {
 		return rewrite.FixContext(ctx, files, s.lint, rewrite.Options{})
@@ -198,26 +208,39 @@ func appendSummary(ctx context.Context, path string, in report.Input, files []so
 	}
 	f, err := os.OpenFile(absPath(path, e.workdir), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+		return withoutPath(err)
 	}
 	if err := report.GitHubSummary(f, in, fixes, ciOptions(e, "GITHUB_WORKSPACE")); err != nil {
 		_ = f.Close()
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
+		return withoutPath(err)
 	}
-	if err := f.Close(); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)}
-	}
-	return nil
+	return withoutPath(f.Close())
 }
 
-// ciOptions returns the options of the CI formats: pgsafe's version, and a
-// prefix that puts paths under the working directory's place in the folder
-// that the environment variable rootVar names (the checkout's root, in
-// CI), when it lies there.
+// withoutPath returns the cause of a file system error without the path
+// and operation that *fs.PathError adds, or err itself.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ciOptions returns the options of the CI formats: pgsafe's version, the
+// folder that the environment variable rootVar names (the checkout's root,
+// in CI), which absolute paths inside it are given relative to, and a
+// prefix that puts relative paths under the working directory's place in
+// that folder, when it lies there.
 func ciOptions(e env, rootVar string) report.CIOptions {
 	opts := report.CIOptions{ToolVersion: e.version}
 	root := e.getenv(rootVar)
-	if root == "" || e.workdir == "" {
+	if root == "" || !filepath.IsAbs(root) {
+		return opts
+	}
+	root = filepath.Clean(root)
+	opts.Root = root
+	if e.workdir == "" {
 		return opts
 	}
 	rel, err := filepath.Rel(root, e.workdir)

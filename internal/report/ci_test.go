@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +56,16 @@ func TestGitHubEscaping(t *testing.T) {
 	assert.Contains(t, first, `,title=PS001 require-concurrent-index::CREATE INDEX takes SHARE on 50%25, which`)
 	assert.NotContains(t, first, "\r")
 	assert.Equal(t, 2, strings.Count(got, "\n"), "one line per annotation, then the summary")
+}
+
+func TestGitHubMultiLineFindingsHaveNoColumns(t *testing.T) {
+	// One statement on one line, then one over three lines: GitHub drops
+	// the columns of an annotation that spans lines, so it gets none.
+	in := input(t, "db/001.sql", "CREATE INDEX a_idx ON a (c);\nCREATE INDEX b_idx\n  ON b\n  (c);\n")
+	lines := strings.Split(render(t, func(b *bytes.Buffer) error { return report.GitHub(b, in, report.CIOptions{}) }), "\n")
+	require.Len(t, lines, 4, "two annotations, the summary, and the empty rest")
+	assert.True(t, strings.HasPrefix(lines[0], "::error file=db/001.sql,line=1,endLine=1,col=1,endColumn=28,title=PS001 "), lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "::error file=db/001.sql,line=2,endLine=4,title=PS001 "), lines[1])
 }
 
 func TestGitHubSeveritiesAndErrors(t *testing.T) {
@@ -418,5 +429,36 @@ func TestCIPaths(t *testing.T) {
 		in := report.Input{Result: &lint.Result{Diagnostics: []rules.Diagnostic{{Rule: r, Path: tt.path, Severity: rules.Hint}}}}
 		out := render(t, func(b *bytes.Buffer) error { return report.GitHub(b, in, report.CIOptions{PathPrefix: tt.prefix}) })
 		assert.True(t, strings.HasPrefix(out, fmt.Sprintf("::notice file=%s,", tt.want)), "%q under %q: %s", tt.path, tt.prefix, out)
+	}
+}
+
+func TestCIPathsInsideTheRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "project")
+	r := &rules.Rule{Code: "PS999", Name: "x"}
+	for _, tt := range []struct{ path, want string }{
+		{filepath.Join(root, "db", "1.sql"), "db/1.sql"},
+		{filepath.Join(root, "db", "..", "svc", "1.sql"), "svc/1.sql"},
+		{filepath.Join(root+"-other", "1.sql"), filepath.ToSlash(root) + "-other/1.sql"},
+		{filepath.Join(filepath.Dir(root), "1.sql"), filepath.ToSlash(filepath.Dir(root)) + "/1.sql"},
+		{"db/1.sql", "svc/db/1.sql"},
+	} {
+		in := report.Input{Result: &lint.Result{Diagnostics: []rules.Diagnostic{{Rule: r, Path: tt.path, Severity: rules.Hint}}}}
+		opts := report.CIOptions{PathPrefix: "svc/", Root: root}
+		var issues []struct {
+			Location struct {
+				Path string `json:"path"`
+			} `json:"location"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(render(t, func(b *bytes.Buffer) error { return report.GitLab(b, in, opts) })), &issues))
+		require.Len(t, issues, 1)
+		assert.Equal(t, tt.want, issues[0].Location.Path, "gitlab: %s", tt.path)
+		out := render(t, func(b *bytes.Buffer) error { return report.GitHub(b, in, opts) })
+		assert.True(t, strings.HasPrefix(out, "::notice file="+tt.want+","), "github: %s", out)
+		uri := tt.want
+		if path.IsAbs(uri) {
+			uri = "file://" + uri // SARIF names a file outside the checkout by its URI
+		}
+		out = render(t, func(b *bytes.Buffer) error { return report.SARIF(b, in, opts) })
+		assert.Contains(t, out, `"uri": "`+uri+`"`, "sarif: %s", tt.path)
 	}
 }

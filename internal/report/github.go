@@ -19,7 +19,9 @@ import (
 // The command is error, warning or notice (for hints). The title names the
 // rule; the message holds what goes wrong, the help, and each fix, with
 // the rewritten lines of the first one when its edits stay in the file.
-// Columns count characters, as in the text report. Inputs that could not
+// Columns count characters, as in the text report, and are given only for
+// a finding on one line: GitHub ignores them on an annotation that spans
+// several. Inputs that could not
 // be read become errors without a file, and the text report's summary line
 // closes the output.
 func GitHub(w io.Writer, in Input, opts CIOptions) error {
@@ -33,15 +35,26 @@ func GitHub(w io.Writer, in Input, opts CIOptions) error {
 		f := files[d.Path]
 		if f != nil {
 			start, end := f.Lines.Position(d.Span.Start), f.Lines.Position(d.Span.End)
-			props = append(props,
-				fmt.Sprintf("line=%d", start.Line), fmt.Sprintf("endLine=%d", end.Line),
-				fmt.Sprintf("col=%d", start.Column), fmt.Sprintf("endColumn=%d", end.Column))
+			props = append(props, fmt.Sprintf("line=%d", start.Line), fmt.Sprintf("endLine=%d", end.Line))
+			// The runner drops an annotation's columns unless it stays on
+			// one line, so a multi-line one names its lines alone.
+			if start.Line == end.Line {
+				props = append(props, fmt.Sprintf("col=%d", start.Column), fmt.Sprintf("endColumn=%d", end.Column))
+			}
 		}
 		props = append(props, "title="+escapeProperty(d.Rule.Code+" "+d.Rule.Name))
 		fmt.Fprintf(&b, "::%s %s::%s\n", githubCommand(d.Severity), strings.Join(props, ","), escapeData(annotationText(f, d)))
 	}
 	b.WriteString(summaryLine(in, newPalette(false), true))
 	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// GitHubWarning writes message as a warning workflow command without a
+// file, which the runner shows as an annotation of the job: for a problem
+// of the run itself that does not fail it.
+func GitHubWarning(w io.Writer, message string) error {
+	_, err := fmt.Fprintf(w, "::warning title=%s::%s\n", escapeProperty("pgsafe"), escapeData(message))
 	return err
 }
 

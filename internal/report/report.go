@@ -6,6 +6,7 @@ package report
 import (
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pgsafe/pgsafe/internal/fingerprint"
@@ -54,15 +55,27 @@ type CIOptions struct {
 	// a folder inside the repository become relative to its root: "" or a
 	// slash-separated folder ending in "/".
 	PathPrefix string
+	// Root is the checkout's root as an absolute path (CI_PROJECT_DIR,
+	// GITHUB_WORKSPACE), or "": an absolute path inside it is given
+	// relative to it, since the CI systems place findings by their path in
+	// the repository. Absolute paths elsewhere stay absolute.
+	Root string
 	// ToolVersion is pgsafe's version, for SARIF's tool.driver.version;
 	// "" leaves it out.
 	ToolVersion string
 }
 
 // path returns p as the CI system should see it: slash-separated, cleaned,
-// and under PathPrefix unless it is absolute.
+// and under PathPrefix unless it is absolute. An absolute path inside Root
+// becomes relative to Root.
 func (o CIOptions) path(p string) string {
 	if filepath.IsAbs(p) {
+		if o.Root != "" && filepath.IsAbs(o.Root) {
+			rel, err := filepath.Rel(o.Root, p)
+			if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return filepath.ToSlash(rel)
+			}
+		}
 		return filepath.ToSlash(filepath.Clean(p))
 	}
 	return path.Clean(o.PathPrefix + filepath.ToSlash(p))
