@@ -9,8 +9,9 @@
 #   PGSAFE_CONFIG   a settings file for --config, or "" for the nearest
 #                   .pgsafe.toml
 #   PGSAFE_FAIL_ON  hint, warning, error or never
-#   PGSAFE_SARIF    "true" to also write a SARIF file, whose path goes to
-#                   the step's output sarif-file (GITHUB_OUTPUT)
+#   PGSAFE_SARIF    "true" to also write a SARIF file, from the same run,
+#                   whose path goes to the step's output sarif-file
+#                   (GITHUB_OUTPUT)
 #
 # The findings become annotations (--format github), pgsafe appends the job
 # summary to GITHUB_STEP_SUMMARY, and the exit code is pgsafe's: 1 when a
@@ -39,19 +40,16 @@ fi
 
 if [ "${PGSAFE_SARIF:-false}" = "true" ]; then
 	sarif="${RUNNER_TEMP:-.}/pgsafe.sarif"
-	# The annotations below decide the step's outcome; this run only writes
-	# the file, whatever it finds. It writes beside the file and moves the
-	# log into place only when pgsafe wrote one: a usage error leaves no
-	# file, not even an empty one, and stops the step here.
+	# One run: the SARIF log goes to the file (--output-file, written
+	# atomically, and not at all on a usage error), the annotations to
+	# standard output, and the exit code is the annotations'.
 	rm -f "$sarif"
 	status=0
-	pgsafe lint --format sarif --fail-on never "${args[@]}" "${paths[@]}" >"$sarif.partial" || status=$?
-	if [ "$status" -gt 2 ] || [ ! -s "$sarif.partial" ]; then
-		rm -f "$sarif.partial"
-		exit "$((status == 0 ? 2 : status))"
+	GITHUB_ACTIONS=true pgsafe lint --format sarif --output-file "$sarif" --fail-on "$fail_on" "${args[@]}" "${paths[@]}" || status=$?
+	if [ -s "$sarif" ]; then
+		echo "sarif-file=$sarif" >>"${GITHUB_OUTPUT:-/dev/null}"
 	fi
-	mv "$sarif.partial" "$sarif"
-	echo "sarif-file=$sarif" >>"${GITHUB_OUTPUT:-/dev/null}"
+	exit "$status"
 fi
 
 pgsafe lint --format github --fail-on "$fail_on" "${args[@]}" "${paths[@]}"
