@@ -343,6 +343,8 @@ Down migrations (rollbacks): 4 findings
 	assert.NotContains(t, ups, ".down.sql")
 	assert.NotContains(t, downs, ".up.sql")
 	assert.Equal(t, 1, strings.Count(got, "help[PS001]:")+strings.Count(got, "help: build it"), "the rule's help once")
-	assert.Equal(t, 5, strings.Count(got, " | CREATE INDEX")+strings.Count(got, " | DROP INDEX")+strings.Count(got, " | ALTER TABLE"), "one snippet per statement")
+	assert.Equal(t, 3, strings.Count(ups, " | CREATE INDEX")+strings.Count(ups, " | DROP INDEX")+strings.Count(ups, " | ALTER TABLE"), "one snippet per up statement")
+	assert.NotContains(t, downs, " | ", "the down findings are one line each")
+	assert.Equal(t, 4, strings.Count(downs, ".down.sql:"), "every down finding is listed")
 	assert.NotContains(t, got, "(display-only)", "PS027's display-only fix is left out")
 }

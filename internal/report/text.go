@@ -62,8 +62,10 @@ func (p palette) severity(s rules.Severity) *color.Color {
 // (file:line:col, severity, code and name, message), the statement's
 // source line once with the span underlined, then each finding's help and
 // the fixes that pgsafe fix can apply. The findings in up migrations come
-// first; those in down migrations follow under a heading of their own.
-// Then a summary line.
+// first; those in down migrations follow under a heading of their own,
+// one line each (a rollback is read after the change it undoes; the JSON,
+// SARIF and concise reports carry the same findings). Then a summary
+// line.
 //
 // A rule's own advice (its documentation's help) is printed at its first
 // finding only, since it is the same for every finding of the rule; help
@@ -91,8 +93,9 @@ func Text(w io.Writer, in Input, opts TextOptions) error {
 		}
 		fmt.Fprintf(&b, "%s\n\n", p.bold.Sprintf("Down migrations (rollbacks): %s", plural(n, "finding")))
 		for _, g := range downs {
-			writeGroup(&b, p, files[g[0].Path], g, helped)
+			writeHeaders(&b, p, files[g[0].Path], g)
 		}
+		b.WriteByte('\n')
 	}
 	if !opts.Quiet {
 		for _, fo := range in.Result.Folders {
@@ -147,13 +150,10 @@ func byStatement(ds []rules.Diagnostic, files map[string]*migration.File) (ups, 
 	return ups, downs
 }
 
-// writeGroup writes the findings g of one statement of f: a line for
-// each, the source once, then the help and applicable fixes of each, each
-// marked with its rule's code when there are several. helped holds the
-// helps and fix titles printed already, by rule, and gains those it
-// prints.
-func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic, helped map[string]bool) {
-	span := g[0].Span
+// writeHeaders writes the first line of each finding of g, in file f:
+// place, severity and code, name (with "[*]" when pgsafe fix can fix
+// it) and message.
+func writeHeaders(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic) {
 	for _, d := range g {
 		pos := f.Lines.Position(d.Span.Start)
 		mark := ""
@@ -164,6 +164,18 @@ func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diag
 			p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
 			p.severity(d.Severity).Sprintf("%s[%s]", d.Severity, d.Rule.Code),
 			p.bold.Sprintf("%s%s:", d.Rule.Name, mark), d.Message)
+	}
+}
+
+// writeGroup writes the findings g of one statement of f: a line for
+// each, the source once, then the help and applicable fixes of each, each
+// marked with its rule's code when there are several. helped holds the
+// helps and fix titles printed already, by rule, and gains those it
+// prints.
+func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diagnostic, helped map[string]bool) {
+	writeHeaders(b, p, f, g)
+	span := g[0].Span
+	for _, d := range g {
 		if d.Span.Start < span.Start {
 			span = d.Span
 		}
