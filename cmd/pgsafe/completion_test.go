@@ -83,7 +83,7 @@ func TestBashCompletion(t *testing.T) {
 		want string // COMPREPLY, space-separated
 	}{
 		{"pgsafe li", "lint"},
-		{"pgsafe lint --format ", "text json github sarif gitlab"},
+		{"pgsafe lint --format ", "text concise json github sarif gitlab"},
 		{"pgsafe fix --format ", "text json"},
 		{"pgsafe lint db --fa", "--fail-on"},
 		{"pgsafe lint --color a", "auto always"},
@@ -122,7 +122,7 @@ func TestFishCompletion(t *testing.T) {
 		line string
 		want []string // the candidates, without descriptions
 	}{
-		{"pgsafe lint --format ", []string{"github", "gitlab", "json", "sarif", "text"}},
+		{"pgsafe lint --format ", []string{"concise", "github", "gitlab", "json", "sarif", "text"}},
 		{"pgsafe hook ", []string{"install"}},
 		{"pgsafe hook install --", []string{"--force", "--help"}},
 		{"pgsafe completion ", []string{"bash", "fish", "zsh"}},
@@ -150,7 +150,7 @@ func TestZshCompletionShape(t *testing.T) {
 	}
 	for _, spec := range []string{
 		// Exclusive names, a description, the values.
-		`'(--format -f)'{--format,-f}'[output FORMAT: text, json, github, sarif, gitlab (default: github when GITHUB_ACTIONS=true, else text)]:value:(text json github sarif gitlab)'`,
+		`'(--format -f)'{--format,-f}'[output FORMAT: text, concise, json, github, sarif, gitlab (default: github when GITHUB_ACTIONS=true, else text)]:value:(text concise json github sarif gitlab)'`,
 		// A file value.
 		`--config'[read settings from FILE instead of the nearest .pgsafe.toml]:file:_files'`,
 		// A repeatable flag.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,4 +56,65 @@ func TestNearestConfig(t *testing.T) {
 	got, err = nearestConfig([]string{"migrations"}, "", env{workdir: filepath.Join(root, "db")})
 	require.NoError(t, err)
 	assert.Equal(t, dbConfig, got)
+}
+
+// findingsByFile returns the codes that a concise lint report gives each
+// file, in order.
+func findingsByFile(out string) map[string][]string {
+	got := map[string][]string{}
+	for _, line := range strings.Split(out, "\n") {
+		path, rest, ok := strings.Cut(line, ":")
+		if !ok || !strings.HasSuffix(path, ".sql") {
+			continue
+		}
+		parts := strings.SplitN(rest, " ", 3)
+		if len(parts) >= 2 {
+			got[path] = append(got[path], parts[1])
+		}
+	}
+	return got
+}
+
+// TestLintFindsEachFilesConfig lints a monorepo from its root, as ruff
+// does: each file is read under the .pgsafe.toml nearest to it, nested
+// configs included, and the findings make one report.
+func TestLintFindsEachFilesConfig(t *testing.T) {
+	root := t.TempDir()
+	index := "CREATE INDEX i ON t (c);\n"
+	writeFiles(t, root,
+		".pgsafe.toml", "framework = \"psql\"\nselect = [\"PS001\", \"PS040\"]\n",
+		"app/1.sql", index,
+		"db/.pgsafe.toml", "framework = \"psql\"\nselect = [\"PS001\"]\n",
+		"db/1.sql", index,
+		"db/legacy/.pgsafe.toml", "framework = \"psql\"\nselect = [\"PS040\"]\n",
+		"db/legacy/1.sql", index,
+	)
+	code, stdout, stderr := runIn(t, root, nil, "lint", "--format", "concise", "app", "db")
+	assert.Equal(t, exitFindings, code, stderr)
+	assert.Equal(t, map[string][]string{
+		"app/1.sql":       {"PS001", "PS040"},
+		"db/1.sql":        {"PS001"},
+		"db/legacy/1.sql": {"PS040"},
+	}, findingsByFile(stdout), stdout)
+	assert.Contains(t, stdout, "in 3 files, 3 statements")
+
+	// The root as the one input: the same.
+	code, stdout, stderr = runIn(t, root, nil, "lint", "--format", "concise", ".")
+	assert.Equal(t, exitFindings, code, stderr)
+	assert.Equal(t, map[string][]string{
+		"app/1.sql":       {"PS001", "PS040"},
+		"db/1.sql":        {"PS001"},
+		"db/legacy/1.sql": {"PS040"},
+	}, findingsByFile(stdout), stdout)
+
+	// --config names one config for every file.
+	code, stdout, stderr = runIn(t, root, nil, "lint", "--format", "concise", "--config", "db/legacy/.pgsafe.toml", "app", "db")
+	assert.Equal(t, exitFindings, code, stderr)
+	assert.Equal(t, map[string][]string{"app/1.sql": {"PS040"}, "db/1.sql": {"PS040"}, "db/legacy/1.sql": {"PS040"}}, findingsByFile(stdout), stdout)
+
+	// A glob that reaches into a migration set with a config of its own
+	// cannot read those files under the right settings: it says so.
+	code, _, stderr = runIn(t, root, nil, "lint", "app/../db/**/*.sql")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "is under db/legacy/.pgsafe.toml, but this run reads db/.pgsafe.toml")
 }

@@ -9,14 +9,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgsafe/pgsafe/internal/fingerprint"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
 
@@ -43,9 +46,8 @@ func lintCommand(e env) *cli.Command {
 		Flags:     flags,
 		Action: func(c *cli.Context) error {
 			start := time.Now()
-			s, err := begin(c, e)
-			if err != nil {
-				return err
+			if c.NArg() == 0 {
+				return usageError("%s needs at least one PATH (a file, folder, glob, or - for stdin)", c.Command.Name)
 			}
 			format, err := lintFormat(c, e)
 			if err != nil {
@@ -58,34 +60,23 @@ func lintCommand(e env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			sc, err := newScope(c, e, s.cfg)
+			groups, err := configGroups(c, e)
 			if err != nil {
 				return err
 			}
-			if sc.changes != nil {
-				// The changed migrations ship together: one release window.
-				s.lint.Pending = sc.changes.Contains
+			all := map[string]bool{}
+			for _, g := range groups {
+				all[g.path] = true
 			}
-			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
-			if err != nil {
-				return interrupted()
+			var runs []*lintRun
+			for _, g := range groups {
+				r, err := lintGroup(c, e, g, all)
+				if err != nil {
+					return err
+				}
+				runs = append(runs, r)
 			}
-			if err := checkConfigs(c, s.cfg, files, e); err != nil {
-				return err
-			}
-			queryErrs, err := s.loadSchemaInputs(c.Context, e)
-			if err != nil {
-				return err
-			}
-			loadErrs = append(loadErrs, queryErrs...)
-			res, err := interruptible(c.Context, func() (*lint.Result, error) { return lint.Run(files, s.lint), nil })
-			if err != nil {
-				return interrupted()
-			}
-			// Each finding shows the fix that pgsafe fix would apply there.
-			rewrite.Place(res)
-			in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules}
-			sc.narrow(&in, e.workdir)
+			in := mergeRuns(runs)
 			// PGSAFE_NO_TIMING leaves timings out, for output that must
 			// not change from run to run (golden tests).
 			noTiming := e.getenv("PGSAFE_NO_TIMING") != ""
@@ -106,28 +97,116 @@ func lintCommand(e env) *cli.Command {
 				return &exitError{code: exitUsage, err: err}
 			}
 			if path := e.getenv("GITHUB_STEP_SUMMARY"); (format == "github" || console == "github") && path != "" {
-				if err := appendSummary(c.Context, path, in, files, s, e); err != nil {
-					if c.Err() != nil {
-						return interrupted()
-					}
-					// The annotations are out: a summary that cannot be
-					// written is worth a warning, not a failed step.
-					if err := report.GitHubWarning(e.stdout, fmt.Sprintf("the job summary was not written to GITHUB_STEP_SUMMARY (%s): %v", path, err)); err != nil {
-						return &exitError{code: exitUsage, err: err}
+				for _, r := range runs {
+					if err := appendSummary(c.Context, path, r.in, r.files, r.s, e); err != nil {
+						if c.Err() != nil {
+							return interrupted()
+						}
+						// The annotations are out: a summary that cannot be
+						// written is worth a warning, not a failed step.
+						if err := report.GitHubWarning(e.stdout, fmt.Sprintf("the job summary was not written to GITHUB_STEP_SUMMARY (%s): %v", path, err)); err != nil {
+							return &exitError{code: exitUsage, err: err}
+						}
+						break
 					}
 				}
 			}
-			if len(loadErrs) > 0 {
+			if len(in.Errors) > 0 {
 				return &exitError{code: exitUsage}
 			}
-			for _, d := range in.Result.Diagnostics {
-				if d.Severity >= s.failOn {
-					return &exitError{code: exitFindings}
+			for _, r := range runs {
+				for _, d := range r.in.Result.Diagnostics {
+					if d.Severity >= r.s.failOn {
+						return &exitError{code: exitFindings}
+					}
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// lintRun is the lint of one config group: its settings, files and
+// report.
+type lintRun struct {
+	s     *settings
+	files []source.File
+	in    report.Input
+}
+
+// lintGroup lints the inputs of g under its config; all holds the config
+// paths of every group of the run (see configGroup.own).
+func lintGroup(c *cli.Context, e env, g *configGroup, all map[string]bool) (*lintRun, error) {
+	go sqlparse.Warm()
+	s, err := resolveConfig(c, e, g.cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := newScope(c, e, s.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if sc.changes != nil {
+		// The changed migrations ship together: one release window.
+		s.lint.Pending = sc.changes.Contains
+	}
+	files, loadErrs, err := source.LoadContext(c.Context, g.args, s.source)
+	if err != nil {
+		return nil, interrupted()
+	}
+	if files, err = g.own(c, files, all, e); err != nil {
+		return nil, err
+	}
+	queryErrs, err := s.loadSchemaInputs(c.Context, e)
+	if err != nil {
+		return nil, err
+	}
+	loadErrs = append(loadErrs, queryErrs...)
+	res, err := interruptible(c.Context, func() (*lint.Result, error) { return lint.Run(files, s.lint), nil })
+	if err != nil {
+		return nil, interrupted()
+	}
+	// Each finding shows the fix that pgsafe fix would apply there.
+	rewrite.Place(res)
+	in := report.Input{Result: res, Errors: loadErrs, Rules: s.lint.Rules}
+	sc.narrow(&in, e.workdir)
+	return &lintRun{s: s, files: files, in: in}, nil
+}
+
+// mergeRuns returns one report of the runs of a lint's config groups:
+// their folders, files and findings in the order of the groups, and the
+// rules any of them enabled.
+func mergeRuns(runs []*lintRun) report.Input {
+	if len(runs) == 1 {
+		return runs[0].in
+	}
+	res := &lint.Result{}
+	out := report.Input{Result: res}
+	seen := map[string]bool{}
+	for _, r := range runs {
+		rr := r.in.Result
+		res.Folders = append(res.Folders, rr.Folders...)
+		res.Files = append(res.Files, rr.Files...)
+		res.Queries = append(res.Queries, rr.Queries...)
+		res.Skipped = append(res.Skipped, rr.Skipped...)
+		res.Diagnostics = append(res.Diagnostics, rr.Diagnostics...)
+		res.Statements += rr.Statements
+		fps := r.in.Fingerprints
+		if len(fps) != len(rr.Diagnostics) {
+			fps = fingerprint.Of(rr, nil)
+		}
+		out.Fingerprints = append(out.Fingerprints, fps...)
+		out.Errors = append(out.Errors, r.in.Errors...)
+		out.Baselined += r.in.Baselined
+		for _, rule := range r.in.Rules {
+			if !seen[rule.Code] {
+				seen[rule.Code] = true
+				out.Rules = append(out.Rules, rule)
+			}
+		}
+	}
+	sort.SliceStable(res.Folders, func(i, j int) bool { return res.Folders[i].Path < res.Folders[j].Path })
+	return out
 }
 
 // lintFormat returns the --format of lint: the flag when given, else

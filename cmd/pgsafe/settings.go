@@ -60,6 +60,13 @@ func resolve(c *cli.Context, e env) (*settings, error) {
 	if err != nil {
 		return nil, err
 	}
+	return resolveConfig(c, e, cfg)
+}
+
+// resolveConfig resolves a run's settings from its flags and the config
+// cfg.
+func resolveConfig(c *cli.Context, e env, cfg *config.Config) (*settings, error) {
+	var err error
 	s := &settings{cfg: cfg}
 	all := rules.All()
 	s.lint.Known = all
