@@ -2,9 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
 
@@ -42,6 +44,12 @@ func AddColumnVolatileDefault() *Rule {
 
 func checkAddColumnVolatileDefault(p *Pass) {
 	table, cmds := existingTableAlter(p)
+	type hit struct {
+		cd        *pg.ColumnDef
+		name, why string
+		mode      locks.Mode
+	}
+	var hits []hit
 	for _, cmd := range cmds {
 		cd := addedColumn(cmd)
 		def := columnConstraint(cd, pg.ConstrType_CONSTR_DEFAULT)
@@ -57,14 +65,37 @@ func checkAddColumnVolatileDefault(p *Pass) {
 		if !known {
 			why = name + "() is not a function pgsafe knows to be IMMUTABLE or STABLE, and functions are VOLATILE unless declared otherwise"
 		}
-		mode := cmdLock(p, cmd)
-		p.Report(Diagnostic{
-			Span: p.At(cd.GetLocation()),
-			Message: fmt.Sprintf("ADD COLUMN %s DEFAULT %s() rewrites the table: %s, so every existing row gets its own value; it %s",
-				cd.GetColname(), name, why, rewriteImpact(p, mode, table)),
-			Lock:  mode,
-			Table: Display(table),
-			Fixes: []Fix{backfillColumnFix(p, table, cd, "Add the column without a default, SET DEFAULT, then backfill in batches")},
-		})
+		hits = append(hits, hit{cd, name, why, cmdLock(p, cmd)})
 	}
+	switch len(hits) {
+	case 0:
+		return
+	case 1:
+		h := hits[0]
+		p.Report(Diagnostic{
+			Span: p.At(h.cd.GetLocation()),
+			Message: fmt.Sprintf("ADD COLUMN %s DEFAULT %s() rewrites the table: %s, so every existing row gets its own value; it %s",
+				h.cd.GetColname(), h.name, h.why, rewriteImpact(p, h.mode, table)),
+			Lock:  h.mode,
+			Table: Display(table),
+			Fixes: []Fix{backfillColumnFix(p, table, h.cd, "Add the column without a default, SET DEFAULT, then backfill in batches")},
+		})
+		return
+	}
+	// One finding for the statement, naming every column.
+	var cols, whys []string
+	mode := hits[0].mode
+	for _, h := range hits {
+		cols = append(cols, fmt.Sprintf("%s DEFAULT %s()", h.cd.GetColname(), h.name))
+		whys = append(whys, h.why)
+		mode = max(mode, h.mode)
+	}
+	p.Report(Diagnostic{
+		Span: p.At(hits[0].cd.GetLocation()),
+		Message: fmt.Sprintf("ADD COLUMN %s rewrite the table: %s, so every existing row gets its own values; it %s",
+			strings.Join(cols, ", "), strings.Join(whys, "; "), rewriteImpact(p, mode, table)),
+		Lock:  mode,
+		Table: Display(table),
+		Fixes: []Fix{Recipe("Add each column without a default in an ALTER TABLE of its own, SET DEFAULT, then backfill in batches")},
+	})
 }

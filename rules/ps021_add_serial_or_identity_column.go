@@ -2,9 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 )
 
@@ -37,6 +39,11 @@ func AddSerialOrIdentityColumn() *Rule {
 
 func checkAddSerialOrIdentityColumn(p *Pass) {
 	table, cmds := existingTableAlter(p)
+	var (
+		first *pg.ColumnDef
+		parts []string
+		mode  locks.Mode
+	)
 	for _, cmd := range cmds {
 		cd := addedColumn(cmd)
 		if cd == nil {
@@ -52,16 +59,28 @@ func checkAddSerialOrIdentityColumn(p *Pass) {
 		default:
 			continue
 		}
-		mode := cmdLock(p, cmd)
-		p.Report(Diagnostic{
-			Span: p.At(cd.GetLocation()),
-			Message: fmt.Sprintf("ADD COLUMN %s as %s rewrites the table to give every existing row a value from its sequence; it %s",
-				cd.GetColname(), what, rewriteImpact(p, mode, table)),
-			Lock:  mode,
-			Table: Display(table),
-			Fixes: []Fix{Recipe("Add a plain bigint column with a sequence default, then backfill in batches")},
-		})
+		if first == nil {
+			first = cd
+		}
+		parts = append(parts, cd.GetColname()+" as "+what)
+		mode = max(mode, cmdLock(p, cmd))
 	}
+	if first == nil {
+		return
+	}
+	// One finding for the statement, naming every column.
+	verb, from := "rewrites", "its sequence"
+	if len(parts) > 1 {
+		verb, from = "rewrite", "their sequences"
+	}
+	p.Report(Diagnostic{
+		Span: p.At(first.GetLocation()),
+		Message: fmt.Sprintf("ADD COLUMN %s %s the table to give every existing row a value from %s; it %s",
+			strings.Join(parts, ", "), verb, from, rewriteImpact(p, mode, table)),
+		Lock:  mode,
+		Table: Display(table),
+		Fixes: []Fix{Recipe("Add a plain bigint column with a sequence default, then backfill in batches")},
+	})
 }
 
 // isSerialType reports whether typ (as from pgast.TypeName) is one of the
