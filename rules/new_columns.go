@@ -85,8 +85,13 @@ func isKeyColumn(cd *pg.ColumnDef) bool {
 	return false
 }
 
+// typeWindow is how many bytes after a type name's start typeTokens
+// scans first, and typeTokensUsed the most tokens its callers read (a
+// qualifier, the type's words and its modifiers).
+const typeWindow, typeTokensUsed = 256, 12
+
 // typeTokens returns the scanner tokens of the current statement from
-// type name tn's location on, past a "pg_catalog." qualifier, and the
+// type name tn's location on (at least the first typeTokensUsed of them), past a "pg_catalog." qualifier, and the
 // file offset where the type name starts (the qualifier's, when there is
 // one); nil when the location lies outside the statement.
 func typeTokens(p *Pass, tn *pg.TypeName) ([]Token, int) {
@@ -94,7 +99,21 @@ func typeTokens(p *Pass, tn *pg.TypeName) ([]Token, int) {
 	if start < p.Stmt.Span.Start || start >= p.Stmt.Span.End {
 		return nil, start
 	}
-	toks := ScanTokens(p.File.Text[start:p.Stmt.Span.End], start)
+	// A type name and its modifiers are a few tokens: scanning a window
+	// after it, not the rest of the statement, keeps a CREATE TABLE of
+	// many columns linear. The window's last token may be cut short, so
+	// it is dropped; a window that does not scan (it ends inside a
+	// literal or a comment) falls back to the rest of the statement.
+	end := p.Stmt.Span.End
+	var toks []Token
+	if end-start > typeWindow {
+		if toks = ScanTokens(p.File.Text[start:start+typeWindow], start); len(toks) > 0 {
+			toks = toks[:len(toks)-1]
+		}
+	}
+	if len(toks) < typeTokensUsed {
+		toks = ScanTokens(p.File.Text[start:end], start)
+	}
 	if len(toks) > 2 && strings.EqualFold(p.Text(toks[0].Span), "pg_catalog") && p.Text(toks[1].Span) == "." {
 		toks = toks[2:]
 	}

@@ -30,10 +30,8 @@ var Flyway = &Tool{
 	Checksums: "Flyway validates the checksum of every applied script: `flyway migrate` fails on a script changed after it ran. Fix only migrations that have not run anywhere (`--changed-since`), or run `flyway repair` afterwards.",
 	Detect: func(x *Index, path, _ string) string {
 		dir := filepath.Dir(path)
-		for _, name := range x.List(dir) {
-			if strings.HasSuffix(name, ".sql.conf") {
-				return "a Flyway .sql.conf in the folder"
-			}
+		if x.HasSuffix(dir, ".sql.conf") {
+			return "a Flyway .sql.conf in the folder"
 		}
 		for d, i := dir, 0; i < 4; d, i = filepath.Dir(d), i+1 {
 			for _, conf := range []string{"flyway.conf", "flyway.toml"} {

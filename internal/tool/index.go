@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -20,6 +21,7 @@ type folder struct {
 	names    []string
 	present  map[string]bool
 	versions map[string][]string // by scheme key
+	suffixes map[string]bool     // HasSuffix's answers, by suffix
 }
 
 // NewIndex returns an index over the run's files, given by path.
@@ -37,7 +39,7 @@ func (x *Index) folder(dir string) *folder {
 	if f := x.dirs[dir]; f != nil {
 		return f
 	}
-	f := &folder{present: map[string]bool{}, versions: map[string][]string{}}
+	f := &folder{present: map[string]bool{}, versions: map[string][]string{}, suffixes: map[string]bool{}}
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			f.add(e.Name())
@@ -69,14 +71,22 @@ func (x *Index) Exists(path string) bool {
 	return x.folder(filepath.Dir(path)).present[filepath.Base(path)]
 }
 
-// List returns the names of the entries of dir, on disk or in the run.
-func (x *Index) List(dir string) []string {
+// HasSuffix reports whether an entry of dir, on disk or in the run, has a
+// name ending in suffix. The answer is kept: detection asks it for every
+// file of a folder.
+func (x *Index) HasSuffix(dir, suffix string) bool {
 	if x == nil {
 		x = NewIndex(nil)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]string(nil), x.folder(dir).names...)
+	f := x.folder(dir)
+	if found, ok := f.suffixes[suffix]; ok {
+		return found
+	}
+	found := slices.ContainsFunc(f.names, func(name string) bool { return strings.HasSuffix(name, suffix) })
+	f.suffixes[suffix] = found
+	return found
 }
 
 // Versions returns the versions that version reads from the names in dir,

@@ -74,10 +74,8 @@ var Pop = &Tool{
 		"gobuffalo/pop file_migrator.go (file names)",
 	},
 	Detect: func(x *Index, path, _ string) string {
-		for _, name := range x.List(filepath.Dir(path)) {
-			if strings.HasSuffix(name, ".fizz") {
-				return ".fizz migrations in the folder"
-			}
+		if x.HasSuffix(filepath.Dir(path), ".fizz") {
+			return ".fizz migrations in the folder"
 		}
 		return ""
 	},
