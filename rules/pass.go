@@ -18,6 +18,16 @@ type Options struct {
 	StatementTimeout string
 	// BatchSize is the number of rows per batch in backfill fixes.
 	BatchSize int
+	// Releases returns how many releases have shipped the migration at
+	// path (0: not shipped yet), for the contract reminder
+	// (contract-pending); nil when pgsafe cannot tell what has shipped.
+	Releases func(path string) int
+	// ReleaseSource says how Releases knows, for messages that read
+	// "going by ...": `release tags "v*"`, say, or "--changed-since main".
+	ReleaseSource string
+	// ContractReleases is how many releases must ship an expand migration
+	// before its contract migration may ship; 0 means 1.
+	ContractReleases int
 }
 
 // Pass gives a rule one statement of a file and the context around it.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pgsafe/pgsafe/internal/contract"
 	"github.com/pgsafe/pgsafe/internal/history"
 )
 
@@ -22,7 +23,9 @@ func ContractBeforeExpand() *Rule {
 				"lost. The rule follows copies made by INSERT ... SELECT and UPDATE (... FROM) into a column, and " +
 				"reports the DROP COLUMN or DROP TABLE of a copied column in the same window: one migration (a " +
 				"migration split over numbered files by its tool counts as one), or, with --changed-since REF, every " +
-				"migration added or changed since REF.",
+				"migration added or changed since REF. A contract file marked `-- pgsafe:contract after <expand file>` " +
+				"declares its order: the moves whose copy runs in the expand file or before it are left to " +
+				"contract-pending, which sees that the two ship in different releases.",
 			Bad: "ALTER TABLE users ADD COLUMN email_address text;\n" +
 				"UPDATE users SET email_address = email;\n" +
 				"ALTER TABLE users DROP COLUMN email;",
@@ -44,10 +47,54 @@ func ContractBeforeExpand() *Rule {
 }
 
 // checkContractBeforeExpand reports, once the whole set is read, the
-// column moves whose source the current statement drops.
+// column moves whose source the current statement drops, except those
+// that the file's contract marker declares: their copy runs in the
+// marker's expand file or before it, and contract-pending sees to the
+// releases they ship in.
 func checkContractBeforeExpand(p *Pass) {
 	path, stmt := p.File.Path, p.Stmt.Index
-	p.Later(func(h *history.History, report func(Diagnostic)) { reportMoves(h.Moves(path, stmt), report) })
+	expand := contractExpand(p)
+	p.Later(func(h *history.History, report func(Diagnostic)) {
+		moves := h.Moves(path, stmt)
+		if expand != "" {
+			moves = undeclared(h, moves, path, expand)
+		}
+		reportMoves(moves, report)
+	})
+}
+
+// contractExpand returns the path of the expand file that the current
+// file's contract marker names (see package contract), "" when the file
+// has no well-formed marker.
+func contractExpand(p *Pass) string {
+	return fileIndex(p, contractExpandKey{}, func() string {
+		m, ok := contract.Of(p.File.Comments)
+		if !ok {
+			return ""
+		}
+		return contract.ExpandPath(p.File.Path, m.Expand)
+	})
+}
+
+type contractExpandKey struct{}
+
+// undeclared returns the moves that the contract marker of the file at
+// path, which names expand, does not declare: those whose copy runs after
+// expand, or all of them when expand is not a migration of the set that
+// runs before the contract file.
+func undeclared(h *history.History, moves []history.Move, path, expand string) []history.Move {
+	e, ok := h.Index(expand)
+	c, _ := h.Index(path)
+	if !ok || e >= c {
+		return moves
+	}
+	var out []history.Move
+	for _, m := range moves {
+		if i, ok := h.Index(m.Copy.Path); !ok || i > e {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // reportMoves reports the moves one statement's drop completes: one

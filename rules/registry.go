@@ -46,6 +46,7 @@ func All() []*Rule {
 		SelectStarInQuery(),
 		InsertWithoutColumnList(),
 		ContractBeforeExpand(),
+		ContractPending(),
 		BreaksDependentObject(),
 		BreaksApplicationQuery(),
 		BanDropNotNull(),

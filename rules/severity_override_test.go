@@ -57,3 +57,45 @@ func TestSeverityOverrides(t *testing.T) {
 func cutFile(sql string) (first, second string, ok bool) {
 	return strings.Cut(sql, "-- next file")
 }
+
+// TestContractPendingSeverity pins contract-pending's severities: the
+// rule's while the expand file has not shipped or pgsafe cannot tell, a
+// hint once it has, nothing once the contract has.
+func TestContractPendingSeverity(t *testing.T) {
+	files := []source.File{
+		{Path: "db/1_schema.sql", Text: "CREATE TABLE users (id bigint PRIMARY KEY, email text);"},
+		{Path: "db/2_expand.sql", Text: "ALTER TABLE users ADD COLUMN email_address text;"},
+		{Path: "db/3_contract.sql", Text: "-- pgsafe:contract after 2_expand.sql\nALTER TABLE users DROP COLUMN email;"},
+	}
+	released := func(shipped ...string) func(string) int {
+		return func(path string) int {
+			for _, s := range shipped {
+				if path == s {
+					return 1
+				}
+			}
+			return 0
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		releases func(string) int
+		want     []rules.Severity
+	}{
+		{"unknown", nil, []rules.Severity{rules.Warning}},
+		{"expand not shipped", released("db/1_schema.sql"), []rules.Severity{rules.Warning}},
+		{"expand shipped", released("db/1_schema.sql", "db/2_expand.sql"), []rules.Severity{rules.Hint}},
+		{"contract shipped", released("db/1_schema.sql", "db/2_expand.sql", "db/3_contract.sql"), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rules.ContractPending()
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(),
+				Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", Releases: c.releases, ReleaseSource: "test"}})
+			var got []rules.Severity
+			for _, d := range res.Diagnostics {
+				got = append(got, d.Severity)
+			}
+			assert.Equal(t, c.want, got)
+		})
+	}
+}

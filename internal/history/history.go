@@ -12,6 +12,8 @@
 package history
 
 import (
+	"path/filepath"
+
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
@@ -177,6 +179,22 @@ func (h *History) Final() *schema.Catalog { return h.final.Clone() }
 func (h *History) IsMigration(path string) bool {
 	_, ok := h.index[path]
 	return ok
+}
+
+// Index returns the position of migration path in the set's order, and
+// false when path is not a migration of the set. Paths that differ only
+// in form ("db/./1.sql", "db/1.sql") name one migration.
+func (h *History) Index(path string) (int, bool) {
+	if i, ok := h.index[path]; ok {
+		return i, true
+	}
+	clean := filepath.Clean(path)
+	for i, f := range h.files {
+		if filepath.Clean(f.Path) == clean {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // IsPending reports whether migration path has not been deployed yet.

@@ -118,6 +118,20 @@ type Result struct {
 // that pairs with an up migration of the run is checked right after it,
 // against the schema that its rollback meets.
 func Run(files []source.File, opts Options) *Result {
+	if opts.Rule.Releases == nil && opts.Pending != nil {
+		// What is pending has not shipped; the rest has, in one release
+		// at least.
+		pending := opts.Pending
+		opts.Rule.Releases = func(path string) int {
+			if pending(path) {
+				return 0
+			}
+			return 1
+		}
+		if opts.Rule.ReleaseSource == "" {
+			opts.Rule.ReleaseSource = "the pending migrations"
+		}
+	}
 	opts.enabled = make(map[string]*rules.Rule, len(opts.Rules))
 	for _, r := range opts.Rules {
 		opts.enabled[r.Code] = r

@@ -8,10 +8,13 @@
 // diagnostic per regexp whose "code name: message" matches. Every
 // diagnostic must be wanted. The first line of a fixture may set options:
 //
-//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s pending=3_b.sql,4_c.sql
+//	-- test: pg-version=12 framework=goose skip-down lock-timeout=5s statement-timeout=30s pending=3_b.sql,4_c.sql released=1_a.sql:2 contract-releases=2
 //
 // pending names the migrations (by base name) not yet deployed, as
 // --changed-since would find them; without it every migration is pending.
+// released=0002_a.sql:1,0003_b.sql:0 says how many releases have shipped
+// each migration (by base name; unnamed ones none), as release tags
+// would; contract-releases=2 sets the config key of that name.
 package ruletest
 
 import (
@@ -95,6 +98,24 @@ func Options(t testing.TB, enabled []*rules.Rule, files []source.File) (opts lin
 				names[n] = true
 			}
 			opts.Pending = func(path string) bool { return names[filepath.Base(path)] }
+		case "released":
+			counts := map[string]int{}
+			for _, nc := range strings.Split(v, ",") {
+				name, count, _ := strings.Cut(nc, ":")
+				n, err := strconv.Atoi(count)
+				if err != nil {
+					t.Fatalf("bad released %q: want name:count", nc)
+				}
+				counts[name] = n
+			}
+			opts.Rule.Releases = func(path string) int { return counts[filepath.Base(path)] }
+			opts.Rule.ReleaseSource = "the test's releases"
+		case "contract-releases":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("bad contract-releases %q", v)
+			}
+			opts.Rule.ContractReleases = n
 		default:
 			t.Fatalf("unknown test option %q", k)
 		}
