@@ -124,6 +124,7 @@ func commands(e env) []*cli.Command {
 		lintCommand(e),
 		fixCommand(e),
 		baselineCommand(e),
+		planCommand(e),
 		hookCommand(e),
 		traceCommand(e),
 		rulesCommand(e),

@@ -146,15 +146,16 @@ func lintGroup(c *cli.Context, e env, g *configGroup, all map[string]bool) (*lin
 	if err != nil {
 		return nil, err
 	}
-	if sc.changes != nil {
-		// The changed migrations ship together: one release window.
-		s.lint.Pending = sc.changes.Contains
-	}
 	files, loadErrs, err := source.LoadContext(c.Context, g.args, s.source)
 	if err != nil {
 		return nil, interrupted()
 	}
 	if files, err = g.own(c, files, all, e); err != nil {
+		return nil, err
+	}
+	// The migrations that have not shipped ship together: one release
+	// window.
+	if _, err := applyReleases(c.Context, e, s, sc.changes, sc.ref, files); err != nil {
 		return nil, err
 	}
 	queryErrs, err := s.loadSchemaInputs(c.Context, e)

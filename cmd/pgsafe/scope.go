@@ -20,6 +20,7 @@ import (
 // the schema the earlier ones build.
 type scope struct {
 	changes      *gitdiff.Changes // nil reports every file
+	ref          string           // the --changed-since ref, "" for none
 	base         *baseline.File   // nil has no baseline
 	baselinePath string
 }
@@ -36,7 +37,7 @@ func newScope(c *cli.Context, e env, cfg *config.Config) (*scope, error) {
 		if err != nil {
 			return nil, usageError("--changed-since: %v", err)
 		}
-		sc.changes = ch
+		sc.changes, sc.ref = ch, ref
 	}
 	if path := c.String("baseline"); path != "" {
 		b, err := baseline.Read(absPath(path, e.workdir))

@@ -72,6 +72,13 @@ type Config struct {
 	// MaxFileSize is the size limit on an input, such as "64MiB"; see
 	// source.ParseSize.
 	MaxFileSize string `toml:"max-file-size"`
+	// ReleaseTag is a glob of the git tags that mark releases, such as
+	// "v*": a migration has shipped once such a tag holds it.
+	ReleaseTag string `toml:"release-tag"`
+	// ContractReleases is how many releases must hold an expand
+	// migration before its contract migration may ship; 0 when unset
+	// (one).
+	ContractReleases int `toml:"contract-releases"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
@@ -86,7 +93,7 @@ type Config struct {
 // the documentation lists them. docs/pgsafe.schema.json describes the
 // same keys; a test keeps the two in step.
 func Keys() []string {
-	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "max-file-size"}
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
 }
 
 // Error is a problem in a config file, placed at a line.
@@ -235,6 +242,10 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.ChangedSince, "a git ref string"
 	case "max-file-size":
 		dst, want = &c.MaxFileSize, `a size string such as "64MiB"`
+	case "release-tag":
+		dst, want = &c.ReleaseTag, `a git tag glob such as "v*"`
+	case "contract-releases":
+		dst, want = &c.ContractReleases, "a positive integer"
 	case "severity":
 		return c.decodeSeverity(md, v)
 	case "frameworks":
@@ -351,6 +362,12 @@ func (c *Config) validate() error {
 		if _, err := source.ParseSize(c.MaxFileSize); err != nil {
 			return c.errorAt("max-file-size: "+err.Error(), "max-file-size")
 		}
+	}
+	if c.set["release-tag"] && (c.ReleaseTag == "" || strings.HasPrefix(c.ReleaseTag, "-")) {
+		return c.errorAt(fmt.Sprintf(`release-tag must be a git tag glob such as "v*", not %q`, c.ReleaseTag), "release-tag")
+	}
+	if c.ContractReleases < 0 || (c.ContractReleases == 0 && c.set["contract-releases"]) {
+		return c.errorAt(fmt.Sprintf("contract-releases must be a positive integer, not %d", c.ContractReleases), "contract-releases")
 	}
 	if c.set["schema"] && c.set["database-url"] {
 		return c.errorAt("schema and database-url both name a starting schema; keep one", "database-url")

@@ -28,6 +28,8 @@ batch-size = 500
 queries = ["db/queries/*.sql"]
 schema = "db/schema.sql"
 max-file-size = "128MiB"
+release-tag = "v*"
+contract-releases = 2
 
 [severity]
 PS001 = "warning"
@@ -50,6 +52,8 @@ PS001 = "warning"
 	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
 	assert.Equal(t, "db/schema.sql", c.Schema)
 	assert.Equal(t, "128MiB", c.MaxFileSize)
+	assert.Equal(t, "v*", c.ReleaseTag)
+	assert.Equal(t, 2, c.ContractReleases)
 	assert.Equal(t, map[string]string{"PS001": "warning", "unused-suppression": "hint"}, c.Severity)
 
 	c, err = Parse("p.toml", "database-url = \"postgres://localhost/app\"\n")
@@ -134,6 +138,11 @@ func TestParseErrors(t *testing.T) {
 		{"max-file-size", "max-file-size = \"64MB\"\n", 1, `max-file-size: "64MB" is not a size`},
 		{"max-file-size integer", "max-file-size = 1000\n", 1, `max-file-size must be a size string such as "64MiB", not an integer`},
 		{"schema and database-url", "schema = \"s.sql\"\ndatabase-url = \"postgres://x\"\n", 2, "schema and database-url both name a starting schema"},
+		{"release-tag empty", "release-tag = \"\"\n", 1, `release-tag must be a git tag glob such as "v*", not ""`},
+		{"release-tag option", "release-tag = \"--all\"\n", 1, `release-tag must be a git tag glob`},
+		{"release-tag type", "release-tag = 1\n", 1, `release-tag must be a git tag glob such as "v*", not an integer`},
+		{"contract-releases zero", "contract-releases = 0\n", 1, "contract-releases must be a positive integer, not 0"},
+		{"contract-releases type", "contract-releases = \"2\"\n", 1, "contract-releases must be a positive integer, not a string"},
 		{"severity value", "[severity]\nPS001 = \"fatal\"\n", 2, `severity of PS001 must be "hint", "warning" or "error", not "fatal"`},
 		{"severity type", "[severity]\nPS001 = \"hint\"\n\"PS002\" = 3\n", 3, `severity of PS002 must be "hint", "warning" or "error", not an integer`},
 		{"severity not a table", "severity = \"hint\"\n", 1, "severity must be a table"},
