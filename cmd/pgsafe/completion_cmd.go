@@ -97,7 +97,7 @@ func compCmd(parent []string, c *cli.Command) *compCommand {
 		}
 	}
 	switch strings.Join(path, " ") {
-	case "lint", "fix", "trace", "baseline", "init":
+	case "lint", "fix", "trace", "baseline", "plan", "init":
 		cc.files = true
 	case "explain":
 		cc.args = ruleKeys()

@@ -83,6 +83,9 @@ func TestBashCompletion(t *testing.T) {
 		want string // COMPREPLY, space-separated
 	}{
 		{"pgsafe li", "lint"},
+		{"pgsafe pl", "plan"},
+		{"pgsafe plan --format ", "text json"},
+		{"pgsafe plan --ch", "--changed-since"},
 		{"pgsafe lint --format ", "text concise json github sarif gitlab"},
 		{"pgsafe fix --format ", "text json"},
 		{"pgsafe lint db --fa", "--fail-on"},
@@ -97,6 +100,7 @@ func TestBashCompletion(t *testing.T) {
 		// A file or glob value, and paths: left to bash's file names.
 		{"pgsafe lint --config ", ""},
 		{"pgsafe lint ", ""},
+		{"pgsafe plan ", ""},
 	} {
 		words := strings.Fields(tt.line)
 		if strings.HasSuffix(tt.line, " ") {
@@ -127,6 +131,7 @@ func TestFishCompletion(t *testing.T) {
 		{"pgsafe hook install --", []string{"--force", "--help"}},
 		{"pgsafe completion ", []string{"bash", "fish", "zsh"}},
 		{"pgsafe fix --fo", []string{"--format"}},
+		{"pgsafe plan --format ", []string{"json", "text"}},
 	} {
 		out, err := exec.Command(fish, "--no-config", "-c", "source "+path+"; complete -C "+fishQuote(tt.line)).CombinedOutput()
 		require.NoError(t, err, "%s", out)

@@ -66,8 +66,6 @@ const (
 	Contract     Kind = "contract"
 	Dependent    Kind = "dependent"
 	Query        Kind = "query"
-	// Marker is a contract marker that the plan cannot follow.
-	Marker Kind = "marker"
 )
 
 // Change is one change of a migration that the code deployed before it
@@ -75,7 +73,7 @@ const (
 type Change struct {
 	Kind Kind `json:"kind"`
 	// Rule is the code of the finding behind the change, "" for a
-	// contract marker.
+	// contract migration.
 	Rule string `json:"rule,omitempty"`
 	Path string `json:"path"`
 	Line int    `json:"line"`
@@ -85,7 +83,8 @@ type Change struct {
 	// Deploy says what the application code deployed before the change
 	// must do.
 	Deploy string `json:"deploy"`
-	// Message is the finding's message, or what is wrong with a marker.
+	// Message is the finding's message; for a contract migration, the
+	// expand file it completes.
 	Message string `json:"message"`
 	// Unsafe reports a change that no order of deploys makes safe for
 	// running code: it must be rewritten (expand and contract).
@@ -254,22 +253,12 @@ func (b *builder) changes(f *migration.File, start int) ([]Change, int) {
 	after := -1
 	var out []Change
 	self, _ := b.h.Index(f.Path)
-	// The contract marker.
+	// The contract marker, when it names an expand file that runs
+	// before f; contract-pending reports any other, and the plan reads
+	// such a file's drops as plain drops.
 	var contracted map[string]bool
 	if m, ok := contract.Of(f.Comments); ok {
-		line := f.Lines.Position(m.Comment.Start).Line
-		expand := contract.ExpandPath(f.Path, m.Expand)
-		e, known := b.h.Index(expand)
-		switch {
-		case !known || e >= self:
-			what := "is not a migration of this set"
-			if known {
-				what = "does not run before it"
-			}
-			out = append(out, Change{Kind: Marker, Path: f.Path, Line: line, Subject: expand,
-				Deploy:  "no longer uses what this file drops (its contract marker names no expand file that runs before it)",
-				Message: fmt.Sprintf("pgsafe:contract names %s, which %s", expand, what), Unsafe: true})
-		default:
+		if e, known := b.h.Index(contract.ExpandPath(f.Path, m.Expand)); known && e < self {
 			after = e
 			drops := b.drops(f)
 			contracted = map[string]bool{}
@@ -277,11 +266,14 @@ func (b *builder) changes(f *migration.File, start int) ([]Change, int) {
 				contracted[d] = true
 			}
 			deploy := "reads and writes what " + b.path(e) + " added"
-			if len(drops) > 0 {
-				deploy += ", and no longer reads or writes " + list(drops)
+			if adds := b.adds(b.files[e]); len(adds) > 0 {
+				deploy = "reads and writes " + list(adds)
 			}
-			out = append(out, Change{Kind: Contract, Path: f.Path, Line: line, Subject: strings.Join(drops, ", "),
-				Deploy: deploy, Message: "contract migration of " + b.path(e)})
+			if len(drops) > 0 {
+				deploy += " instead of " + list(drops)
+			}
+			out = append(out, Change{Kind: Contract, Path: f.Path, Line: f.Lines.Position(m.Comment.Start).Line,
+				Subject: strings.Join(drops, ", "), Deploy: deploy, Message: "contract migration of " + b.path(e)})
 		}
 	}
 	seen := map[string]bool{} // subjects already covered, by a move or the marker
@@ -320,13 +312,21 @@ func (b *builder) changes(f *migration.File, start int) ([]Change, int) {
 		for _, s := range subjects {
 			c := base
 			c.Kind, c.Subject = s.kind, s.name
-			rest = append(rest, describe(c, d))
+			c = describe(c, d)
+			if len(s.uses) > 0 {
+				c.Deploy += " (" + list(s.uses) + ")"
+			}
+			rest = append(rest, c)
 		}
 	}
 	for _, c := range rest {
 		key := c.Subject
-		if c.Kind == Dependent || c.Kind == Query {
+		switch c.Kind {
+		case Dependent:
 			key = string(c.Kind) + " " + c.Subject + " " + c.Message
+		case Query:
+			key = string(c.Kind) + " " + c.Subject
+		default:
 		}
 		if key != "" && (seen[key] || contracted[c.Subject]) {
 			continue
@@ -341,6 +341,9 @@ func (b *builder) changes(f *migration.File, start int) ([]Change, int) {
 type subject struct {
 	kind Kind
 	name string
+	// uses are the application queries that read the table with * or
+	// fill it by position, for a change of kind Query: "users.sql:2".
+	uses []string
 }
 
 // subjects returns what a finding of rule code is about, from the
@@ -385,16 +388,24 @@ func (b *builder) subjects(code string, evs []history.Event, start int) []subjec
 			continue
 		}
 		name := pgast.DisplayName(ev.Key)
-		switch ev.Kind {
-		case schema.TableRenamed:
+		switch {
+		case kind == Query:
+			// The queries read the table's columns as a whole.
+		case ev.Kind == schema.TableRenamed:
 			name = pgast.DisplayName(ev.OldKey)
-		case schema.ColumnRenamed:
+		case ev.Kind == schema.ColumnRenamed:
 			name += "." + ev.OldName
-		case schema.ColumnDropped, schema.ColumnRetyped, schema.ColumnAdded:
+		case ev.Kind == schema.ColumnDropped || ev.Kind == schema.ColumnRetyped || ev.Kind == schema.ColumnAdded:
 			name += "." + ev.Column
 		default:
 		}
-		out = append(out, subject{kind, name})
+		sub := subject{kind: kind, name: name}
+		if kind == Query {
+			for _, u := range b.h.Uses(ev.Table) {
+				sub.uses = append(sub.uses, fmt.Sprintf("%s:%d", u.Path, u.Line))
+			}
+		}
+		out = append(out, sub)
 	}
 	if !found {
 		return nil
@@ -482,6 +493,26 @@ func index(h *history.History, path string) int {
 		return i
 	}
 	return -1
+}
+
+// adds lists the tables (views included) and columns that migration f
+// creates, a table's columns not listed apart.
+func (b *builder) adds(f *migration.File) []string {
+	var out []string
+	created := map[int]bool{}
+	for i := range f.Statements {
+		for _, ev := range b.h.At(f.Path, i) {
+			switch {
+			case ev.Kind == schema.TableCreated:
+				created[ev.Table] = true
+				out = append(out, pgast.DisplayName(ev.Key))
+			case ev.Kind == schema.ColumnAdded && !created[ev.Table]:
+				out = append(out, pgast.DisplayName(ev.Key)+"."+ev.Column)
+			default:
+			}
+		}
+	}
+	return out
 }
 
 // drops lists the columns and tables that migration f drops.

@@ -50,7 +50,7 @@ func Text(w io.Writer, p *Plan) error {
 	if len(p.Unsafe) > 0 {
 		b.WriteString("\nUnsafe in any order: no application code runs on both sides of these changes; rewrite them as expand and contract:\n")
 		for _, c := range p.Unsafe {
-			fmt.Fprintf(&b, "  %s:%d: %s %s\n", c.Path, c.Line, orMarker(c.Rule), c.Message)
+			fmt.Fprintf(&b, "  %s:%d: %s %s\n", c.Path, c.Line, c.Rule, c.Message)
 		}
 	}
 	if len(p.Releases) > 0 || len(p.Deployed) > 0 {
@@ -105,8 +105,6 @@ func source(c Change) string {
 	switch c.Kind {
 	case Contract:
 		return fmt.Sprintf("%s:%d, %s", c.Path, c.Line, c.Message)
-	case Marker:
-		return fmt.Sprintf("%s:%d, %s", c.Path, c.Line, c.Message)
 	default:
 		return fmt.Sprintf("%s:%d, %s", c.Path, c.Line, c.Rule)
 	}
@@ -125,14 +123,6 @@ func note(m Migration) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
-}
-
-// orMarker names the source of an unsafe change: its rule, or the marker.
-func orMarker(rule string) string {
-	if rule == "" {
-		return "pgsafe:contract"
-	}
-	return rule
 }
 
 // span names the first and last of paths: "a.sql ... z.sql".
