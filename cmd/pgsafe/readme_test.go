@@ -24,6 +24,7 @@ import (
 var readmeExamples = [][]string{
 	{"lint", "fixtures/examples/goose"},
 	{"fix", "fixtures/examples/goose"},
+	{"plan", "fixtures/examples/expand-contract"},
 }
 
 // reTiming matches the time taken at the end of the summary line.
