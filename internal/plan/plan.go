@@ -134,7 +134,8 @@ type Options struct {
 // of the rules in Rules that are enabled, and the set's history.
 func Build(res *lint.Result, opts Options) *Plan {
 	p := &Plan{Deployed: []string{}, Releases: []Release{}, Unsafe: []Change{}}
-	b := builder{h: res.History, files: res.Files, byPath: map[string][]rules.Diagnostic{}, knowsShipped: opts.Deployed != nil}
+	b := builder{h: res.History, files: res.Files, byPath: map[string][]rules.Diagnostic{},
+		knowsShipped: opts.Deployed != nil, expanding: map[string]bool{}}
 	codes := map[string]bool{}
 	for _, c := range Rules {
 		codes[c] = true
@@ -189,6 +190,8 @@ type builder struct {
 	// unshipped migrations of a release create, no code has used yet.
 	// Otherwise any earlier migration may have shipped on its own.
 	knowsShipped bool
+	// expanding caches expands, by path.
+	expanding map[string]bool
 }
 
 // path returns the path of the migration at set index i.
@@ -214,20 +217,23 @@ func (b *builder) canJoin(cur *Release, start, after int) bool {
 // or a column, or renames one, which code deployed before it cannot
 // have used.
 func (b *builder) expands(path string) bool {
-	i, ok := b.h.Index(path)
-	if !ok {
-		return false
+	if x, ok := b.expanding[path]; ok {
+		return x
 	}
-	for st := range b.files[i].Statements {
-		for _, ev := range b.h.At(path, st) {
-			switch ev.Kind {
-			case schema.TableCreated, schema.ColumnAdded, schema.TableRenamed, schema.ColumnRenamed:
-				return true
-			default:
+	x := false
+	if i, ok := b.h.Index(path); ok {
+		for st := range b.files[i].Statements {
+			for _, ev := range b.h.At(path, st) {
+				switch ev.Kind {
+				case schema.TableCreated, schema.ColumnAdded, schema.TableRenamed, schema.ColumnRenamed:
+					x = true
+				default:
+				}
 			}
 		}
 	}
-	return false
+	b.expanding[path] = x
+	return x
 }
 
 // expandOf returns the expand file that the contract marker of f names,
@@ -422,7 +428,7 @@ func (b *builder) subjects(code string, evs []history.Event, start int) []subjec
 func (b *builder) born(ev history.Event) int {
 	born := -1
 	for _, x := range b.h.Events(ev.Table) {
-		if !x.Site.Before(ev.Site) {
+		if !x.Before(ev.Site) {
 			break
 		}
 		switch {
