@@ -97,8 +97,9 @@ func laterContract(p *Pass, m contract.Marker) {
 		drops := droppedNames(h, path, n)
 		if opts.Releases == nil {
 			report(Diagnostic{Span: span, Message: fmt.Sprintf("contract migration of %s: ship it in a later release than %s, once "+
-				"every running instance of the application %s; pgsafe cannot tell what has shipped (set release-tag in "+
-				".pgsafe.toml, or lint with --changed-since), so it reminds of this file until then", expand, expand, movedOff(drops))})
+				"every running instance of the application %s; pgsafe cannot tell what has shipped, so it reminds of this "+
+				"file on every run: set release-tag in .pgsafe.toml (or lint with --changed-since), and the reminder "+
+				"stops once the file has shipped", expand, expand, movedOff(drops))})
 			return
 		}
 		if opts.Releases(path) > 0 {
