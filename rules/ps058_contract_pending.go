@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/contract"
 	"github.com/pgsafe/pgsafe/internal/history"
@@ -74,7 +73,7 @@ func checkContractPending(p *Pass) {
 // laterContract checks the contract marker m of the current file once
 // the whole set is read.
 func laterContract(p *Pass, m contract.Marker) {
-	path, n := p.File.Path, len(p.File.Statements)
+	path := p.File.Path
 	expand := contract.ExpandPath(path, m.Expand)
 	span := m.Comment.Span
 	opts := p.Options
@@ -94,7 +93,7 @@ func laterContract(p *Pass, m contract.Marker) {
 				"place is dropped before the new one exists; rename the files so that the expand file runs first", expand)})
 			return
 		}
-		drops := droppedNames(h, path, n)
+		drops := droppedNames(h, path)
 		if opts.Releases == nil {
 			report(Diagnostic{Span: span, Message: fmt.Sprintf("contract migration of %s: ship it in a later release than %s, once "+
 				"every running instance of the application %s; pgsafe cannot tell what has shipped, so it reminds of this "+
@@ -122,19 +121,17 @@ func laterContract(p *Pass, m contract.Marker) {
 	})
 }
 
-// droppedNames lists the columns and tables that the first n statements
-// of the migration at path drop: "users.email", "profiles_old".
-func droppedNames(h *history.History, path string, n int) []string {
+// droppedNames lists the columns and tables that the migration at path
+// drops: "users.email", "profiles_old".
+func droppedNames(h *history.History, path string) []string {
 	var out []string
-	for i := range n {
-		for _, ev := range h.At(path, i) {
-			switch ev.Kind {
-			case schema.ColumnDropped:
-				out = append(out, Display(ev.Key)+"."+ev.Column)
-			case schema.TableDropped:
-				out = append(out, Display(ev.Key))
-			default:
-			}
+	for _, ev := range h.Changes(path) {
+		switch ev.Kind {
+		case schema.ColumnDropped:
+			out = append(out, Display(ev.Key)+"."+ev.Column)
+		case schema.TableDropped:
+			out = append(out, Display(ev.Key))
+		default:
 		}
 	}
 	return out
@@ -157,14 +154,12 @@ func dropsOrOld(drops []string) string {
 	return shortList(drops)
 }
 
-// shortList joins names, the first four and a count of the rest.
+// shortList joins names as nameList does, the first four and a count of
+// the rest.
 func shortList(names []string) string {
 	const shown = 4
 	if len(names) > shown {
 		names = append(names[:shown:shown], fmt.Sprintf("%d more", len(names)-shown))
 	}
-	if len(names) == 1 {
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return nameList(names)
 }

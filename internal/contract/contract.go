@@ -39,10 +39,7 @@ type Marker struct {
 
 // Parse returns the marker in comment c, and false when c holds none.
 func Parse(c sqlparse.Comment) (Marker, bool) {
-	body := c.Body()
-	if c.Block {
-		body = undecorate(body)
-	}
+	body := c.Plain()
 	if !strings.HasPrefix(body, Directive) {
 		return Marker{}, false
 	}
@@ -99,13 +96,3 @@ func ExpandPath(path, expand string) string {
 // SamePath reports whether two paths of the set name one file: equal
 // once cleaned.
 func SamePath(a, b string) bool { return filepath.Clean(a) == filepath.Clean(b) }
-
-// undecorate drops the " * " that starts each line of a decorated block
-// comment.
-func undecorate(body string) string {
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
-}

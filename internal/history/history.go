@@ -215,6 +215,20 @@ func (h *History) At(path string, stmt int) []Event {
 	return h.bySite[[2]int{i, stmt}]
 }
 
+// Changes returns the changes that migration path makes, statement by
+// statement, in order.
+func (h *History) Changes(path string) []Event {
+	i, ok := h.Index(path)
+	if !ok {
+		return nil
+	}
+	var out []Event
+	for st := range h.files[i].Statements {
+		out = append(out, h.bySite[[2]int{i, st}]...)
+	}
+	return out
+}
+
 // LaterChanges returns the changes to relation id's column set (see
 // Event.ChangesColumns) made by migrations after migration path, or by
 // any pending migration when path is an application query file.

@@ -134,3 +134,26 @@ func TestBaseline(t *testing.T) {
 	assert.Equal(t, []string{"id"}, h.Final().Table("public.legacy").ColumnNames())
 	assert.Equal(t, []string{"id", "v"}, base.Table("public.legacy").ColumnNames(), "the baseline is not changed")
 }
+
+func TestIndexAndChanges(t *testing.T) {
+	files := read(t,
+		"db/1_schema.sql", "CREATE TABLE users (id int, email text);",
+		"db/2_change.sql", "ALTER TABLE users ADD COLUMN mail text;\nSELECT 1;\nALTER TABLE users DROP COLUMN email;",
+	)
+	h := history.Build(files, nil, history.Options{})
+	i, ok := h.Index("db/2_change.sql")
+	assert.True(t, ok)
+	assert.Equal(t, 1, i)
+	i, ok = h.Index("db/./2_change.sql")
+	assert.True(t, ok, "the same file, written otherwise")
+	assert.Equal(t, 1, i)
+	_, ok = h.Index("db/3_none.sql")
+	assert.False(t, ok)
+
+	var got []string
+	for _, ev := range h.Changes("db/2_change.sql") {
+		got = append(got, fmt.Sprintf("%d %s %s", ev.Stmt, ev.Kind, ev.Column))
+	}
+	assert.Equal(t, []string{"0 adds column mail", "2 drops column email"}, got)
+	assert.Nil(t, h.Changes("db/3_none.sql"))
+}

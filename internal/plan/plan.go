@@ -221,15 +221,11 @@ func (b *builder) expands(path string) bool {
 		return x
 	}
 	x := false
-	if i, ok := b.h.Index(path); ok {
-		for st := range b.files[i].Statements {
-			for _, ev := range b.h.At(path, st) {
-				switch ev.Kind {
-				case schema.TableCreated, schema.ColumnAdded, schema.TableRenamed, schema.ColumnRenamed:
-					x = true
-				default:
-				}
-			}
+	for _, ev := range b.h.Changes(path) {
+		switch ev.Kind {
+		case schema.TableCreated, schema.ColumnAdded, schema.TableRenamed, schema.ColumnRenamed:
+			x = true
+		default:
 		}
 	}
 	b.expanding[path] = x
@@ -506,16 +502,14 @@ func index(h *history.History, path string) int {
 func (b *builder) adds(f *migration.File) []string {
 	var out []string
 	created := map[int]bool{}
-	for i := range f.Statements {
-		for _, ev := range b.h.At(f.Path, i) {
-			switch {
-			case ev.Kind == schema.TableCreated:
-				created[ev.Table] = true
-				out = append(out, pgast.DisplayName(ev.Key))
-			case ev.Kind == schema.ColumnAdded && !created[ev.Table]:
-				out = append(out, pgast.DisplayName(ev.Key)+"."+ev.Column)
-			default:
-			}
+	for _, ev := range b.h.Changes(f.Path) {
+		switch {
+		case ev.Kind == schema.TableCreated:
+			created[ev.Table] = true
+			out = append(out, pgast.DisplayName(ev.Key))
+		case ev.Kind == schema.ColumnAdded && !created[ev.Table]:
+			out = append(out, pgast.DisplayName(ev.Key)+"."+ev.Column)
+		default:
 		}
 	}
 	return out
@@ -524,15 +518,13 @@ func (b *builder) adds(f *migration.File) []string {
 // drops lists the columns and tables that migration f drops.
 func (b *builder) drops(f *migration.File) []string {
 	var out []string
-	for i := range f.Statements {
-		for _, ev := range b.h.At(f.Path, i) {
-			switch ev.Kind {
-			case schema.ColumnDropped:
-				out = append(out, pgast.DisplayName(ev.Key)+"."+ev.Column)
-			case schema.TableDropped:
-				out = append(out, pgast.DisplayName(ev.Key))
-			default:
-			}
+	for _, ev := range b.h.Changes(f.Path) {
+		switch ev.Kind {
+		case schema.ColumnDropped:
+			out = append(out, pgast.DisplayName(ev.Key)+"."+ev.Column)
+		case schema.TableDropped:
+			out = append(out, pgast.DisplayName(ev.Key))
+		default:
 		}
 	}
 	return out

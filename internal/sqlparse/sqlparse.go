@@ -46,6 +46,22 @@ func (c Comment) Body() string {
 	return strings.TrimSpace(t)
 }
 
+// Plain returns Body, and for a block comment also without the " * "
+// that starts each line of a decorated one, its lines trimmed: the text
+// that pgsafe's comment directives (pgsafe:ignore, pgsafe:contract) are
+// read from.
+func (c Comment) Plain() string {
+	body := c.Body()
+	if !c.Block {
+		return body
+	}
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
 // Statement is one top-level SQL statement.
 type Statement struct {
 	Index int // position in the file, from 0

@@ -32,10 +32,7 @@ type Directive struct {
 
 // Parse returns the directive in comment c, and false when c holds none.
 func Parse(c sqlparse.Comment) (Directive, bool) {
-	body := c.Body()
-	if c.Block {
-		body = undecorate(body)
-	}
+	body := c.Plain()
 	d := Directive{Comment: c}
 	switch {
 	case strings.HasPrefix(body, "pgsafe:ignore-file"):
@@ -69,16 +66,6 @@ func Parse(c sqlparse.Comment) (Directive, bool) {
 	}
 	d.Reason = strings.Join(words[i:], " ")
 	return d, true
-}
-
-// undecorate drops the " * " that starts each line of a decorated block
-// comment.
-func undecorate(body string) string {
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "*"))
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // Apply removes the diagnostics that suppressions in f cover and adds
