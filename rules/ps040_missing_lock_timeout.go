@@ -85,29 +85,41 @@ func lockWithoutTimeout(p *Pass, st *migration.Statement) (tableLock, bool) {
 // a line of its own when the statement starts its line. With no
 // configured lock-timeout value it only gives the advice.
 func lockTimeoutFix(p *Pass) Fix {
-	value := "'" + strings.ReplaceAll(p.Options.LockTimeout, "'", "''") + "'"
-	set := "SET lock_timeout = " + value + ";"
-	title := "Set lock_timeout for the session before the statement"
-	if p.Stmt.Tx != nil {
-		set = "SET LOCAL lock_timeout = " + value + ";"
-		title = "Set lock_timeout for the transaction before the statement"
-	}
+	set, title, vacuum := timeoutSet(p, "lock_timeout", p.Options.LockTimeout)
 	if p.Options.LockTimeout == "" {
 		return Recipe(title)
 	}
-	if p.Stmt.Tx == nil && p.File.Sections[p.Stmt.Section].Run == tool.Query && p.Stmt.Node.GetVacuumStmt() != nil {
-		return Recipe("Set lock_timeout for the runner's role or connection (ALTER ROLE ... SET lock_timeout): " +
-			"VACUUM cannot share the runner's single query with a SET")
+	if vacuum != nil {
+		return *vacuum
 	}
 	if st := p.Options.StatementTimeout; st != "" && !p.Stmt.StatementTimeout {
 		// The configured statement_timeout bounds how long the lock is held.
-		local := ""
-		if p.Stmt.Tx != nil {
-			local = "LOCAL "
-		}
-		set += " SET " + local + "statement_timeout = '" + strings.ReplaceAll(st, "'", "''") + "';"
+		stSet, _, _ := timeoutSet(p, "statement_timeout", st)
+		set += " " + stSet
 	}
 	return Fix{Title: title, Safety: Safe, Edits: []Edit{insertBeforeStatement(p, set)}}
+}
+
+// timeoutSet returns the statement that sets the setting name (a
+// timeout) to value for the current statement, SET LOCAL inside a
+// transaction, and the title of a fix that inserts it. vacuum is the
+// advice to give instead where the runner sends the section as one query
+// and the statement is a VACUUM, which cannot share it with a SET; nil
+// elsewhere.
+func timeoutSet(p *Pass, name, value string) (set, title string, vacuum *Fix) {
+	quoted := "'" + strings.ReplaceAll(value, "'", "''") + "'"
+	set = "SET " + name + " = " + quoted + ";"
+	title = "Set " + name + " for the session before the statement"
+	if p.Stmt.Tx != nil {
+		set = "SET LOCAL " + name + " = " + quoted + ";"
+		title = "Set " + name + " for the transaction before the statement"
+	}
+	if p.Stmt.Tx == nil && p.File.Sections[p.Stmt.Section].Run == tool.Query && p.Stmt.Node.GetVacuumStmt() != nil {
+		r := Recipe("Set " + name + " for the runner's role or connection (ALTER ROLE ... SET " + name + "): " +
+			"VACUUM cannot share the runner's single query with a SET")
+		vacuum = &r
+	}
+	return set, title, vacuum
 }
 
 // insertBeforeStatement returns the edit that inserts set before the

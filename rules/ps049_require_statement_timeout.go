@@ -2,11 +2,9 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
-	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
 // RequireStatementTimeout reports the first statement of each
@@ -88,16 +86,9 @@ func lockWithoutStatementTimeout(p *Pass, st *migration.Statement) (tableLock, b
 // statementTimeoutFix inserts the configured statement_timeout before the
 // statement, as lockTimeoutFix does for lock_timeout.
 func statementTimeoutFix(p *Pass) Fix {
-	value := "'" + strings.ReplaceAll(p.Options.StatementTimeout, "'", "''") + "'"
-	set := "SET statement_timeout = " + value + ";"
-	title := "Set statement_timeout for the session before the statement"
-	if p.Stmt.Tx != nil {
-		set = "SET LOCAL statement_timeout = " + value + ";"
-		title = "Set statement_timeout for the transaction before the statement"
-	}
-	if p.Stmt.Tx == nil && p.File.Sections[p.Stmt.Section].Run == tool.Query && p.Stmt.Node.GetVacuumStmt() != nil {
-		return Recipe("Set statement_timeout for the runner's role or connection (ALTER ROLE ... SET statement_timeout): " +
-			"VACUUM cannot share the runner's single query with a SET")
+	set, title, vacuum := timeoutSet(p, "statement_timeout", p.Options.StatementTimeout)
+	if vacuum != nil {
+		return *vacuum
 	}
 	return Fix{Title: title, Safety: Safe, Edits: []Edit{insertBeforeStatement(p, set)}}
 }
