@@ -152,7 +152,18 @@ type setup struct {
 	// that changes the schema on purpose (json to jsonb): the fix must then
 	// change exactly that.
 	schema []substitution
+	// lastColumns are columns that the fix moves to the end of their
+	// table, as a rewrite through a new column does: the original's dump
+	// lists them last before the comparison.
+	lastColumns []tableColumn
+	// sameData says that both runs must leave the same rows in every
+	// table, compared as JSON whatever the order of the columns.
+	sameData bool
 }
+
+// tableColumn is a column of a table as pg_dump names them:
+// "public.accounts" and "balance".
+type tableColumn struct{ table, column string }
 
 // substitution replaces the matches of re with repl.
 type substitution struct {
@@ -170,6 +181,8 @@ var (
 //	-- expect: original fails
 //	-- expect: error "regexp"           (an error statements may raise)
 //	-- expect: schema "regexp" "text"   (the fix makes this change to the schema)
+//	-- expect: column last "public.t" "c" (the fix moves column c to the end of table t)
+//	-- expect: same data                (both runs leave the same rows in every table)
 //	-- after: 001_schema.sql            (the SQL below runs after that migration)
 //
 // A fixture with fixes and no setup file fails: every golden is proven.
@@ -214,6 +227,10 @@ func readSetup(t *testing.T, path string) *setup {
 				bad(err)
 			}
 			st.allowed = append(st.allowed, re)
+		case m[2] == "same data":
+			st.sameData = true
+		case strings.HasPrefix(m[2], "column last ") && len(args) == 2:
+			st.lastColumns = append(st.lastColumns, tableColumn{args[0], args[1]})
 		case strings.HasPrefix(m[2], "schema ") && len(args) == 2:
 			re, err := regexp.Compile(args[0])
 			if err != nil {
@@ -221,7 +238,7 @@ func readSetup(t *testing.T, path string) *setup {
 			}
 			st.schema = append(st.schema, substitution{re, args[1]})
 		default:
-			bad(errors.New(`want "original fails", error "regexp" or schema "regexp" "replacement"`))
+			bad(errors.New(`want "original fails", error "regexp", schema "regexp" "replacement", column last "table" "column" or same data`))
 		}
 	}
 	flush()
@@ -272,6 +289,11 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 	for _, s := range st.schema {
 		want = s.re.ReplaceAllString(want, s.repl)
 	}
+	for _, c := range st.lastColumns {
+		if want, err = columnLast(want, c); err != nil {
+			return err
+		}
+	}
 	got, err := schemaDump(ctx, pgDump, fix.url)
 	if err != nil {
 		return err
@@ -282,6 +304,100 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 			return err
 		}
 		return fmt.Errorf("the fix leaves another schema than the original:\n%s", diff.String())
+	}
+	if st.sameData {
+		return sameData(ctx, orig.url, fix.url)
+	}
+	return nil
+}
+
+// columnLast moves column c to the end of the columns of its CREATE TABLE
+// in dump, before the table's constraints.
+func columnLast(dump string, c tableColumn) (string, error) {
+	lines := strings.Split(dump, "\n")
+	start := slices.Index(lines, "CREATE TABLE "+c.table+" (")
+	if start < 0 {
+		return "", fmt.Errorf("column last: no CREATE TABLE %s in the original's schema", c.table)
+	}
+	end := start + 1
+	for end < len(lines) && !strings.HasPrefix(lines[end], ")") {
+		end++
+	}
+	items := make([]string, 0, end-start-1)
+	for _, l := range lines[start+1 : end] {
+		items = append(items, strings.TrimSuffix(l, ","))
+	}
+	at := slices.IndexFunc(items, func(l string) bool { return strings.HasPrefix(l, "    "+c.column+" ") })
+	if at < 0 {
+		return "", fmt.Errorf("column last: no column %s in CREATE TABLE %s of the original's schema", c.column, c.table)
+	}
+	moved := items[at]
+	items = slices.Delete(items, at, at+1)
+	last := len(items)
+	for last > 0 && strings.HasPrefix(items[last-1], "    CONSTRAINT ") {
+		last--
+	}
+	items = slices.Insert(items, last, moved)
+	for i := range items[:len(items)-1] {
+		items[i] += ","
+	}
+	out := slices.Concat(lines[:start+1], items, lines[end:])
+	return strings.Join(out, "\n"), nil
+}
+
+// sameData compares the rows of every table of the two databases, each
+// row as JSON (whose keys have one order whatever the columns' order),
+// and says where they first differ.
+func sameData(ctx context.Context, origURL, fixURL string) error {
+	rows := func(url string) (map[string]string, error) {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = conn.Close(ctx) }()
+		var tables []string
+		rs, err := conn.Query(ctx, `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+			WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+		if err != nil {
+			return nil, err
+		}
+		for rs.Next() {
+			var t string
+			if err := rs.Scan(&t); err != nil {
+				return nil, err
+			}
+			tables = append(tables, t)
+		}
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for _, t := range tables {
+			var text string
+			q := fmt.Sprintf(`SELECT coalesce(string_agg(r::text, E'\n' ORDER BY r::text), '') FROM (SELECT to_jsonb(t) AS r FROM %s t) s`, t)
+			if err := conn.QueryRow(ctx, q).Scan(&text); err != nil {
+				return nil, err
+			}
+			out[t] = text
+		}
+		return out, nil
+	}
+	want, err := rows(origURL)
+	if err != nil {
+		return fmt.Errorf("reading the original's rows: %w", err)
+	}
+	got, err := rows(fixURL)
+	if err != nil {
+		return fmt.Errorf("reading the fix's rows: %w", err)
+	}
+	for t, w := range want {
+		if g := got[t]; g != w {
+			var diff strings.Builder
+			if err := rewrite.Unified(&diff, "original", "fixed", w+"\n", g+"\n", rewrite.DiffOptions{}); err != nil {
+				return err
+			}
+			return fmt.Errorf("the fix leaves other rows in %s than the original:\n%s", t, diff.String())
+		}
 	}
 	return nil
 }

@@ -76,6 +76,10 @@ type Index struct {
 	uses []string // every column it involves: keys, expressions, INCLUDE, WHERE
 }
 
+// Uses reports whether the index involves column col: as a key, in an
+// expression, in INCLUDE or in its WHERE clause. Dropping col drops it.
+func (ix *Index) Uses(col string) bool { return slices.Contains(ix.uses, col) }
+
 // Constraint is a table constraint.
 type Constraint struct {
 	Name string
@@ -411,6 +415,19 @@ func (c *Catalog) Functions(key string) []*Function {
 
 // Sequence returns the sequence with key, nil when unknown.
 func (c *Catalog) Sequence(key string) *Sequence { return c.sequences.get(key) }
+
+// SequenceOwnedBy returns the key of a sequence that column
+// ("schema.table.column") owns, as a serial column owns its sequence; ""
+// when none.
+func (c *Catalog) SequenceOwnedBy(column string) string {
+	key := ""
+	c.sequences.each(func(k string, s *Sequence) {
+		if s.OwnedBy == column && (key == "" || k < key) {
+			key = k
+		}
+	})
+	return key
+}
 
 // Enum returns the enum type with key, nil when unknown.
 func (c *Catalog) Enum(key string) *Enum { return c.enums.get(key) }

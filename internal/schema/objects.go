@@ -163,11 +163,13 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 	col.Name = name
 	for _, con := range t.Constraints {
 		con.Columns = renamed(con.Columns, old, name)
+		con.Uses = renamed(con.Uses, old, name)
 	}
 	for _, ix := range r.c.Indexes(t.Key) {
-		if slices.Contains(ix.Columns, old) {
+		if slices.Contains(ix.uses, old) {
 			cp := *ix
 			cp.Columns = renamed(ix.Columns, old, name)
+			cp.uses = renamed(ix.uses, old, name)
 			r.c.setIndex(indexKey(t.Key, ix.Name), &cp)
 		}
 	}

@@ -628,15 +628,35 @@ func (p *planner) sectionStop(s int) int {
 }
 
 // joinSteps joins the SQL of steps that run where the statement was,
-// statement by statement.
+// statement by statement: a step of several statements, which must run
+// in a transaction of its own, gets an explicit BEGIN and COMMIT.
 func joinSteps(steps []Step) string {
 	var parts []string
 	for _, s := range steps {
-		if sql := strings.TrimSpace(s.SQL); sql != "" {
-			parts = append(parts, sql)
+		sql := strings.TrimSpace(s.SQL)
+		if sql == "" {
+			continue
 		}
+		if !s.NoTransaction && !isSingleStatement(sql) {
+			sql = inTransaction(sql)
+		}
+		parts = append(parts, sql)
 	}
 	return strings.Join(parts, "\n")
+}
+
+// inTransaction wraps the statements of sql in BEGIN and COMMIT; comment
+// lines that lead them stay above BEGIN.
+func inTransaction(sql string) string {
+	lead := ""
+	for strings.HasPrefix(sql, "--") {
+		nl := strings.IndexByte(sql, '\n')
+		if nl < 0 {
+			break
+		}
+		lead, sql = lead+sql[:nl+1], sql[nl+1:]
+	}
+	return lead + "BEGIN;\n" + sql + "\nCOMMIT;"
 }
 
 // terminate returns "\n" when text does not end a line, so that what
