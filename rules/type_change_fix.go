@@ -7,6 +7,7 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -76,7 +77,14 @@ func typeChangeFix(p *Pass, table string, cmd *pg.AlterTableCmd) Fix {
 	if why != "" {
 		return recipeBecause(typeChangeFixTitle, why)
 	}
-	return StepsFix(p, typeChangeFixTitle, Unsafe, cmdLock(p, cmd), tc.steps(p)...)
+	// The report names the lock of the work that grows with the table:
+	// the backfill's, or that of VALIDATE and concurrent index builds.
+	// The other steps take ACCESS EXCLUSIVE only for an instant.
+	after := locks.RowExclusive
+	if tc.col.NotNull {
+		after = alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint)
+	}
+	return StepsFix(p, typeChangeFixTitle, Unsafe, after, tc.steps(p)...)
 }
 
 // planTypeChange gathers what the rewrite needs, or says why there is no

@@ -164,6 +164,9 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 	for _, con := range t.Constraints {
 		con.Columns = renamed(con.Columns, old, name)
 		con.Uses = renamed(con.Uses, old, name)
+		if con.NotNullOf == old {
+			con.NotNullOf = name
+		}
 	}
 	for _, ix := range r.c.Indexes(t.Key) {
 		if slices.Contains(ix.uses, old) {
