@@ -51,18 +51,26 @@ func ColumnTypeChange() *Rule {
 				"type; a BEFORE INSERT OR UPDATE trigger (named `zz_pgsafe_sync_<col>`, so that it fires after the " +
 				"table's other BEFORE triggers) that sets it from the column, through the USING expression when there " +
 				"is one, on every write; a backfill in batches of batch-size rows of the primary key, each committed " +
-				"on its own; for a NOT NULL column, a CHECK (... IS NOT NULL) added NOT VALID and validated; then one " +
-				"short transaction with a lock_timeout that drops the trigger and its function, renames the column to " +
-				"`<col>_pgsafe_old` and the new one to `<col>`, drops the old column, and gives the new one the old " +
-				"default and NOT NULL (whose scan the validated CHECK skips); and ANALYZE of the column. What changes " +
-				"for users: the column moves to the end of the table (SELECT * and INSERT without a column list see " +
-				"another order); until the swap, a write whose value the new type cannot hold fails, where the " +
-				"original ALTER would have failed instead; the backfill's UPDATEs fire the table's other UPDATE " +
-				"triggers and leave a dead version of every row for VACUUM; column privileges and comments on the " +
-				"column are not carried over. Display-only, saying why, when the statement does more than the type " +
-				"change, when the catalog does not know the table, its primary key or the column, for the primary key " +
-				"itself, identity, generated and serial columns, for a column that indexes, constraints, foreign keys " +
-				"of other tables or views use, for a partitioned table, and on PostgreSQL 11 for a NOT NULL column.",
+				"on its own; the column's indexes built again CONCURRENTLY on the new column (a UNIQUE or PRIMARY KEY " +
+				"constraint's too); its CHECK and FOREIGN KEY constraints, and for a NOT NULL column a CHECK (... IS " +
+				"NOT NULL), added NOT VALID and validated (a constraint that was NOT VALID stays so); then one short " +
+				"transaction with a lock_timeout that drops the trigger and its function, renames the column to " +
+				"`<col>_pgsafe_old` and the new one to `<col>`, hands a serial column's sequence to the new column, " +
+				"drops the old column (and with it its indexes and constraints), gives the new one the old default " +
+				"and NOT NULL (whose scan the validated CHECK skips), attaches the UNIQUE and PRIMARY KEY constraints " +
+				"with USING INDEX, and gives the indexes and constraints their names; and ANALYZE of the column. The " +
+				"primary key itself is rewritten this way unless foreign keys reference it. What changes for users: " +
+				"the column moves to the end of the table (SELECT * and INSERT without a column list see another " +
+				"order); until the swap, a write whose value the new type cannot hold fails, where the original ALTER " +
+				"would have failed instead; the backfill's UPDATEs fire the table's other UPDATE triggers and leave a " +
+				"dead version of every row for VACUUM; column privileges, statistics targets and comments on the " +
+				"column are not carried over. If a step fails, what the earlier steps made stays: drop the trigger, " +
+				"its function and the new column before running the migration again. Display-only, saying why, when " +
+				"the statement does more than the type change, when the catalog does not know the table, its primary " +
+				"key, the column or how its indexes and constraints are defined, for identity and generated columns, " +
+				"for a column that foreign keys reference, an EXCLUDE constraint uses or a view, materialized view " +
+				"or SQL-standard function body reads, for a partitioned table, and on PostgreSQL 11 for a NOT NULL " +
+				"column.",
 			Versions: "All versions. timestamp to timestamptz (and back) avoids the rewrite from PostgreSQL 12, and only " +
 				"when the session TimeZone is UTC. The rewrite of a NOT NULL column needs PostgreSQL 12, where a " +
 				"validated CHECK lets SET NOT NULL skip its scan.",

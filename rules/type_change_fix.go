@@ -64,6 +64,32 @@ type columnSwap struct {
 	value  string // the USING expression as the user wrote it, or the column
 	newCol string // <col>_pgsafe_new
 	oldCol string // <col>_pgsafe_old
+	// notNull names the CHECK that proves the new column NOT NULL, "" for
+	// a nullable column.
+	notNull string
+	// seq is the sequence the column owns (a serial column's), "" when none.
+	seq string
+	// indexes and constraints are those of the column, built again on the
+	// new column before the swap.
+	indexes     []swapIndex
+	constraints []swapConstraint
+}
+
+// swapIndex is an index of the column, built concurrently on the new
+// column under a name of its own, which takes the index's place (and
+// name) in the swap.
+type swapIndex struct {
+	create string // CREATE INDEX CONCURRENTLY on the new column
+	attach string // the swap's statement: a rename, or ADD CONSTRAINT ... USING INDEX
+}
+
+// swapConstraint is a CHECK or FOREIGN KEY of the column, added NOT VALID
+// on the new column under a name of its own, validated when the original
+// is, and renamed in the swap.
+type swapConstraint struct {
+	add      string // ALTER TABLE ... ADD CONSTRAINT ... NOT VALID
+	validate string // ALTER TABLE ... VALIDATE CONSTRAINT, "" when the original is NOT VALID
+	rename   string // the swap's ALTER TABLE ... RENAME CONSTRAINT
 }
 
 // typeChangeFix rewrites a lone ALTER TABLE ... ALTER COLUMN ... TYPE of a
@@ -81,7 +107,7 @@ func typeChangeFix(p *Pass, table string, cmd *pg.AlterTableCmd) Fix {
 	// the backfill's, or that of VALIDATE and concurrent index builds.
 	// The other steps take ACCESS EXCLUSIVE only for an instant.
 	after := locks.RowExclusive
-	if tc.col.NotNull {
+	if tc.notNull != "" || len(tc.indexes) > 0 || len(tc.constraints) > 0 {
 		after = alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint)
 	}
 	return StepsFix(p, typeChangeFixTitle, Unsafe, after, tc.steps(p)...)
@@ -107,8 +133,6 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 		return nil, fmt.Sprintf("pgsafe does not know the column %s of %s", name, Display(table))
 	case key == "":
 		return nil, fmt.Sprintf("%s has no single-column primary key that pgsafe knows, to backfill in batches by", Display(table))
-	case key == name:
-		return nil, fmt.Sprintf("%s is the primary key of %s", name, Display(table))
 	case col.Identity != "":
 		return nil, fmt.Sprintf("%s is an identity column", name)
 	case col.Generated != "":
@@ -125,7 +149,8 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 		return nil, "pgsafe cannot read the new type from the statement"
 	}
 	tc := &columnSwap{table: table, t: t, col: col, key: key, typ: typ,
-		newCol: columnWithSuffix(name, newColumnSuffix), oldCol: columnWithSuffix(name, oldColumnSuffix)}
+		newCol: columnWithSuffix(name, newColumnSuffix), oldCol: columnWithSuffix(name, oldColumnSuffix),
+		seq: ownedSequence(p, t, col)}
 	for _, taken := range []string{tc.newCol, tc.oldCol} {
 		if t.Column(taken) != nil {
 			return nil, fmt.Sprintf("%s already has a column %s", Display(table), taken)
@@ -139,7 +164,154 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 		}
 		tc.value, tc.using = value, using
 	}
+	if col.NotNull {
+		tc.notNull = freeConstraintName(p, table, columnWithSuffix(pgast.ObjectName(table)+"_"+name, "_pgsafe_not_null"))
+	}
+	for _, ix := range p.Catalog.Indexes(table) {
+		if !ix.Uses(name) {
+			continue
+		}
+		si, why := tc.index(p, ix)
+		if why != "" {
+			return nil, why
+		}
+		tc.indexes = append(tc.indexes, si)
+	}
+	for _, con := range t.Constraints {
+		if !containsName(con.Uses, name) {
+			continue
+		}
+		switch con.Type {
+		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+			continue // rebuilt with its index
+		case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
+		default:
+			return nil, fmt.Sprintf("constraint %s uses %s, and pgsafe rebuilds only CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints", con.Name, name)
+		}
+		sc, why := tc.constraint(p, con)
+		if why != "" {
+			return nil, why
+		}
+		tc.constraints = append(tc.constraints, sc)
+	}
 	return tc, ""
+}
+
+// tempName returns name with the suffix that marks what the rewrite
+// builds beside the original, shortened to fit.
+func tempName(name string) string { return columnWithSuffix(name, newColumnSuffix) }
+
+// index plans building index ix again on the new column, or says why
+// pgsafe cannot.
+func (tc *columnSwap) index(p *Pass, ix *schema.Index) (swapIndex, string) {
+	tmp := tempName(ix.Name)
+	if p.Catalog.Index(indexKeyIn(tc.table, tmp)) != nil {
+		return swapIndex{}, fmt.Sprintf("%s already has an index %s", Display(tc.table), tmp)
+	}
+	t := pgast.QuoteName(tc.table)
+	if ix.Constraint != "" {
+		con := tc.t.Constraint(ix.Constraint)
+		kind := ""
+		switch {
+		case con == nil:
+		case con.Type == pg.ConstrType_CONSTR_PRIMARY:
+			kind = "PRIMARY KEY"
+		case con.Type == pg.ConstrType_CONSTR_UNIQUE:
+			kind = "UNIQUE"
+		default:
+		}
+		if kind == "" || con.Def == nil || !simpleKey(con.Def, con.Columns) {
+			return swapIndex{}, fmt.Sprintf("pgsafe does not rebuild constraint %s on the new column: only a plain UNIQUE or PRIMARY KEY of named columns", ix.Constraint)
+		}
+		cols := renamed(con.Columns, tc.col.Name, tc.newCol)
+		return swapIndex{
+			create: createIndexSQL(tmp, tc.table, cols, true, true, false),
+			attach: fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;", t, pgast.QuoteIdent(con.Name), kind, pgast.QuoteIdent(tmp)),
+		}, ""
+	}
+	if ix.Def == nil {
+		return swapIndex{}, fmt.Sprintf("pgsafe does not know how index %s is defined", ix.Name)
+	}
+	def := schema.RenamedInIndex(ix.Def, tc.col.Name, tc.newCol)
+	def.Idxname, def.Concurrent, def.IfNotExists, def.Relation = tmp, true, true, rangeVar(tc.table)
+	sql := pgast.StatementSQL(&pg.Node{Node: &pg.Node_IndexStmt{IndexStmt: def}})
+	if sql == "" {
+		return swapIndex{}, fmt.Sprintf("pgsafe cannot write index %s on the new column", ix.Name)
+	}
+	return swapIndex{
+		create: sql + ";",
+		attach: fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", pgast.QuoteName(indexKeyIn(tc.table, tmp)), pgast.QuoteIdent(ix.Name)),
+	}, ""
+}
+
+// constraint plans adding CHECK or FOREIGN KEY con again on the new
+// column, or says why pgsafe cannot.
+func (tc *columnSwap) constraint(p *Pass, con *schema.Constraint) (swapConstraint, string) {
+	tmp := tempName(con.Name)
+	if tc.t.Constraint(tmp) != nil {
+		return swapConstraint{}, fmt.Sprintf("%s already has a constraint %s", Display(tc.table), tmp)
+	}
+	if con.Def == nil {
+		return swapConstraint{}, fmt.Sprintf("pgsafe does not know how constraint %s is defined", con.Name)
+	}
+	def := schema.RenamedInConstraint(con.Def, tc.col.Name, tc.newCol)
+	def.Conname, def.SkipValidation, def.InitiallyValid = tmp, true, false
+	if con.Type == pg.ConstrType_CONSTR_FOREIGN {
+		// A foreign key written on a column names neither its column nor,
+		// after a rename of the table it references, that table's name.
+		def.FkAttrs = stringNodes(renamed(con.Columns, tc.col.Name, tc.newCol))
+		def.Pktable = rangeVar(con.References)
+	}
+	t := pgast.QuoteName(tc.table)
+	add := pgast.StatementSQL(&pg.Node{Node: &pg.Node_AlterTableStmt{AlterTableStmt: &pg.AlterTableStmt{
+		Relation: rangeVar(tc.table), Objtype: pg.ObjectType_OBJECT_TABLE,
+		Cmds: []*pg.Node{{Node: &pg.Node_AlterTableCmd{AlterTableCmd: &pg.AlterTableCmd{
+			Subtype: pg.AlterTableType_AT_AddConstraint, Behavior: pg.DropBehavior_DROP_RESTRICT,
+			Def: &pg.Node{Node: &pg.Node_Constraint{Constraint: def}},
+		}}}},
+	}}})
+	if add == "" {
+		return swapConstraint{}, fmt.Sprintf("pgsafe cannot write constraint %s on the new column", con.Name)
+	}
+	sc := swapConstraint{
+		add:    add + ";",
+		rename: fmt.Sprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", t, pgast.QuoteIdent(tmp), pgast.QuoteIdent(con.Name)),
+	}
+	if con.Validated {
+		sc.validate = fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, pgast.QuoteIdent(tmp))
+	}
+	return sc, ""
+}
+
+// rangeVar returns a "schema.name" key as a relation of a statement the
+// fix writes, without the schema when it is the default one.
+func rangeVar(key string) *pg.RangeVar {
+	rv := &pg.RangeVar{Relname: pgast.ObjectName(key), Inh: true, Relpersistence: "p"}
+	if s := pgast.SchemaOf(key); s != pgast.DefaultSchema {
+		rv.Schemaname = s
+	}
+	return rv
+}
+
+// stringNodes returns names as the String nodes of a name list.
+func stringNodes(names []string) []*pg.Node {
+	out := make([]*pg.Node, len(names))
+	for i, n := range names {
+		out[i] = &pg.Node{Node: &pg.Node_String_{String_: &pg.String{Sval: n}}}
+	}
+	return out
+}
+
+// renamed returns list with old replaced by name, as a new slice.
+func renamed(list []string, old, name string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		if s == old {
+			s = name
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // unsupportedDependents says why what depends on col keeps the rewrite
@@ -150,27 +322,12 @@ func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column) string 
 			return fmt.Sprintf("%s %s reads %s", d.Kind, Display(d.Name), col.Name)
 		}
 	}
-	for _, ix := range p.Catalog.Indexes(t.Key) {
-		if ix.Uses(col.Name) {
-			return fmt.Sprintf("index %s covers %s", ix.Name, col.Name)
-		}
-	}
-	for _, con := range t.Constraints {
-		if con.Type != pg.ConstrType_CONSTR_CHECK || con.NotNullOf == "" {
-			if containsName(con.Uses, col.Name) {
-				return fmt.Sprintf("constraint %s uses %s", con.Name, col.Name)
-			}
-		}
-	}
-	for _, key := range p.Catalog.ReferencedBy(t.Key) {
+	for _, key := range append(p.Catalog.ReferencedBy(t.Key), t.Key) {
 		for _, con := range p.Catalog.Table(key).Constraints {
-			if con.References == t.Key && containsName(con.RefColumns, col.Name) {
+			if con.Type == pg.ConstrType_CONSTR_FOREIGN && con.References == t.Key && containsName(con.RefColumns, col.Name) {
 				return fmt.Sprintf("foreign key %s of %s references %s: its column must change type too", con.Name, Display(key), col.Name)
 			}
 		}
-	}
-	if seq := ownedSequence(p, t, col); seq != "" {
-		return fmt.Sprintf("sequence %s belongs to %s", Display(seq), col.Name)
 	}
 	return ""
 }
@@ -334,12 +491,28 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 		{SQL: expand},
 		{SQL: batchedUpdate(p, tc.table, tc.key, fmt.Sprintf("%s = %s", newCol, tc.value), newCol+" IS NULL"), NoTransaction: true},
 	}
-	notNull := ""
-	if tc.col.NotNull {
-		notNull = pgast.QuoteIdent(freeConstraintName(p, tc.table, columnWithSuffix(pgast.ObjectName(tc.table)+"_"+tc.col.Name, "_pgsafe_not_null")))
-		steps = append(steps,
-			Step{SQL: fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;", t, notNull, newCol)},
-			Step{SQL: fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, notNull)})
+	// The indexes are built once the rows are there: building them first
+	// would update them for every row of the backfill.
+	for _, ix := range tc.indexes {
+		steps = append(steps, Step{SQL: ix.create, NoTransaction: true})
+	}
+	var add, validate []string
+	if tc.notNull != "" {
+		nn := pgast.QuoteIdent(tc.notNull)
+		add = append(add, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;", t, nn, newCol))
+		validate = append(validate, fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, nn))
+	}
+	for _, c := range tc.constraints {
+		add = append(add, c.add)
+		if c.validate != "" {
+			validate = append(validate, c.validate)
+		}
+	}
+	if len(add) > 0 {
+		steps = append(steps, Step{SQL: strings.Join(add, "\n")})
+	}
+	if len(validate) > 0 {
+		steps = append(steps, Step{SQL: strings.Join(validate, "\n")})
 	}
 	swap := []string{
 		"-- pgsafe: the swap, in one short transaction: nothing here grows with the table.",
@@ -348,17 +521,30 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 		fmt.Sprintf("DROP FUNCTION %s();", fn),
 		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, col, oldCol),
 		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, newCol, col),
-		fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s;", t, oldCol),
 	}
+	if tc.seq != "" {
+		// Before the old column goes: it would take its sequence along.
+		swap = append(swap, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", pgast.QuoteName(tc.seq), t, col))
+	}
+	// Dropping the old column drops its indexes and constraints, and frees
+	// their names.
+	swap = append(swap, fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s;", t, oldCol))
 	if tc.col.Default != "" {
 		swap = append(swap, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;", t, col, tc.col.Default))
 	}
-	if notNull != "" {
+	if tc.notNull != "" {
 		// The CHECK is dropped by a statement of its own: in the same ALTER
 		// TABLE, PostgreSQL would drop it before SET NOT NULL looks for it.
+		// A primary key USING INDEX below finds the column NOT NULL already.
 		swap = append(swap,
 			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", t, col),
-			fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, notNull))
+			fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, pgast.QuoteIdent(tc.notNull)))
+	}
+	for _, ix := range tc.indexes {
+		swap = append(swap, ix.attach)
+	}
+	for _, c := range tc.constraints {
+		swap = append(swap, c.rename)
 	}
 	steps = append(steps, Step{SQL: strings.Join(swap, "\n")}, Step{SQL: fmt.Sprintf("ANALYZE %s (%s);", t, col)})
 	return steps

@@ -72,6 +72,10 @@ type Index struct {
 	Unique     bool
 	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
+	// Def is the CREATE INDEX statement that made it, with the columns
+	// renamed since then under their new names; nil for an index behind a
+	// constraint (see Constraint.Def). Shared: never change it.
+	Def *pg.IndexStmt
 
 	uses []string // every column it involves: keys, expressions, INCLUDE, WHERE
 }
@@ -98,6 +102,10 @@ type Constraint struct {
 	// Uses are the columns the constraint depends on: its keys, or the
 	// columns its CHECK expression reads. Dropping one drops it.
 	Uses []string
+	// Def is the constraint as written, with the columns of its table
+	// renamed since then under their new names; a constraint written on a
+	// column names no keys there (Columns does). Shared: never change it.
+	Def *pg.Constraint
 }
 
 // Dep is a dependency of a view or function on a relation's column, or on

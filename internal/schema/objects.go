@@ -163,7 +163,10 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 	col.Name = name
 	for _, con := range t.Constraints {
 		con.Columns = renamed(con.Columns, old, name)
-		con.Uses = renamed(con.Uses, old, name)
+		if slices.Contains(con.Uses, old) {
+			con.Uses = renamed(con.Uses, old, name)
+			con.Def = RenamedInConstraint(con.Def, old, name)
+		}
 		if con.NotNullOf == old {
 			con.NotNullOf = name
 		}
@@ -173,6 +176,7 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 			cp := *ix
 			cp.Columns = renamed(ix.Columns, old, name)
 			cp.uses = renamed(ix.uses, old, name)
+			cp.Def = RenamedInIndex(ix.Def, old, name)
 			r.c.setIndex(indexKey(t.Key, ix.Name), &cp)
 		}
 	}
