@@ -138,6 +138,12 @@ type setup struct {
 	// migration file with that base name, to seed tables it creates.
 	before string
 	after  map[string]string
+	// instead[name] is SQL that the original runs in one transaction in
+	// place of the migration file with that base name: the change the
+	// original would have to make by hand, where the file as written
+	// fails by design and the fix makes it work (a type change of a
+	// column that a view reads, which the fix creates again).
+	instead map[string]string
 	// originalFails says the original cannot succeed by design (a
 	// CONCURRENTLY statement in a transaction, say). The proof then checks
 	// that it fails and compares the fix with the original's statements
@@ -172,7 +178,7 @@ type substitution struct {
 }
 
 var (
-	reDirective = regexp.MustCompile(`^--\s*(expect|after):\s*(.*?)\s*$`)
+	reDirective = regexp.MustCompile(`^--\s*(expect|after|instead of):\s*(.*?)\s*$`)
 	reArgument  = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
 )
 
@@ -184,6 +190,7 @@ var (
 //	-- expect: column last "public.t" "c" (the fix moves column c to the end of table t)
 //	-- expect: same data                (both runs leave the same rows in every table)
 //	-- after: 001_schema.sql            (the SQL below runs after that migration)
+//	-- instead of: 002_change.sql       (the original runs the SQL below in place of that migration)
 //
 // A fixture with fixes and no setup file fails: every golden is proven.
 func readSetup(t *testing.T, path string) *setup {
@@ -193,13 +200,16 @@ func readSetup(t *testing.T, path string) *setup {
 		t.Fatalf("the fixture has fixes but no setup file %s to prove them on PostgreSQL: write one", path)
 	}
 	require.NoError(t, err)
-	st := &setup{after: map[string]string{}}
+	st := &setup{after: map[string]string{}, instead: map[string]string{}}
 	var chunk strings.Builder
-	target := ""
+	target, instead := "", false
 	flush := func() {
-		if target == "" {
+		switch {
+		case target == "":
 			st.before += chunk.String()
-		} else {
+		case instead:
+			st.instead[target] += chunk.String()
+		default:
 			st.after[target] += chunk.String()
 		}
 		chunk.Reset()
@@ -216,9 +226,9 @@ func readSetup(t *testing.T, path string) *setup {
 		}
 		bad := func(err error) { t.Fatalf("%s:%d: %q: %v", path, i+1, strings.TrimSpace(line), err) }
 		switch {
-		case m[1] == "after":
+		case m[1] == "after" || m[1] == "instead of":
 			flush()
-			target = m[2]
+			target, instead = m[2], m[1] == "instead of"
 		case m[2] == "original fails":
 			st.originalFails = true
 		case strings.HasPrefix(m[2], "error ") && len(args) == 1:
@@ -260,14 +270,14 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 	before := migrations(t, fx, originals)
 	after := migrations(t, fx, fixed)
 
-	orig := &runner{url: pgtest.NewDatabase(t), setup: st}
+	orig := &runner{url: pgtest.NewDatabase(t), setup: st, original: true}
 	err := orig.run(ctx, before)
 	switch {
 	case st.originalFails && err == nil:
 		return errors.New("the setup says that the original fails, but it succeeds")
 	case st.originalFails:
 		t.Logf("the original fails, as expected: %v", err)
-		orig = &runner{url: pgtest.NewDatabase(t), setup: st, oneByOne: true}
+		orig = &runner{url: pgtest.NewDatabase(t), setup: st, oneByOne: true, original: true}
 		if err := orig.run(ctx, before); err != nil {
 			return fmt.Errorf("the original, each statement on its own outside a transaction: %w", err)
 		}
@@ -453,6 +463,8 @@ type runner struct {
 	// oneByOne runs every up statement on its own, outside any
 	// transaction, whatever the framework: BEGIN and COMMIT are left out.
 	oneByOne bool
+	// original runs the setup's SQL instead of the files it replaces.
+	original bool
 	// raised collects the errors that the setup allows, in order.
 	raised []string
 }
@@ -465,10 +477,15 @@ func (r *runner) run(ctx context.Context, files []*migration.File) error {
 	}
 	done := map[string]bool{}
 	for _, f := range files {
-		if err := r.file(ctx, f); err != nil {
+		base := filepath.Base(f.Path)
+		if sql, ok := r.setup.instead[base]; ok && r.original {
+			if err := r.exec(ctx, "the setup instead of "+base, "BEGIN;\n"+sql+"\nCOMMIT;"); err != nil {
+				return err
+			}
+			done["instead of "+base] = true
+		} else if err := r.file(ctx, f); err != nil {
 			return err
 		}
-		base := filepath.Base(f.Path)
 		if sql, ok := r.setup.after[base]; ok {
 			if err := r.exec(ctx, "the setup after "+base, sql); err != nil {
 				return err
@@ -479,6 +496,11 @@ func (r *runner) run(ctx context.Context, files []*migration.File) error {
 	for base := range r.setup.after {
 		if !done[base] {
 			return fmt.Errorf("the setup runs SQL after %s, which is not among the migrations", base)
+		}
+	}
+	for base := range r.setup.instead {
+		if r.original && !done["instead of "+base] {
+			return fmt.Errorf("the setup runs SQL instead of %s, which is not among the migrations", base)
 		}
 	}
 	return nil

@@ -58,19 +58,24 @@ func ColumnTypeChange() *Rule {
 				"`<col>_pgsafe_old` and the new one to `<col>`, hands a serial column's sequence to the new column, " +
 				"drops the old column (and with it its indexes and constraints), gives the new one the old default " +
 				"and NOT NULL (whose scan the validated CHECK skips), attaches the UNIQUE and PRIMARY KEY constraints " +
-				"with USING INDEX, and gives the indexes and constraints their names; and ANALYZE of the column. The " +
+				"with USING INDEX, gives the indexes and constraints their names, and creates again the views that read " +
+				"the column (dropped at its start, since they would stop the old column's drop); and ANALYZE of the column. " +
+				"The original fails when a view reads the column; the rewrite does what dropping and creating the views " +
+				"around it by hand would. The " +
 				"primary key itself is rewritten this way unless foreign keys reference it. What changes for users: " +
 				"the column moves to the end of the table (SELECT * and INSERT without a column list see another " +
 				"order); until the swap, a write whose value the new type cannot hold fails, where the original ALTER " +
 				"would have failed instead; the backfill's UPDATEs fire the table's other UPDATE triggers and leave a " +
 				"dead version of every row for VACUUM; column privileges, statistics targets and comments on the " +
-				"column are not carried over. If a step fails, what the earlier steps made stays: drop the trigger, " +
+				"column, and the privileges, comments and rules of the views created again, are not carried over. If a step fails, what the earlier steps made stays: drop the trigger, " +
 				"its function and the new column before running the migration again. Display-only, saying why, when " +
 				"the statement does more than the type change, when the catalog does not know the table, its primary " +
 				"key, the column or how its indexes and constraints are defined, for identity and generated columns, " +
-				"for a column that foreign keys reference, an EXCLUDE constraint uses or a view, materialized view " +
-				"or SQL-standard function body reads, for a partitioned table, and on PostgreSQL 11 for a NOT NULL " +
-				"column.",
+				"for a column that foreign keys reference, an EXCLUDE constraint uses, or a materialized view or " +
+				"SQL-standard function body reads, for a view that reads the column through *, that other views read, " +
+				"or that a rename or ALTER VIEW changed since its CREATE VIEW, when the file drops a view before the " +
+				"change and creates it after (the rewrite would leave it missing during the backfill: leave both out), " +
+				"for a partitioned table, and on PostgreSQL 11 for a NOT NULL column.",
 			Versions: "All versions. timestamp to timestamptz (and back) avoids the rewrite from PostgreSQL 12, and only " +
 				"when the session TimeZone is UTC. The rewrite of a NOT NULL column needs PostgreSQL 12, where a " +
 				"validated CHECK lets SET NOT NULL skip its scan.",

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
@@ -73,6 +74,10 @@ type columnSwap struct {
 	// new column before the swap.
 	indexes     []swapIndex
 	constraints []swapConstraint
+	// dropViews and createViews drop the views that read the column at the
+	// start of the swap and create them again, on the new column, at its
+	// end, in the order the migrations created them.
+	dropViews, createViews []string
 }
 
 // swapIndex is an index of the column, built concurrently on the new
@@ -143,6 +148,10 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 	if why := unsupportedDependents(p, t, col); why != "" {
 		return nil, why
 	}
+	if v := viewDroppedBefore(p); v != "" {
+		return nil, fmt.Sprintf("view %s, dropped earlier in the file and created again later, would be missing while the new column is backfilled: "+
+			"leave both statements out, since the rewrite creates the views that read the column again in its swap", Display(v))
+	}
 	cd := cmd.GetDef().GetColumnDef()
 	typ, exprStart, exprEnd := newTypeText(p, cd)
 	if typ == "" {
@@ -151,6 +160,9 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 	tc := &columnSwap{table: table, t: t, col: col, key: key, typ: typ,
 		newCol: columnWithSuffix(name, newColumnSuffix), oldCol: columnWithSuffix(name, oldColumnSuffix),
 		seq: ownedSequence(p, t, col)}
+	if why := tc.views(p); why != "" {
+		return nil, why
+	}
 	for _, taken := range []string{tc.newCol, tc.oldCol} {
 		if t.Column(taken) != nil {
 			return nil, fmt.Sprintf("%s already has a column %s", Display(table), taken)
@@ -314,14 +326,59 @@ func renamed(list []string, old, name string) []string {
 	return out
 }
 
+// views plans dropping the views that read the column at the start of
+// the swap and creating them again at its end, reading the new column,
+// or says why pgsafe cannot: for a view whose definition it does not
+// know, that reads a whole row (*), or that other views, materialized
+// views or SQL-standard function bodies read in turn; for a materialized
+// view or such a function reading the column itself.
+func (tc *columnSwap) views(p *Pass) string {
+	for _, d := range p.Catalog.Dependents(tc.t.ID, tc.col.Num) {
+		if !d.Bound || d.Key == tc.t.Key {
+			continue // a string body binds when called: it reads the new column
+		}
+		v := p.Catalog.Table(d.Key)
+		switch {
+		case d.Kind != schema.KindView.String() || v == nil:
+			return fmt.Sprintf("%s %s reads %s", d.Kind, Display(d.Name), tc.col.Name)
+		case v.View == nil:
+			return fmt.Sprintf("view %s reads %s, and pgsafe does not know its definition as it stands (a rename or an ALTER VIEW changed it)", Display(d.Key), tc.col.Name)
+		case readsWholeRow(v.View.GetQuery()):
+			return fmt.Sprintf("view %s reads %s through *, which a view created again would expand to the columns in their new order", Display(d.Key), tc.col.Name)
+		}
+		for _, dd := range p.Catalog.Dependents(v.ID, 0) {
+			if dd.Bound && dd.Key != v.Key {
+				return fmt.Sprintf("view %s reads %s, and %s %s reads the view", Display(d.Key), tc.col.Name, dd.Kind, Display(dd.Name))
+			}
+		}
+		def := proto.Clone(v.View).(*pg.ViewStmt)
+		def.View, def.Replace = rangeVar(d.Key), false
+		sql := pgast.StatementSQL(&pg.Node{Node: &pg.Node_ViewStmt{ViewStmt: def}})
+		if sql == "" {
+			return fmt.Sprintf("pgsafe cannot write view %s again", Display(d.Key))
+		}
+		tc.dropViews = append(tc.dropViews, fmt.Sprintf("DROP VIEW %s;", pgast.QuoteName(d.Key)))
+		tc.createViews = append(tc.createViews, sql+";")
+	}
+	return ""
+}
+
+// readsWholeRow reports whether a query reads a whole row: a * in a
+// target list or a function argument (t.*).
+func readsWholeRow(q *pg.Node) bool {
+	found := false
+	pgast.Walk(q, func(n *pg.Node) bool {
+		if n.GetAStar() != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
 // unsupportedDependents says why what depends on col keeps the rewrite
 // from being mechanical, "" when nothing does.
 func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column) string {
-	for _, d := range p.Catalog.Dependents(t.ID, col.Num) {
-		if d.Bound && d.Key != t.Key {
-			return fmt.Sprintf("%s %s reads %s", d.Kind, Display(d.Name), col.Name)
-		}
-	}
 	for _, key := range append(p.Catalog.ReferencedBy(t.Key), t.Key) {
 		for _, con := range p.Catalog.Table(key).Constraints {
 			if con.Type == pg.ConstrType_CONSTR_FOREIGN && con.References == t.Key && containsName(con.RefColumns, col.Name) {
@@ -517,11 +574,16 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 	swap := []string{
 		"-- pgsafe: the swap, in one short transaction: nothing here grows with the table.",
 		fmt.Sprintf("SET LOCAL lock_timeout = '%s';", lockTimeoutValue(p)),
+	}
+	// The views that read the old column would stop its drop; they read
+	// the new one once created again below.
+	swap = append(swap, tc.dropViews...)
+	swap = append(swap,
 		fmt.Sprintf("DROP TRIGGER %s ON %s;", trigger, t),
 		fmt.Sprintf("DROP FUNCTION %s();", fn),
 		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, col, oldCol),
 		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, newCol, col),
-	}
+	)
 	if tc.seq != "" {
 		// Before the old column goes: it would take its sequence along.
 		swap = append(swap, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", pgast.QuoteName(tc.seq), t, col))
@@ -546,6 +608,7 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 	for _, c := range tc.constraints {
 		swap = append(swap, c.rename)
 	}
+	swap = append(swap, tc.createViews...)
 	steps = append(steps, Step{SQL: strings.Join(swap, "\n")}, Step{SQL: fmt.Sprintf("ANALYZE %s (%s);", t, col)})
 	return steps
 }
@@ -556,4 +619,28 @@ func lockTimeoutValue(p *Pass) string {
 		return p.Options.LockTimeout
 	}
 	return "2s"
+}
+
+// viewDroppedBefore returns a view that a statement of the file before
+// the current one drops and one after it creates again, as a migration
+// that changes a column's type by hand does around the change; "" when
+// there is none.
+func viewDroppedBefore(p *Pass) string {
+	dropped := map[string]bool{}
+	for _, st := range p.Before() {
+		if d := st.Node.GetDropStmt(); d != nil && d.GetRemoveType() == pg.ObjectType_OBJECT_VIEW {
+			for _, key := range pgast.DropObjects(d) {
+				dropped[key] = true
+			}
+		}
+	}
+	if len(dropped) == 0 {
+		return ""
+	}
+	for _, st := range p.File.Statements[p.Stmt.Index+1:] {
+		if v := st.Node.GetViewStmt(); v != nil && dropped[pgast.RelName(v.GetView())] {
+			return pgast.RelName(v.GetView())
+		}
+	}
+	return ""
 }

@@ -137,6 +137,11 @@ type Table struct {
 	// Reads are what a view or materialized view reads, bound when it was
 	// created, as PostgreSQL records them.
 	Reads []Dep
+	// View is the CREATE VIEW statement that defined a view, for writing it
+	// again; nil for other relations, and once a relation or column that
+	// the view reads is renamed or the view is altered, when the statement
+	// no longer says what the view is. Shared: never change it.
+	View *pg.ViewStmt
 
 	lastNum int // the highest column Num given so far
 }

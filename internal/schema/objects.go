@@ -161,6 +161,7 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 		col = t.newColumn(&Column{Name: old})
 	}
 	col.Name = name
+	r.forgetViews(t.ID, col.Num)
 	for _, con := range t.Constraints {
 		con.Columns = renamed(con.Columns, old, name)
 		if slices.Contains(con.Uses, old) {
@@ -224,6 +225,7 @@ func (r *replay) renameIndex(key, name string) {
 // and moves its indexes and owned sequences along.
 func (r *replay) moveTable(t *Table, key string) {
 	old := t.Key
+	r.forgetViews(t.ID, 0)
 	r.c.tables.del(old)
 	delete(r.c.owned, old)
 	t.Key = key
