@@ -29,7 +29,9 @@ import (
 const onlineRows = 1_000_000
 
 // TestOnlineTypeChange changes the type of a column of a table of a
-// million rows while a writer updates random rows and inserts new ones,
+// million rows (NOT NULL, with a default, a CHECK and an index, which the
+// rewrite builds again concurrently) while a writer updates random rows
+// and inserts new ones,
 // each write in a transaction of its own, back to back: once with the
 // original ALTER COLUMN ... TYPE, once with what `pgsafe fix
 // --unsafe-fixes` makes of it (every rule enabled, goose running the
@@ -39,7 +41,8 @@ const onlineRows = 1_000_000
 // the trigger and the backfill lose no write.
 func TestOnlineTypeChange(t *testing.T) {
 	testenv.Heavy(t, "fills a table of a million rows, twice")
-	schema := "-- +goose Up\nCREATE TABLE accounts (id bigint PRIMARY KEY, balance integer NOT NULL DEFAULT 0, email text);\n"
+	schema := "-- +goose Up\nCREATE TABLE accounts (id bigint PRIMARY KEY, balance integer NOT NULL DEFAULT 0 CHECK (balance >= 0), email text);\n" +
+		"CREATE INDEX accounts_balance_idx ON accounts (balance);\n"
 	change := "-- +goose Up\nALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n"
 	dir := t.TempDir()
 	srcs := []source.File{
@@ -112,6 +115,9 @@ func onlineRun(t *testing.T, dir, schema, change string) onlineResult {
 	require.NoError(t, migErr)
 	require.NoError(t, w.err, "the writer failed")
 	require.Positive(t, w.writes, "the writer wrote nothing during the migration")
+	for _, s := range w.slow {
+		t.Logf("slow write: %s", s)
+	}
 
 	var typ string
 	require.NoError(t, conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
@@ -171,6 +177,9 @@ type onlineWriter struct {
 	longest  time.Duration
 	writes   int
 	err      error
+	// slow lists the writes that took over 100 ms: what and when, after
+	// the writer started.
+	slow []string
 }
 
 func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
@@ -181,6 +190,7 @@ func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 	next := int64(onlineRows)
+	began := time.Now()
 	for i := 0; !stop.Load(); i++ {
 		start := time.Now()
 		var err error
@@ -205,5 +215,12 @@ func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
 		}
 		w.writes++
 		w.longest = max(w.longest, took)
+		if took > 100*time.Millisecond {
+			what := "update"
+			if i%2 == 1 {
+				what = "insert"
+			}
+			w.slow = append(w.slow, fmt.Sprintf("%s of row %d took %s, %s after the start", what, id, took.Round(time.Millisecond), start.Sub(began).Round(time.Millisecond)))
+		}
 	}
 }
