@@ -506,15 +506,22 @@ func (r *runner) run(ctx context.Context, files []*migration.File) error {
 	return nil
 }
 
-// file runs the up statements of f the way its framework sends them.
+// file runs the up statements of f the way its framework sends them,
+// section by section (a Liquibase changeset, a dbmate block), each as its
+// section runs.
 func (r *runner) file(ctx context.Context, f *migration.File) error {
-	var up []*migration.Statement
+	var groups [][]*migration.Statement
 	for _, st := range f.Statements {
-		if st.Direction == migration.Up {
-			up = append(up, st)
+		if st.Direction != migration.Up {
+			continue
+		}
+		if n := len(groups); n > 0 && groups[n-1][0].Section == st.Section {
+			groups[n-1] = append(groups[n-1], st)
+		} else {
+			groups = append(groups, []*migration.Statement{st})
 		}
 	}
-	if len(up) == 0 {
+	if len(groups) == 0 {
 		return nil
 	}
 	conn, err := pgconn.Connect(ctx, r.url)
@@ -522,6 +529,20 @@ func (r *runner) file(ctx context.Context, f *migration.File) error {
 		return err
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
+	for _, up := range groups {
+		run := f.Run
+		if sec := up[0].Section; sec >= 0 && sec < len(f.Sections) && len(f.Sections) > 1 {
+			run = f.Sections[sec].Run
+		}
+		if err := r.section(ctx, conn, f, up, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// section runs the up statements up of one section of f as run says.
+func (r *runner) section(ctx context.Context, conn *pgconn.PgConn, f *migration.File, up []*migration.Statement, run tool.Run) error {
 	where := func(st *migration.Statement) string {
 		return fmt.Sprintf("%s:%d", filepath.Base(f.Path), f.Lines.Position(st.Span.Start).Line)
 	}
@@ -537,9 +558,9 @@ func (r *runner) file(ctx context.Context, f *migration.File) error {
 		return nil
 	}
 	switch {
-	case r.oneByOne || f.Run == tool.Autocommit:
+	case r.oneByOne || run == tool.Autocommit:
 		return each()
-	case f.Run == tool.Query:
+	case run == tool.Query:
 		// One simple-protocol query: several statements share an implicit
 		// transaction, and one statement runs outside any.
 		return r.send(ctx, conn, where(up[0]), f.Text[up[0].Extent.Start:up[len(up)-1].Extent.End])
