@@ -67,10 +67,12 @@ func ColumnTypeChange() *Rule {
 				"order); until the swap, a write whose value the new type cannot hold fails, where the original ALTER " +
 				"would have failed instead; the backfill's UPDATEs fire the table's other UPDATE triggers and leave a " +
 				"dead version of every row for VACUUM; column privileges, statistics targets and comments on the " +
-				"column, and the privileges, comments and rules of the views created again, are not carried over. If a step fails, what the earlier steps made stays: drop the trigger, " +
+				"column, and the privileges, comments and rules of the views created again, are not carried over; nor is " +
+				"what the catalog does not track: a policy, rule or trigger that names the column makes the swap's DROP " +
+				"COLUMN fail (and the swap roll back), and extended statistics go with the old column. If a step fails, what the earlier steps made stays: drop the trigger, " +
 				"its function and the new column before running the migration again. Display-only, saying why, when " +
 				"the statement does more than the type change, when the catalog does not know the table, its primary " +
-				"key, the column or how its indexes and constraints are defined, for identity and generated columns, " +
+				"key, the column or how its indexes and constraints are defined, for identity and generated columns and a column that a generated column reads, " +
 				"for a column that foreign keys reference, an EXCLUDE constraint uses, or a materialized view or " +
 				"SQL-standard function body reads, for a view that reads the column through *, that other views read, " +
 				"or that a rename or ALTER VIEW changed since its CREATE VIEW, when the file drops a view before the " +

@@ -379,6 +379,11 @@ func readsWholeRow(q *pg.Node) bool {
 // unsupportedDependents says why what depends on col keeps the rewrite
 // from being mechanical, "" when nothing does.
 func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column) string {
+	for _, other := range t.Columns {
+		if other.Generated != "" && generatedReads(other.Generated, col.Name) {
+			return fmt.Sprintf("generated column %s reads %s", other.Name, col.Name)
+		}
+	}
 	for _, key := range append(p.Catalog.ReferencedBy(t.Key), t.Key) {
 		for _, con := range p.Catalog.Table(key).Constraints {
 			if con.Type == pg.ConstrType_CONSTR_FOREIGN && con.References == t.Key && containsName(con.RefColumns, col.Name) {
@@ -643,4 +648,15 @@ func viewDroppedBefore(p *Pass) string {
 		}
 	}
 	return ""
+}
+
+// generatedReads reports whether the expression of a generated column,
+// as the catalog records it, reads column col; true when it does not
+// parse, to be safe.
+func generatedReads(expr, col string) bool {
+	res, err := pg.Parse("SELECT " + expr)
+	if err != nil || len(res.GetStmts()) != 1 {
+		return true
+	}
+	return containsName(pgast.ColumnRefs(res.GetStmts()[0].GetStmt()), col)
 }

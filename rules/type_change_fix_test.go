@@ -33,6 +33,8 @@ func TestTypeChangeFixRefusals(t *testing.T) {
 			"ALTER TABLE a ALTER COLUMN n TYPE bigint;", "n is an identity column"},
 		{"generated", "CREATE TABLE a (id bigint PRIMARY KEY, n int, m int GENERATED ALWAYS AS (n * 2) STORED);",
 			"ALTER TABLE a ALTER COLUMN m TYPE bigint;", "m is a generated column"},
+		{"read by a generated column", "CREATE TABLE a (id bigint PRIMARY KEY, n int, m int GENERATED ALWAYS AS (n * 2) STORED);",
+			"ALTER TABLE a ALTER COLUMN n TYPE bigint;", "generated column m reads n"},
 		{"exclusion", "CREATE TABLE a (id bigint PRIMARY KEY, n int, EXCLUDE USING btree (n WITH =));",
 			"ALTER TABLE a ALTER COLUMN n TYPE bigint;", "pgsafe does not rebuild constraint a_n_excl on the new column"},
 		{"two subcommands", "CREATE TABLE a (id bigint PRIMARY KEY, n int, m int);",
