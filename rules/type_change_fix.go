@@ -23,15 +23,27 @@ import (
 //     when there is one) on every write.
 //  2. Backfill the rows written before the trigger, in batches of the
 //     table's primary key that each commit (batchedUpdate).
-//  3. Prove NOT NULL with a CHECK added NOT VALID and validated later.
-//  4. In one short transaction with a lock_timeout: drop the trigger and
-//     its function, rename the column to <col>_pgsafe_old and the new one
-//     to <col>, drop the old column, and give the new one the old default
-//     and NOT NULL (whose scan the validated CHECK skips).
-//  5. ANALYZE the column, whose statistics the new column lacks.
+//  3. Build the column's indexes again on the new column, CONCURRENTLY,
+//     under names of their own (a UNIQUE or PRIMARY KEY constraint's as a
+//     unique index).
+//  4. Add its CHECK and FOREIGN KEY constraints again on the new column,
+//     and for a NOT NULL column a CHECK (new IS NOT NULL), NOT VALID, and
+//     validate them in a later transaction.
+//  5. In one short transaction with a lock_timeout: drop the views that
+//     read the column, the trigger and its function; rename the column to
+//     <col>_pgsafe_old and the new one to <col>; hand a serial column's
+//     sequence over; drop the old column, and with it its indexes and
+//     constraints; give the new one the old default and NOT NULL (whose
+//     scan the validated CHECK skips); attach the keys with USING INDEX,
+//     give the indexes and constraints their names, and create the views
+//     again.
+//  6. ANALYZE the column, whose statistics the new column lacks.
 //
-// Only step 4 takes ACCESS EXCLUSIVE for longer than an instant, and it
-// does no work that grows with the table.
+// Only step 5 takes ACCESS EXCLUSIVE for longer than an instant, and it
+// does no work that grows with the table. The indexes, constraints and
+// views are written from the catalog's copies of the statements that
+// made them (schema.Index.Def, schema.Constraint.Def, schema.Table.View),
+// deparsed: they are new statements, not edits of the user's text.
 
 // Names that the rewrite gives the objects it creates. The trigger's name
 // starts with "zz_" because PostgreSQL fires BEFORE triggers in name
@@ -179,6 +191,7 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 	if col.NotNull {
 		tc.notNull = freeConstraintName(p, table, columnWithSuffix(pgast.ObjectName(table)+"_"+name, "_pgsafe_not_null"))
 	}
+	keys := map[string]bool{} // the constraints rebuilt with their index
 	for _, ix := range p.Catalog.Indexes(table) {
 		if !ix.Uses(name) {
 			continue
@@ -188,6 +201,7 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 			return nil, why
 		}
 		tc.indexes = append(tc.indexes, si)
+		keys[ix.Constraint] = true
 	}
 	for _, con := range t.Constraints {
 		if !containsName(con.Uses, name) {
@@ -195,6 +209,9 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 		}
 		switch con.Type {
 		case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+			if !keys[con.Name] {
+				return nil, fmt.Sprintf("pgsafe does not know the index of constraint %s", con.Name)
+			}
 			continue // rebuilt with its index
 		case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
 		default:
