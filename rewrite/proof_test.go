@@ -138,6 +138,12 @@ type setup struct {
 	// migration file with that base name, to seed tables it creates.
 	before string
 	after  map[string]string
+	// instead[name] is SQL that the original runs in one transaction in
+	// place of the migration file with that base name: the change the
+	// original would have to make by hand, where the file as written
+	// fails by design and the fix makes it work (a type change of a
+	// column that a view reads, which the fix creates again).
+	instead map[string]string
 	// originalFails says the original cannot succeed by design (a
 	// CONCURRENTLY statement in a transaction, say). The proof then checks
 	// that it fails and compares the fix with the original's statements
@@ -152,7 +158,18 @@ type setup struct {
 	// that changes the schema on purpose (json to jsonb): the fix must then
 	// change exactly that.
 	schema []substitution
+	// lastColumns are columns that the fix moves to the end of their
+	// table, as a rewrite through a new column does: the original's dump
+	// lists them last before the comparison.
+	lastColumns []tableColumn
+	// sameData says that both runs must leave the same rows in every
+	// table, compared as JSON whatever the order of the columns.
+	sameData bool
 }
+
+// tableColumn is a column of a table as pg_dump names them:
+// "public.accounts" and "balance".
+type tableColumn struct{ table, column string }
 
 // substitution replaces the matches of re with repl.
 type substitution struct {
@@ -161,7 +178,7 @@ type substitution struct {
 }
 
 var (
-	reDirective = regexp.MustCompile(`^--\s*(expect|after):\s*(.*?)\s*$`)
+	reDirective = regexp.MustCompile(`^--\s*(expect|after|instead of):\s*(.*?)\s*$`)
 	reArgument  = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
 )
 
@@ -170,7 +187,10 @@ var (
 //	-- expect: original fails
 //	-- expect: error "regexp"           (an error statements may raise)
 //	-- expect: schema "regexp" "text"   (the fix makes this change to the schema)
+//	-- expect: column last "public.t" "c" (the fix moves column c to the end of table t)
+//	-- expect: same data                (both runs leave the same rows in every table)
 //	-- after: 001_schema.sql            (the SQL below runs after that migration)
+//	-- instead of: 002_change.sql       (the original runs the SQL below in place of that migration)
 //
 // A fixture with fixes and no setup file fails: every golden is proven.
 func readSetup(t *testing.T, path string) *setup {
@@ -180,13 +200,16 @@ func readSetup(t *testing.T, path string) *setup {
 		t.Fatalf("the fixture has fixes but no setup file %s to prove them on PostgreSQL: write one", path)
 	}
 	require.NoError(t, err)
-	st := &setup{after: map[string]string{}}
+	st := &setup{after: map[string]string{}, instead: map[string]string{}}
 	var chunk strings.Builder
-	target := ""
+	target, instead := "", false
 	flush := func() {
-		if target == "" {
+		switch {
+		case target == "":
 			st.before += chunk.String()
-		} else {
+		case instead:
+			st.instead[target] += chunk.String()
+		default:
 			st.after[target] += chunk.String()
 		}
 		chunk.Reset()
@@ -203,9 +226,9 @@ func readSetup(t *testing.T, path string) *setup {
 		}
 		bad := func(err error) { t.Fatalf("%s:%d: %q: %v", path, i+1, strings.TrimSpace(line), err) }
 		switch {
-		case m[1] == "after":
+		case m[1] == "after" || m[1] == "instead of":
 			flush()
-			target = m[2]
+			target, instead = m[2], m[1] == "instead of"
 		case m[2] == "original fails":
 			st.originalFails = true
 		case strings.HasPrefix(m[2], "error ") && len(args) == 1:
@@ -214,6 +237,10 @@ func readSetup(t *testing.T, path string) *setup {
 				bad(err)
 			}
 			st.allowed = append(st.allowed, re)
+		case m[2] == "same data":
+			st.sameData = true
+		case strings.HasPrefix(m[2], "column last ") && len(args) == 2:
+			st.lastColumns = append(st.lastColumns, tableColumn{args[0], args[1]})
 		case strings.HasPrefix(m[2], "schema ") && len(args) == 2:
 			re, err := regexp.Compile(args[0])
 			if err != nil {
@@ -221,7 +248,7 @@ func readSetup(t *testing.T, path string) *setup {
 			}
 			st.schema = append(st.schema, substitution{re, args[1]})
 		default:
-			bad(errors.New(`want "original fails", error "regexp" or schema "regexp" "replacement"`))
+			bad(errors.New(`want "original fails", error "regexp", schema "regexp" "replacement", column last "table" "column" or same data`))
 		}
 	}
 	flush()
@@ -243,14 +270,14 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 	before := migrations(t, fx, originals)
 	after := migrations(t, fx, fixed)
 
-	orig := &runner{url: pgtest.NewDatabase(t), setup: st}
+	orig := &runner{url: pgtest.NewDatabase(t), setup: st, original: true}
 	err := orig.run(ctx, before)
 	switch {
 	case st.originalFails && err == nil:
 		return errors.New("the setup says that the original fails, but it succeeds")
 	case st.originalFails:
 		t.Logf("the original fails, as expected: %v", err)
-		orig = &runner{url: pgtest.NewDatabase(t), setup: st, oneByOne: true}
+		orig = &runner{url: pgtest.NewDatabase(t), setup: st, oneByOne: true, original: true}
 		if err := orig.run(ctx, before); err != nil {
 			return fmt.Errorf("the original, each statement on its own outside a transaction: %w", err)
 		}
@@ -272,6 +299,11 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 	for _, s := range st.schema {
 		want = s.re.ReplaceAllString(want, s.repl)
 	}
+	for _, c := range st.lastColumns {
+		if want, err = columnLast(want, c); err != nil {
+			return err
+		}
+	}
 	got, err := schemaDump(ctx, pgDump, fix.url)
 	if err != nil {
 		return err
@@ -282,6 +314,100 @@ func prove(t *testing.T, fx fixture, st *setup, pgDump string) error {
 			return err
 		}
 		return fmt.Errorf("the fix leaves another schema than the original:\n%s", diff.String())
+	}
+	if st.sameData {
+		return sameData(ctx, orig.url, fix.url)
+	}
+	return nil
+}
+
+// columnLast moves column c to the end of the columns of its CREATE TABLE
+// in dump, before the table's constraints.
+func columnLast(dump string, c tableColumn) (string, error) {
+	lines := strings.Split(dump, "\n")
+	start := slices.Index(lines, "CREATE TABLE "+c.table+" (")
+	if start < 0 {
+		return "", fmt.Errorf("column last: no CREATE TABLE %s in the original's schema", c.table)
+	}
+	end := start + 1
+	for end < len(lines) && !strings.HasPrefix(lines[end], ")") {
+		end++
+	}
+	items := make([]string, 0, end-start-1)
+	for _, l := range lines[start+1 : end] {
+		items = append(items, strings.TrimSuffix(l, ","))
+	}
+	at := slices.IndexFunc(items, func(l string) bool { return strings.HasPrefix(l, "    "+c.column+" ") })
+	if at < 0 {
+		return "", fmt.Errorf("column last: no column %s in CREATE TABLE %s of the original's schema", c.column, c.table)
+	}
+	moved := items[at]
+	items = slices.Delete(items, at, at+1)
+	last := len(items)
+	for last > 0 && strings.HasPrefix(items[last-1], "    CONSTRAINT ") {
+		last--
+	}
+	items = slices.Insert(items, last, moved)
+	for i := range items[:len(items)-1] {
+		items[i] += ","
+	}
+	out := slices.Concat(lines[:start+1], items, lines[end:])
+	return strings.Join(out, "\n"), nil
+}
+
+// sameData compares the rows of every table of the two databases, each
+// row as JSON (whose keys have one order whatever the columns' order),
+// and says where they first differ.
+func sameData(ctx context.Context, origURL, fixURL string) error {
+	rows := func(url string) (map[string]string, error) {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = conn.Close(ctx) }()
+		var tables []string
+		rs, err := conn.Query(ctx, `SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+			WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)
+		if err != nil {
+			return nil, err
+		}
+		for rs.Next() {
+			var t string
+			if err := rs.Scan(&t); err != nil {
+				return nil, err
+			}
+			tables = append(tables, t)
+		}
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for _, t := range tables {
+			var text string
+			q := fmt.Sprintf(`SELECT coalesce(string_agg(r::text, E'\n' ORDER BY r::text), '') FROM (SELECT to_jsonb(t) AS r FROM %s t) s`, t)
+			if err := conn.QueryRow(ctx, q).Scan(&text); err != nil {
+				return nil, err
+			}
+			out[t] = text
+		}
+		return out, nil
+	}
+	want, err := rows(origURL)
+	if err != nil {
+		return fmt.Errorf("reading the original's rows: %w", err)
+	}
+	got, err := rows(fixURL)
+	if err != nil {
+		return fmt.Errorf("reading the fix's rows: %w", err)
+	}
+	for t, w := range want {
+		if g := got[t]; g != w {
+			var diff strings.Builder
+			if err := rewrite.Unified(&diff, "original", "fixed", w+"\n", g+"\n", rewrite.DiffOptions{}); err != nil {
+				return err
+			}
+			return fmt.Errorf("the fix leaves other rows in %s than the original:\n%s", t, diff.String())
+		}
 	}
 	return nil
 }
@@ -337,6 +463,8 @@ type runner struct {
 	// oneByOne runs every up statement on its own, outside any
 	// transaction, whatever the framework: BEGIN and COMMIT are left out.
 	oneByOne bool
+	// original runs the setup's SQL instead of the files it replaces.
+	original bool
 	// raised collects the errors that the setup allows, in order.
 	raised []string
 }
@@ -349,10 +477,15 @@ func (r *runner) run(ctx context.Context, files []*migration.File) error {
 	}
 	done := map[string]bool{}
 	for _, f := range files {
-		if err := r.file(ctx, f); err != nil {
+		base := filepath.Base(f.Path)
+		if sql, ok := r.setup.instead[base]; ok && r.original {
+			if err := r.exec(ctx, "the setup instead of "+base, "BEGIN;\n"+sql+"\nCOMMIT;"); err != nil {
+				return err
+			}
+			done["instead of "+base] = true
+		} else if err := r.file(ctx, f); err != nil {
 			return err
 		}
-		base := filepath.Base(f.Path)
 		if sql, ok := r.setup.after[base]; ok {
 			if err := r.exec(ctx, "the setup after "+base, sql); err != nil {
 				return err
@@ -365,18 +498,30 @@ func (r *runner) run(ctx context.Context, files []*migration.File) error {
 			return fmt.Errorf("the setup runs SQL after %s, which is not among the migrations", base)
 		}
 	}
+	for base := range r.setup.instead {
+		if r.original && !done["instead of "+base] {
+			return fmt.Errorf("the setup runs SQL instead of %s, which is not among the migrations", base)
+		}
+	}
 	return nil
 }
 
-// file runs the up statements of f the way its framework sends them.
+// file runs the up statements of f the way its framework sends them,
+// section by section (a Liquibase changeset, a dbmate block), each as its
+// section runs.
 func (r *runner) file(ctx context.Context, f *migration.File) error {
-	var up []*migration.Statement
+	var groups [][]*migration.Statement
 	for _, st := range f.Statements {
-		if st.Direction == migration.Up {
-			up = append(up, st)
+		if st.Direction != migration.Up {
+			continue
+		}
+		if n := len(groups); n > 0 && groups[n-1][0].Section == st.Section {
+			groups[n-1] = append(groups[n-1], st)
+		} else {
+			groups = append(groups, []*migration.Statement{st})
 		}
 	}
-	if len(up) == 0 {
+	if len(groups) == 0 {
 		return nil
 	}
 	conn, err := pgconn.Connect(ctx, r.url)
@@ -384,6 +529,20 @@ func (r *runner) file(ctx context.Context, f *migration.File) error {
 		return err
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
+	for _, up := range groups {
+		run := f.Run
+		if sec := up[0].Section; sec >= 0 && sec < len(f.Sections) && len(f.Sections) > 1 {
+			run = f.Sections[sec].Run
+		}
+		if err := r.section(ctx, conn, f, up, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// section runs the up statements up of one section of f as run says.
+func (r *runner) section(ctx context.Context, conn *pgconn.PgConn, f *migration.File, up []*migration.Statement, run tool.Run) error {
 	where := func(st *migration.Statement) string {
 		return fmt.Sprintf("%s:%d", filepath.Base(f.Path), f.Lines.Position(st.Span.Start).Line)
 	}
@@ -399,9 +558,9 @@ func (r *runner) file(ctx context.Context, f *migration.File) error {
 		return nil
 	}
 	switch {
-	case r.oneByOne || f.Run == tool.Autocommit:
+	case r.oneByOne || run == tool.Autocommit:
 		return each()
-	case f.Run == tool.Query:
+	case run == tool.Query:
 		// One simple-protocol query: several statements share an implicit
 		// transaction, and one statement runs outside any.
 		return r.send(ctx, conn, where(up[0]), f.Text[up[0].Extent.Start:up[len(up)-1].Extent.End])

@@ -221,3 +221,19 @@ func countApplied(res *rewrite.Result, rule string) int {
 	}
 	return n
 }
+
+// TestGooseEnclosesBodies: goose cuts a statement at every line that ends
+// with a semicolon, so the bodies that fixes write (a trigger function,
+// a batched backfill's DO block) go between StatementBegin and
+// StatementEnd annotations, which fixWith's check of the fixed files
+// holds goose to.
+func TestGooseEnclosesBodies(t *testing.T) {
+	_, files := fixWith(t, tool.Goose,
+		"db/001_accounts.sql", "-- +goose Up\nCREATE TABLE accounts (id bigint PRIMARY KEY, balance integer, plan text);\n",
+		"db/002_balance.sql", "-- +goose Up\nALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\nUPDATE accounts SET plan = 'free';\n",
+	)
+	got := files["db/002_balance.sql"]
+	assert.Equal(t, 3, strings.Count(got, "-- +goose StatementBegin\n"), got)
+	assert.Equal(t, 3, strings.Count(got, "-- +goose StatementEnd\n"), got)
+	assert.Contains(t, got, "BEGIN;\n-- pgsafe: the type change, online", "the comment that leads a step stays inside its transaction's BEGIN when BEGIN comes first")
+}

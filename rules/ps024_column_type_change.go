@@ -16,7 +16,7 @@ import (
 // unless the change is binary-compatible (hazard catalog rows 20 and 21).
 func ColumnTypeChange() *Rule {
 	return &Rule{
-		Code: "PS024", Name: "column-type-change", Severity: Error, FixAvailability: FixDisplayOnly,
+		Code: "PS024", Name: "column-type-change", Severity: Error, FixAvailability: FixSometimes,
 		Doc: Doc{
 			Summary: "ALTER COLUMN ... TYPE that rewrites an existing table.",
 			Why: "Unless the old and new types are binary-compatible, PostgreSQL rewrites every row and rebuilds every " +
@@ -28,19 +28,59 @@ func ColumnTypeChange() *Rule {
 				"12, timestamp to timestamptz and back when the session TimeZone is UTC. pgsafe takes the old type from " +
 				"the earlier migrations; it treats any USING clause as a rewrite (PostgreSQL skips the rewrite only " +
 				"when the expression reduces to the column itself).",
-			Bad: "ALTER TABLE accounts ALTER COLUMN id TYPE bigint;",
-			Good: "ALTER TABLE accounts ADD COLUMN id_new bigint;\n" +
-				"-- a trigger copies id into id_new on INSERT and UPDATE; backfill id_new in batches;\n" +
-				"-- CREATE UNIQUE INDEX CONCURRENTLY accounts_id_new_key ON accounts (id_new);\n" +
-				"-- then, in one short transaction, swap the names and drop the trigger:\n" +
-				"ALTER TABLE accounts RENAME COLUMN id TO id_old;\n" +
-				"ALTER TABLE accounts RENAME COLUMN id_new TO id;",
+			Bad: "ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;",
+			Good: "ALTER TABLE accounts ADD COLUMN balance_pgsafe_new bigint;\n" +
+				"-- a BEFORE INSERT OR UPDATE trigger sets balance_pgsafe_new from balance on every write;\n" +
+				"-- backfill balance_pgsafe_new in batches of the primary key, each committed on its own;\n" +
+				"-- then, in one short transaction with a lock_timeout:\n" +
+				"BEGIN;\n" +
+				"SET LOCAL lock_timeout = '2s';\n" +
+				"DROP TRIGGER zz_pgsafe_sync_balance ON accounts;\n" +
+				"DROP FUNCTION accounts_balance_pgsafe_sync();\n" +
+				"ALTER TABLE accounts RENAME COLUMN balance TO balance_pgsafe_old;\n" +
+				"ALTER TABLE accounts RENAME COLUMN balance_pgsafe_new TO balance;\n" +
+				"ALTER TABLE accounts DROP COLUMN balance_pgsafe_old;\n" +
+				"COMMIT;\n" +
+				"ANALYZE accounts (balance);",
 			Help: "add a new column of the new type, keep it in sync with a trigger, backfill it in batches, build its " +
 				"indexes concurrently, then swap the names in one short transaction and ANALYZE the table",
-			Locks:     "ACCESS EXCLUSIVE on the table while it and its indexes are rewritten: every query on the table waits, reads included.",
-			FixSafety: "Display-only: the recipe is a multi-step expand and contract.",
+			Locks: "ACCESS EXCLUSIVE on the table while it and its indexes are rewritten: every query on the table waits, reads included.",
+			FixSafety: "Unsafe: the change is no longer atomic, and needs no deploy in between, since the column keeps its " +
+				"name and code keeps sending the values it sends. A lone ALTER COLUMN ... TYPE [USING ...] of a table " +
+				"whose single-column primary key the catalog knows becomes: a new column `<col>_pgsafe_new` of the new " +
+				"type; a BEFORE INSERT OR UPDATE trigger (named `zz_pgsafe_sync_<col>`, so that it fires after the " +
+				"table's other BEFORE triggers) that sets it from the column, through the USING expression when there " +
+				"is one, on every write; a backfill in batches of batch-size rows of the primary key, each committed " +
+				"on its own; the column's indexes built again CONCURRENTLY on the new column (a UNIQUE or PRIMARY KEY " +
+				"constraint's too); its CHECK and FOREIGN KEY constraints, and for a NOT NULL column a CHECK (... IS " +
+				"NOT NULL), added NOT VALID and validated (a constraint that was NOT VALID stays so); then one short " +
+				"transaction with a lock_timeout that drops the trigger and its function, renames the column to " +
+				"`<col>_pgsafe_old` and the new one to `<col>`, hands a serial column's sequence to the new column, " +
+				"drops the old column (and with it its indexes and constraints), gives the new one the old default " +
+				"and NOT NULL (whose scan the validated CHECK skips), attaches the UNIQUE and PRIMARY KEY constraints " +
+				"with USING INDEX, gives the indexes and constraints their names, and creates again the views that read " +
+				"the column (dropped at its start, since they would stop the old column's drop); and ANALYZE of the column. " +
+				"The original fails when a view reads the column; the rewrite does what dropping and creating the views " +
+				"around it by hand would. The " +
+				"primary key itself is rewritten this way unless foreign keys reference it. What changes for users: " +
+				"the column moves to the end of the table (SELECT * and INSERT without a column list see another " +
+				"order); until the swap, a write whose value the new type cannot hold fails, where the original ALTER " +
+				"would have failed instead; the backfill's UPDATEs fire the table's other UPDATE triggers and leave a " +
+				"dead version of every row for VACUUM; column privileges, statistics targets and comments on the " +
+				"column, and the privileges, comments and rules of the views created again, are not carried over; nor is " +
+				"what the catalog does not track: a policy, rule or trigger that names the column makes the swap's DROP " +
+				"COLUMN fail (and the swap roll back), and extended statistics go with the old column. If a step fails, what the earlier steps made stays: drop the trigger, " +
+				"its function and the new column before running the migration again. Display-only, saying why, when " +
+				"the statement does more than the type change, when the catalog does not know the table, its primary " +
+				"key, the column or how its indexes and constraints are defined, for identity and generated columns and a column that a generated column reads, " +
+				"for a column that foreign keys reference, an EXCLUDE constraint uses, or a materialized view or " +
+				"SQL-standard function body reads, for a view that reads the column through *, that other views read, " +
+				"or that a rename or ALTER VIEW changed since its CREATE VIEW, when the file drops a view before the " +
+				"change and creates it after (the rewrite would leave it missing during the backfill: leave both out), " +
+				"for a partitioned table, and on PostgreSQL 11 for a NOT NULL column.",
 			Versions: "All versions. timestamp to timestamptz (and back) avoids the rewrite from PostgreSQL 12, and only " +
-				"when the session TimeZone is UTC.",
+				"when the session TimeZone is UTC. The rewrite of a NOT NULL column needs PostgreSQL 12, where a " +
+				"validated CHECK lets SET NOT NULL skip its scan.",
 			CatalogRows: []int{20, 21},
 		},
 		Check: checkColumnTypeChange,
@@ -62,7 +102,7 @@ func checkColumnTypeChange(p *Pass) {
 			Span:  p.At(cd.GetLocation()),
 			Lock:  mode,
 			Table: Display(table),
-			Fixes: []Fix{Recipe("Add a column of the new type, backfill it, and swap the names")},
+			Fixes: []Fix{typeChangeFix(p, table, cmd)},
 		}
 		var col *schema.Column
 		if t := p.Catalog.Table(table); t != nil {

@@ -18,7 +18,9 @@ func RenameColumn() *Rule {
 			Summary: "RENAME COLUMN on an existing table.",
 			Why: "The application servers still running the previous release keep using the old column name until they " +
 				"are replaced, and every query of theirs that names it fails from the moment the migration commits. The " +
-				"rename itself takes a brief ACCESS EXCLUSIVE lock.",
+				"rename itself takes a brief ACCESS EXCLUSIVE lock. A swap is not reported: a column renamed away from a " +
+				"name that another column takes in the same transaction (as the online rewrite of a type change does), " +
+				"since code finds a column of that name before and after.",
 			Bad: "ALTER TABLE accounts RENAME COLUMN name TO full_name;",
 			Good: "BEGIN;\n" +
 				"ALTER TABLE accounts RENAME TO accounts_v2;\n" +
@@ -48,6 +50,9 @@ func checkRenameColumn(p *Pass) {
 	}
 	if old := renamedFromInTx(p, table); old != "" && replacedByViewLater(p, old) {
 		return // the rename-and-view recipe keeps the old name readable
+	}
+	if swapRename(p) {
+		return // another column takes the name in the same transaction
 	}
 	mode := p.LockOn(table)
 	p.Report(Diagnostic{

@@ -16,7 +16,8 @@ func DropColumn() *Rule {
 			Why: "Code still running on the old schema breaks: ORMs that cache the column list (Rails, Django, Hibernate) " +
 				"name the column in every INSERT and SELECT, SELECT * shifts its columns, and CASCADE silently drops " +
 				"the views that use the column. The drop also removes the column's indexes and foreign keys, and takes " +
-				"a brief ACCESS EXCLUSIVE lock.",
+				"a brief ACCESS EXCLUSIVE lock. The old column of a swap is not reported: one renamed away earlier in the " +
+				"same transaction from a name that another column took, since code never named it.",
 			Bad: "ALTER TABLE accounts DROP COLUMN legacy_id;",
 			Good: "-- release 1: stop the application using the column (e.g. Rails ignored_columns)\n" +
 				"-- release 2:\n" +
@@ -38,8 +39,8 @@ func checkDropColumn(p *Pass) {
 	var ds []Diagnostic
 	var cols, cascaded []string
 	for _, cmd := range cmds {
-		if cmd.GetSubtype() != pg.AlterTableType_AT_DropColumn {
-			continue
+		if cmd.GetSubtype() != pg.AlterTableType_AT_DropColumn || swappedAway(p, table, cmd.GetName()) {
+			continue // code never named a column swapped away in this transaction
 		}
 		cols = append(cols, cmd.GetName())
 		if cmd.GetBehavior() == pg.DropBehavior_DROP_CASCADE {

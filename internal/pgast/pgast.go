@@ -167,6 +167,22 @@ func ExprSQL(n *pg.Node) string {
 	return strings.TrimPrefix(sql, "SELECT ")
 }
 
+// StatementSQL returns a statement as SQL, deparsed from its tree, for a
+// statement that a fix writes from what the catalog knows (an index
+// rebuilt on another column), never for editing a user's text, whose
+// comments and layout deparsing drops; "" when it cannot be deparsed, or
+// is nested more than MaxDeparseDepth messages deep.
+func StatementSQL(n *pg.Node) string {
+	if n == nil || deeperThan(n.ProtoReflect(), MaxDeparseDepth) {
+		return ""
+	}
+	sql, err := pg.Deparse(&pg.ParseResult{Version: ParserVersion, Stmts: []*pg.RawStmt{{Stmt: n}}})
+	if err != nil {
+		return ""
+	}
+	return sql
+}
+
 // MaxDeparseDepth is the deepest expression, counted in protobuf messages
 // from the expression down, that ExprSQL deparses. pg_query's deparser
 // recurses in C on the calling thread's fixed stack, as its parser does

@@ -72,9 +72,17 @@ type Index struct {
 	Unique     bool
 	Partial    bool   // the index has a WHERE clause
 	Constraint string // the constraint it backs, "" when none
+	// Def is the CREATE INDEX statement that made it, with the columns
+	// renamed since then under their new names; nil for an index behind a
+	// constraint (see Constraint.Def). Shared: never change it.
+	Def *pg.IndexStmt
 
 	uses []string // every column it involves: keys, expressions, INCLUDE, WHERE
 }
+
+// Uses reports whether the index involves column col: as a key, in an
+// expression, in INCLUDE or in its WHERE clause. Dropping col drops it.
+func (ix *Index) Uses(col string) bool { return slices.Contains(ix.uses, col) }
 
 // Constraint is a table constraint.
 type Constraint struct {
@@ -94,6 +102,10 @@ type Constraint struct {
 	// Uses are the columns the constraint depends on: its keys, or the
 	// columns its CHECK expression reads. Dropping one drops it.
 	Uses []string
+	// Def is the constraint as written, with the columns of its table
+	// renamed since then under their new names; a constraint written on a
+	// column names no keys there (Columns does). Shared: never change it.
+	Def *pg.Constraint
 }
 
 // Dep is a dependency of a view or function on a relation's column, or on
@@ -125,6 +137,11 @@ type Table struct {
 	// Reads are what a view or materialized view reads, bound when it was
 	// created, as PostgreSQL records them.
 	Reads []Dep
+	// View is the CREATE VIEW statement that defined a view, for writing it
+	// again; nil for other relations, and once a relation or column that
+	// the view reads is renamed or the view is altered, when the statement
+	// no longer says what the view is. Shared: never change it.
+	View *pg.ViewStmt
 
 	lastNum int // the highest column Num given so far
 }
@@ -411,6 +428,19 @@ func (c *Catalog) Functions(key string) []*Function {
 
 // Sequence returns the sequence with key, nil when unknown.
 func (c *Catalog) Sequence(key string) *Sequence { return c.sequences.get(key) }
+
+// SequenceOwnedBy returns the key of a sequence that column
+// ("schema.table.column") owns, as a serial column owns its sequence; ""
+// when none.
+func (c *Catalog) SequenceOwnedBy(column string) string {
+	key := ""
+	c.sequences.each(func(k string, s *Sequence) {
+		if s.OwnedBy == column && (key == "" || k < key) {
+			key = k
+		}
+	})
+	return key
+}
 
 // Enum returns the enum type with key, nil when unknown.
 func (c *Catalog) Enum(key string) *Enum { return c.enums.get(key) }

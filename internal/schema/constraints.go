@@ -60,7 +60,7 @@ func (c *Catalog) addConstraint(t *Table, con *pg.Constraint, cols []string) {
 	if ct == pg.ConstrType_CONSTR_CHECK {
 		keys = reads
 	}
-	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation(), Uses: append(append([]string{}, keys...), reads...)}
+	rec := &Constraint{Name: name, Type: ct, Columns: keys, Validated: !con.GetSkipValidation(), Uses: append(append([]string{}, keys...), reads...), Def: con}
 	switch ct {
 	case pg.ConstrType_CONSTR_CHECK:
 		rec.NotNullOf = NotNullCheckColumn(con.GetRawExpr())
@@ -185,7 +185,7 @@ func (c *Catalog) createIndex(st *pg.IndexStmt) {
 	if st.GetIfNotExists() && c.indexes.get(indexKey(table, name)) != nil {
 		return
 	}
-	c.setIndex(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil, uses: uses})
+	c.setIndex(indexKey(table, name), &Index{Name: name, Table: table, Columns: cols, Unique: st.GetUnique(), Partial: st.GetWhereClause() != nil, Def: st, uses: uses})
 	if t := c.Table(table); t != nil && st.GetRelation().GetInh() {
 		c.propagate(t)
 	}

@@ -161,13 +161,23 @@ func (r *replay) renameColumn(key string, st *pg.RenameStmt) {
 		col = t.newColumn(&Column{Name: old})
 	}
 	col.Name = name
+	r.forgetViews(t.ID, col.Num)
 	for _, con := range t.Constraints {
 		con.Columns = renamed(con.Columns, old, name)
+		if slices.Contains(con.Uses, old) {
+			con.Uses = renamed(con.Uses, old, name)
+			con.Def = RenamedInConstraint(con.Def, old, name)
+		}
+		if con.NotNullOf == old {
+			con.NotNullOf = name
+		}
 	}
 	for _, ix := range r.c.Indexes(t.Key) {
-		if slices.Contains(ix.Columns, old) {
+		if slices.Contains(ix.uses, old) {
 			cp := *ix
 			cp.Columns = renamed(ix.Columns, old, name)
+			cp.uses = renamed(ix.uses, old, name)
+			cp.Def = RenamedInIndex(ix.Def, old, name)
 			r.c.setIndex(indexKey(t.Key, ix.Name), &cp)
 		}
 	}
@@ -215,6 +225,7 @@ func (r *replay) renameIndex(key, name string) {
 // and moves its indexes and owned sequences along.
 func (r *replay) moveTable(t *Table, key string) {
 	old := t.Key
+	r.forgetViews(t.ID, 0)
 	r.c.tables.del(old)
 	delete(r.c.owned, old)
 	t.Key = key

@@ -122,6 +122,9 @@ func (r *replay) alterTable(st *pg.AlterTableStmt) {
 	if t == nil {
 		return
 	}
+	// An altered view has options, defaults or an owner that its CREATE
+	// VIEW does not say.
+	t.View = nil
 	for _, n := range st.GetCmds() {
 		r.alterCmd(t, n.GetAlterTableCmd(), st.GetRelation().GetInh())
 	}

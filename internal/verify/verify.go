@@ -118,6 +118,12 @@ type Report struct {
 	OriginalErr, RewriteErr string
 	// SchemaDiff is the difference between the schemas, "" when equal.
 	SchemaDiff string
+	// ColumnOrder lists the tables whose columns the rewrite leaves in
+	// another order, when that is the one difference between the schemas
+	// (SchemaDiff is then ""): a rewrite through a new column, such as an
+	// online type change, adds it after the others. It does not fail the
+	// verification; the fix says so.
+	ColumnOrder []string
 	// Original lists the statements of the original that block writes
 	// while they scan or rewrite a table that existed before.
 	Original []Statement
@@ -302,6 +308,9 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 			return nil, err
 		}
 		rep.SchemaDiff = schemadiff.Diff("original", a, "rewrite", b)
+		if moved, ok := schemadiff.ColumnOrder(a, b); rep.SchemaDiff != "" && ok {
+			rep.SchemaDiff, rep.ColumnOrder = "", moved
+		}
 	}
 	for _, st := range judge(runs[0].trace, nil, nil, nil) {
 		if st.Blocks {

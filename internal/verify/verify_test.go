@@ -173,3 +173,29 @@ func TestOriginalFails(t *testing.T) {
 	assert.False(t, rep.OK())
 	assert.Contains(t, rep.OriginalErr, `relation "missing" does not exist`)
 }
+
+// TestColumnOrderIsReported verifies a rewrite that changes a column's
+// type through a new column, which ends up last: the schemas differ only
+// in the order of the columns, which the report names without failing.
+func TestColumnOrderIsReported(t *testing.T) {
+	schema := "CREATE TABLE accounts (id bigint PRIMARY KEY, balance integer, email text);\n"
+	original := set(t, map[string]string{"1_accounts.up.sql": schema, "2_balance.up.sql": "ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n"}, "2_balance.up.sql")
+	rewrite := set(t, map[string]string{"1_accounts.up.sql": schema, "2_balance.up.sql": "ALTER TABLE accounts ADD COLUMN balance_new bigint;\n" +
+		"ALTER TABLE accounts DROP COLUMN balance;\n" +
+		"ALTER TABLE accounts RENAME COLUMN balance_new TO balance;\n"}, "2_balance.up.sql")
+	rep := run(t, original, rewrite, 0)
+	assert.True(t, rep.OK(), "%v", rep.Failures())
+	assert.Empty(t, rep.SchemaDiff)
+	assert.Equal(t, []string{"public.accounts: (id, balance, email) → (id, email, balance)"}, rep.ColumnOrder)
+	var text bytes.Buffer
+	require.NoError(t, verify.Text(&text, rep, verify.TextOptions{}))
+	assert.Contains(t, text.String(), "but for the order of columns")
+
+	// Another type is another schema.
+	other := set(t, map[string]string{"1_accounts.up.sql": schema, "2_balance.up.sql": "ALTER TABLE accounts ADD COLUMN balance_new numeric;\n" +
+		"ALTER TABLE accounts DROP COLUMN balance;\n" +
+		"ALTER TABLE accounts RENAME COLUMN balance_new TO balance;\n"}, "2_balance.up.sql")
+	rep = run(t, original, other, 0)
+	assert.False(t, rep.OK())
+	assert.Empty(t, rep.ColumnOrder)
+}

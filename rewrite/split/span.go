@@ -87,7 +87,7 @@ func (p *planner) splitSpan(sp span, reps []Replacement, ids []int) {
 				continue
 			}
 			if !step.NoTransaction && !isSingleStatement(sql) {
-				sql = "BEGIN;\n" + sql + "\nCOMMIT;"
+				sql = inTransaction(sql, p.f.Tool.Compound)
 			}
 			toks = append(toks, token{kind: tokSQL, owner: st, sql: sql})
 		}

@@ -77,6 +77,11 @@ func cannot(format string, args ...any) error {
 // distinct replacements. x knows the files of the run, for new names.
 func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 	p := &planner{f: f, x: x, placed: make([]Placed, len(reps)), tf: toolFile(f)}
+	if c := f.Tool.Compound; c != nil {
+		// The tool splits statements at lines that end with a semicolon:
+		// the steps' bodies must say where they end.
+		reps = compounded(reps, c)
+	}
 	var direct, explicit, toolTx []int
 	for i, r := range reps {
 		if err := checkSteps(r.Steps); err != nil {
@@ -102,7 +107,7 @@ func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 	}
 	for _, i := range direct {
 		r := reps[i]
-		text := joinSteps(r.Steps)
+		text := p.joinSteps(r.Steps)
 		if start := r.Stmt.Span.Start; start > 0 && p.f.Text[start-1] != '\n' && strings.HasPrefix(text, "--") {
 			// The statement shares its line with another: a comment that
 			// leads the steps starts a line of its own.
@@ -129,6 +134,20 @@ func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 		return a.Start < b.Start
 	})
 	return Plan{Edits: p.edits, Placed: p.placed}
+}
+
+// compounded returns reps with every statement of their steps that c's
+// tool would cut short enclosed in c's lines.
+func compounded(reps []Replacement, c *tool.Compound) []Replacement {
+	out := make([]Replacement, len(reps))
+	for i, r := range reps {
+		steps := make([]Step, len(r.Steps))
+		for j, s := range r.Steps {
+			steps[j] = Step{SQL: c.WrapCompound(s.SQL), NoTransaction: s.NoTransaction}
+		}
+		out[i] = Replacement{Stmt: r.Stmt, Steps: steps}
+	}
+	return out
 }
 
 // planner accumulates the edits of one file's plan.
@@ -628,15 +647,36 @@ func (p *planner) sectionStop(s int) int {
 }
 
 // joinSteps joins the SQL of steps that run where the statement was,
-// statement by statement.
-func joinSteps(steps []Step) string {
+// statement by statement: a step of several statements, which must run
+// in a transaction of its own, gets an explicit BEGIN and COMMIT.
+func (p *planner) joinSteps(steps []Step) string {
 	var parts []string
 	for _, s := range steps {
-		if sql := strings.TrimSpace(s.SQL); sql != "" {
-			parts = append(parts, sql)
+		sql := strings.TrimSpace(s.SQL)
+		if sql == "" {
+			continue
 		}
+		if !s.NoTransaction && !isSingleStatement(sql) {
+			sql = inTransaction(sql, p.f.Tool.Compound)
+		}
+		parts = append(parts, sql)
 	}
 	return strings.Join(parts, "\n")
+}
+
+// inTransaction wraps the statements of sql in BEGIN and COMMIT; comment
+// lines that lead them stay above BEGIN, but for the line that opens a
+// compound statement of the tool (c, nil for none), which goes with it.
+func inTransaction(sql string, c *tool.Compound) string {
+	lead := ""
+	for strings.HasPrefix(sql, "--") && (c == nil || !strings.HasPrefix(sql, c.Begin)) {
+		nl := strings.IndexByte(sql, '\n')
+		if nl < 0 {
+			break
+		}
+		lead, sql = lead+sql[:nl+1], sql[nl+1:]
+	}
+	return lead + "BEGIN;\n" + sql + "\nCOMMIT;"
 }
 
 // terminate returns "\n" when text does not end a line, so that what
