@@ -14,7 +14,6 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 	"github.com/pgsafe/pgsafe/internal/tool"
-	"github.com/pgsafe/pgsafe/rewrite/split"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -424,11 +423,11 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 	for _, path := range stepPaths {
 		lf := files[path]
 		list := stepsOf[path]
-		reps := make([]split.Replacement, len(list))
+		fixes := make([]rules.Fix, len(list))
 		for i, s := range list {
-			reps[i] = split.Replacement{Stmt: lf.Statements[s.fx.Stmt], Steps: splitSteps(s.fx.Steps)}
+			fixes[i] = s.fx
 		}
-		plan := split.File(lf, reps, x)
+		plan := planFile(lf, fixes, x, paths)
 		var placed []int
 		for i, pl := range plan.Placed {
 			s := list[i]

@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -34,19 +36,20 @@ func Place(res *lint.Result) {
 				f := files[d.Path]
 				d.Fixes[j] = displayOnly(d.Fixes[j], fmt.Sprintf("pgsafe only guessed that %s runs this file, which other databases may run too; name the tool (framework = %q) to apply it", f.Tool.Name, f.Tool.Name))
 			case len(d.Fixes[j].Steps) > 0 && d.Fixes[j].Edits == nil:
-				d.Fixes[j] = placeAlone(files[d.Path], d.Fixes[j], x)
+				d.Fixes[j] = placeAlone(files[d.Path], d.Fixes[j], x, paths)
 			default:
 			}
 		}
 	}
 }
 
-// placeAlone plans the steps of fx in f as the only replacement.
-func placeAlone(f *migration.File, fx rules.Fix, x *tool.Index) rules.Fix {
+// placeAlone plans the steps of fx in f as the only replacement; paths
+// are the run's files.
+func placeAlone(f *migration.File, fx rules.Fix, x *tool.Index, paths []string) rules.Fix {
 	if why := unplaceable(f, fx); why != "" {
 		return displayOnly(fx, why)
 	}
-	plan := split.File(f, []split.Replacement{{Stmt: f.Statements[fx.Stmt], Steps: splitSteps(fx.Steps)}}, x)
+	plan := planFile(f, []rules.Fix{fx}, x, paths)
 	if err := plan.Placed[0].Err; err != nil {
 		return displayOnly(fx, err.Error())
 	}
@@ -105,4 +108,80 @@ func fixEdits(edits []tool.Edit, path string) []rules.Edit {
 		out[i] = rules.Edit{Path: p, Start: e.Start, End: e.End, NewText: e.NewText}
 	}
 	return out
+}
+
+// planFile places the steps of fixes, fixes of statements of f, in one
+// plan, with the contract parts of those that have one in one new
+// migration (split.Contract) whose name the fixes' How then gives. A fix
+// whose contract has no place is left out of the plan, with the reason:
+// its expand part alone would drop nothing and keep a sync trigger
+// forever. paths are the run's files.
+func planFile(f *migration.File, fixes []rules.Fix, x *tool.Index, paths []string) split.Plan {
+	ids := make([]int, len(fixes))
+	for i := range fixes {
+		ids[i] = i
+	}
+	out := split.Plan{Placed: make([]split.Placed, len(fixes))}
+	for {
+		reps := make([]split.Replacement, len(ids))
+		for k, i := range ids {
+			reps[k] = split.Replacement{Stmt: f.Statements[fixes[i].Stmt], Steps: splitSteps(fixes[i].Steps)}
+		}
+		plan := split.File(f, reps, x)
+		var sqls []string
+		var withContract []int
+		for k, pl := range plan.Placed {
+			if i := ids[k]; pl.Err == nil && fixes[i].Contract != "" {
+				sqls = append(sqls, strings.TrimSpace(fixes[i].Contract))
+				withContract = append(withContract, k)
+			}
+		}
+		if len(sqls) > 0 {
+			edits, name, err := split.Contract(f, strings.Join(sqls, "\n\n"), createdBy(plan.Edits, f.Path), paths)
+			if err != nil {
+				// Plan again without the fixes whose contract has no place.
+				var rest []int
+				drop := map[int]bool{}
+				for _, k := range withContract {
+					drop[k] = true
+					out.Placed[ids[k]] = split.Placed{Err: err}
+				}
+				for k, i := range ids {
+					if !drop[k] {
+						rest = append(rest, i)
+					}
+				}
+				ids = rest
+				continue
+			}
+			plan.Edits = append(plan.Edits, edits...)
+			for _, k := range withContract {
+				plan.Placed[k].How = joinHow(plan.Placed[k].How, "the contract part in new migration "+name)
+			}
+		}
+		for k, i := range ids {
+			out.Placed[i] = plan.Placed[k]
+		}
+		out.Edits = plan.Edits
+		return out
+	}
+}
+
+// createdBy returns the files, other than path, that edits write.
+func createdBy(edits []tool.Edit, path string) []string {
+	var out []string
+	for _, e := range edits {
+		if e.Path != path && !slices.Contains(out, e.Path) {
+			out = append(out, e.Path)
+		}
+	}
+	return out
+}
+
+// joinHow adds more to where a fix's steps went.
+func joinHow(how, more string) string {
+	if how == "" || how == "in place" {
+		return more
+	}
+	return how + ", " + more
 }

@@ -153,6 +153,15 @@ type Fix struct {
 	Steps []Step
 	// Stmt is the index in its file of the statement that Steps replace.
 	Stmt int
+	// Contract, when set with Steps, is the contract part of an
+	// expand/contract rewrite: SQL that may run only once no running code
+	// uses the old schema (dropping a sync trigger, an old column). The
+	// rewrite package writes it as a new migration of the file's tool,
+	// named to run after the file and every step the fix placed, headed by
+	// the marker `-- pgsafe:contract after <file>` (package contract), so
+	// that contract-pending reminds of it until it ships in a later
+	// release.
+	Contract string
 	// After is the strongest lock the rewritten SQL takes on the
 	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
 	// the fix report; None when the fix does not change a lock.

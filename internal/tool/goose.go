@@ -45,6 +45,20 @@ var Goose = &Tool{
 	Exit: Exit{
 		NoTransaction: gooseNoTransaction,
 		Blocks:        true,
+		// Split steps stay in their file (NoTransaction and Blocks); new
+		// migrations are for the contract part of expand/contract rewrites.
+		Versions: numberedVersions(func(stem, _ string) Version {
+			return Version{
+				Path: stem + ".sql",
+				Body: func(sql string, noTx bool) string {
+					head := "-- +goose Up\n"
+					if noTx {
+						head = "-- +goose NO TRANSACTION\n" + head
+					}
+					return head + sql + "\n\n-- +goose Down\n"
+				},
+			}
+		}),
 	},
 	Compound: gooseCompound,
 	Advice: func(a AdviceFor) string {
