@@ -17,7 +17,9 @@ func DropColumn() *Rule {
 				"name the column in every INSERT and SELECT, SELECT * shifts its columns, and CASCADE silently drops " +
 				"the views that use the column. The drop also removes the column's indexes and foreign keys, and takes " +
 				"a brief ACCESS EXCLUSIVE lock. The old column of a swap is not reported: one renamed away earlier in the " +
-				"same transaction from a name that another column took, since code never named it.",
+				"same transaction from a name that another column took, since code never named it; nor a drop in a file " +
+				"marked `-- pgsafe:contract after <expand file>`, the contract of an expand/contract change, whose " +
+				"release contract-pending watches.",
 			Bad: "ALTER TABLE accounts DROP COLUMN legacy_id;",
 			Good: "-- release 1: stop the application using the column (e.g. Rails ignored_columns)\n" +
 				"-- release 2:\n" +
@@ -35,6 +37,9 @@ func DropColumn() *Rule {
 }
 
 func checkDropColumn(p *Pass) {
+	if contractExpand(p) != "" {
+		return // a declared contract: contract-pending sees to its release
+	}
 	table, cmds := existingTableAlter(p)
 	var ds []Diagnostic
 	var cols, cascaded []string
