@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/history"
 )
 
 // DropColumn reports ALTER TABLE ... DROP COLUMN on an existing table
@@ -18,8 +20,8 @@ func DropColumn() *Rule {
 				"the views that use the column. The drop also removes the column's indexes and foreign keys, and takes " +
 				"a brief ACCESS EXCLUSIVE lock. The old column of a swap is not reported: one renamed away earlier in the " +
 				"same transaction from a name that another column took, since code never named it; nor a drop in a file " +
-				"marked `-- pgsafe:contract after <expand file>`, the contract of an expand/contract change, whose " +
-				"release contract-pending watches.",
+				"marked `-- pgsafe:contract after <expand file>` whose expand file runs before it: the contract of an " +
+				"expand/contract change, whose release contract-pending watches.",
 			Bad: "ALTER TABLE accounts DROP COLUMN legacy_id;",
 			Good: "-- release 1: stop the application using the column (e.g. Rails ignored_columns)\n" +
 				"-- release 2:\n" +
@@ -37,9 +39,6 @@ func DropColumn() *Rule {
 }
 
 func checkDropColumn(p *Pass) {
-	if contractExpand(p) != "" {
-		return // a declared contract: contract-pending sees to its release
-	}
 	table, cmds := existingTableAlter(p)
 	var ds []Diagnostic
 	var cols, cascaded []string
@@ -70,6 +69,17 @@ func checkDropColumn(p *Pass) {
 	d.Fixes = []Fix{Recipe("Deploy code that ignores the column first, then drop it")}
 	if len(cols) > 1 {
 		d.Fixes = []Fix{Recipe("Deploy code that ignores the columns first, then drop them")}
+	}
+	if expand := contractExpand(p); expand != "" {
+		// A declared contract, whose expand file runs before it in the
+		// set: contract-pending sees to its release.
+		path := p.File.Path
+		p.Later(func(h *history.History, report func(Diagnostic)) {
+			if !declaredContract(h, path, expand) {
+				report(d)
+			}
+		})
+		return
 	}
 	p.Report(d)
 }

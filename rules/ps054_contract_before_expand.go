@@ -78,16 +78,24 @@ func contractExpand(p *Pass) string {
 
 type contractExpandKey struct{}
 
+// declaredContract reports whether the file at path, whose contract
+// marker names expand, is the contract of a migration of the set that
+// runs before it.
+func declaredContract(h *history.History, path, expand string) bool {
+	e, ok := h.Index(expand)
+	c, _ := h.Index(path)
+	return ok && e < c
+}
+
 // undeclared returns the moves that the contract marker of the file at
 // path, which names expand, does not declare: those whose copy runs after
 // expand, or all of them when expand is not a migration of the set that
 // runs before the contract file.
 func undeclared(h *history.History, moves []history.Move, path, expand string) []history.Move {
-	e, ok := h.Index(expand)
-	c, _ := h.Index(path)
-	if !ok || e >= c {
+	if !declaredContract(h, path, expand) {
 		return moves
 	}
+	e, _ := h.Index(expand)
 	var out []history.Move
 	for _, m := range moves {
 		if i, ok := h.Index(m.Copy.Path); !ok || i > e {
