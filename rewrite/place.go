@@ -156,6 +156,7 @@ func planFile(f *migration.File, fixes []rules.Fix, x *tool.Index, paths []strin
 			}
 			plan.Edits = append(plan.Edits, edits...)
 			for _, k := range withContract {
+				plan.Edits = append(plan.Edits, downEdits(f, fixes[ids[k]].Down, paths)...)
 				plan.Placed[k].How = joinHow(plan.Placed[k].How, "the contract part in new migration "+name)
 			}
 		}

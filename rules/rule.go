@@ -162,6 +162,12 @@ type Fix struct {
 	// that contract-pending reminds of it until it ships in a later
 	// release.
 	Contract string
+	// Down, when set with Contract, is SQL that the rewrite puts first in
+	// the file's down migration (its down section, or the down file that
+	// pairs with it), so that rolling back the expand part alone leaves no
+	// sync trigger behind. It runs after the contract too, so it must be
+	// idempotent (DROP ... IF EXISTS).
+	Down string
 	// After is the strongest lock the rewritten SQL takes on the
 	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
 	// the fix report; None when the fix does not change a lock.
