@@ -25,52 +25,89 @@ import (
 	"github.com/pgsafe/pgsafe/rules"
 )
 
-// TestOnlineMove moves a column of a table of a million rows to a new
-// column (users.email, lowercased into users.email_address, then dropped)
-// while a writer running the old code updates the moved column of random
-// rows and inserts new ones, each write in a transaction of its own, back
-// to back: once with the original migration, once with what `pgsafe fix
-// --unsafe-fixes` makes of it (every rule enabled, goose running the
-// files): the expand part with the old code writing, then, once that code
-// is gone, the contract migration with new code writing the new column.
-// It measures the longest single write of each run and holds the rewrite
-// to at most max(250 ms, a tenth of the original's). After the expand,
-// every row's new column must hold what the old code last wrote to the
-// old one: the trigger and the backfill lose no write. The original's
-// lost and failed writes are counted and reported, not asserted.
-func TestOnlineMove(t *testing.T) {
-	testenv.Heavy(t, "fills a table of a million rows, twice")
-	schema := "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, email text, note text);\n"
-	change := "-- +goose Up\nALTER TABLE users ADD COLUMN email_address text;\nUPDATE users SET email_address = lower(email);\nALTER TABLE users DROP COLUMN email;\n"
-	dir := t.TempDir()
-	srcs := []source.File{
-		{Path: filepath.Join(dir, "001_users.sql"), Text: schema},
-		{Path: filepath.Join(dir, "002_email.sql"), Text: change},
-	}
-	gooseTool, err := tool.Lookup("goose")
-	require.NoError(t, err)
-	opts := lint.Options{Rules: rules.All(), Known: rules.All(), Tools: []tool.Setting{{Tool: gooseTool, Source: tool.FromFlag}},
-		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 10000}}
-	res, err := rewrite.Fix(srcs, opts, rewrite.Options{Unsafe: true})
-	require.NoError(t, err)
-	fixed := map[string]string{}
-	for _, f := range res.Files {
-		fixed[filepath.Base(f.Path)] = f.Fixed
-	}
-	require.Contains(t, fixed["002_email.sql"], "zz_pgsafe_sync_email_address", "the fix rewrites the move")
-	require.Contains(t, fixed, "003_email.sql", "the fix writes the contract migration")
-	t.Logf("the expand:\n%s\nthe contract:\n%s", fixed["002_email.sql"], fixed["003_email.sql"])
+// moveShape is a column move for TestOnlineMove: users.email copied,
+// lowercased, to a new place, then dropped.
+type moveShape struct {
+	name   string
+	change string // the migration that moves the column, after moveSchema
+	// moved reads each user's id and the value copied to the new place.
+	moved string
+	// update and insert are the new code's writes during the contract:
+	// the new place of user $1 set to $2, and a new user $1.
+	update, insert string
+}
 
-	original := moveRun(t, gooseFiles(t, dir, "001_users.sql", schema, "002_email.sql", change), true)
-	rewritten := moveRun(t, gooseFiles(t, dir, "001_users.sql", schema, "002_email.sql", fixed["002_email.sql"], "003_email.sql", fixed["003_email.sql"]), false)
-	t.Logf("%d rows; a writer updating the moved column of a random row and inserting one, each in a transaction of its own, back to back", onlineRows)
-	t.Logf("original: longest write %s over %d writes, %d of them failed (first: %v), %d rows lost a write; the migration took %s",
-		original.longest, original.writes, original.failed, original.firstErr, original.lost, original.took)
-	t.Logf("rewrite:  longest write %s over %d writes during the expand (%s) and %s over %d writes of new code during the contract (%s)",
-		rewritten.longest, rewritten.writes, rewritten.took, rewritten.contractLongest, rewritten.contractWrites, rewritten.contractTook)
-	bound := max(250*time.Millisecond, original.longest/10)
-	assert.LessOrEqual(t, max(rewritten.longest, rewritten.contractLongest), bound,
-		"the rewrite stalls a write for longer than max(250 ms, 10%% of the original's %s)", original.longest)
+// moveSchema is the table whose column the shapes move.
+const moveSchema = "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, email text, note text);\n"
+
+var moveShapes = []moveShape{
+	{
+		name: "new column",
+		change: "-- +goose Up\nALTER TABLE users ADD COLUMN email_address text;\nUPDATE users SET email_address = lower(email);\n" +
+			"ALTER TABLE users DROP COLUMN email;\n",
+		moved:  "SELECT id, email_address FROM users",
+		update: "UPDATE users SET email_address = $2 WHERE id = $1",
+		insert: "INSERT INTO users (id, email_address) VALUES ($1, 'new.code@example.com')",
+	},
+	{
+		name: "new table",
+		change: "-- +goose Up\nCREATE TABLE profiles (user_id bigint PRIMARY KEY, email text);\n" +
+			"INSERT INTO profiles (user_id, email) SELECT id, lower(email) FROM users;\nALTER TABLE users DROP COLUMN email;\n",
+		moved:  "SELECT u.id, p.email FROM users u LEFT JOIN profiles p ON p.user_id = u.id",
+		update: "UPDATE profiles SET email = $2 WHERE user_id = $1",
+		insert: "INSERT INTO users (id) VALUES ($1)",
+	},
+}
+
+// TestOnlineMove moves a column of a table of a million rows (users.email,
+// lowercased into a new column of the table, or into a new table keyed by
+// the user, then dropped) while a writer running the old code updates the
+// moved column of random rows and inserts new ones, each write in a
+// transaction of its own, back to back: once with the original migration,
+// once with what `pgsafe fix --unsafe-fixes` makes of it (every rule
+// enabled, goose running the files): the expand part with the old code
+// writing, then, once that code is gone, the contract migration with new
+// code writing the new place. It measures the longest single write of
+// each run and holds the rewrite to at most max(250 ms, a tenth of the
+// original's). After the expand, every user's new place must hold what
+// the old code last wrote to the old one: the trigger and the backfill
+// lose no write. The original's lost and failed writes are counted and
+// reported, not asserted.
+func TestOnlineMove(t *testing.T) {
+	testenv.Heavy(t, "fills a table of a million rows, four times")
+	for _, shape := range moveShapes {
+		t.Run(shape.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srcs := []source.File{
+				{Path: filepath.Join(dir, "001_users.sql"), Text: moveSchema},
+				{Path: filepath.Join(dir, "002_email.sql"), Text: shape.change},
+			}
+			gooseTool, err := tool.Lookup("goose")
+			require.NoError(t, err)
+			opts := lint.Options{Rules: rules.All(), Known: rules.All(), Tools: []tool.Setting{{Tool: gooseTool, Source: tool.FromFlag}},
+				Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 10000}}
+			res, err := rewrite.Fix(srcs, opts, rewrite.Options{Unsafe: true})
+			require.NoError(t, err)
+			fixed := map[string]string{}
+			for _, f := range res.Files {
+				fixed[filepath.Base(f.Path)] = f.Fixed
+			}
+			require.Contains(t, fixed["002_email.sql"], "zz_pgsafe_sync_", "the fix rewrites the move")
+			require.Contains(t, fixed, "003_email.sql", "the fix writes the contract migration")
+			t.Logf("the expand:\n%s\nthe contract:\n%s", fixed["002_email.sql"], fixed["003_email.sql"])
+
+			original := moveRun(t, shape, gooseFiles(t, dir, "001_users.sql", moveSchema, "002_email.sql", shape.change), true)
+			rewritten := moveRun(t, shape, gooseFiles(t, dir, "001_users.sql", moveSchema, "002_email.sql", fixed["002_email.sql"], "003_email.sql", fixed["003_email.sql"]), false)
+			t.Logf("%d rows; a writer updating the moved column of a random row and inserting one, each in a transaction of its own, back to back", onlineRows)
+			t.Logf("original: longest write %s over %d writes, %d of them failed (first: %v), %d rows lost a write; the migration took %s",
+				original.longest, original.writes, original.failed, original.firstErr, original.lost, original.took)
+			t.Logf("rewrite:  longest write %s over %d writes during the expand (%s) and %s over %d writes of new code during the contract (%s)",
+				rewritten.longest, rewritten.writes, rewritten.took, rewritten.contractLongest, rewritten.contractWrites, rewritten.contractTook)
+			bound := max(250*time.Millisecond, original.longest/10)
+			assert.LessOrEqual(t, max(rewritten.longest, rewritten.contractLongest), bound,
+				"the rewrite stalls a write for longer than max(250 ms, 10%% of the original's %s)", original.longest)
+		})
+	}
 }
 
 // moveResult is what one run of TestOnlineMove measured.
@@ -88,12 +125,12 @@ type moveResult struct {
 }
 
 // moveRun creates the users table of files[0] on a new database, fills
-// it, and runs files[1] while the old code writes users.email. With
-// original, its writes may fail (once the column is gone) and the run
-// counts them; otherwise none may fail, every row must hold the old
-// code's last write in email_address, and files[2], the contract, then
-// runs while new code writes email_address.
-func moveRun(t *testing.T, files []*migration.File, original bool) moveResult {
+// it, and runs files[1], the move of shape, while the old code writes
+// users.email. With original, its writes may fail (once the column is
+// gone) and the run counts them; otherwise none may fail, every user's
+// new place must hold the old code's last write, and files[2], the
+// contract, then runs while new code writes the new place.
+func moveRun(t *testing.T, shape moveShape, files []*migration.File, original bool) moveResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -143,9 +180,9 @@ func moveRun(t *testing.T, files []*migration.File, original bool) moveResult {
 		require.Zero(t, w.failed, "the old code's writes fail during the expand: %v", w.firstErr)
 	}
 
-	// Every row's new column holds the lowercase of the old code's last
+	// Every user's new place holds the lowercase of the old code's last
 	// write, or of the row's first value.
-	rows, err := conn.Query(ctx, "SELECT id, email_address FROM users")
+	rows, err := conn.Query(ctx, shape.moved)
 	require.NoError(t, err)
 	n := 0
 	for rows.Next() {
@@ -159,7 +196,7 @@ func moveRun(t *testing.T, files []*migration.File, original bool) moveResult {
 		}
 		if got == nil || *got != strings.ToLower(want) {
 			if out.lost < 5 && !original {
-				t.Errorf("row %d holds %v in email_address, want %s", id, got, strings.ToLower(want))
+				t.Errorf("user %d has %v in the new place, want %s", id, got, strings.ToLower(want))
 			}
 			out.lost++
 		}
@@ -168,20 +205,20 @@ func moveRun(t *testing.T, files []*migration.File, original bool) moveResult {
 	if original {
 		return out
 	}
-	assert.Zero(t, out.lost, "rows whose email_address lacks the old code's last write")
+	assert.Zero(t, out.lost, "users whose new place lacks the old code's last write")
 	assert.Equal(t, int(next), n, "rows after the expand")
 
-	// The deploy: the old code is gone, the new code writes email_address
+	// The deploy: the old code is gone, the new code writes the new place
 	// while the contract runs.
 	require.Len(t, files, 3)
 	newCode := func(ctx context.Context, conn *pgx.Conn, i int) (string, error) {
 		if i%2 == 0 {
 			id := rand.Int64N(onlineRows) + 1
-			_, err := conn.Exec(ctx, "UPDATE users SET email_address = $2 WHERE id = $1", id, fmt.Sprintf("new.code%d@example.com", i))
+			_, err := conn.Exec(ctx, shape.update, id, fmt.Sprintf("new.code%d@example.com", i))
 			return fmt.Sprintf("update of row %d", id), err
 		}
 		next++
-		_, err := conn.Exec(ctx, "INSERT INTO users (id, email_address) VALUES ($1, 'new.code@example.com')", next)
+		_, err := conn.Exec(ctx, shape.insert, next)
 		return fmt.Sprintf("insert of row %d", next), err
 	}
 	c := &stallWriter{url: url}
