@@ -87,6 +87,14 @@ func TestMoveFixRefusals(t *testing.T) {
 		{name: "more than drops",
 			change: "ALTER TABLE users ADD COLUMN email2 text;\nUPDATE users SET email2 = email;\nALTER TABLE users DROP COLUMN email, ADD COLUMN x int;",
 			why:    "the statement does more than drop columns"},
+		{name: "table dropped",
+			change: "CREATE TABLE profiles (account_id bigint PRIMARY KEY, email text);\n" +
+				"INSERT INTO profiles (account_id, email) SELECT id, email FROM accounts;\nDROP TABLE accounts;",
+			why: "pgsafe rewrites only ALTER TABLE ... DROP COLUMN"},
+		{name: "two copies",
+			change: "ALTER TABLE users ADD COLUMN e1 text, ADD COLUMN e2 text;\nUPDATE users SET e1 = email;\nUPDATE users SET e2 = lower(email);\n" +
+				"ALTER TABLE users DROP COLUMN email;",
+			why: "the values are copied by more than one statement"},
 		{name: "tool without new migrations",
 			schema: "-- test: framework=psql\nCREATE TABLE users (id bigint PRIMARY KEY, email text, note text);\n",
 			change: "ALTER TABLE users ADD COLUMN email2 text;\nUPDATE users SET email2 = email;\nALTER TABLE users DROP COLUMN email;",
