@@ -51,7 +51,7 @@ var moveShapes = []moveShape{
 	},
 	{
 		name: "new table",
-		change: "-- +goose Up\nCREATE TABLE profiles (user_id bigint PRIMARY KEY, email text);\n" +
+		change: "-- +goose Up\nCREATE TABLE profiles (user_id bigint PRIMARY KEY REFERENCES users, email text);\n" +
 			"INSERT INTO profiles (user_id, email) SELECT id, lower(email) FROM users;\nALTER TABLE users DROP COLUMN email;\n",
 		moved:  "SELECT u.id, p.email FROM users u LEFT JOIN profiles p ON p.user_id = u.id",
 		update: "UPDATE profiles SET email = $2 WHERE user_id = $1",
@@ -61,7 +61,7 @@ var moveShapes = []moveShape{
 
 // TestOnlineMove moves a column of a table of a million rows (users.email,
 // lowercased into a new column of the table, or into a new table keyed by
-// the user, then dropped) while a writer running the old code updates the
+// the user with a foreign key to it, then dropped) while a writer running the old code updates the
 // moved column of random rows and inserts new ones, each write in a
 // transaction of its own, back to back: once with the original migration,
 // once with what `pgsafe fix --unsafe-fixes` makes of it (every rule

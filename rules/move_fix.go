@@ -25,8 +25,12 @@ import (
 //	(a) ALTER TABLE t ADD COLUMN b ...; UPDATE t SET b = f(a) [WHERE ...];
 //	(b) CREATE TABLE p (...); INSERT INTO p (k, b) SELECT id, f(a) FROM t [WHERE ...];
 //
-// followed by ALTER TABLE t DROP COLUMN a. The rewrite keeps the copy and
-// replaces the drop with the expand part:
+// followed by ALTER TABLE t DROP COLUMN a. The rewrite replaces the drop
+// with the expand part, and a copy right before the drop with the end of
+// its transaction (the backfill redoes the copy in batches, and the locks
+// taken before it, the new column's ACCESS EXCLUSIVE or a new table's
+// foreign key's SHARE ROW EXCLUSIVE on t, must not be held while t is
+// walked); a copy that other statements follow stays:
 //
 //  1. A trigger on t that repeats the copy for every row written from
 //     then on: for (a) a BEFORE INSERT OR UPDATE OF <the columns the copy
@@ -563,6 +567,14 @@ func (ms *moveSync) fix(p *Pass) Fix {
 	fx := StepsFix(p, moveFixTitle, Unsafe, locks.RowExclusive,
 		Step{SQL: strings.Join(lines, "\n")},
 		Step{SQL: backfill, NoTransaction: true})
+	if ms.stmt == p.Stmt.Index-1 {
+		// The copy right before the drop: the backfill redoes it in
+		// batches, so it becomes the end of its transaction, which releases
+		// the locks taken before it (the new column's ACCESS EXCLUSIVE, a
+		// new table's foreign key's SHARE ROW EXCLUSIVE on the source)
+		// before the trigger and the backfill run.
+		fx.Also = []Replacement{{Stmt: ms.stmt, Steps: []Step{{SQL: ""}}}}
+	}
 	fx.Contract = contract
 	fx.Down = fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s;\nDROP FUNCTION IF EXISTS %s();", trigger, src, fn)
 

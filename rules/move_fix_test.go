@@ -166,11 +166,13 @@ func moveSteps(t *testing.T, schema, change string) rules.Fix {
 	return fx
 }
 
-// TestMoveSyncOnPostgres runs the expand steps of both shapes on a real
-// PostgreSQL after the copy, as the rewritten file runs them: writes made
-// between the copy and the trigger are synced by the backfill, writes
-// after it by the trigger, and an INSERT that leaves the old column NULL
-// keeps what it writes in the new place.
+// TestMoveSyncOnPostgres runs the expand of both shapes on a real
+// PostgreSQL as the rewritten file runs it: the new column or table, the
+// copy right before the drop replaced by the end of its transaction,
+// then the trigger and the backfill. The backfill copies every row,
+// those written before the trigger too; the trigger syncs the writes
+// after it; an INSERT that leaves the old column NULL keeps what it
+// writes in the new place.
 func TestMoveSyncOnPostgres(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -200,10 +202,12 @@ func TestMoveSyncOnPostgres(t *testing.T) {
 		schema := "CREATE TABLE users (id bigint PRIMARY KEY, email text, note text);"
 		copySQL := "ALTER TABLE users ADD COLUMN email_address text;\nUPDATE users SET email_address = lower(email) WHERE email LIKE '%@%';\n"
 		fx := moveSteps(t, schema, copySQL+"ALTER TABLE users DROP COLUMN email;\n")
+		require.Equal(t, []rules.Replacement{{Stmt: 1, Steps: []rules.Step{{SQL: ""}}}}, fx.Also, "the copy becomes the end of its transaction")
 		exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;" + schema +
-			"INSERT INTO users SELECT g, 'U' || g || '@X.com' FROM generate_series(1, 10) g;" + copySQL)
-		exec("UPDATE users SET email = 'Late@X.com' WHERE id = 1") // after the copy, before the trigger
+			"INSERT INTO users SELECT g, 'U' || g || '@X.com' FROM generate_series(1, 10) g;" + strings.SplitAfter(copySQL, ";")[0])
+		exec("UPDATE users SET email = 'Late@X.com' WHERE id = 1") // before the trigger
 		run(fx)
+		assert.Equal(t, "u2@x.com", value("SELECT email_address FROM users WHERE id = 2"), "the backfill copies every row")
 		assert.Equal(t, "late@x.com", value("SELECT email_address FROM users WHERE id = 1"), "the backfill syncs a write made before the trigger")
 		exec("UPDATE users SET email = 'After@X.com' WHERE id = 2")
 		assert.Equal(t, "after@x.com", value("SELECT email_address FROM users WHERE id = 2"), "the trigger syncs an UPDATE")
@@ -226,11 +230,13 @@ func TestMoveSyncOnPostgres(t *testing.T) {
 		copySQL := "CREATE TABLE profiles (account_id bigint PRIMARY KEY REFERENCES accounts, email text);\n" +
 			"INSERT INTO profiles (account_id, email) SELECT id, email FROM accounts;\n"
 		fx := moveSteps(t, schema, copySQL+"ALTER TABLE accounts DROP COLUMN email;\n")
+		require.Len(t, fx.Also, 1, "the copy becomes the end of its transaction")
 		exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public;" + schema +
-			"INSERT INTO accounts SELECT g, 'u' || g FROM generate_series(1, 10) g;" + copySQL)
+			"INSERT INTO accounts SELECT g, 'u' || g FROM generate_series(1, 10) g;" + strings.SplitAfter(copySQL, ";")[0])
 		exec("UPDATE accounts SET email = 'late' WHERE id = 1")
 		exec("INSERT INTO accounts VALUES (50, 'between', 'x')")
 		run(fx)
+		assert.Equal(t, "u2", value("SELECT email FROM profiles WHERE account_id = 2"), "the backfill copies every row")
 		assert.Equal(t, "late", value("SELECT email FROM profiles WHERE account_id = 1"), "the backfill syncs a write made before the trigger")
 		assert.Equal(t, "between", value("SELECT email FROM profiles WHERE account_id = 50"), "the backfill copies a row inserted before the trigger")
 		exec("UPDATE accounts SET email = 'after' WHERE id = 2")
@@ -266,7 +272,7 @@ func TestMoveBackfillRaceOnPostgres(t *testing.T) {
 	race := func(t *testing.T, backfillSQL string) string {
 		t.Helper()
 		_, err := writer.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"+schema+
-			"INSERT INTO accounts SELECT g, 'old' FROM generate_series(1, 10) g;"+copySQL+fx.Steps[0].SQL)
+			"INSERT INTO accounts SELECT g, 'old' FROM generate_series(1, 10) g;"+strings.SplitAfter(copySQL, ";")[0]+fx.Steps[0].SQL)
 		require.NoError(t, err)
 		tx, err := writer.Begin(ctx)
 		require.NoError(t, err)

@@ -52,7 +52,9 @@ func ContractBeforeExpand() *Rule {
 				"a trigger that repeats the copy for every row written (BEFORE INSERT OR UPDATE OF the columns read, setting " +
 				"the new column; or AFTER, upserting into p with INSERT ... ON CONFLICT), then a batched backfill over t's " +
 				"primary key that copies every row again (reading t's rows FOR SHARE when it fills another table), so that " +
-				"nothing written after the copy is lost. An INSERT copies only when it gives one of the columns read a value, " +
+				"nothing written after the copy is lost. A copy right before the drop becomes the end of its transaction, " +
+				"since the backfill redoes it in batches: the locks taken before it (the new column's, a new table's " +
+				"foreign key's) are released before the table is walked. An INSERT copies only when it gives one of the columns read a value, " +
 				"so code already deployed for the new place keeps what it writes there. The contract part, dropping the " +
 				"trigger, its function and then the column with the statement as written, becomes a new migration of the " +
 				"file's tool marked `-- pgsafe:contract after <file>`, which contract-pending reminds of until it ships in a " +

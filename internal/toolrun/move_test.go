@@ -40,9 +40,9 @@ type moveCase struct {
 var moveCases = []moveCase{
 	{fixture: "goose-column", tool: toolrun.Goose, base: "1", expand: "2",
 		write: "INSERT INTO users (id, email) VALUES (1, 'late@example.com'); UPDATE users SET email = 'x' WHERE id = 3"},
-	{fixture: "golang-migrate", tool: toolrun.Migrate, base: "1", expand: "3",
+	{fixture: "golang-migrate", tool: toolrun.Migrate, base: "1", expand: "4",
 		write: "INSERT INTO accounts (id, email) VALUES (100000, 'late@example.com'); UPDATE accounts SET email = 'x' WHERE id = 3"},
-	{fixture: "dbmate", tool: toolrun.Dbmate, base: "20240101000000", expand: "20240102000001", noSeed: true},
+	{fixture: "dbmate", tool: toolrun.Dbmate, base: "20240101000000", expand: "20240102000002", noSeed: true},
 }
 
 // TestMoveRewriteUpDownUp runs the fixed migrations of each move fixture
