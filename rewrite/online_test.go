@@ -151,16 +151,26 @@ func onlineRun(t *testing.T, dir, schema, change string) onlineResult {
 // reads them back as goose runs them.
 func onlineFiles(t *testing.T, dir, schema, change string) []*migration.File {
 	t.Helper()
+	return gooseFiles(t, dir, "001_accounts.sql", schema, "002_balance.sql", change)
+}
+
+// gooseFiles writes migrations (base names and texts) into a folder of
+// their own and reads them back, in order, as goose runs them.
+func gooseFiles(t *testing.T, dir string, namesAndTexts ...string) []*migration.File {
+	t.Helper()
 	sub, err := os.MkdirTemp(dir, "run")
 	require.NoError(t, err)
-	srcs := []source.File{{Path: filepath.Join(sub, "001_accounts.sql"), Text: schema}, {Path: filepath.Join(sub, "002_balance.sql"), Text: change}}
+	var srcs []source.File
+	for i := 0; i < len(namesAndTexts); i += 2 {
+		srcs = append(srcs, source.File{Path: filepath.Join(sub, namesAndTexts[i]), Text: namesAndTexts[i+1]})
+	}
 	for _, s := range srcs {
 		require.NoError(t, os.WriteFile(s.Path, []byte(s.Text), 0o644))
 	}
 	gooseTool, err := tool.Lookup("goose")
 	require.NoError(t, err)
 	res := lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true, Tools: []tool.Setting{{Tool: gooseTool, Source: tool.FromFlag}}})
-	require.Len(t, res.Files, 2)
+	require.Len(t, res.Files, len(srcs))
 	for _, f := range res.Files {
 		require.Nil(t, f.SyntaxError, "%s does not parse", f.Path)
 	}

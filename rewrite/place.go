@@ -65,6 +65,8 @@ func unplaceable(f *migration.File, fx rules.Fix) string {
 	switch {
 	case f == nil || fx.Stmt < 0 || fx.Stmt >= len(f.Statements):
 		return "the statement is not in the file"
+	case slices.ContainsFunc(fx.Also, func(a rules.Replacement) bool { return a.Stmt < 0 || a.Stmt >= len(f.Statements) }):
+		return "the statement is not in the file"
 	case !f.Choice.Source.Certain():
 		return fmt.Sprintf("pgsafe only guessed that %s runs this file; name the tool (framework = %q) to apply it", f.Tool.Name, f.Tool.Name)
 	default:
@@ -117,17 +119,36 @@ func fixEdits(edits []tool.Edit, path string) []rules.Edit {
 // its expand part alone would drop nothing and keep a sync trigger
 // forever. paths are the run's files.
 func planFile(f *migration.File, fixes []rules.Fix, x *tool.Index, paths []string) split.Plan {
-	ids := make([]int, len(fixes))
-	for i := range fixes {
-		ids[i] = i
-	}
 	out := split.Plan{Placed: make([]split.Placed, len(fixes))}
+	ids := unclaimed(f, fixes, out.Placed)
 	for {
 		reps := make([]split.Replacement, len(ids))
 		for k, i := range ids {
 			reps[k] = split.Replacement{Stmt: f.Statements[fixes[i].Stmt], Steps: splitSteps(fixes[i].Steps)}
 		}
+		owner := map[int]int{} // an Also replacement's index in reps -> its fix's k
+		for k, i := range ids {
+			for _, a := range fixes[i].Also {
+				owner[len(reps)] = k
+				reps = append(reps, split.Replacement{Stmt: f.Statements[a.Stmt], Steps: splitSteps(a.Steps)})
+			}
+		}
 		plan := split.File(f, reps, x)
+		if failed := alsoFailed(plan.Placed, owner, len(ids)); len(failed) > 0 {
+			// Plan again without the fixes that have no place for one of
+			// their replacements: the others' edits are in the plan.
+			var rest []int
+			for k, i := range ids {
+				if err, ok := failed[k]; ok {
+					out.Placed[i] = split.Placed{Err: err}
+				} else {
+					rest = append(rest, i)
+				}
+			}
+			ids = rest
+			continue
+		}
+		plan.Placed = plan.Placed[:len(ids)]
 		var sqls []string
 		var withContract []int
 		for k, pl := range plan.Placed {
@@ -156,6 +177,7 @@ func planFile(f *migration.File, fixes []rules.Fix, x *tool.Index, paths []strin
 			}
 			plan.Edits = append(plan.Edits, edits...)
 			for _, k := range withContract {
+				plan.Edits = append(plan.Edits, downEdits(f, fixes[ids[k]].Down, paths)...)
 				plan.Placed[k].How = joinHow(plan.Placed[k].How, "the contract part in new migration "+name)
 			}
 		}
@@ -165,6 +187,66 @@ func planFile(f *migration.File, fixes []rules.Fix, x *tool.Index, paths []strin
 		out.Edits = plan.Edits
 		return out
 	}
+}
+
+// unclaimed returns the indexes of the fixes to plan together, in order.
+// A fix with Also replaces those statements on purpose (a copy that its
+// steps redo in batches): another fix that replaces one of them is left
+// out, with the reason in placed, to run again on the rewritten file.
+func unclaimed(f *migration.File, fixes []rules.Fix, placed []split.Placed) []int {
+	claimed := map[int]int{} // a statement -> the first fix whose Also replaces it
+	for i, fx := range fixes {
+		for _, a := range fx.Also {
+			if _, ok := claimed[a.Stmt]; !ok {
+				claimed[a.Stmt] = i
+			}
+		}
+	}
+	var ids []int
+	for i, fx := range fixes {
+		taken := -1
+		for _, s := range append([]int{fx.Stmt}, alsoStmts(fx)...) {
+			if c, ok := claimed[s]; ok && c != i {
+				taken = s
+			}
+		}
+		if taken >= 0 {
+			line := f.Lines.Position(f.Statements[taken].Span.Start).Line
+			placed[i] = split.Placed{Err: fmt.Errorf("%w: another fix replaces the statement on line %d", split.ErrCannotSplit, line)}
+			continue
+		}
+		ids = append(ids, i)
+	}
+	return ids
+}
+
+// alsoStmts returns the statements that fx's Also replaces.
+func alsoStmts(fx rules.Fix) []int {
+	out := make([]int, len(fx.Also))
+	for i, a := range fx.Also {
+		out[i] = a.Stmt
+	}
+	return out
+}
+
+// alsoFailed returns, by k, the error of each of the first n
+// replacements (one fix's each) whose fix's Also replacements, owned as
+// owner says, or itself have no place while another of them does.
+func alsoFailed(placed []split.Placed, owner map[int]int, n int) map[int]error {
+	failed := map[int]error{}
+	has := map[int]bool{}
+	for j, k := range owner {
+		has[k] = true
+		if err := placed[j].Err; err != nil {
+			failed[k] = err
+		}
+	}
+	for k := range has {
+		if err := placed[k].Err; err != nil && k < n {
+			failed[k] = err
+		}
+	}
+	return failed
 }
 
 // createdBy returns the files, other than path, that edits write.

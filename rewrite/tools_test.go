@@ -237,3 +237,16 @@ func TestGooseEnclosesBodies(t *testing.T) {
 	assert.Equal(t, 3, strings.Count(got, "-- +goose StatementEnd\n"), got)
 	assert.Contains(t, got, "BEGIN;\n-- pgsafe: the type change, online", "the comment that leads a step stays inside its transaction's BEGIN when BEGIN comes first")
 }
+
+// TestGooseAnnotationOnItsOwnLine: a comment after a statement whose
+// steps end with a body enclosed in StatementBegin and StatementEnd moves
+// to the next line, since goose refuses an annotation line with more on
+// it.
+func TestGooseAnnotationOnItsOwnLine(t *testing.T) {
+	_, files := fixWith(t, tool.Goose,
+		"db/001_accounts.sql", "-- +goose Up\nCREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n",
+		"db/002_plan.sql", "-- +goose Up\nUPDATE accounts SET plan = 'free'; -- every account starts free\n",
+	)
+	got := files["db/002_plan.sql"]
+	assert.Contains(t, got, "-- +goose StatementEnd\n -- every account starts free\n", got)
+}

@@ -33,17 +33,29 @@ func primaryKeyColumn(p *Pass, table string) string {
 // batchedUpdate returns a DO block that runs "UPDATE table SET set WHERE
 // <key range> [AND extra]" one batch at a time, committing after each.
 func batchedUpdate(p *Pass, table, key, set, extra string) string {
+	t := pgast.QuoteName(table)
+	return batchedLoop(p, table, key, "-- pgsafe: batched backfill; each batch commits on its own, so the statement is no longer atomic.",
+		func(where string) string {
+			if extra != "" {
+				where += " AND " + extra
+			}
+			return fmt.Sprintf("UPDATE %s SET %s WHERE %s;", t, set, where)
+		})
+}
+
+// batchedLoop returns a DO block, led by comment, that walks table's
+// single-column primary key key in batches of Options.BatchSize rows and
+// runs the statement that stmt returns for each batch's range condition,
+// committing after each.
+func batchedLoop(p *Pass, table, key, comment string, stmt func(where string) string) string {
 	size := p.Options.BatchSize
 	if size <= 0 {
 		size = 10000
 	}
 	t, k := pgast.QuoteName(table), pgast.QuoteIdent(key)
 	where := fmt.Sprintf("%s >= batch_start AND %s <= batch_end", k, k)
-	if extra != "" {
-		where += " AND " + extra
-	}
 	lines := []string{
-		"-- pgsafe: batched backfill; each batch commits on its own, so the statement is no longer atomic.",
+		comment,
 		"DO $pgsafe$",
 		"DECLARE",
 		fmt.Sprintf("  batch_start %s.%s%%TYPE;", t, k),
@@ -52,7 +64,7 @@ func batchedUpdate(p *Pass, table, key, set, extra string) string {
 		fmt.Sprintf("  SELECT min(%s) INTO batch_start FROM %s;", k, t),
 		"  WHILE batch_start IS NOT NULL LOOP",
 		fmt.Sprintf("    SELECT max(%s) INTO batch_end FROM (SELECT %s FROM %s WHERE %s >= batch_start ORDER BY %s LIMIT %d) AS batch;", k, k, t, k, k, size),
-		fmt.Sprintf("    UPDATE %s SET %s WHERE %s;", t, set, where),
+		"    " + stmt(where),
 		"    COMMIT;",
 		fmt.Sprintf("    SELECT min(%s) INTO batch_start FROM %s WHERE %s > batch_end;", k, t, k),
 		"  END LOOP;",

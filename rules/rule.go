@@ -138,6 +138,12 @@ type Step struct {
 	NoTransaction bool
 }
 
+// Replacement replaces statement Stmt of a file with Steps.
+type Replacement struct {
+	Stmt  int // the statement's index in its file
+	Steps []Step
+}
+
 // Fix is one way to resolve a diagnostic.
 type Fix struct {
 	// Title is an imperative phrase: "Build the index concurrently".
@@ -162,6 +168,17 @@ type Fix struct {
 	// that contract-pending reminds of it until it ships in a later
 	// release.
 	Contract string
+	// Also are further statements of the file that the fix replaces, each
+	// with steps of its own, placed in one plan with Steps: a copy that the
+	// steps redo in batches becomes an empty step, the end of its
+	// transaction. The fix applies only when every replacement has a place.
+	Also []Replacement
+	// Down, when set with Contract, is SQL that the rewrite puts first in
+	// the file's down migration (its down section, or the down file that
+	// pairs with it), so that rolling back the expand part alone leaves no
+	// sync trigger behind. It runs after the contract too, so it must be
+	// idempotent (DROP ... IF EXISTS).
+	Down string
 	// After is the strongest lock the rewritten SQL takes on the
 	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
 	// the fix report; None when the fix does not change a lock.

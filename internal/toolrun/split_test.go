@@ -63,6 +63,20 @@ var splitCases = []splitCase{
 		check: "SELECT count(*) = 2500 AND bool_and(tier = plan) FROM accounts",
 	},
 	{fixture: "require-concurrent-index/dbmate", tool: toolrun.Dbmate},
+	// The column moves: expand (sync trigger, batched backfill) and the
+	// contract migration, run to the end.
+	{
+		fixture: "contract-before-expand/goose-column", tool: toolrun.Goose,
+		seedAfter: "1", seed: moveSeeds["goose-column"],
+		check: "SELECT count(*) = 2500 AND bool_and(email_address = lower('User' || (id / 3) || '@Example.com')) FROM users",
+	},
+	{
+		fixture: "contract-before-expand/golang-migrate", tool: toolrun.Migrate,
+		seedAfter: "1", seed: moveSeeds["golang-migrate"],
+		check: "SELECT count(*) = 2500 AND bool_and(email = 'user' || account_id || '@example.com') FROM profiles",
+	},
+	// dbmate cannot stop after a version to seed rows: the schema only.
+	{fixture: "contract-before-expand/dbmate", tool: toolrun.Dbmate},
 	{fixture: "require-concurrent-index/flyway"},
 	{
 		fixture:       "concurrently-in-transaction/popx",

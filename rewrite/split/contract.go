@@ -27,7 +27,7 @@ func Contract(f *migration.File, sql string, created, run []string) ([]tool.Edit
 	after := f.Path
 	dir := filepath.Dir(f.Path)
 	for _, p := range created {
-		if filepath.Dir(p) == dir && strings.HasSuffix(strings.ToLower(p), ".sql") && source.Less(after, p) {
+		if filepath.Dir(p) == dir && strings.HasSuffix(strings.ToLower(p), ".sql") && source.Less(after, p) && !isDown(f.Tool, p) {
 			after = p
 		}
 	}
@@ -58,4 +58,14 @@ func Contract(f *migration.File, sql string, created, run []string) ([]tool.Edit
 		}
 	}
 	return edits, filepath.Base(v.Path), nil
+}
+
+// isDown reports whether t names the file at path a down migration: a
+// companion of a new migration, which the contract does not follow.
+func isDown(t *tool.Tool, path string) bool {
+	if t.Names == nil {
+		return false
+	}
+	n, ok := t.Names(path)
+	return ok && n.Direction == tool.Down
 }

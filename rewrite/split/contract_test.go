@@ -54,6 +54,10 @@ func TestContractIsTheNextMigrationWithItsMarker(t *testing.T) {
 		{tool: tool.Goose, names: []string{"00005_move.sql"}, want: "00006_move.sql", head: "-- +goose Up\n", tail: "-- +goose Down\n"},
 		{tool: tool.Dbmate, names: []string{"20240101000000_move.sql"}, want: "20240101000001_move.sql", head: "-- migrate:up\n", tail: "-- migrate:down\n"},
 		{tool: tool.GolangMigrate, names: []string{"3_move.up.sql", "4_move.up.sql"}, want: "5_move.up.sql", companion: "5_move.down.sql"},
+		// The steps' new migrations come with down companions, which sort
+		// after an .autocommit. up: the contract follows the up.
+		{tool: tool.Popx, names: []string{"20240102000000_move.postgres.up.sql", "202401020000001_move.postgres.autocommit.up.sql", "202401020000001_move.postgres.down.sql"},
+			want: "2024010200000011_move.postgres.up.sql", companion: "2024010200000011_move.postgres.down.sql"},
 	}
 	for _, c := range cases {
 		t.Run(c.tool.Name, func(t *testing.T) {
@@ -61,6 +65,7 @@ func TestContractIsTheNextMigrationWithItsMarker(t *testing.T) {
 				tool.Goose.Name:         "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n",
 				tool.Dbmate.Name:        "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n",
 				tool.GolangMigrate.Name: "SELECT 1;\n",
+				tool.Popx.Name:          "SELECT 1;\n",
 			}
 			files, paths := loaded(t, c.tool, c.names[0], texts[c.tool.Name])
 			dir := filepath.Dir(paths[0])

@@ -126,6 +126,9 @@ func File(f *migration.File, reps []Replacement, x *tool.Index) Plan {
 	if len(toolTx) > 0 {
 		p.leaveTool(reps, toolTx)
 	}
+	if c := f.Tool.Compound; c != nil {
+		p.endCompoundLines(c)
+	}
 	sort.SliceStable(p.edits, func(i, j int) bool {
 		a, b := p.edits[i], p.edits[j]
 		if a.Path != b.Path {
@@ -148,6 +151,25 @@ func compounded(reps []Replacement, c *tool.Compound) []Replacement {
 		out[i] = Replacement{Stmt: r.Stmt, Steps: steps}
 	}
 	return out
+}
+
+// endCompoundLines ends the line of every edit of the file that ends
+// with c's closing annotation where more of the original line follows
+// (a comment after the replaced statement): the tool reads the
+// annotation only on a line of its own.
+func (p *planner) endCompoundLines(c *tool.Compound) {
+	for i, e := range p.edits {
+		if e.Path != p.f.Path || !strings.HasSuffix(e.NewText, c.End) {
+			continue
+		}
+		rest := p.f.Text[e.End:]
+		if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+			rest = rest[:nl]
+		}
+		if strings.TrimSpace(rest) != "" {
+			p.edits[i].NewText += "\n"
+		}
+	}
 }
 
 // planner accumulates the edits of one file's plan.
