@@ -406,6 +406,9 @@ func (tc *columnSwap) views(p *Pass) string {
 		}
 		def := proto.Clone(v.View).(*pg.ViewStmt)
 		def.View, def.Replace = rangeVar(d.Key), false
+		if tc.rename && !renameInView(def, tc.table, tc.col.Name, tc.newCol) {
+			return fmt.Sprintf("view %s reads %s, and pgsafe renames a column only in a view that reads the table alone (no join, subquery, WITH or UNION)", Display(d.Key), tc.col.Name)
+		}
 		sql := pgast.StatementSQL(&pg.Node{Node: &pg.Node_ViewStmt{ViewStmt: def}})
 		if sql == "" {
 			return fmt.Sprintf("pgsafe cannot write view %s again", Display(d.Key))
