@@ -115,6 +115,7 @@ func resolveConfig(c *cli.Context, e env, cfg *config.Config) (*settings, error)
 	s.lint.Rule.LockTimeout = firstString(cfg.LockTimeout, defaultLockTimeout)
 	s.lint.Rule.StatementTimeout = cfg.StatementTimeout
 	s.lint.Rule.BatchSize = firstInt(cfg.BatchSize, defaultBatchSize)
+	s.lint.Rule.TypeChangeDrop = firstString(cfg.TypeChangeDrop, rules.DropInSwap)
 
 	if s.lint.Tools, err = toolSettings(c, cfg, e); err != nil {
 		return nil, err
