@@ -16,7 +16,8 @@ type Options struct {
 	LockTimeout string
 	// StatementTimeout is the statement_timeout value that fixes write.
 	StatementTimeout string
-	// BatchSize is the number of rows per batch in backfill fixes.
+	// BatchSize is the number of rows per batch in backfill fixes; 0 means
+	// DefaultBatchSize.
 	BatchSize int
 	// Releases returns how many releases have shipped the migration at
 	// path (0: not shipped yet), for the contract reminder
