@@ -66,7 +66,7 @@ func renameFix(p *Pass, table string, rn *pg.RenameStmt) Fix {
 	}
 	steps, contract := tc.renameSteps(p)
 	fx := StepsFix(p, renameFixTitle, Unsafe, after, steps...)
-	fx.Contract = contract
+	fx.Contract, fx.FromCatalog = contract, true
 	return fx
 }
 

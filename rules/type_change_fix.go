@@ -136,7 +136,7 @@ func typeChangeFix(p *Pass, table string, cmd *pg.AlterTableCmd) Fix {
 	contract := p.Options.TypeChangeDrop == DropInContract && p.Stmt.Direction != migration.Down
 	steps, drop := tc.steps(p, contract)
 	fx := StepsFix(p, typeChangeFixTitle, Unsafe, after, steps...)
-	fx.Contract = drop
+	fx.Contract, fx.FromCatalog = drop, true
 	return fx
 }
 
