@@ -40,11 +40,19 @@ import (
 //     again.
 //  6. ANALYZE the column, whose statistics the new column lacks.
 //
+// With type-change-drop = "contract" (Options.TypeChangeDrop), step 5
+// keeps the old column, nullable and stripped of its default, indexes and
+// constraints, and the fix's Contract drops it in a later release.
+//
 // Only step 5 takes ACCESS EXCLUSIVE for longer than an instant, and it
 // does no work that grows with the table. The indexes, constraints and
 // views are written from the catalog's copies of the statements that
 // made them (schema.Index.Def, schema.Constraint.Def, schema.Table.View),
 // deparsed: they are new statements, not edits of the user's text.
+//
+// The rename's expand/contract rewrite (rename_fix.go) is built from the
+// same parts: the plan (planColumnSwap), the sync trigger (syncTrigger,
+// dropSync), the copy (copySteps) and the take-over (takeOver).
 
 // Names that the rewrite gives the objects it creates. The trigger's name
 // starts with "zz_" because PostgreSQL fires BEFORE triggers in name
