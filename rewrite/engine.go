@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -142,7 +143,7 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 		var recheck func(string) bool
 		if prev != nil {
 			changed := changedSince(prev, before, byPath)
-			recheck = changed
+			recheck = replanned(prev, prevDiags, changed)
 			if full {
 				recheck = func(string) bool { return true }
 			}
@@ -326,6 +327,30 @@ func changedSince(prev *lint.Result, before map[string]string, byPath map[string
 	return func(path string) bool { return changed[path] || !read[path] }
 }
 
+// replanned returns changed, widened to the files that run after a
+// changed one and whose findings carry steps written from the catalog
+// that the earlier files leave (Fix.FromCatalog), which a fix there may
+// have changed (a serial made an identity column): they are planned again.
+func replanned(prev *lint.Result, prevDiags map[string][]rules.Diagnostic, changed func(string) bool) func(string) bool {
+	withSteps := map[string]bool{}
+	for path, ds := range prevDiags {
+		for _, d := range ds {
+			for _, fx := range d.Fixes {
+				withSteps[path] = withSteps[path] || fx.FromCatalog
+			}
+		}
+	}
+	after := map[string]bool{}
+	seen := false
+	for _, f := range prev.Files { // in migration order
+		if seen && withSteps[f.Path] {
+			after[f.Path] = true
+		}
+		seen = seen || changed(f.Path)
+	}
+	return func(path string) bool { return changed(path) || after[path] }
+}
+
 // applyRound applies one round of fixes and reports whether any file
 // changed. The fixes that replace a statement with steps go first, every
 // such fix of a file in one plan (package split) so that a file with many
@@ -420,9 +445,29 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			others = append(others, found{d, fx, line, key})
 		}
 	}
+	// Steps written from the catalog that the earlier migrations leave
+	// (Fix.FromCatalog) wait for the other fixes of those migrations this
+	// round (a serial made an identity column, say), to be planned next
+	// round on the catalog that they leave.
+	order := map[string]int{}
+	for i, lf := range lr.Files {
+		order[lf.Path] = i
+	}
+	first := len(lr.Files)
+	for _, o := range others {
+		if i, ok := order[o.d.Path]; ok && i < first {
+			first = i
+		}
+	}
 	for _, path := range stepPaths {
 		lf := files[path]
 		list := stepsOf[path]
+		if i, ok := order[path]; ok && i > first {
+			list = slices.DeleteFunc(slices.Clone(list), func(s found) bool { return s.fx.FromCatalog })
+			if len(list) == 0 {
+				continue
+			}
+		}
 		fixes := make([]rules.Fix, len(list))
 		for i, s := range list {
 			fixes[i] = s.fx

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -52,7 +53,7 @@ func TestOnlineTypeChange(t *testing.T) {
 	gooseTool, err := tool.Lookup("goose")
 	require.NoError(t, err)
 	opts := lint.Options{Rules: rules.All(), Known: rules.All(), Tools: []tool.Setting{{Tool: gooseTool, Source: tool.FromFlag}},
-		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 10000}}
+		Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}} // the default batch size
 	res, err := rewrite.Fix(srcs, opts, rewrite.Options{Unsafe: true})
 	require.NoError(t, err)
 	var fixed string
@@ -62,6 +63,7 @@ func TestOnlineTypeChange(t *testing.T) {
 		}
 	}
 	require.Contains(t, fixed, "balance_pgsafe_new", "the fix rewrites the type change")
+	require.Contains(t, fixed, fmt.Sprintf("LIMIT %d", rules.DefaultBatchSize), "the backfill takes the default batch size")
 	t.Logf("the rewrite:\n%s", fixed)
 
 	original := onlineRun(t, dir, schema, change)
@@ -99,7 +101,7 @@ func onlineRun(t *testing.T, dir, schema, change string) onlineResult {
 	_, err = conn.Exec(ctx, "VACUUM ANALYZE accounts")
 	require.NoError(t, err)
 
-	w := &onlineWriter{url: url, updated: map[int64]int64{}, inserted: map[int64]int64{}}
+	w := &onlineWriter{url: url, updated: map[int64]int64{}, inserted: map[int64]int64{}, began: time.Now()}
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -107,6 +109,11 @@ func onlineRun(t *testing.T, dir, schema, change string) onlineResult {
 		defer wg.Done()
 		w.run(ctx, &stop)
 	}()
+	// What the migration was running when: a slow write names it.
+	var steps []onlineStep
+	r.sent = func(where, sql string, start, end time.Time) {
+		steps = append(steps, onlineStep{what: where + ": " + firstLine(sql), start: start, end: end})
+	}
 	start := time.Now()
 	migErr := r.file(ctx, files[1])
 	took := time.Since(start)
@@ -116,7 +123,13 @@ func onlineRun(t *testing.T, dir, schema, change string) onlineResult {
 	require.NoError(t, w.err, "the writer failed")
 	require.Positive(t, w.writes, "the writer wrote nothing during the migration")
 	for _, s := range w.slow {
-		t.Logf("slow write: %s", s)
+		var during []string
+		for _, st := range steps {
+			if st.start.Before(s.end) && st.end.After(s.start) {
+				during = append(during, fmt.Sprintf("%s (%s, from %s)", st.what, st.end.Sub(st.start).Round(time.Millisecond), st.start.Sub(w.began).Round(time.Millisecond)))
+			}
+		}
+		t.Logf("slow write: %s; the migration was running: %s", s.what, strings.Join(during, "; "))
 	}
 
 	var typ string
@@ -187,9 +200,26 @@ type onlineWriter struct {
 	longest  time.Duration
 	writes   int
 	err      error
-	// slow lists the writes that took over 100 ms: what and when, after
-	// the writer started.
-	slow []string
+	// slow lists the writes that took over 100 ms.
+	slow []onlineStep
+	// began is when the writer started, which writes and steps are timed from.
+	began time.Time
+}
+
+// onlineStep is a write or a query of the migration, and when it ran.
+type onlineStep struct {
+	what       string
+	start, end time.Time
+}
+
+// firstLine returns the first line of sql that is not a comment.
+func firstLine(sql string) string {
+	for _, l := range strings.Split(sql, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "--") {
+			return l
+		}
+	}
+	return ""
 }
 
 func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
@@ -200,7 +230,6 @@ func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 	next := int64(onlineRows)
-	began := time.Now()
 	for i := 0; !stop.Load(); i++ {
 		start := time.Now()
 		var err error
@@ -230,7 +259,10 @@ func (w *onlineWriter) run(ctx context.Context, stop *atomic.Bool) {
 			if i%2 == 1 {
 				what = "insert"
 			}
-			w.slow = append(w.slow, fmt.Sprintf("%s of row %d took %s, %s after the start", what, id, took.Round(time.Millisecond), start.Sub(began).Round(time.Millisecond)))
+			w.slow = append(w.slow, onlineStep{
+				what:  fmt.Sprintf("%s of row %d took %s, %s after the start", what, id, took.Round(time.Millisecond), start.Sub(w.began).Round(time.Millisecond)),
+				start: start, end: start.Add(took),
+			})
 		}
 	}
 }

@@ -467,6 +467,9 @@ type runner struct {
 	original bool
 	// raised collects the errors that the setup allows, in order.
 	raised []string
+	// sent, when set, hears of every query sent to a migration's
+	// connection: where it comes from, its SQL, when it started and ended.
+	sent func(where, sql string, start, end time.Time)
 }
 
 // run runs the setup and then the up sections of files, in order, each
@@ -594,7 +597,11 @@ func (r *runner) exec(ctx context.Context, where, sql string) error {
 // send runs sql as one simple-protocol query. An error the setup allows
 // is recorded and the run goes on.
 func (r *runner) send(ctx context.Context, conn *pgconn.PgConn, where, sql string) error {
+	start := time.Now()
 	_, err := conn.Exec(ctx, sql).ReadAll()
+	if r.sent != nil {
+		r.sent(where, sql, start, time.Now())
+	}
 	if err == nil {
 		return nil
 	}

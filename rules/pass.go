@@ -16,7 +16,8 @@ type Options struct {
 	LockTimeout string
 	// StatementTimeout is the statement_timeout value that fixes write.
 	StatementTimeout string
-	// BatchSize is the number of rows per batch in backfill fixes.
+	// BatchSize is the number of rows per batch in backfill fixes; 0 means
+	// DefaultBatchSize.
 	BatchSize int
 	// Releases returns how many releases have shipped the migration at
 	// path (0: not shipped yet), for the contract reminder
@@ -28,7 +29,19 @@ type Options struct {
 	// ContractReleases is how many releases must ship an expand migration
 	// before its contract migration may ship; 0 means 1.
 	ContractReleases int
+	// TypeChangeDrop says where the online rewrite of a type change drops
+	// the old column: DropInSwap ("" too) or DropInContract.
+	TypeChangeDrop string
 }
+
+// The values of Options.TypeChangeDrop (config key type-change-drop).
+const (
+	// DropInSwap drops the old column in the swap's transaction.
+	DropInSwap = "swap"
+	// DropInContract keeps it, unused, under <col>_pgsafe_old, and drops it
+	// in a contract migration.
+	DropInContract = "contract"
+)
 
 // Pass gives a rule one statement of a file and the context around it.
 type Pass struct {

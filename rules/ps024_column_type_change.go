@@ -60,6 +60,11 @@ func ColumnTypeChange() *Rule {
 				"and NOT NULL (whose scan the validated CHECK skips), attaches the UNIQUE and PRIMARY KEY constraints " +
 				"with USING INDEX, gives the indexes and constraints their names, and creates again the views that read " +
 				"the column (dropped at its start, since they would stop the old column's drop); and ANALYZE of the column. " +
+				"With type-change-drop = \"contract\" in the config, the swap keeps the old column instead, as " +
+				"`<col>_pgsafe_old`, made nullable and stripped of its default, indexes and constraints (whose names the " +
+				"new column's take), so that writes, which name the new column, never fail on it; a contract migration of " +
+				"the file's tool, named to run after the file and headed by `-- pgsafe:contract after <file>`, drops it in " +
+				"a later release (display-only when the tool cannot add that migration). " +
 				"The original fails when a view reads the column; the rewrite does what dropping and creating the views " +
 				"around it by hand would. The " +
 				"primary key itself is rewritten this way unless foreign keys reference it. What changes for users: " +

@@ -179,6 +179,11 @@ type Fix struct {
 	// sync trigger behind. It runs after the contract too, so it must be
 	// idempotent (DROP ... IF EXISTS).
 	Down string
+	// FromCatalog says that Steps are written from what the catalog knows
+	// of the schema that the earlier migrations leave (a column's type,
+	// its indexes, a serial's sequence): the rewrite package plans them
+	// again once the fixes of earlier migrations are applied.
+	FromCatalog bool
 	// After is the strongest lock the rewritten SQL takes on the
 	// diagnostic's table, for the "SHARE -> SHARE UPDATE EXCLUSIVE" line of
 	// the fix report; None when the fix does not change a lock.

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
 )
@@ -39,11 +40,19 @@ import (
 //     again.
 //  6. ANALYZE the column, whose statistics the new column lacks.
 //
+// With type-change-drop = "contract" (Options.TypeChangeDrop), step 5
+// keeps the old column, nullable and stripped of its default, indexes and
+// constraints, and the fix's Contract drops it in a later release.
+//
 // Only step 5 takes ACCESS EXCLUSIVE for longer than an instant, and it
 // does no work that grows with the table. The indexes, constraints and
 // views are written from the catalog's copies of the statements that
 // made them (schema.Index.Def, schema.Constraint.Def, schema.Table.View),
 // deparsed: they are new statements, not edits of the user's text.
+//
+// The rename's expand/contract rewrite (rename_fix.go) is built from the
+// same parts: the plan (planColumnSwap), the sync trigger (syncTrigger,
+// dropSync), the copy (copySteps) and the take-over (takeOver).
 
 // Names that the rewrite gives the objects it creates. The trigger's name
 // starts with "zz_" because PostgreSQL fires BEFORE triggers in name
@@ -75,8 +84,11 @@ type columnSwap struct {
 	typ    string // the new type as the user wrote it, COLLATE included
 	using  string // the USING expression with columns read from NEW, "" for none
 	value  string // the USING expression as the user wrote it, or the column
-	newCol string // <col>_pgsafe_new
+	newCol string // <col>_pgsafe_new for a type change, the new name for a rename
 	oldCol string // <col>_pgsafe_old
+	// rename says that the column is renamed to newCol, rather than
+	// changing its type under its name.
+	rename bool
 	// notNull names the CHECK that proves the new column NOT NULL, "" for
 	// a nullable column.
 	notNull string
@@ -98,6 +110,7 @@ type columnSwap struct {
 type swapIndex struct {
 	create string // CREATE INDEX CONCURRENTLY on the new column
 	attach string // the swap's statement: a rename, or ADD CONSTRAINT ... USING INDEX
+	drop   string // drops the original, to free its name while the old column stays
 }
 
 // swapConstraint is a CHECK or FOREIGN KEY of the column, added NOT VALID
@@ -107,6 +120,7 @@ type swapConstraint struct {
 	add      string // ALTER TABLE ... ADD CONSTRAINT ... NOT VALID
 	validate string // ALTER TABLE ... VALIDATE CONSTRAINT, "" when the original is NOT VALID
 	rename   string // the swap's ALTER TABLE ... RENAME CONSTRAINT
+	drop     string // drops the original, to free its name while the old column stays
 }
 
 // typeChangeFix rewrites a lone ALTER TABLE ... ALTER COLUMN ... TYPE of a
@@ -127,17 +141,55 @@ func typeChangeFix(p *Pass, table string, cmd *pg.AlterTableCmd) Fix {
 	if tc.notNull != "" || len(tc.indexes) > 0 || len(tc.constraints) > 0 {
 		after = alterCmdMode(p, pg.AlterTableType_AT_ValidateConstraint)
 	}
-	return StepsFix(p, typeChangeFixTitle, Unsafe, after, tc.steps(p)...)
+	contract := p.Options.TypeChangeDrop == DropInContract && p.Stmt.Direction != migration.Down
+	steps, drop := tc.steps(p, contract)
+	fx := StepsFix(p, typeChangeFixTitle, Unsafe, after, steps...)
+	fx.Contract, fx.FromCatalog = drop, true
+	return fx
 }
 
 // planTypeChange gathers what the rewrite needs, or says why there is no
 // mechanical rewrite.
 func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, string) {
 	name := cmd.GetName()
+	if !singleSubcommand(p) {
+		return nil, "the statement does more than change one column's type: give the type change an ALTER TABLE of its own"
+	}
+	tc, why := planColumnSwap(p, table, name, columnWithSuffix(name, newColumnSuffix), false)
+	if why != "" {
+		return nil, why
+	}
+	if v := viewDroppedBefore(p); v != "" {
+		return nil, fmt.Sprintf("view %s, dropped earlier in the file and created again later, would be missing while the new column is backfilled: "+
+			"leave both statements out, since the rewrite creates the views that read the column again in its swap", Display(v))
+	}
+	cd := cmd.GetDef().GetColumnDef()
+	typ, exprStart, exprEnd := newTypeText(p, cd)
+	if typ == "" {
+		return nil, "pgsafe cannot read the new type from the statement"
+	}
+	tc.typ = typ
+	tc.value = pgast.QuoteIdent(name)
+	if expr := cd.GetRawDefault(); expr != nil {
+		value, using, ok := usingExpression(p, table, expr, exprStart, exprEnd)
+		if !ok {
+			return nil, "pgsafe cannot rewrite the USING expression to read the new row in a trigger"
+		}
+		tc.value, tc.using = value, using
+	}
+	return tc, ""
+}
+
+// planColumnSwap gathers what copying column name of table into a new
+// column newCol needs, for a type change (where newCol takes the name
+// later) and a rename (where newCol is the new name), or says why there
+// is no mechanical rewrite: the table, its single-column primary key, the
+// column and what depends on it, the column's indexes and constraints to
+// build again on newCol, and the views that read it. With rename, the
+// views created again read newCol under the name they gave the column.
+func planColumnSwap(p *Pass, table, name, newCol string, rename bool) (*columnSwap, string) {
 	t := p.Catalog.Table(table)
 	switch {
-	case !singleSubcommand(p):
-		return nil, "the statement does more than change one column's type: give the type change an ALTER TABLE of its own"
 	case t == nil || t.Unknown:
 		return nil, fmt.Sprintf("pgsafe does not know every column and constraint of %s from the migrations", Display(table))
 	case t.Kind != schema.KindTable || t.Partitioned || t.PartitionOf != "":
@@ -150,6 +202,8 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 		return nil, fmt.Sprintf("pgsafe does not know the column %s of %s", name, Display(table))
 	case key == "":
 		return nil, fmt.Sprintf("%s has no single-column primary key that pgsafe knows, to backfill in batches by", Display(table))
+	case rename && key == name:
+		return nil, fmt.Sprintf("%s is the primary key of %s, which the backfill walks", name, Display(table))
 	case col.Identity != "":
 		return nil, fmt.Sprintf("%s is an identity column", name)
 	case col.Generated != "":
@@ -157,36 +211,23 @@ func planTypeChange(p *Pass, table string, cmd *pg.AlterTableCmd) (*columnSwap, 
 	case col.NotNull && p.Options.PGVersion < 12:
 		return nil, fmt.Sprintf("%s is NOT NULL, and before PostgreSQL 12 SET NOT NULL on the new column scans the table under ACCESS EXCLUSIVE", name)
 	}
-	if why := unsupportedDependents(p, t, col); why != "" {
+	if why := unsupportedDependents(p, t, col, rename); why != "" {
 		return nil, why
 	}
-	if v := viewDroppedBefore(p); v != "" {
-		return nil, fmt.Sprintf("view %s, dropped earlier in the file and created again later, would be missing while the new column is backfilled: "+
-			"leave both statements out, since the rewrite creates the views that read the column again in its swap", Display(v))
-	}
-	cd := cmd.GetDef().GetColumnDef()
-	typ, exprStart, exprEnd := newTypeText(p, cd)
-	if typ == "" {
-		return nil, "pgsafe cannot read the new type from the statement"
-	}
-	tc := &columnSwap{table: table, t: t, col: col, key: key, typ: typ,
-		newCol: columnWithSuffix(name, newColumnSuffix), oldCol: columnWithSuffix(name, oldColumnSuffix),
+	tc := &columnSwap{table: table, t: t, col: col, key: key, rename: rename,
+		newCol: newCol, oldCol: columnWithSuffix(name, oldColumnSuffix),
 		seq: ownedSequence(p, t, col)}
 	if why := tc.views(p); why != "" {
 		return nil, why
 	}
-	for _, taken := range []string{tc.newCol, tc.oldCol} {
-		if t.Column(taken) != nil {
-			return nil, fmt.Sprintf("%s already has a column %s", Display(table), taken)
-		}
+	taken := []string{tc.newCol, tc.oldCol}
+	if rename {
+		taken = taken[:1]
 	}
-	tc.value = pgast.QuoteIdent(name)
-	if expr := cd.GetRawDefault(); expr != nil {
-		value, using, ok := usingExpression(p, table, expr, exprStart, exprEnd)
-		if !ok {
-			return nil, "pgsafe cannot rewrite the USING expression to read the new row in a trigger"
+	for _, c := range taken {
+		if t.Column(c) != nil {
+			return nil, fmt.Sprintf("%s already has a column %s", Display(table), c)
 		}
-		tc.value, tc.using = value, using
 	}
 	if col.NotNull {
 		tc.notNull = freeConstraintName(p, table, columnWithSuffix(pgast.ObjectName(table)+"_"+name, "_pgsafe_not_null"))
@@ -256,6 +297,7 @@ func (tc *columnSwap) index(p *Pass, ix *schema.Index) (swapIndex, string) {
 		return swapIndex{
 			create: createIndexSQL(tmp, tc.table, cols, true, true, false),
 			attach: fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;", t, pgast.QuoteIdent(con.Name), kind, pgast.QuoteIdent(tmp)),
+			drop:   fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, pgast.QuoteIdent(con.Name)),
 		}, ""
 	}
 	if ix.Def == nil {
@@ -270,6 +312,7 @@ func (tc *columnSwap) index(p *Pass, ix *schema.Index) (swapIndex, string) {
 	return swapIndex{
 		create: sql + ";",
 		attach: fmt.Sprintf("ALTER INDEX %s RENAME TO %s;", pgast.QuoteName(indexKeyIn(tc.table, tmp)), pgast.QuoteIdent(ix.Name)),
+		drop:   fmt.Sprintf("DROP INDEX %s;", pgast.QuoteName(indexKeyIn(tc.table, ix.Name))),
 	}, ""
 }
 
@@ -305,6 +348,7 @@ func (tc *columnSwap) constraint(p *Pass, con *schema.Constraint) (swapConstrain
 	sc := swapConstraint{
 		add:    add + ";",
 		rename: fmt.Sprintf("ALTER TABLE %s RENAME CONSTRAINT %s TO %s;", t, pgast.QuoteIdent(tmp), pgast.QuoteIdent(con.Name)),
+		drop:   fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, pgast.QuoteIdent(con.Name)),
 	}
 	if con.Validated {
 		sc.validate = fmt.Sprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", t, pgast.QuoteIdent(tmp))
@@ -370,6 +414,9 @@ func (tc *columnSwap) views(p *Pass) string {
 		}
 		def := proto.Clone(v.View).(*pg.ViewStmt)
 		def.View, def.Replace = rangeVar(d.Key), false
+		if tc.rename && !renameInView(def, tc.table, tc.col.Name, tc.newCol) {
+			return fmt.Sprintf("view %s reads %s, and pgsafe renames a column only in a view that reads the table alone (no join, subquery, WITH or UNION)", Display(d.Key), tc.col.Name)
+		}
 		sql := pgast.StatementSQL(&pg.Node{Node: &pg.Node_ViewStmt{ViewStmt: def}})
 		if sql == "" {
 			return fmt.Sprintf("pgsafe cannot write view %s again", Display(d.Key))
@@ -395,7 +442,7 @@ func readsWholeRow(q *pg.Node) bool {
 
 // unsupportedDependents says why what depends on col keeps the rewrite
 // from being mechanical, "" when nothing does.
-func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column) string {
+func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column, rename bool) string {
 	for _, other := range t.Columns {
 		if other.Generated != "" && generatedReads(other.Generated, col.Name) {
 			return fmt.Sprintf("generated column %s reads %s", other.Name, col.Name)
@@ -404,6 +451,9 @@ func unsupportedDependents(p *Pass, t *schema.Table, col *schema.Column) string 
 	for _, key := range append(p.Catalog.ReferencedBy(t.Key), t.Key) {
 		for _, con := range p.Catalog.Table(key).Constraints {
 			if con.Type == pg.ConstrType_CONSTR_FOREIGN && con.References == t.Key && containsName(con.RefColumns, col.Name) {
+				if rename {
+					return fmt.Sprintf("foreign key %s of %s references %s", con.Name, Display(key), col.Name)
+				}
 				return fmt.Sprintf("foreign key %s of %s references %s: its column must change type too", con.Name, Display(key), col.Name)
 			}
 		}
@@ -545,30 +595,45 @@ func usingExpression(p *Pass, table string, expr *pg.Node, start, end int) (stri
 	return strings.TrimSpace(text), strings.TrimSpace(b.String()), true
 }
 
-// steps writes the rewrite's steps.
-func (tc *columnSwap) steps(p *Pass) []Step {
-	t := pgast.QuoteName(tc.table)
-	col, newCol, oldCol := pgast.QuoteIdent(tc.col.Name), pgast.QuoteIdent(tc.newCol), pgast.QuoteIdent(tc.oldCol)
-	fn := pgast.QuoteName(pgast.SchemaOf(tc.table) + "." + columnWithSuffix(pgast.ObjectName(tc.table)+"_"+tc.col.Name, syncSuffix))
-	trigger := pgast.QuoteIdent(columnWithSuffix(triggerPrefix+tc.col.Name, ""))
-	from := "NEW." + col
-	if tc.using != "" {
-		from = tc.using
-	}
-	expand := strings.Join([]string{
-		"-- pgsafe: the type change, online: a new column, kept in sync with the old one by a trigger until the swap below.",
-		fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", t, newCol, tc.typ),
-		fmt.Sprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgsafe$", fn),
-		"BEGIN",
-		fmt.Sprintf("  NEW.%s := %s;", newCol, from),
+// syncNames returns the table, the sync trigger's function and the
+// trigger, quoted.
+func (tc *columnSwap) syncNames() (t, fn, trigger string) {
+	t = pgast.QuoteName(tc.table)
+	fn = pgast.QuoteName(pgast.SchemaOf(tc.table) + "." + columnWithSuffix(pgast.ObjectName(tc.table)+"_"+tc.col.Name, syncSuffix))
+	trigger = pgast.QuoteIdent(columnWithSuffix(triggerPrefix+tc.col.Name, ""))
+	return t, fn, trigger
+}
+
+// syncTrigger returns the statements that create the sync trigger, whose
+// function runs body (lines of PL/pgSQL before RETURN NEW).
+func (tc *columnSwap) syncTrigger(body ...string) []string {
+	t, fn, trigger := tc.syncNames()
+	out := []string{fmt.Sprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgsafe$", fn), "BEGIN"}
+	out = append(out, body...)
+	return append(out,
 		"  RETURN NEW;",
 		"END",
 		"$pgsafe$;",
-		fmt.Sprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();", trigger, t, fn),
-	}, "\n")
+		fmt.Sprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();", trigger, t, fn))
+}
+
+// dropSync returns the statements that drop the sync trigger and its
+// function.
+func (tc *columnSwap) dropSync() []string {
+	t, fn, trigger := tc.syncNames()
+	return []string{fmt.Sprintf("DROP TRIGGER %s ON %s;", trigger, t), fmt.Sprintf("DROP FUNCTION %s();", fn)}
+}
+
+// copySteps returns the steps that fill the new column once expand (the
+// first step) has added it with its trigger: the batched backfill, which
+// sets set on the rows where where holds; the column's indexes built
+// again on it; its constraints added NOT VALID, then validated.
+func (tc *columnSwap) copySteps(p *Pass, expand, set, where string) []Step {
+	t := pgast.QuoteName(tc.table)
+	newCol := pgast.QuoteIdent(tc.newCol)
 	steps := []Step{
 		{SQL: expand},
-		{SQL: batchedUpdate(p, tc.table, tc.key, fmt.Sprintf("%s = %s", newCol, tc.value), newCol+" IS NULL"), NoTransaction: true},
+		{SQL: batchedUpdate(p, tc.table, tc.key, set, where), NoTransaction: true},
 	}
 	// The indexes are built once the rows are there: building them first
 	// would update them for every row of the backfill.
@@ -593,6 +658,80 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 	if len(validate) > 0 {
 		steps = append(steps, Step{SQL: strings.Join(validate, "\n")})
 	}
+	return steps
+}
+
+// takeOver returns the statements, in the transaction that retires the
+// old column old (under the lock_timeout, after the views that read it
+// are dropped), that give column final, the copy under its final name,
+// what the old column had: its sequence, its default and NOT NULL (whose
+// scan the validated CHECK skips), its indexes and constraints under
+// their names, and the views that read it. With keep, the old column
+// stays, nullable and without a default, indexes or constraints, for a
+// contract migration to drop; otherwise it is dropped, and with it its
+// indexes and constraints.
+func (tc *columnSwap) takeOver(final, old string, keep bool) []string {
+	t, col := pgast.QuoteName(tc.table), pgast.QuoteIdent(final)
+	var out []string
+	if tc.seq != "" {
+		// Before the old column goes: it would take its sequence along.
+		out = append(out, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", pgast.QuoteName(tc.seq), t, col))
+	}
+	if keep {
+		// Writes that leave the old column out must not fail, and its
+		// indexes and constraints hold the names the copies take.
+		// A primary key's NOT NULL goes with the key, dropped first.
+		o := pgast.QuoteIdent(old)
+		for _, c := range tc.constraints {
+			out = append(out, c.drop)
+		}
+		for _, ix := range tc.indexes {
+			out = append(out, ix.drop)
+		}
+		if tc.col.NotNull {
+			out = append(out, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;", t, o))
+		}
+		if tc.col.Default != "" {
+			out = append(out, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;", t, o))
+		}
+	} else {
+		// Dropping the old column drops its indexes and constraints, and
+		// frees their names.
+		out = append(out, fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s;", t, pgast.QuoteIdent(old)))
+	}
+	if tc.col.Default != "" {
+		out = append(out, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;", t, col, tc.col.Default))
+	}
+	if tc.notNull != "" {
+		// The CHECK is dropped by a statement of its own: in the same ALTER
+		// TABLE, PostgreSQL would drop it before SET NOT NULL looks for it.
+		// A primary key USING INDEX below finds the column NOT NULL already.
+		out = append(out,
+			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", t, col),
+			fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, pgast.QuoteIdent(tc.notNull)))
+	}
+	for _, ix := range tc.indexes {
+		out = append(out, ix.attach)
+	}
+	for _, c := range tc.constraints {
+		out = append(out, c.rename)
+	}
+	return append(out, tc.createViews...)
+}
+
+// steps writes the type change's steps; with contract, the swap keeps
+// the old column as <col>_pgsafe_old and the returned contract drops it.
+func (tc *columnSwap) steps(p *Pass, contract bool) ([]Step, string) {
+	t, col, newCol := pgast.QuoteName(tc.table), pgast.QuoteIdent(tc.col.Name), pgast.QuoteIdent(tc.newCol)
+	from := "NEW." + col
+	if tc.using != "" {
+		from = tc.using
+	}
+	expand := append([]string{
+		"-- pgsafe: the type change, online: a new column, kept in sync with the old one by a trigger until the swap below.",
+		fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s;", t, newCol, tc.typ),
+	}, tc.syncTrigger(fmt.Sprintf("  NEW.%s := %s;", newCol, from))...)
+	steps := tc.copySteps(p, strings.Join(expand, "\n"), fmt.Sprintf("%s = %s", newCol, tc.value), newCol+" IS NULL")
 	swap := []string{
 		"-- pgsafe: the swap, in one short transaction: nothing here grows with the table.",
 		fmt.Sprintf("SET LOCAL lock_timeout = '%s';", lockTimeoutValue(p)),
@@ -600,39 +739,21 @@ func (tc *columnSwap) steps(p *Pass) []Step {
 	// The views that read the old column would stop its drop; they read
 	// the new one once created again below.
 	swap = append(swap, tc.dropViews...)
+	swap = append(swap, tc.dropSync()...)
 	swap = append(swap,
-		fmt.Sprintf("DROP TRIGGER %s ON %s;", trigger, t),
-		fmt.Sprintf("DROP FUNCTION %s();", fn),
-		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, col, oldCol),
+		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, col, pgast.QuoteIdent(tc.oldCol)),
 		fmt.Sprintf("ALTER TABLE %s RENAME COLUMN %s TO %s;", t, newCol, col),
 	)
-	if tc.seq != "" {
-		// Before the old column goes: it would take its sequence along.
-		swap = append(swap, fmt.Sprintf("ALTER SEQUENCE %s OWNED BY %s.%s;", pgast.QuoteName(tc.seq), t, col))
-	}
-	// Dropping the old column drops its indexes and constraints, and frees
-	// their names.
-	swap = append(swap, fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s;", t, oldCol))
-	if tc.col.Default != "" {
-		swap = append(swap, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;", t, col, tc.col.Default))
-	}
-	if tc.notNull != "" {
-		// The CHECK is dropped by a statement of its own: in the same ALTER
-		// TABLE, PostgreSQL would drop it before SET NOT NULL looks for it.
-		// A primary key USING INDEX below finds the column NOT NULL already.
-		swap = append(swap,
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", t, col),
-			fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s;", t, pgast.QuoteIdent(tc.notNull)))
-	}
-	for _, ix := range tc.indexes {
-		swap = append(swap, ix.attach)
-	}
-	for _, c := range tc.constraints {
-		swap = append(swap, c.rename)
-	}
-	swap = append(swap, tc.createViews...)
+	swap = append(swap, tc.takeOver(tc.col.Name, tc.oldCol, contract)...)
 	steps = append(steps, Step{SQL: strings.Join(swap, "\n")}, Step{SQL: fmt.Sprintf("ANALYZE %s (%s);", t, col)})
-	return steps
+	if !contract {
+		return steps, ""
+	}
+	return steps, strings.Join([]string{
+		fmt.Sprintf("-- pgsafe: the contract of the type change of %s.%s: drop the old column, which nothing reads or writes since the swap.", pgast.ObjectName(tc.table), tc.col.Name),
+		fmt.Sprintf("SET LOCAL lock_timeout = '%s';", lockTimeoutValue(p)),
+		fmt.Sprintf("ALTER TABLE %s DROP COLUMN %s;", t, pgast.QuoteIdent(tc.oldCol)),
+	}, "\n")
 }
 
 // lockTimeoutValue is the lock_timeout that fixes write.

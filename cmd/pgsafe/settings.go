@@ -23,7 +23,6 @@ import (
 const (
 	defaultPGVersion   = 15
 	defaultLockTimeout = "2s"
-	defaultBatchSize   = 10000
 )
 
 // commonFlags are the flags that every command reading migrations shares.
@@ -114,7 +113,8 @@ func resolveConfig(c *cli.Context, e env, cfg *config.Config) (*settings, error)
 	}
 	s.lint.Rule.LockTimeout = firstString(cfg.LockTimeout, defaultLockTimeout)
 	s.lint.Rule.StatementTimeout = cfg.StatementTimeout
-	s.lint.Rule.BatchSize = firstInt(cfg.BatchSize, defaultBatchSize)
+	s.lint.Rule.BatchSize = firstInt(cfg.BatchSize, rules.DefaultBatchSize)
+	s.lint.Rule.TypeChangeDrop = firstString(cfg.TypeChangeDrop, rules.DropInSwap)
 
 	if s.lint.Tools, err = toolSettings(c, cfg, e); err != nil {
 		return nil, err

@@ -138,3 +138,18 @@ func TestFixVerifyRefusesRolesOnANamedServer(t *testing.T) {
 	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'").Scan(&roles))
 	assert.Zero(t, roles)
 }
+
+// TestFixVerifyRename proves the rename's expand and contract with fix
+// --verify: the expand in place of the rename and the contract migration
+// it writes leave the original's schema, on seeded tables, and so does
+// rolling the contract back.
+func TestFixVerifyRename(t *testing.T) {
+	url := pgtest.URL(t)
+	code, stdout, stderr := runCLI(t, nil, "fix", "--unsafe-fixes", "--verify", "--seed-rows", "3000", "--select", "PS025,PS040",
+		"--framework", "goose", "--database-url", url, "fixtures/rules/rename-column/goose")
+	require.Equal(t, 0, code, stderr+stdout)
+	assert.Contains(t, stdout, "+++ b/fixtures/rules/rename-column/goose/003_rename.sql", "the contract migration")
+	assert.Contains(t, stdout, "+-- pgsafe:contract after 002_rename.sql")
+	assert.Contains(t, stdout, "applied PS025 rename-column: 4")
+	assert.Contains(t, stdout, "verify: ok")
+}

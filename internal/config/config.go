@@ -57,6 +57,10 @@ type Config struct {
 	StatementTimeout string `toml:"statement-timeout"`
 	// BatchSize is the number of rows per batch in backfill fixes.
 	BatchSize int `toml:"batch-size"`
+	// TypeChangeDrop says where the online rewrite of a column type
+	// change drops the old column: "swap" (in the swap's transaction) or
+	// "contract" (in a contract migration); "" when unset (swap).
+	TypeChangeDrop string `toml:"type-change-drop"`
 	// Queries holds doublestar globs of the application's SQL files,
 	// relative to Dir.
 	Queries []string `toml:"queries"`
@@ -93,7 +97,7 @@ type Config struct {
 // the documentation lists them. docs/pgsafe.schema.json describes the
 // same keys; a test keeps the two in step.
 func Keys() []string {
-	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "queries", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "type-change-drop", "queries", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
 }
 
 // Error is a problem in a config file, placed at a line.
@@ -232,6 +236,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.StatementTimeout, `a duration string such as "5min"`
 	case "batch-size":
 		dst, want = &c.BatchSize, "a positive integer"
+	case "type-change-drop":
+		dst, want = &c.TypeChangeDrop, `"swap" or "contract"`
 	case "queries":
 		dst, want = &c.Queries, "an array of glob strings"
 	case "schema":
@@ -325,6 +331,11 @@ func (c *Config) validate() error {
 	}
 	if c.BatchSize < 0 || (c.BatchSize == 0 && c.set["batch-size"]) {
 		return c.errorAt(fmt.Sprintf("batch-size must be a positive integer, not %d", c.BatchSize), "batch-size")
+	}
+	switch c.TypeChangeDrop {
+	case "", "swap", "contract":
+	default:
+		return c.errorAt(fmt.Sprintf(`type-change-drop must be "swap" or "contract", not %q`, c.TypeChangeDrop), "type-change-drop")
 	}
 	switch c.DownMigrations {
 	case "", "lint", "warn-only", "skip":

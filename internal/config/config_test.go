@@ -25,6 +25,7 @@ fail-on = "error"
 lock-timeout = "3s"
 statement-timeout = "10min"
 batch-size = 500
+type-change-drop = "contract"
 queries = ["db/queries/*.sql"]
 schema = "db/schema.sql"
 max-file-size = "128MiB"
@@ -49,6 +50,7 @@ PS001 = "warning"
 	assert.Equal(t, "3s", c.LockTimeout)
 	assert.Equal(t, "10min", c.StatementTimeout)
 	assert.Equal(t, 500, c.BatchSize)
+	assert.Equal(t, "contract", c.TypeChangeDrop)
 	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
 	assert.Equal(t, "db/schema.sql", c.Schema)
 	assert.Equal(t, "128MiB", c.MaxFileSize)
@@ -126,6 +128,7 @@ func TestParseErrors(t *testing.T) {
 		{"pg-version too high", "# c\npg-version = 19\n", 2, "pg-version 19 is out of range"},
 		{"batch-size negative", "batch-size = -1\n", 1, "batch-size must be a positive integer, not -1"},
 		{"batch-size zero", "batch-size = 0\n", 1, "batch-size must be a positive integer, not 0"},
+		{"type-change-drop value", "type-change-drop = \"later\"\n", 1, `type-change-drop must be "swap" or "contract", not "later"`},
 		{"down-migrations value", "# c\ndown-migrations = \"warn\"\n", 2, `down-migrations must be "lint", "warn-only" or "skip", not "warn"`},
 		{"down-migrations type", "down-migrations = false\n", 1, `down-migrations must be "lint", "warn-only" or "skip", not a bool`},
 		{"down-migrations and include-down", "down-migrations = \"skip\"\ninclude-down = false\n", 2, "include-down and down-migrations both say what to do with down migrations"},

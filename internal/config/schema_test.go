@@ -146,6 +146,7 @@ func TestSchemaAgreesWithLoaderOnBadValues(t *testing.T) {
 		`lock-timeout = "soon"`,
 		`statement-timeout = "5 minutes"`,
 		"batch-size = 0",
+		`type-change-drop = "later"`,
 		`max-file-size = "big"`,
 		`max-file-size = "64MB"`,
 		"schema = \"s.sql\"\ndatabase-url = \"postgres://x\"",

@@ -92,6 +92,8 @@ func Options(t testing.TB, enabled []*rules.Rule, files []source.File) (opts lin
 			opts.Rule.LockTimeout = v
 		case "statement-timeout":
 			opts.Rule.StatementTimeout = v
+		case "type-change-drop":
+			opts.Rule.TypeChangeDrop = v
 		case "pending":
 			names := map[string]bool{}
 			for _, n := range strings.Split(v, ",") {

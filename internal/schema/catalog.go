@@ -48,9 +48,13 @@ func (k Kind) String() string {
 
 // Column is one column of a table or view.
 type Column struct {
-	Name    string
-	Type    string  // without pg_catalog, e.g. "varchar", "int4", "text[]"; "" when unknown (a view's)
-	Mods    []int32 // constant type modifiers, e.g. [255] for varchar(255)
+	Name string
+	Type string  // without pg_catalog, e.g. "varchar", "int4", "text[]"; "" when unknown (a view's)
+	Mods []int32 // constant type modifiers, e.g. [255] for varchar(255)
+	// Decl is the type as SQL with its COLLATE clause, as a column
+	// declaration writes it ("varchar(20) COLLATE \"C\"", "integer" for a
+	// serial); "" when unknown.
+	Decl    string
 	NotNull bool
 	// Num identifies the column within its table for the table's life, as
 	// attnum does: a rename keeps it, and a dropped column's number is

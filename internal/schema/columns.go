@@ -35,11 +35,33 @@ func serialBase(name string) (string, bool) {
 	}
 }
 
+// columnDecl returns the type and collation of a column definition as
+// SQL, deparsed; "" when it cannot be deparsed.
+func columnDecl(tn *pg.TypeName, coll *pg.CollateClause) string {
+	if tn == nil {
+		return ""
+	}
+	const head = "ALTER TABLE x ADD COLUMN c "
+	sql := pgast.StatementSQL(&pg.Node{Node: &pg.Node_AlterTableStmt{AlterTableStmt: &pg.AlterTableStmt{
+		Relation: &pg.RangeVar{Relname: "x", Inh: true, Relpersistence: "p"}, Objtype: pg.ObjectType_OBJECT_TABLE,
+		Cmds: []*pg.Node{{Node: &pg.Node_AlterTableCmd{AlterTableCmd: &pg.AlterTableCmd{
+			Subtype: pg.AlterTableType_AT_AddColumn,
+			Def:     &pg.Node{Node: &pg.Node_ColumnDef{ColumnDef: &pg.ColumnDef{Colname: "c", TypeName: tn, CollClause: coll, IsLocal: true}}},
+		}}}},
+	}}})
+	if !strings.HasPrefix(sql, head) {
+		return ""
+	}
+	return strings.TrimPrefix(sql, head)
+}
+
 func (r *replay) addColumn(t *Table, cd *pg.ColumnDef) *Column {
 	name, mods := typeName(cd.GetTypeName())
-	col := t.newColumn(&Column{Name: cd.GetColname(), Type: name, Mods: mods, NotNull: cd.GetIsNotNull()})
+	col := t.newColumn(&Column{Name: cd.GetColname(), Type: name, Mods: mods, NotNull: cd.GetIsNotNull(),
+		Decl: columnDecl(cd.GetTypeName(), cd.GetCollClause())})
 	if base, ok := serialBase(name); ok {
 		col.Type, col.NotNull = base, true
+		col.Decl = map[string]string{"int4": "integer", "int8": "bigint", "int2": "smallint"}[base]
 		seq := r.ownedSequence(t, col)
 		col.Default = "nextval('" + seqName(seq) + "'::regclass)"
 	}

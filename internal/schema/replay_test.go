@@ -334,3 +334,24 @@ ALTER TABLE a ADD CONSTRAINT a_b_check CHECK (b > 0) NOT VALID;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS a_b_idx ON a (b);`)
 	assert.NotEqual(t, direct.Fingerprint(), other.Fingerprint(), "a constraint left NOT VALID")
 }
+
+// TestColumnDecl checks the declared type and collation that the catalog
+// records for a column, as ADD COLUMN would write them: from CREATE TABLE
+// (a serial as its integer type), after ALTER COLUMN TYPE (whose
+// collation, when it names none, is the new type's default), and through
+// LIKE.
+func TestColumnDecl(t *testing.T) {
+	c := schema.New()
+	replaySQL(t, c, `CREATE TABLE t (id bigserial PRIMARY KEY, n varchar(20) COLLATE "C", at timestamp(3) with time zone, m public.mood[], s serial);
+		CREATE TABLE u (LIKE t);
+		ALTER TABLE t ALTER COLUMN n TYPE text;`)
+	decl := func(table string) []string {
+		var out []string
+		for _, col := range c.Table(table).Columns {
+			out = append(out, col.Decl)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"bigint", "text", "timestamp (3) with time zone", "public.mood[]", "integer"}, decl("public.t"))
+	assert.Equal(t, []string{"bigint", `varchar(20) COLLATE "C"`, "timestamp (3) with time zone", "public.mood[]", "integer"}, decl("public.u"))
+}

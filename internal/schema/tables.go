@@ -93,7 +93,7 @@ func (r *replay) like(t *Table, lc *pg.TableLikeClause) {
 	opts := lc.GetOptions()
 	has := func(o pg.TableLikeOption) bool { return opts&(1<<(uint32(o)-1)) != 0 }
 	for _, col := range src.Columns {
-		cp := Column{Name: col.Name, Type: col.Type, Mods: col.Mods, NotNull: col.NotNull}
+		cp := Column{Name: col.Name, Type: col.Type, Mods: col.Mods, Decl: col.Decl, NotNull: col.NotNull}
 		if has(pg.TableLikeOption_CREATE_TABLE_LIKE_DEFAULTS) {
 			cp.Default = col.Default
 		}
@@ -143,7 +143,9 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd, inh bool) {
 		r.dropColumn(t, cmd)
 	case pg.AlterTableType_AT_AlterColumnType:
 		if col != nil {
-			col.Type, col.Mods = typeName(cmd.GetDef().GetColumnDef().GetTypeName())
+			cd := cmd.GetDef().GetColumnDef()
+			col.Type, col.Mods = typeName(cd.GetTypeName())
+			col.Decl = columnDecl(cd.GetTypeName(), cd.GetCollClause())
 			r.note(ColumnRetyped, t, col, "")
 		} else if t.Unknown {
 			r.note(ColumnRetyped, t, &Column{Name: cmd.GetName()}, "")

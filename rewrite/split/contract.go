@@ -54,6 +54,12 @@ func Contract(f *migration.File, sql string, created, run []string) ([]tool.Edit
 	edits := []tool.Edit{{Path: v.Path, NewText: body}}
 	if v.Companions != nil {
 		for p, text := range v.Companions(false) {
+			if strings.HasSuffix(p, ".down.sql") {
+				// A step's down says that the file's down reverts it; the
+				// contract completes the change that the file's down reverts.
+				stem := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f.Path), ".sql"), ".up")
+				text = "-- Nothing to undo here: the down migration of " + stem + " reverts the change that this contract completes.\n"
+			}
 			edits = append(edits, tool.Edit{Path: p, NewText: text})
 		}
 	}

@@ -91,6 +91,7 @@ func TestContractIsTheNextMigrationWithItsMarker(t *testing.T) {
 			if c.companion != "" {
 				require.Len(t, edits, 2)
 				assert.Equal(t, filepath.Join(dir, c.companion), edits[1].Path)
+				assert.Contains(t, edits[1].NewText, "the down migration of 3_move reverts the change that this contract completes")
 			}
 			assert.True(t, sqlparse.Valid(text))
 		})
