@@ -85,7 +85,7 @@ func TestOnlineMove(t *testing.T) {
 			gooseTool, err := tool.Lookup("goose")
 			require.NoError(t, err)
 			opts := lint.Options{Rules: rules.All(), Known: rules.All(), Tools: []tool.Setting{{Tool: gooseTool, Source: tool.FromFlag}},
-				Rule: rules.Options{PGVersion: 15, LockTimeout: "2s", BatchSize: 10000}}
+				Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}} // the default batch size, as users get it
 			res, err := rewrite.Fix(srcs, opts, rewrite.Options{Unsafe: true})
 			require.NoError(t, err)
 			fixed := map[string]string{}
