@@ -24,6 +24,7 @@ import (
 var readmeExamples = [][]string{
 	{"lint", "fixtures/examples/goose"},
 	{"fix", "fixtures/examples/goose"},
+	{"fix", "--unsafe-fixes", "fixtures/examples/move"},
 	{"plan", "fixtures/examples/expand-contract"},
 }
 
