@@ -1,0 +1,115 @@
+// Package gocode reads Go source files and finds the SQL that they pass to
+// database calls, so that the checks that pgsafe runs on query files
+// (--queries) also run on the queries that services keep in their code.
+//
+// The SQL of a file comes back aligned with the Go source (see File.SQL):
+// every position in it is the position of the same byte in the Go file, so
+// findings on the SQL are reported at the Go file's line and column, and a
+// fix can edit a query's string literal in place.
+package gocode
+
+import (
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+
+	"github.com/pgsafe/pgsafe/internal/source"
+)
+
+// File is what one Go file sends to the database.
+type File struct {
+	Path string
+	// SQL is the file's queries aligned with the Go source: the same
+	// length, every byte that is not part of a query's SQL text a space
+	// (newlines kept, so lines and columns match), the SQL of each query
+	// in place of its string literal(s) (the quotes blanked; escape
+	// sequences of interpreted strings blanked to spaces of the same
+	// width, their meaning kept where it is whitespace), and a ';' where
+	// each query's last literal closes. Positions in SQL are positions in
+	// the Go file, so the existing query-file checks report at the Go
+	// file's line and column.
+	SQL string
+	// Queries are in source order of their SQL. Two queries share a span
+	// when one constant or variable is passed to two calls.
+	Queries []Query
+}
+
+// Query is one SQL string passed to a database call.
+type Query struct {
+	// Start and End are byte offsets of the query's SQL in File.SQL (= in
+	// the Go source): from the first byte of its first literal's text to
+	// the last byte of its last literal's text, quotes excluded.
+	Start, End int
+	// Call is what receives the query, e.g. "database/sql (*DB).QueryContext",
+	// "sqlx Select", "pgx Query", "gorm Raw".
+	Call string
+	// Partial is set when parts of the SQL are unknown: fmt.Sprintf verbs,
+	// non-constant operands, escapes that could not be kept in place.
+	// Those parts stand in the SQL as described at Extract.
+	Partial bool
+	// Literal is set when the SQL is exactly one string literal in place
+	// (a fix may edit it).
+	Literal bool
+	// Raw is set when that literal is a raw (backquoted) string.
+	Raw bool
+	// Read is how the code reads the result, nil when unknown.
+	Read *Read
+}
+
+// Read is how the code reads a query's rows.
+type Read struct {
+	// Line and Column (1-based, column in bytes) are those of the reading
+	// call, e.g. rows.Scan.
+	Line, Column int
+	// Call is the reading call: "rows.Scan", "sqlx Select",
+	// "pgx.RowToStructByName", ...
+	Call string
+	// Destinations is the number of Scan's destinations; 0 for struct reads.
+	Destinations int
+	// Names are, for struct reads, the column names that the struct
+	// expects (db tags, else the library's field-name mapping), in field
+	// order.
+	Names []string
+	// Lax is set when extra columns are tolerated (sqlx Unsafe, GORM, pgx
+	// RowToStructByNameLax).
+	Lax bool
+}
+
+// Extract reads files (Go sources, by path and text) and returns one File
+// per Go file that sends SQL, in input order, plus one error per file that
+// does not parse (file:line:col: message).
+func Extract(files []source.File) ([]File, []error) {
+	fset := token.NewFileSet()
+	var (
+		out  []File
+		errs []error
+	)
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, f.Path, f.Text, parser.SkipObjectResolution)
+		if err != nil {
+			errs = append(errs, parseError(err))
+			continue
+		}
+		x := newExtractor(fset, af, f)
+		x.run()
+		if len(x.queries) > 0 {
+			out = append(out, x.file())
+		}
+	}
+	return out, errs
+}
+
+// parseError turns a go/parser error into one that starts with the first
+// problem's file:line:col.
+func parseError(err error) error {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		e := list[0]
+		return fmt.Errorf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)
+	}
+	return err
+}
+
+
