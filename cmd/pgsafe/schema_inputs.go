@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/pgsafe/pgsafe/internal/gocode"
 	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/schemaload"
@@ -13,17 +14,20 @@ import (
 )
 
 // schemaInputs are what the schema rules read besides the migrations:
-// the application's query files and the schema the migrations start from.
+// the application's query files, its Go code, and the schema the
+// migrations start from.
 // (The release window comes from lint's --changed-since.)
 type schemaInputs struct {
 	queries     []string // globs or paths, as source.Load takes them
+	code        []string // Go files: globs, folders or paths
 	schema      string   // pg_dump --schema-only file, "" for none
 	databaseURL string   // database to introspect, "" for none
 }
 
-// loadSchemaInputs reads the schema inputs into s.lint. Query files that
-// cannot be read come back as input errors, like migrations that cannot;
-// a starting schema that cannot be read stops the run.
+// loadSchemaInputs reads the schema inputs into s.lint. Query files and
+// Go files that cannot be read, and Go files that do not parse, come back
+// as input errors, like migrations that cannot be read; a starting schema
+// that cannot be read stops the run.
 func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error) {
 	var loadErrs []error
 	if len(s.schema.queries) > 0 {
@@ -32,6 +36,13 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 		if s.lint.Queries, loadErrs, err = source.LoadContext(ctx, s.schema.queries, opts); err != nil {
 			return nil, interrupted()
 		}
+	}
+	if len(s.schema.code) > 0 {
+		codeErrs, err := s.loadCode(ctx)
+		if err != nil {
+			return nil, err
+		}
+		loadErrs = append(loadErrs, codeErrs...)
 	}
 	var err error
 	switch {
@@ -50,6 +61,39 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 	default:
 	}
 	return loadErrs, nil
+}
+
+// loadCode reads the Go files of --code (folders are walked for *.go
+// files; a glob or a folder leaves out _test.go files, which are read
+// when named; - reads one from standard input, named by
+// --stdin-filename, as an editor sends its buffer), finds the SQL they send with gocode, and adds each file
+// that sends some to s.lint.Queries as its SQL text, with its Go source
+// in s.lint.Code. It returns the files that cannot be read or do not
+// parse as errors.
+func (s *settings) loadCode(ctx context.Context) ([]error, error) {
+	opts := source.Options{
+		Exclude: s.source.Exclude, MaxFileSize: s.source.MaxFileSize, OnRead: s.source.OnRead,
+		Stdin: s.source.Stdin, StdinName: s.source.StdinName,
+		Ext: ".go", SkipFound: []string{"*_test.go"},
+	}
+	files, errs, err := source.LoadContext(ctx, s.schema.code, opts)
+	if err != nil {
+		return nil, interrupted()
+	}
+	texts := make(map[string]string, len(files))
+	for _, f := range files {
+		texts[f.Path] = f.Text
+	}
+	found, parseErrs := gocode.Extract(files)
+	errs = append(errs, parseErrs...)
+	if s.lint.Code == nil {
+		s.lint.Code = map[string]string{}
+	}
+	for _, f := range found {
+		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: f.SQL})
+		s.lint.Code[f.Path] = texts[f.Path]
+	}
+	return errs, nil
 }
 
 // startingSchemaSQL returns the schema the migrations start from as SQL
