@@ -11,9 +11,12 @@ package gocode
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/importer"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"path/filepath"
 
 	"github.com/pgsafe/pgsafe/internal/source"
 )
@@ -80,22 +83,68 @@ type Read struct {
 // Extract reads files (Go sources, by path and text) and returns one File
 // per Go file that sends SQL, in input order, plus one error per file that
 // does not parse (file:line:col: message).
+//
+// Files are grouped into packages (same folder, same package clause) and
+// each package is type-checked with go/types and the standard importer
+// (importer.Default). A package whose imports cannot all be read (third-party
+// modules usually cannot: the importer reads only compiled export data,
+// such as the standard library's) is still checked: what comes from the
+// missing packages has no type, and the rest does. Where a call's receiver
+// has a type, the method it calls says whether it is a query method (of
+// database/sql, sqlx, pgx v4/v5 or GORM, also through embedding) and where
+// its SQL argument is; a typed receiver of any other type is not a query.
+// Where the receiver has no type, the call is recognised by its method name
+// and the database libraries that the package imports (see calls.go), and
+// the SQL is the first of the method's possible arguments that is a string
+// expression.
+//
+// The SQL of a query is found in string literals, constants and variables
+// assigned once from them (also through several names), concatenations of
+// those, and fmt.Sprintf with such a format. Parts that are not known
+// stand in the SQL as described at sprintf and standIn, and make the query
+// Partial.
 func Extract(files []source.File) ([]File, []error) {
 	fset := token.NewFileSet()
-	var (
-		out  []File
-		errs []error
-	)
-	for _, f := range files {
+	var errs []error
+	parsed := make([]*ast.File, len(files))
+	type key struct{ dir, name string }
+	groups := map[key][]int{}
+	var order []key
+	for i, f := range files {
 		af, err := parser.ParseFile(fset, f.Path, f.Text, parser.SkipObjectResolution)
 		if err != nil {
 			errs = append(errs, parseError(err))
 			continue
 		}
-		x := newExtractor(fset, af, f)
-		x.run()
-		if len(x.queries) > 0 {
-			out = append(out, x.file())
+		parsed[i] = af
+		k := key{filepath.Dir(f.Path), af.Name.Name}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	results := make([]*File, len(files))
+	imp := importer.Default()
+	for _, k := range order {
+		idx := groups[k]
+		var afs []*ast.File
+		for _, i := range idx {
+			afs = append(afs, parsed[i])
+		}
+		p := newPackage(fset, afs, imp)
+		for n, i := range idx {
+			x := newExtractor(p, afs[n], files[i])
+			x.run()
+			if len(x.queries) > 0 {
+				f := x.file()
+				results[i] = &f
+			}
+		}
+	}
+	var out []File
+	for _, f := range results {
+		if f != nil {
+			out = append(out, *f)
 		}
 	}
 	return out, errs
@@ -111,5 +160,3 @@ func parseError(err error) error {
 	}
 	return err
 }
-
-

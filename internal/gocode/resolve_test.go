@@ -1,0 +1,140 @@
+package gocode
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTypedReceivers(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+	"database/sql"
+	"os/exec"
+)
+
+type Store struct{ *sql.DB }
+
+type fake struct{}
+
+func (fake) Exec(q string) {}
+
+func f(ctx context.Context, db *sql.DB, tx *sql.Tx, conn *sql.Conn, s Store, st *sql.Stmt) {
+	db.QueryRowContext(ctx, "SELECT 1")
+	tx.Exec("SELECT 2")
+	conn.ExecContext(ctx, "SELECT 3")
+	s.Query("SELECT 4")
+	st.Exec("not sql: a prepared statement's argument")
+	fake{}.Exec("not sql: another type's Exec")
+	exec.Command("ls").Run()
+}
+`
+	f := extractOne(t, src)
+	assert.Equal(t, []string{"SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4"}, texts(f))
+	var calls []string
+	for _, q := range f.Queries {
+		calls = append(calls, q.Call)
+	}
+	assert.Equal(t, []string{
+		"database/sql (*DB).QueryRowContext", "database/sql (*Tx).Exec",
+		"database/sql (*Conn).ExecContext", "database/sql (*DB).Query",
+	}, calls)
+}
+
+func TestConstantsVariablesConcatenation(t *testing.T) {
+	src := "package store\n\nimport \"database/sql\"\n\n" +
+		"const byID = `SELECT * FROM clients` +\n\t\" WHERE id = $1\"\n\n" +
+		"const cols = \"id, name\"\n\n" +
+		"func f(db *sql.DB, table string) {\n" +
+		"\tdb.Query(byID, 1)\n" +
+		"\tconst local = \"DELETE FROM clients\"\n" +
+		"\tdb.Exec(local)\n" +
+		"\tq := \"UPDATE clients SET name = $1\"\n" +
+		"\tdb.Exec(q, \"x\")\n" +
+		"\tdb.Query(\"SELECT \" + cols + \" FROM \" + table)\n" +
+		"\tgrow := \"SELECT id FROM clients\"\n" +
+		"\tgrow += \" WHERE id = 1\"\n" +
+		"\tdb.Query(grow)\n" +
+		"}\n"
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 5)
+	got := texts(f)
+	assert.Equal(t, "SELECT * FROM clients   \n   WHERE id = $1", got[0])
+	assert.False(t, f.Queries[0].Partial)
+	assert.False(t, f.Queries[0].Literal, "two literals")
+	assert.Equal(t, "DELETE FROM clients", got[1])
+	assert.True(t, f.Queries[1].Literal)
+	assert.Equal(t, "UPDATE clients SET name = $1", got[2])
+	assert.Equal(t, "SELECT     _        FROM     _", got[3], "names inside a concatenation stand in as _")
+	assert.True(t, f.Queries[3].Partial)
+	assert.Equal(t, "SELECT id FROM clients", got[4])
+	assert.True(t, f.Queries[4].Partial, "a variable that grows later is partial")
+	assert.False(t, f.Queries[4].Literal)
+}
+
+func TestSprintf(t *testing.T) {
+	src := "package store\n\nimport (\n\t\"database/sql\"\n\t\"fmt\"\n)\n\n" +
+		"func f(db *sql.DB, col string, n int) {\n" +
+		"\tdb.Query(fmt.Sprintf(\"SELECT %s FROM t WHERE a LIKE 'x%%' LIMIT %-3d\", col, n))\n" +
+		"\tdb.Exec(fmt.Sprintf(\"SELECT 100%%\"))\n" +
+		"}\n"
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, "SELECT _  FROM t WHERE a LIKE 'x% ' LIMIT _   ", texts(f)[0])
+	assert.True(t, f.Queries[0].Partial)
+	assert.False(t, f.Queries[0].Literal)
+	assert.Equal(t, "SELECT 100% ", texts(f)[1])
+	assert.False(t, f.Queries[1].Partial, "%% is no unknown part")
+}
+
+func TestUntypedLibraries(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jmoiron/sqlx"
+	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
+)
+
+type Store struct {
+	db   *sqlx.DB
+	pool *pgxpool.Pool
+	orm  *gorm.DB
+}
+
+func (s *Store) f(ctx context.Context, u *User) {
+	s.db.Select(&u, "SELECT a FROM t WHERE b = $1", 1)
+	s.db.GetContext(ctx, u, "SELECT b FROM t")
+	s.db.NamedExec("INSERT INTO t (a, b) VALUES (:a, :b::int)", u)
+	s.db.Query(s.db.Rebind("SELECT c FROM t WHERE a = ? AND b = '?'"), 1)
+	sqlx.Select(s.db, &u, "SELECT d FROM t")
+	s.pool.QueryRow(ctx, "SELECT e FROM t")
+	b := &pgx.Batch{}
+	b.Queue("SELECT f FROM t")
+	s.orm.Raw("SELECT g FROM t").Scan(u)
+	s.orm.Select("not sql: gorm's Select takes columns")
+}
+`
+	f := extractOne(t, src)
+	var calls []string
+	for _, q := range f.Queries {
+		calls = append(calls, q.Call)
+	}
+	assert.Equal(t, []string{
+		"sqlx Select", "sqlx GetContext", "sqlx NamedExec", "sqlx Rebind",
+		"sqlx Select", "pgx QueryRow", "pgx Batch.Queue", "gorm Raw",
+	}, calls)
+	assert.Equal(t, []string{
+		"SELECT a FROM t WHERE b = $1", "SELECT b FROM t",
+		"INSERT INTO t (a, b) VALUES (0 , 0 ::int)",
+		"SELECT c FROM t WHERE a = 0 AND b = '?'",
+		"SELECT d FROM t", "SELECT e FROM t", "SELECT f FROM t", "SELECT g FROM t",
+	}, texts(f))
+	assert.False(t, f.Queries[2].Literal, "placeholders rewritten: not the literal's text")
+}
