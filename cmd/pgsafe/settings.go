@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -160,6 +161,19 @@ func resolveConfig(c *cli.Context, e env, cfg *config.Config) (*settings, error)
 	if len(s.schema.code) == 0 {
 		for _, g := range cfg.Code {
 			s.schema.code = append(s.schema.code, fromWorkdir(e, cfg.Rel(g)))
+		}
+	}
+	// Standard input holds one file.
+	stdin := slices.Contains(c.Args().Slice(), "-")
+	for _, in := range []struct {
+		flag  string
+		paths []string
+	}{{"--queries", s.schema.queries}, {"--code", s.schema.code}} {
+		if slices.Contains(in.paths, "-") {
+			if stdin {
+				return nil, usageError("%s - and another input both read standard input: give it to one", in.flag)
+			}
+			stdin = true
 		}
 	}
 	if s.schema.schema == "" && s.schema.databaseURL == "" {
