@@ -61,6 +61,7 @@ func (x *extractor) offset(p token.Pos) int { return x.tf.Offset(p) }
 type target struct {
 	lib, name, label string
 	args             []int
+	receiverExpr     ast.Expr // the expression the method is called on
 }
 
 // call records the query that call passes, if it is a query call.
@@ -73,6 +74,7 @@ func (x *extractor) call(call *ast.CallExpr) {
 	if !ok {
 		return
 	}
+	t.receiverExpr = sel.X
 	for _, i := range t.args {
 		if i >= len(call.Args) || !x.isString(call.Args[i]) {
 			continue
