@@ -173,7 +173,7 @@ func hasName(names []string, column string) bool {
 func pendingDelta(h *history.History, ev history.Event) int {
 	delta := 0
 	for _, e := range h.Events(ev.Table) {
-		if !h.IsPending(e.Path) || ev.Site.Before(e.Site) {
+		if !h.IsPending(e.Path) || ev.Before(e.Site) {
 			continue
 		}
 		switch e.Kind {
