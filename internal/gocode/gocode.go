@@ -132,6 +132,7 @@ func Extract(files []source.File) ([]File, []error) {
 			afs = append(afs, parsed[i])
 		}
 		p := newPackage(fset, afs, imp)
+		p.findWrappers(afs, files, idx)
 		for n, i := range idx {
 			x := newExtractor(p, afs[n], files[i])
 			x.run()

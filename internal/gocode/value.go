@@ -69,17 +69,24 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 			return value{}, false
 		}
 		obj := x.p.info.Uses[e]
-		def, ok := x.p.values[obj]
-		if obj == nil || !ok {
+		if obj == nil {
 			return value{}, false
 		}
-		if _, isVar := obj.(*types.Var); isVar && !x.isString(def) {
+		def, changed := x.p.values[obj], false
+		if _, isVar := obj.(*types.Var); isVar {
+			a, ch, ok := x.p.reaching(obj, e.Pos())
+			if !ok || !x.isString(a.rhs) {
+				return value{}, false
+			}
+			def, changed = a.rhs, ch
+		}
+		if def == nil {
 			return value{}, false
 		}
 		v, ok := x.resolve(def, true, depth+1)
-		if ok && x.p.reassigned[obj] > 0 {
-			// The variable changes after its definition: the SQL seen
-			// here is only where it starts.
+		if ok && changed {
+			// The variable may have changed since: the SQL seen here is
+			// only where it starts.
 			v.partial, v.literal = true, false
 		}
 		return v, ok
