@@ -239,7 +239,7 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 	// An untyped receiver: its declared type, else where its value comes
 	// from, else the libraries that the package imports, else
 	// database/sql's method names.
-	libs := orderedLibs
+	var libs []string
 	if lib := x.p.declLib[x.receiverObject(sel.X)]; lib != "" {
 		libs = []string{lib}
 	} else if lib, known := x.origin(sel.X, 0); known {
@@ -248,13 +248,12 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 		}
 		libs = []string{lib}
 	} else {
-		var imported []string
 		for _, lib := range orderedLibs {
 			if x.p.libs[lib] {
-				imported = append(imported, lib)
+				libs = append(libs, lib)
 			}
 		}
-		libs = append(imported, libSQL)
+		libs = append(libs, libSQL)
 	}
 	for _, lib := range libs {
 		i, ok := methods[lib][name]

@@ -14,8 +14,7 @@ import (
 // tell; nil otherwise (reads that disagree, a Scan with a spread argument,
 // a destination whose type is unknown).
 func (x *extractor) read(call *ast.CallExpr, t target) *Read {
-	switch {
-	case t.lib == libSQLX && (strings.HasPrefix(t.name, "Select") || strings.HasPrefix(t.name, "Get")):
+	if t.lib == libSQLX && (strings.HasPrefix(t.name, "Select") || strings.HasPrefix(t.name, "Get")) {
 		i := t.args[0] - 1 // the destination comes just before the SQL
 		if i < 0 || i >= len(call.Args) {
 			return nil
