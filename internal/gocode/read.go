@@ -50,11 +50,19 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 	if obj == nil || body == nil {
 		return nil
 	}
+	// The reads between the call and the next assignment to the variable
+	// are of this query's rows.
+	until := body.End()
+	for _, a := range x.p.assigns[obj] {
+		if a.pos > as.End() && a.pos < until {
+			until = a.pos
+		}
+	}
 	var reads []*Read
 	unknown := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
-		if !ok {
+		if !ok || c.Pos() < call.End() || c.Pos() >= until {
 			return true
 		}
 		if r, found := x.readOf(c, obj, t); found {

@@ -167,3 +167,26 @@ func f(db *sqlx.DB) {
 	require.Len(t, f.Queries, 1)
 	assert.Nil(t, f.Queries[0].Read, "a struct from a package that cannot be imported")
 }
+
+func TestReadsStopAtTheNextQuery(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+func f(db *sql.DB) {
+	var a, b int
+	rows, _ := db.Query("SELECT a FROM one")
+	for rows.Next() {
+		_ = rows.Scan(&a)
+	}
+	rows, _ = db.Query("SELECT a, b FROM two")
+	for rows.Next() {
+		_ = rows.Scan(&a, &b)
+	}
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, &Read{Line: 9, Column: 7, Call: "rows.Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 13, Column: 7, Call: "rows.Scan", Destinations: 2}, f.Queries[1].Read)
+}
