@@ -57,9 +57,14 @@ func TestCorpus(t *testing.T) {
 			files := loadCorpus(t, name)
 			got, errs := Extract(files)
 			require.Empty(t, errs)
-			queries, partial, literal, reads := 0, 0, 0, 0
+			queries, partial, partialParse, literal, reads := 0, 0, 0, 0, 0
 			var failures []string
+			texts := map[string]string{}
+			for _, f := range files {
+				texts[f.Path] = f.Text
+			}
 			for _, f := range got {
+				assertAligned(t, texts[f.Path], f)
 				lines := sqlparse.NewLines(f.SQL)
 				for _, q := range f.Queries {
 					queries++
@@ -71,6 +76,9 @@ func TestCorpus(t *testing.T) {
 					}
 					if q.Partial {
 						partial++
+						if sqlparse.Valid(f.SQL[q.Start:q.End]) {
+							partialParse++
+						}
 						continue
 					}
 					if res := sqlparse.Parse(f.SQL[q.Start:q.End]); res.Err != nil {
@@ -80,8 +88,8 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 			missed := missedLiterals(t, files, got)
-			t.Logf("%s: %d Go files, %d send SQL; %d queries (%d single literals, %d partial, %d with a known read); %d complete queries fail to parse; %d SQL-looking literals not found",
-				name, len(files), len(got), queries, literal, partial, reads, len(failures), len(missed))
+			t.Logf("%s: %d Go files, %d send SQL; %d queries (%d single literals, %d partial of which %d parse with their stand-ins, %d with a known read); %d complete queries fail to parse; %d SQL-looking literals not found",
+				name, len(files), len(got), queries, literal, partial, partialParse, reads, len(failures), len(missed))
 			for _, f := range failures {
 				t.Log("parse failure: " + f)
 			}
@@ -92,6 +100,28 @@ func TestCorpus(t *testing.T) {
 			assert.Empty(t, missed, "SQL literals that no query covers")
 			assert.NotZero(t, queries)
 		})
+	}
+}
+
+// assertAligned checks that a File's SQL is aligned with its source: the
+// same length, newlines where the source has them, and outside the
+// queries' spans nothing but blanks and the ';' that ends each query.
+func assertAligned(t *testing.T, src string, f File) {
+	t.Helper()
+	require.Len(t, f.SQL, len(src), f.Path)
+	inQuery := make([]bool, len(src))
+	for _, q := range f.Queries {
+		for i := q.Start; i < q.End; i++ {
+			inQuery[i] = true
+		}
+	}
+	for i := range src {
+		if (src[i] == '\n') != (f.SQL[i] == '\n') {
+			t.Fatalf("%s: newline not kept at byte %d", f.Path, i)
+		}
+		if !inQuery[i] && f.SQL[i] != ' ' && f.SQL[i] != '\n' && f.SQL[i] != ';' {
+			t.Fatalf("%s: byte %d (%q) outside every query is not blank", f.Path, i, f.SQL[i])
+		}
 	}
 }
 

@@ -59,7 +59,11 @@ type File struct {
 	// file's line and column.
 	SQL string
 	// Queries are in source order of their SQL. Two queries share a span
-	// when one constant or variable is passed to two calls.
+	// when one constant or variable is passed to two calls. The SQL of a
+	// Partial query may not parse even with its stand-ins (an unknown
+	// list of columns followed by a known one, two verbs side by side), and
+	// then neither does SQL as a whole: parse query by query
+	// (SQL[Start:End], positions offset by Start) to keep the others.
 	Queries []Query
 }
 
