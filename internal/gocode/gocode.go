@@ -132,6 +132,12 @@ type Read struct {
 // stand in the SQL as described at sprintf and standIn, and make the query
 // Partial.
 func Extract(files []source.File) ([]File, []error) {
+	return extract(files, importer.Default())
+}
+
+// extract is Extract with the importer that reads the packages that the
+// files import.
+func extract(files []source.File, std types.Importer) ([]File, []error) {
 	fset := token.NewFileSet()
 	var errs []error
 	parsed := make([]*ast.File, len(files))
@@ -152,7 +158,7 @@ func Extract(files []source.File) ([]File, []error) {
 		groups[k] = append(groups[k], i)
 	}
 	results := make([]*File, len(files))
-	imp := &cachedImporter{imp: importer.Default(), done: map[string]imported{}}
+	imp := &cachedImporter{imp: std, done: map[string]imported{}}
 	for _, k := range order {
 		idx := groups[k]
 		var afs []*ast.File
