@@ -137,7 +137,7 @@ func (p *pkg) index(f *ast.File) {
 					rhs = n.Values[i]
 					p.values[obj] = rhs
 				}
-				record(obj, name.Pos(), rhs, false)
+				record(obj, n.End(), rhs, false)
 			}
 		case *ast.AssignStmt:
 			for i, l := range n.Lhs {

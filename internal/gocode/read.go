@@ -200,7 +200,7 @@ func (x *extractor) scanRead(c *ast.CallExpr, label string) *Read {
 // structRead is a read into dest (a struct, a slice of structs, pointers
 // to those; a scannable value reads one column), with column names given
 // by name.
-func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, name func(*types.Var, reflect.StructTag) string) *Read {
+func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, m mapping) *Read {
 	tv, ok := x.p.info.Types[dest]
 	if !ok || !known(tv.Type) {
 		return nil
@@ -222,7 +222,7 @@ func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, nam
 		}
 		return nil
 	}
-	r.Names = fieldNames(st, name)
+	r.Names = fieldNames(st, m)
 	if len(r.Names) == 0 {
 		return nil
 	}
@@ -267,18 +267,18 @@ func structOf(t types.Type) *types.Struct {
 // fieldNames returns the column names that a struct's fields take, in
 // field order: exported fields, embedded structs without a name of their
 // own flattened, fields named "-" skipped.
-func fieldNames(st *types.Struct, name func(*types.Var, reflect.StructTag) string) []string {
+func fieldNames(st *types.Struct, m mapping) []string {
 	var out []string
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		tag := reflect.StructTag(st.Tag(i))
-		n := name(f, tag)
+		n := m.tag(tag)
 		if n == "-" {
 			continue
 		}
 		if f.Embedded() && n == "" {
 			if inner := structOf(f.Type()); inner != nil && !scannable(deref(f.Type())) {
-				out = append(out, fieldNames(inner, name)...)
+				out = append(out, fieldNames(inner, m)...)
 				continue
 			}
 		}
@@ -286,39 +286,37 @@ func fieldNames(st *types.Struct, name func(*types.Var, reflect.StructTag) strin
 			continue
 		}
 		if n == "" {
-			n = defaultName(f, name)
+			n = m.field(f.Name())
 		}
 		out = append(out, n)
 	}
 	return out
 }
 
-// defaultName is a field's column name when its tag gives none.
-func defaultName(f *types.Var, name func(*types.Var, reflect.StructTag) string) string {
-	return name(f, `default:"1"`)
+// mapping is how a library names the column of a struct field: by a
+// tag, else by the field's name.
+type mapping struct {
+	tag   func(reflect.StructTag) string // "" when the tag names none, "-" to skip the field
+	field func(string) string
 }
 
 // sqlxName is sqlx's mapping: the db tag's name, else the field name in
 // lower case (sqlx's default mapper, strings.ToLower).
-func sqlxName(f *types.Var, tag reflect.StructTag) string {
-	if tag.Get("default") != "" {
-		return strings.ToLower(f.Name())
-	}
-	return tagName(tag.Get("db"))
-}
+var sqlxName = mapping{tag: dbTag, field: strings.ToLower}
 
 // pgxName is pgx v5's mapping: the db tag's name, else the field name,
 // which pgx matches case-insensitively (given here in lower case).
-func pgxName(f *types.Var, tag reflect.StructTag) string {
-	return sqlxName(f, tag)
-}
+var pgxName = mapping{tag: dbTag, field: strings.ToLower}
 
 // gormName is GORM's mapping: the gorm tag's column, else the field name
 // in snake case (GORM's default naming strategy).
-func gormName(f *types.Var, tag reflect.StructTag) string {
-	if tag.Get("default") != "" {
-		return snake(f.Name())
-	}
+var gormName = mapping{tag: gormTag, field: snake}
+
+func dbTag(tag reflect.StructTag) string { return tagName(tag.Get("db")) }
+
+// gormTag returns the column that a gorm tag names ("column:name"), "-"
+// for a field GORM ignores.
+func gormTag(tag reflect.StructTag) string {
 	g := tag.Get("gorm")
 	if g == "-" {
 		return "-"
