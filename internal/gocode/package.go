@@ -146,8 +146,13 @@ func (p *pkg) index(f *ast.File) {
 					continue
 				}
 				var rhs ast.Expr
-				if len(n.Lhs) == len(n.Rhs) {
+				switch {
+				case len(n.Lhs) == len(n.Rhs):
 					rhs = n.Rhs[i]
+				case i == 0 && len(n.Rhs) == 1:
+					// query, args, err := sqlx.In(...): the first result
+					// of a call; resolve knows which calls return SQL.
+					rhs = n.Rhs[0]
 				}
 				op := n.Tok != token.DEFINE && n.Tok != token.ASSIGN
 				// The value is the variable's from the statement's end:

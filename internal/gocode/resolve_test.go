@@ -113,6 +113,8 @@ func (s *Store) f(ctx context.Context, u *User) {
 	s.db.GetContext(ctx, u, "SELECT b FROM t")
 	s.db.NamedExec("INSERT INTO t (a, b) VALUES (:a, :b::int)", u)
 	s.db.Query(s.db.Rebind("SELECT c FROM t WHERE a = ? AND b = '?'"), 1)
+	q, args, _ := sqlx.In("SELECT h FROM t WHERE a IN (?)", []int{1})
+	s.db.Select(&u, s.db.Rebind(q), args...)
 	sqlx.Select(s.db, &u, "SELECT d FROM t")
 	s.pool.QueryRow(ctx, "SELECT e FROM t")
 	b := &pgx.Batch{}
@@ -127,13 +129,14 @@ func (s *Store) f(ctx context.Context, u *User) {
 		calls = append(calls, q.Call)
 	}
 	assert.Equal(t, []string{
-		"sqlx Select", "sqlx GetContext", "sqlx NamedExec", "sqlx Rebind",
+		"sqlx Select", "sqlx GetContext", "sqlx NamedExec", "sqlx Query", "sqlx Select",
 		"sqlx Select", "pgx QueryRow", "pgx Batch.Queue", "gorm Raw",
 	}, calls)
 	assert.Equal(t, []string{
 		"SELECT a FROM t WHERE b = $1", "SELECT b FROM t",
 		"INSERT INTO t (a, b) VALUES (0 , 0 ::int)",
 		"SELECT c FROM t WHERE a = 0 AND b = '?'",
+		"SELECT h FROM t WHERE a IN (0)",
 		"SELECT d FROM t", "SELECT e FROM t", "SELECT f FROM t", "SELECT g FROM t",
 	}, texts(f))
 	assert.False(t, f.Queries[2].Literal, "placeholders rewritten: not the literal's text")
