@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"reflect"
 	"slices"
@@ -58,6 +59,9 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 			until = a.pos
 		}
 	}
+	if strings.HasPrefix(t.name, "Prepare") && !strings.Contains(t.name, "Named") {
+		return x.preparedRead(body, obj, t, call.End(), until)
+	}
 	var reads []*Read
 	unknown := false
 	ast.Inspect(body, func(n ast.Node) bool {
@@ -74,15 +78,78 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 		}
 		return true
 	})
-	if unknown || len(reads) == 0 {
+	if unknown {
+		return nil
+	}
+	return agree(reads)
+}
+
+// agree returns the first of reads when they all expect the same
+// columns, nil when there are none or they disagree.
+func agree(reads []*Read) *Read {
+	if len(reads) == 0 {
 		return nil
 	}
 	for _, r := range reads[1:] {
-		if r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax {
+		if r == nil || reads[0] == nil || r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax {
 			return nil // the function reads the rows in two ways
 		}
 	}
 	return reads[0]
+}
+
+// stmtQueries are the methods of a prepared statement (database/sql's
+// and sqlx's Stmt) that run it and return rows, with the index of their
+// destination (sqlx's Select and Get), -1 when they take none.
+var stmtQueries = map[string]int{
+	"Query": -1, "QueryRow": -1, "QueryContext": -1, "QueryRowContext": -1,
+	"Queryx": -1, "QueryRowx": -1, "QueryxContext": -1, "QueryRowxContext": -1,
+	"Select": 0, "Get": 0, "SelectContext": 1, "GetContext": 1,
+}
+
+// preparedRead is how the function reads the rows of a prepared
+// statement held in obj, between from and until: the reads of each
+// stmt.Query(...), stmt.QueryRow(...) or stmt.Select(...), which must
+// agree; nil when the statement only runs Exec, or is read in several
+// ways, or passed elsewhere.
+func (x *extractor) preparedRead(body *ast.BlockStmt, obj types.Object, t target, from, until token.Pos) *Read {
+	var reads []*Read
+	saved := x.stack
+	defer func() { x.stack = saved }()
+	path := []ast.Node{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			path = path[:len(path)-1]
+			return true
+		}
+		path = append(path, n)
+		c, ok := n.(*ast.CallExpr)
+		if !ok || c.Pos() < from || c.Pos() >= until {
+			return true
+		}
+		sel, ok := c.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || x.p.info.Uses[id] != obj {
+			return true
+		}
+		dest, ok := stmtQueries[sel.Sel.Name]
+		if !ok {
+			return true
+		}
+		// Read the statement's call as a query call of its own: the
+		// same patterns, with a stack that leads to it.
+		x.stack = append(append([]ast.Node(nil), saved[:len(saved)-1]...), path...)
+		lib := libSQL
+		if dest >= 0 {
+			lib = libSQLX
+		}
+		reads = append(reads, x.read(c, target{lib: lib, name: sel.Sel.Name, args: []int{dest + 1}}))
+		return true
+	})
+	return agree(reads)
 }
 
 // chained reads a call's result read in the same expression:
