@@ -21,7 +21,7 @@ import (
 )
 
 // corpora are the services under testdata/corpus (see its README).
-var corpora = []string{"miniflux", "shiori"}
+var corpora = []string{"miniflux", "shiori", "pgwatch"}
 
 // loadCorpus reads every Go file of one corpus.
 func loadCorpus(t testing.TB, name string) []source.File {

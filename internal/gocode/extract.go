@@ -211,7 +211,7 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 		lib := libraryOfPath(fn.Pkg().Path())
 		i, ok := methods[lib][name]
 		if !ok {
-			return target{}, false
+			return x.interfaceTarget(fn)
 		}
 		recv := receiverName(fn)
 		if recv == "Stmt" || recv == "NamedStmt" {
@@ -278,6 +278,31 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 			label = "pgx Batch.Queue"
 		}
 		return target{lib: lib, name: name, label: label, args: args}, true
+	}
+	return target{}, false
+}
+
+// interfaceTarget recognises a call of a method of the package's own
+// interface that mirrors a database library's method (an interface kept
+// for tests, such as Query(ctx context.Context, sql string, args ...any)):
+// the method's name is a query method of a library that the package
+// imports, and its parameter at that method's SQL index is a string.
+func (x *extractor) interfaceTarget(fn *types.Func) (target, bool) {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() == nil {
+		return target{}, false
+	}
+	if _, isIface := sig.Recv().Type().Underlying().(*types.Interface); !isIface {
+		return target{}, false
+	}
+	for _, lib := range orderedLibs {
+		i, ok := methods[lib][fn.Name()]
+		if !ok || !x.p.libs[lib] || i >= sig.Params().Len() {
+			continue
+		}
+		if b, ok := sig.Params().At(i).Type().Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
+			return target{lib: lib, name: fn.Name(), label: lib + " " + fn.Name(), args: []int{i}}, true
+		}
 	}
 	return target{}, false
 }

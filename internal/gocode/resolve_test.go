@@ -225,3 +225,35 @@ func (db *PGDatabase) f(ctx context.Context, x *sqlx.DB) {
 		"a builder's Select is not sqlx's; a method of a type from a missing embedded type is matched by name")
 	assert.Equal(t, "sqlx GetContext", f.Queries[0].Call)
 }
+
+func TestInterfacesThatMirrorALibrary(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+type PgxIface interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+	Exec(job Job) error
+}
+
+type Job struct{}
+
+type Runner interface{ Query(name string) error }
+
+func f(ctx context.Context, db PgxIface, r Runner) {
+	var n int
+	_ = db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n)
+	_ = db.Exec(Job{})
+	_ = r.Query("not sql: the SQL argument of pgx's Query is its second")
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	assert.Equal(t, "SELECT count(*) FROM t", texts(f)[0])
+	assert.Equal(t, "pgx QueryRow", f.Queries[0].Call)
+	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
+}
