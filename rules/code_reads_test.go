@@ -85,6 +85,12 @@ func TestBreaksApplicationQueryWithCodeReads(t *testing.T) {
 			var got []string
 			for _, d := range res.Diagnostics {
 				got = append(got, d.Severity.String()+": "+d.Message)
+				if d.Severity == rules.Error {
+					// pgsafe fix does not edit Go code: the help says what to do.
+					assert.Equal(t, "deploy code that names the columns it reads first, then change the table", d.Help)
+				} else {
+					assert.Empty(t, d.Help, "the rule's own help applies")
+				}
 			}
 			assert.Equal(t, c.want, got)
 			for _, s := range asked {

@@ -89,7 +89,10 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 			if len(who) > 0 {
 				msg += "; the application also " + strings.Join(who, " and ")
 			}
-			report(Diagnostic{Message: msg, Severity: severity, Table: Display(ev.Key)})
+			report(Diagnostic{
+				Message: msg, Severity: severity, Table: Display(ev.Key),
+				Help: "deploy code that names the columns it reads first, then change the table",
+			})
 			continue
 		}
 		report(Diagnostic{
