@@ -44,7 +44,13 @@ func stdImporter(fset *token.FileSet, files []*ast.File) types.Importer {
 	exports := map[string]string{}
 	if len(paths) > 0 {
 		args := append([]string{"list", "-e", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, paths...)
-		out, err := exec.Command("go", args...).Output()
+		cmd := exec.Command("go", args...)
+		// Outside any module, with the local toolchain and no GOFLAGS:
+		// the standard library does not depend on where pgsafe runs, and
+		// a go.mod there must not make the go command fetch a toolchain.
+		cmd.Dir = os.TempDir()
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off")
+		out, err := cmd.Output()
 		if err == nil {
 			exports = parseExports(out)
 		}
