@@ -53,8 +53,9 @@ func (p *pkg) findWrappers(afs []*ast.File, files []source.File, idx []int) {
 
 // wrapperOf records the function around call as a wrapper when the SQL
 // argument arg of call is one of the function's string parameters, never
-// assigned.
-func (x *extractor) wrapperOf(call *ast.CallExpr, t target, arg ast.Expr) {
+// assigned. When call is itself a call of the wrapper inner, the rows are
+// read as inner reads them.
+func (x *extractor) wrapperOf(call *ast.CallExpr, t target, arg ast.Expr, inner *wrapper) {
 	id, ok := ast.Unparen(arg).(*ast.Ident)
 	if !ok {
 		return
@@ -79,7 +80,11 @@ func (x *extractor) wrapperOf(call *ast.CallExpr, t target, arg ast.Expr) {
 				if sig.Recv() != nil {
 					name = "(" + types.TypeString(sig.Recv().Type(), func(*types.Package) string { return "" }) + ")." + name
 				}
-				x.wrappers[fn] = wrapper{arg: j, t: t, read: x.read(call, t), name: name}
+				read := x.read(call, t)
+				if inner != nil {
+					read = inner.read
+				}
+				x.wrappers[fn] = wrapper{arg: j, t: t, read: read, name: name}
 			}
 		}
 		return
@@ -161,7 +166,7 @@ func (x *extractor) call(call *ast.CallExpr) {
 			continue
 		}
 		if x.wrappers != nil {
-			x.wrapperOf(call, t, call.Args[i])
+			x.wrapperOf(call, t, call.Args[i], w)
 			return
 		}
 		if w != nil {

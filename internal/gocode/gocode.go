@@ -35,7 +35,6 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/scanner"
 	"go/token"
@@ -113,11 +112,12 @@ type Read struct {
 // does not parse (file:line:col: message).
 //
 // Files are grouped into packages (same folder, same package clause) and
-// each package is type-checked with go/types and the standard importer
-// (importer.Default). A package whose imports cannot all be read (third-party
-// modules usually cannot: the importer reads only compiled export data,
-// such as the standard library's) is still checked: what comes from the
-// missing packages has no type, and the rest does. Where a call's receiver
+// each package is type-checked with go/types and the standard (gc)
+// importer, which reads the standard library's compiled export data (see
+// stdImporter). A package whose imports cannot all be read (third-party
+// modules are not: their export data is not where the importer looks) is
+// still checked: what comes from the missing packages has no type, and
+// the rest does. Where a call's receiver
 // has a type, the method it calls says whether it is a query method (of
 // database/sql, sqlx, pgx v4/v5 or GORM, also through embedding) and where
 // its SQL argument is; a typed receiver of any other type is not a query.
@@ -132,12 +132,12 @@ type Read struct {
 // stand in the SQL as described at sprintf and standIn, and make the query
 // Partial.
 func Extract(files []source.File) ([]File, []error) {
-	return extract(files, importer.Default())
+	return extract(files, stdImporter)
 }
 
 // extract is Extract with the importer that reads the packages that the
-// files import.
-func extract(files []source.File, std types.Importer) ([]File, []error) {
+// parsed files import.
+func extract(files []source.File, newImporter func(*token.FileSet, []*ast.File) types.Importer) ([]File, []error) {
 	fset := token.NewFileSet()
 	var errs []error
 	parsed := make([]*ast.File, len(files))
@@ -158,7 +158,17 @@ func extract(files []source.File, std types.Importer) ([]File, []error) {
 		groups[k] = append(groups[k], i)
 	}
 	results := make([]*File, len(files))
-	imp := &cachedImporter{imp: std, done: map[string]imported{}}
+	var imp types.Importer
+	for _, k := range order {
+		var afs []*ast.File
+		for _, i := range groups[k] {
+			afs = append(afs, parsed[i])
+		}
+		if mayQuery(afs) {
+			imp = &cachedImporter{imp: newImporter(fset, parsed), done: map[string]imported{}}
+			break
+		}
+	}
 	for _, k := range order {
 		idx := groups[k]
 		var afs []*ast.File

@@ -198,6 +198,7 @@ func other(s *Storage) { run(s, "DELETE FROM entries") }
 	assert.Equal(t, "database/sql (*DB).QueryRow via (*Storage).fetch", f.Queries[0].Call)
 	assert.Equal(t, &Read{Line: 9, Column: 9, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
 	assert.Equal(t, "database/sql (*DB).QueryRow via run", f.Queries[1].Call, "a wrapper of a wrapper")
+	assert.Equal(t, f.Queries[0].Read, f.Queries[1].Read, "read as the inner wrapper reads")
 }
 
 func TestQueryBuildersAreNotQueries(t *testing.T) {

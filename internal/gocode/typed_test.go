@@ -104,8 +104,10 @@ func f(ctx context.Context, s Store, st *sqlx.Stmt, conn *pgx.Conn, orm *gorm.DB
 	_ = s.QueryRow("SELECT 5")
 }
 `
-	imp := &stubImporter{fset: token.NewFileSet(), std: importer.Default(), pkgs: map[string]*types.Package{}}
-	files, errs := extract([]source.File{{Path: "store.go", Text: src}}, imp)
+	newImporter := func(fset *token.FileSet, files []*ast.File) types.Importer {
+		return &stubImporter{fset: fset, std: importer.Default(), pkgs: map[string]*types.Package{}}
+	}
+	files, errs := extract([]source.File{{Path: "store.go", Text: src}}, newImporter)
 	require.Empty(t, errs)
 	require.Len(t, files, 1)
 	f := files[0]
