@@ -165,7 +165,7 @@ func starTables(st resolve.Star) string {
 // rises one step, and its message ends with a note, when later migrations
 // (for an application query: pending ones) change those columns.
 func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
-	reportBindings(p, []binding{{refs, d}})
+	reportBindings(p, []binding{{refs: refs, d: d}})
 }
 
 // binding is a finding about a binding to the column sets of the
@@ -173,6 +173,11 @@ func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
 type binding struct {
 	refs []resolve.Ref
 	d    Diagnostic
+	// read is how Go code reads the rows of the query (an application
+	// query's star; see Options.CodeReads), nil when unknown; star is
+	// then that star.
+	read *CodeRead
+	star *resolve.Star
 }
 
 // reportBindings reports bs, the findings of the rule about the bindings
@@ -189,6 +194,16 @@ func reportBindings(p *Pass, bs []binding) {
 			changes := laterChanges(h, path, b.refs)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
+			if note := readNote(h, path, b.read, changes); note != "" {
+				ds[i].Severity = min(ds[i].Severity+1, Error)
+				ds[i].Message += note
+				if cols, ok := scannedColumns(b, changes); ok {
+					ds[i].Help = "name the columns the code scans today instead of *: " + cols
+				} else if cols, ok := fieldColumns(b); ok {
+					ds[i].Help = "name the columns the struct has fields for instead of *: " + cols
+				}
+				continue
+			}
 			ds[i].Message += changesNote(query, changes)
 		}
 		report(joined(ds))
@@ -244,6 +259,79 @@ func changesNote(query bool, changes []history.Event) string {
 		s += fmt.Sprintf(" (and %d more changes)", n)
 	}
 	return s
+}
+
+// readNote says, for the message of a star in Go code whose rows the code
+// reads as r, which pending change breaks that read: "; db/0042.sql:3
+// adds column clients.logo, which breaks rows.Scan at line 36: 4 columns
+// after that migration, 3 destinations (and 1 more change)". It is empty
+// when no change breaks it, or r is nil.
+func readNote(h *history.History, path string, r *CodeRead, changes []history.Event) string {
+	if r == nil {
+		return ""
+	}
+	for i, ev := range changes {
+		what := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration")
+		if what == "" {
+			continue
+		}
+		s := fmt.Sprintf("; %s, which breaks %s", describeEvent(ev), what)
+		if n := len(changes) - 1 - i; n == 1 {
+			s += " (and 1 more change)"
+		} else if n > 1 {
+			s += fmt.Sprintf(" (and %d more changes)", n)
+		}
+		return s
+	}
+	return ""
+}
+
+// scannedColumns returns the columns that the Scan of b's star reads
+// today, before the pending changes: the star's columns without those
+// that the changes add. It reports false unless every change adds a
+// column and what remains is as many columns as the Scan's destinations.
+func scannedColumns(b binding, changes []history.Event) (string, bool) {
+	if b.star == nil || b.read == nil || b.read.Destinations == 0 || !b.star.Complete {
+		return "", false
+	}
+	added := map[string]bool{}
+	for _, ev := range changes {
+		if ev.Kind != schema.ColumnAdded {
+			return "", false
+		}
+		added[ev.Column] = true
+	}
+	st := *b.star
+	st.Columns = nil
+	for _, c := range b.star.Columns {
+		if !added[c.Name] {
+			st.Columns = append(st.Columns, c)
+		}
+	}
+	if len(st.Columns) != b.read.Destinations {
+		return "", false
+	}
+	return starColumns(st), true
+}
+
+// fieldColumns returns the columns of b's star that the struct which
+// the code reads its rows into has fields for, in the star's order. It
+// reports false for other reads, and when there are none.
+func fieldColumns(b binding) (string, bool) {
+	if b.star == nil || b.read == nil || len(b.read.Names) == 0 {
+		return "", false
+	}
+	st := *b.star
+	st.Columns = nil
+	for _, c := range b.star.Columns {
+		if hasName(b.read.Names, c.Name) {
+			st.Columns = append(st.Columns, c)
+		}
+	}
+	if len(st.Columns) == 0 {
+		return "", false
+	}
+	return starColumns(st), true
 }
 
 // describeEvent says what a change did, where: "0004_x.sql:3 drops column

@@ -32,6 +32,25 @@ type Options struct {
 	// TypeChangeDrop says where the online rewrite of a type change drops
 	// the old column: DropInSwap ("" too) or DropInContract.
 	TypeChangeDrop string
+	// CodeReads returns how the application's code reads the rows of the
+	// query in statement span of the query file at path, when that file
+	// is SQL found in Go code (--code); nil when unknown.
+	CodeReads func(path string, span sqlparse.Span) *CodeRead
+}
+
+// CodeRead is how application code reads a query's rows.
+type CodeRead struct {
+	// Line is the line of the reading call in the query's file.
+	Line int
+	// Call is the reading call: "rows.Scan", "sqlx Select"...
+	Call string
+	// Destinations is the number of Scan's destinations; 0 for struct
+	// reads.
+	Destinations int
+	// Names are, for struct reads, the column names the struct expects.
+	Names []string
+	// Lax is set when the reader tolerates extra columns.
+	Lax bool
 }
 
 // The values of Options.TypeChangeDrop (config key type-change-drop).

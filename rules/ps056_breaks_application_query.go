@@ -2,14 +2,17 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/history"
+	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // BreaksApplicationQuery reports a migration that changes the columns of
-// a table that an application query (--queries) reads with * or fills
-// by position (hazard catalog row 38).
+// a table that an application query (--queries, --code) reads with * or
+// fills by position (hazard catalog row 38).
 func BreaksApplicationQuery() *Rule {
 	return &Rule{
 		Code: "PS056", Name: "breaks-application-query", Severity: Warning, FixAvailability: FixNone,
@@ -20,7 +23,12 @@ func BreaksApplicationQuery() *Rule {
 				"retyped changes what SELECT * returns, and the columns that an INSERT without a column list fills " +
 				"by position (a column added without a default, or dropped, breaks it). During a rolling deploy the " +
 				"old code runs against the new schema. " +
-				"Only pending migrations are reported (with --changed-since REF, those added or changed since REF; without it, all).",
+				"Only pending migrations are reported (with --changed-since REF, those added or changed since REF; without it, all). " +
+				"Where the query is in Go code (--code) and pgsafe sees how its rows are read, a change that breaks " +
+				"the read is an error naming it: \"breaks rows.Scan in internal/store/clients.go:36: 4 columns " +
+				"after this migration, 3 destinations\" (the pending migrations up to this one counted), or a " +
+				"struct without a field for a column added or renamed, unless the reader takes extra columns " +
+				"(sqlx Unsafe, GORM, pgx RowToStructByNameLax).",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +
@@ -39,16 +47,20 @@ func BreaksApplicationQuery() *Rule {
 // current statement makes to column sets that queries depend on.
 func checkBreaksApplicationQuery(p *Pass) {
 	path, stmt := p.File.Path, p.Stmt.Index
+	reads, severity := p.Options.CodeReads, min(p.Rule.Severity+1, Error)
 	p.Later(func(h *history.History, report func(Diagnostic)) {
 		if h.IsPending(path) {
-			reportBrokenQueries(h, h.At(path, stmt), report)
+			reportBrokenQueries(h, h.At(path, stmt), reads, severity, report)
 		}
 	})
 }
 
 // reportBrokenQueries reports each change of events to a column set that
-// application queries read with * or fill by position.
-func reportBrokenQueries(h *history.History, events []history.Event, report func(Diagnostic)) {
+// application queries read with * or fill by position. Where Go code
+// reads a query's rows in a way the change breaks (reads, see
+// brokenReads), the finding names the reading call and rises to
+// severity.
+func reportBrokenQueries(h *history.History, events []history.Event, reads func(string, sqlparse.Span) *CodeRead, severity Severity, report func(Diagnostic)) {
 	for _, ev := range events {
 		if !ev.ChangesColumns() {
 			continue
@@ -64,12 +76,24 @@ func reportBrokenQueries(h *history.History, events []history.Event, report func
 		if len(stars) == 0 && len(positional) == 0 {
 			continue
 		}
+		broken, rest := brokenReads(h, ev, stars, reads)
 		var who []string
-		if len(stars) > 0 {
-			who = append(who, "reads "+Display(stars[0].Key)+" with * at "+useSites(stars))
+		if len(rest) > 0 {
+			who = append(who, "reads "+Display(rest[0].Key)+" with * at "+useSites(rest))
 		}
 		if len(positional) > 0 {
 			who = append(who, "inserts into "+Display(positional[0].Key)+" without a column list at "+useSites(positional))
+		}
+		if len(broken) > 0 {
+			msg := fmt.Sprintf("%s, which breaks %s", changeText(ev), listMore(broken, 3))
+			if len(who) > 0 {
+				msg += "; the application also " + strings.Join(who, " and ")
+			}
+			report(Diagnostic{
+				Message: msg, Severity: severity, Table: Display(ev.Key),
+				Help: "deploy code that names the columns it reads first, then change the table",
+			})
+			continue
 		}
 		report(Diagnostic{
 			Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
@@ -94,4 +118,83 @@ func useSites(us []history.Use) string {
 		return out[0]
 	}
 	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+// brokenReads returns, for the change ev, the Go code reads of the
+// queries in stars (uses of ev's relation by *) that it breaks: a Scan
+// whose number of destinations no longer matches the columns once the
+// pending migrations up to ev's statement have run ("rows.Scan in
+// store.go:36: 4 columns after this migration, 3 destinations"), or a
+// struct read, not tolerant of extra columns, that has no field for a
+// column the change adds or renames.
+// The uses whose reads it does not break come back as rest.
+func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken []string, rest []history.Use) {
+	if reads == nil {
+		return nil, stars
+	}
+	delta := pendingDelta(h, ev)
+	for _, u := range stars {
+		what := ""
+		if r := reads(u.Path, u.Span); r != nil {
+			what = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration")
+		}
+		if what == "" {
+			rest = append(rest, u)
+		} else {
+			broken = append(broken, what)
+		}
+	}
+	return broken, rest
+}
+
+// brokenRead says what the change ev does to the read r (at where:
+// "rows.Scan in store.go:36"), "" when it does not break it; delta is
+// the change to the column count (see pendingDelta), after names the
+// migration in the message.
+func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string) string {
+	switch {
+	case r.Destinations > 0 && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnDropped) && delta != 0:
+		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, r.Destinations+delta, after, r.Destinations)
+	case len(r.Names) > 0 && !r.Lax && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnRenamed) &&
+		!hasName(r.Names, ev.Column):
+		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column)
+	default:
+		return ""
+	}
+}
+
+// hasName reports whether names holds column, compared without regard to
+// case, as pgx matches struct fields (sqlx's names come lowercased).
+func hasName(names []string, column string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, column) })
+}
+
+// pendingDelta returns by how many columns the pending migrations, up to
+// and including the statement of ev, change the column count of ev's
+// relation: the difference between the columns the deployed code was
+// built for and those it meets once that statement has run.
+func pendingDelta(h *history.History, ev history.Event) int {
+	delta := 0
+	for _, e := range h.Events(ev.Table) {
+		if !h.IsPending(e.Path) || ev.Before(e.Site) {
+			continue
+		}
+		switch e.Kind {
+		case schema.ColumnAdded:
+			delta++
+		case schema.ColumnDropped:
+			delta--
+		default:
+		}
+	}
+	return delta
+}
+
+// listMore joins the first n of items with "; " and says how many more
+// there are.
+func listMore(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
 }

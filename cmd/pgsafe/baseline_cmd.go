@@ -40,6 +40,13 @@ func baselineCommand(e env) *cli.Command {
 			if err := checkConfigs(c, s.cfg, files, e); err != nil {
 				return err
 			}
+			// The application's queries and Go code, whose findings lint
+			// --baseline reports too.
+			queryErrs, err := s.loadSchemaInputs(c.Context, e)
+			if err != nil {
+				return err
+			}
+			loadErrs = append(loadErrs, queryErrs...)
 			if len(loadErrs) > 0 {
 				for _, le := range loadErrs {
 					fmt.Fprintf(e.stderr, "pgsafe: %v\n", le)

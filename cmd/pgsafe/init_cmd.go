@@ -178,6 +178,9 @@ lock-timeout = "2s"
 # The application's SQL files, checked against the schema the migrations leave.
 # queries = ["internal/db/queries/*.sql"]
 
+# The application's Go code: the SQL it passes to database/sql, sqlx, pgx and GORM.
+# code = ["internal/**/*.go"]
+
 # Make a rule's findings advice, or failures.
 # [severity]
 # require-concurrent-index = "hint"

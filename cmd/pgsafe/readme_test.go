@@ -26,6 +26,7 @@ var readmeExamples = [][]string{
 	{"fix", "fixtures/examples/goose"},
 	{"fix", "--unsafe-fixes", "fixtures/examples/move"},
 	{"plan", "fixtures/examples/expand-contract"},
+	{"lint", "--code", "fixtures/examples/scan/internal/store", "fixtures/examples/scan/db"},
 }
 
 // reTiming matches the time taken at the end of the summary line.

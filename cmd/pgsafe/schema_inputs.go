@@ -4,26 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/scanner"
+	"go/token"
 	"path/filepath"
+	"strings"
 
+	"github.com/pgsafe/pgsafe/internal/gocode"
 	"github.com/pgsafe/pgsafe/internal/pgtarget"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/schemaload"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rules"
 )
 
 // schemaInputs are what the schema rules read besides the migrations:
-// the application's query files and the schema the migrations start from.
+// the application's query files, its Go code, and the schema the
+// migrations start from.
 // (The release window comes from lint's --changed-since.)
 type schemaInputs struct {
 	queries     []string // globs or paths, as source.Load takes them
+	code        []string // Go files: globs, folders or paths
 	schema      string   // pg_dump --schema-only file, "" for none
 	databaseURL string   // database to introspect, "" for none
 }
 
-// loadSchemaInputs reads the schema inputs into s.lint. Query files that
-// cannot be read come back as input errors, like migrations that cannot;
-// a starting schema that cannot be read stops the run.
+// loadSchemaInputs reads the schema inputs into s.lint. Query files and
+// Go files that cannot be read, and Go files that do not parse, come back
+// as input errors, like migrations that cannot be read; a starting schema
+// that cannot be read stops the run.
 func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error) {
 	var loadErrs []error
 	if len(s.schema.queries) > 0 {
@@ -32,6 +41,13 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 		if s.lint.Queries, loadErrs, err = source.LoadContext(ctx, s.schema.queries, opts); err != nil {
 			return nil, interrupted()
 		}
+	}
+	if len(s.schema.code) > 0 {
+		codeErrs, err := s.loadCode(ctx)
+		if err != nil {
+			return nil, err
+		}
+		loadErrs = append(loadErrs, codeErrs...)
 	}
 	var err error
 	switch {
@@ -50,6 +66,94 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 	default:
 	}
 	return loadErrs, nil
+}
+
+// loadCode reads the Go files of --code (folders are walked for *.go
+// files; a glob or a folder leaves out _test.go files, which are read
+// when named; - reads one from standard input, named by
+// --stdin-filename, as an editor sends its buffer), finds the SQL they send with gocode, and adds each file
+// that sends some to s.lint.Queries as its SQL text, with its Go source
+// in s.lint.Code. It returns the files that cannot be read or do not
+// parse as errors.
+func (s *settings) loadCode(ctx context.Context) ([]error, error) {
+	opts := source.Options{
+		Exclude: s.source.Exclude, MaxFileSize: s.source.MaxFileSize, OnRead: s.source.OnRead,
+		Stdin: s.source.Stdin, StdinName: s.source.StdinName,
+		Ext: ".go", SkipFound: []string{"*_test.go"},
+	}
+	files, errs, err := source.LoadContext(ctx, s.schema.code, opts)
+	if err != nil {
+		return nil, interrupted()
+	}
+	texts := make(map[string]string, len(files))
+	for _, f := range files {
+		texts[f.Path] = f.Text
+	}
+	found, parseErrs := gocode.Extract(files)
+	errs = append(errs, parseErrs...)
+	if s.lint.Code == nil {
+		s.lint.Code = map[string]string{}
+	}
+	queries := map[string][]gocode.Query{}
+	for _, f := range found {
+		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: withSuppressions(texts[f.Path], f.SQL)})
+		s.lint.Code[f.Path] = texts[f.Path]
+		queries[f.Path] = f.Queries
+	}
+	s.lint.Rule.CodeReads = codeReads(queries)
+	return errs, nil
+}
+
+// withSuppressions returns sql, the SQL found in the Go source src and
+// aligned with it, with the source's pgsafe:ignore and pgsafe:ignore-file
+// line comments written in as SQL comments at the same place ("//"
+// becomes "--"), so that they suppress findings as in a query file. Only
+// a comment alone on its line counts, since an ignore comment applies to
+// the next statement: one after a call on the same line would apply to
+// the call after it.
+func withSuppressions(src, sql string) string {
+	if len(src) != len(sql) || !strings.Contains(src, "pgsafe:ignore") {
+		return sql
+	}
+	out := []byte(sql)
+	var sc scanner.Scanner
+	fset := token.NewFileSet()
+	sc.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, scanner.ScanComments)
+	for {
+		pos, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok != token.COMMENT || !strings.HasPrefix(lit, "//") {
+			continue
+		}
+		if !strings.HasPrefix(strings.TrimSpace(lit[2:]), "pgsafe:ignore") {
+			continue
+		}
+		off := int(pos) - 1
+		lineStart := strings.LastIndexByte(src[:off], '\n') + 1
+		if strings.TrimSpace(src[lineStart:off]) != "" {
+			continue
+		}
+		copy(out[off:], "--"+lit[2:])
+	}
+	return string(out)
+}
+
+// codeReads returns a rules.Options.CodeReads over the queries found in
+// Go code, by path: the read of the first query whose SQL overlaps the
+// statement's span.
+func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *rules.CodeRead {
+	return func(path string, span sqlparse.Span) *rules.CodeRead {
+		for _, q := range queries[path] {
+			if q.End <= span.Start || q.Start >= span.End || q.Read == nil {
+				continue
+			}
+			r := q.Read
+			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax}
+		}
+		return nil
+	}
 }
 
 // startingSchemaSQL returns the schema the migrations start from as SQL

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ func commonFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "skip-down", Usage: "leave down migrations out"},
 		&cli.StringFlag{Name: "stdin-filename", Usage: "file `NAME` to report, and to detect the framework from, when reading - (stdin)"},
 		&cli.StringSliceFlag{Name: "queries", Usage: "the application's SQL files (`GLOB`, repeatable), checked against the schema the migrations leave"},
+		&cli.StringSliceFlag{Name: "code", Usage: "the application's Go files (`GLOB` or folder, repeatable; _test.go files only when named): the SQL they pass to database/sql, sqlx, pgx and GORM is checked like --queries"},
 		&cli.StringFlag{Name: "schema", Usage: "start from the schema in `FILE` (pg_dump --schema-only output)"},
 		&cli.StringFlag{Name: "database-url", Usage: "start from the schema of the database at `URL`"},
 		&cli.StringFlag{Name: "max-file-size", Usage: "refuse inputs larger than `SIZE` (bytes, or with a unit: 512KiB, 64MiB, 1GiB)", DefaultText: "64MiB"},
@@ -150,10 +152,28 @@ func resolveConfig(c *cli.Context, e env, cfg *config.Config) (*settings, error)
 		}
 	}
 
-	s.schema = schemaInputs{queries: c.StringSlice("queries"), schema: c.String("schema"), databaseURL: c.String("database-url")}
+	s.schema = schemaInputs{queries: c.StringSlice("queries"), code: c.StringSlice("code"), schema: c.String("schema"), databaseURL: c.String("database-url")}
 	if len(s.schema.queries) == 0 {
 		for _, q := range cfg.Queries {
 			s.schema.queries = append(s.schema.queries, fromWorkdir(e, cfg.Rel(q)))
+		}
+	}
+	if len(s.schema.code) == 0 {
+		for _, g := range cfg.Code {
+			s.schema.code = append(s.schema.code, fromWorkdir(e, cfg.Rel(g)))
+		}
+	}
+	// Standard input holds one file.
+	stdin := slices.Contains(c.Args().Slice(), "-")
+	for _, in := range []struct {
+		flag  string
+		paths []string
+	}{{"--queries", s.schema.queries}, {"--code", s.schema.code}} {
+		if slices.Contains(in.paths, "-") {
+			if stdin {
+				return nil, usageError("%s - and another input both read standard input: give it to one", in.flag)
+			}
+			stdin = true
 		}
 	}
 	if s.schema.schema == "" && s.schema.databaseURL == "" {

@@ -85,7 +85,7 @@ func readFlags() []cli.Flag {
 	var out []cli.Flag
 	for _, f := range commonFlags() {
 		switch f.Names()[0] {
-		case "select", "ignore", "skip-down", "queries", "database-url":
+		case "select", "ignore", "skip-down", "queries", "code", "database-url":
 		default:
 			out = append(out, f)
 		}

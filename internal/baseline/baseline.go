@@ -54,7 +54,7 @@ func Record(res *lint.Result, file, workdir string) *File {
 	rel := relativeTo(file, workdir)
 	fps := fingerprint.Of(res, rel)
 	files := map[string]*migration.File{}
-	for _, f := range res.Files {
+	for _, f := range append(append([]*migration.File{}, res.Files...), res.Queries...) {
 		files[f.Path] = f
 	}
 	out := &File{Version: Version, Findings: make([]Finding, len(res.Diagnostics))}

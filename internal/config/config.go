@@ -64,6 +64,9 @@ type Config struct {
 	// Queries holds doublestar globs of the application's SQL files,
 	// relative to Dir.
 	Queries []string `toml:"queries"`
+	// Code holds doublestar globs of the application's Go files, relative
+	// to Dir, whose SQL is checked like the query files'.
+	Code []string `toml:"code"`
 	// Schema is a pg_dump --schema-only file the migrations start from,
 	// relative to Dir.
 	Schema string `toml:"schema"`
@@ -97,7 +100,7 @@ type Config struct {
 // the documentation lists them. docs/pgsafe.schema.json describes the
 // same keys; a test keeps the two in step.
 func Keys() []string {
-	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "type-change-drop", "queries", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "type-change-drop", "queries", "code", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
 }
 
 // Error is a problem in a config file, placed at a line.
@@ -240,6 +243,8 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.TypeChangeDrop, `"swap" or "contract"`
 	case "queries":
 		dst, want = &c.Queries, "an array of glob strings"
+	case "code":
+		dst, want = &c.Code, "an array of glob strings"
 	case "schema":
 		dst, want = &c.Schema, "a file path string"
 	case "database-url":
@@ -362,7 +367,7 @@ func (c *Config) validate() error {
 	for _, list := range []struct {
 		key  string
 		pats []string
-	}{{"exclude", c.Exclude}, {"queries", c.Queries}} {
+	}{{"exclude", c.Exclude}, {"queries", c.Queries}, {"code", c.Code}} {
 		for _, pat := range list.pats {
 			if !doublestar.ValidatePattern(pat) {
 				return c.errorAt(fmt.Sprintf("%s: bad glob pattern %q", list.key, pat), list.key)

@@ -27,6 +27,7 @@ statement-timeout = "10min"
 batch-size = 500
 type-change-drop = "contract"
 queries = ["db/queries/*.sql"]
+code = ["internal/**/*.go"]
 schema = "db/schema.sql"
 max-file-size = "128MiB"
 release-tag = "v*"
@@ -52,6 +53,7 @@ PS001 = "warning"
 	assert.Equal(t, 500, c.BatchSize)
 	assert.Equal(t, "contract", c.TypeChangeDrop)
 	assert.Equal(t, []string{"db/queries/*.sql"}, c.Queries)
+	assert.Equal(t, []string{"internal/**/*.go"}, c.Code)
 	assert.Equal(t, "db/schema.sql", c.Schema)
 	assert.Equal(t, "128MiB", c.MaxFileSize)
 	assert.Equal(t, "v*", c.ReleaseTag)
@@ -138,6 +140,8 @@ func TestParseErrors(t *testing.T) {
 		{"statement-timeout", "statement-timeout = \"soon\"\n", 1, `statement-timeout must be a positive duration`},
 		{"bad glob", "exclude = [\"a[\"]\n", 1, `exclude: bad glob pattern "a["`},
 		{"bad queries glob", "queries = [\"q[\"]\n", 1, `queries: bad glob pattern "q["`},
+		{"bad code glob", "# c\ncode = [\"internal/[\"]\n", 2, `code: bad glob pattern "internal/["`},
+		{"code type", "code = \"internal/**/*.go\"\n", 1, `code must be an array of glob strings, not a string`},
 		{"max-file-size", "max-file-size = \"64MB\"\n", 1, `max-file-size: "64MB" is not a size`},
 		{"max-file-size integer", "max-file-size = 1000\n", 1, `max-file-size must be a size string such as "64MiB", not an integer`},
 		{"schema and database-url", "schema = \"s.sql\"\ndatabase-url = \"postgres://x\"\n", 2, "schema and database-url both name a starting schema"},

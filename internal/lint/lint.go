@@ -63,6 +63,12 @@ type Options struct {
 	// Queries are the application's SQL files (--queries): not migrations,
 	// but queries that run against the schema the set leaves.
 	Queries []source.File
+	// Code holds, by path, the Go source of the query files whose text is
+	// the SQL that pgsafe found in Go code (--code; see gocode.File): the
+	// SQL aligned byte for byte with the source, everything else blanked.
+	// Their findings are placed, and their excerpts shown, in the source;
+	// their fixes are display-only, as pgsafe fix does not edit Go code.
+	Code map[string]string
 	// Base is the schema the set starts from (--schema, --database-url);
 	// nil for an empty database.
 	Base *schema.Catalog
@@ -248,6 +254,10 @@ func Run(files []source.File, opts Options) *Result {
 	parallel(len(opts.Queries), opts.Workers, func(i int) {
 		q := opts.Queries[i]
 		res.Queries[i] = migration.ReadSQL(q.Path, q.Text)
+		if src, ok := opts.Code[q.Path]; ok && len(src) == len(q.Text) {
+			res.Queries[i].Source = src
+			res.Queries[i].Lines = sqlparse.NewLines(src)
+		}
 	})
 	res.History = builder.Finish(res.Queries)
 	for _, fn := range deferred {
@@ -284,6 +294,9 @@ func Run(files []source.File, opts Options) *Result {
 		if i < len(jobs) {
 			markDown(all[i], ds, opts.DownWarnOnly)
 		}
+		if all[i].Source != "" {
+			displayOnly(ds)
+		}
 		perFile[i] = ds
 	})
 	res.Diagnostics = guessedHints(res, opts)
@@ -294,6 +307,19 @@ func Run(files []source.File, opts Options) *Result {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
 	return res
+}
+
+// displayOnly turns the fixes of ds, findings in Go code, into advice:
+// their edits are to the SQL that pgsafe found in the code, which pgsafe
+// fix does not write back.
+func displayOnly(ds []rules.Diagnostic) {
+	for i := range ds {
+		fixes := make([]rules.Fix, len(ds[i].Fixes))
+		for j, fx := range ds[i].Fixes {
+			fixes[j] = rules.Fix{Title: fx.Title, Safety: rules.DisplayOnly}
+		}
+		ds[i].Fixes = fixes
+	}
 }
 
 // markDown sets Down on the findings ds of file f that lie in its down

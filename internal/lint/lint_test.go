@@ -12,6 +12,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/corpus"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rules"
 )
 
 // summary renders what a run found, for comparing runs.
@@ -118,4 +119,63 @@ func TestRunNothing(t *testing.T) {
 	assert.Empty(t, res.Files)
 	assert.Empty(t, res.Diagnostics)
 	assert.Zero(t, res.Statements)
+}
+
+// TestRunCodeFindingsInTheGoSource checks a query file of SQL found in Go
+// code (Options.Code): its findings are placed in the Go source, whose
+// characters before the query on its line (a two-byte é, blanked in the
+// SQL to two spaces) count as one column each, and their fixes are
+// advice that pgsafe fix does not apply.
+func TestRunCodeFindingsInTheGoSource(t *testing.T) {
+	const src = "package store\n\nfunc list() { /* é */ db.Query(\"SELECT * FROM users\") }\n"
+	query := "SELECT * FROM users"
+	at := strings.Index(src, query)
+	blank := []byte(strings.Repeat(" ", len(src)))
+	for i := range src {
+		if src[i] == '\n' {
+			blank[i] = '\n'
+		}
+	}
+	copy(blank[at:], query)
+	blank[at+len(query)] = ';' // the closing quote
+	sql := string(blank)
+
+	migrations := []source.File{{Path: "m/1_users.sql", Text: "CREATE TABLE users (id int, name text);\n"}}
+	opts := lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15}}
+	opts.Queries = []source.File{{Path: "store/list.go", Text: sql}}
+
+	plain := lint.Run(migrations, opts)
+	opts.Code = map[string]string{"store/list.go": src}
+	code := lint.Run(migrations, opts)
+
+	find := func(res *lint.Result) rules.Diagnostic {
+		for _, d := range res.Diagnostics {
+			if d.Path == "store/list.go" && d.Rule.Code == "PS052" {
+				return d
+			}
+		}
+		require.Fail(t, "no PS052 finding in store/list.go", "%v", summary(res))
+		return rules.Diagnostic{}
+	}
+	star := at + len("SELECT ")
+	wantCol := len([]rune(src[strings.LastIndex(src[:star], "\n")+1:star])) + 1
+
+	d := find(code)
+	assert.Equal(t, star, d.Span.Start)
+	assert.Equal(t, src, code.Queries[0].Source)
+	pos := code.Queries[0].Lines.Position(d.Span.Start)
+	assert.Equal(t, 3, pos.Line)
+	assert.Equal(t, wantCol, pos.Column, "the column counts the Go line's characters")
+	assert.Equal(t, `func list() { /* é */ db.Query("SELECT * FROM users") }`, code.Queries[0].Lines.Line(3))
+	require.NotEmpty(t, d.Fixes)
+	for _, fx := range d.Fixes {
+		assert.Equal(t, rules.DisplayOnly, fx.Safety, fx.Title)
+		assert.Empty(t, fx.Edits, fx.Title)
+	}
+
+	// Without the source, the same SQL is a query file of its own: the
+	// fix applies, and the blanked é shifts the column.
+	p := find(plain)
+	assert.Equal(t, wantCol+1, plain.Queries[0].Lines.Position(p.Span.Start).Column)
+	assert.NotEqual(t, rules.DisplayOnly, p.Fixes[0].Safety)
 }

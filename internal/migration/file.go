@@ -76,9 +76,14 @@ type Statement struct {
 
 // File is a migration file read the way its migration tool runs it.
 type File struct {
-	Path  string // as the user named it, or the --stdin-filename
-	Text  string
-	Lines *sqlparse.Lines
+	Path string // as the user named it, or the --stdin-filename
+	Text string
+	// Source is the text on disk when it is not Text: for a query file of
+	// SQL found in Go code, the Go source, which Text follows byte for
+	// byte. Lines then index Source, so that reports place and show
+	// findings in the Go code. "" for SQL files.
+	Source string
+	Lines  *sqlparse.Lines
 	// Tool runs the file; Choice says why pgsafe thinks so.
 	Tool   *tool.Tool
 	Choice tool.Choice

@@ -52,9 +52,18 @@ type Options struct {
 	// OnRead, when set, is called with each input's path (StdinName for
 	// stdin) just before it is opened, from several goroutines at once.
 	OnRead func(path string)
+	// Ext is the ending of the names of the files that a folder's walk
+	// reads, compared without regard to case; "" means ".sql".
+	Ext string
+	// SkipFound holds doublestar globs of base names, such as
+	// "*_test.go": a file that a folder's walk or a glob finds is skipped
+	// when its name matches one. A file named explicitly is read whatever
+	// its name.
+	SkipFound []string
 }
 
-// Load reads every input. Folders are walked recursively for *.sql files;
+// Load reads every input. Folders are walked recursively for *.sql files
+// (opts.Ext);
 // files under each folder come in migration order (see Less). Inputs
 // named explicitly keep the order the user gave. Problems with single
 // inputs come back as *Error values, and loading goes on: a path that
@@ -97,17 +106,19 @@ func LoadContext(ctx context.Context, inputs []string, opts Options) ([]File, []
 		seen[clean] = true
 		out = append(out, result{path: path})
 	}
-	// addFound adds a file found under a folder or by a glob, unless it
-	// leads out of the scope.
+	// addFound adds a file found under a folder or by a glob, unless its
+	// name is one to skip or it leads out of the scope.
 	addFound := func(path string, sc *scope) {
 		clean := filepath.Clean(path)
-		if seen[clean] || excluded(path, opts.Exclude) {
+		if seen[clean] || excluded(path, opts.Exclude) || skipped(path, opts.SkipFound) {
 			return
 		}
-		if err := sc.check(path); err != nil {
-			seen[clean] = true
-			out = append(out, result{err: &Error{Path: path, Err: err}})
-			return
+		if sc != nil {
+			if err := sc.check(path); err != nil {
+				seen[clean] = true
+				out = append(out, result{err: &Error{Path: path, Err: err}})
+				return
+			}
 		}
 		add(path)
 	}
@@ -135,7 +146,7 @@ func LoadContext(ctx context.Context, inputs []string, opts Options) ([]File, []
 		info, err := infos[i], statErrs[i]
 		switch {
 		case err == nil && info.IsDir():
-			found, werrs, err := walk(ctx, in, opts.Exclude)
+			found, werrs, err := walk(ctx, in, opts.Exclude, opts.Ext)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -147,7 +158,7 @@ func LoadContext(ctx context.Context, inputs []string, opts Options) ([]File, []
 				if p.link {
 					addFound(p.path, sc)
 				} else {
-					add(p.path)
+					addFound(p.path, nil)
 				}
 			}
 		case err == nil:
@@ -237,11 +248,16 @@ type found struct {
 	link bool // a symlink, to be checked against the folder's scope
 }
 
-// walk lists the *.sql files under root in migration order. A folder
+// walk lists the files under root whose names end in ext (".sql" when
+// empty) in migration order. A folder
 // under root that cannot be read comes back as an *Error naming it, and
 // the walk goes on with the rest; root itself unreadable is an error too.
 // The last result is ctx's error when ctx is done during the walk.
-func walk(ctx context.Context, root string, exclude []string) ([]found, []error, error) {
+func walk(ctx context.Context, root string, exclude []string, ext string) ([]found, []error, error) {
+	if ext == "" {
+		ext = ".sql"
+	}
+	ext = strings.ToLower(ext)
 	var out []found
 	var errs []error
 	start := root
@@ -274,7 +290,7 @@ func walk(ctx context.Context, root string, exclude []string) ([]found, []error,
 			}
 			return nil
 		}
-		if strings.HasSuffix(strings.ToLower(d.Name()), ".sql") {
+		if strings.HasSuffix(strings.ToLower(d.Name()), ext) {
 			out = append(out, found{path: p, link: d.Type()&fs.ModeSymlink != 0})
 		}
 		return nil
@@ -284,6 +300,16 @@ func walk(ctx context.Context, root string, exclude []string) ([]found, []error,
 	}
 	sort.SliceStable(out, func(i, j int) bool { return Less(out[i].path, out[j].path) })
 	return out, errs, nil
+}
+
+// skipped reports whether the base name of path matches one of patterns.
+func skipped(path string, patterns []string) bool {
+	for _, pat := range patterns {
+		if ok, _ := doublestar.Match(pat, filepath.Base(path)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func describe(err error) error {

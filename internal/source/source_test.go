@@ -79,6 +79,42 @@ func TestLoadExplicitFilesKeepTheirOrder(t *testing.T) {
 	assert.Equal(t, []string{"b.sql", "a.sql", "c.txt"}, paths(files))
 }
 
+// TestLoadGoCode checks the options that read Go code: a folder's walk
+// finds the files with opts.Ext, and SkipFound leaves out the files that a
+// walk or a glob finds with a matching name, but not those named
+// explicitly.
+func TestLoadGoCode(t *testing.T) {
+	tree(t, map[string]string{
+		"svc/store.go":            "package store",
+		"svc/store_test.go":       "package store",
+		"svc/schema.sql":          "SELECT 1;",
+		"svc/internal/clients.go": "package internal",
+		"svc/README.md":           "not go",
+	})
+	opts := source.Options{Ext: ".go", SkipFound: []string{"*_test.go"}}
+	cases := []struct {
+		name   string
+		inputs []string
+		want   []string
+	}{
+		{"folder", []string{"svc"}, []string{"svc/store.go", "svc/internal/clients.go"}},
+		{"glob", []string{"svc/**/*.go"}, []string{"svc/store.go", "svc/internal/clients.go"}},
+		{"test file named explicitly", []string{"svc/store_test.go"}, []string{"svc/store_test.go"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files, errs := source.Load(tc.inputs, opts)
+			require.Empty(t, errs)
+			assert.Equal(t, tc.want, paths(files))
+		})
+	}
+	t.Run("without the options a folder gives its SQL", func(t *testing.T) {
+		files, errs := source.Load([]string{"svc"}, source.Options{})
+		require.Empty(t, errs)
+		assert.Equal(t, []string{"svc/schema.sql"}, paths(files))
+	})
+}
+
 func TestLoadGlobs(t *testing.T) {
 	tree(t, map[string]string{
 		"m/10_b.sql":             "SELECT 1;",

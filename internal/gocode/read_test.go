@@ -1,0 +1,228 @@
+package gocode
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// reads returns each query's Read.
+func reads(f File) []*Read {
+	var out []*Read
+	for _, q := range f.Queries {
+		out = append(out, q.Read)
+	}
+	return out
+}
+
+func TestScanReads(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+func f(ctx context.Context, db *sql.DB) error {
+	var a, b, c int
+	if err := db.QueryRowContext(ctx, "SELECT * FROM one").Scan(&a, &b); err != nil {
+		return err
+	}
+	rows, err := db.Query("SELECT * FROM two")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := rows.Scan(&a, &b, &c); err != nil {
+			return err
+		}
+	}
+	row := db.QueryRow("SELECT * FROM three")
+	dest := []any{&a}
+	_ = row.Scan(dest...)
+	mixed, _ := db.Query("SELECT * FROM four")
+	_ = mixed.Scan(&a)
+	_ = mixed.Scan(&a, &b)
+	_, _ = db.Exec("DELETE FROM five")
+	return nil
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 5)
+	r := reads(f)
+	assert.Equal(t, &Read{Line: 10, Column: 12, Call: "QueryRowContext(...).Scan", Destinations: 2}, r[0])
+	assert.Equal(t, &Read{Line: 18, Column: 13, Call: "rows.Scan", Destinations: 3}, r[1])
+	assert.Nil(t, r[2], "destinations spread from a slice are unknown")
+	assert.Nil(t, r[3], "two reads that disagree")
+	assert.Nil(t, r[4], "Exec reads no rows")
+}
+
+const structs = `
+type Base struct {
+	ID int ` + "`db:\"id\"`" + `
+}
+
+type Client struct {
+	Base
+	Name     string ` + "`db:\"client_name\"`" + `
+	Secret   string ` + "`db:\"-\"`" + `
+	UserID   int
+	internal int
+}
+`
+
+func TestSqlxReads(t *testing.T) {
+	src := `package store
+
+import "github.com/jmoiron/sqlx"
+` + structs + `
+func f(db *sqlx.DB) {
+	var cs []Client
+	var c Client
+	var names []string
+	_ = db.Select(&cs, "SELECT * FROM clients")
+	_ = db.Unsafe().Get(&c, "SELECT * FROM clients WHERE id = 1")
+	_ = db.Select(&names, "SELECT name FROM clients")
+	rows, _ := db.Queryx("SELECT * FROM clients")
+	for rows.Next() {
+		_ = rows.StructScan(&c)
+	}
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 4)
+	r := reads(f)
+	want := []string{"id", "client_name", "userid"}
+	assert.Equal(t, &Read{Line: 21, Column: 6, Call: "sqlx Select", Names: want}, r[0])
+	assert.Equal(t, &Read{Line: 22, Column: 6, Call: "sqlx Get", Names: want, Lax: true}, r[1])
+	assert.Equal(t, &Read{Line: 23, Column: 6, Call: "sqlx Select", Destinations: 1}, r[2])
+	assert.Equal(t, &Read{Line: 26, Column: 7, Call: "sqlx StructScan", Names: want}, r[3])
+}
+
+func TestPgxReads(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+` + structs + `
+func f(ctx context.Context, conn *pgx.Conn) {
+	rows, _ := conn.Query(ctx, "SELECT * FROM clients")
+	_, _ = pgx.CollectRows(rows, pgx.RowToStructByName[Client])
+	lax, _ := conn.Query(ctx, "SELECT * FROM clients")
+	_, _ = pgx.CollectOneRow(lax, pgx.RowToAddrOfStructByNameLax[Client])
+	pos, _ := conn.Query(ctx, "SELECT * FROM clients")
+	_, _ = pgx.CollectRows(pos, pgx.RowToStructByPos[Client])
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 3)
+	r := reads(f)
+	want := []string{"id", "client_name", "userid"}
+	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: want}, r[0])
+	assert.Equal(t, &Read{Line: 25, Column: 9, Call: "pgx.RowToAddrOfStructByNameLax", Names: want, Lax: true}, r[1])
+	assert.Equal(t, &Read{Line: 27, Column: 9, Call: "pgx.RowToStructByPos", Destinations: 3}, r[2])
+}
+
+func TestGormReads(t *testing.T) {
+	src := `package store
+
+import "gorm.io/gorm"
+
+type Client struct {
+	ID       int
+	UserID   int
+	HTTPHost string
+	Name     string ` + "`gorm:\"column:client_name;not null\"`" + `
+}
+
+func f(db *gorm.DB) {
+	var cs []Client
+	db.Raw("SELECT * FROM clients").Scan(&cs)
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	assert.Equal(t, &Read{Line: 14, Column: 2, Call: "gorm Scan",
+		Names: []string{"id", "user_id", "http_host", "client_name"}, Lax: true}, f.Queries[0].Read)
+}
+
+func TestUnknownDestinationTypeIsNoRead(t *testing.T) {
+	src := `package store
+
+import (
+	"github.com/jmoiron/sqlx"
+	"example.com/models"
+)
+
+func f(db *sqlx.DB) {
+	var cs []models.Client
+	_ = db.Select(&cs, "SELECT * FROM clients")
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	assert.Nil(t, f.Queries[0].Read, "a struct from a package that cannot be imported")
+}
+
+func TestReadsStopAtTheNextQuery(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+func f(db *sql.DB) {
+	var a, b int
+	rows, _ := db.Query("SELECT a FROM one")
+	for rows.Next() {
+		_ = rows.Scan(&a)
+	}
+	rows, _ = db.Query("SELECT a, b FROM two")
+	for rows.Next() {
+		_ = rows.Scan(&a, &b)
+	}
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, &Read{Line: 9, Column: 7, Call: "rows.Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 13, Column: 7, Call: "rows.Scan", Destinations: 2}, f.Queries[1].Read)
+}
+
+func TestPreparedStatementReads(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+func f(db *sql.DB) error {
+	var a, b int
+	stmt, err := db.Prepare("SELECT * FROM clients WHERE id = $1")
+	if err != nil {
+		return err
+	}
+	for _, id := range []int{1, 2} {
+		if err := stmt.QueryRow(id).Scan(&a, &b); err != nil {
+			return err
+		}
+	}
+	rows, _ := stmt.Query(3)
+	for rows.Next() {
+		_ = rows.Scan(&a, &b)
+	}
+	ins, _ := db.Prepare("INSERT INTO clients (id) VALUES ($1)")
+	_, _ = ins.Exec(1)
+	bad, _ := db.Prepare("SELECT * FROM two")
+	_ = bad.QueryRow().Scan(&a)
+	_ = bad.QueryRow().Scan(&a, &b)
+	return nil
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 3)
+	assert.Equal(t, &Read{Line: 12, Column: 13, Call: "QueryRow(...).Scan", Destinations: 2}, f.Queries[0].Read,
+		"the statement's two reads agree")
+	assert.Nil(t, f.Queries[1].Read, "Exec reads no rows")
+	assert.Nil(t, f.Queries[2].Read, "two reads that disagree")
+}

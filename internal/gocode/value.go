@@ -1,0 +1,304 @@
+package gocode
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// part is one piece of a query's SQL, in place in the Go source.
+type part struct {
+	start int    // offset in the source of text's first byte
+	text  []byte // aligned with the source from start
+	close int    // offset of the closing quote of the literal, -1 for a stand-in
+}
+
+// value is the SQL of an expression.
+type value struct {
+	parts   []part
+	partial bool
+	literal bool // exactly one string literal, unchanged
+	raw     bool
+}
+
+// maxDepth bounds how many names resolution follows.
+const maxDepth = 16
+
+// resolve returns the SQL of a string expression, in place in the
+// source. whole is set when the expression is the entire query (or the
+// entire format of a fmt.Sprintf): only then is a constant or variable
+// followed to its definition, whose text lies elsewhere in the file; a
+// name inside a concatenation stands in as unknown (see standIn), since
+// its text cannot be put in the query's place.
+func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
+	if depth > maxDepth {
+		return value{}, false
+	}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return x.resolve(e.X, whole, depth+1)
+	case *ast.BasicLit:
+		if e.Kind != token.STRING || x.tf == nil || x.pkgFile(e.Pos()) != x.tf {
+			return value{}, false
+		}
+		start := x.offset(e.Pos())
+		text, partial := literalSQL(e.Value)
+		return value{
+			parts:   []part{{start: start + 1, text: text, close: start + len(e.Value) - 1}},
+			partial: partial, literal: !partial, raw: e.Value[0] == '`',
+		}, true
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return value{}, false
+		}
+		l, lok := x.resolve(e.X, false, depth+1)
+		r, rok := x.resolve(e.Y, false, depth+1)
+		if !lok && !rok {
+			return value{}, false
+		}
+		if !lok {
+			l = x.standIn(e.X)
+		}
+		if !rok {
+			r = x.standIn(e.Y)
+		}
+		return value{parts: append(l.parts, r.parts...), partial: l.partial || r.partial}, true
+	case *ast.Ident:
+		if !whole {
+			return value{}, false
+		}
+		obj := x.p.info.Uses[e]
+		if obj == nil {
+			return value{}, false
+		}
+		def, changed := x.p.values[obj], false
+		if _, isVar := obj.(*types.Var); isVar {
+			a, ch, ok := x.p.reaching(obj, e.Pos())
+			if !ok || !x.isString(a.rhs) {
+				return value{}, false
+			}
+			def, changed = a.rhs, ch
+		}
+		if def == nil {
+			return value{}, false
+		}
+		v, ok := x.resolve(def, true, depth+1)
+		if ok && changed {
+			// The variable may have changed since: the SQL seen here is
+			// only where it starts.
+			v.partial, v.literal = true, false
+		}
+		return v, ok
+	case *ast.CallExpr:
+		if name, i, ok := x.rewriter(e); ok {
+			if i >= len(e.Args) {
+				return value{}, false
+			}
+			v, ok := x.resolve(e.Args[i], true, depth+1)
+			if !ok {
+				return value{}, false
+			}
+			v = rebind(v, placeholders(libSQLX, name))
+			v.literal = false
+			return v, true
+		}
+		if !x.isFunc(e.Fun, "fmt", "Sprintf") || len(e.Args) == 0 {
+			return value{}, false
+		}
+		v, ok := x.resolve(e.Args[0], true, depth+1)
+		if !ok {
+			return value{}, false
+		}
+		return sprintf(v), true
+	}
+	return value{}, false
+}
+
+// rewriter recognises a call of one of sqlx's rewriters (see rewriters):
+// a function of the sqlx package, or a method by that name in a package
+// that imports sqlx (or of a sqlx type, when typed). It returns the
+// rewriter's name and the index of its SQL argument.
+func (x *extractor) rewriter(call *ast.CallExpr) (name string, arg int, ok bool) {
+	sel, isSel := call.Fun.(*ast.SelectorExpr)
+	if !isSel {
+		return "", 0, false
+	}
+	name = sel.Sel.Name
+	if id, isID := sel.X.(*ast.Ident); isID {
+		if pn, isPkg := x.p.info.Uses[id].(*types.PkgName); isPkg {
+			i, found := rewriters.functions[name]
+			return name, i, found && libraryOfPath(pn.Imported().Path()) == libSQLX
+		}
+	}
+	i, found := rewriters.methods[name]
+	if !found {
+		return "", 0, false
+	}
+	if s, typed := x.p.info.Selections[sel]; typed && s.Obj().Pkg() != nil {
+		return name, i, libraryOfPath(s.Obj().Pkg().Path()) == libSQLX
+	}
+	return name, i, x.p.libs[libSQLX]
+}
+
+// pkgFile returns the token.File that holds pos.
+func (x *extractor) pkgFile(pos token.Pos) *token.File { return x.p.fset.File(pos) }
+
+// standIn is an unknown operand of a concatenation: an '_' at its first
+// byte, which PostgreSQL reads as a name, so that "SELECT * FROM " + table
+// still parses, as SELECT * FROM _.
+func (x *extractor) standIn(e ast.Expr) value {
+	return value{parts: []part{{start: x.offset(e.Pos()), text: []byte("_"), close: -1}}, partial: true}
+}
+
+// sprintf applies fmt.Sprintf's verbs to a format's SQL: "%%" becomes
+// "% " (a percent sign, as Sprintf prints it), and each verb, with its
+// flags, width and precision, an '_' followed by spaces, read as a name
+// as for standIn; any verb makes the value partial.
+func sprintf(v value) value {
+	out := value{partial: v.partial}
+	for _, p := range v.parts {
+		text := append([]byte(nil), p.text...)
+		for i := 0; i < len(text); i++ {
+			if text[i] != '%' {
+				continue
+			}
+			j := i + 1
+			for j < len(text) && strings.IndexByte("+-# 0123456789.*[]", text[j]) >= 0 {
+				j++
+			}
+			if j >= len(text) {
+				break
+			}
+			if text[j] == '%' && j == i+1 {
+				text[j] = ' '
+				i = j
+				continue
+			}
+			text[i] = '_'
+			for k := i + 1; k <= j; k++ {
+				text[k] = ' '
+			}
+			out.partial = true
+			i = j
+		}
+		out.parts = append(out.parts, part{start: p.start, text: text, close: p.close})
+	}
+	return out
+}
+
+// isFunc reports whether fun names the function pkgPath.name.
+func (x *extractor) isFunc(fun ast.Expr, pkgPath, name string) bool {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != name {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	if pn, ok := x.p.info.Uses[id].(*types.PkgName); ok {
+		return pn.Imported().Path() == pkgPath
+	}
+	return id.Name == pkgPath
+}
+
+// isString reports whether e may be a string: its type is a string type,
+// or unknown.
+func (x *extractor) isString(e ast.Expr) bool {
+	tv, ok := x.p.info.Types[e]
+	if !ok || !known(tv.Type) {
+		return true
+	}
+	b, ok := tv.Type.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsString != 0
+}
+
+// literalSQL returns the text between a Go string literal's quotes,
+// aligned byte for byte with the source: a raw string's bytes as they are
+// (a carriage return, which Go drops from raw strings, as a space); in an
+// interpreted string, each escape sequence blanked to spaces of its width.
+// Whitespace escapes (\t \n \v \f \r) keep their meaning as spaces; any
+// other escape loses its character, and partial is then set.
+func literalSQL(lit string) (text []byte, partial bool) {
+	body := lit[1 : len(lit)-1]
+	text = []byte(body)
+	if lit[0] == '`' {
+		for i, c := range text {
+			if c == '\r' {
+				text[i] = ' '
+			}
+		}
+		return text, false
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		n := escapeLen(body[i+1])
+		if !strings.ContainsRune("tnvfr", rune(body[i+1])) {
+			partial = true
+		}
+		for j := i; j < i+n && j < len(body); j++ {
+			text[j] = ' '
+		}
+		i += n - 1
+	}
+	return text, partial
+}
+
+// escapeLen is the length of the escape sequence that starts with '\\'
+// and then c.
+func escapeLen(c byte) int {
+	switch {
+	case c == 'x':
+		return 4
+	case c == 'u':
+		return 6
+	case c == 'U':
+		return 10
+	case c >= '0' && c <= '7':
+		return 4
+	default:
+		return 2
+	}
+}
+
+// rebind rewrites the bind parameters of sqlx's other placeholder styles
+// in place, outside quoted strings and comments: '?' (Rebind, In) and
+// :name (Named methods; "::" casts kept) each become a '0' (PostgreSQL
+// reads it as a value, where $1 would stand) followed by spaces.
+func rebind(v value, style byte) value {
+	for pi := range v.parts {
+		t := v.parts[pi].text
+		var quote byte
+		for i := 0; i < len(t); i++ {
+			c := t[i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '\'' || c == '"':
+				quote = c
+			case c == ':' && i+1 < len(t) && t[i+1] == ':':
+				i++
+			case style == '?' && c == '?':
+				t[i] = '0'
+			case style == ':' && c == ':' && i+1 < len(t) && identByte(t[i+1]):
+				t[i] = '0'
+				j := i + 1
+				for j < len(t) && (identByte(t[j]) || t[j] == '.') {
+					t[j] = ' '
+					j++
+				}
+				i = j - 1
+			}
+		}
+	}
+	return v
+}
+
+func identByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

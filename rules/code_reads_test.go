@@ -1,0 +1,148 @@
+package rules_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// TestBreaksApplicationQueryWithCodeReads checks breaks-application-query
+// where Go code reads the rows of a SELECT * (Options.CodeReads): a change
+// that breaks the read names it and rises to error, counting the columns
+// that all the pending migrations up to the statement leave; a change the
+// read survives gives the finding without reads.
+func TestBreaksApplicationQueryWithCodeReads(t *testing.T) {
+	const created = "CREATE TABLE clients (id bigint, name text, secret text);"
+	scan := &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 3}
+	strict := &rules.CodeRead{Line: 20, Call: "sqlx Select", Names: []string{"id", "name", "secret"}}
+	lax := &rules.CodeRead{Line: 20, Call: "sqlx Select", Names: []string{"id", "name", "secret"}, Lax: true}
+	for _, c := range []struct {
+		name       string
+		migrations []string // after the CREATE TABLE, each a file
+		read       *rules.CodeRead
+		want       []string // severity and message of each finding
+	}{
+		{
+			"an added column breaks a Scan", []string{"ALTER TABLE clients ADD COLUMN logo text;"}, scan,
+			[]string{"error: adds column clients.logo, which breaks rows.Scan in q.sql:36: 4 columns after this migration, 3 destinations"},
+		},
+		{
+			"a dropped column breaks a Scan", []string{"ALTER TABLE clients DROP COLUMN secret;"}, scan,
+			[]string{"error: drops column clients.secret, which breaks rows.Scan in q.sql:36: 2 columns after this migration, 3 destinations"},
+		},
+		{
+			"each pending migration counts the ones before it",
+			[]string{"ALTER TABLE clients ADD COLUMN logo text;", "ALTER TABLE clients ADD COLUMN uri text, DROP COLUMN name, ADD COLUMN x int;"}, scan,
+			[]string{
+				"error: adds column clients.logo, which breaks rows.Scan in q.sql:36: 4 columns after this migration, 3 destinations",
+				"error: adds column clients.uri, which breaks rows.Scan in q.sql:36: 5 columns after this migration, 3 destinations",
+				"error: drops column clients.name, which breaks rows.Scan in q.sql:36: 5 columns after this migration, 3 destinations",
+				"error: adds column clients.x, which breaks rows.Scan in q.sql:36: 5 columns after this migration, 3 destinations",
+			},
+		},
+		{
+			"a rename leaves a Scan's count", []string{"ALTER TABLE clients RENAME COLUMN secret TO hash;"}, scan,
+			[]string{"warning: renames column clients.secret to hash, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
+		},
+		{
+			"a struct has no field for an added column", []string{"ALTER TABLE clients ADD COLUMN logo text;"}, strict,
+			[]string{"error: adds column clients.logo, which breaks sqlx Select in q.sql:20: column logo has no field in the struct"},
+		},
+		{
+			"a struct has no field for a renamed column", []string{"ALTER TABLE clients RENAME COLUMN secret TO hash;"}, strict,
+			[]string{"error: renames column clients.secret to hash, which breaks sqlx Select in q.sql:20: column hash has no field in the struct"},
+		},
+		{
+			"a lax struct read takes extra columns", []string{"ALTER TABLE clients ADD COLUMN logo text;"}, lax,
+			[]string{"warning: adds column clients.logo, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
+		},
+		{
+			"no read known", []string{"ALTER TABLE clients ADD COLUMN logo text;"}, nil,
+			[]string{"warning: adds column clients.logo, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := []source.File{{Path: "1.sql", Text: created}}
+			for i, m := range c.migrations {
+				files = append(files, source.File{Path: string(rune('2'+i)) + ".sql", Text: m})
+			}
+			queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+			var asked []sqlparse.Span
+			opts := rules.Options{PGVersion: 15, CodeReads: func(path string, span sqlparse.Span) *rules.CodeRead {
+				require.Equal(t, "q.sql", path)
+				asked = append(asked, span)
+				return c.read
+			}}
+			r := rules.Lookup(rules.All(), "breaks-application-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts})
+			var got []string
+			for _, d := range res.Diagnostics {
+				got = append(got, d.Severity.String()+": "+d.Message)
+				if d.Severity == rules.Error {
+					// pgsafe fix does not edit Go code: the help says what to do.
+					assert.Equal(t, "deploy code that names the columns it reads first, then change the table", d.Help)
+				} else {
+					assert.Empty(t, d.Help, "the rule's own help applies")
+				}
+			}
+			assert.Equal(t, c.want, got)
+			for _, s := range asked {
+				assert.Equal(t, sqlparse.Span{Start: 0, End: len("SELECT * FROM clients")}, s, "the query's statement")
+			}
+		})
+	}
+}
+
+// TestSelectStarInQueryWithCodeReads checks select-star-in-query on a
+// query whose rows Go code reads: a pending change that breaks the read
+// makes it an error naming the change and the read, with the columns the
+// Scan reads today as help; one the read survives leaves the warning.
+func TestSelectStarInQueryWithCodeReads(t *testing.T) {
+	files := []source.File{
+		{Path: "1.sql", Text: "CREATE TABLE clients (id bigint, name text, secret text);"},
+		{Path: "2.sql", Text: "ALTER TABLE clients ADD COLUMN logo text;"},
+	}
+	queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+	for _, c := range []struct {
+		name          string
+		read          *rules.CodeRead
+		severity      rules.Severity
+		message, help string
+	}{
+		{
+			"a Scan", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 3}, rules.Error,
+			"; 2.sql:1 adds column clients.logo, which breaks rows.Scan at line 36: 4 columns after that migration, 3 destinations",
+			"name the columns the code scans today instead of *: id, name, secret",
+		},
+		{
+			"a struct (pgx matches names without regard to case)", &rules.CodeRead{Line: 20, Call: "pgx.RowToStructByName", Names: []string{"ID", "Name"}}, rules.Error,
+			"; 2.sql:1 adds column clients.logo, which breaks pgx.RowToStructByName at line 20: column logo has no field in the struct",
+			"name the columns the struct has fields for instead of *: id, name",
+		},
+		{
+			"GORM takes extra columns", &rules.CodeRead{Line: 20, Call: "gorm Scan", Names: []string{"id"}, Lax: true}, rules.Warning,
+			"; a pending migration changes them: 2.sql:1 adds column clients.logo",
+			"name the columns instead of *: id, name, secret, logo",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return c.read }}
+			r := rules.Lookup(rules.All(), "select-star-in-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts})
+			require.Len(t, res.Diagnostics, 1)
+			d := res.Diagnostics[0]
+			assert.Equal(t, c.severity, d.Severity)
+			assert.Equal(t, "SELECT * returns whatever columns clients has when the query runs, so the code that decodes "+
+				"the rows breaks when a migration changes them"+c.message, d.Message)
+			assert.Equal(t, c.help, d.Help)
+		})
+	}
+}
