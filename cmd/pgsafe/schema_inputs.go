@@ -96,12 +96,40 @@ func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 	}
 	queries := map[string][]gocode.Query{}
 	for _, f := range found {
-		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: withSuppressions(texts[f.Path], f.SQL)})
+		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: withSuppressions(texts[f.Path], checkable(f))})
 		s.lint.Code[f.Path] = texts[f.Path]
 		queries[f.Path] = f.Queries
 	}
 	s.lint.Rule.CodeReads = codeReads(queries)
 	return errs, nil
+}
+
+// checkable returns f's SQL without the queries that pgsafe cannot
+// check: those whose SQL is partly built at run time (gocode.Query.Partial)
+// and does not parse even with stand-ins for the unknown parts. Each
+// becomes white space of its width, lines kept, so that it neither counts
+// as a syntax error of the application (its text is not what runs) nor
+// stops the checks of the file's other queries. A complete query that
+// does not parse stays: it is SQL that PostgreSQL refuses.
+func checkable(f gocode.File) string {
+	var out []byte
+	for _, q := range f.Queries {
+		if !q.Partial || q.Start < 0 || q.End > len(f.SQL) || q.Start >= q.End || sqlparse.Valid(f.SQL[q.Start:q.End]) {
+			continue
+		}
+		if out == nil {
+			out = []byte(f.SQL)
+		}
+		for i := q.Start; i < q.End; i++ {
+			if out[i] != '\n' {
+				out[i] = ' '
+			}
+		}
+	}
+	if out == nil {
+		return f.SQL
+	}
+	return string(out)
 }
 
 // withSuppressions returns sql, the SQL found in the Go source src and
