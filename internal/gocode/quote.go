@@ -1,0 +1,42 @@
+package gocode
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ErrParts is returned by Quote for a query whose SQL is not one string
+// literal in place, which a fix cannot edit.
+var ErrParts = errors.New("the SQL is built from several parts")
+
+// Quote returns sql as it must be written inside the query's string
+// literal, so that the literal's value holds sql: in an interpreted
+// string, with Go's escapes (a '"' becomes \", a '\' \\); in a raw string,
+// as it is. It fails with ErrParts when the query is not one literal in
+// place (Literal), and when a raw string cannot hold sql (a backquote).
+func (q Query) Quote(sql string) (string, error) {
+	switch {
+	case !q.Literal:
+		return "", ErrParts
+	case q.Raw && strings.ContainsAny(sql, "`\r"):
+		return "", errors.New("a raw (backquoted) string cannot hold the backquote or carriage return of the new SQL")
+	case q.Raw:
+		return sql, nil
+	default:
+		s := strconv.Quote(sql)
+		return s[1 : len(s)-1], nil
+	}
+}
+
+// QueryAt returns the query of qs whose SQL holds the bytes [start, end),
+// and false when none does. Of two queries that share a span (one
+// constant passed to two calls), the first is returned.
+func QueryAt(qs []Query, start, end int) (Query, bool) {
+	for _, q := range qs {
+		if q.Start <= start && end <= q.End {
+			return q, true
+		}
+	}
+	return Query{}, false
+}
