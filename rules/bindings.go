@@ -165,7 +165,7 @@ func starTables(st resolve.Star) string {
 // rises one step, and its message ends with a note, when later migrations
 // (for an application query: pending ones) change those columns.
 func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
-	reportBindings(p, []binding{{refs, d}})
+	reportBindings(p, []binding{{refs: refs, d: d}})
 }
 
 // binding is a finding about a binding to the column sets of the
@@ -173,6 +173,11 @@ func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
 type binding struct {
 	refs []resolve.Ref
 	d    Diagnostic
+	// today says that the fixes of d name the columns the application
+	// reads today: a * of a query. When pending migrations change those
+	// columns, the catalog after the set names other columns than today's,
+	// and the fixes become advice.
+	today bool
 }
 
 // reportBindings reports bs, the findings of the rule about the bindings
@@ -190,9 +195,25 @@ func reportBindings(p *Pass, bs []binding) {
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
 			ds[i].Message += changesNote(query, changes)
+			if b.today && query && len(changes) > 0 {
+				ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+			}
 		}
 		report(joined(ds))
 	})
+}
+
+// pendingAdvice turns fixes that name the columns of a * into advice: a
+// pending migration changes those columns, so the list that the catalog
+// after the set gives is not what the * returns today, and a query that
+// named it would fail, or read other columns, until that migration runs.
+func pendingAdvice(fixes []Fix) []Fix {
+	out := make([]Fix, len(fixes))
+	for i, fx := range fixes {
+		out[i] = Fix{Title: fx.Title, Safety: DisplayOnly,
+			Why: "a pending migration changes the columns that * stands for: name those the code reads today, before that migration"}
+	}
+	return out
 }
 
 // laterChanges returns the changes to the column sets of the relations

@@ -23,7 +23,11 @@ func SelectStarInQuery() *Rule {
 			Good: "-- name: GetUser :one\nSELECT id, email, created_at FROM users WHERE id = $1;",
 			Help: "name the columns the code reads instead of *",
 			FixSafety: "Safe when the catalog knows every column the * stands for: it writes them as they are after the " +
-				"whole migration set. Display-only otherwise.",
+				"whole migration set. In Go code (--code), the columns are written into the query's string literal, " +
+				"quoted for it (\\\" in an interpreted string); a query that is not one fully known literal at the call " +
+				"(several parts, fmt.Sprintf), or a raw string that cannot hold a backquote, keeps the fix as advice. " +
+				"Display-only when a pending migration changes the columns the * stands for (the list after the set " +
+				"is not what the code reads today), and otherwise.",
 			CatalogRows: []int{38},
 		},
 		Check: checkSelectStarInQuery,
@@ -44,7 +48,7 @@ func checkSelectStarInQuery(p *Pass) {
 				"the rows breaks when a migration changes them", starWhat(p, st, span, true), starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		}})
+		}, true})
 	}
 	reportBindings(p, bs)
 }

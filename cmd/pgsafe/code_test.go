@@ -81,8 +81,7 @@ func TestFixCodeCompiles(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 	}
 	write("go.mod", "module example.com/app\n\ngo 1.21\n")
-	write("db/001_clients.sql", "CREATE TABLE clients (id bigint PRIMARY KEY, name text NOT NULL, \"Redirect URI\" text);\n")
-	write("db/002_logo.sql", "ALTER TABLE clients ADD COLUMN logo text;\n")
+	write("db/001_clients.sql", "CREATE TABLE clients (id bigint PRIMARY KEY, name text NOT NULL, \"Redirect URI\" text, logo text);\n")
 	const src = `// Package store keeps the OAuth clients.
 package store
 
