@@ -173,10 +173,16 @@ func reportBinding(p *Pass, refs []resolve.Ref, d Diagnostic) {
 type binding struct {
 	refs []resolve.Ref
 	d    Diagnostic
+	// read is how Go code reads the rows of the query (an application
+	// query's star; see Options.CodeReads), nil when unknown; star is
+	// then that star.
+	read *CodeRead
+	star *resolve.Star
 	// today says that the fixes of d name the columns the application
 	// reads today: a * of a query. When pending migrations change those
-	// columns, the catalog after the set names other columns than today's,
-	// and the fixes become advice.
+	// columns, the catalog after the set names other columns than today's:
+	// the fixes name those that the code scans today when pgsafe knows
+	// them (scannedColumns), and become advice otherwise.
 	today bool
 }
 
@@ -194,6 +200,24 @@ func reportBindings(p *Pass, bs []binding) {
 			changes := laterChanges(h, path, b.refs)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
+			if note := readNote(h, path, b.read, changes); note != "" {
+				ds[i].Severity = min(ds[i].Severity+1, Error)
+				ds[i].Message += note
+				cols, scanned := scannedColumns(b, changes)
+				if scanned {
+					ds[i].Help = "name the columns the code scans today instead of *: " + cols
+				} else if cols, ok := fieldColumns(b); ok {
+					ds[i].Help = "name the columns the struct has fields for instead of *: " + cols
+				}
+				switch {
+				case !b.today || !query || len(changes) == 0:
+				case scanned:
+					ds[i].Fixes = todayFixes(ds[i].Fixes, cols)
+				default:
+					ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+				}
+				continue
+			}
 			ds[i].Message += changesNote(query, changes)
 			if b.today && query && len(changes) > 0 {
 				ds[i].Fixes = pendingAdvice(ds[i].Fixes)
@@ -212,6 +236,25 @@ func pendingAdvice(fixes []Fix) []Fix {
 	for i, fx := range fixes {
 		out[i] = Fix{Title: fx.Title, Safety: DisplayOnly,
 			Why: "a pending migration changes the columns that * stands for: name those the code reads today, before that migration"}
+	}
+	return out
+}
+
+// todayFixes makes the fixes of a star, which name the columns after
+// the set, name cols instead: the columns that the code scans today,
+// before the pending migrations (scannedColumns). A fix that is not one
+// edit of the star becomes advice.
+func todayFixes(fixes []Fix, cols string) []Fix {
+	out := make([]Fix, len(fixes))
+	for i, fx := range fixes {
+		if fx.Safety == DisplayOnly || len(fx.Edits) != 1 {
+			out[i] = pendingAdvice([]Fix{fx})[0]
+			continue
+		}
+		e := fx.Edits[0]
+		e.NewText = cols
+		fx.Edits = []Edit{e}
+		out[i] = fx
 	}
 	return out
 }
@@ -265,6 +308,79 @@ func changesNote(query bool, changes []history.Event) string {
 		s += fmt.Sprintf(" (and %d more changes)", n)
 	}
 	return s
+}
+
+// readNote says, for the message of a star in Go code whose rows the code
+// reads as r, which pending change breaks that read: "; db/0042.sql:3
+// adds column clients.logo, which breaks rows.Scan at line 36: 4 columns
+// after that migration, 3 destinations (and 1 more change)". It is empty
+// when no change breaks it, or r is nil.
+func readNote(h *history.History, path string, r *CodeRead, changes []history.Event) string {
+	if r == nil {
+		return ""
+	}
+	for i, ev := range changes {
+		what := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration")
+		if what == "" {
+			continue
+		}
+		s := fmt.Sprintf("; %s, which breaks %s", describeEvent(ev), what)
+		if n := len(changes) - 1 - i; n == 1 {
+			s += " (and 1 more change)"
+		} else if n > 1 {
+			s += fmt.Sprintf(" (and %d more changes)", n)
+		}
+		return s
+	}
+	return ""
+}
+
+// scannedColumns returns the columns that the Scan of b's star reads
+// today, before the pending changes: the star's columns without those
+// that the changes add. It reports false unless every change adds a
+// column and what remains is as many columns as the Scan's destinations.
+func scannedColumns(b binding, changes []history.Event) (string, bool) {
+	if b.star == nil || b.read == nil || b.read.Destinations == 0 || !b.star.Complete {
+		return "", false
+	}
+	added := map[string]bool{}
+	for _, ev := range changes {
+		if ev.Kind != schema.ColumnAdded {
+			return "", false
+		}
+		added[ev.Column] = true
+	}
+	st := *b.star
+	st.Columns = nil
+	for _, c := range b.star.Columns {
+		if !added[c.Name] {
+			st.Columns = append(st.Columns, c)
+		}
+	}
+	if len(st.Columns) != b.read.Destinations {
+		return "", false
+	}
+	return starColumns(st), true
+}
+
+// fieldColumns returns the columns of b's star that the struct which
+// the code reads its rows into has fields for, in the star's order. It
+// reports false for other reads, and when there are none.
+func fieldColumns(b binding) (string, bool) {
+	if b.star == nil || b.read == nil || len(b.read.Names) == 0 {
+		return "", false
+	}
+	st := *b.star
+	st.Columns = nil
+	for _, c := range b.star.Columns {
+		if hasName(b.read.Names, c.Name) {
+			st.Columns = append(st.Columns, c)
+		}
+	}
+	if len(st.Columns) == 0 {
+		return "", false
+	}
+	return starColumns(st), true
 }
 
 // describeEvent says what a change did, where: "0004_x.sql:3 drops column

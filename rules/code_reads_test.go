@@ -85,11 +85,64 @@ func TestBreaksApplicationQueryWithCodeReads(t *testing.T) {
 			var got []string
 			for _, d := range res.Diagnostics {
 				got = append(got, d.Severity.String()+": "+d.Message)
+				if d.Severity == rules.Error {
+					// pgsafe fix does not edit Go code: the help says what to do.
+					assert.Equal(t, "deploy code that names the columns it reads first, then change the table", d.Help)
+				} else {
+					assert.Empty(t, d.Help, "the rule's own help applies")
+				}
 			}
 			assert.Equal(t, c.want, got)
 			for _, s := range asked {
 				assert.Equal(t, sqlparse.Span{Start: 0, End: len("SELECT * FROM clients")}, s, "the query's statement")
 			}
+		})
+	}
+}
+
+// TestSelectStarInQueryWithCodeReads checks select-star-in-query on a
+// query whose rows Go code reads: a pending change that breaks the read
+// makes it an error naming the change and the read, with the columns the
+// Scan reads today as help; one the read survives leaves the warning.
+func TestSelectStarInQueryWithCodeReads(t *testing.T) {
+	files := []source.File{
+		{Path: "1.sql", Text: "CREATE TABLE clients (id bigint, name text, secret text);"},
+		{Path: "2.sql", Text: "ALTER TABLE clients ADD COLUMN logo text;"},
+	}
+	queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+	for _, c := range []struct {
+		name          string
+		read          *rules.CodeRead
+		severity      rules.Severity
+		message, help string
+	}{
+		{
+			"a Scan", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 3}, rules.Error,
+			"; 2.sql:1 adds column clients.logo, which breaks rows.Scan at line 36: 4 columns after that migration, 3 destinations",
+			"name the columns the code scans today instead of *: id, name, secret",
+		},
+		{
+			"a struct (pgx matches names without regard to case)", &rules.CodeRead{Line: 20, Call: "pgx.RowToStructByName", Names: []string{"ID", "Name"}}, rules.Error,
+			"; 2.sql:1 adds column clients.logo, which breaks pgx.RowToStructByName at line 20: column logo has no field in the struct",
+			"name the columns the struct has fields for instead of *: id, name",
+		},
+		{
+			"GORM takes extra columns", &rules.CodeRead{Line: 20, Call: "gorm Scan", Names: []string{"id"}, Lax: true}, rules.Warning,
+			"; a pending migration changes them: 2.sql:1 adds column clients.logo",
+			"name the columns instead of *: id, name, secret, logo",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return c.read }}
+			r := rules.Lookup(rules.All(), "select-star-in-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts})
+			require.Len(t, res.Diagnostics, 1)
+			d := res.Diagnostics[0]
+			assert.Equal(t, c.severity, d.Severity)
+			assert.Equal(t, "SELECT * returns whatever columns clients has when the query runs, so the code that decodes "+
+				"the rows breaks when a migration changes them"+c.message, d.Message)
+			assert.Equal(t, c.help, d.Help)
 		})
 	}
 }

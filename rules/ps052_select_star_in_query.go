@@ -12,13 +12,16 @@ func SelectStarInQuery() *Rule {
 	return &Rule{
 		Code: "PS052", Name: "select-star-in-query", Severity: Hint, FixAvailability: FixSometimes, Queries: true,
 		Doc: Doc{
-			Summary: "SELECT *, t.* or RETURNING * in an application query file (--queries).",
+			Summary: "SELECT *, t.* or RETURNING * in an application query file (--queries) or in Go code (--code).",
 			Why: "The application decodes the rows it reads into a struct or a list of fields. A * returns whatever " +
 				"columns the table has when the query runs, so a migration that adds, drops or renames a column " +
 				"changes the result under code that was built for the old shape: a strict decoder fails on the new " +
 				"column, a positional one reads the wrong field. During a rolling deploy the old code runs against " +
 				"the new schema. The finding rises to a warning when a pending migration of the set changes the " +
-				"columns the * takes, and that migration is reported too (breaks-application-query).",
+				"columns the * takes, and that migration is reported too (breaks-application-query). In Go code " +
+				"(--code), where pgsafe sees how the rows are read, it is an error when such a change breaks the " +
+				"read: a Scan with as many destinations as the columns were, or a struct (sqlx, pgx " +
+				"RowToStructByName) without a field for a column the change adds or renames.",
 			Bad:  "-- name: GetUser :one\nSELECT * FROM users WHERE id = $1;",
 			Good: "-- name: GetUser :one\nSELECT id, email, created_at FROM users WHERE id = $1;",
 			Help: "name the columns the code reads instead of *",
@@ -26,8 +29,10 @@ func SelectStarInQuery() *Rule {
 				"whole migration set. In Go code (--code), the columns are written into the query's string literal, " +
 				"quoted for it (\\\" in an interpreted string); a query that is not one fully known literal at the call " +
 				"(several parts, fmt.Sprintf), or a raw string that cannot hold a backquote, keeps the fix as advice. " +
-				"Display-only when a pending migration changes the columns the * stands for (the list after the set " +
-				"is not what the code reads today), and otherwise.",
+				"When pending migrations change the columns the * stands for, the list after the set is not what the " +
+				"code reads today: the fix writes the columns that Go code scans today when the changes only add " +
+				"columns and the Scan has a destination for each of the others; it is display-only otherwise, " +
+				"and when the catalog does not know every column.",
 			CatalogRows: []int{38},
 		},
 		Check: checkSelectStarInQuery,
@@ -39,8 +44,13 @@ func checkSelectStarInQuery(p *Pass) {
 		return
 	}
 	q := statementQuery(p)
+	var read *CodeRead // how Go code reads the rows, for a query's only star
+	stars := resolve.Statement(q.node, p.Catalog).Stars
+	if p.Options.CodeReads != nil && len(stars) == 1 && !stars[0].Returning {
+		read = p.Options.CodeReads(p.File.Path, p.Stmt.Span)
+	}
 	var bs []binding // one finding for the statement, naming every star
-	for _, st := range resolve.Statement(q.node, p.Catalog).Stars {
+	for _, st := range stars {
 		span := q.at(p, st)
 		bs = append(bs, binding{st.Tables, Diagnostic{
 			Span: span,
@@ -48,7 +58,7 @@ func checkSelectStarInQuery(p *Pass) {
 				"the rows breaks when a migration changes them", starWhat(p, st, span, true), starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		}, true})
+		}, read, &st, true})
 	}
 	reportBindings(p, bs)
 }

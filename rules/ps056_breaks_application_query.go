@@ -11,8 +11,8 @@ import (
 )
 
 // BreaksApplicationQuery reports a migration that changes the columns of
-// a table that an application query (--queries) reads with * or fills
-// by position (hazard catalog row 38).
+// a table that an application query (--queries, --code) reads with * or
+// fills by position (hazard catalog row 38).
 func BreaksApplicationQuery() *Rule {
 	return &Rule{
 		Code: "PS056", Name: "breaks-application-query", Severity: Warning, FixAvailability: FixNone,
@@ -23,7 +23,12 @@ func BreaksApplicationQuery() *Rule {
 				"retyped changes what SELECT * returns, and the columns that an INSERT without a column list fills " +
 				"by position (a column added without a default, or dropped, breaks it). During a rolling deploy the " +
 				"old code runs against the new schema. " +
-				"Only pending migrations are reported (with --changed-since REF, those added or changed since REF; without it, all).",
+				"Only pending migrations are reported (with --changed-since REF, those added or changed since REF; without it, all). " +
+				"Where the query is in Go code (--code) and pgsafe sees how its rows are read, a change that breaks " +
+				"the read is an error naming it: \"breaks rows.Scan in internal/store/clients.go:36: 4 columns " +
+				"after this migration, 3 destinations\" (the pending migrations up to this one counted), or a " +
+				"struct without a field for a column added or renamed, unless the reader takes extra columns " +
+				"(sqlx Unsafe, GORM, pgx RowToStructByNameLax).",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +
@@ -84,7 +89,10 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 			if len(who) > 0 {
 				msg += "; the application also " + strings.Join(who, " and ")
 			}
-			report(Diagnostic{Message: msg, Severity: severity, Table: Display(ev.Key)})
+			report(Diagnostic{
+				Message: msg, Severity: severity, Table: Display(ev.Key),
+				Help: "deploy code that names the columns it reads first, then change the table",
+			})
 			continue
 		}
 		report(Diagnostic{
@@ -128,7 +136,7 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 	for _, u := range stars {
 		what := ""
 		if r := reads(u.Path, u.Span); r != nil {
-			what = brokenRead(ev, u, r, delta)
+			what = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration")
 		}
 		if what == "" {
 			rest = append(rest, u)
@@ -139,20 +147,26 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 	return broken, rest
 }
 
-// brokenRead says what the change ev does to the read r of use u, ""
-// when it does not break it; delta is the change to the column count (see
-// pendingDelta).
-func brokenRead(ev history.Event, u history.Use, r *CodeRead, delta int) string {
-	where := fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line)
+// brokenRead says what the change ev does to the read r (at where:
+// "rows.Scan in store.go:36"), "" when it does not break it; delta is
+// the change to the column count (see pendingDelta), after names the
+// migration in the message.
+func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string) string {
 	switch {
 	case r.Destinations > 0 && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnDropped) && delta != 0:
-		return fmt.Sprintf("%s: %d columns after this migration, %d destinations", where, r.Destinations+delta, r.Destinations)
+		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, r.Destinations+delta, after, r.Destinations)
 	case len(r.Names) > 0 && !r.Lax && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnRenamed) &&
-		!slices.Contains(r.Names, ev.Column):
+		!hasName(r.Names, ev.Column):
 		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column)
 	default:
 		return ""
 	}
+}
+
+// hasName reports whether names holds column, compared without regard to
+// case, as pgx matches struct fields (sqlx's names come lowercased).
+func hasName(names []string, column string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, column) })
 }
 
 // pendingDelta returns by how many columns the pending migrations, up to
@@ -162,7 +176,7 @@ func brokenRead(ev history.Event, u history.Use, r *CodeRead, delta int) string 
 func pendingDelta(h *history.History, ev history.Event) int {
 	delta := 0
 	for _, e := range h.Events(ev.Table) {
-		if !h.IsPending(e.Path) || ev.Site.Before(e.Site) {
+		if !h.IsPending(e.Path) || ev.Before(e.Site) {
 			continue
 		}
 		switch e.Kind {

@@ -42,7 +42,7 @@ var methods = map[string]map[string]int{
 		"Select": 1, "Get": 1, "SelectContext": 2, "GetContext": 2,
 		"NamedExec": 0, "NamedExecContext": 1, "NamedQuery": 0, "NamedQueryContext": 1,
 		"Queryx": 0, "QueryxContext": 1, "QueryRowx": 0, "QueryRowxContext": 1,
-		"MustExec": 0, "MustExecContext": 1, "Rebind": 0,
+		"MustExec": 0, "MustExecContext": 1,
 		"Preparex": 0, "PreparexContext": 1, "PrepareNamed": 0, "PrepareNamedContext": 1,
 	}),
 	// pgx's Conn, Pool and Tx take a context first; Prepare takes a
@@ -57,13 +57,23 @@ var functions = map[string]map[string]int{
 	libSQLX: {
 		"Select": 2, "Get": 2, "SelectContext": 3, "GetContext": 3,
 		"NamedExec": 1, "NamedExecContext": 2, "NamedQuery": 1, "NamedQueryContext": 2,
-		"MustExec": 1, "MustExecContext": 2, "In": 0, "Named": 0, "Rebind": 1,
+		"MustExec": 1, "MustExecContext": 2,
 	},
+}
+
+// rewriters are sqlx's functions and methods that return the SQL that
+// they are given with its placeholders rewritten (Rebind: '?' to $n;
+// In: a list for each '?'; Named: :name to '?'), with the index of that
+// argument. They are no queries of their own: a query call that sends
+// their result sends the SQL given to them.
+var rewriters = struct{ methods, functions map[string]int }{
+	methods:   map[string]int{"Rebind": 0},
+	functions: map[string]int{"Rebind": 1, "In": 0, "Named": 0},
 }
 
 // placeholders says which bind parameters a library method's SQL uses
 // when they are not PostgreSQL's $n: sqlx's Rebind and In take '?',
-// its Named methods take :name.
+// its Named methods and function take :name.
 func placeholders(lib, name string) byte {
 	if lib != libSQLX {
 		return 0

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"sort"
+	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/source"
 )
@@ -19,6 +20,75 @@ type extractor struct {
 	written map[int]bool // part starts already in sql
 	queries []Query
 	stack   []ast.Node // the nodes around the current one, outermost first
+	// wrappers, when set, makes run look for wrappers instead of queries.
+	wrappers map[types.Object]wrapper
+}
+
+// maxWrapperDepth bounds how many wrappers deep a query is followed.
+const maxWrapperDepth = 3
+
+// findWrappers finds the package's functions that pass a string parameter
+// on as a query's SQL, then the functions that pass one on to those, up to
+// maxWrapperDepth deep.
+func (p *pkg) findWrappers(afs []*ast.File, files []source.File, idx []int) {
+	for range maxWrapperDepth {
+		found := map[types.Object]wrapper{}
+		for n, i := range idx {
+			x := newExtractor(p, afs[n], files[i])
+			x.wrappers = found
+			x.run()
+		}
+		added := false
+		for obj, w := range found {
+			if _, ok := p.wrappers[obj]; !ok {
+				p.wrappers[obj] = w
+				added = true
+			}
+		}
+		if !added {
+			return
+		}
+	}
+}
+
+// wrapperOf records the function around call as a wrapper when the SQL
+// argument arg of call is one of the function's string parameters, never
+// assigned. When call is itself a call of the wrapper inner, the rows are
+// read as inner reads them.
+func (x *extractor) wrapperOf(call *ast.CallExpr, t target, arg ast.Expr, inner *wrapper) {
+	id, ok := ast.Unparen(arg).(*ast.Ident)
+	if !ok {
+		return
+	}
+	param, ok := x.p.info.Uses[id].(*types.Var)
+	if !ok || len(x.p.assigns[param]) > 1 || x.p.addressed[param] {
+		return
+	}
+	for i := len(x.stack) - 1; i >= 0; i-- {
+		fd, ok := x.stack[i].(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		fn, ok := x.p.info.Defs[fd.Name].(*types.Func)
+		if !ok {
+			return
+		}
+		sig := fn.Type().(*types.Signature)
+		for j := 0; j < sig.Params().Len(); j++ {
+			if sig.Params().At(j) == param {
+				name := fn.Name()
+				if sig.Recv() != nil {
+					name = "(" + types.TypeString(sig.Recv().Type(), func(*types.Package) string { return "" }) + ")." + name
+				}
+				read := x.read(call, t)
+				if inner != nil {
+					read = inner.read
+				}
+				x.wrappers[fn] = wrapper{arg: j, t: t, read: read, name: name}
+			}
+		}
+		return
+	}
 }
 
 func newExtractor(p *pkg, af *ast.File, src source.File) *extractor {
@@ -66,18 +136,50 @@ type target struct {
 
 // call records the query that call passes, if it is a query call.
 func (x *extractor) call(call *ast.CallExpr) {
-	sel, ok := call.Fun.(*ast.SelectorExpr)
+	var (
+		t  target
+		ok bool
+		w  *wrapper
+	)
+	switch fun := call.Fun.(type) {
+	case *ast.SelectorExpr:
+		if wr, isW := x.p.wrappers[x.p.info.Uses[fun.Sel]]; isW {
+			t, ok, w = wr.t, true, &wr
+		} else {
+			t, ok = x.target(fun)
+			t.receiverExpr = fun.X
+		}
+	case *ast.Ident:
+		if wr, isW := x.p.wrappers[x.p.info.Uses[fun]]; isW {
+			t, ok, w = wr.t, true, &wr
+		}
+	}
 	if !ok {
 		return
 	}
-	t, ok := x.target(sel)
-	if !ok {
-		return
+	args := t.args
+	if w != nil {
+		args = []int{w.arg}
 	}
-	t.receiverExpr = sel.X
-	for _, i := range t.args {
+	for _, i := range args {
 		if i >= len(call.Args) || !x.isString(call.Args[i]) {
 			continue
+		}
+		if x.wrappers != nil {
+			x.wrapperOf(call, t, call.Args[i], w)
+			return
+		}
+		if w != nil {
+			v, ok := x.resolve(call.Args[i], true, 0)
+			if !ok {
+				return
+			}
+			if style := placeholders(t.lib, t.name); style != 0 {
+				v = rebind(v, style)
+				v.literal = false
+			}
+			x.add(v, t.label+" via "+w.name, w.read)
+			return
 		}
 		v, ok := x.resolve(call.Args[i], true, 0)
 		if !ok {
@@ -114,7 +216,7 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 		lib := libraryOfPath(fn.Pkg().Path())
 		i, ok := methods[lib][name]
 		if !ok {
-			return target{}, false
+			return x.interfaceTarget(fn)
 		}
 		recv := receiverName(fn)
 		if recv == "Stmt" || recv == "NamedStmt" {
@@ -132,21 +234,31 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 		return target{lib: lib, name: name, label: label, args: []int{i}}, true
 	}
 	if tv, ok := x.p.info.Types[sel.X]; ok && known(tv.Type) {
-		return target{}, false // typed, and not a database library's method
+		if _, isNamed := deref(tv.Type).(*types.Named); !isNamed || x.hasMethod(tv.Type, name) {
+			return target{}, false // typed, and not a database library's method
+		}
+		// A type of the package whose method go/types could not find
+		// (it comes from an embedded type of a missing package, or from
+		// a file not given): recognised by name, as untyped.
 	}
-	// An untyped receiver: its declared type, else the libraries that the
-	// package imports, else database/sql's method names.
-	libs := orderedLibs
+	// An untyped receiver: its declared type, else where its value comes
+	// from, else the libraries that the package imports, else
+	// database/sql's method names.
+	var libs []string
 	if lib := x.p.declLib[x.receiverObject(sel.X)]; lib != "" {
 		libs = []string{lib}
+	} else if lib, known := x.origin(sel.X, 0); known {
+		if lib == "" {
+			return target{}, false // made by another package, such as a query builder
+		}
+		libs = []string{lib}
 	} else {
-		var imported []string
 		for _, lib := range orderedLibs {
 			if x.p.libs[lib] {
-				imported = append(imported, lib)
+				libs = append(libs, lib)
 			}
 		}
-		libs = append(imported, libSQL)
+		libs = append(libs, libSQL)
 	}
 	for _, lib := range libs {
 		i, ok := methods[lib][name]
@@ -161,6 +273,11 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 				args = []int{0, 1}
 			}
 		}
+		if lib == libSQLX && (strings.HasPrefix(name, "Select") || strings.HasPrefix(name, "Get")) {
+			if d := args[0] - 1; d < 0 || x.isStringTyped(x.argAt(sel, d)) {
+				continue // a destination is no string: a query builder's Select("id")
+			}
+		}
 		label := lib + " " + name
 		if lib == libPgx && name == "Queue" {
 			label = "pgx Batch.Queue"
@@ -168,6 +285,104 @@ func (x *extractor) target(sel *ast.SelectorExpr) (target, bool) {
 		return target{lib: lib, name: name, label: label, args: args}, true
 	}
 	return target{}, false
+}
+
+// interfaceTarget recognises a call of a method of the package's own
+// interface that mirrors a database library's method (an interface kept
+// for tests, such as Query(ctx context.Context, sql string, args ...any)):
+// the method's name is a query method of a library that the package
+// imports, and its parameter at that method's SQL index is a string.
+func (x *extractor) interfaceTarget(fn *types.Func) (target, bool) {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() == nil {
+		return target{}, false
+	}
+	if _, isIface := sig.Recv().Type().Underlying().(*types.Interface); !isIface {
+		return target{}, false
+	}
+	for _, lib := range orderedLibs {
+		i, ok := methods[lib][fn.Name()]
+		if !ok || !x.p.libs[lib] || i >= sig.Params().Len() {
+			continue
+		}
+		if b, ok := sig.Params().At(i).Type().Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
+			return target{lib: lib, name: fn.Name(), label: lib + " " + fn.Name(), args: []int{i}}, true
+		}
+	}
+	return target{}, false
+}
+
+// hasMethod reports whether go/types finds the method name on t.
+func (x *extractor) hasMethod(t types.Type, name string) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)
+	return obj != nil
+}
+
+// argAt returns the argument i of the call whose function is sel, nil
+// when there is none.
+func (x *extractor) argAt(sel *ast.SelectorExpr, i int) ast.Expr {
+	if len(x.stack) == 0 {
+		return nil
+	}
+	call, ok := x.stack[len(x.stack)-1].(*ast.CallExpr)
+	if !ok || call.Fun != sel || i >= len(call.Args) {
+		return nil
+	}
+	return call.Args[i]
+}
+
+// isStringTyped reports whether go/types knows e to be a string.
+func (x *extractor) isStringTyped(e ast.Expr) bool {
+	if e == nil {
+		return false
+	}
+	tv, ok := x.p.info.Types[e]
+	if !ok || !known(tv.Type) {
+		return false
+	}
+	b, ok := tv.Type.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsString != 0
+}
+
+// origin returns the database library that an untyped receiver's value
+// comes from, read from the syntax: a variable assigned from a call or a
+// composite literal of a package (pgx.Connect(...), &pgx.Batch{},
+// sqlbuilder.NewSelectBuilder()). known is false when it cannot be told;
+// lib is "" when the value comes from a package that is no database
+// library.
+func (x *extractor) origin(e ast.Expr, depth int) (lib string, known bool) {
+	if depth > maxDepth {
+		return "", false
+	}
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if pn, ok := x.p.info.Uses[e].(*types.PkgName); ok {
+			return libraryOfPath(pn.Imported().Path()), true
+		}
+		obj := x.p.info.Uses[e]
+		if obj == nil {
+			return "", false
+		}
+		a, _, ok := x.p.reaching(obj, e.Pos())
+		if !ok {
+			return "", false
+		}
+		return x.origin(a.rhs, depth+1)
+	case *ast.UnaryExpr:
+		return x.origin(e.X, depth+1)
+	case *ast.CompositeLit:
+		if e.Type == nil {
+			return "", false
+		}
+		return x.origin(e.Type, depth+1)
+	case *ast.SelectorExpr:
+		return x.origin(e.X, depth+1)
+	case *ast.CallExpr:
+		return x.origin(e.Fun, depth+1)
+	case *ast.IndexExpr:
+		return x.origin(e.X, depth+1)
+	}
+	return "", false
 }
 
 // receiverObject returns the variable, parameter or field that a

@@ -6,16 +6,39 @@
 // every position in it is the position of the same byte in the Go file, so
 // findings on the SQL are reported at the Go file's line and column, and a
 // fix can edit a query's string literal in place.
+//
+// What the SQL cannot show, and how it stands in instead:
+//   - a part whose value is not known (a non-constant operand of a
+//     concatenation, a fmt.Sprintf verb) is an '_', which PostgreSQL reads
+//     as a name, so that most such queries still parse; the query is
+//     Partial;
+//   - a constant or variable inside a concatenation is such a part too: its
+//     text lies elsewhere in the file and cannot be put in the query's
+//     place (a constant or variable that is the whole query, or the whole
+//     format of a fmt.Sprintf, is followed to its text);
+//   - a variable is followed to the assignment that reaches the call (the
+//     last one before it in a block around it); when another assignment in
+//     a branch, a += or a pointer to it may have changed it, the query is
+//     Partial;
+//   - sqlx's '?' (Rebind, In) and :name (Named methods) placeholders are
+//     each a '0', where PostgreSQL would have $1;
+//   - two literals joined in the middle of a word ("SELECT a" + "bc") read
+//     as two words: the Go source has bytes between them.
+//
+// A query passed to a function or method of the same package that passes
+// its string parameter on to a query call (a helper such as
+// fetchUser(query string, args ...any)) is found at the helper's callers,
+// with the helper's read of the rows.
 package gocode
 
 import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"path/filepath"
 
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -35,7 +58,11 @@ type File struct {
 	// file's line and column.
 	SQL string
 	// Queries are in source order of their SQL. Two queries share a span
-	// when one constant or variable is passed to two calls.
+	// when one constant or variable is passed to two calls. The SQL of a
+	// Partial query may not parse even with its stand-ins (an unknown
+	// list of columns followed by a known one, two verbs side by side), and
+	// then neither does SQL as a whole: parse query by query
+	// (SQL[Start:End], positions offset by Start) to keep the others.
 	Queries []Query
 }
 
@@ -85,11 +112,12 @@ type Read struct {
 // does not parse (file:line:col: message).
 //
 // Files are grouped into packages (same folder, same package clause) and
-// each package is type-checked with go/types and the standard importer
-// (importer.Default). A package whose imports cannot all be read (third-party
-// modules usually cannot: the importer reads only compiled export data,
-// such as the standard library's) is still checked: what comes from the
-// missing packages has no type, and the rest does. Where a call's receiver
+// each package is type-checked with go/types and the standard (gc)
+// importer, which reads the standard library's compiled export data (see
+// stdImporter). A package whose imports cannot all be read (third-party
+// modules are not: their export data is not where the importer looks) is
+// still checked: what comes from the missing packages has no type, and
+// the rest does. Where a call's receiver
 // has a type, the method it calls says whether it is a query method (of
 // database/sql, sqlx, pgx v4/v5 or GORM, also through embedding) and where
 // its SQL argument is; a typed receiver of any other type is not a query.
@@ -104,6 +132,12 @@ type Read struct {
 // stand in the SQL as described at sprintf and standIn, and make the query
 // Partial.
 func Extract(files []source.File) ([]File, []error) {
+	return extract(files, stdImporter)
+}
+
+// extract is Extract with the importer that reads the packages that the
+// parsed files import.
+func extract(files []source.File, newImporter func(*token.FileSet, []*ast.File) types.Importer) ([]File, []error) {
 	fset := token.NewFileSet()
 	var errs []error
 	parsed := make([]*ast.File, len(files))
@@ -124,14 +158,28 @@ func Extract(files []source.File) ([]File, []error) {
 		groups[k] = append(groups[k], i)
 	}
 	results := make([]*File, len(files))
-	imp := importer.Default()
+	var imp types.Importer
+	for _, k := range order {
+		var afs []*ast.File
+		for _, i := range groups[k] {
+			afs = append(afs, parsed[i])
+		}
+		if mayQuery(afs) {
+			imp = &cachedImporter{imp: newImporter(fset, parsed), done: map[string]imported{}}
+			break
+		}
+	}
 	for _, k := range order {
 		idx := groups[k]
 		var afs []*ast.File
 		for _, i := range idx {
 			afs = append(afs, parsed[i])
 		}
+		if !mayQuery(afs) {
+			continue // no call by a query method's name: nothing to type-check
+		}
 		p := newPackage(fset, afs, imp)
+		p.findWrappers(afs, files, idx)
 		for n, i := range idx {
 			x := newExtractor(p, afs[n], files[i])
 			x.run()
@@ -150,6 +198,42 @@ func Extract(files []source.File) ([]File, []error) {
 	return out, errs
 }
 
+// mayQuery reports whether files call a method or function by the name
+// of a query method or function of a database library.
+func mayQuery(files []*ast.File) bool {
+	found := false
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if found {
+				return false
+			}
+			if call, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && queryName(sel.Sel.Name) {
+					found = true
+				}
+			}
+			return true
+		})
+	}
+	return found
+}
+
+// queryName reports whether name is the name of a query method or
+// function of a database library.
+func queryName(name string) bool {
+	for _, m := range methods {
+		if _, ok := m[name]; ok {
+			return true
+		}
+	}
+	for _, m := range functions {
+		if _, ok := m[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // parseError turns a go/parser error into one that starts with the first
 // problem's file:line:col.
 func parseError(err error) error {
@@ -159,4 +243,27 @@ func parseError(err error) error {
 		return fmt.Errorf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)
 	}
 	return err
+}
+
+// cachedImporter remembers what importing each path gave, failures
+// included: the standard importer asks the go command for every package
+// it does not have, each time it is asked.
+type cachedImporter struct {
+	imp  types.Importer
+	done map[string]imported
+}
+
+type imported struct {
+	pkg *types.Package
+	err error
+}
+
+// Import implements types.Importer.
+func (c *cachedImporter) Import(path string) (*types.Package, error) {
+	if r, ok := c.done[path]; ok {
+		return r.pkg, r.err
+	}
+	pkg, err := c.imp.Import(path)
+	c.done[path] = imported{pkg, err}
+	return pkg, err
 }

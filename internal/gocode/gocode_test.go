@@ -1,6 +1,9 @@
 package gocode
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 
@@ -82,4 +85,16 @@ func TestParseErrorNamesPosition(t *testing.T) {
 	assert.Regexp(t, `^bad\.go:3:\d+: `, errs[0].Error())
 	require.Len(t, files, 1)
 	assert.Equal(t, "good.go", files[0].Path)
+}
+
+func TestMayQuery(t *testing.T) {
+	parse := func(src string) []*ast.File {
+		f, err := parser.ParseFile(token.NewFileSet(), "a.go", src, 0)
+		require.NoError(t, err)
+		return []*ast.File{f}
+	}
+	assert.False(t, mayQuery(parse("package a\n\nconst q = \"SELECT 1\"\n\nfunc f(s S) { s.Run(q) }\n")),
+		"no call by a query method's name: the package is not type-checked")
+	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { s.QueryRowx(q) }\n")))
+	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { sqlx.MustExecContext(q) }\n")))
 }

@@ -17,15 +17,29 @@ type pkg struct {
 	// values maps a constant or variable to the expression that defines it
 	// (when it is defined by one expression of its own).
 	values map[types.Object]ast.Expr
-	// reassigned counts the assignments to a variable after its
-	// definition, and the times its address is taken.
-	reassigned map[types.Object]int
+	// assigns lists, in source order, the definition of each variable
+	// and the assignments to it.
+	assigns map[types.Object][]assign
+	// addressed holds the variables whose address is taken.
+	addressed map[types.Object]bool
 	// declLib maps a variable, parameter or field to the database library
 	// of its declared type (see libraryOfPath), read from the syntax, so
 	// that it is known when the library's package could not be imported.
 	declLib map[types.Object]string
 	// libs are the database libraries that the package imports.
 	libs map[string]bool
+	// wrappers are the package's functions that pass one of their string
+	// parameters on as the SQL of a query call.
+	wrappers map[types.Object]wrapper
+}
+
+// wrapper is a function that passes its parameter arg on as SQL to a
+// query call: a call of the function sends the SQL given there.
+type wrapper struct {
+	arg  int    // index of the parameter among the call's arguments
+	t    target // the query call inside
+	read *Read  // how the function reads the rows, nil when unknown
+	name string // the function, as (*Storage).fetchUser or fetchUser
 }
 
 // newPackage type-checks files as one package. Type errors (missing
@@ -34,8 +48,8 @@ type pkg struct {
 func newPackage(fset *token.FileSet, files []*ast.File, imp types.Importer) *pkg {
 	p := &pkg{
 		fset: fset, files: files,
-		values: map[types.Object]ast.Expr{}, reassigned: map[types.Object]int{},
-		declLib: map[types.Object]string{}, libs: map[string]bool{},
+		values: map[types.Object]ast.Expr{}, assigns: map[types.Object][]assign{}, addressed: map[types.Object]bool{},
+		declLib: map[types.Object]string{}, libs: map[string]bool{}, wrappers: map[types.Object]wrapper{},
 	}
 	p.info = newInfo()
 	func() {
@@ -89,7 +103,23 @@ func (p *pkg) index(f *ast.File) {
 			}
 		}
 	}
+	var stack []ast.Node // the nodes around the current one
+	record := func(obj types.Object, pos token.Pos, rhs ast.Expr, op bool) {
+		a := assign{pos: pos, rhs: rhs, op: op}
+		for i := len(stack) - 1; i >= 0; i-- {
+			if isScope(stack[i]) {
+				a.scope = stack[i]
+				break
+			}
+		}
+		p.assigns[obj] = append(p.assigns[obj], a)
+	}
 	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		stack = append(stack, n)
 		switch n := n.(type) {
 		case *ast.Field:
 			declare(n.Names, n.Type)
@@ -97,12 +127,17 @@ func (p *pkg) index(f *ast.File) {
 			if n.Type != nil {
 				declare(n.Names, n.Type)
 			}
-			if len(n.Values) == len(n.Names) {
-				for i, name := range n.Names {
-					if obj := p.info.Defs[name]; obj != nil {
-						p.values[obj] = n.Values[i]
-					}
+			for i, name := range n.Names {
+				obj := p.info.Defs[name]
+				if obj == nil {
+					continue
 				}
+				var rhs ast.Expr
+				if len(n.Values) == len(n.Names) {
+					rhs = n.Values[i]
+					p.values[obj] = rhs
+				}
+				record(obj, n.End(), rhs, false)
 			}
 		case *ast.AssignStmt:
 			for i, l := range n.Lhs {
@@ -110,25 +145,89 @@ func (p *pkg) index(f *ast.File) {
 				if !ok {
 					continue
 				}
-				if obj := p.info.Defs[id]; obj != nil && n.Tok == token.DEFINE {
-					if len(n.Lhs) == len(n.Rhs) {
-						p.values[obj] = n.Rhs[i]
-					}
-					continue
+				var rhs ast.Expr
+				switch {
+				case len(n.Lhs) == len(n.Rhs):
+					rhs = n.Rhs[i]
+				case i == 0 && len(n.Rhs) == 1:
+					// query, args, err := sqlx.In(...): the first result
+					// of a call; resolve knows which calls return SQL.
+					rhs = n.Rhs[0]
 				}
-				if obj := p.info.Uses[id]; obj != nil {
-					p.reassigned[obj]++
+				op := n.Tok != token.DEFINE && n.Tok != token.ASSIGN
+				// The value is the variable's from the statement's end:
+				// query = fmt.Sprintf(query, ...) reads the one before.
+				if obj := p.info.Defs[id]; obj != nil {
+					if rhs != nil {
+						p.values[obj] = rhs
+					}
+					record(obj, n.End(), rhs, false)
+				} else if obj := p.info.Uses[id]; obj != nil {
+					record(obj, n.End(), rhs, op)
+				}
+			}
+		case *ast.RangeStmt:
+			for _, e := range []ast.Expr{n.Key, n.Value} {
+				if id, ok := e.(*ast.Ident); ok {
+					if obj := p.info.Uses[id]; obj != nil {
+						record(obj, id.Pos(), nil, false)
+					}
 				}
 			}
 		case *ast.UnaryExpr:
 			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND {
 				if obj := p.info.Uses[id]; obj != nil {
-					p.reassigned[obj]++
+					p.addressed[obj] = true
 				}
 			}
 		}
 		return true
 	})
+}
+
+// assign is a definition of a variable or an assignment to it.
+type assign struct {
+	pos   token.Pos
+	rhs   ast.Expr // the value assigned, nil when not one expression of its own
+	op    bool     // an assignment operation such as +=
+	scope ast.Node // the innermost block, case or function around it
+}
+
+// isScope reports whether n is a node whose statements run together: a
+// block, a switch or select case, a function.
+func isScope(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause, *ast.FuncDecl, *ast.FuncLit, *ast.File:
+		return true
+	}
+	return false
+}
+
+// reaching returns the assignment whose value a variable holds where it
+// is used at pos: the last assignment before pos in a block around pos.
+// changed is set when the value may differ: an assignment in a block that
+// does not enclose pos lies between the two, the reaching assignment
+// appends (+=, then the assignment before it is returned), or the
+// variable's address is taken.
+func (p *pkg) reaching(obj types.Object, pos token.Pos) (a assign, changed, ok bool) {
+	list := p.assigns[obj]
+	changed = p.addressed[obj]
+	for i := len(list) - 1; i >= 0; i-- {
+		c := list[i]
+		if c.pos >= pos {
+			continue
+		}
+		if c.scope != nil && (c.scope.Pos() > pos || pos >= c.scope.End()) {
+			changed = true // in a branch that may or may not have run
+			continue
+		}
+		if c.op {
+			changed = true
+			continue
+		}
+		return c, changed, c.rhs != nil
+	}
+	return assign{}, changed, false
 }
 
 // libraryOfType returns the database library of a declared type such as

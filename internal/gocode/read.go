@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"reflect"
 	"slices"
@@ -14,8 +15,7 @@ import (
 // tell; nil otherwise (reads that disagree, a Scan with a spread argument,
 // a destination whose type is unknown).
 func (x *extractor) read(call *ast.CallExpr, t target) *Read {
-	switch {
-	case t.lib == libSQLX && (strings.HasPrefix(t.name, "Select") || strings.HasPrefix(t.name, "Get")):
+	if t.lib == libSQLX && (strings.HasPrefix(t.name, "Select") || strings.HasPrefix(t.name, "Get")) {
 		i := t.args[0] - 1 // the destination comes just before the SQL
 		if i < 0 || i >= len(call.Args) {
 			return nil
@@ -51,11 +51,22 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 	if obj == nil || body == nil {
 		return nil
 	}
+	// The reads between the call and the next assignment to the variable
+	// are of this query's rows.
+	until := body.End()
+	for _, a := range x.p.assigns[obj] {
+		if a.pos > as.End() && a.pos < until {
+			until = a.pos
+		}
+	}
+	if strings.HasPrefix(t.name, "Prepare") && !strings.Contains(t.name, "Named") {
+		return x.preparedRead(body, obj, t, call.End(), until)
+	}
 	var reads []*Read
 	unknown := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
-		if !ok {
+		if !ok || c.Pos() < call.End() || c.Pos() >= until {
 			return true
 		}
 		if r, found := x.readOf(c, obj, t); found {
@@ -67,15 +78,78 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 		}
 		return true
 	})
-	if unknown || len(reads) == 0 {
+	if unknown {
+		return nil
+	}
+	return agree(reads)
+}
+
+// agree returns the first of reads when they all expect the same
+// columns, nil when there are none or they disagree.
+func agree(reads []*Read) *Read {
+	if len(reads) == 0 {
 		return nil
 	}
 	for _, r := range reads[1:] {
-		if r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax {
+		if r == nil || reads[0] == nil || r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax {
 			return nil // the function reads the rows in two ways
 		}
 	}
 	return reads[0]
+}
+
+// stmtQueries are the methods of a prepared statement (database/sql's
+// and sqlx's Stmt) that run it and return rows, with the index of their
+// destination (sqlx's Select and Get), -1 when they take none.
+var stmtQueries = map[string]int{
+	"Query": -1, "QueryRow": -1, "QueryContext": -1, "QueryRowContext": -1,
+	"Queryx": -1, "QueryRowx": -1, "QueryxContext": -1, "QueryRowxContext": -1,
+	"Select": 0, "Get": 0, "SelectContext": 1, "GetContext": 1,
+}
+
+// preparedRead is how the function reads the rows of a prepared
+// statement held in obj, between from and until: the reads of each
+// stmt.Query(...), stmt.QueryRow(...) or stmt.Select(...), which must
+// agree; nil when the statement only runs Exec, or is read in several
+// ways, or passed elsewhere.
+func (x *extractor) preparedRead(body *ast.BlockStmt, obj types.Object, t target, from, until token.Pos) *Read {
+	var reads []*Read
+	saved := x.stack
+	defer func() { x.stack = saved }()
+	path := []ast.Node{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			path = path[:len(path)-1]
+			return true
+		}
+		path = append(path, n)
+		c, ok := n.(*ast.CallExpr)
+		if !ok || c.Pos() < from || c.Pos() >= until {
+			return true
+		}
+		sel, ok := c.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok || x.p.info.Uses[id] != obj {
+			return true
+		}
+		dest, ok := stmtQueries[sel.Sel.Name]
+		if !ok {
+			return true
+		}
+		// Read the statement's call as a query call of its own: the
+		// same patterns, with a stack that leads to it.
+		x.stack = append(append([]ast.Node(nil), saved[:len(saved)-1]...), path...)
+		lib := libSQL
+		if dest >= 0 {
+			lib = libSQLX
+		}
+		reads = append(reads, x.read(c, target{lib: lib, name: sel.Sel.Name, args: []int{dest + 1}}))
+		return true
+	})
+	return agree(reads)
 }
 
 // chained reads a call's result read in the same expression:
@@ -193,7 +267,7 @@ func (x *extractor) scanRead(c *ast.CallExpr, label string) *Read {
 // structRead is a read into dest (a struct, a slice of structs, pointers
 // to those; a scannable value reads one column), with column names given
 // by name.
-func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, name func(*types.Var, reflect.StructTag) string) *Read {
+func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, m mapping) *Read {
 	tv, ok := x.p.info.Types[dest]
 	if !ok || !known(tv.Type) {
 		return nil
@@ -215,7 +289,7 @@ func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, nam
 		}
 		return nil
 	}
-	r.Names = fieldNames(st, name)
+	r.Names = fieldNames(st, m)
 	if len(r.Names) == 0 {
 		return nil
 	}
@@ -260,18 +334,18 @@ func structOf(t types.Type) *types.Struct {
 // fieldNames returns the column names that a struct's fields take, in
 // field order: exported fields, embedded structs without a name of their
 // own flattened, fields named "-" skipped.
-func fieldNames(st *types.Struct, name func(*types.Var, reflect.StructTag) string) []string {
+func fieldNames(st *types.Struct, m mapping) []string {
 	var out []string
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		tag := reflect.StructTag(st.Tag(i))
-		n := name(f, tag)
+		n := m.tag(tag)
 		if n == "-" {
 			continue
 		}
 		if f.Embedded() && n == "" {
 			if inner := structOf(f.Type()); inner != nil && !scannable(deref(f.Type())) {
-				out = append(out, fieldNames(inner, name)...)
+				out = append(out, fieldNames(inner, m)...)
 				continue
 			}
 		}
@@ -279,39 +353,37 @@ func fieldNames(st *types.Struct, name func(*types.Var, reflect.StructTag) strin
 			continue
 		}
 		if n == "" {
-			n = defaultName(f, name)
+			n = m.field(f.Name())
 		}
 		out = append(out, n)
 	}
 	return out
 }
 
-// defaultName is a field's column name when its tag gives none.
-func defaultName(f *types.Var, name func(*types.Var, reflect.StructTag) string) string {
-	return name(f, `default:"1"`)
+// mapping is how a library names the column of a struct field: by a
+// tag, else by the field's name.
+type mapping struct {
+	tag   func(reflect.StructTag) string // "" when the tag names none, "-" to skip the field
+	field func(string) string
 }
 
 // sqlxName is sqlx's mapping: the db tag's name, else the field name in
 // lower case (sqlx's default mapper, strings.ToLower).
-func sqlxName(f *types.Var, tag reflect.StructTag) string {
-	if tag.Get("default") != "" {
-		return strings.ToLower(f.Name())
-	}
-	return tagName(tag.Get("db"))
-}
+var sqlxName = mapping{tag: dbTag, field: strings.ToLower}
 
 // pgxName is pgx v5's mapping: the db tag's name, else the field name,
 // which pgx matches case-insensitively (given here in lower case).
-func pgxName(f *types.Var, tag reflect.StructTag) string {
-	return sqlxName(f, tag)
-}
+var pgxName = mapping{tag: dbTag, field: strings.ToLower}
 
 // gormName is GORM's mapping: the gorm tag's column, else the field name
 // in snake case (GORM's default naming strategy).
-func gormName(f *types.Var, tag reflect.StructTag) string {
-	if tag.Get("default") != "" {
-		return snake(f.Name())
-	}
+var gormName = mapping{tag: gormTag, field: snake}
+
+func dbTag(tag reflect.StructTag) string { return tagName(tag.Get("db")) }
+
+// gormTag returns the column that a gorm tag names ("column:name"), "-"
+// for a field GORM ignores.
+func gormTag(tag reflect.StructTag) string {
 	g := tag.Get("gorm")
 	if g == "-" {
 		return "-"

@@ -167,3 +167,62 @@ func f(db *sqlx.DB) {
 	require.Len(t, f.Queries, 1)
 	assert.Nil(t, f.Queries[0].Read, "a struct from a package that cannot be imported")
 }
+
+func TestReadsStopAtTheNextQuery(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+func f(db *sql.DB) {
+	var a, b int
+	rows, _ := db.Query("SELECT a FROM one")
+	for rows.Next() {
+		_ = rows.Scan(&a)
+	}
+	rows, _ = db.Query("SELECT a, b FROM two")
+	for rows.Next() {
+		_ = rows.Scan(&a, &b)
+	}
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, &Read{Line: 9, Column: 7, Call: "rows.Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 13, Column: 7, Call: "rows.Scan", Destinations: 2}, f.Queries[1].Read)
+}
+
+func TestPreparedStatementReads(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+func f(db *sql.DB) error {
+	var a, b int
+	stmt, err := db.Prepare("SELECT * FROM clients WHERE id = $1")
+	if err != nil {
+		return err
+	}
+	for _, id := range []int{1, 2} {
+		if err := stmt.QueryRow(id).Scan(&a, &b); err != nil {
+			return err
+		}
+	}
+	rows, _ := stmt.Query(3)
+	for rows.Next() {
+		_ = rows.Scan(&a, &b)
+	}
+	ins, _ := db.Prepare("INSERT INTO clients (id) VALUES ($1)")
+	_, _ = ins.Exec(1)
+	bad, _ := db.Prepare("SELECT * FROM two")
+	_ = bad.QueryRow().Scan(&a)
+	_ = bad.QueryRow().Scan(&a, &b)
+	return nil
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 3)
+	assert.Equal(t, &Read{Line: 12, Column: 13, Call: "QueryRow(...).Scan", Destinations: 2}, f.Queries[0].Read,
+		"the statement's two reads agree")
+	assert.Nil(t, f.Queries[1].Read, "Exec reads no rows")
+	assert.Nil(t, f.Queries[2].Read, "two reads that disagree")
+}

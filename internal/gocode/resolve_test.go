@@ -113,6 +113,8 @@ func (s *Store) f(ctx context.Context, u *User) {
 	s.db.GetContext(ctx, u, "SELECT b FROM t")
 	s.db.NamedExec("INSERT INTO t (a, b) VALUES (:a, :b::int)", u)
 	s.db.Query(s.db.Rebind("SELECT c FROM t WHERE a = ? AND b = '?'"), 1)
+	q, args, _ := sqlx.In("SELECT h FROM t WHERE a IN (?)", []int{1})
+	s.db.Select(&u, s.db.Rebind(q), args...)
 	sqlx.Select(s.db, &u, "SELECT d FROM t")
 	s.pool.QueryRow(ctx, "SELECT e FROM t")
 	b := &pgx.Batch{}
@@ -127,14 +129,132 @@ func (s *Store) f(ctx context.Context, u *User) {
 		calls = append(calls, q.Call)
 	}
 	assert.Equal(t, []string{
-		"sqlx Select", "sqlx GetContext", "sqlx NamedExec", "sqlx Rebind",
+		"sqlx Select", "sqlx GetContext", "sqlx NamedExec", "sqlx Query", "sqlx Select",
 		"sqlx Select", "pgx QueryRow", "pgx Batch.Queue", "gorm Raw",
 	}, calls)
 	assert.Equal(t, []string{
 		"SELECT a FROM t WHERE b = $1", "SELECT b FROM t",
 		"INSERT INTO t (a, b) VALUES (0 , 0 ::int)",
 		"SELECT c FROM t WHERE a = 0 AND b = '?'",
+		"SELECT h FROM t WHERE a IN (0)",
 		"SELECT d FROM t", "SELECT e FROM t", "SELECT f FROM t", "SELECT g FROM t",
 	}, texts(f))
 	assert.False(t, f.Queries[2].Literal, "placeholders rewritten: not the literal's text")
+}
+
+func TestReachingAssignment(t *testing.T) {
+	src := `package store
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+func f(db *sql.DB, cond bool) {
+	query := "SELECT a FROM t"
+	db.Query(query)
+	query = "SELECT b FROM t WHERE %s"
+	query = fmt.Sprintf(query, "x")
+	db.Query(query)
+	if cond {
+		query = "SELECT c FROM t"
+	}
+	db.Query(query)
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 3)
+	assert.Equal(t, []string{"SELECT a FROM t", "SELECT b FROM t WHERE _ ", "SELECT b FROM t WHERE _ "}, texts(f)[:3])
+	assert.False(t, f.Queries[0].Partial)
+	assert.True(t, f.Queries[0].Literal)
+	assert.True(t, f.Queries[1].Partial, "a Sprintf verb")
+	assert.True(t, f.Queries[2].Partial, "a branch may have changed it")
+}
+
+func TestWrappers(t *testing.T) {
+	src := `package store
+
+import "database/sql"
+
+type Storage struct{ db *sql.DB }
+
+func (s *Storage) fetch(query string, args ...any) (int, error) {
+	var n int
+	err := s.db.QueryRow(query, args...).Scan(&n)
+	return n, err
+}
+
+func run(s *Storage, q string) { s.fetch(q) }
+
+func (s *Storage) Count() (int, error) {
+	return s.fetch("SELECT count(*) FROM entries WHERE id = $1", 1)
+}
+
+func other(s *Storage) { run(s, "DELETE FROM entries") }
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, []string{"SELECT count(*) FROM entries WHERE id = $1", "DELETE FROM entries"}, texts(f))
+	assert.Equal(t, "database/sql (*DB).QueryRow via (*Storage).fetch", f.Queries[0].Call)
+	assert.Equal(t, &Read{Line: 9, Column: 9, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, "database/sql (*DB).QueryRow via run", f.Queries[1].Call, "a wrapper of a wrapper")
+	assert.Equal(t, f.Queries[0].Read, f.Queries[1].Read, "read as the inner wrapper reads")
+}
+
+func TestQueryBuildersAreNotQueries(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+
+	"github.com/huandu/go-sqlbuilder"
+	"github.com/jmoiron/sqlx"
+)
+
+type PGDatabase struct{ base }
+
+func (db *PGDatabase) f(ctx context.Context, x *sqlx.DB) {
+	sb := sqlbuilder.PostgreSQL.NewSelectBuilder()
+	sb.Select("id", "url")
+	x.Select("id", "url")
+	var v string
+	db.GetContext(ctx, &v, "SELECT version FROM system")
+}
+`
+	f := extractOne(t, src)
+	assert.Equal(t, []string{"SELECT version FROM system"}, texts(f),
+		"a builder's Select is not sqlx's; a method of a type from a missing embedded type is matched by name")
+	assert.Equal(t, "sqlx GetContext", f.Queries[0].Call)
+}
+
+func TestInterfacesThatMirrorALibrary(t *testing.T) {
+	src := `package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+type PgxIface interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+	Exec(job Job) error
+}
+
+type Job struct{}
+
+type Runner interface{ Query(name string) error }
+
+func f(ctx context.Context, db PgxIface, r Runner) {
+	var n int
+	_ = db.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n)
+	_ = db.Exec(Job{})
+	_ = r.Query("not sql: the SQL argument of pgx's Query is its second")
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	assert.Equal(t, "SELECT count(*) FROM t", texts(f)[0])
+	assert.Equal(t, "pgx QueryRow", f.Queries[0].Call)
+	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
 }

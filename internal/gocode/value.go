@@ -69,21 +69,40 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 			return value{}, false
 		}
 		obj := x.p.info.Uses[e]
-		def, ok := x.p.values[obj]
-		if obj == nil || !ok {
+		if obj == nil {
 			return value{}, false
 		}
-		if _, isVar := obj.(*types.Var); isVar && !x.isString(def) {
+		def, changed := x.p.values[obj], false
+		if _, isVar := obj.(*types.Var); isVar {
+			a, ch, ok := x.p.reaching(obj, e.Pos())
+			if !ok || !x.isString(a.rhs) {
+				return value{}, false
+			}
+			def, changed = a.rhs, ch
+		}
+		if def == nil {
 			return value{}, false
 		}
 		v, ok := x.resolve(def, true, depth+1)
-		if ok && x.p.reassigned[obj] > 0 {
-			// The variable changes after its definition: the SQL seen
-			// here is only where it starts.
+		if ok && changed {
+			// The variable may have changed since: the SQL seen here is
+			// only where it starts.
 			v.partial, v.literal = true, false
 		}
 		return v, ok
 	case *ast.CallExpr:
+		if name, i, ok := x.rewriter(e); ok {
+			if i >= len(e.Args) {
+				return value{}, false
+			}
+			v, ok := x.resolve(e.Args[i], true, depth+1)
+			if !ok {
+				return value{}, false
+			}
+			v = rebind(v, placeholders(libSQLX, name))
+			v.literal = false
+			return v, true
+		}
 		if !x.isFunc(e.Fun, "fmt", "Sprintf") || len(e.Args) == 0 {
 			return value{}, false
 		}
@@ -94,6 +113,32 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 		return sprintf(v), true
 	}
 	return value{}, false
+}
+
+// rewriter recognises a call of one of sqlx's rewriters (see rewriters):
+// a function of the sqlx package, or a method by that name in a package
+// that imports sqlx (or of a sqlx type, when typed). It returns the
+// rewriter's name and the index of its SQL argument.
+func (x *extractor) rewriter(call *ast.CallExpr) (name string, arg int, ok bool) {
+	sel, isSel := call.Fun.(*ast.SelectorExpr)
+	if !isSel {
+		return "", 0, false
+	}
+	name = sel.Sel.Name
+	if id, isID := sel.X.(*ast.Ident); isID {
+		if pn, isPkg := x.p.info.Uses[id].(*types.PkgName); isPkg {
+			i, found := rewriters.functions[name]
+			return name, i, found && libraryOfPath(pn.Imported().Path()) == libSQLX
+		}
+	}
+	i, found := rewriters.methods[name]
+	if !found {
+		return "", 0, false
+	}
+	if s, typed := x.p.info.Selections[sel]; typed && s.Obj().Pkg() != nil {
+		return name, i, libraryOfPath(s.Obj().Pkg().Path()) == libSQLX
+	}
+	return name, i, x.p.libs[libSQLX]
 }
 
 // pkgFile returns the token.File that holds pos.
