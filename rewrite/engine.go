@@ -112,8 +112,12 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 	res := &Result{}
 	byPath := map[string]*File{}
 	isQuery := map[string]bool{}
+	code := newCodeSQL(opts)
 	for i, f := range append(append([]source.File{}, files...), opts.Queries...) {
 		rf := &File{Path: f.Path, Original: f.Text, Fixed: f.Text}
+		if src, ok := code.source(f.Path); ok {
+			rf.Original, rf.Fixed = src, src
+		}
 		res.Files = append(res.Files, rf)
 		byPath[f.Path] = rf
 		isQuery[f.Path] = i >= len(files)
@@ -155,8 +159,12 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 			}
 			ro.Recheck = recheck
 		}
+		code.update(res.Files)
+		ro.Code, ro.CodeQueries = code.sources, code.queries
 		for _, f := range res.Files {
 			switch {
+			case code.has(f.Path):
+				ro.Queries = append(ro.Queries, source.File{Path: f.Path, Text: code.sql[f.Path]})
 			case isQuery[f.Path]:
 				ro.Queries = append(ro.Queries, source.File{Path: f.Path, Text: f.Fixed})
 			case isMigration(f):
@@ -425,6 +433,8 @@ func applyRound(res *Result, byPath map[string]*File, lr *lint.Result, fo Option
 			skipped[key] = Skipped{Rule: d.Rule, Title: fx.Title, Safety: fx.Safety, Path: d.Path, Line: line, Reason: reason}
 		}
 		switch {
+		case fx.Safety == rules.DisplayOnly && fx.Why != "":
+			skip("needs a human: " + fx.Why)
 		case fx.Safety == rules.DisplayOnly || (len(fx.Edits) == 0 && len(fx.Steps) == 0):
 			skip("needs a human: " + string(rules.DisplayOnly))
 		case fx.Safety == rules.Unsafe && !fo.Unsafe:
@@ -581,7 +591,14 @@ func applyToFiles(byPath map[string]*File, files map[string]*migration.File, edi
 			base = f.Fixed
 		}
 		text, err := ApplyEdits(base, es)
-		if err != nil || ((isSQL(target) || (byPath[target] != nil && isMigration(byPath[target]))) && !sqlparse.Valid(text)) {
+		switch {
+		case err != nil:
+			return nil, false
+		case isGo(target):
+			if !goValid(target, text) {
+				return nil, false
+			}
+		case (isSQL(target) || (byPath[target] != nil && isMigration(byPath[target]))) && !sqlparse.Valid(text):
 			return nil, false
 		}
 		dest := target

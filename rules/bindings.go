@@ -178,6 +178,12 @@ type binding struct {
 	// then that star.
 	read *CodeRead
 	star *resolve.Star
+	// today says that the fixes of d name the columns the application
+	// reads today: a * of a query. When pending migrations change those
+	// columns, the catalog after the set names other columns than today's:
+	// the fixes name those that the code scans today when pgsafe knows
+	// them (scannedColumns), and become advice otherwise.
+	today bool
 }
 
 // reportBindings reports bs, the findings of the rule about the bindings
@@ -197,17 +203,60 @@ func reportBindings(p *Pass, bs []binding) {
 			if note := readNote(h, path, b.read, changes); note != "" {
 				ds[i].Severity = min(ds[i].Severity+1, Error)
 				ds[i].Message += note
-				if cols, ok := scannedColumns(b, changes); ok {
+				cols, scanned := scannedColumns(b, changes)
+				if scanned {
 					ds[i].Help = "name the columns the code scans today instead of *: " + cols
 				} else if cols, ok := fieldColumns(b); ok {
 					ds[i].Help = "name the columns the struct has fields for instead of *: " + cols
 				}
+				switch {
+				case !b.today || !query || len(changes) == 0:
+				case scanned:
+					ds[i].Fixes = todayFixes(ds[i].Fixes, cols)
+				default:
+					ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+				}
 				continue
 			}
 			ds[i].Message += changesNote(query, changes)
+			if b.today && query && len(changes) > 0 {
+				ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+			}
 		}
 		report(joined(ds))
 	})
+}
+
+// pendingAdvice turns fixes that name the columns of a * into advice: a
+// pending migration changes those columns, so the list that the catalog
+// after the set gives is not what the * returns today, and a query that
+// named it would fail, or read other columns, until that migration runs.
+func pendingAdvice(fixes []Fix) []Fix {
+	out := make([]Fix, len(fixes))
+	for i, fx := range fixes {
+		out[i] = Fix{Title: fx.Title, Safety: DisplayOnly,
+			Why: "a pending migration changes the columns that * stands for: name those the code reads today, before that migration"}
+	}
+	return out
+}
+
+// todayFixes makes the fixes of a star, which name the columns after
+// the set, name cols instead: the columns that the code scans today,
+// before the pending migrations (scannedColumns). A fix that is not one
+// edit of the star becomes advice.
+func todayFixes(fixes []Fix, cols string) []Fix {
+	out := make([]Fix, len(fixes))
+	for i, fx := range fixes {
+		if fx.Safety == DisplayOnly || len(fx.Edits) != 1 {
+			out[i] = pendingAdvice([]Fix{fx})[0]
+			continue
+		}
+		e := fx.Edits[0]
+		e.NewText = cols
+		fx.Edits = []Edit{e}
+		out[i] = fx
+	}
+	return out
 }
 
 // laterChanges returns the changes to the column sets of the relations

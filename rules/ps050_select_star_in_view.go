@@ -58,7 +58,7 @@ func checkSelectStarInView(p *Pass) {
 				starWhat(p, st, span, true), what, starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		}, nil, nil})
+		}, nil, nil, false})
 	}
 	reportBindings(p, bs)
 }

@@ -44,7 +44,7 @@ func checkSelectStarInFunction(p *Pass) {
 					starWhat(p, st, span, q.exact), functionName(p), starTables(st)),
 				Help:  starHelp(st),
 				Fixes: []Fix{starFix(st, span, q.exact && body.Language == "sql")},
-			}, nil, nil})
+			}, nil, nil, false})
 		}
 	}
 	reportBindings(p, bs)

@@ -26,7 +26,13 @@ func SelectStarInQuery() *Rule {
 			Good: "-- name: GetUser :one\nSELECT id, email, created_at FROM users WHERE id = $1;",
 			Help: "name the columns the code reads instead of *",
 			FixSafety: "Safe when the catalog knows every column the * stands for: it writes them as they are after the " +
-				"whole migration set. Display-only otherwise.",
+				"whole migration set. In Go code (--code), the columns are written into the query's string literal, " +
+				"quoted for it (\\\" in an interpreted string); a query that is not one fully known literal at the call " +
+				"(several parts, fmt.Sprintf), or a raw string that cannot hold a backquote, keeps the fix as advice. " +
+				"When pending migrations change the columns the * stands for, the list after the set is not what the " +
+				"code reads today: the fix writes the columns that Go code scans today when the changes only add " +
+				"columns and the Scan has a destination for each of the others; it is display-only otherwise, " +
+				"and when the catalog does not know every column.",
 			CatalogRows: []int{38},
 		},
 		Check: checkSelectStarInQuery,
@@ -52,7 +58,7 @@ func checkSelectStarInQuery(p *Pass) {
 				"the rows breaks when a migration changes them", starWhat(p, st, span, true), starTables(st)),
 			Help:  starHelp(st),
 			Fixes: []Fix{starFix(st, span, true)},
-		}, read, &st})
+		}, read, &st, true})
 	}
 	reportBindings(p, bs)
 }

@@ -26,7 +26,9 @@ func InsertWithoutColumnList() *Rule {
 			Help: "name the columns the INSERT fills",
 			FixSafety: "Safe when the catalog knows the table completely and the number of values: it inserts the " +
 				"columns the values fill, as they are at that point of the migration history (after the whole set, " +
-				"in a query file). Display-only otherwise, and in PL/pgSQL bodies it cannot place exactly.",
+				"in a query file). In Go code (--code), the column list is written into the query's string literal, " +
+				"quoted for it, when the query is one fully known literal at the call; advice otherwise. " +
+				"Display-only otherwise, and in PL/pgSQL bodies it cannot place exactly.",
 			CatalogRows: []int{38},
 		},
 		Check: checkInsertWithoutColumnList,

@@ -152,6 +152,10 @@ type Fix struct {
 	// Edits are sorted by Start and never overlap. Display-only fixes may
 	// carry none.
 	Edits []Edit
+	// Why says, for a display-only fix that a rule would otherwise apply,
+	// why it cannot be ("the SQL is built from several parts"); the fix
+	// report gives it as the reason the fix was skipped.
+	Why string
 	// Steps, when set, replace statement Stmt of the file with SQL that
 	// runs in transactions of its own, or outside any: how depends on the
 	// file's migration tool, so the rewrite package places them and fills

@@ -14,8 +14,6 @@ import (
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/schemaload"
 	"github.com/pgsafe/pgsafe/internal/source"
-	"github.com/pgsafe/pgsafe/internal/sqlparse"
-	"github.com/pgsafe/pgsafe/rules"
 )
 
 // schemaInputs are what the schema rules read besides the migrations:
@@ -92,15 +90,13 @@ func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 	found, parseErrs := gocode.Extract(files)
 	errs = append(errs, parseErrs...)
 	if s.lint.Code == nil {
-		s.lint.Code = map[string]string{}
+		s.lint.Code, s.lint.CodeQueries = map[string]string{}, map[string][]gocode.Query{}
 	}
-	queries := map[string][]gocode.Query{}
 	for _, f := range found {
 		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: withSuppressions(texts[f.Path], checkable(f))})
 		s.lint.Code[f.Path] = texts[f.Path]
-		queries[f.Path] = f.Queries
+		s.lint.CodeQueries[f.Path] = f.Queries
 	}
-	s.lint.Rule.CodeReads = codeReads(queries)
 	return errs, nil
 }
 
@@ -166,22 +162,6 @@ func withSuppressions(src, sql string) string {
 		copy(out[off:], "--"+lit[2:])
 	}
 	return string(out)
-}
-
-// codeReads returns a rules.Options.CodeReads over the queries found in
-// Go code, by path: the read of the first query whose SQL overlaps the
-// statement's span.
-func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *rules.CodeRead {
-	return func(path string, span sqlparse.Span) *rules.CodeRead {
-		for _, q := range queries[path] {
-			if q.End <= span.Start || q.Start >= span.End || q.Read == nil {
-				continue
-			}
-			r := q.Read
-			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax}
-		}
-		return nil
-	}
 }
 
 // startingSchemaSQL returns the schema the migrations start from as SQL

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pgsafe/pgsafe/internal/gocode"
 	"github.com/pgsafe/pgsafe/internal/history"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -66,9 +67,16 @@ type Options struct {
 	// Code holds, by path, the Go source of the query files whose text is
 	// the SQL that pgsafe found in Go code (--code; see gocode.File): the
 	// SQL aligned byte for byte with the source, everything else blanked.
-	// Their findings are placed, and their excerpts shown, in the source;
-	// their fixes are display-only, as pgsafe fix does not edit Go code.
+	// Their findings are placed, and their excerpts shown, in the source.
 	Code map[string]string
+	// CodeQueries holds, by path, the queries found in the Go files of
+	// Code. A fix of a finding in Go code is written into the string
+	// literal of its query, with Go's quoting (gocode.Query.Quote), when
+	// the query is one literal in place; otherwise, or without the file's
+	// queries, it is display-only, with the reason in Fix.Why. When set,
+	// the rules learn from it how the code reads each query's rows
+	// (rules.Options.CodeReads).
+	CodeQueries map[string][]gocode.Query
 	// Base is the schema the set starts from (--schema, --database-url);
 	// nil for an empty database.
 	Base *schema.Catalog
@@ -124,6 +132,9 @@ type Result struct {
 // that pairs with an up migration of the run is checked right after it,
 // against the schema that its rollback meets.
 func Run(files []source.File, opts Options) *Result {
+	if opts.CodeQueries != nil {
+		opts.Rule.CodeReads = codeReads(opts.CodeQueries)
+	}
 	if opts.Rule.Releases == nil && opts.Pending != nil {
 		// What is pending has not shipped; the rest has, in one release
 		// at least.
@@ -295,7 +306,7 @@ func Run(files []source.File, opts Options) *Result {
 			markDown(all[i], ds, opts.DownWarnOnly)
 		}
 		if all[i].Source != "" {
-			displayOnly(ds)
+			codeFixes(ds, opts.CodeQueries[all[i].Path])
 		}
 		perFile[i] = ds
 	})
@@ -309,17 +320,64 @@ func Run(files []source.File, opts Options) *Result {
 	return res
 }
 
-// displayOnly turns the fixes of ds, findings in Go code, into advice:
-// their edits are to the SQL that pgsafe found in the code, which pgsafe
-// fix does not write back.
-func displayOnly(ds []rules.Diagnostic) {
+// codeReads returns a rules.Options.CodeReads over the queries found in
+// Go code, by path: the read of the first query whose SQL overlaps the
+// statement's span.
+func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *rules.CodeRead {
+	return func(path string, span sqlparse.Span) *rules.CodeRead {
+		for _, q := range queries[path] {
+			if q.End <= span.Start || q.Start >= span.End || q.Read == nil {
+				continue
+			}
+			r := q.Read
+			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax}
+		}
+		return nil
+	}
+}
+
+// codeFixes turns the fixes of ds, findings in Go code whose queries are
+// qs, into edits of the Go source: an edit of a query's SQL is written
+// into its string literal, quoted for it (gocode.Query.Quote). The SQL
+// and the source are aligned, so the offsets stay. A fix whose edits do
+// not all lie in one literal query, or that the literal cannot hold,
+// becomes display-only, with the reason in Why.
+func codeFixes(ds []rules.Diagnostic, qs []gocode.Query) {
 	for i := range ds {
 		fixes := make([]rules.Fix, len(ds[i].Fixes))
 		for j, fx := range ds[i].Fixes {
-			fixes[j] = rules.Fix{Title: fx.Title, Safety: rules.DisplayOnly}
+			fixes[j] = codeFix(fx, qs)
 		}
 		ds[i].Fixes = fixes
 	}
+}
+
+// codeFix is codeFixes for one fix.
+func codeFix(fx rules.Fix, qs []gocode.Query) rules.Fix {
+	advice := func(why string) rules.Fix {
+		return rules.Fix{Title: fx.Title, Safety: rules.DisplayOnly, Why: why}
+	}
+	if fx.Safety == rules.DisplayOnly || len(fx.Edits) == 0 || len(fx.Steps) > 0 || fx.Contract != "" || fx.Down != "" || len(fx.Also) > 0 {
+		return advice(fx.Why)
+	}
+	edits := make([]rules.Edit, len(fx.Edits))
+	for k, e := range fx.Edits {
+		if e.Path != "" {
+			return advice("the fix edits another file than the Go code")
+		}
+		q, ok := gocode.QueryAt(qs, e.Start, e.End)
+		if !ok {
+			return advice("the edit is not in the SQL of one query")
+		}
+		text, err := q.Quote(e.NewText)
+		if err != nil {
+			return advice(err.Error())
+		}
+		e.NewText = text
+		edits[k] = e
+	}
+	fx.Edits = edits
+	return fx
 }
 
 // markDown sets Down on the findings ds of file f that lie in its down

@@ -1,0 +1,119 @@
+package rewrite_test
+
+import (
+	"go/format"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/gocode"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rewrite"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// fixGo runs fix with select-star-in-query over the Go file src, whose
+// SQL runs against the schema that migration leaves, as pgsafe fix
+// --code does.
+func fixGo(t *testing.T, migration, src string) *rewrite.Result {
+	t.Helper()
+	const path = "store/store.go"
+	found, errs := gocode.Extract([]source.File{{Path: path, Text: src}})
+	require.Empty(t, errs)
+	require.Len(t, found, 1)
+	star := []*rules.Rule{rules.Lookup(rules.All(), "PS052")}
+	opts := lint.Options{Rules: star, Known: rules.All(), Rule: rules.Options{PGVersion: 15},
+		Queries:     []source.File{{Path: path, Text: found[0].SQL}},
+		Code:        map[string]string{path: src},
+		CodeQueries: map[string][]gocode.Query{path: found[0].Queries},
+	}
+	res, err := rewrite.Fix([]source.File{{Path: "db/001.sql", Text: migration}}, opts, rewrite.Options{})
+	require.NoError(t, err)
+	return res
+}
+
+// goFile returns the result's file at path.
+func goFile(t *testing.T, res *rewrite.Result, path string) *rewrite.File {
+	t.Helper()
+	for _, f := range res.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	require.Failf(t, "no file", "%s", path)
+	return nil
+}
+
+// TestFixGoLiterals checks that fix writes the columns of a * into the
+// Go string literal that holds the query, in the Go source: in an
+// interpreted string with Go's escapes for the quotes and backslashes of
+// quoted identifiers, in a raw string as they are; that the result is
+// gofmt-clean; and that the queries it cannot edit (built from several
+// parts, from fmt.Sprintf (parts not known), or a raw string that cannot hold a backquote)
+// keep the fix as advice with the reason.
+func TestFixGoLiterals(t *testing.T) {
+	const migration = "CREATE TABLE apps (id bigint, \"Display Name\" text, \"a\\b\" text);\n" +
+		"CREATE TABLE ticks (id bigint, \"x`y\" text);\n"
+	const src = "package store\n\n" +
+		"import (\n\t\"database/sql\"\n\t\"fmt\"\n)\n\n" +
+		"func q(db *sql.DB, table string) {\n" +
+		"\tdb.Query(\"SELECT * FROM apps WHERE id = $1\", 1)\n" +
+		"\tdb.Query(`\n\t\tSELECT a.*\n\t\tFROM apps a`)\n" +
+		"\tdb.Query(\"SELECT * \" +\n\t\t\"FROM apps\")\n" +
+		"\tdb.Query(fmt.Sprintf(\"SELECT * FROM apps ORDER BY %s\", table))\n" +
+		"\tdb.Query(`SELECT * FROM ticks`)\n" +
+		"\tdb.Query(\"SELECT * FROM ticks\")\n" +
+		"}\n"
+	const want = "package store\n\n" +
+		"import (\n\t\"database/sql\"\n\t\"fmt\"\n)\n\n" +
+		"func q(db *sql.DB, table string) {\n" +
+		"\tdb.Query(\"SELECT id, \\\"Display Name\\\", \\\"a\\\\b\\\" FROM apps WHERE id = $1\", 1)\n" +
+		"\tdb.Query(`\n\t\tSELECT a.id, a.\"Display Name\", a.\"a\\b\"\n\t\tFROM apps a`)\n" +
+		"\tdb.Query(\"SELECT * \" +\n\t\t\"FROM apps\")\n" +
+		"\tdb.Query(fmt.Sprintf(\"SELECT * FROM apps ORDER BY %s\", table))\n" +
+		"\tdb.Query(`SELECT * FROM ticks`)\n" +
+		"\tdb.Query(\"SELECT id, \\\"x`y\\\" FROM ticks\")\n" +
+		"}\n"
+	formatted, err := format.Source([]byte(src))
+	require.NoError(t, err)
+	require.Equal(t, src, string(formatted), "the input is gofmt-clean")
+
+	res := fixGo(t, migration, src)
+	f := goFile(t, res, "store/store.go")
+	assert.Equal(t, src, f.Original, "the original is the Go source")
+	assert.Equal(t, want, f.Fixed)
+	formatted, err = format.Source([]byte(f.Fixed))
+	require.NoError(t, err, "the fixed file parses")
+	assert.Equal(t, f.Fixed, string(formatted), "the fixed file is gofmt-clean")
+
+	// The interpreted literal holds the SQL the catalog names.
+	line := strings.Split(f.Fixed, "\n")[8]
+	assert.Contains(t, line, `"SELECT id, \"Display Name\", \"a\\b\" FROM apps WHERE id = $1"`)
+
+	var reasons []string
+	for _, s := range res.Skipped {
+		reasons = append(reasons, s.Reason)
+		assert.Equal(t, "store/store.go", s.Path)
+	}
+	assert.Equal(t, []string{
+		"needs a human: the SQL is built from several parts",
+		"needs a human: " + gocode.ErrUnknown.Error(),
+		"needs a human: a raw (backquoted) string cannot hold the backquote or carriage return of the new SQL",
+	}, reasons)
+	assert.Len(t, res.Applied, 3)
+}
+
+// TestFixGoIsIdempotent checks that fixing the fixed Go source changes
+// nothing: the star is gone from the SQL found in it again.
+func TestFixGoIsIdempotent(t *testing.T) {
+	const migration = "CREATE TABLE apps (id bigint, \"Display Name\" text);\n"
+	const src = "package store\n\nimport \"database/sql\"\n\nfunc q(db *sql.DB) {\n\tdb.Query(\"SELECT * FROM apps\")\n}\n"
+	once := goFile(t, fixGo(t, migration, src), "store/store.go")
+	require.NotEqual(t, src, once.Fixed)
+	again := fixGo(t, migration, once.Fixed)
+	assert.Equal(t, once.Fixed, goFile(t, again, "store/store.go").Fixed)
+	assert.Empty(t, again.Applied)
+}
