@@ -75,7 +75,7 @@ func (c *codeSQL) update(files []*File) {
 		c.sql[p] = strings.Repeat(" ", len(c.sources[p]))
 	}
 	for _, f := range found {
-		c.sql[f.Path], c.queries[f.Path] = f.SQL, f.Queries
+		c.sql[f.Path], c.queries[f.Path] = f.Checkable(c.sources[f.Path]), f.Queries
 	}
 }
 

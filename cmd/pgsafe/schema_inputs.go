@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/scanner"
-	"go/token"
 	"path/filepath"
-	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/gocode"
 	"github.com/pgsafe/pgsafe/internal/pgtarget"
@@ -93,76 +90,13 @@ func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 		s.lint.Code, s.lint.CodeQueries = map[string]string{}, map[string][]gocode.Query{}
 	}
 	for _, f := range found {
-		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: withSuppressions(texts[f.Path], checkable(f))})
+		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: f.Checkable(texts[f.Path])})
 		s.lint.Code[f.Path] = texts[f.Path]
 		s.lint.CodeQueries[f.Path] = f.Queries
 	}
 	return errs, nil
 }
 
-// checkable returns f's SQL without the queries that pgsafe cannot
-// check: those whose SQL is partly built at run time (gocode.Query.Partial)
-// and does not parse even with stand-ins for the unknown parts. Each
-// becomes white space of its width, lines kept, so that it neither counts
-// as a syntax error of the application (its text is not what runs) nor
-// stops the checks of the file's other queries. A complete query that
-// does not parse stays: it is SQL that PostgreSQL refuses.
-func checkable(f gocode.File) string {
-	var out []byte
-	for _, q := range f.Queries {
-		if !q.Partial || q.Start < 0 || q.End > len(f.SQL) || q.Start >= q.End || sqlparse.Valid(f.SQL[q.Start:q.End]) {
-			continue
-		}
-		if out == nil {
-			out = []byte(f.SQL)
-		}
-		for i := q.Start; i < q.End; i++ {
-			if out[i] != '\n' {
-				out[i] = ' '
-			}
-		}
-	}
-	if out == nil {
-		return f.SQL
-	}
-	return string(out)
-}
-
-// withSuppressions returns sql, the SQL found in the Go source src and
-// aligned with it, with the source's pgsafe:ignore and pgsafe:ignore-file
-// line comments written in as SQL comments at the same place ("//"
-// becomes "--"), so that they suppress findings as in a query file. Only
-// a comment alone on its line counts, since an ignore comment applies to
-// the next statement: one after a call on the same line would apply to
-// the call after it.
-func withSuppressions(src, sql string) string {
-	if len(src) != len(sql) || !strings.Contains(src, "pgsafe:ignore") {
-		return sql
-	}
-	out := []byte(sql)
-	var sc scanner.Scanner
-	fset := token.NewFileSet()
-	sc.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, scanner.ScanComments)
-	for {
-		pos, tok, lit := sc.Scan()
-		if tok == token.EOF {
-			break
-		}
-		if tok != token.COMMENT || !strings.HasPrefix(lit, "//") {
-			continue
-		}
-		if !strings.HasPrefix(strings.TrimSpace(lit[2:]), "pgsafe:ignore") {
-			continue
-		}
-		off := int(pos) - 1
-		lineStart := strings.LastIndexByte(src[:off], '\n') + 1
-		if strings.TrimSpace(src[lineStart:off]) != "" {
-			continue
-		}
-		copy(out[off:], "--"+lit[2:])
-	}
-	return string(out)
-}
 
 // startingSchemaSQL returns the schema the migrations start from as SQL
 // that recreates it, for the commands that run them: the --schema file,

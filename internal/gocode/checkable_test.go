@@ -1,4 +1,4 @@
-package main
+package gocode_test
 
 import (
 	"strings"
@@ -48,7 +48,7 @@ func broken(db *sql.DB) {
 	}
 	require.Equal(t, 1, partial, "the test needs a partial query that does not parse:\n%s", f.SQL)
 
-	got := checkable(f)
+	got := f.Checkable(src)
 	require.Len(t, got, len(f.SQL), "positions stay the Go file's")
 	assert.Equal(t, strings.Count(f.SQL, "\n"), strings.Count(got, "\n"))
 	assert.Contains(t, got, "SELECT * FROM clients", "the query that parses stays")
