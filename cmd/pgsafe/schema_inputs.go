@@ -97,7 +97,6 @@ func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 	return errs, nil
 }
 
-
 // startingSchemaSQL returns the schema the migrations start from as SQL
 // that recreates it, for the commands that run them: the --schema file,
 // or with includeDatabase the schema of the --database-url database,
