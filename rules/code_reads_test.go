@@ -33,6 +33,17 @@ func TestBreaksApplicationQueryWithCodeReads(t *testing.T) {
 			[]string{"error: adds column clients.logo, which breaks rows.Scan in q.sql:36: 4 columns after this migration, 3 destinations"},
 		},
 		{
+			"a dropped column breaks a pgx struct that needs a column for every field",
+			[]string{"ALTER TABLE clients DROP COLUMN secret;"},
+			&rules.CodeRead{Line: 20, Call: "pgx.RowToStructByName", Names: []string{"ID", "Name", "Secret"}, Strict: true},
+			[]string{"error: drops column clients.secret, which breaks pgx.RowToStructByName in q.sql:20: the struct's field for column secret has no column any more"},
+		},
+		{
+			"a dropped column leaves a struct that does not need a column for every field alone (sqlx)",
+			[]string{"ALTER TABLE clients DROP COLUMN secret;"}, strict,
+			[]string{"warning: drops column clients.secret, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
+		},
+		{
 			"a dropped column breaks a Scan", []string{"ALTER TABLE clients DROP COLUMN secret;"}, scan,
 			[]string{"error: drops column clients.secret, which breaks rows.Scan in q.sql:36: 2 columns after this migration, 3 destinations"},
 		},

@@ -51,6 +51,9 @@ type CodeRead struct {
 	Names []string
 	// Lax is set when the reader tolerates extra columns.
 	Lax bool
+	// Strict is set when every field of the struct needs a column (pgx
+	// RowToStructByName), so that dropping or renaming one breaks it.
+	Strict bool
 }
 
 // The values of Options.TypeChangeDrop (config key type-change-drop).

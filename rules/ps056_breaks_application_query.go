@@ -28,7 +28,8 @@ func BreaksApplicationQuery() *Rule {
 				"the read is an error naming it: \"breaks rows.Scan in internal/store/clients.go:36: 4 columns " +
 				"after this migration, 3 destinations\" (the pending migrations up to this one counted), or a " +
 				"struct without a field for a column added or renamed, unless the reader takes extra columns " +
-				"(sqlx Unsafe, GORM, pgx RowToStructByNameLax).",
+				"(sqlx Unsafe, GORM), or a column dropped under pgx's RowToStructByName, which " +
+				"needs a column for every field (RowToStructByNameLax does not).",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +
@@ -158,6 +159,8 @@ func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after st
 	case len(r.Names) > 0 && !r.Lax && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnRenamed) &&
 		!hasName(r.Names, ev.Column):
 		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column)
+	case r.Strict && ev.Kind == schema.ColumnDropped && hasName(r.Names, ev.Column):
+		return fmt.Sprintf("%s: the struct's field for column %s has no column any more", where, ev.Column)
 	default:
 		return ""
 	}

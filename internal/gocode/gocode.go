@@ -102,9 +102,14 @@ type Read struct {
 	// expects (db tags, else the library's field-name mapping), in field
 	// order.
 	Names []string
-	// Lax is set when extra columns are tolerated (sqlx Unsafe, GORM, pgx
-	// RowToStructByNameLax).
+	// Lax is set when extra columns, which the struct has no field for,
+	// are tolerated (sqlx Unsafe, GORM). pgx's RowToStructByNameLax is not
+	// lax that way: it tolerates fields without a column (see Strict).
 	Lax bool
+	// Strict is set when every field of the struct needs a column: pgx's
+	// RowToStructByName ("T must have the same number of named public
+	// fields as row has fields"), which a dropped or renamed column breaks.
+	Strict bool
 }
 
 // Extract reads files (Go sources, by path and text) and returns one File

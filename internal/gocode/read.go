@@ -91,7 +91,7 @@ func agree(reads []*Read) *Read {
 		return nil
 	}
 	for _, r := range reads[1:] {
-		if r == nil || reads[0] == nil || r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax {
+		if r == nil || reads[0] == nil || r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax || r.Strict != reads[0].Strict {
 			return nil // the function reads the rows in two ways
 		}
 	}
@@ -245,7 +245,7 @@ func (x *extractor) pgxRowTo(c *ast.CallExpr, fn ast.Expr) *Read {
 	switch name {
 	case "RowToStructByName", "RowToStructByNameLax":
 		r.Names = fieldNames(st, pgxName)
-		r.Lax = name == "RowToStructByNameLax"
+		r.Strict = name == "RowToStructByName"
 	case "RowToStructByPos":
 		r.Destinations = len(fieldNames(st, pgxName))
 	default:
