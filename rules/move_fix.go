@@ -464,23 +464,21 @@ func (ms *moveSync) check(p *Pass, dropped []string) string {
 	return ""
 }
 
-// names returns the names of the trigger and of its function (schema
-// qualified and quoted), after the column the copy fills for shape (a),
-// after the table it fills for shape (b).
-func (ms *moveSync) names() (trigger, fn string) {
+// sync returns the sync trigger and its function on the source, named
+// after the column the copy fills for shape (a), after the table it fills
+// for shape (b).
+func (ms *moveSync) sync() syncObjects {
 	what := ms.cols[0]
 	if !ms.sameTable() {
 		what = pgast.ObjectName(ms.target.Key)
 	}
-	trigger = pgast.QuoteIdent(columnWithSuffix(triggerPrefix+what, ""))
-	fn = pgast.QuoteName(pgast.SchemaOf(ms.source.Key) + "." + columnWithSuffix(pgast.ObjectName(ms.source.Key)+"_"+what, syncSuffix))
-	return trigger, fn
+	return newSyncObjects(ms.source.Key, what)
 }
 
 // fix writes the expand steps and the contract.
 func (ms *moveSync) fix(p *Pass) Fix {
-	trigger, fn := ms.names()
-	src := pgast.QuoteName(ms.source.Key)
+	sync := ms.sync()
+	src := sync.table
 	// An INSERT copies only when it gives a column the copy reads a value:
 	// code deployed for the new place leaves the old column NULL and keeps
 	// what it writes there.
@@ -544,26 +542,14 @@ func (ms *moveSync) fix(p *Pass) Fix {
 		}
 		body = append(append([]string{"IF " + when + " THEN"}, body...), "END IF;")
 	}
-	lines := []string{
-		"-- pgsafe: expand: a trigger repeats the copy for every row written until the contract migration drops it.",
-		fmt.Sprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgsafe$", fn),
-		"BEGIN",
+	for k, l := range body {
+		body[k] = "  " + l
 	}
-	for _, l := range body {
-		lines = append(lines, "  "+l)
-	}
-	lines = append(lines,
-		"  RETURN "+ret+";",
-		"END",
-		"$pgsafe$;",
-		fmt.Sprintf("CREATE TRIGGER %s %s INSERT OR UPDATE OF %s ON %s FOR EACH ROW EXECUTE FUNCTION %s();",
-			trigger, timing, pgast.QuoteList(ms.reads), src, fn),
-	)
-	contract := strings.Join([]string{
-		fmt.Sprintf("DROP TRIGGER %s ON %s;", trigger, src),
-		fmt.Sprintf("DROP FUNCTION %s();", fn),
-		ms.drop,
-	}, "\n")
+	lines := append([]string{"-- pgsafe: expand: a trigger repeats the copy for every row written until the contract migration drops it."},
+		sync.function(body, ret)...)
+	lines = append(lines, fmt.Sprintf("CREATE TRIGGER %s %s INSERT OR UPDATE OF %s ON %s FOR EACH ROW EXECUTE FUNCTION %s();",
+		sync.trigger, timing, pgast.QuoteList(ms.reads), src, sync.fn))
+	contract := strings.Join(append(sync.drop(false), ms.drop), "\n")
 	fx := StepsFix(p, moveFixTitle, Unsafe, locks.RowExclusive,
 		Step{SQL: strings.Join(lines, "\n")},
 		Step{SQL: backfill, NoTransaction: true})
@@ -576,7 +562,7 @@ func (ms *moveSync) fix(p *Pass) Fix {
 		fx.Also = []Replacement{{Stmt: ms.stmt, Steps: []Step{{SQL: ""}}}}
 	}
 	fx.Contract = contract
-	fx.Down = fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s;\nDROP FUNCTION IF EXISTS %s();", trigger, src, fn)
+	fx.Down = strings.Join(sync.drop(true), "\n")
 
 	return fx
 }

@@ -595,34 +595,20 @@ func usingExpression(p *Pass, table string, expr *pg.Node, start, end int) (stri
 	return strings.TrimSpace(text), strings.TrimSpace(b.String()), true
 }
 
-// syncNames returns the table, the sync trigger's function and the
-// trigger, quoted.
-func (tc *columnSwap) syncNames() (t, fn, trigger string) {
-	t = pgast.QuoteName(tc.table)
-	fn = pgast.QuoteName(pgast.SchemaOf(tc.table) + "." + columnWithSuffix(pgast.ObjectName(tc.table)+"_"+tc.col.Name, syncSuffix))
-	trigger = pgast.QuoteIdent(columnWithSuffix(triggerPrefix+tc.col.Name, ""))
-	return t, fn, trigger
-}
+// sync returns the column's sync trigger and function.
+func (tc *columnSwap) sync() syncObjects { return newSyncObjects(tc.table, tc.col.Name) }
 
 // syncTrigger returns the statements that create the sync trigger, whose
 // function runs body (lines of PL/pgSQL before RETURN NEW).
 func (tc *columnSwap) syncTrigger(body ...string) []string {
-	t, fn, trigger := tc.syncNames()
-	out := []string{fmt.Sprintf("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $pgsafe$", fn), "BEGIN"}
-	out = append(out, body...)
-	return append(out,
-		"  RETURN NEW;",
-		"END",
-		"$pgsafe$;",
-		fmt.Sprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();", trigger, t, fn))
+	s := tc.sync()
+	return append(s.function(body, "NEW"),
+		fmt.Sprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s();", s.trigger, s.table, s.fn))
 }
 
 // dropSync returns the statements that drop the sync trigger and its
 // function.
-func (tc *columnSwap) dropSync() []string {
-	t, fn, trigger := tc.syncNames()
-	return []string{fmt.Sprintf("DROP TRIGGER %s ON %s;", trigger, t), fmt.Sprintf("DROP FUNCTION %s();", fn)}
-}
+func (tc *columnSwap) dropSync() []string { return tc.sync().drop(false) }
 
 // copySteps returns the steps that fill the new column once expand (the
 // first step) has added it with its trigger: the batched backfill, which
