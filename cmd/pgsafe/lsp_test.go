@@ -78,3 +78,117 @@ func TestLSPDidOpen(t *testing.T) {
 	assert.Contains(t, d.Message, "CREATE INDEX takes SHARE on users")
 	assert.Equal(t, 0, c.shutdown())
 }
+
+// change sends the whole new text of the document uri as version.
+func (c *lspClient) change(uri string, version int, text string) {
+	c.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": uri, "version": version},
+		"contentChanges": []map[string]any{{"text": text}},
+	})
+}
+
+func TestLSPDidChangeUnsavedTextWins(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), lspSet["db/migrations/002_idx.up.sql"])
+	assert.Equal(t, []string{"PS001", "PS040"}, codes(c.diagnostics(uri).Diagnostics))
+	c.change(uri, 2, "CREATE TABLE accounts (id bigint PRIMARY KEY);\n")
+	p := c.diagnostics(uri)
+	require.NotNil(t, p.Version)
+	assert.Equal(t, 2, *p.Version)
+	assert.Empty(t, p.Diagnostics, "the buffer, not the file on disk, is checked")
+	// A later file is checked again when an earlier one changes, as it
+	// runs on the schema the earlier one leaves.
+	later := c.open(filepath.Join(dir, "db/migrations/003_more.up.sql"), "ALTER TABLE accounts ADD COLUMN note text;\n")
+	assert.Equal(t, []string{"PS040"}, codes(c.diagnostics(later).Diagnostics))
+	c.change(uri, 3, "CREATE TABLE orders (id bigint);\n")
+	assert.Empty(t, c.diagnostics(uri).Diagnostics)
+	p = c.diagnostics(later)
+	assert.Equal(t, 1, *p.Version)
+	assert.Equal(t, []string{"PS040"}, codes(p.Diagnostics))
+	assert.Equal(t, 0, c.shutdown())
+}
+
+func TestLSPIncrementalChangeNonASCII(t *testing.T) {
+	// The statement follows a comment with characters of 2, 3 and 4
+	// bytes in UTF-8 (é, ☕, 𝄞: 1, 1 and 2 UTF-16 code units).
+	const text = "/* café ☕ 𝄞 */ CREATE INDEX users_email ON users (email);\n"
+	for _, enc := range []struct {
+		name      string
+		offered   []string
+		character int // of CREATE
+	}{
+		{"utf-16", nil, 16},
+		{"utf-8", []string{"utf-8", "utf-16"}, 21},
+	} {
+		t.Run(enc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeLSPFiles(t, dir, lspSet)
+			c := startLSP(t, dir)
+			more := map[string]any{}
+			if enc.offered != nil {
+				more["capabilities"] = map[string]any{"general": map[string]any{"positionEncodings": enc.offered}}
+			}
+			c.initialize(dir, more)
+			uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), text)
+			p := c.diagnostics(uri)
+			require.Equal(t, []string{"PS001", "PS040"}, codes(p.Diagnostics))
+			assert.Equal(t, lspPosition{0, enc.character}, p.Diagnostics[0].Range.Start)
+			// Replace "users_email" (11 characters after "CREATE INDEX ")
+			// with "users_mail" by an incremental change.
+			at := enc.character + len("CREATE INDEX ")
+			c.notify("textDocument/didChange", map[string]any{
+				"textDocument": map[string]any{"uri": uri, "version": 2},
+				"contentChanges": []map[string]any{{
+					"range": map[string]any{"start": map[string]any{"line": 0, "character": at + 6}, "end": map[string]any{"line": 0, "character": at + 7}},
+					"text":  "",
+				}},
+			})
+			p = c.diagnostics(uri)
+			require.Equal(t, []string{"PS001", "PS040"}, codes(p.Diagnostics))
+			assert.Equal(t, lspPosition{0, enc.character + len("CREATE INDEX users_mail ON users (email)")}, p.Diagnostics[0].Range.End,
+				"the incremental change removed one character at the right place")
+			assert.Equal(t, 0, c.shutdown())
+		})
+	}
+}
+
+func TestLSPDidSaveChecksAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	// A debounce that no test waits out: only the save checks.
+	c.initialize(dir, map[string]any{"initializationOptions": map[string]any{"debounceMs": 3600 * 1000}})
+	path := filepath.Join(dir, "db/migrations/002_idx.up.sql")
+	uri := c.open(path, lspSet["db/migrations/002_idx.up.sql"])
+	assert.Equal(t, []string{"PS001", "PS040"}, codes(c.diagnostics(uri).Diagnostics))
+	fixed := "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+	c.change(uri, 2, fixed)
+	writeLSPFiles(t, dir, map[string]string{"db/migrations/002_idx.up.sql": fixed})
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	p := c.diagnostics(uri)
+	require.NotNil(t, p.Version)
+	assert.Equal(t, 2, *p.Version)
+	assert.Empty(t, p.Diagnostics)
+	assert.Equal(t, 0, c.shutdown())
+}
+
+func TestLSPStaleCheckIsNotPublished(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	c.initialize(dir, map[string]any{"initializationOptions": map[string]any{"debounceMs": 3600 * 1000}})
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), lspSet["db/migrations/002_idx.up.sql"])
+	assert.Equal(t, 1, *c.diagnostics(uri).Version)
+	// Version 2 is superseded by version 3 before its check is due: it is
+	// never checked nor published.
+	c.change(uri, 2, "CREATE INDEX a ON users (email);\n")
+	c.change(uri, 3, "ALTER TABLE users ADD CONSTRAINT c CHECK (email <> '');\n")
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	p := c.diagnostics(uri)
+	assert.Equal(t, 3, *p.Version, "the first diagnostics after the changes are those of the last one")
+	assert.Equal(t, []string{"PS040", "PS011"}, codes(p.Diagnostics))
+	assert.Equal(t, 0, c.shutdown())
+}
