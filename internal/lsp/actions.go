@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -158,8 +159,17 @@ func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, boo
 	for _, f := range files {
 		uri := s.uriOf(f.path)
 		x := newLineIndex(f.text, s.encoding)
-		edits := make([]TextEdit, 0, len(f.edits))
-		for _, e := range f.edits {
+		// By place, an insertion before a replacement that starts where
+		// it is, as clients (VS Code) refuse edits whose ranges cross.
+		sorted := slices.Clone(f.edits)
+		sort.SliceStable(sorted, func(i, j int) bool {
+			if sorted[i].Start != sorted[j].Start {
+				return sorted[i].Start < sorted[j].Start
+			}
+			return sorted[i].End < sorted[j].End
+		})
+		edits := make([]TextEdit, 0, len(sorted))
+		for _, e := range sorted {
 			edits = append(edits, TextEdit{Range: x.rangeOf(e.Start, e.End), NewText: e.NewText})
 		}
 		if !s.documentChanges {
