@@ -152,7 +152,7 @@ func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, boo
 	defer s.mu.Unlock()
 	we := &WorkspaceEdit{}
 	for _, f := range files {
-		if f.create && !(s.documentChanges && s.createFiles) {
+		if f.create && (!s.documentChanges || !s.createFiles) {
 			return nil, false
 		}
 	}
