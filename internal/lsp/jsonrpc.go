@@ -127,6 +127,11 @@ func (c *conn) call(method string, params any) error {
 // reply answers the request with id: result, or err when it is not nil
 // (an *rpcError keeps its code; any other error is an internal error).
 func (c *conn) reply(id *json.RawMessage, result any, err error) error {
+	if id == nil {
+		// The answer to a message whose id could not be read.
+		null := json.RawMessage("null")
+		id = &null
+	}
 	if err != nil {
 		var re *rpcError
 		if !errors.As(err, &re) {

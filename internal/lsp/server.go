@@ -168,6 +168,7 @@ func (s *server) dispatch(m *message) {
 	case m.Error != nil && m.Method == "" && m.ID == nil:
 		// A message that did not parse.
 		s.logf("%v", m.Error)
+		s.send(s.conn.reply(nil, nil, m.Error))
 	case m.Method == "" && m.ID != nil:
 		// A response to a request the server sent (a registration).
 		if m.Error != nil {
