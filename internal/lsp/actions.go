@@ -87,9 +87,8 @@ func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]Co
 // listed (source.fixAll.pgsafe under source.fixAll and source).
 func wanted(only []string, kind string) bool {
 	if len(only) == 0 {
-		// Source actions are offered only when asked for, as editors list
-		// them apart.
-		return kind == kindQuickFix || kind == kindFixAll
+		// No filter: every kind (editors list source actions apart).
+		return true
 	}
 	for _, o := range only {
 		if kind == o || strings.HasPrefix(kind, o+".") {
