@@ -456,3 +456,36 @@ func TestLSPDidCloseClearsDiagnostics(t *testing.T) {
 	assert.Nil(t, p.Version)
 	assert.Equal(t, 0, c.shutdown())
 }
+
+func TestLSPFlywayConfBuffer(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, map[string]string{
+		".pgsafe.toml":   "framework = \"flyway\"\n",
+		"sql/V1__t.sql":  "CREATE TABLE t (id bigint);\n",
+		"sql/V2__i.sql":  "CREATE INDEX t_id ON t (id);\n",
+		"sql/README.txt": "not a migration\n",
+	})
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	path := filepath.Join(dir, "sql/V2__i.sql")
+	uri := c.open(path, "CREATE INDEX t_id ON t (id);\n")
+	p := c.diagnostics(uri)
+	require.Equal(t, []string{"PS001", "PS040"}, codes(p.Diagnostics))
+	actions := c.actions(uri, p.Diagnostics)
+	// The concurrent build needs the file out of Flyway's transaction:
+	// the fix creates its .sql.conf.
+	fix := findAction(actions, "PS001: Build the index concurrently, with executeInTransaction=false in V2__i.sql.conf")
+	require.NotNil(t, fix, "%+v", actions)
+	require.NotEmpty(t, fix.Edit.DocumentChanges)
+	assert.Equal(t, "create", fix.Edit.DocumentChanges[0].Kind)
+	assert.Equal(t, fileURI(path+".conf"), fix.Edit.DocumentChanges[0].URI)
+	assert.NotNil(t, findAction(actions, "PS040: Set lock_timeout for the transaction"))
+
+	// An unsaved .sql.conf buffer takes the migration out of the
+	// transaction, as the file would on disk.
+	c.open(path+".conf", "executeInTransaction=false\n")
+	p = c.diagnostics(uri)
+	actions = c.actions(uri, p.Diagnostics)
+	assert.NotNil(t, findAction(actions, "PS040: Set lock_timeout for the session"), "%+v", actions)
+	assert.Equal(t, 0, c.shutdown())
+}

@@ -144,7 +144,7 @@ type fileEdit struct {
 }
 
 // workspaceEdit converts file edits for the client: document changes
-// (file creations, then edits of versioned documents) when it supports
+// (file creations first, then edits of versioned documents) when it supports
 // them, else edits by URI, which cannot create files (ok is false then).
 func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, bool) {
 	s.mu.Lock()
@@ -155,6 +155,7 @@ func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, boo
 			return nil, false
 		}
 	}
+	creates := 0 // the CreateFile operations at the head of DocumentChanges
 	for _, f := range files {
 		uri := s.uriOf(f.path)
 		x := newLineIndex(f.text, s.encoding)
@@ -179,7 +180,9 @@ func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, boo
 			continue
 		}
 		if f.create {
-			we.DocumentChanges = append(we.DocumentChanges, CreateFile{Kind: "create", URI: uri, Options: &CreateFileOptions{IgnoreIfExists: true}})
+			// Files are created first, before any edit.
+			we.DocumentChanges = slices.Insert(we.DocumentChanges, creates, any(CreateFile{Kind: "create", URI: uri, Options: &CreateFileOptions{IgnoreIfExists: true}}))
+			creates++
 		}
 		id := VersionedTextDocumentIdentifier{URI: uri}
 		if v, open := c.versions[f.path]; open && s.docs[f.path] != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -170,6 +171,14 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 	versions := map[string]int{}
 	var files []source.File
 	seen := map[string]bool{}
+	// Open buffers of Flyway's .sql.conf files take the place of the
+	// companion files on disk.
+	overlay := map[string]string{}
+	for path, d := range s.docs {
+		if strings.HasSuffix(path, ".sql.conf") && within(path, p.root) {
+			overlay[path] = d.text
+		}
+	}
 	for _, path := range p.order {
 		text := p.disk[path]
 		if d := s.docs[path]; d != nil {
@@ -195,6 +204,10 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 
 	opts := p.settings.Lint
 	opts.KeepTrees = true
+	if len(overlay) > 0 {
+		opts.Overlay = overlay
+		full = true // the companions of reused files may have changed
+	}
 	var recheck func(string) bool
 	if p.last != nil && !full {
 		recheck = p.recheckAfter(files)

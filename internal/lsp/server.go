@@ -444,7 +444,7 @@ func (s *server) didSave(p DidSaveTextDocumentParams) {
 		s.configChangedLocked()
 		return
 	}
-	if proj := s.projects[s.rootOf(path)]; proj != nil {
+	if proj := s.projects[s.rootOf(path)]; proj != nil && isSQL(path) {
 		proj.saved(path)
 	}
 	s.changedLocked(path, 0)
@@ -541,6 +541,8 @@ func (s *server) configChangedLocked() {
 // changedLocked notes that the text of path changed (opened, edited,
 // closed, saved) and schedules its set's check after delay.
 func (s *server) changedLocked(path string, delay time.Duration) {
+	// A Flyway .sql.conf changes how its migration runs.
+	path = strings.TrimSuffix(path, ".conf")
 	if !isSQL(path) {
 		return
 	}
