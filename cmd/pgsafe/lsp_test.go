@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -487,5 +492,51 @@ func TestLSPFlywayConfBuffer(t *testing.T) {
 	p = c.diagnostics(uri)
 	actions = c.actions(uri, p.Diagnostics)
 	assert.NotNil(t, findAction(actions, "PS040: Set lock_timeout for the session"), "%+v", actions)
+	assert.Equal(t, 0, c.shutdown())
+}
+
+func TestLSPSameFindingsAsLint(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"db/migrations/001_users.up.sql": "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n",
+		"db/migrations/002_idx.up.sql":   twoHazards,
+		"db/migrations/003_more.up.sql": "-- pgsafe:ignore PS040 the table is small\nALTER TABLE users ALTER COLUMN name SET NOT NULL;\n" +
+			"ALTER TABLE users ALTER COLUMN email TYPE varchar(100);\nUPDATE users SET name = '';\n-- pgsafe:ignore PS999 nothing\n",
+		"db/migrations/004_drop.up.sql": "ALTER TABLE users DROP COLUMN name;\n",
+	}
+	writeLSPFiles(t, dir, files) // no config: the tool is guessed, as lint guesses it
+	var stdout bytes.Buffer
+	runEnv(context.Background(), []string{"pgsafe", "lint", "--format", "json", dir}, env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: io.Discard,
+		getenv: func(string) string { return "" }, workdir: dir, isTerminal: func(io.Writer) bool { return false },
+	})
+	var report struct {
+		Diagnostics []struct {
+			File                             string
+			Line, Column, EndLine, EndColumn int
+			Code, Severity                   string
+		} `json:"diagnostics"`
+	}
+	require.NoError(t, json.Unmarshal(bytes.ReplaceAll(stdout.Bytes(), []byte(`"end_`), []byte(`"End`)), &report))
+	severity := map[string]int{"error": 1, "warning": 2, "hint": 4}
+	want := map[string][]string{}
+	for _, d := range report.Diagnostics {
+		rel, err := filepath.Rel(dir, d.File)
+		require.NoError(t, err)
+		want[rel] = append(want[rel], fmt.Sprintf("%s %d:%d-%d:%d %d", d.Code, d.Line-1, d.Column-1, d.EndLine-1, d.EndColumn-1, severity[d.Severity]))
+	}
+	require.NotEmpty(t, want)
+
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	for name, text := range files {
+		uri := c.open(filepath.Join(dir, name), text)
+		var got []string
+		for _, d := range c.diagnostics(uri).Diagnostics {
+			r := d.Range
+			got = append(got, fmt.Sprintf("%s %d:%d-%d:%d %d", d.Code, r.Start.Line, r.Start.Character, r.End.Line, r.End.Character, d.Severity))
+		}
+		assert.ElementsMatch(t, want[name], got, name)
+	}
 	assert.Equal(t, 0, c.shutdown())
 }
