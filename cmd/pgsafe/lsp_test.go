@@ -444,7 +444,15 @@ func TestLSPConfigErrorAndReload(t *testing.T) {
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": fileURI(cfgPath)}})
 	bad = c.diagnostics(fileURI(cfgPath))
 	require.Len(t, bad.Diagnostics, 1)
+	assert.Equal(t, lspRange{Start: lspPosition{1, 0}, End: lspPosition{1, 15}}, bad.Diagnostics[0].Range, "the line of pg-version")
+
+	// A TOML syntax error is placed at its column.
+	writeLSPFiles(t, dir, map[string]string{".pgsafe.toml": "framework = \"golang-migrate\"\npg-version = 1 5\n"})
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": fileURI(cfgPath)}})
+	bad = c.diagnostics(fileURI(cfgPath))
+	require.Len(t, bad.Diagnostics, 1)
 	assert.Equal(t, 1, bad.Diagnostics[0].Range.Start.Line)
+	assert.Greater(t, bad.Diagnostics[0].Range.Start.Character, 0, "%+v", bad.Diagnostics[0].Range)
 	assert.Equal(t, 0, c.shutdown())
 }
 

@@ -108,6 +108,9 @@ type Error struct {
 	Path string
 	Line int // 1-based; 0 when unknown
 	Msg  string
+	// Start and Len are the bytes of the file that the error is about,
+	// when known (a TOML syntax error); Len is 0 otherwise.
+	Start, Len int
 }
 
 // Error implements error as "path:line: message".
@@ -190,7 +193,11 @@ func Parse(path, text string) (*Config, error) {
 			if pe.Position.Start >= 0 && pe.Position.Start < len(text) {
 				line = strings.Count(text[:pe.Position.Start], "\n") + 1
 			}
-			return nil, &Error{Path: path, Line: line, Msg: pe.Message}
+			e := &Error{Path: path, Line: line, Msg: pe.Message}
+			if pe.Position.Start >= 0 && pe.Position.Start+pe.Position.Len <= len(text) {
+				e.Start, e.Len = pe.Position.Start, pe.Position.Len
+			}
+			return nil, e
 		}
 		return nil, c.errorAt(err.Error())
 	}

@@ -3,6 +3,7 @@ package lsp
 import (
 	"strings"
 
+	"github.com/pgsafe/pgsafe/internal/config"
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/rules"
@@ -13,12 +14,16 @@ import (
 // caller holds p.checkMu and server.mu.
 func (s *server) publishCheck(p *project, c checked) {
 	if p.cfgErr != nil {
-		path, line, msg := configError(p.cfgErr, p.cfgPath)
+		path, at, msg := configError(p.cfgErr, p.cfgPath)
 		if path == "" {
 			s.logf("%v", p.cfgErr)
 		} else {
-			s.publishConfigError(path, line, msg)
+			s.publishConfigError(path, at, msg)
 		}
+	} else if s.configDiags[p.cfgPath] {
+		// The config's error is fixed.
+		delete(s.configDiags, p.cfgPath)
+		s.publish(PublishDiagnosticsParams{URI: s.uriOf(p.cfgPath), Diagnostics: []Diagnostic{}})
 	}
 	for path, d := range s.docs {
 		if !isSQL(path) || s.rootOf(path) != p.root {
@@ -39,9 +44,10 @@ func (s *server) publishCheck(p *project, c checked) {
 	}
 }
 
-// publishConfigError shows a config error on the config file, at its
-// 1-based line (the first line when 0). The caller holds server.mu.
-func (s *server) publishConfigError(path string, line int, msg string) {
+// publishConfigError shows a config error on the config file: on the
+// bytes it is about when known, else on its line (the first when
+// unknown). The caller holds server.mu.
+func (s *server) publishConfigError(path string, at config.Error, msg string) {
 	text := ""
 	if d := s.docs[path]; d != nil {
 		text = d.text
@@ -49,9 +55,16 @@ func (s *server) publishConfigError(path string, line int, msg string) {
 		text = b
 	}
 	x := newLineIndex(text, s.encoding)
-	l := max(line-1, 0)
+	l := max(at.Line-1, 0)
 	start := x.offset(Position{Line: l})
 	end := x.offset(Position{Line: l, Character: 1 << 30})
+	// The line without its indentation.
+	for start < end && (text[start] == ' ' || text[start] == '\t') {
+		start++
+	}
+	if at.Len > 0 && at.Start+at.Len <= len(text) {
+		start, end = at.Start, at.Start+at.Len
+	}
 	if s.configDiags == nil {
 		s.configDiags = map[string]bool{}
 	}

@@ -341,17 +341,19 @@ func (p *project) owns(path string) bool {
 }
 
 // configError returns the config error to show on a config file: its
-// path and 1-based line (0 for none), and its message.
-func configError(err error, fallback string) (path string, line int, msg string) {
+// path, where it is (a line, or bytes, of the file), and its message.
+// An error that is not placed in a file (a --schema file that cannot be
+// read) goes on the first line of the set's config, fallback.
+func configError(err error, fallback string) (path string, at config.Error, msg string) {
 	var ce *config.Error
 	if errors.As(err, &ce) {
 		path = ce.Path
 		if !filepath.IsAbs(path) {
 			path = fallback
 		}
-		return path, ce.Line, ce.Msg
+		return path, *ce, ce.Msg
 	}
-	return fallback, 0, err.Error()
+	return fallback, config.Error{}, err.Error()
 }
 
 // driverFinding reports whether r is one of the driver's own rules,

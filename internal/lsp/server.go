@@ -526,11 +526,8 @@ func (s *server) configChangedLocked() {
 		p.close()
 	}
 	s.projects = map[string]*project{}
-	// Configs that had diagnostics get them again, or an empty list.
-	for path := range s.configDiags {
-		s.publish(PublishDiagnosticsParams{URI: s.uriOf(path), Diagnostics: []Diagnostic{}})
-	}
-	s.configDiags = map[string]bool{}
+	// The configs that had errors get them again, or an empty list, from
+	// the checks of their sets (publishCheck).
 	for path := range s.docs {
 		if isSQL(path) {
 			s.changedLocked(path, 0)
