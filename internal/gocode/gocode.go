@@ -50,9 +50,10 @@ type File struct {
 	// SQL is the file's queries aligned with the Go source: the same
 	// length, every byte that is not part of a query's SQL text a space
 	// (newlines kept, so lines and columns match), the SQL of each query
-	// in place of its string literal(s) (the quotes blanked; escape
-	// sequences of interpreted strings blanked to spaces of the same
-	// width, their meaning kept where it is whitespace), and a ';' where
+	// in place of its string literal(s) (the quotes blanked; each escape
+	// sequence of an interpreted string in the bytes it spans, its meaning
+	// kept where it fits: whitespace as spaces, \" as a quote and a space
+	// next to its identifier, see escapeSQL), and a ';' where
 	// each query's last literal closes. Positions in SQL are positions in
 	// the Go file, so the existing query-file checks report at the Go
 	// file's line and column.

@@ -66,8 +66,35 @@ func TestEscapesKeepAlignment(t *testing.T) {
 	require.Len(t, f.Queries, 2)
 	assert.Equal(t, "UPDATE t    SET a = 1", texts(f)[0], "whitespace escapes become spaces")
 	assert.False(t, f.Queries[0].Partial)
-	assert.Equal(t, "SELECT   a   FROM t", texts(f)[1])
-	assert.True(t, f.Queries[1].Partial, "a quote escape loses its character")
+	assert.Equal(t, "SELECT  \"a\"  FROM t", texts(f)[1], "a quoted identifier stays contiguous")
+	assert.False(t, f.Queries[1].Partial, "the quotes are kept in place")
+}
+
+// TestQuoteEscapes checks how escape sequences of interpreted strings are
+// laid out, following the SQL's quoting: \" keeps its quote next to the
+// identifier, \\ keeps its backslash where a space changes nothing, and
+// the rest make the query partial.
+func TestQuoteEscapes(t *testing.T) {
+	for _, c := range []struct {
+		lit, want string
+		partial   bool
+	}{
+		{`"SELECT \"a b\".\"c\" FROM t"`, `SELECT  "a b" . "c"  FROM t`, false},
+		{`"SELECT \"a\", \"b\" FROM t"`, `SELECT  "a" ,  "b"  FROM t`, false},
+		{`"SELECT 'x\\y' FROM t"`, `SELECT 'x\ y' FROM t`, false},
+		{`"SELECT 1 /* \"x\" \\ */ FROM t"`, `SELECT 1 /* " x"  \  */ FROM t`, false},
+		{`"SELECT \"a\"\"b\" FROM t"`, `SELECT  "a    b"  FROM t`, true},
+		{`"SELECT 'say \"hi\"' FROM t"`, `SELECT 'say   hi  ' FROM t`, true},
+		{`"SELECT E'\\n' FROM t"`, `SELECT E'  n' FROM t`, true},
+		{`"SELECT \"a\\b\" FROM t"`, `SELECT  "a  b"  FROM t`, true},
+		{`"SELECT 1 -- one\nFROM t"`, `SELECT 1 -- one  FROM t`, true},
+		{`"SELECT \x41"`, `SELECT     `, true},
+	} {
+		text, partial := literalSQL(c.lit)
+		assert.Equal(t, c.want, string(text), c.lit)
+		assert.Len(t, text, len(c.lit)-2, c.lit)
+		assert.Equal(t, c.partial, partial, c.lit)
+	}
 }
 
 func TestNoSQLNoFile(t *testing.T) {

@@ -217,9 +217,8 @@ func (x *extractor) isString(e ast.Expr) bool {
 // literalSQL returns the text between a Go string literal's quotes,
 // aligned byte for byte with the source: a raw string's bytes as they are
 // (a carriage return, which Go drops from raw strings, as a space); in an
-// interpreted string, each escape sequence blanked to spaces of its width.
-// Whitespace escapes (\t \n \v \f \r) keep their meaning as spaces; any
-// other escape loses its character, and partial is then set.
+// interpreted string, each escape sequence in the bytes it spans (see
+// escapeSQL). partial is set when an escape's meaning could not be kept.
 func literalSQL(lit string) (text []byte, partial bool) {
 	body := lit[1 : len(lit)-1]
 	text = []byte(body)
@@ -231,20 +230,116 @@ func literalSQL(lit string) (text []byte, partial bool) {
 		}
 		return text, false
 	}
+	return escapeSQL(body)
+}
+
+// sqlState is where a byte of SQL text lies, for escapeSQL.
+type sqlState uint8
+
+const (
+	inCode         sqlState = iota // SQL outside the states below
+	inString                       // '...'
+	inEscapeString                 // E'...', where a backslash escapes
+	inIdent                        // "..."
+	inLineComment                  // -- up to the end of the line
+	inBlockComment                 // /* ... */
+)
+
+// escapeSQL returns the SQL that the body of an interpreted Go string
+// holds, aligned byte for byte with the body: each escape sequence in the
+// bytes it spans, padded with spaces. Whitespace escapes (\t \n \v \f
+// \r) become spaces. \" holds a '"' and a space, placed so that a quoted
+// identifier stays contiguous: an opening quote as space then quote, a
+// closing one as quote then space. \\ holds a backslash and a space
+// where the space changes nothing that pgsafe checks: in a '...' string
+// (one more space in the constant) or a comment. The SQL quoting state
+// ('...', E'...', "...", comments) is followed through the body to tell
+// which is which. Any other escape, and these where the space would split
+// a word or change an escape string (a '"' doubled inside an identifier, a
+// \\ in an identifier, outside quotes or in E'...', a \" inside a '...'
+// string), blanks to spaces and sets partial; so does a \n that ends a --
+// comment, as the aligned SQL keeps the comment going.
+func escapeSQL(body string) (text []byte, partial bool) {
+	text = []byte(body)
+	state := inCode
 	for i := 0; i < len(body); i++ {
-		if body[i] != '\\' || i+1 >= len(body) {
+		c := body[i]
+		if c != '\\' || i+1 >= len(body) {
+			state = nextSQLState(state, body, i)
 			continue
 		}
-		n := escapeLen(body[i+1])
-		if !strings.ContainsRune("tnvfr", rune(body[i+1])) {
-			partial = true
-		}
+		e := body[i+1]
+		n := escapeLen(e)
 		for j := i; j < i+n && j < len(body); j++ {
 			text[j] = ' '
+		}
+		switch {
+		case e == '"' && state == inCode:
+			text[i+1] = '"'
+			state = inIdent
+		case e == '"' && state == inIdent && strings.HasPrefix(body[i+2:], `\"`):
+			// A doubled quote inside the identifier: four bytes for one
+			// '"', which cannot be kept without splitting the name.
+			text[i+2], text[i+3] = ' ', ' '
+			partial = true
+			n = 4
+		case e == '"' && state == inIdent:
+			text[i] = '"'
+			state = inCode
+		case e == '"' && (state == inLineComment || state == inBlockComment):
+			text[i] = '"'
+		case e == '\\' && (state == inString || state == inLineComment || state == inBlockComment):
+			text[i] = '\\'
+		case e == 'n' && state == inLineComment:
+			partial = true
+			state = inCode
+		case strings.IndexByte("tnvfr", e) >= 0:
+		default:
+			partial = true
 		}
 		i += n - 1
 	}
 	return text, partial
+}
+
+// nextSQLState returns the SQL quoting state after body[i], which is no
+// backslash of a Go escape, given the state before it.
+func nextSQLState(state sqlState, body string, i int) sqlState {
+	c := body[i]
+	next := byte(0)
+	if i+1 < len(body) {
+		next = body[i+1]
+	}
+	switch state {
+	case inCode:
+		switch {
+		case c == '\'' && i > 0 && (body[i-1] == 'E' || body[i-1] == 'e') && (i < 2 || !identByte(body[i-2])):
+			return inEscapeString
+		case c == '\'':
+			return inString
+		case c == '-' && next == '-':
+			return inLineComment
+		case c == '/' && next == '*':
+			return inBlockComment
+		}
+	case inString, inEscapeString:
+		if c == '\'' {
+			return inCode // a doubled '' reopens at once
+		}
+	case inIdent:
+		if c == '"' {
+			return inCode
+		}
+	case inBlockComment:
+		if c == '/' && i > 0 && body[i-1] == '*' {
+			return inCode
+		}
+	case inLineComment:
+		if c == '\n' {
+			return inCode
+		}
+	}
+	return state
 }
 
 // escapeLen is the length of the escape sequence that starts with '\\'

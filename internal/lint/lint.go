@@ -306,7 +306,7 @@ func Run(files []source.File, opts Options) *Result {
 			markDown(all[i], ds, opts.DownWarnOnly)
 		}
 		if all[i].Source != "" {
-			codeFixes(ds, opts.CodeQueries[all[i].Path])
+			codeFixes(ds, all[i].Source, opts.CodeQueries[all[i].Path])
 		}
 		perFile[i] = ds
 	})
@@ -339,21 +339,22 @@ func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *r
 // codeFixes turns the fixes of ds, findings in Go code whose queries are
 // qs, into edits of the Go source: an edit of a query's SQL is written
 // into its string literal, quoted for it (gocode.Query.Quote). The SQL
-// and the source are aligned, so the offsets stay. A fix whose edits do
-// not all lie in one literal query, or that the literal cannot hold,
-// becomes display-only, with the reason in Why.
-func codeFixes(ds []rules.Diagnostic, qs []gocode.Query) {
+// and the source src are aligned, so the offsets stay (an edge that
+// falls inside an escape sequence moves out of it: gocode.Query.EditSpan).
+// A fix whose edits do not all lie in one literal query, or that the
+// literal cannot hold, becomes display-only, with the reason in Why.
+func codeFixes(ds []rules.Diagnostic, src string, qs []gocode.Query) {
 	for i := range ds {
 		fixes := make([]rules.Fix, len(ds[i].Fixes))
 		for j, fx := range ds[i].Fixes {
-			fixes[j] = codeFix(fx, qs)
+			fixes[j] = codeFix(fx, src, qs)
 		}
 		ds[i].Fixes = fixes
 	}
 }
 
 // codeFix is codeFixes for one fix.
-func codeFix(fx rules.Fix, qs []gocode.Query) rules.Fix {
+func codeFix(fx rules.Fix, src string, qs []gocode.Query) rules.Fix {
 	advice := func(why string) rules.Fix {
 		return rules.Fix{Title: fx.Title, Safety: rules.DisplayOnly, Why: why}
 	}
@@ -371,6 +372,9 @@ func codeFix(fx rules.Fix, qs []gocode.Query) rules.Fix {
 		}
 		text, err := q.Quote(e.NewText)
 		if err != nil {
+			return advice(err.Error())
+		}
+		if e.Start, e.End, err = q.EditSpan(src, e.Start, e.End); err != nil {
 			return advice(err.Error())
 		}
 		e.NewText = text
