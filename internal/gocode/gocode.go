@@ -42,6 +42,7 @@ import (
 	"path/filepath"
 
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // File is what one Go file sends to the database.
@@ -61,9 +62,9 @@ type File struct {
 	// Queries are in source order of their SQL. Two queries share a span
 	// when one constant or variable is passed to two calls. The SQL of a
 	// Partial query may not parse even with its stand-ins (an unknown
-	// list of columns followed by a known one, two verbs side by side), and
-	// then neither does SQL as a whole: parse query by query
-	// (SQL[Start:End], positions offset by Start) to keep the others.
+	// list of columns followed by a known one, two verbs side by side),
+	// nor may a complete query's (Query.SyntaxError), and then neither
+	// does SQL as a whole: Checkable leaves such queries out.
 	Queries []Query
 }
 
@@ -85,6 +86,12 @@ type Query struct {
 	Literal bool
 	// Raw is set when that literal is a raw (backquoted) string.
 	Raw bool
+	// SyntaxError is PostgreSQL's error for a complete (not Partial)
+	// query whose SQL does not parse, its Offset in the Go source; nil
+	// for the others. Such a query is reported on its own, where it is,
+	// and left out of Checkable so that the file's other queries are
+	// still checked.
+	SyntaxError *sqlparse.SyntaxError
 	// Read is how the code reads the result, nil when unknown.
 	Read *Read
 }
@@ -191,6 +198,7 @@ func extract(files []source.File, newImporter func(*token.FileSet, []*ast.File) 
 			x.run()
 			if len(x.queries) > 0 {
 				f := x.file()
+				f.findSyntaxErrors()
 				results[i] = &f
 			}
 		}

@@ -291,6 +291,9 @@ func Run(files []source.File, opts Options) *Result {
 		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
 		c.later = func(fn func(*history.History)) { fn(res.History) }
 		c.check(res.Queries[i])
+		if res.Queries[i].Source != "" {
+			codeSyntaxErrors(res.Queries[i], opts, c.report)
+		}
 		if !opts.KeepTrees {
 			releaseTrees(res.Queries[i])
 		}
@@ -637,21 +640,43 @@ func (c checker) replayOnly(f *migration.File) {
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
+	return syntaxErrorAt(f.Path, f.Text, f.SyntaxError, opts)
+}
+
+// syntaxErrorAt is the syntax-error finding for err in the text of path.
+func syntaxErrorAt(path, text string, err *sqlparse.SyntaxError, opts Options) rules.Diagnostic {
 	r := rules.Lookup(opts.Known, "syntax-error")
 	if er := rules.Lookup(opts.Rules, "syntax-error"); er != nil {
 		r = er
 	}
-	off := f.SyntaxError.Offset
+	off := err.Offset
 	end := off + 1
-	if end > len(f.Text) {
-		end = len(f.Text)
+	if end > len(text) {
+		end = len(text)
 	}
 	if off > end {
 		off = end
 	}
 	return rules.Diagnostic{
-		Rule: r, Path: f.Path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity,
-		Message: f.SyntaxError.Message, Help: f.SyntaxError.Hint,
+		Rule: r, Path: path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity,
+		Message: err.Message, Help: err.Hint,
+	}
+}
+
+// codeSyntaxErrors reports the syntax error of each complete query of
+// the Go file f (Options.CodeQueries) that PostgreSQL cannot parse, at
+// its place in the Go source, as a query file's syntax error is. Such a
+// query is left out of f's SQL (gocode.File.Checkable), so the file's
+// other queries are checked; one error per span, as two calls may send
+// one constant.
+func codeSyntaxErrors(f *migration.File, opts Options, report func(rules.Diagnostic)) {
+	seen := map[int]bool{}
+	for _, q := range opts.CodeQueries[f.Path] {
+		if q.SyntaxError == nil || seen[q.SyntaxError.Offset] {
+			continue
+		}
+		seen[q.SyntaxError.Offset] = true
+		report(syntaxErrorAt(f.Path, f.Text, q.SyntaxError, opts))
 	}
 }
 
