@@ -175,3 +175,17 @@ func TestFixGoQuotedIdentifiersRoundTrip(t *testing.T) {
 	assert.Equal(t, f.Fixed, goFile(t, again, "store/store.go").Fixed)
 	assert.Empty(t, again.Applied)
 }
+
+// TestFixGoAssembledQueryIsAdvice: the * of a query put together from a
+// constant's text is not in place, so its fix is advice that names the
+// constant to edit, and the Go file is left as it is.
+func TestFixGoAssembledQueryIsAdvice(t *testing.T) {
+	const migration = "CREATE TABLE apps (id bigint, name text);\n"
+	const src = "package store\n\nimport \"database/sql\"\n\nconst selectApps = \"SELECT * FROM apps\"\n\n" +
+		"func q(db *sql.DB) {\n\tdb.Query(selectApps + \" WHERE id = $1\", 1)\n}\n"
+	res := fixGo(t, migration, src)
+	assert.Equal(t, src, goFile(t, res, "store/store.go").Fixed)
+	assert.Empty(t, res.Applied)
+	require.Len(t, res.Skipped, 1)
+	assert.Equal(t, "needs a human: the SQL is built from several parts: it holds the text of selectApps (store.go:5), which a fix does not edit", res.Skipped[0].Reason)
+}

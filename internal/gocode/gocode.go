@@ -12,10 +12,16 @@
 //     concatenation, a fmt.Sprintf verb) is an '_', which PostgreSQL reads
 //     as a name, so that most such queries still parse; the query is
 //     Partial;
-//   - a constant or variable inside a concatenation is such a part too: its
-//     text lies elsewhere in the file and cannot be put in the query's
-//     place (a constant or variable that is the whole query, or the whole
-//     format of a fmt.Sprintf, is followed to its text);
+//   - a constant or variable inside a concatenation, such as columns in
+//     "SELECT " + columns + " FROM t", has its text elsewhere (in another line, or another
+//     file of the package), which cannot be put in place: the query's SQL,
+//     put together, is laid out over the Go source of the concatenation
+//     instead, going on over the blank bytes after it where it is longer
+//     (see assemble), and the query names the constants (Query.Names) and
+//     is no Literal. When it does not fit before another query or the end
+//     of the file, or a variable may have changed, the name is an unknown
+//     part as above. A constant or variable that is the whole query, or
+//     the whole format of a fmt.Sprintf, is followed to its text in place;
 //   - a variable is followed to the assignment that reaches the call (the
 //     last one before it in a block around it); when another assignment in
 //     a branch, a += or a pointer to it may have changed it, the query is
@@ -86,6 +92,12 @@ type Query struct {
 	Literal bool
 	// Raw is set when that literal is a raw (backquoted) string.
 	Raw bool
+	// Names are the constants and variables whose text the SQL holds, as
+	// "name (file.go:line)", when it is a concatenation with such names
+	// in it. Such SQL is not in place: it is laid out, put together, over
+	// the Go source of the concatenation and, when longer, the blank bytes
+	// after it (see assemble).
+	Names []string
 	// SyntaxError is PostgreSQL's error for a complete (not Partial)
 	// query whose SQL does not parse, its Offset in the Go source; nil
 	// for the others. Such a query is reported on its own, where it is,

@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -20,12 +21,16 @@ var ErrUnknown = errors.New("parts of the SQL are not known here (fmt.Sprintf, o
 // literal, so that the literal's value holds sql: in an interpreted
 // string, with Go's escapes (a '"' becomes \", a '\' \\); in a raw string,
 // as it is. It fails with ErrParts when the query is not one literal in
-// place (Literal), with ErrUnknown when it is not and parts of it are
-// unknown, and when a raw string cannot hold sql (a backquote).
+// place (Literal; wrapped, naming the constants and variables whose text
+// the SQL holds, for such a query), with ErrUnknown when it is not and
+// parts of it are unknown, and when a raw string cannot hold sql (a
+// backquote).
 func (q Query) Quote(sql string) (string, error) {
 	switch {
 	case !q.Literal && q.Partial:
 		return "", ErrUnknown
+	case !q.Literal && len(q.Names) > 0:
+		return "", fmt.Errorf("%w: it holds the text of %s, which a fix does not edit", ErrParts, strings.Join(q.Names, ", "))
 	case !q.Literal:
 		return "", ErrParts
 	case q.Raw && strings.ContainsAny(sql, "`\r"):

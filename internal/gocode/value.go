@@ -7,11 +7,14 @@ import (
 	"strings"
 )
 
-// part is one piece of a query's SQL, in place in the Go source.
+// part is one piece of a query's SQL, in place in the Go source, or the
+// text of a name whose value lies elsewhere (a constant, a variable; see
+// remote).
 type part struct {
-	start int    // offset in the source of text's first byte
-	text  []byte // aligned with the source from start
-	close int    // offset of the closing quote of the literal, -1 for a stand-in
+	start int    // offset in the source of text's first byte; -1 for a name's text
+	text  []byte // aligned with the source from start; a name's text on one line
+	close int    // offset of the closing quote of the literal, -1 for a stand-in or a name
+	at    int    // for a name's text: the offset of the name in the query's expression
 }
 
 // value is the SQL of an expression.
@@ -20,6 +23,24 @@ type value struct {
 	partial bool
 	literal bool // exactly one string literal, unchanged
 	raw     bool
+	// region is the source span [start, end) of the concatenation that
+	// the value comes from, where the SQL of a value with a name's text is
+	// laid out (see assemble).
+	region [2]int
+	// names are the constants and variables whose text the value holds,
+	// as "name (file.go:line)".
+	names []string
+}
+
+// remote reports whether the value holds the text of a name, which has
+// no place in the query's expression.
+func (v value) remote() bool {
+	for _, p := range v.parts {
+		if p.start < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // maxDepth bounds how many names resolution follows.
@@ -28,9 +49,9 @@ const maxDepth = 16
 // resolve returns the SQL of a string expression, in place in the
 // source. whole is set when the expression is the entire query (or the
 // entire format of a fmt.Sprintf): only then is a constant or variable
-// followed to its definition, whose text lies elsewhere in the file; a
-// name inside a concatenation stands in as unknown (see standIn), since
-// its text cannot be put in the query's place.
+// followed to its definition, whose text then is the query's, in place;
+// a name inside a concatenation has its text put together with the rest
+// (see nameText and assemble), or stands in as unknown (see standIn).
 func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 	if depth > maxDepth {
 		return value{}, false
@@ -53,7 +74,13 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 			return value{}, false
 		}
 		l, lok := x.resolve(e.X, false, depth+1)
+		if !lok {
+			l, lok = x.nameText(e.X, depth+1)
+		}
 		r, rok := x.resolve(e.Y, false, depth+1)
+		if !rok {
+			r, rok = x.nameText(e.Y, depth+1)
+		}
 		if !lok && !rok {
 			return value{}, false
 		}
@@ -63,7 +90,14 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 		if !rok {
 			r = x.standIn(e.Y)
 		}
-		return value{parts: append(l.parts, r.parts...), partial: l.partial || r.partial}, true
+		v := value{
+			parts: append(l.parts, r.parts...), partial: l.partial || r.partial,
+			names: append(l.names, r.names...),
+		}
+		if x.pkgFile(e.Pos()) == x.tf {
+			v.region = [2]int{x.offset(e.Pos()), x.offset(e.End())}
+		}
+		return v, true
 	case *ast.Ident:
 		if !whole {
 			return value{}, false
@@ -182,8 +216,9 @@ func sprintf(v value) value {
 			out.partial = true
 			i = j
 		}
-		out.parts = append(out.parts, part{start: p.start, text: text, close: p.close})
+		out.parts = append(out.parts, part{start: p.start, text: text, close: p.close, at: p.at})
 	}
+	out.region, out.names = v.region, v.names
 	return out
 }
 
