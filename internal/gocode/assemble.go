@@ -238,6 +238,9 @@ func (x *extractor) layoutPending() {
 				v.partial = true
 			}
 		}
+		if overlaps(v, used) {
+			continue // its place holds another query's SQL: left unchecked
+		}
 		x.addInPlace(v, pq.call, pq.read)
 		q := x.queries[len(x.queries)-1]
 		for i := q.Start; i <= q.End && i < len(used); i++ {
@@ -245,4 +248,17 @@ func (x *extractor) layoutPending() {
 		}
 	}
 	x.pending = nil
+}
+
+// overlaps reports whether a part of v, in place, lies on a byte that
+// used marks.
+func overlaps(v value, used []bool) bool {
+	for _, p := range v.parts {
+		for i := p.start; i < p.start+len(p.text) && i < len(used); i++ {
+			if used[i] {
+				return true
+			}
+		}
+	}
+	return false
 }

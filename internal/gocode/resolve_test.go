@@ -336,6 +336,7 @@ func TestAssembledSQLGoesOnAfterTheConcatenation(t *testing.T) {
 		"const c = \"id, name, secret, 'a quoted string that is long', logo_uri, created_at, updated_at\"\n\n" +
 		"func f(db *sql.DB) {\n" +
 		"\tdb.Query(\"SELECT \" + c + \" FROM t\")\n" +
+		"\t// pgsafe:ignore select-star-in-query a comment alone on its line\n" +
 		"\t_ = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14\n" +
 		"\t_ = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14\n" +
 		"\tdb.Query(\"SELECT \" + c)\n" +
@@ -354,5 +355,8 @@ func TestAssembledSQLGoesOnAfterTheConcatenation(t *testing.T) {
 	assert.Greater(t, strings.Count(f.SQL[q.Start:q.End], "\n"), 0, "the SQL goes on over the next lines")
 	assert.True(t, f.Queries[1].Partial, "no room before the next query: the constant stands in as _")
 	assert.Empty(t, f.Queries[2].Names)
-	assert.True(t, sqlparse.Valid(f.Checkable(src)), "the file's SQL parses as a whole:\n%s", f.SQL)
+	checkable := f.Checkable(src)
+	assert.Equal(t, words(f)[0], strings.Join(strings.Fields(checkable[q.Start:q.End]), " "),
+		"an ignore comment is not written over the SQL that goes on over its line")
+	assert.True(t, sqlparse.Valid(checkable), "the file's SQL parses as a whole:\n%s", f.SQL)
 }
