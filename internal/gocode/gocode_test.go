@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -125,3 +126,33 @@ func TestMayQuery(t *testing.T) {
 	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { s.QueryRowx(q) }\n")))
 	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { sqlx.MustExecContext(q) }\n")))
 }
+
+// TestQuoteReadsBack: what Quote writes into an interpreted string reads
+// back (literalSQL) as the same SQL, up to the padding spaces of the
+// escapes, and complete, for the SQL that fixes write: quoted
+// identifiers, and backslashes in strings and comments.
+func TestQuoteReadsBack(t *testing.T) {
+	q := Query{Literal: true}
+	for _, sql := range []string{
+		`SELECT id, "Display Name" FROM "My Apps"`,
+		`SELECT a."x y", b.c FROM a JOIN b ON a.id = b.id`,
+		`INSERT INTO "T" ("a", "b") VALUES ($1, 'C:\dir')`,
+		`SELECT 1 /* "quoted" \ */`,
+	} {
+		quoted, err := q.Quote(sql)
+		require.NoError(t, err)
+		text, partial := literalSQL(`"` + quoted + `"`)
+		assert.False(t, partial, sql)
+		noSpace := func(s string) string { return strings.Join(strings.Fields(s), "") }
+		assert.Equal(t, noSpace(sql), noSpace(string(text)), "every character read back, in order: %s", sql)
+		if strings.Contains(sql, "/*") {
+			continue // its quotes are no identifiers
+		}
+		for _, ident := range quotedIdent.FindAllString(sql, -1) {
+			assert.Contains(t, string(text), ident, "a quoted identifier reads back whole")
+		}
+	}
+}
+
+// quotedIdent matches a quoted identifier.
+var quotedIdent = regexp.MustCompile(`"[^"]*"`)
