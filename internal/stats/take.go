@@ -51,7 +51,7 @@ func Take(ctx context.Context, target *pgtarget.Target, opts Options) (*Snapshot
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 	snap := &Snapshot{Format: Format}
-	if err := conn.QueryRow(ctx, `SELECT pg_catalog.current_setting('server_version'),
+	if err := conn.QueryRow(ctx, `SELECT pg_catalog.split_part(pg_catalog.current_setting('server_version'), ' ', 1),
 		pg_catalog.current_setting('server_version_num')::int, pg_catalog.current_database()`).
 		Scan(&snap.ServerVersion, &snap.ServerVersionNum, &snap.Database); err != nil {
 		return nil, err
