@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,6 +44,12 @@ func statsCommand(e env) *cli.Command {
 			if interval < minStatsInterval {
 				return usageError("--interval %s is too short: PostgreSQL's sessions report their statistics about once a second, so the rates need at least %s", interval, minStatsInterval)
 			}
+			out := c.String("output")
+			if out != "" {
+				if err := checkOutputFolder(out, e.workdir); err != nil {
+					return err
+				}
+			}
 			db := srv.target.Database()
 			snap, err := stats.Take(c.Context, srv.target, stats.Options{
 				Interval: interval,
@@ -57,7 +65,6 @@ func statsCommand(e env) *cli.Command {
 				return &exitError{code: exitUsage, err: err}
 			}
 			warnUnknown(e, snap)
-			out := c.String("output")
 			if out == "" {
 				_, err := e.stdout.Write(buf.Bytes())
 				return err
@@ -69,6 +76,21 @@ func statsCommand(e env) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// checkOutputFolder refuses, before any sampling, an -o whose folder is
+// missing or that names a folder: the run would otherwise wait the whole
+// interval to fail. What only the write can tell (a read-only file, a
+// full disk) is said when the write fails.
+func checkOutputFolder(out, workdir string) error {
+	path := absPath(out, workdir)
+	if info, err := os.Stat(filepath.Dir(path)); err != nil || !info.IsDir() {
+		return usageError("-o %s: the folder %s does not exist", out, filepath.Dir(out))
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return usageError("-o %s: a folder, not a file", out)
+	}
+	return nil
 }
 
 // warnUnknown says on stderr which of the snapshot's figures are
