@@ -25,7 +25,7 @@ func statsCommand(e env) *cli.Command {
 		Name:  "stats",
 		Usage: "read a snapshot of a live database's table sizes and traffic from its statistics, for lint --stats",
 		Flags: []cli.Flag{
-			databaseURLFlag("read the database at `URL` (postgres://user@host:5432/db), with read-only transactions that read only the catalogs and statistics views (required)"),
+			databaseURLFlag("read the database at `URL` (postgres://user@host:5432/db), with read-only transactions that read only the catalogs, the statistics views and the size functions (required)"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the snapshot to `FILE`, replacing it atomically, instead of standard output"},
 			&cli.DurationFlag{Name: "interval", Value: stats.DefaultInterval, Usage: "the `DURATION` between the two samples whose difference gives the rates (10s, 1m; at least 1s)"},
 		},
