@@ -63,17 +63,17 @@ func (e Event) ChangesColumns() bool { return e.Kind != schema.TableCreated }
 
 // History is what a migration set does, statement by statement.// History is what a migration set does, statement by statement.
 type History struct {
-	files   []*migration.File
-	index   map[string]int // file path -> index in files
-	final   *schema.Catalog
+	files []*migration.File
+	index map[string]int // file path -> index in files
+	final *schema.Catalog
 	// deployed is the catalog before the first pending migration (see
 	// Deployed).
 	deployed *schema.Catalog
-	events  map[int][]Event    // by relation ID, in order
-	bySite  map[[2]int][]Event // by file and statement index
-	keys    map[string]int     // relation key -> the last relation ID it named
-	pending []bool
-	windows []int
+	events   map[int][]Event    // by relation ID, in order
+	bySite   map[[2]int][]Event // by file and statement index
+	keys     map[string]int     // relation key -> the last relation ID it named
+	pending  []bool
+	windows  []int
 	// dropWindows holds the windows that may drop a column or table; nil
 	// when any may.
 	dropWindows map[int]bool
