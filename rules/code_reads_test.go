@@ -157,3 +157,130 @@ func TestSelectStarInQueryWithCodeReads(t *testing.T) {
 		})
 	}
 }
+
+// TestTypeChangeJudgedAgainstDestinations checks breaks-application-query
+// on a column's type change under Go code that reads the column into a
+// destination of a known Go type: an error where the driver cannot fill
+// it from the new type, a warning where it fails on some values, nothing
+// where it takes the new type (no worse than the old one), and the
+// finding without the read where the destination is not known.
+func TestTypeChangeJudgedAgainstDestinations(t *testing.T) {
+	const created = "CREATE TABLE clients (id bigint, name text, secret text, n integer, created timestamptz);"
+	scan := func(driver string, types ...string) *rules.CodeRead {
+		return &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 5, Driver: driver, Types: types}
+	}
+	sqlx := func(names, types []string) *rules.CodeRead {
+		return &rules.CodeRead{Line: 20, Call: "sqlx Select", Names: names, Driver: "database/sql", Types: types}
+	}
+	const generic = ", and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"
+	const retypeHelp = "deploy code whose destination takes the new type first, then change the column's type"
+	for _, c := range []struct {
+		name       string
+		migrations []string
+		read       *rules.CodeRead
+		want       []string // severity and message of each finding
+		help       string   // of each finding; "" for the rule's own
+	}{
+		{
+			"pgx cannot scan text into int64",
+			[]string{"ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+			scan("pgx", "int64", "string", "string", "int32", "time.Time"),
+			[]string{"error: changes the type of column clients.id, which breaks rows.Scan in q.sql:36: pgx cannot scan text into int64 (the destination of column id)"},
+			retypeHelp,
+		},
+		{
+			"database/sql parses text into int64: it may fail",
+			[]string{"ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+			scan("database/sql", "int64", "string", "string", "int32", "time.Time"),
+			[]string{"warning: changes the type of column clients.id, which may break rows.Scan in q.sql:36: database/sql parses text values into int64, which fails on one that is not a whole number (the destination of column id)"},
+			retypeHelp,
+		},
+		{
+			"a wider integer into int64 is fine", []string{"ALTER TABLE clients ALTER COLUMN n TYPE bigint;"},
+			scan("pgx", "int64", "string", "string", "*int64", "time.Time"), nil, "",
+		},
+		{
+			"pgx fails on int8 values out of int32's range", []string{"ALTER TABLE clients ALTER COLUMN n TYPE bigint;"},
+			scan("pgx", "int64", "string", "string", "int32", "time.Time"),
+			[]string{"warning: changes the type of column clients.n, which may break rows.Scan in q.sql:36: pgx fails on int8 values out of int32's range (the destination of column n)"},
+			retypeHelp,
+		},
+		{
+			"an integer into a string is fine, under pgx as under database/sql", []string{"ALTER TABLE clients ALTER COLUMN secret TYPE integer USING secret::integer;"},
+			scan("pgx", "int64", "string", "*string", "int32", "time.Time"), nil, "",
+		},
+		{
+			"sql.NullInt64 follows database/sql under pgx too", []string{"ALTER TABLE clients ALTER COLUMN id TYPE numeric;"},
+			scan("pgx", "database/sql.NullInt64", "string", "string", "int32", "time.Time"),
+			[]string{"warning: changes the type of column clients.id, which may break rows.Scan in q.sql:36: database/sql parses numeric values into sql.NullInt64, which fails on one that is not a whole number (the destination of column id)"},
+			retypeHelp,
+		},
+		{
+			"a struct field: database/sql cannot convert text into time.Time",
+			[]string{"ALTER TABLE clients ALTER COLUMN created TYPE text;"},
+			sqlx([]string{"id", "created"}, []string{"int64", "*time.Time"}),
+			[]string{"error: changes the type of column clients.created, which breaks sqlx Select in q.sql:20: database/sql cannot convert text into time.Time (the destination of column created)"},
+			retypeHelp,
+		},
+		{
+			"a named string type takes only text from database/sql",
+			[]string{"ALTER TABLE clients ALTER COLUMN name TYPE integer USING 0;"},
+			sqlx([]string{"id", "name"}, []string{"int64", "example.com/store.Status (string)"}),
+			[]string{"error: changes the type of column clients.name, which breaks sqlx Select in q.sql:20: database/sql converts only text into store.Status, not int4 (the destination of column name)"},
+			retypeHelp,
+		},
+		{
+			"a change that only fixes what failed before is fine",
+			[]string{"ALTER TABLE clients ALTER COLUMN secret TYPE timestamptz USING now();"},
+			sqlx([]string{"id", "secret"}, []string{"int64", "time.Time"}), nil, "",
+		},
+		{
+			"the destination's type not known", []string{"ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+			scan("pgx"), []string{"warning: changes the type of column clients.id" + generic}, "",
+		},
+		{
+			"a type pgsafe does not judge", []string{"CREATE TYPE mood AS ENUM ('a');", "ALTER TABLE clients ALTER COLUMN name TYPE mood USING 'a';"},
+			scan("pgx", "int64", "string", "string", "int32", "time.Time"),
+			[]string{"warning: changes the type of column clients.name" + generic}, "",
+		},
+		{
+			"a Scan whose destinations are not today's columns",
+			[]string{"ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+			&rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 3, Driver: "pgx", Types: []string{"int64", "string", "string"}},
+			[]string{"warning: changes the type of column clients.id" + generic}, "",
+		},
+		{
+			// Today's columns are id, name, secret, n, created: secret's
+			// destination is the third, though the column is the second
+			// once name is dropped.
+			"a Scan's destination is the column's position today",
+			[]string{"ALTER TABLE clients DROP COLUMN name;", "ALTER TABLE clients ALTER COLUMN secret TYPE timestamptz USING now();"},
+			scan("database/sql", "int64", "string", "example.com/store.Status (string)", "int32", "time.Time"),
+			[]string{
+				"error: drops column clients.name, which breaks rows.Scan in q.sql:36: 4 columns after this migration, 5 destinations",
+				"error: changes the type of column clients.secret, which breaks rows.Scan in q.sql:36: database/sql converts only text into store.Status, not timestamptz (the destination of column secret)",
+			},
+			"",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := []source.File{{Path: "1.sql", Text: created}}
+			for i, m := range c.migrations {
+				files = append(files, source.File{Path: string(rune('2'+i)) + ".sql", Text: m})
+			}
+			queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+			opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return c.read }}
+			r := rules.Lookup(rules.All(), "breaks-application-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts})
+			var got []string
+			for _, d := range res.Diagnostics {
+				got = append(got, d.Severity.String()+": "+d.Message)
+				if c.help != "" {
+					assert.Equal(t, c.help, d.Help)
+				}
+			}
+			assert.Equal(t, c.want, got)
+		})
+	}
+}

@@ -13,6 +13,7 @@ package history
 
 import (
 	"path/filepath"
+	"sync"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -66,14 +67,15 @@ type History struct {
 	files []*migration.File
 	index map[string]int // file path -> index in files
 	final *schema.Catalog
-	// deployed is the catalog before the first pending migration (see
-	// Deployed).
-	deployed *schema.Catalog
-	events   map[int][]Event    // by relation ID, in order
-	bySite   map[[2]int][]Event // by file and statement index
-	keys     map[string]int     // relation key -> the last relation ID it named
-	pending  []bool
-	windows  []int
+	// today is the schema that the deployed code was built for (see
+	// Today), made once when first asked for.
+	today     *schema.Catalog
+	todayOnce sync.Once
+	events    map[int][]Event    // by relation ID, in order
+	bySite    map[[2]int][]Event // by file and statement index
+	keys      map[string]int     // relation key -> the last relation ID it named
+	pending   []bool
+	windows   []int
 	// dropWindows holds the windows that may drop a column or table; nil
 	// when any may.
 	dropWindows map[int]bool
@@ -142,9 +144,6 @@ func (b *Builder) Add(f *migration.File) {
 func (b *Builder) Begin(f *migration.File) {
 	b.h.files = append(b.h.files, f)
 	b.file = f
-	if b.h.deployed == nil && b.h.pending[len(b.h.files)-1] {
-		b.h.deployed = b.cat.Clone()
-	}
 }
 
 // Catalog returns the catalog as the statements so far leave it. It is
@@ -173,20 +172,12 @@ func (b *Builder) Statement(st *migration.Statement) {
 // the history, which no longer changes.
 func (b *Builder) Finish(queries []*migration.File) *History {
 	b.h.final, b.h.queries = b.cat, queries
-	if b.h.deployed == nil {
-		b.h.deployed = b.cat // nothing is pending
-	}
 	b.h.bindQueries()
 	return b.h
 }
 
 // Final returns a copy of the catalog after the whole set.
 func (h *History) Final() *schema.Catalog { return h.final.Clone() }
-
-// Deployed returns the catalog that the deployed code meets today: the
-// schema before the first pending migration (after the whole set when
-// none is pending). Callers must not change it.
-func (h *History) Deployed() *schema.Catalog { return h.deployed }
 
 // IsMigration reports whether path is a migration of the set (rather
 // than an application query file).

@@ -58,19 +58,19 @@ func (h *History) use(ref resolve.Ref, site Site, star bool) {
 	h.uses[id] = append(h.uses[id], Use{Site: site, Table: id, Key: ref.Table, Star: star})
 }
 
-// DeployedStars returns the stars of statement stmt of the application
-// query file at path, resolved against the deployed schema (Deployed):
-// the columns that each * stands for today, before the pending
-// migrations run. It is nil when path is not a query file of the set, or
-// the statement has no star.
-func (h *History) DeployedStars(path string, stmt int) []resolve.Star {
+// TodayStars returns the stars of statement stmt of the application
+// query file at path, resolved against the schema that the deployed code
+// was built for (Today): the columns that each * stands for before the
+// pending migrations change them. It is nil when path is not a query
+// file of the set, or the statement has no star.
+func (h *History) TodayStars(path string, stmt int) []resolve.Star {
 	for _, f := range h.queries {
 		if f.Path != path {
 			continue
 		}
 		for _, st := range f.Statements {
 			if st.Index == stmt {
-				return resolve.Statement(st.Node, h.deployed).Stars
+				return resolve.Statement(st.Node, h.Today()).Stars
 			}
 		}
 	}
