@@ -284,3 +284,112 @@ func TestTypeChangeJudgedAgainstDestinations(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectStarInQueryStructFixWithPendingMigrations checks the fix of a
+// * whose rows Go code reads into a struct while pending migrations change
+// the columns: it names the columns the struct has fields for as they are
+// today, in the star's order (not those a pending migration adds; a
+// renamed one by today's name), and is advice with the reason where that
+// is not well defined.
+func TestSelectStarInQueryStructFixWithPendingMigrations(t *testing.T) {
+	const created = "CREATE TABLE clients (id bigint, name text, secret text);"
+	sqlx := &rules.CodeRead{Line: 20, Call: "sqlx Select", Names: []string{"secret", "id", "logo"}, Driver: "database/sql"}
+	for _, c := range []struct {
+		name       string
+		migrations []string
+		read       *rules.CodeRead
+		safe       bool
+		fix        string // the edit's text, or the advice's reason
+	}{
+		{"a column added is not named", []string{created, "ALTER TABLE clients ADD COLUMN logo text;"}, sqlx, true, "id, secret"},
+		{"a renamed column by today's name", []string{created, "ALTER TABLE clients RENAME COLUMN secret TO hash;"}, sqlx, true, "id, secret"},
+		{
+			"a column the struct reads is dropped", []string{created, "ALTER TABLE clients DROP COLUMN secret;"}, sqlx, false,
+			"2.sql:1 drops column clients.secret, which the struct reads: a query that names it would fail once that migration runs, where * would not",
+		},
+		{
+			"no field for a column of today", []string{created, "ALTER TABLE clients ADD COLUMN logo text;"},
+			&rules.CodeRead{Line: 20, Call: "sqlx Select", Names: []string{"logo"}}, false,
+			"the struct has a field for none of the columns that * stands for today",
+		},
+		{
+			"a Scan keeps its rule: advice for a rename", []string{created, "ALTER TABLE clients RENAME COLUMN secret TO hash;"},
+			&rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 3}, false,
+			"a pending migration changes the columns that * stands for: name those the code reads today, before that migration",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var files []source.File
+			for i, m := range c.migrations {
+				files = append(files, source.File{Path: string(rune('1'+i)) + ".sql", Text: m})
+			}
+			// The first migration is deployed, the others pending.
+			pending := func(path string) bool { return path != "1.sql" }
+			queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+			opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return c.read }}
+			r := rules.Lookup(rules.All(), "select-star-in-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts, Pending: pending})
+			require.Len(t, res.Diagnostics, 1)
+			fixes := res.Diagnostics[0].Fixes
+			require.Len(t, fixes, 1)
+			if c.safe {
+				assert.Equal(t, rules.Safe, fixes[0].Safety)
+				require.Len(t, fixes[0].Edits, 1)
+				assert.Equal(t, c.fix, fixes[0].Edits[0].NewText)
+				assert.Equal(t, "*", queries[0].Text[fixes[0].Edits[0].Start:fixes[0].Edits[0].End])
+			} else {
+				assert.Equal(t, rules.DisplayOnly, fixes[0].Safety)
+				assert.Empty(t, fixes[0].Edits)
+				assert.Equal(t, c.fix, fixes[0].Why)
+			}
+		})
+	}
+}
+
+// TestSelectStarInQueryTypeChangeNote checks the note that
+// select-star-in-query gives a * whose read a pending type change breaks
+// (an error), may break (a warning), or does not (the change is left
+// out: no note, no rise).
+func TestSelectStarInQueryTypeChangeNote(t *testing.T) {
+	files := []source.File{
+		{Path: "1.sql", Text: "CREATE TABLE clients (id bigint, name text);"},
+		{Path: "2.sql", Text: "ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+	}
+	pending := func(path string) bool { return path == "2.sql" }
+	queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+	const head = "SELECT * returns whatever columns clients has when the query runs, so the code that decodes the rows breaks when a migration changes them"
+	for _, c := range []struct {
+		name     string
+		read     *rules.CodeRead
+		severity rules.Severity
+		message  string
+	}{
+		{
+			"pgx", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 2, Driver: "pgx", Types: []string{"int64", "string"}}, rules.Error,
+			"; 2.sql:1 changes the type of column clients.id, which breaks rows.Scan at line 36: pgx cannot scan text into int64 (the destination of column id)",
+		},
+		{
+			"database/sql", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int64", "string"}}, rules.Warning,
+			"; 2.sql:1 changes the type of column clients.id, which may break rows.Scan at line 36: database/sql parses text values into int64, which fails on one that is not a whole number (the destination of column id)",
+		},
+		{
+			"a destination that takes text", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 2, Driver: "pgx", Types: []string{"string", "string"}}, rules.Hint, "",
+		},
+		{
+			"unknown destination types", &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 2, Driver: "pgx"}, rules.Warning,
+			"; a pending migration changes them: 2.sql:1 changes the type of column clients.id",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return c.read }}
+			r := rules.Lookup(rules.All(), "select-star-in-query")
+			require.NotNil(t, r)
+			res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts, Pending: pending})
+			require.Len(t, res.Diagnostics, 1)
+			d := res.Diagnostics[0]
+			assert.Equal(t, c.severity, d.Severity)
+			assert.Equal(t, head+c.message, d.Message)
+		})
+	}
+}
