@@ -201,18 +201,24 @@ func reportBindings(p *Pass, bs []binding) {
 			changes := unsurvived(laterChanges(h, path, b.refs), b.read, today)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
-			pending := b.today && query && len(changes) > 0
+			// A pending change to the names of the columns of * (not a
+			// type change) makes today's list differ from the one after
+			// the set.
+			pending := b.today && query && slices.ContainsFunc(changes, func(ev history.Event) bool { return ev.Kind != schema.ColumnRetyped })
 			var fields todayColumns
 			if pending && b.read != nil && len(b.read.Names) > 0 {
 				fields = fieldColumnsToday(b, today(), changes)
 			}
-			if note, f := readNote(h, b.read, changes, today); note != "" {
+			if note, f, ev := readNote(h, b.read, changes, today); note != "" {
 				if f == fails {
 					ds[i].Severity = min(ds[i].Severity+1, Error)
 				}
 				ds[i].Message += note
 				cols, scanned := scannedColumns(b, changes)
 				switch {
+				case ev.Kind == schema.ColumnRetyped:
+					ds[i].Help = fmt.Sprintf("deploy code whose destination for column %s takes %s before that migration runs; %s",
+						ev.Column, ev.Type, ds[i].Help)
 				case scanned:
 					ds[i].Help = "name the columns the code scans today instead of *: " + cols
 				case fields.cols != "":
@@ -234,6 +240,9 @@ func reportBindings(p *Pass, bs []binding) {
 			ds[i].Message += changesNote(query, changes)
 			if pending {
 				ds[i].Fixes = fields.fixes(ds[i].Fixes)
+				if fields.cols != "" {
+					ds[i].Help = "name the columns the struct has fields for instead of *: " + fields.cols
+				}
 			}
 		}
 		report(joined(ds))
@@ -351,12 +360,12 @@ func changesNote(query bool, changes []history.Event) string {
 // adds column clients.logo, which breaks rows.Scan at line 36: 4 columns
 // after that migration, 3 destinations (and 1 more change)", or may
 // break it ("which may break", a type change that the driver converts
-// from some values only), and which of the two (fails, mayFail). It is
-// empty when no change breaks it, or r is nil; today gives the query's
-// stars against the deployed schema.
-func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() []resolve.Star) (string, fit) {
+// from some values only), which of the two (fails, mayFail), and the
+// change. It is empty when no change breaks it, or r is nil; today gives
+// the query's stars against the schema the deployed code was built for.
+func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() []resolve.Star) (string, fit, history.Event) {
 	if r == nil {
-		return "", unknownFit
+		return "", unknownFit, history.Event{}
 	}
 	for i, ev := range changes {
 		what, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today)
@@ -373,25 +382,29 @@ func readNote(h *history.History, r *CodeRead, changes []history.Event, today fu
 		} else if n > 1 {
 			s += fmt.Sprintf(" (and %d more changes)", n)
 		}
-		return s, f
+		return s, f, ev
 	}
-	return "", unknownFit
+	return "", unknownFit, history.Event{}
 }
 
 // scannedColumns returns the columns that the Scan of b's star reads
 // today, before the pending changes: the star's columns without those
 // that the changes add. It reports false unless every change adds a
-// column and what remains is as many columns as the Scan's destinations.
+// column or changes a column's type, and what remains is as many columns
+// as the Scan's destinations.
 func scannedColumns(b binding, changes []history.Event) (string, bool) {
 	if b.star == nil || b.read == nil || b.read.Destinations == 0 || !b.star.Complete {
 		return "", false
 	}
 	added := map[string]bool{}
 	for _, ev := range changes {
-		if ev.Kind != schema.ColumnAdded {
+		switch ev.Kind {
+		case schema.ColumnAdded:
+			added[ev.Column] = true
+		case schema.ColumnRetyped: // the same columns, in the same order
+		default:
 			return "", false
 		}
-		added[ev.Column] = true
 	}
 	st := *b.star
 	st.Columns = nil
