@@ -30,7 +30,11 @@ func BreaksApplicationQuery() *Rule {
 				"after this migration, 3 destinations\" (the pending migrations up to this one counted), or a " +
 				"struct without a field for a column added or renamed, unless the reader takes extra columns " +
 				"(sqlx Unsafe, GORM), or a column dropped under pgx's RowToStructByName, which " +
-				"needs a column for every field (RowToStructByNameLax does not).",
+				"needs a column for every field (RowToStructByNameLax does not), or a type change that the Go " +
+				"destination of the column cannot take (\"pgx cannot scan text into int64\"), judged by the " +
+				"conversions of database/sql or pgx, whichever reads the rows. A type change that converts for some " +
+				"values only (integer to text into an int64 under database/sql, which parses the text) is a " +
+				"warning naming the read; one that the destination takes as well as the old type is not reported.",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +
