@@ -18,8 +18,12 @@ import (
 func (h *History) Today() *schema.Catalog {
 	h.todayOnce.Do(func() {
 		cat := h.final.Clone()
+		byID := map[int]*schema.Table{}
+		for _, t := range cat.Tables() {
+			byID[t.ID] = t
+		}
 		for id, evs := range h.events {
-			t := cat.TableByID(id)
+			t := byID[id]
 			if t == nil {
 				continue
 			}
