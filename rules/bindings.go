@@ -367,24 +367,29 @@ func readNote(h *history.History, r *CodeRead, changes []history.Event, today fu
 	if r == nil {
 		return "", unknownFit, history.Event{}
 	}
+	// The first change that breaks the read, else the first that may.
+	at, what, worst := -1, "", unknownFit
 	for i, ev := range changes {
-		what, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today)
-		if f != fails && f != mayFail {
-			continue
+		w, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today)
+		if (f == fails && worst != fails) || (f == mayFail && worst == unknownFit) {
+			at, what, worst = i, w, f
 		}
-		verb := "breaks"
-		if f == mayFail {
-			verb = "may break"
-		}
-		s := fmt.Sprintf("; %s, which %s %s", describeEvent(ev), verb, what)
-		if n := len(changes) - 1 - i; n == 1 {
-			s += " (and 1 more change)"
-		} else if n > 1 {
-			s += fmt.Sprintf(" (and %d more changes)", n)
-		}
-		return s, f, ev
 	}
-	return "", unknownFit, history.Event{}
+	if at < 0 {
+		return "", unknownFit, history.Event{}
+	}
+	verb := "breaks"
+	if worst == mayFail {
+		verb = "may break"
+	}
+	ev := changes[at]
+	s := fmt.Sprintf("; %s, which %s %s", describeEvent(ev), verb, what)
+	if n := len(changes) - 1 - at; n == 1 {
+		s += " (and 1 more change)"
+	} else if n > 1 {
+		s += fmt.Sprintf(" (and %d more changes)", n)
+	}
+	return s, worst, ev
 }
 
 // scannedColumns returns the columns that the Scan of b's star reads
