@@ -393,3 +393,28 @@ func TestSelectStarInQueryTypeChangeNote(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectStarInQueryNotePrefersABreak checks that the note names a
+// pending change that breaks the read rather than an earlier one that
+// only may, and that the finding rises to an error for it.
+func TestSelectStarInQueryNotePrefersABreak(t *testing.T) {
+	files := []source.File{
+		{Path: "1.sql", Text: "CREATE TABLE clients (id bigint, n integer);"},
+		{Path: "2.sql", Text: "ALTER TABLE clients ALTER COLUMN n TYPE bigint;"},
+		{Path: "3.sql", Text: "ALTER TABLE clients ALTER COLUMN id TYPE text;"},
+	}
+	pending := func(path string) bool { return path != "1.sql" }
+	queries := []source.File{{Path: "q.sql", Text: "SELECT * FROM clients;"}}
+	read := &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 2, Driver: "pgx", Types: []string{"int64", "int32"}}
+	opts := rules.Options{PGVersion: 15, CodeReads: func(string, sqlparse.Span) *rules.CodeRead { return read }}
+	r := rules.Lookup(rules.All(), "select-star-in-query")
+	require.NotNil(t, r)
+	res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(), Queries: queries, Rule: opts, Pending: pending})
+	require.Len(t, res.Diagnostics, 1)
+	d := res.Diagnostics[0]
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Contains(t, d.Message, "; 3.sql:1 changes the type of column clients.id, which breaks rows.Scan at line 36: pgx cannot scan text into int64 (the destination of column id)")
+	assert.Equal(t, "deploy code whose destination for column id takes text before that migration runs; name the columns instead of *: id, n", d.Help)
+	require.Len(t, d.Fixes, 1)
+	assert.Equal(t, rules.Safe, d.Fixes[0].Safety, "type changes leave the columns of * as they are")
+}
