@@ -130,6 +130,18 @@ type Read struct {
 	// RowToStructByName ("T must have the same number of named public
 	// fields as row has fields"), which a dropped or renamed column breaks.
 	Strict bool
+	// Driver is the library whose rules turn the column values into the
+	// destinations: "pgx" (pgx's type map) or "database/sql" (its
+	// convertAssign, which sqlx and GORM use too).
+	Driver string
+	// Types are the Go types of the destinations: one per Scan
+	// destination, or, for struct reads, one per field beside Names; each
+	// as typeText describes it ("int64", "*string",
+	// "database/sql.NullString", "time.Time", "[]byte", "any",
+	// "example.com/store.Status (string)"), "" where the type is not
+	// known. Nil when no destination's type is known (a package that
+	// does not type-check, destinations that are not pointers).
+	Types []string
 }
 
 // Extract reads files (Go sources, by path and text) and returns one File

@@ -201,7 +201,7 @@ func other(s *Storage) { run(s, "DELETE FROM entries") }
 	require.Len(t, f.Queries, 2)
 	assert.Equal(t, []string{"SELECT count(*) FROM entries WHERE id = $1", "DELETE FROM entries"}, texts(f))
 	assert.Equal(t, "database/sql (*DB).QueryRow via (*Storage).fetch", f.Queries[0].Call)
-	assert.Equal(t, &Read{Line: 9, Column: 9, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 9, Column: 9, Call: "QueryRow(...).Scan", Destinations: 1, Driver: "database/sql", Types: []string{"int"}}, f.Queries[0].Read)
 	assert.Equal(t, "database/sql (*DB).QueryRow via run", f.Queries[1].Call, "a wrapper of a wrapper")
 	assert.Equal(t, f.Queries[0].Read, f.Queries[1].Read, "read as the inner wrapper reads")
 }
@@ -261,7 +261,7 @@ func f(ctx context.Context, db PgxIface, r Runner) {
 	require.Len(t, f.Queries, 1)
 	assert.Equal(t, "SELECT count(*) FROM t", texts(f)[0])
 	assert.Equal(t, "pgx QueryRow", f.Queries[0].Call)
-	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "QueryRow(...).Scan", Destinations: 1}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "QueryRow(...).Scan", Destinations: 1, Driver: "pgx", Types: []string{"int"}}, f.Queries[0].Read)
 }
 
 // words returns the queries' SQL with runs of white space (line breaks

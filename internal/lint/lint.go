@@ -333,7 +333,8 @@ func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *r
 				continue
 			}
 			r := q.Read
-			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax, Strict: r.Strict}
+			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax, Strict: r.Strict,
+				Driver: r.Driver, Types: r.Types}
 		}
 		return nil
 	}
