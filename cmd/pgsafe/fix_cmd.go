@@ -60,6 +60,9 @@ func fixCommand(e env) *cli.Command {
 				return usageError("--seed-rows %d: want a number of rows, 0 or more", c.Int("seed-rows"))
 			default:
 			}
+			if err := checkHTMLPath(c, e); err != nil {
+				return err
+			}
 			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
 			if err != nil {
 				return interrupted()

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -14,6 +16,26 @@ import (
 // htmlFlag is the --html flag of trace and fix --verify.
 func htmlFlag(what string) cli.Flag {
 	return &cli.StringFlag{Name: "html", Usage: "also write a self-contained HTML page with the lock timeline of " + what + " to `FILE` (atomically)"}
+}
+
+// checkHTMLPath refuses, before anything runs, an --html path whose
+// folder does not exist or that names a folder.
+func checkHTMLPath(c *cli.Context, e env) error {
+	path := c.String("html")
+	if !c.IsSet("html") {
+		return nil
+	}
+	if path == "" {
+		return usageError("--html: want a file name")
+	}
+	abs := absPath(path, e.workdir)
+	if info, err := os.Stat(filepath.Dir(abs)); err != nil || !info.IsDir() {
+		return usageError("--html %s: the folder %s does not exist", path, filepath.Dir(path))
+	}
+	if info, err := os.Stat(abs); err == nil && info.IsDir() {
+		return usageError("--html %s: is a folder", path)
+	}
+	return nil
 }
 
 // writeTimeline writes the lock timeline of runs to the file that --html

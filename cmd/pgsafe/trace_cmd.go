@@ -34,6 +34,9 @@ func traceCommand(e env) *cli.Command {
 				return err
 			}
 			format := c.String("format")
+			if err := checkHTMLPath(c, e); err != nil {
+				return err
+			}
 			files, err := loadMigrations(c, e, s)
 			if err != nil {
 				return err

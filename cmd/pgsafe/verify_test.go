@@ -67,6 +67,12 @@ func TestFixVerifyUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "fix", "--html", "timeline.html", "fixtures/examples/goose")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--html goes with --verify")
+	code, _, stderr = runCLI(t, nil, "fix", "--verify", "--html", "no/such/folder/timeline.html", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html no/such/folder/timeline.html: the folder no/such/folder does not exist")
+	code, _, stderr = runCLI(t, nil, "trace", "--html", "fixtures", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html fixtures: is a folder")
 }
 
 // TestStartingSchema traces and verifies a migration that changes a table
