@@ -197,7 +197,7 @@ func reportBindings(p *Pass, bs []binding) {
 	p.Later(func(h *history.History, report func(Diagnostic)) {
 		ds := make([]Diagnostic, len(bs))
 		for i, b := range bs {
-			today := func() []resolve.Star { return h.TodayStars(path, stmt) }
+			today := func() *resolve.Result { return h.TodayQuery(path, stmt) }
 			changes := unsurvived(laterChanges(h, path, b.refs), b.read, today)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
@@ -207,7 +207,7 @@ func reportBindings(p *Pass, bs []binding) {
 			pending := b.today && query && slices.ContainsFunc(changes, func(ev history.Event) bool { return ev.Kind != schema.ColumnRetyped })
 			var fields todayColumns
 			if pending && b.read != nil && len(b.read.Names) > 0 {
-				fields = fieldColumnsToday(b, today(), changes)
+				fields = fieldColumnsToday(b, starsOf(today()), changes)
 			}
 			if note, f, ev := readNote(h, b.read, changes, today); note != "" {
 				if f == fails {
@@ -252,14 +252,14 @@ func reportBindings(p *Pass, bs []binding) {
 // unsurvived returns changes without the type changes that the read r
 // is known to take (see retypedRead): a destination that the driver
 // fills from the new type as well as from the old one.
-func unsurvived(changes []history.Event, r *CodeRead, today func() []resolve.Star) []history.Event {
+func unsurvived(changes []history.Event, r *CodeRead, today func() *resolve.Result) []history.Event {
 	if r == nil {
 		return changes
 	}
 	var out []history.Event
 	for _, ev := range changes {
 		if ev.Kind == schema.ColumnRetyped {
-			if f, _ := retypedRead(ev, r, today()); f == fits {
+			if f, _ := retypedRead(ev, r, starsOf(today())); f == fits {
 				continue
 			}
 		}
@@ -362,8 +362,8 @@ func changesNote(query bool, changes []history.Event) string {
 // break it ("which may break", a type change that the driver converts
 // from some values only), which of the two (fails, mayFail), and the
 // change. It is empty when no change breaks it, or r is nil; today gives
-// the query's stars against the schema the deployed code was built for.
-func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() []resolve.Star) (string, fit, history.Event) {
+// the query against the schema the deployed code was built for.
+func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result) (string, fit, history.Event) {
 	if r == nil {
 		return "", unknownFit, history.Event{}
 	}

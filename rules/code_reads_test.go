@@ -58,6 +58,19 @@ func TestBreaksApplicationQueryWithCodeReads(t *testing.T) {
 			},
 		},
 		{
+			"a Scan written for the columns after the pending migration is not broken by it",
+			[]string{"ALTER TABLE clients ADD COLUMN logo text;"}, &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 4},
+			[]string{"warning: adds column clients.logo, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
+		},
+		{
+			"the count after the migration starts from today's columns, not from the Scan's",
+			[]string{"ALTER TABLE clients ADD COLUMN logo text;", "ALTER TABLE clients ADD COLUMN uri text;"}, &rules.CodeRead{Line: 36, Call: "rows.Scan", Destinations: 4},
+			[]string{
+				"warning: adds column clients.logo, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs",
+				"error: adds column clients.uri, which breaks rows.Scan in q.sql:36: 5 columns after this migration, 4 destinations",
+			},
+		},
+		{
 			"a rename leaves a Scan's count", []string{"ALTER TABLE clients RENAME COLUMN secret TO hash;"}, scan,
 			[]string{"warning: renames column clients.secret to hash, and the application reads clients with * at q.sql:1: code built for the old columns breaks when this runs"},
 		},

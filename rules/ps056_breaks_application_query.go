@@ -160,7 +160,7 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 		what, f := "", unknownFit
 		if r := reads(u.Path, u.Span); r != nil {
 			what, f = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration",
-				func() []resolve.Star { return h.TodayStars(u.Path, u.Stmt) })
+				func() *resolve.Result { return h.TodayQuery(u.Path, u.Stmt) })
 		}
 		switch f {
 		case fails:
@@ -182,19 +182,25 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 // read takes; unknownFit, with no message, when the change does not
 // break it as far as pgsafe can tell. delta is the change to the column
 // count (see pendingDelta), after names the migration in the message,
-// and today gives the query's stars against the deployed schema (for the
-// position of a Scan's destination).
-func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string, today func() []resolve.Star) (string, fit) {
+// and today gives the query against the deployed schema (for the number
+// of its columns today, and the position of a Scan's destination).
+func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string, today func() *resolve.Result) (string, fit) {
 	switch {
 	case r.Destinations > 0 && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnDropped) && delta != 0:
-		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, r.Destinations+delta, after, r.Destinations), fails
+		columns := scanColumnsAfter(r, delta, today())
+		if columns == r.Destinations {
+			// The code was written for the schema after the pending
+			// migrations: this one does not break it.
+			return "", unknownFit
+		}
+		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, columns, after, r.Destinations), fails
 	case len(r.Names) > 0 && !r.Lax && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnRenamed) &&
 		!hasName(r.Names, ev.Column):
 		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column), fails
 	case r.Strict && ev.Kind == schema.ColumnDropped && hasName(r.Names, ev.Column):
 		return fmt.Sprintf("%s: the struct's field for column %s has no column any more", where, ev.Column), fails
 	case ev.Kind == schema.ColumnRetyped:
-		f, why := retypedRead(ev, r, today())
+		f, why := retypedRead(ev, r, starsOf(today()))
 		if f == fails || f == mayFail {
 			return where + ": " + why, f
 		}
@@ -202,6 +208,26 @@ func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after st
 	default:
 		return "", unknownFit
 	}
+}
+
+// scanColumnsAfter returns how many columns the query of the Scan r
+// returns after the pending changes that make delta: today's count (of
+// the query resolved against the deployed schema, when that is known)
+// plus delta; without today's count, the Scan's destinations are taken
+// to match it.
+func scanColumnsAfter(r *CodeRead, delta int, today *resolve.Result) int {
+	if today != nil && today.OutputsComplete && len(today.Outputs) > 0 {
+		return len(today.Outputs) + delta
+	}
+	return r.Destinations + delta
+}
+
+// starsOf returns the stars of q, nil when q is.
+func starsOf(q *resolve.Result) []resolve.Star {
+	if q == nil {
+		return nil
+	}
+	return q.Stars
 }
 
 // hasName reports whether names holds column, compared without regard to
