@@ -15,9 +15,11 @@ import (
 )
 
 // These tests run pgsafe lsp under Neovim's own LSP client: nvim --headless
-// runs testdata/session.lua, which opens a migration, waits for the
-// diagnostics, hovers, applies a code action and writes the buffers; the
-// tests check what it saw and wrote.
+// runs testdata/session.lua, which sets the server up with the file users
+// copy (editors/neovim/pgsafe.lua, with the pgsafe built from this checkout
+// on PATH), opens a migration, waits for the diagnostics, hovers, applies a
+// code action and writes the buffers; the tests check what it saw and
+// wrote.
 
 // goose project: the folder layout and config of a real repository. The
 // second migration builds an index on a table the first one created, in
@@ -53,7 +55,7 @@ const indexMigrationPath = "db/migrations/00002_orders_status_idx.sql"
 
 // nvimScenario is what testdata/session.lua reads; see the script.
 type nvimScenario struct {
-	Cmd     []string `json:"cmd"`
+	Setup   string   `json:"setup"`
 	Root    string   `json:"root"`
 	File    string   `json:"file"`
 	Code    string   `json:"code"`
@@ -137,7 +139,7 @@ func runNeovim(t *testing.T, root string, sc nvimScenario) nvimSession {
 	require.NoError(t, err)
 
 	home := t.TempDir()
-	sc.Cmd = []string{pgsafeProgram(t), "lsp"}
+	sc.Setup = filepath.Join(repoRoot(t), "editors", "neovim", "pgsafe.lua")
 	sc.Root = root
 	sc.Out = filepath.Join(home, "session.json")
 	if sc.Timeout == 0 {
@@ -156,6 +158,7 @@ func runNeovim(t *testing.T, root string, sc nvimScenario) nvimSession {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"PGSAFE_NVIM_SCENARIO="+scenarioPath,
+		"PATH="+filepath.Dir(pgsafeProgram(t))+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
 		"XDG_DATA_HOME="+filepath.Join(home, "data"),
@@ -245,4 +248,28 @@ func TestNeovimHoverAndIgnore(t *testing.T) {
 	assert.Equal(t, strings.Replace(indexMigration, "-- +goose Up\n", "-- +goose Up\n"+lines[1]+"\n", 1), text,
 		"the action adds the directive and changes nothing else")
 	assert.Empty(t, s.DiagnosticsAfter, "the finding is suppressed")
+}
+
+// TestNeovimSetupInDocs checks that the setup docs/editors.md shows for
+// Neovim 0.11 is the one editors/neovim/pgsafe.lua runs there.
+func TestNeovimSetupInDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "editors.md"))
+	require.NoError(t, err)
+	section := string(doc)
+	start := strings.Index(section, "\n## Neovim\n")
+	require.NotEqual(t, -1, start, "docs/editors.md has a Neovim section")
+	section = section[start:]
+	open := strings.Index(section, "```lua\n")
+	require.NotEqual(t, -1, open, "the Neovim section shows Lua")
+	snippet := section[open+len("```lua\n"):]
+	snippet = snippet[:strings.Index(snippet, "```")]
+
+	setup, err := os.ReadFile(filepath.Join(repoRoot(t), "editors", "neovim", "pgsafe.lua"))
+	require.NoError(t, err)
+	lines := strings.Split(string(setup), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "  ") // the branch for 0.11 is inside an if
+	}
+	assert.Contains(t, strings.Join(lines, "\n"), snippet,
+		"the docs' snippet is the 0.11 branch of editors/neovim/pgsafe.lua")
 }

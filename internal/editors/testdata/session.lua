@@ -2,7 +2,8 @@
 -- neovim_test.go. It reads the scenario from the JSON file named by
 -- $PGSAFE_NVIM_SCENARIO:
 --
---   cmd       the server's command line, e.g. {"/tmp/x/pgsafe", "lsp"}
+--   setup     the Lua file that sets the server up, as a user's config
+--             does (editors/neovim/pgsafe.lua, which runs pgsafe from PATH)
 --   root      the project folder (where .pgsafe.toml is)
 --   file      the migration to open, relative to root
 --   code      the rule code whose diagnostic the session waits for
@@ -12,7 +13,7 @@
 --   timeout   milliseconds each wait may last before it counts as a failure
 --   out       the JSON file to write the results to
 --
--- It opens the file the way a user does (:edit, the sql filetype starts the
+-- It opens the file the way a user does (:edit; the sql filetype starts the
 -- server), waits for the diagnostics, hovers, picks the code action from the
 -- list Neovim offers (vim.ui.select, which is what a user's picker
 -- replaces), lets Neovim apply the edit, writes every changed buffer to disk
@@ -29,15 +30,37 @@ local scenario = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv('PGSA
 -- print when the session fails.
 vim.lsp.set_log_level('debug')
 local result = { log = vim.lsp.get_log_path() }
-local server_exit = nil
 
 local function fail(msg)
   error(msg, 0)
 end
 
+-- server_exit says how the server exited, once it has. The setup file
+-- starts the server as users do; the session adds an on_exit callback to
+-- the configuration it passes.
+local server_exit = nil
+local function watch(config)
+  local on_exit = config.on_exit
+  config.on_exit = function(code, signal, ...)
+    server_exit = 'exit code ' .. tostring(code) .. ', signal ' .. tostring(signal)
+    if on_exit then
+      on_exit(code, signal, ...)
+    end
+  end
+  return config
+end
+for _, name in ipairs({ 'start', 'start_client' }) do
+  local start = vim.lsp[name]
+  if start then
+    vim.lsp[name] = function(config, ...)
+      return start(watch(config), ...)
+    end
+  end
+end
+
 -- wait blocks until predicate() holds, processing events meanwhile; what
--- names the event in the failure message.
--- The wait ends early when the server exits.
+-- names the event in the failure message. It ends early when the server
+-- exits.
 local function wait(what, predicate)
   local done = vim.wait(scenario.timeout, function()
     return server_exit ~= nil or predicate()
@@ -85,27 +108,6 @@ local function has_code(diagnostics, code)
   return false
 end
 
--- The server starts for the sql filetype, rooted at the folder holding
--- .pgsafe.toml: vim.lsp.start where Neovim has it (0.8 and later), else
--- the client API of 0.7 (Debian 12's Neovim).
-local client_id
-local function start_server(buf)
-  local config = {
-    name = 'pgsafe',
-    cmd = scenario.cmd,
-    root_dir = scenario.root,
-    on_exit = function(code, signal)
-      server_exit = 'code ' .. code .. ', signal ' .. signal
-    end,
-  }
-  if vim.lsp.start then
-    client_id = vim.lsp.start(config, { bufnr = buf })
-  else
-    client_id = client_id or vim.lsp.start_client(config)
-    vim.lsp.buf_attach_client(buf, client_id)
-  end
-end
-
 -- Every WorkspaceEdit Neovim applies goes through this function, whether the
 -- action carries it or the server sends it with workspace/applyEdit.
 local applied = nil
@@ -137,12 +139,7 @@ end
 
 local function session()
   vim.cmd('filetype on')
-  vim.api.nvim_create_autocmd('FileType', {
-    pattern = 'sql',
-    callback = function(args)
-      start_server(args.buf)
-    end,
-  })
+  dofile(scenario.setup)
   vim.cmd('cd ' .. vim.fn.fnameescape(scenario.root))
   vim.cmd('edit ' .. vim.fn.fnameescape(scenario.file))
   local buf = vim.api.nvim_get_current_buf()

@@ -1,0 +1,59 @@
+-- pgsafe's language server in Neovim: diagnostics, quick fixes and hovers
+-- on SQL files, from `pgsafe lsp` (pgsafe must be on PATH).
+--
+-- Copy this file to ~/.config/nvim/plugin/pgsafe.lua, or paste it into
+-- init.lua. It needs no plugin: Neovim 0.11 and later configure the server
+-- with vim.lsp.config, older ones (0.7 to 0.10) start it from a FileType
+-- autocommand. The server's root is the folder holding .pgsafe.toml, else
+-- the git repository, else the file's folder.
+--
+-- See docs/editors.md. internal/editors/neovim_test.go runs this file in
+-- a real Neovim.
+
+if vim.fn.has('nvim-0.11') == 1 then
+  vim.lsp.config('pgsafe', {
+    cmd = { 'pgsafe', 'lsp' },
+    filetypes = { 'sql' },
+    root_markers = { '.pgsafe.toml', '.git' },
+  })
+  vim.lsp.enable('pgsafe')
+  return
+end
+
+local cmd = { 'pgsafe', 'lsp' }
+
+-- root_dir returns the folder of the nearest .pgsafe.toml above the
+-- buffer's file, else of the nearest .git, else the file's own folder.
+local function root_dir(buf)
+  local dir = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':p:h')
+  local config = vim.fn.findfile('.pgsafe.toml', dir .. ';')
+  if config ~= '' then
+    return vim.fn.fnamemodify(config, ':p:h')
+  end
+  local git = vim.fn.finddir('.git', dir .. ';')
+  if git ~= '' then
+    return vim.fn.fnamemodify(git, ':p:h:h')
+  end
+  return dir
+end
+
+local clients = {} -- root folder -> client id, for Neovim 0.7
+
+vim.api.nvim_create_autocmd('FileType', {
+  group = vim.api.nvim_create_augroup('pgsafe', { clear = true }),
+  pattern = 'sql',
+  callback = function(args)
+    local config = { name = 'pgsafe', cmd = cmd, root_dir = root_dir(args.buf) }
+    if vim.lsp.start then
+      -- 0.8 to 0.10: reuses the running server of the same root.
+      vim.lsp.start(config)
+      return
+    end
+    local id = clients[config.root_dir]
+    if not id or vim.lsp.client_is_stopped(id) then
+      id = vim.lsp.start_client(config)
+      clients[config.root_dir] = id
+    end
+    vim.lsp.buf_attach_client(args.buf, id)
+  end,
+})
