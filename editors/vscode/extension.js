@@ -1,0 +1,77 @@
+// pgsafe for VS Code: starts `pgsafe lsp` (the language server, over stdio)
+// for SQL files and restarts it when its settings change. Everything else,
+// the diagnostics, quick fixes and hovers, comes from the server.
+'use strict';
+
+const vscode = require('vscode');
+const { LanguageClient } = require('vscode-languageclient/node');
+
+/** @type {LanguageClient | undefined} */
+let client;
+
+/** The server's command line, from the pgsafe.* settings. */
+function serverOptions() {
+  const config = vscode.workspace.getConfiguration('pgsafe');
+  // No transport: stdio, without the --stdio argument vscode-languageclient
+  // would add with TransportKind.stdio (pgsafe lsp takes none).
+  return {
+    command: config.get('path') || 'pgsafe',
+    args: ['lsp', ...config.get('args', [])],
+  };
+}
+
+function clientOptions() {
+  return {
+    documentSelector: [
+      { scheme: 'file', language: 'sql' },
+      { scheme: 'untitled', language: 'sql' },
+    ],
+    synchronize: {
+      // The server reads .pgsafe.toml like the CLI and reloads it when it
+      // changes, also when the change comes from outside the editor.
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/.pgsafe.toml'),
+    },
+  };
+}
+
+async function start(context) {
+  client = new LanguageClient('pgsafe', 'pgsafe', serverOptions(), clientOptions());
+  try {
+    await client.start();
+  } catch (err) {
+    const path = vscode.workspace.getConfiguration('pgsafe').get('path') || 'pgsafe';
+    vscode.window.showErrorMessage(
+      `pgsafe: could not start "${path} lsp": ${err.message}. ` +
+        'Install pgsafe (go install github.com/pgsafe/pgsafe/cmd/pgsafe@latest) or set pgsafe.path.',
+    );
+  }
+  context.subscriptions.push(client);
+}
+
+async function restart(context) {
+  if (client) {
+    await client.dispose();
+  }
+  await start(context);
+}
+
+/** @param {vscode.ExtensionContext} context */
+async function activate(context) {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('pgsafe.restartServer', () => restart(context)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('pgsafe.path') || e.affectsConfiguration('pgsafe.args')) {
+        restart(context);
+      }
+    }),
+  );
+  await start(context);
+}
+
+async function deactivate() {
+  if (client) {
+    await client.stop();
+  }
+}
+
+module.exports = { activate, deactivate };
