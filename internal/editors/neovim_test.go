@@ -55,14 +55,14 @@ const indexMigrationPath = "db/migrations/00002_orders_status_idx.sql"
 
 // nvimScenario is what testdata/session.lua reads; see the script.
 type nvimScenario struct {
-	Setup   string   `json:"setup"`
-	Root    string   `json:"root"`
-	File    string   `json:"file"`
-	Code    string   `json:"code"`
-	Hover   bool     `json:"hover"`
-	Action  string   `json:"action"`
-	Timeout int      `json:"timeout"`
-	Out     string   `json:"out"`
+	Setup   string `json:"setup"`
+	Root    string `json:"root"`
+	File    string `json:"file"`
+	Code    string `json:"code"`
+	Hover   bool   `json:"hover"`
+	Action  string `json:"action"`
+	Timeout int    `json:"timeout"`
+	Out     string `json:"out"`
 }
 
 // nvimDiagnostic is a diagnostic as vim.diagnostic.get returns it: lines
