@@ -90,6 +90,8 @@ type nvimSession struct {
 	DiagnosticsAfter []nvimDiagnostic `json:"diagnostics_after"`
 	Log              string           `json:"log"`
 	Error            string           `json:"error"`
+
+	output string // what nvim printed
 }
 
 type nvimAction struct {
@@ -168,18 +170,33 @@ func runNeovim(t *testing.T, root string, sc nvimScenario) nvimSession {
 	out, runErr := cmd.CombinedOutput()
 
 	var s nvimSession
-	data, readErr := os.ReadFile(sc.Out)
-	if runErr != nil || readErr != nil || json.Unmarshal(data, &s) != nil || s.Error != "" {
-		logText := ""
-		if s.Log != "" {
-			if l, err := os.ReadFile(s.Log); err == nil {
-				logText = string(l)
-			}
-		}
-		t.Fatalf("Neovim session failed: %v\nerror: %s\nnvim output:\n%s\nsession: %s\nLSP log:\n%s",
-			runErr, s.Error, out, data, logText)
+	data, err = os.ReadFile(sc.Out)
+	if err == nil {
+		err = json.Unmarshal(data, &s)
+	}
+	if err != nil {
+		t.Fatalf("Neovim wrote no session (%v): %v\nnvim output:\n%s", runErr, err, out)
+	}
+	s.output = string(out)
+	if runErr != nil && s.Error == "" {
+		s.Error = "nvim: " + runErr.Error()
 	}
 	return s
+}
+
+// requireCompleted stops the test when the session stopped before its
+// end, with why and the LSP log (every message exchanged with the
+// server). A test checks what the session saw before it stopped first.
+func (s nvimSession) requireCompleted(t *testing.T) {
+	t.Helper()
+	if s.Error == "" {
+		return
+	}
+	log := ""
+	if data, err := os.ReadFile(s.Log); err == nil {
+		log = string(data)
+	}
+	t.Fatalf("the Neovim session stopped: %s\nnvim output:\n%s\nLSP log:\n%s", s.Error, s.output, log)
 }
 
 // TestNeovimAppliesConcurrentIndexFix opens a migration that builds an
@@ -200,6 +217,8 @@ func TestNeovimAppliesConcurrentIndexFix(t *testing.T) {
 	assert.Equal(t, 0, d.Col)
 	assert.Equal(t, 1, d.Severity, "error")
 	assert.Contains(t, d.Message, "CREATE INDEX takes SHARE on orders")
+	assert.Equal(t, "https://github.com/pgsafe/pgsafe/blob/main/docs/rules/PS001.md", d.Href, "the rule's page")
+	s.requireCompleted(t)
 
 	assert.Equal(t, "Build the index concurrently, with -- +goose NO TRANSACTION and an explicit transaction around the rest", s.Chosen)
 	want := `-- +goose NO TRANSACTION
@@ -236,6 +255,7 @@ func TestNeovimHoverAndIgnore(t *testing.T) {
 	assert.Contains(t, hover, "SHARE", "the lock the statement takes")
 	assert.Contains(t, hover, "orders", "the table it takes it on")
 	assert.Contains(t, hover, "writes", "what the lock blocks")
+	s.requireCompleted(t)
 
 	path := filepath.Join(root, filepath.FromSlash(indexMigrationPath))
 	require.Contains(t, s.Buffers, path)

@@ -137,6 +137,19 @@ vim.ui.select = function(items, opts, on_choice)
   on_choice(choice)
 end
 
+-- offers fails the session unless the server attached to buf announced
+-- the capability (a field of ServerCapabilities, e.g. hoverProvider):
+-- without it, Neovim sends no request and there is no event to wait for.
+local function offers(buf, capability)
+  local get = vim.lsp.get_clients or vim.lsp.get_active_clients
+  for _, client in ipairs(get({ bufnr = buf })) do
+    if client.name == 'pgsafe' and (client.server_capabilities or {})[capability] then
+      return
+    end
+  end
+  fail('the server does not announce ' .. capability)
+end
+
 local function session()
   vim.cmd('filetype on')
   dofile(scenario.setup)
@@ -162,6 +175,7 @@ local function session()
   vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
 
   if scenario.hover then
+    offers(buf, 'hoverProvider')
     vim.lsp.buf.hover()
     local float
     wait('hover window', function()
@@ -177,6 +191,7 @@ local function session()
     vim.api.nvim_win_close(float, true)
   end
 
+  offers(buf, 'codeActionProvider')
   vim.lsp.buf.code_action()
   wait('code action list', function()
     return picked
