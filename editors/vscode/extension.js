@@ -21,7 +21,10 @@ function serverOptions() {
 }
 
 function clientOptions() {
+  const debounceMs = vscode.workspace.getConfiguration('pgsafe').get('debounceMs');
   return {
+    // The server reads its settings at initialize; changing them restarts it.
+    initializationOptions: typeof debounceMs === 'number' ? { debounceMs } : {},
     documentSelector: [
       { scheme: 'file', language: 'sql' },
       { scheme: 'untitled', language: 'sql' },
@@ -60,7 +63,7 @@ async function activate(context) {
   context.subscriptions.push(
     vscode.commands.registerCommand('pgsafe.restartServer', () => restart(context)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('pgsafe.path') || e.affectsConfiguration('pgsafe.args')) {
+      if (['pgsafe.path', 'pgsafe.args', 'pgsafe.debounceMs'].some((s) => e.affectsConfiguration(s))) {
         restart(context);
       }
     }),

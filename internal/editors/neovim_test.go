@@ -281,8 +281,8 @@ func TestNeovimSetupInDocs(t *testing.T) {
 	section = section[start:]
 	open := strings.Index(section, "```lua\n")
 	require.NotEqual(t, -1, open, "the Neovim section shows Lua")
-	snippet := section[open+len("```lua\n"):]
-	snippet = snippet[:strings.Index(snippet, "```")]
+	snippet, _, closed := strings.Cut(section[open+len("```lua\n"):], "```")
+	require.True(t, closed, "the Lua block is closed")
 
 	setup, err := os.ReadFile(filepath.Join(repoRoot(t), "editors", "neovim", "pgsafe.lua"))
 	require.NoError(t, err)
