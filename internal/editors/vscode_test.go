@@ -31,7 +31,6 @@ type vscodeManifest struct {
 	Contributes      struct {
 		Configuration struct {
 			Properties map[string]struct {
-				Type                string `json:"type"`
 				MarkdownDescription string `json:"markdownDescription"`
 			} `json:"properties"`
 		} `json:"configuration"`
