@@ -37,7 +37,7 @@ function clientOptions() {
   };
 }
 
-async function start(context) {
+async function start() {
   client = new LanguageClient('pgsafe', 'pgsafe', serverOptions(), clientOptions());
   try {
     await client.start();
@@ -48,33 +48,37 @@ async function start(context) {
         'Install pgsafe (go install github.com/pgsafe/pgsafe/cmd/pgsafe@latest) or set pgsafe.path.',
     );
   }
-  context.subscriptions.push(client);
 }
 
-async function restart(context) {
-  if (client) {
-    await client.dispose();
+/** Stops the server, if it runs (a client that failed to start cannot be stopped). */
+async function stop() {
+  const running = client;
+  client = undefined;
+  if (running && running.isRunning()) {
+    await running.dispose();
   }
-  await start(context);
+}
+
+async function restart() {
+  await stop();
+  await start();
 }
 
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   context.subscriptions.push(
-    vscode.commands.registerCommand('pgsafe.restartServer', () => restart(context)),
+    vscode.commands.registerCommand('pgsafe.restartServer', restart),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (['pgsafe.path', 'pgsafe.args', 'pgsafe.debounceMs'].some((s) => e.affectsConfiguration(s))) {
-        restart(context);
+        restart();
       }
     }),
   );
-  await start(context);
+  await start();
 }
 
-async function deactivate() {
-  if (client) {
-    await client.stop();
-  }
+function deactivate() {
+  return stop();
 }
 
 module.exports = { activate, deactivate };
