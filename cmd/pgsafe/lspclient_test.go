@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/rules"
 )
 
 // lspClient is a JSON-RPC client of `pgsafe lsp`, run in-process over
@@ -318,4 +320,11 @@ func writeLSPFiles(t testing.TB, dir string, files map[string]string) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 	}
+}
+
+// rulesSummary returns the summary of the rule with code.
+func rulesSummary(t testing.TB, code string) string {
+	r := rules.Lookup(rules.All(), code)
+	require.NotNil(t, r, code)
+	return r.Doc.Summary
 }

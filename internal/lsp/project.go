@@ -137,19 +137,17 @@ type checked struct {
 	versions map[string]int
 }
 
-// fresh returns the set's last check, checking first when a file changed
-// since: code actions and hovers answer from the text the editor shows.
-func (p *project) fresh(ctx context.Context) (checked, error) {
-	return p.check(ctx)
-}
-
 // check lints the set when a file changed since the last check: only the
 // changed files and those after them are checked again, the others keep
 // their findings (lint.Options.Recheck).
 func (p *project) check(ctx context.Context) (checked, error) {
 	p.checkMu.Lock()
 	defer p.checkMu.Unlock()
+	return p.checkLocked(ctx)
+}
 
+// checkLocked is check for a caller that holds checkMu.
+func (p *project) checkLocked(ctx context.Context) (checked, error) {
 	s := p.s
 	s.mu.Lock()
 	gen, dirty, full, reload := p.gen, p.dirty, p.full, p.reloadFiles || !p.loaded
@@ -346,4 +344,32 @@ func configError(err error, fallback string) (path string, line int, msg string)
 // fix engine's rounds).
 func driverFinding(r *rules.Rule) bool {
 	return r.Code == "PS910" || r.Code == "PS911"
+}
+
+// withFresh runs fn with the set's last check, checking first when a
+// file changed since: code actions and hovers answer from the text the
+// editor shows. fn may read the check's fields (texts, diags, last,
+// settings) until it returns.
+func (p *project) withFresh(ctx context.Context, fn func(checked) error) error {
+	p.checkMu.Lock()
+	defer p.checkMu.Unlock()
+	c, err := p.checkLocked(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(c)
+}
+
+// file returns the last check's read of the file at path, with its parse
+// trees; nil when it did not read it as a migration.
+func (p *project) file(path string) *migration.File {
+	if p.last == nil {
+		return nil
+	}
+	for _, f := range p.last.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	return nil
 }

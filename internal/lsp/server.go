@@ -221,6 +221,18 @@ func (s *server) request(m *message) {
 // handle runs the request method.
 func (s *server) handle(ctx context.Context, method string, params json.RawMessage) (any, error) {
 	switch method {
+	case "textDocument/hover":
+		var p TextDocumentPositionParams
+		if err := unmarshal(params, &p); err != nil {
+			return nil, err
+		}
+		return s.hover(ctx, p)
+	case "textDocument/codeAction":
+		var p CodeActionParams
+		if err := unmarshal(params, &p); err != nil {
+			return nil, err
+		}
+		return s.codeActions(ctx, p)
 	default:
 		return nil, &rpcError{Code: codeMethodNotFound, Message: "pgsafe does not handle " + method}
 	}
@@ -342,7 +354,11 @@ func (s *server) initialize(raw json.RawMessage) (*InitializeResult, error) {
 		Capabilities: ServerCapabilities{
 			PositionEncoding: s.encoding,
 			TextDocumentSync: TextDocumentSyncOptions{OpenClose: true, Change: 2, Save: SaveOptions{IncludeText: false}},
-			Workspace:        &WorkspaceCapabilities{},
+			HoverProvider:    true,
+			CodeActionProvider: &CodeActionOptions{
+				CodeActionKinds: []string{kindQuickFix, kindFixAll},
+			},
+			Workspace: &WorkspaceCapabilities{},
 		},
 		ServerInfo: ServerInfo{Name: "pgsafe", Version: s.opts.Version},
 	}
