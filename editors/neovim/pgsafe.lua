@@ -22,6 +22,12 @@ end
 
 local cmd = { 'pgsafe', 'lsp' }
 
+-- Neovim before 0.11 applies documentChanges, file creations included, but
+-- older versions (0.7's, for one) do not announce it; pgsafe offers the fixes
+-- that split a migration into a new file only to clients that do.
+local capabilities = vim.lsp.protocol.make_client_capabilities()
+capabilities.workspace.workspaceEdit.documentChanges = true
+
 -- root_dir returns the folder of the nearest .pgsafe.toml above the
 -- buffer's file, else of the nearest .git, else the file's own folder.
 local function root_dir(buf)
@@ -43,7 +49,12 @@ vim.api.nvim_create_autocmd('FileType', {
   group = vim.api.nvim_create_augroup('pgsafe', { clear = true }),
   pattern = 'sql',
   callback = function(args)
-    local config = { name = 'pgsafe', cmd = cmd, root_dir = root_dir(args.buf) }
+    local config = {
+      name = 'pgsafe',
+      cmd = cmd,
+      root_dir = root_dir(args.buf),
+      capabilities = capabilities,
+    }
     if vim.lsp.start then
       -- 0.8 to 0.10: reuses the running server of the same root.
       vim.lsp.start(config)
