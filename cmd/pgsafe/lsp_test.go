@@ -403,3 +403,36 @@ func lastLine(text string) string {
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
 	return lines[len(lines)-1]
 }
+
+func TestLSPConfigErrorAndReload(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	cfgPath := filepath.Join(dir, ".pgsafe.toml")
+	writeLSPFiles(t, dir, map[string]string{".pgsafe.toml": "framework = \"golang-migrate\"\nselect = [\"PS999\"]\n"})
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	// The server watches configs and migrations when the client lets it.
+	reg := c.take("the watcher registration", func(m *lspMessage) bool { return m.Method == "client/registerCapability" })
+	assert.Contains(t, string(reg.Params), `"globPattern":"**/.pgsafe.toml"`)
+
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), lspSet["db/migrations/002_idx.up.sql"])
+	bad := c.diagnostics(fileURI(cfgPath))
+	require.Len(t, bad.Diagnostics, 1)
+	assert.Equal(t, 1, bad.Diagnostics[0].Range.Start.Line, "on the line of select")
+	assert.Contains(t, bad.Diagnostics[0].Message, `unknown rule "PS999"`)
+	assert.Empty(t, c.diagnostics(uri).Diagnostics, "no findings under a config that cannot be read")
+
+	// The config is fixed on disk, and the client says so.
+	writeLSPFiles(t, dir, map[string]string{".pgsafe.toml": "framework = \"golang-migrate\"\nignore = [\"PS040\"]\n"})
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": fileURI(cfgPath), "type": 2}}})
+	assert.Empty(t, c.diagnostics(fileURI(cfgPath)).Diagnostics, "the config's error is cleared")
+	assert.Equal(t, []string{"PS001"}, codes(c.diagnostics(uri).Diagnostics), "the new config ignores PS040")
+
+	// Saving the config in the editor reloads it too.
+	writeLSPFiles(t, dir, map[string]string{".pgsafe.toml": "framework = \"golang-migrate\"\npg-version = 99\n"})
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": fileURI(cfgPath)}})
+	bad = c.diagnostics(fileURI(cfgPath))
+	require.Len(t, bad.Diagnostics, 1)
+	assert.Equal(t, 1, bad.Diagnostics[0].Range.Start.Line)
+	assert.Equal(t, 0, c.shutdown())
+}

@@ -43,7 +43,7 @@ func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]Co
 		x := newLineIndex(text, s.encoding)
 		start, end := x.offset(params.Range.Start), x.offset(params.Range.End)
 		f := p.file(path)
-		for _, d := range p.diags[path] {
+		for _, d := range p.placed(path) {
 			if !overlaps(d.Span.Start, d.Span.End, start, end) || !wanted(params.Context.Only, kindQuickFix) {
 				continue
 			}
@@ -152,7 +152,7 @@ func (s *server) workspaceEdit(c checked, files []fileEdit) (*WorkspaceEdit, boo
 	defer s.mu.Unlock()
 	we := &WorkspaceEdit{}
 	for _, f := range files {
-		if f.create && !(s.documentChanges && s.createFiles) {
+		if f.create && (!s.documentChanges || !s.createFiles) {
 			return nil, false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -204,8 +205,9 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		opts.Recheck = recheck
 	}
 	res := lint.Run(files, opts)
-	// Each finding carries the fix that pgsafe fix would apply there.
-	rewrite.Place(res)
+	// The fixes that split a file are placed (rewrite.Place) when a code
+	// action asks for them: placing every finding's takes longer than the
+	// check.
 	diags := map[string][]rules.Diagnostic{}
 	for _, d := range res.Diagnostics {
 		diags[d.Path] = append(diags[d.Path], d)
@@ -372,4 +374,23 @@ func (p *project) file(path string) *migration.File {
 		}
 	}
 	return nil
+}
+
+// placed returns the findings of the file at path with the fixes that
+// replace a statement placed, as pgsafe lint shows them (rewrite.Place):
+// where their steps go, in new migrations when the file's tool needs
+// them. The caller holds checkMu.
+func (p *project) placed(path string) []rules.Diagnostic {
+	ds := make([]rules.Diagnostic, len(p.diags[path]))
+	for i, d := range p.diags[path] {
+		d.Fixes = slices.Clone(d.Fixes)
+		ds[i] = d
+	}
+	if p.last == nil {
+		return ds
+	}
+	view := *p.last
+	view.Diagnostics = ds
+	rewrite.Place(&view)
+	return view.Diagnostics
 }

@@ -193,19 +193,13 @@ type DidCloseTextDocumentParams struct {
 	TextDocument TextDocumentIdentifier `json:"textDocument"`
 }
 
-// File change types of workspace/didChangeWatchedFiles.
-const (
-	fileCreated = 1
-	fileChanged = 2
-	fileDeleted = 3
-)
-
 // DidChangeWatchedFilesParams lists files changed on disk.
 type DidChangeWatchedFilesParams struct {
 	Changes []FileEvent `json:"changes"`
 }
 
-// FileEvent is one file changed on disk.
+// FileEvent is one file changed on disk; the server treats a creation,
+// a change and a deletion (Type 1, 2, 3) alike: it reads the folder again.
 type FileEvent struct {
 	URI  string `json:"uri"`
 	Type int    `json:"type"`
@@ -253,10 +247,8 @@ type CodeActionContext struct {
 
 // Code action kinds.
 const (
-	kindQuickFix     = "quickfix"
-	kindSource       = "source"
-	kindSourceFixAll = "source.fixAll"
-	kindFixAll       = "source.fixAll.pgsafe"
+	kindQuickFix = "quickfix"
+	kindFixAll   = "source.fixAll.pgsafe"
 )
 
 // CodeAction is one action offered to the user.
