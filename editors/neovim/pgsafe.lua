@@ -10,6 +10,24 @@
 -- See docs/editors.md. internal/editors/neovim_test.go runs this file in
 -- a real Neovim.
 
+-- The server reloads .pgsafe.toml when it hears of a change. Neovim tells
+-- it of changes on disk only where it watches files, which 0.7 does not and
+-- later versions do not everywhere, so a save in Neovim is passed on here.
+vim.api.nvim_create_autocmd('BufWritePost', {
+  group = vim.api.nvim_create_augroup('pgsafe-config', { clear = true }),
+  pattern = '.pgsafe.toml',
+  callback = function(args)
+    local changes = { { uri = vim.uri_from_bufnr(args.buf), type = 2 } } -- 2: Changed
+    for _, client in pairs((vim.lsp.get_clients or vim.lsp.get_active_clients)()) do
+      if client.name == 'pgsafe' and vim.fn.has('nvim-0.11') == 1 then
+        client:notify('workspace/didChangeWatchedFiles', { changes = changes })
+      elseif client.name == 'pgsafe' then
+        client.notify('workspace/didChangeWatchedFiles', { changes = changes })
+      end
+    end
+  end,
+})
+
 if vim.fn.has('nvim-0.11') == 1 then
   vim.lsp.config('pgsafe', {
     cmd = { 'pgsafe', 'lsp' },

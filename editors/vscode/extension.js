@@ -29,11 +29,9 @@ function clientOptions() {
       { scheme: 'file', language: 'sql' },
       { scheme: 'untitled', language: 'sql' },
     ],
-    synchronize: {
-      // The server reads .pgsafe.toml like the CLI and reloads it when it
-      // changes, also when the change comes from outside the editor.
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/.pgsafe.toml'),
-    },
+    // No file watchers here: the server registers its own for .pgsafe.toml
+    // and the migrations (workspace/didChangeWatchedFiles), which VS Code
+    // allows, and reloads its config when one changes.
   };
 }
 

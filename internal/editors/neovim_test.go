@@ -61,6 +61,7 @@ type nvimScenario struct {
 	Code    string `json:"code"`
 	Hover   bool   `json:"hover"`
 	Action  string `json:"action"`
+	Config  string `json:"config,omitempty"`
 	Timeout int    `json:"timeout"`
 	Out     string `json:"out"`
 }
@@ -374,4 +375,26 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_idx ON orders (status);
 		assert.Equal(t, text, string(onDisk), "the file Neovim wrote")
 	}
 	assert.Empty(t, s.DiagnosticsAfter, "the index build left the transaction")
+}
+
+// TestNeovimReloadsConfigOnSave edits .pgsafe.toml in Neovim to ignore the
+// rule of the finding shown, and waits for the migration's diagnostics to
+// follow: the setup passes the save on to the server, which Neovim 0.7
+// does not do by itself.
+func TestNeovimReloadsConfigOnSave(t *testing.T) {
+	root := writeProject(t, gooseProject)
+	s := runNeovim(t, root, nvimScenario{
+		File: indexMigrationPath,
+		Code: "PS001",
+		Config: strings.Replace(gooseProject[".pgsafe.toml"],
+			`ignore = ["PS040"]`, `ignore = ["PS040", "require-concurrent-index"]`, 1),
+	})
+	s.requireCompleted(t)
+
+	require.Len(t, s.Diagnostics, 1)
+	assert.Equal(t, "PS001", s.Diagnostics[0].Code, "before the config changed")
+	assert.Empty(t, s.DiagnosticsAfter, "the rule is ignored once the config is saved")
+	config, err := os.ReadFile(filepath.Join(root, ".pgsafe.toml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(config), `"require-concurrent-index"]`, "Neovim saved the config")
 }

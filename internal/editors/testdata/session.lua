@@ -8,6 +8,9 @@
 --   file      the migration to open, relative to root
 --   code      the rule code whose diagnostic the session waits for
 --   hover     true to hover on the statement the diagnostic is on
+--   config    if set, the new text of .pgsafe.toml: the session writes it
+--             from Neovim instead of applying a code action, and waits for
+--             the diagnostic to go
 --   action    a piece of the title of the code action to apply at the
 --             diagnostic (the match ignores case)
 --   timeout   milliseconds each wait may last before it counts as a failure
@@ -189,6 +192,17 @@ local function session()
     end)
     result.hover = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false)
     vim.api.nvim_win_close(float, true)
+  end
+
+  if scenario.config ~= vim.NIL and scenario.config ~= nil then
+    vim.cmd('edit .pgsafe.toml')
+    vim.api.nvim_buf_set_lines(0, 0, -1, false, vim.split(scenario.config, '\n', { trimempty = true }))
+    vim.cmd('silent write')
+    wait('diagnostics without ' .. scenario.code .. ' after the config changed', function()
+      return not has_code(vim.diagnostic.get(buf), scenario.code)
+    end)
+    result.diagnostics_after = plain(vim.diagnostic.get(buf))
+    return
   end
 
   offers(buf, 'codeActionProvider')
