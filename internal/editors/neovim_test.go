@@ -84,6 +84,7 @@ type nvimDiagnostic struct {
 type nvimSession struct {
 	Diagnostics      []nvimDiagnostic `json:"diagnostics"`
 	Hover            []string         `json:"hover"`
+	HoverDirective   []string         `json:"hover_directive"`
 	Actions          []nvimAction     `json:"actions"`
 	Chosen           string           `json:"chosen"`
 	Edit             json.RawMessage  `json:"edit"`
@@ -179,8 +180,8 @@ func runNeovim(t *testing.T, root string, sc nvimScenario) nvimSession {
 		t.Fatalf("Neovim wrote no session (%v): %v\nnvim output:\n%s", runErr, err, out)
 	}
 	s.output = string(out)
-	t.Logf("Neovim saw: diagnostics %+v\nhover %q\nactions %+v\nchosen %q\nedit %s\ndiagnostics after the edit %+v",
-		s.Diagnostics, s.Hover, s.Actions, s.Chosen, s.Edit, s.DiagnosticsAfter)
+	t.Logf("Neovim saw: diagnostics %+v\nhover %q\nhover on the directive %q\nactions %+v\nchosen %q\nedit %s\ndiagnostics after the edit %+v",
+		s.Diagnostics, s.Hover, s.HoverDirective, s.Actions, s.Chosen, s.Edit, s.DiagnosticsAfter)
 	if runErr != nil && s.Error == "" {
 		s.Error = "nvim: " + runErr.Error()
 	}
@@ -245,7 +246,8 @@ COMMIT;
 }
 
 // TestNeovimHoverAndIgnore hovers on the CREATE INDEX statement, then
-// suppresses its finding with the "ignore this rule here" action.
+// suppresses its finding with the "ignore this rule here" action, and
+// hovers on the rule code of the comment it wrote.
 func TestNeovimHoverAndIgnore(t *testing.T) {
 	root := writeProject(t, gooseProject)
 	s := runNeovim(t, root, nvimScenario{
@@ -274,6 +276,10 @@ func TestNeovimHoverAndIgnore(t *testing.T) {
 	assert.Equal(t, strings.Replace(indexMigration, "-- +goose Up\n", "-- +goose Up\n"+lines[1]+"\n", 1), text,
 		"the action adds the directive and changes nothing else")
 	assert.Empty(t, s.DiagnosticsAfter, "the finding is suppressed")
+
+	directive := strings.Join(s.HoverDirective, "\n")
+	assert.Contains(t, directive, "require-concurrent-index", "the hover on the code names the rule")
+	assert.Contains(t, directive, "https://github.com/pgsafe/pgsafe/blob/main/docs/rules/PS001.md", "and links its page")
 }
 
 // TestNeovimSetupInDocs checks that the setup docs/editors.md shows for

@@ -7,7 +7,8 @@
 --   root      the project folder (where .pgsafe.toml is)
 --   file      the migration to open, relative to root
 --   code      the rule code whose diagnostic the session waits for
---   hover     true to hover on the statement the diagnostic is on
+--   hover     true to hover on the statement the diagnostic is on, and on
+--             the rule code of a pgsafe:ignore comment the action writes
 --   config    if set, the new text of .pgsafe.toml: the session writes it
 --             from Neovim instead of applying a code action, and waits for
 --             the diagnostic to go
@@ -23,7 +24,9 @@
 -- and waits for the diagnostics of the new text. Every wait is vim.wait on
 -- the event itself; the timeout only bounds a failure.
 --
--- The results: diagnostics, hover (the lines of the hover window), actions
+-- The results: diagnostics, hover (the lines of the hover window; with
+-- hover_directive, those of the hover on the rule code of a pgsafe:ignore
+-- comment the action wrote), actions
 -- (the titles and kinds offered), chosen, edit (the WorkspaceEdit applied),
 -- buffers (path -> text of every buffer written), diagnostics_after, log
 -- (the LSP log file) and error (why the session stopped, if it did).
@@ -153,6 +156,26 @@ local function offers(buf, capability)
   fail('the server does not announce ' .. capability)
 end
 
+-- hover shows the hover at the cursor as a user does (K), and returns the
+-- lines of the window Neovim opens, which it closes.
+local function hover(buf)
+  offers(buf, 'hoverProvider')
+  vim.lsp.buf.hover()
+  local float
+  wait('hover window', function()
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        float = win
+        return true
+      end
+    end
+    return false
+  end)
+  local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false)
+  vim.api.nvim_win_close(float, true)
+  return lines
+end
+
 local function session()
   vim.cmd('filetype on')
   dofile(scenario.setup)
@@ -178,20 +201,7 @@ local function session()
   vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
 
   if scenario.hover then
-    offers(buf, 'hoverProvider')
-    vim.lsp.buf.hover()
-    local float
-    wait('hover window', function()
-      for _, win in ipairs(vim.api.nvim_list_wins()) do
-        if vim.api.nvim_win_get_config(win).relative ~= '' then
-          float = win
-          return true
-        end
-      end
-      return false
-    end)
-    result.hover = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false)
-    vim.api.nvim_win_close(float, true)
+    result.hover = hover(buf)
   end
 
   if scenario.config ~= vim.NIL and scenario.config ~= nil then
@@ -233,6 +243,20 @@ local function session()
     return not has_code(vim.diagnostic.get(buf), scenario.code)
   end)
   result.diagnostics_after = plain(vim.diagnostic.get(buf))
+
+  -- With hover, the session also hovers on the rule code of a
+  -- pgsafe:ignore comment the action wrote.
+  if scenario.hover then
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+      local col = line:find('pgsafe:ignore ' .. scenario.code, 1, true)
+      if col then
+        vim.api.nvim_set_current_buf(buf)
+        vim.api.nvim_win_set_cursor(0, { i, col - 1 + #'pgsafe:ignore ' })
+        result.hover_directive = hover(buf)
+        break
+      end
+    end
+  end
 end
 
 local ok, err = xpcall(session, debug.traceback)
