@@ -77,6 +77,12 @@ func TestLSPDidOpen(t *testing.T) {
 	require.NotNil(t, d.CodeDescription)
 	assert.True(t, strings.HasSuffix(d.CodeDescription.Href, "/PS001.md"), d.CodeDescription.Href)
 	assert.Contains(t, d.Message, "CREATE INDEX takes SHARE on users")
+	// The table the finding names was created by an earlier migration.
+	require.Len(t, d.RelatedInformation, 1)
+	rel := d.RelatedInformation[0]
+	assert.Equal(t, fileURI(filepath.Join(dir, "db/migrations/001_users.up.sql")), rel.Location.URI)
+	assert.Equal(t, lspRange{Start: lspPosition{0, 0}, End: lspPosition{0, 54}}, rel.Location.Range)
+	assert.Equal(t, "users is created here", rel.Message)
 	assert.Equal(t, 0, c.shutdown())
 }
 
@@ -434,5 +440,19 @@ func TestLSPConfigErrorAndReload(t *testing.T) {
 	bad = c.diagnostics(fileURI(cfgPath))
 	require.Len(t, bad.Diagnostics, 1)
 	assert.Equal(t, 1, bad.Diagnostics[0].Range.Start.Line)
+	assert.Equal(t, 0, c.shutdown())
+}
+
+func TestLSPDidCloseClearsDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), lspSet["db/migrations/002_idx.up.sql"])
+	assert.NotEmpty(t, c.diagnostics(uri).Diagnostics)
+	c.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	p := c.diagnostics(uri)
+	assert.Empty(t, p.Diagnostics)
+	assert.Nil(t, p.Version)
 	assert.Equal(t, 0, c.shutdown())
 }

@@ -47,7 +47,7 @@ func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]Co
 			if !overlaps(d.Span.Start, d.Span.End, start, end) || !wanted(params.Context.Only, kindQuickFix) {
 				continue
 			}
-			ld := s.diagnostic(d, x)
+			ld := s.diagnosticLocked(p, d, x)
 			preferred := true
 			for _, fx := range d.Fixes {
 				if fx.Safety == rules.DisplayOnly || len(fx.Edits) == 0 {

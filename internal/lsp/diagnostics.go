@@ -1,7 +1,10 @@
 package lsp
 
 import (
+	"strings"
+
 	"github.com/pgsafe/pgsafe/internal/report"
+	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -29,7 +32,7 @@ func (s *server) publishCheck(p *project, c checked) {
 		x := newLineIndex(p.texts[path], s.encoding)
 		out := make([]Diagnostic, 0, len(p.diags[path]))
 		for _, fd := range p.diags[path] {
-			out = append(out, s.diagnostic(fd, x))
+			out = append(out, s.diagnostic(p, fd, x))
 		}
 		v := version
 		s.publish(PublishDiagnosticsParams{URI: d.uri, Version: &v, Diagnostics: out})
@@ -66,9 +69,10 @@ func (s *server) publishConfigError(path string, line int, msg string) {
 	}}})
 }
 
-// diagnostic converts a finding for the editor; x indexes the text it
-// was found in.
-func (s *server) diagnostic(d rules.Diagnostic, x *lineIndex) Diagnostic {
+// diagnostic converts a finding of p's last check for the editor; x
+// indexes the text it was found in. The caller holds p.checkMu and
+// server.mu.
+func (s *server) diagnostic(p *project, d rules.Diagnostic, x *lineIndex) Diagnostic {
 	msg := d.Message
 	help := d.Help
 	if help == "" {
@@ -78,13 +82,67 @@ func (s *server) diagnostic(d rules.Diagnostic, x *lineIndex) Diagnostic {
 		msg += "\nhelp: " + help
 	}
 	return Diagnostic{
-		Range:           x.rangeOf(d.Span.Start, d.Span.End),
-		Severity:        severityOf(d.Severity),
-		Code:            d.Rule.Code,
-		CodeDescription: &CodeDescription{Href: report.RuleURL(d.Rule.Code)},
-		Source:          "pgsafe",
-		Message:         msg,
+		Range:              x.rangeOf(d.Span.Start, d.Span.End),
+		Severity:           severityOf(d.Severity),
+		Code:               d.Rule.Code,
+		CodeDescription:    &CodeDescription{Href: report.RuleURL(d.Rule.Code)},
+		Source:             "pgsafe",
+		Message:            msg,
+		RelatedInformation: s.related(p, d),
 	}
+}
+
+// related points at the statements that created the tables a finding
+// names, elsewhere in the set (an earlier migration, or earlier in the
+// file). The caller holds p.checkMu and server.mu.
+func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInformation {
+	if p.last == nil || p.last.History == nil || d.Table == "" {
+		return nil
+	}
+	var out []DiagnosticRelatedInformation
+	for _, table := range strings.Split(d.Table, ", ") {
+		id := p.last.History.RelationID(tableKey(table))
+		if id == 0 {
+			continue
+		}
+		for _, e := range p.last.History.Events(id) {
+			if e.Kind != schema.TableCreated {
+				continue
+			}
+			if e.Path == d.Path && e.Span.Start <= d.Span.Start && d.Span.Start < max(e.Span.End, e.Span.Start+1) {
+				break // the finding is on the CREATE itself
+			}
+			text, ok := p.texts[e.Path]
+			if !ok {
+				break
+			}
+			x := newLineIndex(text, s.encoding)
+			out = append(out, DiagnosticRelatedInformation{
+				Location: Location{URI: s.uriOf(e.Path), Range: x.rangeOf(e.Span.Start, e.Span.End)},
+				Message:  table + " is created here",
+			})
+			break
+		}
+	}
+	return out
+}
+
+// tableKey returns the catalog key ("schema.name") of a table as a
+// finding names it: unquoted names fold to lower case, and a name
+// without a schema is in public.
+func tableKey(table string) string {
+	parts := strings.Split(table, ".")
+	for i, part := range parts {
+		if strings.HasPrefix(part, `"`) && strings.HasSuffix(part, `"`) && len(part) >= 2 {
+			parts[i] = strings.ReplaceAll(part[1:len(part)-1], `""`, `"`)
+		} else {
+			parts[i] = strings.ToLower(part)
+		}
+	}
+	if len(parts) == 1 {
+		return "public." + parts[0]
+	}
+	return strings.Join(parts, ".")
 }
 
 // severityOf maps pgsafe's severities to LSP's.
@@ -99,4 +157,11 @@ func severityOf(s rules.Severity) int {
 	default:
 		return severityInformation
 	}
+}
+
+// diagnosticLocked is diagnostic for a caller that holds only p.checkMu.
+func (s *server) diagnosticLocked(p *project, d rules.Diagnostic, x *lineIndex) Diagnostic {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.diagnostic(p, d, x)
 }
