@@ -131,6 +131,7 @@ func commands(e env) []*cli.Command {
 		rulesCommand(e),
 		explainCommand(e),
 		initCommand(e),
+		lspCommand(e),
 		completionCommand(e),
 		versionCommand(e),
 		helpCommand(),

@@ -1,0 +1,167 @@
+package lsp
+
+import (
+	"strings"
+
+	"github.com/pgsafe/pgsafe/internal/report"
+	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// publishCheck publishes the findings of p's last check c for each open
+// document of the set, and the config's error on the config file. The
+// caller holds p.checkMu and server.mu.
+func (s *server) publishCheck(p *project, c checked) {
+	if p.cfgErr != nil {
+		path, line, msg := configError(p.cfgErr, p.cfgPath)
+		if path == "" {
+			s.logf("%v", p.cfgErr)
+		} else {
+			s.publishConfigError(path, line, msg)
+		}
+	}
+	for path, d := range s.docs {
+		if !isSQL(path) || s.rootOf(path) != p.root {
+			continue
+		}
+		version, ok := c.versions[path]
+		if !ok {
+			// Not read by this check (a file outside the set's own).
+			continue
+		}
+		x := newLineIndex(p.texts[path], s.encoding)
+		out := make([]Diagnostic, 0, len(p.diags[path]))
+		for _, fd := range p.diags[path] {
+			out = append(out, s.diagnostic(p, fd, x))
+		}
+		v := version
+		s.publish(PublishDiagnosticsParams{URI: d.uri, Version: &v, Diagnostics: out})
+	}
+}
+
+// publishConfigError shows a config error on the config file, at its
+// 1-based line (the first line when 0). The caller holds server.mu.
+func (s *server) publishConfigError(path string, line int, msg string) {
+	text := ""
+	if d := s.docs[path]; d != nil {
+		text = d.text
+	} else if b, err := readFile(path); err == nil {
+		text = b
+	}
+	x := newLineIndex(text, s.encoding)
+	l := max(line-1, 0)
+	start := x.offset(Position{Line: l})
+	end := x.offset(Position{Line: l, Character: 1 << 30})
+	if s.configDiags == nil {
+		s.configDiags = map[string]bool{}
+	}
+	s.configDiags[path] = true
+	var version *int
+	if d := s.docs[path]; d != nil {
+		v := d.version
+		version = &v
+	}
+	s.publish(PublishDiagnosticsParams{URI: s.uriOf(path), Version: version, Diagnostics: []Diagnostic{{
+		Range:    x.rangeOf(start, end),
+		Severity: severityError,
+		Source:   "pgsafe",
+		Message:  msg,
+	}}})
+}
+
+// diagnostic converts a finding of p's last check for the editor; x
+// indexes the text it was found in. The caller holds p.checkMu and
+// server.mu.
+func (s *server) diagnostic(p *project, d rules.Diagnostic, x *lineIndex) Diagnostic {
+	msg := d.Message
+	help := d.Help
+	if help == "" {
+		help = d.Rule.Doc.Help
+	}
+	if help != "" {
+		msg += "\nhelp: " + help
+	}
+	return Diagnostic{
+		Range:              x.rangeOf(d.Span.Start, d.Span.End),
+		Severity:           severityOf(d.Severity),
+		Code:               d.Rule.Code,
+		CodeDescription:    &CodeDescription{Href: report.RuleURL(d.Rule.Code)},
+		Source:             "pgsafe",
+		Message:            msg,
+		RelatedInformation: s.related(p, d),
+	}
+}
+
+// related points at the statements that created the tables a finding
+// names, elsewhere in the set (an earlier migration, or earlier in the
+// file). The caller holds p.checkMu and server.mu.
+func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInformation {
+	if p.last == nil || p.last.History == nil || d.Table == "" {
+		return nil
+	}
+	var out []DiagnosticRelatedInformation
+	for _, table := range strings.Split(d.Table, ", ") {
+		id := p.last.History.RelationID(tableKey(table))
+		if id == 0 {
+			continue
+		}
+		for _, e := range p.last.History.Events(id) {
+			if e.Kind != schema.TableCreated {
+				continue
+			}
+			if e.Path == d.Path && e.Span.Start <= d.Span.Start && d.Span.Start < max(e.Span.End, e.Span.Start+1) {
+				break // the finding is on the CREATE itself
+			}
+			text, ok := p.texts[e.Path]
+			if !ok {
+				break
+			}
+			x := newLineIndex(text, s.encoding)
+			out = append(out, DiagnosticRelatedInformation{
+				Location: Location{URI: s.uriOf(e.Path), Range: x.rangeOf(e.Span.Start, e.Span.End)},
+				Message:  table + " is created here",
+			})
+			break
+		}
+	}
+	return out
+}
+
+// tableKey returns the catalog key ("schema.name") of a table as a
+// finding names it: unquoted names fold to lower case, and a name
+// without a schema is in public.
+func tableKey(table string) string {
+	parts := strings.Split(table, ".")
+	for i, part := range parts {
+		if strings.HasPrefix(part, `"`) && strings.HasSuffix(part, `"`) && len(part) >= 2 {
+			parts[i] = strings.ReplaceAll(part[1:len(part)-1], `""`, `"`)
+		} else {
+			parts[i] = strings.ToLower(part)
+		}
+	}
+	if len(parts) == 1 {
+		return "public." + parts[0]
+	}
+	return strings.Join(parts, ".")
+}
+
+// severityOf maps pgsafe's severities to LSP's.
+func severityOf(s rules.Severity) int {
+	switch s {
+	case rules.Error:
+		return severityError
+	case rules.Warning:
+		return severityWarning
+	case rules.Hint:
+		return severityHint
+	default:
+		return severityInformation
+	}
+}
+
+// diagnosticLocked is diagnostic for a caller that holds only p.checkMu.
+func (s *server) diagnosticLocked(p *project, d rules.Diagnostic, x *lineIndex) Diagnostic {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.diagnostic(p, d, x)
+}

@@ -1,0 +1,396 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pgsafe/pgsafe/internal/config"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/rewrite"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// project is one migration set: the .sql files under a root folder that
+// share a config, linted together as pgsafe lint lints them. Its fields
+// are guarded by server.mu, except those of a check, which checkMu
+// guards.
+type project struct {
+	s    *server
+	root string
+	// cfgPath is the set's .pgsafe.toml, "" for none.
+	cfgPath string
+
+	kickc chan struct{} // a check is wanted
+	done  chan struct{} // closed when the project is dropped
+
+	// Guarded by server.mu.
+	gen         int  // bumped on every change of a file of the set
+	dirty       bool // a file changed since the last check started
+	full        bool // the next check checks every file
+	reloadFiles bool // the next check reads the files on disk again
+	timer       *time.Timer
+	// disk holds the set's files as last read from disk, by path; nil
+	// until read.
+	disk  map[string]string
+	order []string // disk's paths in the order source.Load found them
+
+	checkMu sync.Mutex // one check at a time; guards the fields below
+	// settings are the set's resolved settings; nil when the config is
+	// bad (cfgErr says why) or not read yet.
+	settings *Settings
+	cfgErr   error
+	loaded   bool // settings and disk were read
+	// The last check: the gen it saw, its result (with parse trees, for
+	// the next check to reuse), and its findings and texts by path.
+	checkedGen int
+	last       *lint.Result
+	diags      map[string][]rules.Diagnostic
+	texts      map[string]string
+	versions   map[string]int // the versions of the open documents it read
+}
+
+func newProject(s *server, root string) *project {
+	return &project{
+		s:       s,
+		root:    root,
+		cfgPath: config.Find(root),
+		kickc:   make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		full:    true,
+		dirty:   true,
+	}
+}
+
+// kick asks for a check; it never blocks.
+func (p *project) kick() {
+	select {
+	case p.kickc <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the project's goroutine; the caller holds server.mu.
+func (p *project) close() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+}
+
+// saved notes that the file at path was saved: its text on disk is now
+// that of its buffer. The caller holds server.mu.
+func (p *project) saved(path string) {
+	if d := p.s.docs[path]; d != nil && p.disk != nil {
+		if _, ok := p.disk[path]; !ok {
+			p.order = append(p.order, path)
+		}
+		p.disk[path] = d.text
+	}
+}
+
+// run checks the set each time it is kicked, and publishes the
+// diagnostics of its open documents.
+func (p *project) run() {
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-p.s.ctx.Done():
+			return
+		case <-p.kickc:
+		}
+		c, err := p.check(p.s.ctx)
+		if err != nil {
+			p.s.logf("checking %s: %v", p.root, err)
+			continue
+		}
+		p.checkMu.Lock()
+		p.s.mu.Lock()
+		stale := p.gen != c.gen
+		closed := false
+		select {
+		case <-p.done:
+			closed = true
+		default:
+		}
+		if !stale && !closed {
+			p.s.publishCheck(p, c)
+		}
+		p.s.mu.Unlock()
+		p.checkMu.Unlock()
+	}
+}
+
+// checked is what a check saw: its gen and the versions of the open
+// documents it read.
+type checked struct {
+	gen      int
+	versions map[string]int
+}
+
+// check lints the set when a file changed since the last check: only the
+// changed files and those after them are checked again, the others keep
+// their findings (lint.Options.Recheck).
+func (p *project) check(ctx context.Context) (checked, error) {
+	p.checkMu.Lock()
+	defer p.checkMu.Unlock()
+	return p.checkLocked(ctx)
+}
+
+// checkLocked is check for a caller that holds checkMu.
+func (p *project) checkLocked(ctx context.Context) (checked, error) {
+	s := p.s
+	s.mu.Lock()
+	gen, dirty, full, reload := p.gen, p.dirty, p.full, p.reloadFiles || !p.loaded
+	if !dirty && !full && !reload && p.last != nil {
+		s.mu.Unlock()
+		return checked{gen: p.checkedGen, versions: p.versions}, nil
+	}
+	p.dirty, p.full, p.reloadFiles = false, false, false
+	s.mu.Unlock()
+
+	if reload {
+		full = true
+		if err := p.load(ctx); err != nil {
+			return checked{}, err
+		}
+	}
+
+	s.mu.Lock()
+	versions := map[string]int{}
+	var files []source.File
+	seen := map[string]bool{}
+	for _, path := range p.order {
+		text := p.disk[path]
+		if d := s.docs[path]; d != nil {
+			text = d.text
+			versions[path] = d.version
+		}
+		seen[path] = true
+		files = append(files, source.File{Path: path, Text: text})
+	}
+	// Open documents of the set that are not on disk yet.
+	for path, d := range s.docs {
+		if !seen[path] && isSQL(path) && s.rootOf(path) == p.root && p.owns(path) {
+			files = append(files, source.File{Path: path, Text: d.text})
+			versions[path] = d.version
+		}
+	}
+	s.mu.Unlock()
+
+	if p.settings == nil {
+		p.record(gen, versions, nil, map[string][]rules.Diagnostic{}, files)
+		return checked{gen: gen, versions: versions}, nil
+	}
+
+	opts := p.settings.Lint
+	opts.KeepTrees = true
+	var recheck func(string) bool
+	if p.last != nil && !full {
+		recheck = p.recheckAfter(files)
+		opts.Reuse = map[string]*migration.File{}
+		for _, f := range p.last.Files {
+			opts.Reuse[f.Path] = f
+		}
+		opts.Recheck = recheck
+	}
+	res := lint.Run(files, opts)
+	// The fixes that split a file are placed (rewrite.Place) when a code
+	// action asks for them: placing every finding's takes longer than the
+	// check.
+	diags := map[string][]rules.Diagnostic{}
+	for _, d := range res.Diagnostics {
+		diags[d.Path] = append(diags[d.Path], d)
+	}
+	if recheck != nil {
+		// The files not checked again keep their findings; the driver's
+		// own (the tool refuses or was guessed) are fresh.
+		for _, f := range res.Files {
+			if recheck(f.Path) {
+				continue
+			}
+			for _, d := range p.diags[f.Path] {
+				if !driverFinding(d.Rule) {
+					diags[f.Path] = append(diags[f.Path], d)
+				}
+			}
+		}
+	}
+	p.record(gen, versions, res, diags, files)
+	return checked{gen: gen, versions: versions}, ctx.Err()
+}
+
+// record keeps a check's outcome.
+func (p *project) record(gen int, versions map[string]int, res *lint.Result, diags map[string][]rules.Diagnostic, files []source.File) {
+	p.checkedGen, p.versions, p.last, p.diags = gen, versions, res, diags
+	p.texts = make(map[string]string, len(files))
+	for _, f := range files {
+		p.texts[f.Path] = f.Text
+	}
+}
+
+// recheckAfter returns which files of files the check must check again:
+// the first whose text differs from the last check's, every file after
+// it in migration order (they see the schema it leaves), and files the
+// last check did not read.
+func (p *project) recheckAfter(files []source.File) func(string) bool {
+	text := make(map[string]string, len(files))
+	for _, f := range files {
+		text[f.Path] = f.Text
+	}
+	again := map[string]bool{}
+	read := map[string]bool{}
+	changed := false
+	for _, f := range p.last.Files { // in migration order
+		read[f.Path] = true
+		t, ok := text[f.Path]
+		changed = changed || !ok || t != p.texts[f.Path]
+		again[f.Path] = changed
+	}
+	return func(path string) bool { return again[path] || !read[path] }
+}
+
+// load reads the set's config, resolves its settings and reads its
+// files from disk.
+func (p *project) load(ctx context.Context) error {
+	p.loaded = true
+	p.settings, p.cfgErr = nil, nil
+	cfg := &config.Config{}
+	if p.cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(p.cfgPath); err != nil {
+			p.cfgErr = err
+		}
+	}
+	if p.cfgErr == nil {
+		p.settings, p.cfgErr = p.s.opts.Resolve(ctx, p.root, cfg)
+	}
+	if p.cfgErr != nil {
+		p.settings = nil
+		p.s.mu.Lock()
+		p.disk, p.order = map[string]string{}, nil
+		p.s.mu.Unlock()
+		return nil
+	}
+	files, errs := source.Load([]string{p.root}, p.settings.Source)
+	for _, err := range errs {
+		p.s.logf("%v", err)
+	}
+	disk := map[string]string{}
+	var order []string
+	nearest := map[string]string{} // config by folder
+	for _, f := range files {
+		dir := filepath.Dir(f.Path)
+		cfg, ok := nearest[dir]
+		if !ok {
+			cfg = config.Find(dir)
+			nearest[dir] = cfg
+		}
+		if cfg != p.cfgPath {
+			continue
+		}
+		disk[f.Path] = f.Text
+		order = append(order, f.Path)
+	}
+	if prep := p.settings.Prepare; prep != nil {
+		owned := make([]source.File, 0, len(order))
+		for _, path := range order {
+			owned = append(owned, source.File{Path: path, Text: disk[path]})
+		}
+		opts, err := prep(ctx, owned)
+		if err != nil {
+			p.settings, p.cfgErr = nil, err
+		} else {
+			p.settings.Lint = opts
+		}
+	}
+	p.s.mu.Lock()
+	p.disk, p.order = disk, order
+	p.s.mu.Unlock()
+	return nil
+}
+
+// owns reports whether the file at path belongs to the set: its nearest
+// config is the set's (a folder with a config of its own is a set of its
+// own).
+func (p *project) owns(path string) bool {
+	return config.Find(filepath.Dir(path)) == p.cfgPath
+}
+
+// configError returns the config error to show on a config file: its
+// path and 1-based line (0 for none), and its message.
+func configError(err error, fallback string) (path string, line int, msg string) {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		path = ce.Path
+		if !filepath.IsAbs(path) {
+			path = fallback
+		}
+		return path, ce.Line, ce.Msg
+	}
+	return fallback, 0, err.Error()
+}
+
+// driverFinding reports whether r is one of the driver's own rules,
+// whose findings every lint.Run makes afresh for every file (as in the
+// fix engine's rounds).
+func driverFinding(r *rules.Rule) bool {
+	return r.Code == "PS910" || r.Code == "PS911"
+}
+
+// withFresh runs fn with the set's last check, checking first when a
+// file changed since: code actions and hovers answer from the text the
+// editor shows. fn may read the check's fields (texts, diags, last,
+// settings) until it returns.
+func (p *project) withFresh(ctx context.Context, fn func(checked) error) error {
+	p.checkMu.Lock()
+	defer p.checkMu.Unlock()
+	c, err := p.checkLocked(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(c)
+}
+
+// file returns the last check's read of the file at path, with its parse
+// trees; nil when it did not read it as a migration.
+func (p *project) file(path string) *migration.File {
+	if p.last == nil {
+		return nil
+	}
+	for _, f := range p.last.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	return nil
+}
+
+// placed returns the findings of the file at path with the fixes that
+// replace a statement placed, as pgsafe lint shows them (rewrite.Place):
+// where their steps go, in new migrations when the file's tool needs
+// them. The caller holds checkMu.
+func (p *project) placed(path string) []rules.Diagnostic {
+	ds := make([]rules.Diagnostic, len(p.diags[path]))
+	for i, d := range p.diags[path] {
+		d.Fixes = slices.Clone(d.Fixes)
+		ds[i] = d
+	}
+	if p.last == nil {
+		return ds
+	}
+	view := *p.last
+	view.Diagnostics = ds
+	rewrite.Place(&view)
+	return view.Diagnostics
+}
