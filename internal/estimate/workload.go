@@ -3,6 +3,7 @@ package estimate
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -117,6 +118,36 @@ func Time(ctx context.Context, conn *pgx.Conn, op Operation, table string, runs 
 	}
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	return took[len(took)/2], nil
+}
+
+// Calibrate seeds a table of each shape at each row count in the
+// database conn is connected to (tables named pgsafe_calibrate_*, dropped
+// afterwards), times every operation on each, and returns the
+// measurements, for Fit. It writes a line per measurement to log.
+func Calibrate(ctx context.Context, conn *pgx.Conn, shapes []Shape, rows []int, log io.Writer) ([]Point, error) {
+	var points []Point
+	for _, shape := range shapes {
+		for _, n := range rows {
+			table := fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n)
+			size, err := Seed(ctx, conn, table, shape, n)
+			if err != nil {
+				return nil, err
+			}
+			for _, op := range Operations {
+				took, err := Time(ctx, conn, op, table, Runs(n))
+				if err != nil {
+					return nil, err
+				}
+				fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", shape.Name, size.Rows, size.HeapBytes, size.IndexBytes,
+					op.Class, float64(took.Microseconds())/1000, op.Statement(table))
+				points = append(points, Point{Class: op.Class, Size: size, Shape: shape.Name, Seconds: took.Seconds()})
+			}
+			if _, err := conn.Exec(ctx, "DROP TABLE "+table); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return points, nil
 }
 
 // Runs is how many times the calibration and its check time a statement

@@ -66,26 +66,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 
-	var points []estimate.Point
-	for _, shape := range []estimate.Shape{estimate.Narrow, estimate.Wide} {
-		for _, n := range rows {
-			table := fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n)
-			size, err := estimate.Seed(ctx, conn, table, shape, n)
-			if err != nil {
-				return err
-			}
-			for _, op := range estimate.Operations {
-				took, err := estimate.Time(ctx, conn, op, table, estimate.Runs(n))
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(stderr, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", shape.Name, size.Rows, size.HeapBytes, size.IndexBytes, op.Class, ms(took), op.Statement(table))
-				points = append(points, estimate.Point{Class: op.Class, Size: size, Shape: shape.Name, Seconds: took.Seconds()})
-			}
-			if _, err := conn.Exec(ctx, "DROP TABLE "+table); err != nil {
-				return err
-			}
-		}
+	points, err := estimate.Calibrate(ctx, conn, []estimate.Shape{estimate.Narrow, estimate.Wide}, rows, stderr)
+	if err != nil {
+		return err
 	}
 	costs, err := estimate.Fit(points)
 	if err != nil {
@@ -147,4 +130,3 @@ func cpuModel() string {
 	return runtime.GOARCH
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
