@@ -69,4 +69,3 @@ func estimateOptions(c *cli.Context, e env, cfg *config.Config) (*estimate.Optio
 	}
 	return opts, nil
 }
-

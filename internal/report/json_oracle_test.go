@@ -40,18 +40,18 @@ type jsonFile struct {
 }
 
 type jsonDiagnostic struct {
-	File      string   `json:"file"`
-	Line      int      `json:"line"`
-	Column    int      `json:"column"`
-	EndLine   int      `json:"end_line"`
-	EndColumn int      `json:"end_column"`
-	Rule      string   `json:"rule"`
-	Code      string   `json:"code"`
-	Severity  string   `json:"severity"`
-	Message   string   `json:"message"`
-	Help      string   `json:"help"`
-	Lock      *string  `json:"lock"`
-	Table     *string  `json:"table"`
+	File      string  `json:"file"`
+	Line      int     `json:"line"`
+	Column    int     `json:"column"`
+	EndLine   int     `json:"end_line"`
+	EndColumn int     `json:"end_column"`
+	Rule      string  `json:"rule"`
+	Code      string  `json:"code"`
+	Severity  string  `json:"severity"`
+	Message   string  `json:"message"`
+	Help      string  `json:"help"`
+	Lock      *string `json:"lock"`
+	Table     *string `json:"table"`
 	// The table's figures and the estimated block (lint --stats), null
 	// when unknown; Estimate says it in words.
 	TableRows        *int64   `json:"table_rows"`
@@ -60,7 +60,7 @@ type jsonDiagnostic struct {
 	EstimatedBlockMS *int64   `json:"estimated_block_ms"`
 	Estimate         *string  `json:"estimate"`
 	Direction        string   `json:"direction"`
-	Fix       *jsonFix `json:"fix"`
+	Fix              *jsonFix `json:"fix"`
 }
 
 type jsonFix struct {

@@ -129,4 +129,3 @@ func cpuModel() string {
 	}
 	return runtime.GOARCH
 }
-
