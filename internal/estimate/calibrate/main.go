@@ -1,7 +1,7 @@
 // Command calibrate measures the cost model of package estimate on a real
 // PostgreSQL and writes it as JSON:
 //
-//	go run ./internal/estimate/calibrate --database-url URL -o model.json
+//	go run ./internal/estimate/calibrate --database-url URL -o model.json [--repeat N] [--rows 10000,100000,1000000]
 //
 // It seeds tables of two row widths at several sizes in the database the
 // URL names (creating and dropping tables named pgsafe_calibrate_*), runs
@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	url := fs.String("database-url", os.Getenv("PGSAFE_TEST_DATABASE_URL"), "`URL` of the database to seed and time (default $PGSAFE_TEST_DATABASE_URL)")
 	out := fs.String("o", "", "write the model to `FILE` (default: standard output)")
 	sizes := fs.String("rows", "10000,100000,1000000", "comma-separated row `COUNTS` of the seeded tables")
+	repeat := fs.Int("repeat", 1, "measure everything `N` times and fit all the measurements: on a machine whose load varies, the model then describes it over the runs rather than at one moment")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,9 +67,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
 
-	points, err := estimate.Calibrate(ctx, conn, []estimate.Shape{estimate.Narrow, estimate.Wide}, rows, stderr)
-	if err != nil {
-		return err
+	if *repeat < 1 {
+		return fmt.Errorf("--repeat %d: want 1 or more", *repeat)
+	}
+	var points []estimate.Point
+	for range *repeat {
+		ps, err := estimate.Calibrate(ctx, conn, []estimate.Shape{estimate.Narrow, estimate.Wide}, rows, stderr)
+		if err != nil {
+			return err
+		}
+		points = append(points, ps...)
 	}
 	costs, err := estimate.Fit(points)
 	if err != nil {
@@ -85,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			At:      time.Now().UTC().Truncate(time.Second),
 			Machine: estimate.Machine(host, cpuModel(), runtime.NumCPU()),
 			Server:  server,
-			Command: "go run ./internal/estimate/calibrate --rows " + *sizes,
+			Command: fmt.Sprintf("go run ./internal/estimate/calibrate --rows %s --repeat %d", *sizes, *repeat),
 		},
 		Costs:  costs,
 		Points: points,
