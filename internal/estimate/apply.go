@@ -185,6 +185,9 @@ func (a *applier) apply(d *rules.Diagnostic) {
 		return
 	}
 	switch {
+	case (class == Unknown || s == nil) && im.New:
+		im.Note += "; no estimate of how long (the model has no price for this statement's work)"
+		return
 	case class == Unknown || s == nil:
 		im.Note = a.figures(d, im) + ": no estimate of how long (the model has no price for this statement's work)"
 		return
@@ -258,7 +261,7 @@ func verb(d *rules.Diagnostic) string {
 	case b.DDL:
 		return "blocks schema changes, VACUUM and ANALYZE (not reads or writes) on"
 	default:
-		return "locks"
+		return "holds " + d.Lock.String() + " on"
 	}
 }
 

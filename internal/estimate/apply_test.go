@@ -149,3 +149,15 @@ func TestApplyWithoutSnapshotChangesNothing(t *testing.T) {
 	estimate.Apply(res, estimate.Options{})
 	assert.Equal(t, before, res.Diagnostics)
 }
+
+func TestApplyUnpricedWork(t *testing.T) {
+	// Updating every row has no price in the model: the finding gets the
+	// table's figures, no estimate, and keeps its severity.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nUPDATE orders SET total = 0;\n"})
+	d := find(t, ds, "PS034", "orders")
+	require.NotNil(t, d.Impact)
+	assert.True(t, d.Impact.Known)
+	assert.False(t, d.Impact.Estimated)
+	assert.Equal(t, d.Rule.Severity, d.Severity)
+	assert.Equal(t, "holds ROW EXCLUSIVE on orders (48M rows, 11 GB, ~1,205 writes/s): no estimate of how long (the model has no price for this statement's work)", d.Impact.Note)
+}
