@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	pg "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
@@ -84,6 +86,9 @@ type statement struct {
 	class Class
 	// table is the first table a lock finding of the statement names.
 	table string
+	// everyIndex reports REINDEX TABLE, which rebuilds every index of the
+	// table: one index build each.
+	everyIndex bool
 }
 
 type applier struct {
@@ -125,6 +130,7 @@ func (a *applier) statement(f *migration.File, st *migration.Statement) *stateme
 	}
 	if node != nil {
 		s.class = StatementClass(node)
+		s.everyIndex = node.GetReindexStmt().GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_TABLE
 	}
 	a.stmts[k] = s
 	return s
@@ -141,7 +147,17 @@ func (a *applier) duration(s *statement) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	return a.opts.Model.Estimate(s.class, size)
+	t, ok := a.opts.Model.Estimate(s.class, size)
+	return t * time.Duration(a.builds(s, s.table)), ok
+}
+
+// builds returns how many times statement s does its work on table: once,
+// or for REINDEX TABLE once per index the snapshot lists.
+func (a *applier) builds(s *statement, table string) int {
+	if t := lookup(a.opts.Snapshot, table); s.everyIndex && t != nil && len(t.Indexes) > 1 {
+		return len(t.Indexes)
+	}
+	return 1
 }
 
 // size returns the size of table as the snapshot has it, an empty size
@@ -197,6 +213,7 @@ func (a *applier) apply(d *rules.Diagnostic) {
 	default:
 	}
 	block, _ := a.opts.Model.Estimate(class, size)
+	block *= time.Duration(a.builds(s, table))
 	// The lock is held to the end of the statement's transaction: add the
 	// statements after it there that the model can price, and note those
 	// with findings that it cannot (the estimate is then a floor).

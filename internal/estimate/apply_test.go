@@ -26,7 +26,8 @@ var model = &estimate.Model{Format: estimate.ModelFormat, Costs: map[estimate.Cl
 }}
 
 var snapshot = &stats.Snapshot{Format: stats.Format, TakenAt: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC), Database: "shop", Tables: []stats.Table{
-	{Schema: "public", Name: "orders", Rows: 48_000_000, HeapBytes: 9 << 30, IndexBytes: 2 << 30, WritesPerSecond: 1204.6},
+	{Schema: "public", Name: "orders", Rows: 48_000_000, HeapBytes: 9 << 30, IndexBytes: 2 << 30, WritesPerSecond: 1204.6,
+		Indexes: []stats.Index{{Name: "orders_pkey", Bytes: 1 << 30}, {Name: "orders_customer_idx", Bytes: 1 << 29}, {Name: "orders_at_idx", Bytes: 1 << 29}}},
 	{Schema: "public", Name: "countries", Rows: 250, HeapBytes: 49152, IndexBytes: 32768},
 	{Schema: "sales", Name: "leads", Rows: 2_000_000, HeapBytes: 1 << 30, WritesPerSecond: 3.25},
 	{Schema: "public", Name: "fresh", Rows: -1, HeapBytes: 8192},
@@ -160,4 +161,11 @@ func TestApplyUnpricedWork(t *testing.T) {
 	assert.False(t, d.Impact.Estimated)
 	assert.Equal(t, d.Rule.Severity, d.Severity)
 	assert.Equal(t, "holds ROW EXCLUSIVE on orders (48M rows, 11 GB, ~1,205 writes/s): no estimate of how long (the model has no price for this statement's work)", d.Impact.Note)
+}
+
+func TestApplyReindexTableBuildsEveryIndex(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREINDEX TABLE orders;\n"})
+	assert.Equal(t, 3*48*time.Second, find(t, ds, "PS004", "orders").Impact.Block, "one build per index of the snapshot")
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREINDEX TABLE countries;\n"})
+	assert.Equal(t, time.Duration(0), find(t, ds, "PS004", "countries").Impact.Block.Truncate(time.Millisecond), "no index listed: one build, of 250 rows")
 }

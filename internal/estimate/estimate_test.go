@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/rules"
 )
 
 func TestStatementClass(t *testing.T) {
@@ -50,6 +51,19 @@ func TestRuleClasses(t *testing.T) {
 	assert.Equal(t, estimate.Rewrite, c, "a volatile default rewrites, which the statement alone does not show")
 	_, ok = estimate.RuleClass("PS040")
 	assert.False(t, ok, "missing-lock-timeout reports on any statement")
+}
+
+func TestRuleClassesNameRules(t *testing.T) {
+	for _, r := range rules.All() {
+		if c, ok := estimate.RuleClass(r.Code); ok {
+			assert.NotEqual(t, estimate.Unknown, c, r.Code)
+		}
+	}
+	for _, code := range []string{"PS001", "PS002", "PS004", "PS005", "PS006", "PS007", "PS008", "PS009", "PS011", "PS012", "PS014", "PS020", "PS021", "PS022", "PS024", "PS030", "PS032", "PS033", "PS043"} {
+		assert.NotNil(t, rules.Lookup(rules.All(), code), "%s is a rule", code)
+		_, ok := estimate.RuleClass(code)
+		assert.True(t, ok, code)
+	}
 }
 
 func TestCost(t *testing.T) {
