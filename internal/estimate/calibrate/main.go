@@ -1,7 +1,7 @@
 // Command calibrate measures the cost model of package estimate on a real
 // PostgreSQL and writes it as JSON:
 //
-//	go run ./internal/estimate/calibrate --database-url URL -o model.json [--repeat N] [--rows 10000,100000,1000000]
+//	go run ./internal/estimate/calibrate --database-url URL -o model.json [--repeat N] [--rows 10000,100000,1000000] [--add EARLIER.json]
 //
 // It seeds tables of two row widths at several sizes in the database the
 // URL names (creating and dropping tables named pgsafe_calibrate_*), runs
@@ -45,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the model to `FILE` (default: standard output)")
 	sizes := fs.String("rows", "10000,100000,1000000", "comma-separated row `COUNTS` of the seeded tables")
 	repeat := fs.Int("repeat", 1, "measure everything `N` times and fit all the measurements: on a machine whose load varies, the model then describes it over the runs rather than at one moment")
+	add := fs.String("add", "", "fit the new measurements together with those kept in the model `FILE` of an earlier calibration (of the same server), to describe it over several sessions")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +72,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--repeat %d: want 1 or more", *repeat)
 	}
 	var points []estimate.Point
+	earlier := ""
+	if *add != "" {
+		m, err := estimate.LoadModel(*add)
+		if err != nil {
+			return fmt.Errorf("--add: %w", err)
+		}
+		if len(m.Points) == 0 {
+			return fmt.Errorf("--add %s: the model keeps no measurements", *add)
+		}
+		points = append(points, m.Points...)
+		earlier = fmt.Sprintf(", with the %d measurements of %s (%s)", len(m.Points), *add, m.Calibration.Command)
+	}
 	for range *repeat {
 		ps, err := estimate.Calibrate(ctx, conn, []estimate.Shape{estimate.Narrow, estimate.Wide}, rows, stderr)
 		if err != nil {
@@ -93,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			At:      time.Now().UTC().Truncate(time.Second),
 			Machine: estimate.Machine(host, cpuModel(), runtime.NumCPU()),
 			Server:  server,
-			Command: fmt.Sprintf("go run ./internal/estimate/calibrate --rows %s --repeat %d", *sizes, *repeat),
+			Command: fmt.Sprintf("go run ./internal/estimate/calibrate --rows %s --repeat %d%s", *sizes, *repeat, earlier),
 		},
 		Costs:  costs,
 		Points: points,
