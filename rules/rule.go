@@ -231,7 +231,9 @@ type Impact struct {
 	Known, New bool
 	// Rows, Bytes (heap and indexes) and WritesPerSecond are the table's,
 	// from the snapshot; zero for a new table. Rows is -1 when the
-	// snapshot does not know the count (never analyzed).
+	// snapshot does not know the count (never analyzed), WritesPerSecond
+	// -1 when it does not know the rate (statistics reset between its
+	// samples).
 	Rows            int64
 	Bytes           int64
 	WritesPerSecond float64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/stats"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -145,6 +146,7 @@ func TestFormat(t *testing.T) {
 		{estimate.Bytes(49152), "48 kB"},
 		{estimate.Bytes(9771000000), "9.1 GB"},
 		{estimate.Writes(0), "no writes"},
+		{estimate.Writes(stats.Unknown), "writes/s unknown"},
 		{estimate.Writes(0.46), "~0.5 writes/s"},
 		{estimate.Writes(1204.6), "~1,205 writes/s"},
 		{estimate.Threshold(time.Second), "1s"},

@@ -102,10 +102,12 @@ func Bytes(n int64) string {
 }
 
 // Writes says a write rate: "~1,200 writes/s", "~0.5 writes/s", "no
-// writes".
+// writes"; a negative rate is unknown (stats.Unknown).
 func Writes(perSecond float64) string {
 	switch {
-	case perSecond <= 0:
+	case perSecond < 0:
+		return "writes/s unknown"
+	case perSecond == 0:
 		return "no writes"
 	case perSecond < 10:
 		return "~" + strings0(strconv.FormatFloat(math.Round(perSecond*10)/10, 'f', 1, 64)) + " writes/s"

@@ -57,7 +57,9 @@ func impactProperties(im *rules.Impact) map[string]string {
 			out["table_rows"] = strconv.FormatInt(im.Rows, 10)
 		}
 		out["table_bytes"] = strconv.FormatInt(im.Bytes, 10)
-		out["writes_per_second"] = strconv.FormatFloat(im.WritesPerSecond, 'f', -1, 64)
+		if im.WritesPerSecond >= 0 {
+			out["writes_per_second"] = strconv.FormatFloat(im.WritesPerSecond, 'f', -1, 64)
+		}
 	}
 	if im.Estimated {
 		out["estimated_block_ms"] = strconv.FormatInt(im.Block.Milliseconds(), 10)

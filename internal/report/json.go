@@ -136,7 +136,7 @@ func (jw *jsonWriter) impact(im *rules.Impact) {
 	num("table_rows", known && im.Rows >= 0, strconv.FormatInt(impactRows(im), 10))
 	num("table_bytes", known, strconv.FormatInt(impactBytes(im), 10))
 	writes, _ := json.Marshal(impactWrites(im)) // as encoding/json writes a float
-	num("writes_per_second", known, string(writes))
+	num("writes_per_second", known && impactWrites(im) >= 0, string(writes))
 	num("estimated_block_ms", im != nil && im.Estimated, strconv.FormatInt(impactBlockMS(im), 10))
 	if im == nil {
 		jw.raw("      \"estimate\": null,\n")

@@ -103,7 +103,10 @@ func contractJSON(t *testing.T, in Input) string {
 					jd.TableRows = &rows
 				}
 				bytes, writes := im.Bytes, im.WritesPerSecond
-				jd.TableBytes, jd.WritesPerSecond = &bytes, &writes
+				jd.TableBytes = &bytes
+				if writes >= 0 {
+					jd.WritesPerSecond = &writes
+				}
 			}
 			if im.Estimated {
 				ms := im.Block.Milliseconds()
@@ -157,7 +160,7 @@ func TestJSONWriterMatchesContract(t *testing.T) {
 		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Hint, Message: "known", Lock: locks.Share, Table: "orders",
 			Impact: &rules.Impact{Table: "orders", Known: true, Rows: 48_000_000, Bytes: 9_771_000_000, WritesPerSecond: 1200.25, Block: 183_456 * time.Millisecond, Estimated: true, Note: odd}},
 		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Error, Message: "no row count", Lock: locks.Share, Table: "t",
-			Impact: &rules.Impact{Table: "t", Known: true, Rows: -1, Bytes: 8192, WritesPerSecond: 0.5, Note: "n"}},
+			Impact: &rules.Impact{Table: "t", Known: true, Rows: -1, Bytes: 8192, WritesPerSecond: -1, Note: "n"}},
 		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Error, Message: "unknown table", Lock: locks.Share, Table: "u",
 			Impact: &rules.Impact{Table: "u", Note: "u is not in the snapshot"}},
 	)

@@ -44,26 +44,51 @@ type Snapshot struct {
 	Tables []Table `json:"tables"`
 }
 
+// Unknown is the value of a count or a rate that the snapshot does not
+// know: Table.Rows, Table.WritesPerSecond and Table.ReadsPerSecond.
+const Unknown = -1
+
 // Table is one table's size and traffic.
 type Table struct {
 	Schema string `json:"schema"`
 	Name   string `json:"name"`
-	// Rows is the planner's estimate of the row count (pg_class.reltuples,
-	// summed over partitions); -1 when the table was never analyzed or
-	// vacuumed, and the count is unknown.
+	// PartitionOf names the partitioned table that this table is a
+	// partition of; nil when it is not a partition. A partitioned table's
+	// rows, bytes and rates are those of all its partitions together,
+	// since a lock on it reaches them all: adding up a snapshot's tables
+	// counts a partition twice unless those with PartitionOf are left out.
+	PartitionOf *TableName `json:"partition_of,omitempty"`
+	// Rows is the planner's estimate of the row count: pg_class.reltuples
+	// per page as the last VACUUM, ANALYZE or CREATE INDEX counted it,
+	// times the pages the table has now, summed over partitions; Unknown
+	// (-1) when the table has pages but was never analyzed or vacuumed,
+	// and the count is unknown.
 	Rows int64 `json:"rows"`
 	// HeapBytes is the size of the table's heap (main fork, with its TOAST
-	// table), IndexBytes that of all its indexes, in bytes.
+	// table and the TOAST table's index), IndexBytes that of all its
+	// indexes (every fork), in bytes.
 	HeapBytes  int64 `json:"heap_bytes"`
 	IndexBytes int64 `json:"index_bytes"`
 	// Indexes are the table's indexes with their sizes, by name.
 	Indexes []Index `json:"indexes,omitempty"`
 	// WritesPerSecond is the rate of rows inserted, updated and deleted
 	// (n_tup_ins + n_tup_upd + n_tup_del) between the two samples;
-	// ReadsPerSecond the rate of scans (seq_scan + idx_scan).
+	// ReadsPerSecond the rate of scans (seq_scan + idx_scan). Both are
+	// Unknown (-1) when the table's statistics were reset between the
+	// samples, or the table was created between them.
 	WritesPerSecond float64 `json:"writes_per_second"`
 	ReadsPerSecond  float64 `json:"reads_per_second"`
 }
+
+// TableName is a table's schema and name.
+type TableName struct {
+	Schema string `json:"schema"`
+	Name   string `json:"name"`
+}
+
+// RatesKnown reports whether the table's write and read rates are known
+// (not Unknown).
+func (t Table) RatesKnown() bool { return t.WritesPerSecond >= 0 && t.ReadsPerSecond >= 0 }
 
 // Index is one index of a table.
 type Index struct {
