@@ -20,12 +20,21 @@ import (
 // --code does.
 func fixGo(t *testing.T, migration, src string) *rewrite.Result {
 	t.Helper()
+	return fixGoWith(t, []string{"PS052"}, migration, src)
+}
+
+// fixGoWith is fixGo with the rules of codes.
+func fixGoWith(t *testing.T, codes []string, migration, src string) *rewrite.Result {
+	t.Helper()
 	const path = "store/store.go"
 	found, errs := gocode.Extract([]source.File{{Path: path, Text: src}})
 	require.Empty(t, errs)
 	require.Len(t, found, 1)
-	star := []*rules.Rule{rules.Lookup(rules.All(), "PS052")}
-	opts := lint.Options{Rules: star, Known: rules.All(), Rule: rules.Options{PGVersion: 15},
+	var enabled []*rules.Rule
+	for _, c := range codes {
+		enabled = append(enabled, rules.Lookup(rules.All(), c))
+	}
+	opts := lint.Options{Rules: enabled, Known: rules.All(), Rule: rules.Options{PGVersion: 15},
 		Queries:     []source.File{{Path: path, Text: found[0].SQL}},
 		Code:        map[string]string{path: src},
 		CodeQueries: map[string][]gocode.Query{path: found[0].Queries},
@@ -116,4 +125,67 @@ func TestFixGoIsIdempotent(t *testing.T) {
 	again := fixGo(t, migration, once.Fixed)
 	assert.Equal(t, once.Fixed, goFile(t, again, "store/store.go").Fixed)
 	assert.Empty(t, again.Applied)
+}
+
+// TestFixGoQuotedIdentifiersRoundTrip checks that the quoted identifiers
+// that fix writes into an interpreted string (as \"name\") are read back
+// in place: the next extraction finds the query complete and one literal,
+// with the SQL that fix wrote, so a later lint checks all of it and a
+// second fix has nothing to do. The INSERT's column list goes after a
+// quoted table name, whose closing \" the edit must not split.
+func TestFixGoQuotedIdentifiersRoundTrip(t *testing.T) {
+	const migration = "CREATE TABLE \"My Apps\" (id bigint, \"Display Name\" text);\n"
+	const src = "package store\n\nimport \"database/sql\"\n\nfunc q(db *sql.DB) {\n" +
+		"\tdb.Query(\"SELECT * FROM \\\"My Apps\\\" WHERE id = $1\", 1)\n" +
+		"\tdb.Exec(\"INSERT INTO \\\"My Apps\\\" VALUES ($1, $2)\", 1, \"x\")\n" +
+		"}\n"
+	const want = "package store\n\nimport \"database/sql\"\n\nfunc q(db *sql.DB) {\n" +
+		"\tdb.Query(\"SELECT id, \\\"Display Name\\\" FROM \\\"My Apps\\\" WHERE id = $1\", 1)\n" +
+		"\tdb.Exec(\"INSERT INTO \\\"My Apps\\\" (id, \\\"Display Name\\\") VALUES ($1, $2)\", 1, \"x\")\n" +
+		"}\n"
+	codes := []string{"PS052", "PS053"}
+	found, errs := gocode.Extract([]source.File{{Path: "store/store.go", Text: src}})
+	require.Empty(t, errs)
+	require.Len(t, found[0].Queries, 2)
+	for _, q := range found[0].Queries {
+		assert.False(t, q.Partial, "a quoted table name leaves the query complete")
+		assert.True(t, q.Literal)
+	}
+
+	res := fixGoWith(t, codes, migration, src)
+	f := goFile(t, res, "store/store.go")
+	require.Equal(t, want, f.Fixed)
+	assert.Len(t, res.Applied, 2)
+	assert.Empty(t, res.Skipped)
+
+	found, errs = gocode.Extract([]source.File{{Path: "store/store.go", Text: f.Fixed}})
+	require.Empty(t, errs)
+	require.Len(t, found, 1)
+	var sqls []string
+	for _, q := range found[0].Queries {
+		assert.False(t, q.Partial, "the fixed query is read complete")
+		assert.True(t, q.Literal, "and can be fixed again in place")
+		sqls = append(sqls, strings.Join(strings.Fields(found[0].SQL[q.Start:q.End]), " "))
+	}
+	assert.Equal(t, []string{
+		`SELECT id, "Display Name" FROM "My Apps" WHERE id = $1`,
+		`INSERT INTO "My Apps" (id, "Display Name" ) VALUES ($1, $2)`, // the padding of the closing \"
+	}, sqls)
+	again := fixGoWith(t, codes, migration, f.Fixed)
+	assert.Equal(t, f.Fixed, goFile(t, again, "store/store.go").Fixed)
+	assert.Empty(t, again.Applied)
+}
+
+// TestFixGoAssembledQueryIsAdvice: the * of a query put together from a
+// constant's text is not in place, so its fix is advice that names the
+// constant to edit, and the Go file is left as it is.
+func TestFixGoAssembledQueryIsAdvice(t *testing.T) {
+	const migration = "CREATE TABLE apps (id bigint, name text);\n"
+	const src = "package store\n\nimport \"database/sql\"\n\nconst selectApps = \"SELECT * FROM apps\"\n\n" +
+		"func q(db *sql.DB) {\n\tdb.Query(selectApps + \" WHERE id = $1\", 1)\n}\n"
+	res := fixGo(t, migration, src)
+	assert.Equal(t, src, goFile(t, res, "store/store.go").Fixed)
+	assert.Empty(t, res.Applied)
+	require.Len(t, res.Skipped, 1)
+	assert.Equal(t, "needs a human: the SQL is built from several parts: it holds the text of selectApps (store.go:5), which a fix does not edit", res.Skipped[0].Reason)
 }

@@ -103,9 +103,10 @@ func TestOnlineMove(t *testing.T) {
 				original.longest, original.writes, original.failed, original.firstErr, original.lost, original.took)
 			t.Logf("rewrite:  longest write %s over %d writes during the expand (%s) and %s over %d writes of new code during the contract (%s)",
 				rewritten.longest, rewritten.writes, rewritten.took, rewritten.contractLongest, rewritten.contractWrites, rewritten.contractTook)
-			bound := max(250*time.Millisecond, original.longest/10)
-			assert.LessOrEqual(t, max(rewritten.longest, rewritten.contractLongest), bound,
-				"the rewrite stalls a write for longer than max(250 ms, 10%% of the original's %s)", original.longest)
+			// Compared, not held to a fixed duration: both runs share the
+			// machine's load (see TestOnlineTypeChange).
+			assert.Less(t, max(rewritten.longest, rewritten.contractLongest), original.longest/2,
+				"the rewrite's longest write against the original's")
 		})
 	}
 }

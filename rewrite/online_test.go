@@ -71,8 +71,11 @@ func TestOnlineTypeChange(t *testing.T) {
 	t.Logf("%d rows; a writer updating a random row and inserting one, each in a transaction of its own, back to back", onlineRows)
 	t.Logf("original: longest write %s over %d writes; the migration took %s", original.longest, original.writes, original.took)
 	t.Logf("rewrite:  longest write %s over %d writes; the migration took %s", rewritten.longest, rewritten.writes, rewritten.took)
-	bound := max(250*time.Millisecond, original.longest/10)
-	assert.LessOrEqual(t, rewritten.longest, bound, "the rewrite stalls a write for longer than max(250 ms, 10%% of the original's %s)", original.longest)
+	// Both runs share the machine's load, so the check compares them
+	// rather than hold either to a fixed duration: the original blocks
+	// writes for the whole rewrite of the table, the rewrite for one short
+	// swap (on a quiet machine the gap is two orders of magnitude).
+	assert.Less(t, rewritten.longest, original.longest/2, "the rewrite's longest write against the original's")
 }
 
 // onlineResult is what one run of TestOnlineTypeChange measured.

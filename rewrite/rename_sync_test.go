@@ -117,7 +117,7 @@ func TestRenameKeepsBothNamesInSync(t *testing.T) {
 		id   int
 		want string
 	}
-	big := 10 * rows
+	big := 2*(rows+writes[0]) + 2*rows // above every key the old release inserted
 	for _, w := range []write{
 		{"old INSERT naming the old column", "INSERT INTO accounts (id, name, plan) VALUES ($1, 'a', 'x')", []any{big + 1}, big + 1, "a"},
 		{"new INSERT naming the new column", "INSERT INTO accounts (id, full_name, plan) VALUES ($1, 'b', 'x')", []any{big + 2}, big + 2, "b"},

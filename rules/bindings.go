@@ -193,38 +193,79 @@ func reportBindings(p *Pass, bs []binding) {
 	if len(bs) == 0 {
 		return
 	}
-	path, query, severity := p.File.Path, p.Query, p.Rule.Severity
+	path, stmt, query, severity := p.File.Path, p.Stmt.Index, p.Query, p.Rule.Severity
 	p.Later(func(h *history.History, report func(Diagnostic)) {
 		ds := make([]Diagnostic, len(bs))
 		for i, b := range bs {
-			changes := laterChanges(h, path, b.refs)
+			today := func() *resolve.Result { return h.TodayQuery(path, stmt) }
+			changes := unsurvived(laterChanges(h, path, b.refs), b.read, today)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
-			if note := readNote(h, path, b.read, changes); note != "" {
-				ds[i].Severity = min(ds[i].Severity+1, Error)
+			// A pending change to the names of the columns of * (not a
+			// type change) makes today's list differ from the one after
+			// the set.
+			pending := b.today && query && slices.ContainsFunc(changes, func(ev history.Event) bool { return ev.Kind != schema.ColumnRetyped })
+			var fields todayColumns
+			if pending && b.read != nil && len(b.read.Names) > 0 {
+				fields = fieldColumnsToday(b, starsOf(today()), changes)
+			}
+			if note, f, ev := readNote(h, b.read, changes, today); note != "" {
+				if f == fails {
+					ds[i].Severity = min(ds[i].Severity+1, Error)
+				}
 				ds[i].Message += note
 				cols, scanned := scannedColumns(b, changes)
-				if scanned {
+				switch {
+				case ev.Kind == schema.ColumnRetyped:
+					ds[i].Help = fmt.Sprintf("deploy code whose destination for column %s takes %s before that migration runs; %s",
+						ev.Column, ev.Type, ds[i].Help)
+				case scanned:
 					ds[i].Help = "name the columns the code scans today instead of *: " + cols
-				} else if cols, ok := fieldColumns(b); ok {
-					ds[i].Help = "name the columns the struct has fields for instead of *: " + cols
+				case fields.cols != "":
+					ds[i].Help = "name the columns the struct has fields for instead of *: " + fields.cols
+				default:
+					if cols, ok := fieldColumns(b); ok {
+						ds[i].Help = "name the columns the struct has fields for instead of *: " + cols
+					}
 				}
 				switch {
-				case !b.today || !query || len(changes) == 0:
+				case !pending:
 				case scanned:
 					ds[i].Fixes = todayFixes(ds[i].Fixes, cols)
 				default:
-					ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+					ds[i].Fixes = fields.fixes(ds[i].Fixes)
 				}
 				continue
 			}
 			ds[i].Message += changesNote(query, changes)
-			if b.today && query && len(changes) > 0 {
-				ds[i].Fixes = pendingAdvice(ds[i].Fixes)
+			if pending {
+				ds[i].Fixes = fields.fixes(ds[i].Fixes)
+				if fields.cols != "" {
+					ds[i].Help = "name the columns the struct has fields for instead of *: " + fields.cols
+				}
 			}
 		}
 		report(joined(ds))
 	})
+}
+
+// unsurvived returns changes without the type changes that the read r
+// is known to take (see retypedRead): a destination that the driver
+// fills from the new type as well as from the old one.
+func unsurvived(changes []history.Event, r *CodeRead, today func() *resolve.Result) []history.Event {
+	if r == nil {
+		return changes
+	}
+	var out []history.Event
+	for _, ev := range changes {
+		if ev.Kind == schema.ColumnRetyped {
+			if f, _ := retypedRead(ev, r, starsOf(today())); f == fits {
+				continue
+			}
+		}
+		out = append(out, ev)
+	}
+	return out
 }
 
 // pendingAdvice turns fixes that name the columns of a * into advice: a
@@ -232,10 +273,14 @@ func reportBindings(p *Pass, bs []binding) {
 // after the set gives is not what the * returns today, and a query that
 // named it would fail, or read other columns, until that migration runs.
 func pendingAdvice(fixes []Fix) []Fix {
+	return adviceWhy(fixes, "a pending migration changes the columns that * stands for: name those the code reads today, before that migration")
+}
+
+// adviceWhy turns fixes into advice, for the reason why.
+func adviceWhy(fixes []Fix, why string) []Fix {
 	out := make([]Fix, len(fixes))
 	for i, fx := range fixes {
-		out[i] = Fix{Title: fx.Title, Safety: DisplayOnly,
-			Why: "a pending migration changes the columns that * stands for: name those the code reads today, before that migration"}
+		out[i] = Fix{Title: fx.Title, Safety: DisplayOnly, Why: why}
 	}
 	return out
 }
@@ -313,42 +358,58 @@ func changesNote(query bool, changes []history.Event) string {
 // readNote says, for the message of a star in Go code whose rows the code
 // reads as r, which pending change breaks that read: "; db/0042.sql:3
 // adds column clients.logo, which breaks rows.Scan at line 36: 4 columns
-// after that migration, 3 destinations (and 1 more change)". It is empty
-// when no change breaks it, or r is nil.
-func readNote(h *history.History, path string, r *CodeRead, changes []history.Event) string {
+// after that migration, 3 destinations (and 1 more change)", or may
+// break it ("which may break", a type change that the driver converts
+// from some values only), which of the two (fails, mayFail), and the
+// change. It is empty when no change breaks it, or r is nil; today gives
+// the query against the schema the deployed code was built for.
+func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result) (string, fit, history.Event) {
 	if r == nil {
-		return ""
+		return "", unknownFit, history.Event{}
 	}
+	// The first change that breaks the read, else the first that may.
+	at, what, worst := -1, "", unknownFit
 	for i, ev := range changes {
-		what := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration")
-		if what == "" {
-			continue
+		w, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today)
+		if (f == fails && worst != fails) || (f == mayFail && worst == unknownFit) {
+			at, what, worst = i, w, f
 		}
-		s := fmt.Sprintf("; %s, which breaks %s", describeEvent(ev), what)
-		if n := len(changes) - 1 - i; n == 1 {
-			s += " (and 1 more change)"
-		} else if n > 1 {
-			s += fmt.Sprintf(" (and %d more changes)", n)
-		}
-		return s
 	}
-	return ""
+	if at < 0 {
+		return "", unknownFit, history.Event{}
+	}
+	verb := "breaks"
+	if worst == mayFail {
+		verb = "may break"
+	}
+	ev := changes[at]
+	s := fmt.Sprintf("; %s, which %s %s", describeEvent(ev), verb, what)
+	if n := len(changes) - 1 - at; n == 1 {
+		s += " (and 1 more change)"
+	} else if n > 1 {
+		s += fmt.Sprintf(" (and %d more changes)", n)
+	}
+	return s, worst, ev
 }
 
 // scannedColumns returns the columns that the Scan of b's star reads
 // today, before the pending changes: the star's columns without those
 // that the changes add. It reports false unless every change adds a
-// column and what remains is as many columns as the Scan's destinations.
+// column or changes a column's type, and what remains is as many columns
+// as the Scan's destinations.
 func scannedColumns(b binding, changes []history.Event) (string, bool) {
 	if b.star == nil || b.read == nil || b.read.Destinations == 0 || !b.star.Complete {
 		return "", false
 	}
 	added := map[string]bool{}
 	for _, ev := range changes {
-		if ev.Kind != schema.ColumnAdded {
+		switch ev.Kind {
+		case schema.ColumnAdded:
+			added[ev.Column] = true
+		case schema.ColumnRetyped: // the same columns, in the same order
+		default:
 			return "", false
 		}
-		added[ev.Column] = true
 	}
 	st := *b.star
 	st.Columns = nil
@@ -381,6 +442,72 @@ func fieldColumns(b binding) (string, bool) {
 		return "", false
 	}
 	return starColumns(st), true
+}
+
+// todayColumns are the columns that a struct read's star stands for
+// today, before the pending migrations, and that the struct has fields
+// for (fieldColumnsToday): cols, as SQL, or why they cannot be written.
+type todayColumns struct {
+	cols, why string
+}
+
+// fixes makes the fixes of a star name the columns of c: safe edits of
+// the star when c has them, advice for c's reason otherwise, and advice
+// for the pending migrations when c is not a struct read's.
+func (c todayColumns) fixes(fixes []Fix) []Fix {
+	switch {
+	case c.cols != "":
+		return todayFixes(fixes, c.cols)
+	case c.why != "":
+		return adviceWhy(fixes, c.why)
+	default:
+		return pendingAdvice(fixes)
+	}
+}
+
+// fieldColumnsToday returns the columns that b's star stands for today
+// (today: the query's stars against the deployed schema) which the
+// struct that b's read fills has fields for, as they are named today and
+// in the star's order: a column that a pending migration adds is left
+// out, a renamed one keeps the name it has today. It gives the reason
+// instead when that list is not well defined: the star's columns today
+// are not known, the struct has a field for none of them, or a pending
+// migration (changes) drops one of them, so that a query naming it would
+// fail once that migration runs, where * would not.
+func fieldColumnsToday(b binding, today []resolve.Star, changes []history.Event) todayColumns {
+	var st *resolve.Star
+	for i := range today {
+		if b.star != nil && today[i].Location == b.star.Location {
+			st = &today[i]
+		}
+	}
+	if st == nil || !st.Complete || len(st.Columns) == 0 {
+		return todayColumns{why: "pgsafe does not know the columns that * stands for before the pending migrations: name those the struct reads today"}
+	}
+	written := *st
+	written.Columns = nil
+	for _, c := range st.Columns {
+		if hasName(b.read.Names, c.Name) {
+			written.Columns = append(written.Columns, c)
+		}
+	}
+	if len(written.Columns) == 0 {
+		return todayColumns{why: "the struct has a field for none of the columns that * stands for today"}
+	}
+	for _, ev := range changes {
+		if ev.Kind != schema.ColumnDropped {
+			continue
+		}
+		for _, c := range written.Columns {
+			for _, ref := range c.From {
+				if ref.ID == ev.Table && ref.Num == ev.Num {
+					return todayColumns{why: fmt.Sprintf("%s drops column %s, which the struct reads: a query that names it "+
+						"would fail once that migration runs, where * would not", fmt.Sprintf("%s:%d", ev.Path, ev.Line), Display(ev.Key)+"."+ev.Column)}
+				}
+			}
+		}
+	}
+	return todayColumns{cols: starColumns(written)}
 }
 
 // describeEvent says what a change did, where: "0004_x.sql:3 drops column

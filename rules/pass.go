@@ -54,6 +54,16 @@ type CodeRead struct {
 	// Strict is set when every field of the struct needs a column (pgx
 	// RowToStructByName), so that dropping or renaming one breaks it.
 	Strict bool
+	// Driver is the library whose rules fill the destinations from the
+	// column values: "pgx" or "database/sql" (also under sqlx and GORM).
+	Driver string
+	// Types are the Go types of the destinations, one per Scan
+	// destination or, for struct reads, one per name of Names, described
+	// as gocode.Read.Types describes them ("int64", "*string",
+	// "database/sql.NullString", "example.com/store.Status (string)");
+	// "" where unknown, nil when none is known. A column's type change is
+	// judged against them.
+	Types []string
 }
 
 // The values of Options.TypeChangeDrop (config key type-change-drop).

@@ -21,7 +21,9 @@ func SelectStarInQuery() *Rule {
 				"columns the * takes, and that migration is reported too (breaks-application-query). In Go code " +
 				"(--code), where pgsafe sees how the rows are read, it is an error when such a change breaks the " +
 				"read: a Scan with as many destinations as the columns were, or a struct (sqlx, pgx " +
-				"RowToStructByName) without a field for a column the change adds or renames.",
+				"RowToStructByName) without a field for a column the change adds or renames, or a destination " +
+				"whose Go type cannot take the column's new type. A type change that the destination takes " +
+				"does not raise the finding.",
 			Bad:  "-- name: GetUser :one\nSELECT * FROM users WHERE id = $1;",
 			Good: "-- name: GetUser :one\nSELECT id, email, created_at FROM users WHERE id = $1;",
 			Help: "name the columns the code reads instead of *",
@@ -31,8 +33,10 @@ func SelectStarInQuery() *Rule {
 				"(several parts, fmt.Sprintf), or a raw string that cannot hold a backquote, keeps the fix as advice. " +
 				"When pending migrations change the columns the * stands for, the list after the set is not what the " +
 				"code reads today: the fix writes the columns that Go code scans today when the changes only add " +
-				"columns and the Scan has a destination for each of the others; it is display-only otherwise, " +
-				"and when the catalog does not know every column.",
+				"columns (or change types) and the Scan has a destination for each of the others, and, for a read " +
+				"into a struct, the columns the struct has fields for as they are named today, in the order of the " +
+				"*, unless a pending migration drops one of them. A pending type change alone keeps the fix. It is " +
+				"display-only otherwise, with the reason, and when the catalog does not know every column.",
 			CatalogRows: []int{38},
 		},
 		Check: checkSelectStarInQuery,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/history"
+	"github.com/pgsafe/pgsafe/internal/resolve"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
@@ -29,7 +30,11 @@ func BreaksApplicationQuery() *Rule {
 				"after this migration, 3 destinations\" (the pending migrations up to this one counted), or a " +
 				"struct without a field for a column added or renamed, unless the reader takes extra columns " +
 				"(sqlx Unsafe, GORM), or a column dropped under pgx's RowToStructByName, which " +
-				"needs a column for every field (RowToStructByNameLax does not).",
+				"needs a column for every field (RowToStructByNameLax does not), or a type change that the Go " +
+				"destination of the column cannot take (\"pgx cannot scan text into int64\"), judged by the " +
+				"conversions of database/sql or pgx, whichever reads the rows. A type change that converts for some " +
+				"values only (integer to text into an int64 under database/sql, which parses the text) is a " +
+				"warning naming the read; one that the destination takes as well as the old type is not reported.",
 			Bad: "-- queries/users.sql, an application query:\nSELECT * FROM users WHERE id = $1;\n\n" +
 				"-- migrations/0042_nickname.sql:\nALTER TABLE users ADD COLUMN nickname text;",
 			Good: "-- queries/users.sql, an application query:\nSELECT id, email FROM users WHERE id = $1;\n\n" +
@@ -60,7 +65,10 @@ func checkBreaksApplicationQuery(p *Pass) {
 // application queries read with * or fill by position. Where Go code
 // reads a query's rows in a way the change breaks (reads, see
 // brokenReads), the finding names the reading call and rises to
-// severity.
+// severity; where the change may break it (a type change that the
+// driver converts from some values only), it names the call at the
+// rule's severity; a type change that every read converts, with no
+// query that fills the table by position, is not reported.
 func reportBrokenQueries(h *history.History, events []history.Event, reads func(string, sqlparse.Span) *CodeRead, severity Severity, report func(Diagnostic)) {
 	for _, ev := range events {
 		if !ev.ChangesColumns() {
@@ -74,10 +82,10 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 				positional = append(positional, u)
 			}
 		}
-		if len(stars) == 0 && len(positional) == 0 {
+		broken, risky, rest := brokenReads(h, ev, stars, reads)
+		if len(broken) == 0 && len(risky) == 0 && len(rest) == 0 && len(positional) == 0 {
 			continue
 		}
-		broken, rest := brokenReads(h, ev, stars, reads)
 		var who []string
 		if len(rest) > 0 {
 			who = append(who, "reads "+Display(rest[0].Key)+" with * at "+useSites(rest))
@@ -85,22 +93,33 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 		if len(positional) > 0 {
 			who = append(who, "inserts into "+Display(positional[0].Key)+" without a column list at "+useSites(positional))
 		}
-		if len(broken) > 0 {
-			msg := fmt.Sprintf("%s, which breaks %s", changeText(ev), listMore(broken, 3))
-			if len(who) > 0 {
-				msg += "; the application also " + strings.Join(who, " and ")
-			}
-			report(Diagnostic{
-				Message: msg, Severity: severity, Table: Display(ev.Key),
-				Help: "deploy code that names the columns it reads first, then change the table",
-			})
-			continue
+		also := ""
+		if len(who) > 0 {
+			also = "; the application also " + strings.Join(who, " and ")
 		}
-		report(Diagnostic{
-			Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
-				changeText(ev), strings.Join(who, " and ")),
-			Table: Display(ev.Key),
-		})
+		help := "deploy code that names the columns it reads first, then change the table"
+		if ev.Kind == schema.ColumnRetyped {
+			help = "deploy code whose destination takes the new type first, then change the column's type"
+		}
+		switch {
+		case len(broken) > 0:
+			msg := fmt.Sprintf("%s, which breaks %s", changeText(ev), listMore(broken, 3))
+			if len(risky) > 0 {
+				msg += "; it may also break " + listMore(risky, 3)
+			}
+			report(Diagnostic{Message: msg + also, Severity: severity, Table: Display(ev.Key), Help: help})
+		case len(risky) > 0:
+			report(Diagnostic{
+				Message: fmt.Sprintf("%s, which may break %s", changeText(ev), listMore(risky, 3)) + also,
+				Table:   Display(ev.Key), Help: help,
+			})
+		default:
+			report(Diagnostic{
+				Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
+					changeText(ev), strings.Join(who, " and ")),
+				Table: Display(ev.Key),
+			})
+		}
 	}
 }
 
@@ -125,45 +144,90 @@ func useSites(us []history.Use) string {
 // queries in stars (uses of ev's relation by *) that it breaks: a Scan
 // whose number of destinations no longer matches the columns once the
 // pending migrations up to ev's statement have run ("rows.Scan in
-// store.go:36: 4 columns after this migration, 3 destinations"), or a
+// store.go:36: 4 columns after this migration, 3 destinations"), a
 // struct read, not tolerant of extra columns, that has no field for a
-// column the change adds or renames.
-// The uses whose reads it does not break come back as rest.
-func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken []string, rest []history.Use) {
+// column the change adds or renames, or a destination that the driver
+// cannot fill from the column's new type. Those it may break (the driver
+// converts from some values of the new type only) come back as risky.
+// The uses whose reads it does not break come back as rest, but for
+// those whose destination is known to take the column's new type.
+func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken, risky []string, rest []history.Use) {
 	if reads == nil {
-		return nil, stars
+		return nil, nil, stars
 	}
 	delta := pendingDelta(h, ev)
 	for _, u := range stars {
-		what := ""
+		what, f := "", unknownFit
 		if r := reads(u.Path, u.Span); r != nil {
-			what = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration")
+			what, f = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration",
+				func() *resolve.Result { return h.TodayQuery(u.Path, u.Stmt) })
 		}
-		if what == "" {
-			rest = append(rest, u)
-		} else {
+		switch f {
+		case fails:
 			broken = append(broken, what)
+		case mayFail:
+			risky = append(risky, what)
+		case fits:
+		default:
+			rest = append(rest, u)
 		}
 	}
-	return broken, rest
+	return broken, risky, rest
 }
 
 // brokenRead says what the change ev does to the read r (at where:
-// "rows.Scan in store.go:36"), "" when it does not break it; delta is
-// the change to the column count (see pendingDelta), after names the
-// migration in the message.
-func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string) string {
+// "rows.Scan in store.go:36"), and how sure that is: fails, or mayFail
+// for a type change that the driver converts from some values only,
+// with the message; fits, with no message, for a type change that the
+// read takes; unknownFit, with no message, when the change does not
+// break it as far as pgsafe can tell. delta is the change to the column
+// count (see pendingDelta), after names the migration in the message,
+// and today gives the query against the deployed schema (for the number
+// of its columns today, and the position of a Scan's destination).
+func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string, today func() *resolve.Result) (string, fit) {
 	switch {
 	case r.Destinations > 0 && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnDropped) && delta != 0:
-		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, r.Destinations+delta, after, r.Destinations)
+		columns := scanColumnsAfter(r, delta, today())
+		if columns == r.Destinations {
+			// The code was written for the schema after the pending
+			// migrations: this one does not break it.
+			return "", unknownFit
+		}
+		return fmt.Sprintf("%s: %d columns after %s, %d destinations", where, columns, after, r.Destinations), fails
 	case len(r.Names) > 0 && !r.Lax && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnRenamed) &&
 		!hasName(r.Names, ev.Column):
-		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column)
+		return fmt.Sprintf("%s: column %s has no field in the struct", where, ev.Column), fails
 	case r.Strict && ev.Kind == schema.ColumnDropped && hasName(r.Names, ev.Column):
-		return fmt.Sprintf("%s: the struct's field for column %s has no column any more", where, ev.Column)
+		return fmt.Sprintf("%s: the struct's field for column %s has no column any more", where, ev.Column), fails
+	case ev.Kind == schema.ColumnRetyped:
+		f, why := retypedRead(ev, r, starsOf(today()))
+		if f == fails || f == mayFail {
+			return where + ": " + why, f
+		}
+		return "", f
 	default:
-		return ""
+		return "", unknownFit
 	}
+}
+
+// scanColumnsAfter returns how many columns the query of the Scan r
+// returns after the pending changes that make delta: today's count (of
+// the query resolved against the deployed schema, when that is known)
+// plus delta; without today's count, the Scan's destinations are taken
+// to match it.
+func scanColumnsAfter(r *CodeRead, delta int, today *resolve.Result) int {
+	if today != nil && today.OutputsComplete && len(today.Outputs) > 0 {
+		return len(today.Outputs) + delta
+	}
+	return r.Destinations + delta
+}
+
+// starsOf returns the stars of q, nil when q is.
+func starsOf(q *resolve.Result) []resolve.Star {
+	if q == nil {
+		return nil
+	}
+	return q.Stars
 }
 
 // hasName reports whether names holds column, compared without regard to

@@ -7,6 +7,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
@@ -211,6 +212,43 @@ type Diagnostic struct {
 	// Down is set by the driver for a finding in a down migration (a
 	// rollback), which runs only when a deploy is undone.
 	Down bool
+	// Impact is what the lock would cost on the production table, set
+	// after the rules by the estimate step when lint has a snapshot
+	// (--stats); nil otherwise, and for findings that are not about a
+	// lock on a table.
+	Impact *Impact
+}
+
+// Impact is a lock finding's cost on production, from a snapshot of the
+// table's size and traffic and a cost model (package estimate).
+type Impact struct {
+	// Table is the table the figures are for, as Diagnostic.Table names
+	// it (the first, when it names several).
+	Table string
+	// Known reports that the snapshot has the table; New that the table is
+	// not in it but is created earlier in the migration set, so that it is
+	// empty when the statement runs. Neither: the table is new or unknown.
+	Known, New bool
+	// Rows, Bytes (heap and indexes) and WritesPerSecond are the table's,
+	// from the snapshot; zero for a new table. Rows is -1 when the
+	// snapshot does not know the count (never analyzed), WritesPerSecond
+	// -1 when it does not know the rate (statistics reset between its
+	// samples).
+	Rows            int64
+	Bytes           int64
+	WritesPerSecond float64
+	// Block is the estimated time the statement holds its lock (to the end
+	// of its transaction), when Estimated; Operation names the work it was
+	// priced as ("index build").
+	Block     time.Duration
+	Estimated bool
+	Operation string
+	// Lowered is the severity the rule gave the finding when the estimate
+	// made it a hint (the block is below the threshold); 0 otherwise.
+	Lowered Severity
+	// Note says it in a sentence for reports: "blocks writes to orders
+	// (48M rows, 9.1 GB, ~1,200 writes/s) for about 3 minutes".
+	Note string
 }
 
 // Doc is a rule's documentation, kept as data beside its check so that

@@ -127,6 +127,7 @@ func commands(e env) []*cli.Command {
 		planCommand(e),
 		hookCommand(e),
 		traceCommand(e),
+		statsCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
 		initCommand(e),

@@ -13,6 +13,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/pgcluster"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/timeline"
 	"github.com/pgsafe/pgsafe/internal/verify"
 	"github.com/pgsafe/pgsafe/rewrite"
 )
@@ -29,6 +30,7 @@ func fixCommand(e env) *cli.Command {
 		&cli.StringFlag{Name: "changed-since", Usage: "fix only files added or changed since the git `REF` (earlier files are still read for context)"},
 		&cli.BoolFlag{Name: "verify", Usage: "prove the rewrite on PostgreSQL: apply the original and the rewritten migrations to two fresh databases, compare the schemas and the locks; exit 1 when the proof fails (with --write, write only when it passes)"},
 		&cli.IntFlag{Name: "seed-rows", Usage: "with --verify, fill each table with `N` generated rows before the migrations that follow its creation, and measure how long writes to the touched tables wait"},
+		htmlFlag("each run of --verify, with the stalls of the writes that --seed-rows measures,"),
 	)
 	return &cli.Command{
 		Name:      "fix",
@@ -52,9 +54,14 @@ func fixCommand(e env) *cli.Command {
 				return usageError("--verify runs migration files: name them instead of -")
 			case !verifying && c.IsSet("seed-rows"):
 				return usageError("--seed-rows goes with --verify")
+			case !verifying && c.IsSet("html"):
+				return usageError("--html goes with --verify")
 			case c.Int("seed-rows") < 0:
 				return usageError("--seed-rows %d: want a number of rows, 0 or more", c.Int("seed-rows"))
 			default:
+			}
+			if err := checkHTMLPath(c, e); err != nil {
+				return err
 			}
 			files, loadErrs, err := source.LoadContext(c.Context, c.Args().Slice(), s.source)
 			if err != nil {
@@ -127,6 +134,9 @@ func fixCommand(e env) *cli.Command {
 				}
 				if err := renderVerify(e, format, res, rep, write); err != nil {
 					return &exitError{code: exitUsage, err: err}
+				}
+				if err := writeTimeline(c, e, rep.Where, verifyTimeline(rep)); err != nil {
+					return err
 				}
 				if !rep.OK() {
 					if write {
@@ -236,6 +246,15 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 	}
 	rep.Where = where
 	return rep, nil
+}
+
+// verifyTimeline returns the runs of a verification for a timeline.
+func verifyTimeline(rep *verify.Report) []timeline.Run {
+	var runs []timeline.Run
+	for _, r := range rep.Runs {
+		runs = append(runs, timeline.Run{Name: r.Name, Trace: r.Trace, Probed: rep.SeedRows > 0, Writes: r.Writes})
+	}
+	return runs
 }
 
 // renderVerify writes the verification report: in text, after the fix

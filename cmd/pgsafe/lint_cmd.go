@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/internal/fingerprint"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/report"
@@ -39,6 +40,7 @@ func lintCommand(e env) *cli.Command {
 		&cli.StringFlag{Name: "baseline", Usage: "leave out the findings recorded in the baseline `FILE` (see pgsafe baseline)"},
 		&cli.BoolFlag{Name: "statistics", Usage: "print the number of findings of each rule instead of the findings ([*]: pgsafe fix can fix some)"},
 	)
+	flags = append(flags, estimateFlags()...)
 	return &cli.Command{
 		Name:      "lint",
 		Usage:     "report lock hazards in migration files",
@@ -163,9 +165,18 @@ func lintGroup(c *cli.Context, e env, g *configGroup, all map[string]bool) (*lin
 		return nil, err
 	}
 	loadErrs = append(loadErrs, queryErrs...)
+	est, err := estimateOptions(c, e, s.cfg)
+	if err != nil {
+		return nil, err
+	}
 	res, err := interruptible(c.Context, func() (*lint.Result, error) { return lint.Run(files, s.lint), nil })
 	if err != nil {
 		return nil, interrupted()
+	}
+	// The rules have spoken; with a snapshot, each lock finding learns
+	// what it would cost on production, before anything is reported.
+	if est != nil {
+		estimate.Apply(res, *est)
 	}
 	// Each finding shows the fix that pgsafe fix would apply there.
 	rewrite.Place(res)

@@ -13,6 +13,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schemadiff"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/timeline"
 	"github.com/pgsafe/pgsafe/internal/trace"
 )
 
@@ -20,6 +21,7 @@ func traceCommand(e env) *cli.Command {
 	flags := append(readFlags(),
 		databaseURLFlag("run on the database at `URL`, inside one transaction that is rolled back, instead of on an ephemeral cluster"),
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output `FORMAT`: text or json", Value: "text"},
+		htmlFlag("the run"),
 	)
 	return &cli.Command{
 		Name:      "trace",
@@ -32,6 +34,9 @@ func traceCommand(e env) *cli.Command {
 				return err
 			}
 			format := c.String("format")
+			if err := checkHTMLPath(c, e); err != nil {
+				return err
+			}
 			files, err := loadMigrations(c, e, s)
 			if err != nil {
 				return err
@@ -69,6 +74,11 @@ func traceCommand(e env) *cli.Command {
 				}
 				if err != nil {
 					return &exitError{code: exitUsage, err: err}
+				}
+				// Also after a failure: the page shows the statements
+				// up to the one that failed.
+				if err := writeTimeline(c, e, srv.where, []timeline.Run{{Trace: res}}); err != nil {
+					return err
 				}
 			}
 			return runError(c.Context, runErr)

@@ -75,15 +75,22 @@ func TestTraceNamedDatabase(t *testing.T) {
 	assert.Len(t, doc.Files, 5)
 }
 
-// TestTraceFailingMigration exits 1 and reports what ran before.
+// TestTraceFailingMigration exits 1 and reports what ran before, in the
+// text and on the --html page.
 func TestTraceFailingMigration(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "1_a.up.sql"), []byte("CREATE TABLE a (id int);\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "2_b.up.sql"), []byte("ALTER TABLE missing ADD COLUMN x int;\n"), 0o644))
-	code, stdout, stderr := runCLI(t, nil, "trace", "--database-url", pgtest.NewDatabase(t), dir)
+	page := filepath.Join(dir, "timeline.html")
+	code, stdout, stderr := runCLI(t, nil, "trace", "--html", page, "--database-url", pgtest.NewDatabase(t), dir)
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, stdout, "CREATE TABLE a (id int)")
 	assert.Contains(t, stderr, `2_b.up.sql:1: ERROR: relation "missing" does not exist`)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `data-statement="1"`)
+	assert.NotContains(t, string(html), `data-statement="2"`, "the failing statement is not in the trace")
+	assert.Contains(t, string(html), "<code>CREATE TABLE a (id int)</code>")
 }
 
 // TestTraceInterrupted sends Ctrl-C (SIGINT) to a trace that runs on an

@@ -18,11 +18,19 @@ import (
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 )
 
-// TestFixVerify proves the example's rewrite on PostgreSQL.
+// TestFixVerify proves the example's rewrite on PostgreSQL, with the
+// lock timeline of both runs.
 func TestFixVerify(t *testing.T) {
 	url := pgtest.URL(t)
-	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "2000", "--database-url", url, "fixtures/examples/goose")
+	page := filepath.Join(t.TempDir(), "timeline.html")
+	code, stdout, stderr := runCLI(t, nil, "fix", "--verify", "--seed-rows", "2000", "--html", page, "--database-url", url, "fixtures/examples/goose")
 	require.Equal(t, 0, code, stderr+stdout)
+	assert.Contains(t, stderr, "pgsafe: lock timeline written to "+page)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `<section class="run" id="run1" data-run="original">`)
+	assert.Contains(t, string(html), `<section class="run" id="run2" data-run="rewrite">`)
+	assert.Contains(t, string(html), `data-stall-table="public.orders"`, "the probe's writes under each run")
 	assert.Contains(t, stdout, "--- a/fixtures/examples/goose/00002_order_status.sql", "the diff comes first")
 	assert.Contains(t, stdout, "schemas: the same (pg_dump --schema-only)")
 	assert.Contains(t, stdout, "original: 3 statement(s) block writes while they scan or rewrite a table")
@@ -56,6 +64,15 @@ func TestFixVerifyUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, nil, "fix", "--verify", "--seed-rows", "-1", "fixtures/examples/goose")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--seed-rows -1")
+	code, _, stderr = runCLI(t, nil, "fix", "--html", "timeline.html", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html goes with --verify")
+	code, _, stderr = runCLI(t, nil, "fix", "--verify", "--html", "no/such/folder/timeline.html", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html no/such/folder/timeline.html: the folder no/such/folder does not exist")
+	code, _, stderr = runCLI(t, nil, "trace", "--html", "fixtures", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--html fixtures: is a folder")
 }
 
 // TestStartingSchema traces and verifies a migration that changes a table

@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/bmatcuk/doublestar/v4"
@@ -86,6 +88,17 @@ type Config struct {
 	// migration before its contract migration may ship; 0 when unset
 	// (one).
 	ContractReleases int `toml:"contract-releases"`
+	// Stats is a production snapshot (`pgsafe stats` output), relative to
+	// Dir: lock findings on its tables carry their size, traffic and
+	// estimated blocking time.
+	Stats string `toml:"stats"`
+	// BlockThreshold is the estimated block below which an error whose
+	// hazard is how long it blocks becomes a hint, such as "1s"; "" when
+	// unset (1s). See BlockThresholdDuration.
+	BlockThreshold string `toml:"block-threshold"`
+	// CostModel is a cost model written by the calibration command,
+	// relative to Dir; "" for the model pgsafe embeds.
+	CostModel string `toml:"cost-model"`
 
 	// Path is the file the config was read from, "" for none.
 	Path string `toml:"-"`
@@ -100,7 +113,7 @@ type Config struct {
 // the documentation lists them. docs/pgsafe.schema.json describes the
 // same keys; a test keeps the two in step.
 func Keys() []string {
-	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "type-change-drop", "queries", "code", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "max-file-size"}
+	return []string{"pg-version", "framework", "frameworks", "select", "ignore", "severity", "exclude", "down-migrations", "include-down", "fail-on", "lock-timeout", "statement-timeout", "batch-size", "type-change-drop", "queries", "code", "schema", "database-url", "changed-since", "release-tag", "contract-releases", "stats", "block-threshold", "cost-model", "max-file-size"}
 }
 
 // Error is a problem in a config file, placed at a line.
@@ -264,6 +277,12 @@ func (c *Config) decode(md toml.MetaData, key string, v toml.Primitive) error {
 		dst, want = &c.ReleaseTag, `a git tag glob such as "v*"`
 	case "contract-releases":
 		dst, want = &c.ContractReleases, "a positive integer"
+	case "stats":
+		dst, want = &c.Stats, "a file path string"
+	case "block-threshold":
+		dst, want = &c.BlockThreshold, `a duration string such as "1s"`
+	case "cost-model":
+		dst, want = &c.CostModel, "a file path string"
 	case "severity":
 		return c.decodeSeverity(md, v)
 	case "frameworks":
@@ -395,7 +414,30 @@ func (c *Config) validate() error {
 	if c.set["schema"] && c.set["database-url"] {
 		return c.errorAt("schema and database-url both name a starting schema; keep one", "database-url")
 	}
+	if c.set["block-threshold"] {
+		if _, err := ParseThreshold(c.BlockThreshold); err != nil {
+			return c.errorAt("block-threshold: "+err.Error(), "block-threshold")
+		}
+	}
 	return nil
+}
+
+// reThreshold matches a block threshold: a number and a unit.
+var reThreshold = regexp.MustCompile(`^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)\s*$`)
+
+// ParseThreshold parses a block threshold such as "1s", "500ms", "2min"
+// or "1h": a positive number and a unit, ms, s, min or h.
+func ParseThreshold(s string) (time.Duration, error) {
+	m := reThreshold.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf(`want a positive duration with a unit, such as "1s", "500ms" or "2min", not %q`, s)
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf(`want a positive duration with a unit, such as "1s", "500ms" or "2min", not %q`, s)
+	}
+	unit := map[string]time.Duration{"ms": time.Millisecond, "s": time.Second, "min": time.Minute, "h": time.Hour}[m[2]]
+	return time.Duration(n * float64(unit)), nil
 }
 
 // typeName describes the TOML type of the value at key for messages.

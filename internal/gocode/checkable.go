@@ -18,15 +18,19 @@ func (f File) Checkable(src string) string {
 
 // checkable returns f's SQL without the queries that pgsafe cannot
 // check: those whose SQL is partly built at run time (Query.Partial)
-// and does not parse even with stand-ins for the unknown parts. Each
-// becomes white space of its width, lines kept, so that it neither counts
-// as a syntax error of the application (its text is not what runs) nor
-// stops the checks of the file's other queries. A complete query that
-// does not parse stays: it is SQL that PostgreSQL refuses.
+// and does not parse even with stand-ins for the unknown parts, and the
+// complete ones that do not parse (Query.SyntaxError). Each becomes white
+// space of its width, lines kept, so that it does not stop the checks of
+// the file's other queries. A partial one is dropped silently: its text
+// is not what runs. A complete one is SQL that PostgreSQL refuses, which
+// lint reports as a syntax error at the query's place.
 func (f File) checkable() string {
 	var out []byte
 	for _, q := range f.Queries {
-		if !q.Partial || q.Start < 0 || q.End > len(f.SQL) || q.Start >= q.End || sqlparse.Valid(f.SQL[q.Start:q.End]) {
+		if q.Start < 0 || q.End > len(f.SQL) || q.Start >= q.End {
+			continue
+		}
+		if q.SyntaxError == nil && (!q.Partial || sqlparse.Valid(f.SQL[q.Start:q.End])) {
 			continue
 		}
 		if out == nil {
@@ -42,6 +46,28 @@ func (f File) checkable() string {
 		return f.SQL
 	}
 	return string(out)
+}
+
+// findSyntaxErrors sets the SyntaxError of each complete query whose SQL
+// does not parse. The file's SQL is parsed as a whole first: when it
+// parses, every query does.
+func (f *File) findSyntaxErrors() {
+	if sqlparse.Valid(f.SQL) {
+		return
+	}
+	for i := range f.Queries {
+		q := &f.Queries[i]
+		if q.Partial || q.Start < 0 || q.End > len(f.SQL) || q.Start >= q.End {
+			continue
+		}
+		res := sqlparse.Parse(f.SQL[q.Start:q.End])
+		if res.Err == nil {
+			continue
+		}
+		e := *res.Err
+		e.Offset += q.Start
+		q.SyntaxError = &e
+	}
 }
 
 // withSuppressions returns sql, the SQL found in the Go source src and
@@ -74,6 +100,9 @@ func withSuppressions(src, sql string) string {
 		lineStart := strings.LastIndexByte(src[:off], '\n') + 1
 		if strings.TrimSpace(src[lineStart:off]) != "" {
 			continue
+		}
+		if strings.TrimSpace(string(out[off:off+len(lit)])) != "" {
+			continue // the SQL of a query put together from constants goes on there
 		}
 		copy(out[off:], "--"+lit[2:])
 	}

@@ -12,12 +12,13 @@ import (
 	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
-// TestCheckableDropsPartialQueriesThatDoNotParse: a query built at run
-// time whose stand-ins do not make it parse is left out of the file's SQL,
-// rather than turning the whole file into a syntax error that hides its
-// other queries; a complete query that does not parse stays, since it is
-// SQL that PostgreSQL refuses.
-func TestCheckableDropsPartialQueriesThatDoNotParse(t *testing.T) {
+// TestCheckableDropsQueriesThatDoNotParse: a query built at run time
+// whose stand-ins do not make it parse, and a complete query that
+// PostgreSQL refuses, are left out of the file's SQL, rather than turning
+// the whole file into a syntax error that hides its other queries. The
+// complete one keeps PostgreSQL's error, at its place in the Go source,
+// for lint to report.
+func TestCheckableDropsQueriesThatDoNotParse(t *testing.T) {
 	src := `package store
 
 import "database/sql"
@@ -41,20 +42,41 @@ func broken(db *sql.DB) {
 	require.Len(t, files, 1)
 	f := files[0]
 	var partial int
+	var syntax []*sqlparse.SyntaxError
 	for _, q := range f.Queries {
 		if q.Partial && !sqlparse.Valid(f.SQL[q.Start:q.End]) {
 			partial++
 		}
+		if q.SyntaxError != nil {
+			assert.False(t, q.Partial, "only a complete query has a syntax error")
+			syntax = append(syntax, q.SyntaxError)
+		}
 	}
 	require.Equal(t, 1, partial, "the test needs a partial query that does not parse:\n%s", f.SQL)
+	require.Len(t, syntax, 1)
+	assert.Equal(t, `syntax error at or near "SELEC"`, syntax[0].Message)
+	assert.Equal(t, strings.Index(src, "SELEC 1"), syntax[0].Offset, "the error is at its place in the Go source")
 
 	got := f.Checkable(src)
 	require.Len(t, got, len(f.SQL), "positions stay the Go file's")
 	assert.Equal(t, strings.Count(f.SQL, "\n"), strings.Count(got, "\n"))
 	assert.Contains(t, got, "SELECT * FROM clients", "the query that parses stays")
-	assert.Contains(t, got, "SELEC 1", "a complete query that does not parse stays")
+	assert.NotContains(t, got, "SELEC 1", "the complete query that does not parse is gone")
 	assert.NotContains(t, got, "WHERE", "the partial query is gone")
-	without := strings.Replace(got, "SELEC 1", "SELECT 1", 1)
-	assert.True(t, sqlparse.Valid(without), "what is left parses:\n%s", without)
+	assert.True(t, sqlparse.Valid(got), "what is left parses:\n%s", got)
 	assert.False(t, sqlparse.Valid(f.SQL), "without checkable, the file's SQL does not parse")
+}
+
+// TestNoSyntaxErrorsWhenTheFileParses: the queries of a file whose SQL
+// parses have no syntax error, and the SQL is checked as it is.
+func TestNoSyntaxErrorsWhenTheFileParses(t *testing.T) {
+	src := "package store\n\nimport \"database/sql\"\n\nfunc f(db *sql.DB) {\n\tdb.Exec(\"DELETE FROM clients\")\n\tdb.Query(`SELECT 1`)\n}\n"
+	files, errs := gocode.Extract([]source.File{{Path: "store.go", Text: src}})
+	require.Empty(t, errs)
+	require.Len(t, files, 1)
+	require.Len(t, files[0].Queries, 2)
+	for _, q := range files[0].Queries {
+		assert.Nil(t, q.SyntaxError)
+	}
+	assert.Equal(t, files[0].SQL, files[0].Checkable(src))
 }

@@ -58,7 +58,7 @@ func TestCorpus(t *testing.T) {
 			files := loadCorpus(t, name)
 			got, errs := Extract(files)
 			require.Empty(t, errs)
-			queries, partial, partialParse, literal, reads := 0, 0, 0, 0, 0
+			queries, partial, partialParse, literal, reads, named := 0, 0, 0, 0, 0, 0
 			var failures []string
 			texts := map[string]string{}
 			for _, f := range files {
@@ -75,6 +75,9 @@ func TestCorpus(t *testing.T) {
 					if q.Read != nil {
 						reads++
 					}
+					if len(q.Names) > 0 {
+						named++
+					}
 					if q.Partial {
 						partial++
 						if sqlparse.Valid(f.SQL[q.Start:q.End]) {
@@ -89,8 +92,8 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 			missed := missedLiterals(t, files, got)
-			t.Logf("%s: %d Go files, %d send SQL; %d queries (%d single literals, %d partial of which %d parse with their stand-ins, %d with a known read); %d complete queries fail to parse; %d SQL-looking literals not found",
-				name, len(files), len(got), queries, literal, partial, partialParse, reads, len(failures), len(missed))
+			t.Logf("%s: %d Go files, %d send SQL; %d queries (%d single literals, %d partial of which %d parse with their stand-ins, %d with a known read, %d holding the text of constants or variables); %d complete queries fail to parse; %d SQL-looking literals not found",
+				name, len(files), len(got), queries, literal, partial, partialParse, reads, named, len(failures), len(missed))
 			for _, f := range failures {
 				t.Log("parse failure: " + f)
 			}

@@ -20,6 +20,11 @@ type extractor struct {
 	written map[int]bool // part starts already in sql
 	queries []Query
 	stack   []ast.Node // the nodes around the current one, outermost first
+	// pending are the queries that hold a name's text, laid out after the
+	// others (see layoutPending); assembled is where each was, by the
+	// offset of its concatenation.
+	pending   []pendingQuery
+	assembled map[int]assembled
 	// wrappers, when set, makes run look for wrappers instead of queries.
 	wrappers map[types.Object]wrapper
 }
@@ -92,7 +97,7 @@ func (x *extractor) wrapperOf(call *ast.CallExpr, t target, arg ast.Expr, inner 
 }
 
 func newExtractor(p *pkg, af *ast.File, src source.File) *extractor {
-	return &extractor{p: p, tf: p.fset.File(af.Pos()), af: af, src: src, sql: blank(src.Text), written: map[int]bool{}}
+	return &extractor{p: p, tf: p.fset.File(af.Pos()), af: af, src: src, sql: blank(src.Text), written: map[int]bool{}, assembled: map[int]assembled{}}
 }
 
 // blank returns text with every byte but '\n' replaced by a space.
@@ -121,6 +126,7 @@ func (x *extractor) run() {
 		}
 		return true
 	})
+	x.layoutPending()
 	sort.SliceStable(x.queries, func(i, j int) bool { return x.queries[i].Start < x.queries[j].Start })
 }
 
@@ -418,11 +424,22 @@ func receiverName(fn *types.Func) string {
 	return ""
 }
 
-// add places a query's SQL in the file's SQL and records it.
+// add places a query's SQL in the file's SQL and records it: in place,
+// or, when it holds a name's text, once the others are (layoutPending).
 func (x *extractor) add(v value, call string, read *Read) {
 	if len(v.parts) == 0 {
 		return
 	}
+	if v.remote() {
+		x.pending = append(x.pending, pendingQuery{v: v, call: call, read: read})
+		return
+	}
+	x.addInPlace(v, call, read)
+}
+
+// addInPlace places a query's SQL, its literals where they are in the
+// source, in the file's SQL and records it.
+func (x *extractor) addInPlace(v value, call string, read *Read) {
 	for _, p := range v.parts {
 		if x.written[p.start] {
 			continue

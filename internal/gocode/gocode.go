@@ -12,10 +12,16 @@
 //     concatenation, a fmt.Sprintf verb) is an '_', which PostgreSQL reads
 //     as a name, so that most such queries still parse; the query is
 //     Partial;
-//   - a constant or variable inside a concatenation is such a part too: its
-//     text lies elsewhere in the file and cannot be put in the query's
-//     place (a constant or variable that is the whole query, or the whole
-//     format of a fmt.Sprintf, is followed to its text);
+//   - a constant or variable inside a concatenation, such as columns in
+//     "SELECT " + columns + " FROM t", has its text elsewhere (in another line, or another
+//     file of the package), which cannot be put in place: the query's SQL,
+//     put together, is laid out over the Go source of the concatenation
+//     instead, going on over the blank bytes after it where it is longer
+//     (see assemble), and the query names the constants (Query.Names) and
+//     is no Literal. When it does not fit before another query or the end
+//     of the file, or a variable may have changed, the name is an unknown
+//     part as above. A constant or variable that is the whole query, or
+//     the whole format of a fmt.Sprintf, is followed to its text in place;
 //   - a variable is followed to the assignment that reaches the call (the
 //     last one before it in a block around it); when another assignment in
 //     a branch, a += or a pointer to it may have changed it, the query is
@@ -42,6 +48,7 @@ import (
 	"path/filepath"
 
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // File is what one Go file sends to the database.
@@ -50,9 +57,10 @@ type File struct {
 	// SQL is the file's queries aligned with the Go source: the same
 	// length, every byte that is not part of a query's SQL text a space
 	// (newlines kept, so lines and columns match), the SQL of each query
-	// in place of its string literal(s) (the quotes blanked; escape
-	// sequences of interpreted strings blanked to spaces of the same
-	// width, their meaning kept where it is whitespace), and a ';' where
+	// in place of its string literal(s) (the quotes blanked; each escape
+	// sequence of an interpreted string in the bytes it spans, its meaning
+	// kept where it fits: whitespace as spaces, \" as a quote and a space
+	// next to its identifier, see escapeSQL), and a ';' where
 	// each query's last literal closes. Positions in SQL are positions in
 	// the Go file, so the existing query-file checks report at the Go
 	// file's line and column.
@@ -60,9 +68,9 @@ type File struct {
 	// Queries are in source order of their SQL. Two queries share a span
 	// when one constant or variable is passed to two calls. The SQL of a
 	// Partial query may not parse even with its stand-ins (an unknown
-	// list of columns followed by a known one, two verbs side by side), and
-	// then neither does SQL as a whole: parse query by query
-	// (SQL[Start:End], positions offset by Start) to keep the others.
+	// list of columns followed by a known one, two verbs side by side),
+	// nor may a complete query's (Query.SyntaxError), and then neither
+	// does SQL as a whole: Checkable leaves such queries out.
 	Queries []Query
 }
 
@@ -84,6 +92,18 @@ type Query struct {
 	Literal bool
 	// Raw is set when that literal is a raw (backquoted) string.
 	Raw bool
+	// Names are the constants and variables whose text the SQL holds, as
+	// "name (file.go:line)", when it is a concatenation with such names
+	// in it. Such SQL is not in place: it is laid out, put together, over
+	// the Go source of the concatenation and, when longer, the blank bytes
+	// after it (see assemble).
+	Names []string
+	// SyntaxError is PostgreSQL's error for a complete (not Partial)
+	// query whose SQL does not parse, its Offset in the Go source; nil
+	// for the others. Such a query is reported on its own, where it is,
+	// and left out of Checkable so that the file's other queries are
+	// still checked.
+	SyntaxError *sqlparse.SyntaxError
 	// Read is how the code reads the result, nil when unknown.
 	Read *Read
 }
@@ -110,6 +130,18 @@ type Read struct {
 	// RowToStructByName ("T must have the same number of named public
 	// fields as row has fields"), which a dropped or renamed column breaks.
 	Strict bool
+	// Driver is the library whose rules turn the column values into the
+	// destinations: "pgx" (pgx's type map) or "database/sql" (its
+	// convertAssign, which sqlx and GORM use too).
+	Driver string
+	// Types are the Go types of the destinations: one per Scan
+	// destination, or, for struct reads, one per field beside Names; each
+	// as typeText describes it ("int64", "*string",
+	// "database/sql.NullString", "time.Time", "[]byte", "any",
+	// "example.com/store.Status (string)"), "" where the type is not
+	// known. Nil when no destination's type is known (a package that
+	// does not type-check, destinations that are not pointers).
+	Types []string
 }
 
 // Extract reads files (Go sources, by path and text) and returns one File
@@ -190,6 +222,7 @@ func extract(files []source.File, newImporter func(*token.FileSet, []*ast.File) 
 			x.run()
 			if len(x.queries) > 0 {
 				f := x.file()
+				f.findSyntaxErrors()
 				results[i] = &f
 			}
 		}

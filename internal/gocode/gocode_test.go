@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,8 +67,35 @@ func TestEscapesKeepAlignment(t *testing.T) {
 	require.Len(t, f.Queries, 2)
 	assert.Equal(t, "UPDATE t    SET a = 1", texts(f)[0], "whitespace escapes become spaces")
 	assert.False(t, f.Queries[0].Partial)
-	assert.Equal(t, "SELECT   a   FROM t", texts(f)[1])
-	assert.True(t, f.Queries[1].Partial, "a quote escape loses its character")
+	assert.Equal(t, "SELECT  \"a\"  FROM t", texts(f)[1], "a quoted identifier stays contiguous")
+	assert.False(t, f.Queries[1].Partial, "the quotes are kept in place")
+}
+
+// TestQuoteEscapes checks how escape sequences of interpreted strings are
+// laid out, following the SQL's quoting: \" keeps its quote next to the
+// identifier, \\ keeps its backslash where a space changes nothing, and
+// the rest make the query partial.
+func TestQuoteEscapes(t *testing.T) {
+	for _, c := range []struct {
+		lit, want string
+		partial   bool
+	}{
+		{`"SELECT \"a b\".\"c\" FROM t"`, `SELECT  "a b" . "c"  FROM t`, false},
+		{`"SELECT \"a\", \"b\" FROM t"`, `SELECT  "a" ,  "b"  FROM t`, false},
+		{`"SELECT 'x\\y' FROM t"`, `SELECT 'x\ y' FROM t`, false},
+		{`"SELECT 1 /* \"x\" \\ */ FROM t"`, `SELECT 1 /* " x"  \  */ FROM t`, false},
+		{`"SELECT \"a\"\"b\" FROM t"`, `SELECT  "a    b"  FROM t`, true},
+		{`"SELECT 'say \"hi\"' FROM t"`, `SELECT 'say   hi  ' FROM t`, true},
+		{`"SELECT E'\\n' FROM t"`, `SELECT E'  n' FROM t`, true},
+		{`"SELECT \"a\\b\" FROM t"`, `SELECT  "a  b"  FROM t`, true},
+		{`"SELECT 1 -- one\nFROM t"`, `SELECT 1 -- one  FROM t`, true},
+		{`"SELECT \x41"`, `SELECT     `, true},
+	} {
+		text, partial := literalSQL(c.lit)
+		assert.Equal(t, c.want, string(text), c.lit)
+		assert.Len(t, text, len(c.lit)-2, c.lit)
+		assert.Equal(t, c.partial, partial, c.lit)
+	}
 }
 
 func TestNoSQLNoFile(t *testing.T) {
@@ -98,3 +126,33 @@ func TestMayQuery(t *testing.T) {
 	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { s.QueryRowx(q) }\n")))
 	assert.True(t, mayQuery(parse("package a\n\nfunc f(s S) { sqlx.MustExecContext(q) }\n")))
 }
+
+// TestQuoteReadsBack: what Quote writes into an interpreted string reads
+// back (literalSQL) as the same SQL, up to the padding spaces of the
+// escapes, and complete, for the SQL that fixes write: quoted
+// identifiers, and backslashes in strings and comments.
+func TestQuoteReadsBack(t *testing.T) {
+	q := Query{Literal: true}
+	for _, sql := range []string{
+		`SELECT id, "Display Name" FROM "My Apps"`,
+		`SELECT a."x y", b.c FROM a JOIN b ON a.id = b.id`,
+		`INSERT INTO "T" ("a", "b") VALUES ($1, 'C:\dir')`,
+		`SELECT 1 /* "quoted" \ */`,
+	} {
+		quoted, err := q.Quote(sql)
+		require.NoError(t, err)
+		text, partial := literalSQL(`"` + quoted + `"`)
+		assert.False(t, partial, sql)
+		noSpace := func(s string) string { return strings.Join(strings.Fields(s), "") }
+		assert.Equal(t, noSpace(sql), noSpace(string(text)), "every character read back, in order: %s", sql)
+		if strings.Contains(sql, "/*") {
+			continue // its quotes are no identifiers
+		}
+		for _, ident := range quotedIdent.FindAllString(sql, -1) {
+			assert.Contains(t, string(text), ident, "a quoted identifier reads back whole")
+		}
+	}
+}
+
+// quotedIdent matches a quoted identifier.
+var quotedIdent = regexp.MustCompile(`"[^"]*"`)

@@ -13,8 +13,21 @@ import (
 // read returns how the code reads the rows of the query that call sends,
 // when the same function reads them in a way whose expectations the types
 // tell; nil otherwise (reads that disagree, a Scan with a spread argument,
-// a destination whose type is unknown).
+// a destination whose type is unknown). The read's Driver is that of the
+// library that sends the query.
 func (x *extractor) read(call *ast.CallExpr, t target) *Read {
+	r := x.readRows(call, t)
+	if r != nil {
+		r.Driver = libSQL
+		if t.lib == libPgx {
+			r.Driver = libPgx
+		}
+	}
+	return r
+}
+
+// readRows is read without the Driver.
+func (x *extractor) readRows(call *ast.CallExpr, t target) *Read {
 	if t.lib == libSQLX && (strings.HasPrefix(t.name, "Select") || strings.HasPrefix(t.name, "Get")) {
 		i := t.args[0] - 1 // the destination comes just before the SQL
 		if i < 0 || i >= len(call.Args) {
@@ -85,17 +98,25 @@ func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 }
 
 // agree returns the first of reads when they all expect the same
-// columns, nil when there are none or they disagree.
+// columns, nil when there are none or they disagree. Reads that expect
+// the same columns into destinations of other types leave the types
+// unknown.
 func agree(reads []*Read) *Read {
 	if len(reads) == 0 {
 		return nil
 	}
+	first := reads[0]
 	for _, r := range reads[1:] {
-		if r == nil || reads[0] == nil || r.Destinations != reads[0].Destinations || !slices.Equal(r.Names, reads[0].Names) || r.Lax != reads[0].Lax || r.Strict != reads[0].Strict {
+		if r == nil || first == nil || r.Destinations != first.Destinations || !slices.Equal(r.Names, first.Names) || r.Lax != first.Lax || r.Strict != first.Strict {
 			return nil // the function reads the rows in two ways
 		}
+		if !slices.Equal(r.Types, first.Types) {
+			c := *first
+			c.Types = nil
+			first = &c
+		}
 	}
-	return reads[0]
+	return first
 }
 
 // stmtQueries are the methods of a prepared statement (database/sql's
@@ -232,6 +253,9 @@ func (x *extractor) pgxRowTo(c *ast.CallExpr, fn ast.Expr) *Read {
 		return nil
 	}
 	name := strings.Replace(sel.Sel.Name, "AddrOf", "", 1)
+	if name != "RowToStructByName" && name != "RowToStructByNameLax" && name != "RowToStructByPos" {
+		return nil // another row function: its expectations are not known
+	}
 	tv, ok := x.p.info.Types[ix.Index]
 	if !ok || !known(tv.Type) {
 		return nil
@@ -242,15 +266,14 @@ func (x *extractor) pgxRowTo(c *ast.CallExpr, fn ast.Expr) *Read {
 	}
 	pos := x.p.fset.Position(c.Pos())
 	r := &Read{Line: pos.Line, Column: pos.Column, Call: "pgx." + sel.Sel.Name}
-	switch name {
-	case "RowToStructByName", "RowToStructByNameLax":
-		r.Names = fieldNames(st, pgxName)
+	names, fieldTypes := fields(st, pgxName)
+	if name == "RowToStructByPos" {
+		r.Destinations = len(names)
+	} else {
+		r.Names = names
 		r.Strict = name == "RowToStructByName"
-	case "RowToStructByPos":
-		r.Destinations = len(fieldNames(st, pgxName))
-	default:
-		return nil
 	}
+	r.Types = anyKnown(fieldTypes)
 	return r
 }
 
@@ -261,7 +284,15 @@ func (x *extractor) scanRead(c *ast.CallExpr, label string) *Read {
 		return nil
 	}
 	pos := x.p.fset.Position(c.Pos())
-	return &Read{Line: pos.Line, Column: pos.Column, Call: label, Destinations: len(c.Args)}
+	dests := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		if tv, ok := x.p.info.Types[a]; ok && tv.Type != nil {
+			if p, ok := types.Unalias(tv.Type).(*types.Pointer); ok {
+				dests[i] = typeText(p.Elem())
+			}
+		}
+	}
+	return &Read{Line: pos.Line, Column: pos.Column, Call: label, Destinations: len(c.Args), Types: anyKnown(dests)}
 }
 
 // structRead is a read into dest (a struct, a slice of structs, pointers
@@ -285,24 +316,25 @@ func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, m m
 	if !ok || scannable(t) {
 		if _, isBasic := t.Underlying().(*types.Basic); isBasic || scannable(t) {
 			r.Destinations = 1
+			r.Types = anyKnown([]string{typeText(t)})
 			return r
 		}
 		return nil
 	}
-	r.Names = fieldNames(st, m)
+	var fieldTypes []string
+	r.Names, fieldTypes = fields(st, m)
 	if len(r.Names) == 0 {
 		return nil
 	}
+	r.Types = anyKnown(fieldTypes)
 	return r
 }
 
 // scannable reports whether a struct is read as one value: it
 // implements sql.Scanner, or has no exported fields (time.Time).
 func scannable(t types.Type) bool {
-	if obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(t), false, nil, "Scan"); obj != nil {
-		if _, ok := obj.(*types.Func); ok {
-			return true
-		}
+	if hasScan(t) {
+		return true
 	}
 	st, ok := t.Underlying().(*types.Struct)
 	if !ok {
@@ -331,11 +363,11 @@ func structOf(t types.Type) *types.Struct {
 	return st
 }
 
-// fieldNames returns the column names that a struct's fields take, in
-// field order: exported fields, embedded structs without a name of their
-// own flattened, fields named "-" skipped.
-func fieldNames(st *types.Struct, m mapping) []string {
-	var out []string
+// fields returns the column names that a struct's fields take, in
+// field order, and the fields' types beside them (see typeText):
+// exported fields, embedded structs without a name of their own
+// flattened, fields named "-" skipped.
+func fields(st *types.Struct, m mapping) (names, fieldTypes []string) {
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		tag := reflect.StructTag(st.Tag(i))
@@ -345,7 +377,8 @@ func fieldNames(st *types.Struct, m mapping) []string {
 		}
 		if f.Embedded() && n == "" {
 			if inner := structOf(f.Type()); inner != nil && !scannable(deref(f.Type())) {
-				out = append(out, fieldNames(inner, m)...)
+				in, it := fields(inner, m)
+				names, fieldTypes = append(names, in...), append(fieldTypes, it...)
 				continue
 			}
 		}
@@ -355,9 +388,85 @@ func fieldNames(st *types.Struct, m mapping) []string {
 		if n == "" {
 			n = m.field(f.Name())
 		}
-		out = append(out, n)
+		names, fieldTypes = append(names, n), append(fieldTypes, typeText(f.Type()))
 	}
-	return out
+	return names, fieldTypes
+}
+
+// typeText describes a destination's Go type for the rules, which judge
+// it without go/types: a basic type by its name ("int64", "string"), a
+// pointer as "*" and its element, []byte, an empty interface as "any",
+// a named type by its package path and name ("time.Time",
+// "database/sql.NullString", "database/sql.Null[int64]"); a named type
+// of another package gets what decides how drivers fill it in
+// parentheses: "(Scanner)" when it implements sql.Scanner (its Scan
+// method decides), else its underlying basic type or []byte
+// ("example.com/store.Status (string)"). It is "" when the type is not
+// known, or is none of these.
+func typeText(t types.Type) string {
+	if !known(t) {
+		return ""
+	}
+	t = types.Unalias(t)
+	switch v := t.(type) {
+	case *types.Pointer:
+		if e := typeText(v.Elem()); e != "" {
+			return "*" + e
+		}
+		return ""
+	case *types.Basic:
+		if v.Info()&types.IsUntyped != 0 {
+			return ""
+		}
+		return v.Name()
+	case *types.Slice:
+		if b, ok := types.Unalias(v.Elem()).(*types.Basic); ok && b.Kind() == types.Byte {
+			return "[]byte"
+		}
+		return ""
+	case *types.Interface:
+		if v.Empty() {
+			return "any"
+		}
+		return ""
+	case *types.Named:
+		name := types.TypeString(v, nil)
+		if pkg := v.Obj().Pkg(); pkg != nil && (pkg.Path() == "database/sql" || pkg.Path() == "time") {
+			return name
+		}
+		if hasScan(v) {
+			return name + " (Scanner)"
+		}
+		if u := typeText(v.Underlying()); u == "[]byte" || isBasicText(u) {
+			return name + " (" + u + ")"
+		}
+		return ""
+	default:
+		return ""
+	}
+}
+
+// hasScan reports whether a pointer to t has a Scan method, as
+// sql.Scanner asks.
+func hasScan(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(t), false, nil, "Scan")
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// isBasicText reports whether s, from typeText, names a basic type.
+func isBasicText(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "*[]. (")
+}
+
+// anyKnown returns ts, nil when none of them is known.
+func anyKnown(ts []string) []string {
+	for _, t := range ts {
+		if t != "" {
+			return ts
+		}
+	}
+	return nil
 }
 
 // mapping is how a library names the column of a struct field: by a

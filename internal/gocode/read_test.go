@@ -51,8 +51,8 @@ func f(ctx context.Context, db *sql.DB) error {
 	f := extractOne(t, src)
 	require.Len(t, f.Queries, 5)
 	r := reads(f)
-	assert.Equal(t, &Read{Line: 10, Column: 12, Call: "QueryRowContext(...).Scan", Destinations: 2}, r[0])
-	assert.Equal(t, &Read{Line: 18, Column: 13, Call: "rows.Scan", Destinations: 3}, r[1])
+	assert.Equal(t, &Read{Line: 10, Column: 12, Call: "QueryRowContext(...).Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int", "int"}}, r[0])
+	assert.Equal(t, &Read{Line: 18, Column: 13, Call: "rows.Scan", Destinations: 3, Driver: "database/sql", Types: []string{"int", "int", "int"}}, r[1])
 	assert.Nil(t, r[2], "destinations spread from a slice are unknown")
 	assert.Nil(t, r[3], "two reads that disagree")
 	assert.Nil(t, r[4], "Exec reads no rows")
@@ -94,10 +94,11 @@ func f(db *sqlx.DB) {
 	require.Len(t, f.Queries, 4)
 	r := reads(f)
 	want := []string{"id", "client_name", "userid"}
-	assert.Equal(t, &Read{Line: 21, Column: 6, Call: "sqlx Select", Names: want}, r[0])
-	assert.Equal(t, &Read{Line: 22, Column: 6, Call: "sqlx Get", Names: want, Lax: true}, r[1])
-	assert.Equal(t, &Read{Line: 23, Column: 6, Call: "sqlx Select", Destinations: 1}, r[2])
-	assert.Equal(t, &Read{Line: 26, Column: 7, Call: "sqlx StructScan", Names: want}, r[3])
+	types := []string{"int", "string", "int"}
+	assert.Equal(t, &Read{Line: 21, Column: 6, Call: "sqlx Select", Names: want, Driver: "database/sql", Types: types}, r[0])
+	assert.Equal(t, &Read{Line: 22, Column: 6, Call: "sqlx Get", Names: want, Lax: true, Driver: "database/sql", Types: types}, r[1])
+	assert.Equal(t, &Read{Line: 23, Column: 6, Call: "sqlx Select", Destinations: 1, Driver: "database/sql", Types: []string{"string"}}, r[2])
+	assert.Equal(t, &Read{Line: 26, Column: 7, Call: "sqlx StructScan", Names: want, Driver: "database/sql", Types: types}, r[3])
 }
 
 func TestPgxReads(t *testing.T) {
@@ -122,11 +123,12 @@ func f(ctx context.Context, conn *pgx.Conn) {
 	require.Len(t, f.Queries, 3)
 	r := reads(f)
 	want := []string{"id", "client_name", "userid"}
+	types := []string{"int", "string", "int"}
 	// RowToStructByName needs a column for every field; its Lax form takes
 	// fields without a column, but no extra columns either.
-	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: want, Strict: true}, r[0])
-	assert.Equal(t, &Read{Line: 25, Column: 9, Call: "pgx.RowToAddrOfStructByNameLax", Names: want}, r[1])
-	assert.Equal(t, &Read{Line: 27, Column: 9, Call: "pgx.RowToStructByPos", Destinations: 3}, r[2])
+	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: want, Strict: true, Driver: "pgx", Types: types}, r[0])
+	assert.Equal(t, &Read{Line: 25, Column: 9, Call: "pgx.RowToAddrOfStructByNameLax", Names: want, Driver: "pgx", Types: types}, r[1])
+	assert.Equal(t, &Read{Line: 27, Column: 9, Call: "pgx.RowToStructByPos", Destinations: 3, Driver: "pgx", Types: types}, r[2])
 }
 
 func TestGormReads(t *testing.T) {
@@ -149,7 +151,8 @@ func f(db *gorm.DB) {
 	f := extractOne(t, src)
 	require.Len(t, f.Queries, 1)
 	assert.Equal(t, &Read{Line: 14, Column: 2, Call: "gorm Scan",
-		Names: []string{"id", "user_id", "http_host", "client_name"}, Lax: true}, f.Queries[0].Read)
+		Names: []string{"id", "user_id", "http_host", "client_name"}, Lax: true, Driver: "database/sql",
+		Types: []string{"int", "int", "string", "string"}}, f.Queries[0].Read)
 }
 
 func TestUnknownDestinationTypeIsNoRead(t *testing.T) {
@@ -189,8 +192,8 @@ func f(db *sql.DB) {
 `
 	f := extractOne(t, src)
 	require.Len(t, f.Queries, 2)
-	assert.Equal(t, &Read{Line: 9, Column: 7, Call: "rows.Scan", Destinations: 1}, f.Queries[0].Read)
-	assert.Equal(t, &Read{Line: 13, Column: 7, Call: "rows.Scan", Destinations: 2}, f.Queries[1].Read)
+	assert.Equal(t, &Read{Line: 9, Column: 7, Call: "rows.Scan", Destinations: 1, Driver: "database/sql", Types: []string{"int"}}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 13, Column: 7, Call: "rows.Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int", "int"}}, f.Queries[1].Read)
 }
 
 func TestPreparedStatementReads(t *testing.T) {
@@ -223,8 +226,124 @@ func f(db *sql.DB) error {
 `
 	f := extractOne(t, src)
 	require.Len(t, f.Queries, 3)
-	assert.Equal(t, &Read{Line: 12, Column: 13, Call: "QueryRow(...).Scan", Destinations: 2}, f.Queries[0].Read,
+	assert.Equal(t, &Read{Line: 12, Column: 13, Call: "QueryRow(...).Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int", "int"}}, f.Queries[0].Read,
 		"the statement's two reads agree")
 	assert.Nil(t, f.Queries[1].Read, "Exec reads no rows")
 	assert.Nil(t, f.Queries[2].Read, "two reads that disagree")
+}
+
+// TestDestinationTypes checks the Go types recorded for a read's
+// destinations: from go/types where the package type-checks (the
+// standard library's types, the package's own), "" where a type comes
+// from a package that cannot be imported.
+func TestDestinationTypes(t *testing.T) {
+	src := `package store
+
+import (
+	"database/sql"
+	"time"
+
+	"example.com/money"
+)
+
+type Status string
+
+type ID int64
+
+type Point struct{ X, Y float64 }
+
+func (p *Point) Scan(src any) error { return nil }
+
+type Row struct {
+	ID      ID
+	Name    *string
+	Created time.Time
+	Note    sql.NullString
+	Amount  money.Amount
+	Raw     []byte
+}
+
+func f(db *sql.DB) error {
+	var (
+		id     int64
+		name   *string
+		note   sql.NullString
+		at     time.Time
+		raw    []byte
+		any_   any
+		status Status
+		n      sql.Null[int32]
+		p      Point
+		amount money.Amount
+		r      Row
+		dest   any = &id
+	)
+	if err := db.QueryRow("SELECT * FROM a").Scan(&id, &name, &note, &at, &raw, &any_, &status, &n, &p, &amount, dest, &r.Name); err != nil {
+		return err
+	}
+	return nil
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	r := f.Queries[0].Read
+	require.NotNil(t, r)
+	assert.Equal(t, "database/sql", r.Driver)
+	assert.Equal(t, []string{
+		"int64", "*string", "database/sql.NullString", "time.Time", "[]byte", "any",
+		"store.Status (string)", "database/sql.Null[int32]", "store.Point (Scanner)",
+		"", // a type of a package that cannot be imported
+		"", // not a pointer: what it holds is not known
+		"*string",
+	}, r.Types)
+
+	structs := `package store
+
+import (
+	"time"
+
+	"example.com/money"
+	"github.com/jackc/pgx/v5"
+)
+
+type ID int64
+
+type Row struct {
+	ID      ID ` + "`db:\"id\"`" + `
+	Created *time.Time
+	Amount  money.Amount
+}
+
+func g(conn *pgx.Conn) {
+	rows, _ := conn.Query(nil, "SELECT * FROM a")
+	_, _ = pgx.CollectRows(rows, pgx.RowToStructByName[Row])
+}
+`
+	f = extractOne(t, structs)
+	require.Len(t, f.Queries, 1)
+	r = f.Queries[0].Read
+	require.NotNil(t, r)
+	assert.Equal(t, "pgx", r.Driver)
+	assert.Equal(t, []string{"id", "created", "amount"}, r.Names)
+	assert.Equal(t, []string{"store.ID (int64)", "*time.Time", ""}, r.Types, "beside the names; pgx untyped, the struct typed")
+
+	// The package does not type-check fully: sqlx cannot be imported, so
+	// the receiver has no type, and neither does a destination of its.
+	untyped := `package store
+
+import "github.com/jmoiron/sqlx"
+
+func h(db *sqlx.DB) {
+	var id int64
+	var v, w sqlx.NullJSON
+	rows, _ := db.Queryx("SELECT * FROM a")
+	_ = rows.Scan(&id, &v)
+	_ = db.QueryRowx("SELECT * FROM b").Scan(&v, &w)
+}
+`
+	f = extractOne(t, untyped)
+	require.Len(t, f.Queries, 2)
+	assert.Equal(t, &Read{Line: 9, Column: 6, Call: "rows.Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int64", ""}}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 10, Column: 6, Call: "QueryRowx(...).Scan", Destinations: 2, Driver: "database/sql"}, f.Queries[1].Read,
+		"no type known: none recorded")
 }

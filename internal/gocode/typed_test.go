@@ -118,6 +118,6 @@ func f(ctx context.Context, s Store, st *sqlx.Stmt, conn *pgx.Conn, orm *gorm.DB
 	}
 	assert.Equal(t, []string{"sqlx Select", "pgx Query", "pgx Batch.Queue", "gorm Raw", "database/sql (*DB).QueryRow"}, calls,
 		"typed: methods reached through embedding say their package")
-	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "sqlx Select", Names: []string{"id", "name"}, Lax: true}, f.Queries[0].Read)
-	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: []string{"id", "name"}, Strict: true}, f.Queries[1].Read)
+	assert.Equal(t, &Read{Line: 20, Column: 6, Call: "sqlx Select", Names: []string{"id", "name"}, Lax: true, Driver: "database/sql", Types: []string{"int", "string"}}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: []string{"id", "name"}, Strict: true, Driver: "pgx", Types: []string{"int", "string"}}, f.Queries[1].Read)
 }

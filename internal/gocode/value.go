@@ -7,11 +7,14 @@ import (
 	"strings"
 )
 
-// part is one piece of a query's SQL, in place in the Go source.
+// part is one piece of a query's SQL, in place in the Go source, or the
+// text of a name whose value lies elsewhere (a constant, a variable; see
+// remote).
 type part struct {
-	start int    // offset in the source of text's first byte
-	text  []byte // aligned with the source from start
-	close int    // offset of the closing quote of the literal, -1 for a stand-in
+	start int    // offset in the source of text's first byte; -1 for a name's text
+	text  []byte // aligned with the source from start; a name's text on one line
+	close int    // offset of the closing quote of the literal, -1 for a stand-in or a name
+	at    int    // for a name's text: the offset of the name in the query's expression
 }
 
 // value is the SQL of an expression.
@@ -20,6 +23,24 @@ type value struct {
 	partial bool
 	literal bool // exactly one string literal, unchanged
 	raw     bool
+	// region is the source span [start, end) of the concatenation that
+	// the value comes from, where the SQL of a value with a name's text is
+	// laid out (see assemble).
+	region [2]int
+	// names are the constants and variables whose text the value holds,
+	// as "name (file.go:line)".
+	names []string
+}
+
+// remote reports whether the value holds the text of a name, which has
+// no place in the query's expression.
+func (v value) remote() bool {
+	for _, p := range v.parts {
+		if p.start < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // maxDepth bounds how many names resolution follows.
@@ -28,9 +49,9 @@ const maxDepth = 16
 // resolve returns the SQL of a string expression, in place in the
 // source. whole is set when the expression is the entire query (or the
 // entire format of a fmt.Sprintf): only then is a constant or variable
-// followed to its definition, whose text lies elsewhere in the file; a
-// name inside a concatenation stands in as unknown (see standIn), since
-// its text cannot be put in the query's place.
+// followed to its definition, whose text then is the query's, in place;
+// a name inside a concatenation has its text put together with the rest
+// (see nameText and assemble), or stands in as unknown (see standIn).
 func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 	if depth > maxDepth {
 		return value{}, false
@@ -53,7 +74,13 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 			return value{}, false
 		}
 		l, lok := x.resolve(e.X, false, depth+1)
+		if !lok {
+			l, lok = x.nameText(e.X, depth+1)
+		}
 		r, rok := x.resolve(e.Y, false, depth+1)
+		if !rok {
+			r, rok = x.nameText(e.Y, depth+1)
+		}
 		if !lok && !rok {
 			return value{}, false
 		}
@@ -63,7 +90,14 @@ func (x *extractor) resolve(e ast.Expr, whole bool, depth int) (value, bool) {
 		if !rok {
 			r = x.standIn(e.Y)
 		}
-		return value{parts: append(l.parts, r.parts...), partial: l.partial || r.partial}, true
+		v := value{
+			parts: append(l.parts, r.parts...), partial: l.partial || r.partial,
+			names: append(l.names, r.names...),
+		}
+		if x.pkgFile(e.Pos()) == x.tf {
+			v.region = [2]int{x.offset(e.Pos()), x.offset(e.End())}
+		}
+		return v, true
 	case *ast.Ident:
 		if !whole {
 			return value{}, false
@@ -182,8 +216,9 @@ func sprintf(v value) value {
 			out.partial = true
 			i = j
 		}
-		out.parts = append(out.parts, part{start: p.start, text: text, close: p.close})
+		out.parts = append(out.parts, part{start: p.start, text: text, close: p.close, at: p.at})
 	}
+	out.region, out.names = v.region, v.names
 	return out
 }
 
@@ -217,9 +252,8 @@ func (x *extractor) isString(e ast.Expr) bool {
 // literalSQL returns the text between a Go string literal's quotes,
 // aligned byte for byte with the source: a raw string's bytes as they are
 // (a carriage return, which Go drops from raw strings, as a space); in an
-// interpreted string, each escape sequence blanked to spaces of its width.
-// Whitespace escapes (\t \n \v \f \r) keep their meaning as spaces; any
-// other escape loses its character, and partial is then set.
+// interpreted string, each escape sequence in the bytes it spans (see
+// escapeSQL). partial is set when an escape's meaning could not be kept.
 func literalSQL(lit string) (text []byte, partial bool) {
 	body := lit[1 : len(lit)-1]
 	text = []byte(body)
@@ -231,20 +265,116 @@ func literalSQL(lit string) (text []byte, partial bool) {
 		}
 		return text, false
 	}
+	return escapeSQL(body)
+}
+
+// sqlState is where a byte of SQL text lies, for escapeSQL.
+type sqlState uint8
+
+const (
+	inCode         sqlState = iota // SQL outside the states below
+	inString                       // '...'
+	inEscapeString                 // E'...', where a backslash escapes
+	inIdent                        // "..."
+	inLineComment                  // -- up to the end of the line
+	inBlockComment                 // /* ... */
+)
+
+// escapeSQL returns the SQL that the body of an interpreted Go string
+// holds, aligned byte for byte with the body: each escape sequence in the
+// bytes it spans, padded with spaces. Whitespace escapes (\t \n \v \f
+// \r) become spaces. \" holds a '"' and a space, placed so that a quoted
+// identifier stays contiguous: an opening quote as space then quote, a
+// closing one as quote then space. \\ holds a backslash and a space
+// where the space changes nothing that pgsafe checks: in a '...' string
+// (one more space in the constant) or a comment. The SQL quoting state
+// ('...', E'...', "...", comments) is followed through the body to tell
+// which is which. Any other escape, and these where the space would split
+// a word or change an escape string (a '"' doubled inside an identifier, a
+// \\ in an identifier, outside quotes or in E'...', a \" inside a '...'
+// string), blanks to spaces and sets partial; so does a \n that ends a --
+// comment, as the aligned SQL keeps the comment going.
+func escapeSQL(body string) (text []byte, partial bool) {
+	text = []byte(body)
+	state := inCode
 	for i := 0; i < len(body); i++ {
-		if body[i] != '\\' || i+1 >= len(body) {
+		c := body[i]
+		if c != '\\' || i+1 >= len(body) {
+			state = nextSQLState(state, body, i)
 			continue
 		}
-		n := escapeLen(body[i+1])
-		if !strings.ContainsRune("tnvfr", rune(body[i+1])) {
-			partial = true
-		}
+		e := body[i+1]
+		n := escapeLen(e)
 		for j := i; j < i+n && j < len(body); j++ {
 			text[j] = ' '
+		}
+		switch {
+		case e == '"' && state == inCode:
+			text[i+1] = '"'
+			state = inIdent
+		case e == '"' && state == inIdent && strings.HasPrefix(body[i+2:], `\"`):
+			// A doubled quote inside the identifier: four bytes for one
+			// '"', which cannot be kept without splitting the name.
+			text[i+2], text[i+3] = ' ', ' '
+			partial = true
+			n = 4
+		case e == '"' && state == inIdent:
+			text[i] = '"'
+			state = inCode
+		case e == '"' && (state == inLineComment || state == inBlockComment):
+			text[i] = '"'
+		case e == '\\' && (state == inString || state == inLineComment || state == inBlockComment):
+			text[i] = '\\'
+		case e == 'n' && state == inLineComment:
+			partial = true
+			state = inCode
+		case strings.IndexByte("tnvfr", e) >= 0:
+		default:
+			partial = true
 		}
 		i += n - 1
 	}
 	return text, partial
+}
+
+// nextSQLState returns the SQL quoting state after body[i], which is no
+// backslash of a Go escape, given the state before it.
+func nextSQLState(state sqlState, body string, i int) sqlState {
+	c := body[i]
+	next := byte(0)
+	if i+1 < len(body) {
+		next = body[i+1]
+	}
+	switch state {
+	case inCode:
+		switch {
+		case c == '\'' && i > 0 && (body[i-1] == 'E' || body[i-1] == 'e') && (i < 2 || !identByte(body[i-2])):
+			return inEscapeString
+		case c == '\'':
+			return inString
+		case c == '-' && next == '-':
+			return inLineComment
+		case c == '/' && next == '*':
+			return inBlockComment
+		}
+	case inString, inEscapeString:
+		if c == '\'' {
+			return inCode // a doubled '' reopens at once
+		}
+	case inIdent:
+		if c == '"' {
+			return inCode
+		}
+	case inBlockComment:
+		if c == '/' && i > 0 && body[i-1] == '*' {
+			return inCode
+		}
+	case inLineComment:
+		if c == '\n' {
+			return inCode
+		}
+	}
+	return state
 }
 
 // escapeLen is the length of the escape sequence that starts with '\\'

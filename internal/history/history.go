@@ -13,6 +13,7 @@ package history
 
 import (
 	"path/filepath"
+	"sync"
 
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/schema"
@@ -63,14 +64,18 @@ func (e Event) ChangesColumns() bool { return e.Kind != schema.TableCreated }
 
 // History is what a migration set does, statement by statement.// History is what a migration set does, statement by statement.
 type History struct {
-	files   []*migration.File
-	index   map[string]int // file path -> index in files
-	final   *schema.Catalog
-	events  map[int][]Event    // by relation ID, in order
-	bySite  map[[2]int][]Event // by file and statement index
-	keys    map[string]int     // relation key -> the last relation ID it named
-	pending []bool
-	windows []int
+	files []*migration.File
+	index map[string]int // file path -> index in files
+	final *schema.Catalog
+	// today is the schema that the deployed code was built for (see
+	// Today), made once when first asked for.
+	today     *schema.Catalog
+	todayOnce sync.Once
+	events    map[int][]Event    // by relation ID, in order
+	bySite    map[[2]int][]Event // by file and statement index
+	keys      map[string]int     // relation key -> the last relation ID it named
+	pending   []bool
+	windows   []int
 	// dropWindows holds the windows that may drop a column or table; nil
 	// when any may.
 	dropWindows map[int]bool

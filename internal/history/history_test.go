@@ -157,3 +157,46 @@ func TestIndexAndChanges(t *testing.T) {
 	assert.Equal(t, []string{"0 adds column mail", "2 drops column email"}, got)
 	assert.Nil(t, h.Changes("db/3_none.sql"))
 }
+
+// TestToday checks the schema that the deployed code was built for: the
+// pending changes to the columns undone (an added column removed, a
+// dropped one back at its place, a rename and a type change reversed),
+// deployed ones kept, and a query's * resolved against it.
+func TestToday(t *testing.T) {
+	files := read(t,
+		"1.sql", "CREATE TABLE clients (id bigint, name text, secret text, n integer);",
+		"2.sql", "ALTER TABLE clients ADD COLUMN kept text;",
+		"3.sql", "ALTER TABLE clients DROP COLUMN name;\nALTER TABLE clients RENAME COLUMN secret TO hash;",
+		"4.sql", "ALTER TABLE clients ALTER COLUMN n TYPE bigint, ADD COLUMN logo text;",
+	)
+	queries := read(t, "q.sql", "SELECT * FROM clients;")
+	pending := func(p string) bool { return p == "3.sql" || p == "4.sql" }
+	h := history.Build(files, queries, history.Options{Pending: pending})
+
+	retype := h.At("4.sql", 0)[0]
+	assert.Equal(t, schema.ColumnRetyped, retype.Kind)
+	assert.Equal(t, "int4", retype.OldType)
+	assert.Equal(t, "int8", retype.Type)
+
+	var cols []string
+	for _, c := range h.Today().Table("public.clients").Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	assert.Equal(t, []string{"id int8", "name ", "secret text", "n int4", "kept text"}, cols,
+		"a dropped column's type is not recorded")
+	var final []string
+	for _, c := range h.Final().Table("public.clients").Columns {
+		final = append(final, c.Name)
+	}
+	assert.Equal(t, []string{"id", "hash", "n", "kept", "logo"}, final, "the final catalog is left alone")
+
+	stars := h.TodayStars("q.sql", 0)
+	require.Len(t, stars, 1)
+	var star []string
+	for _, c := range stars[0].Columns {
+		star = append(star, c.Name)
+	}
+	assert.Equal(t, []string{"id", "name", "secret", "n", "kept"}, star)
+	assert.Nil(t, h.TodayStars("q.sql", 1), "no such statement")
+	assert.Nil(t, h.TodayStars("1.sql", 0), "not a query file")
+}

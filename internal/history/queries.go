@@ -57,3 +57,32 @@ func (h *History) use(ref resolve.Ref, site Site, star bool) {
 	}
 	h.uses[id] = append(h.uses[id], Use{Site: site, Table: id, Key: ref.Table, Star: star})
 }
+
+// TodayQuery returns statement stmt of the application query file at
+// path resolved against the schema that the deployed code was built for
+// (Today): the columns that each * stands for, and the query's result
+// columns, before the pending migrations change them. It is nil when path
+// is not a query file of the set.
+func (h *History) TodayQuery(path string, stmt int) *resolve.Result {
+	for _, f := range h.queries {
+		if f.Path != path {
+			continue
+		}
+		for _, st := range f.Statements {
+			if st.Index == stmt {
+				return resolve.Statement(st.Node, h.Today())
+			}
+		}
+	}
+	return nil
+}
+
+// TodayStars returns the stars of TodayQuery: the columns that each *
+// stands for before the pending migrations change them. It is nil when
+// path is not a query file of the set, or the statement has no star.
+func (h *History) TodayStars(path string, stmt int) []resolve.Star {
+	if r := h.TodayQuery(path, stmt); r != nil {
+		return r.Stars
+	}
+	return nil
+}

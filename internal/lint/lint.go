@@ -291,6 +291,9 @@ func Run(files []source.File, opts Options) *Result {
 		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
 		c.later = func(fn func(*history.History)) { fn(res.History) }
 		c.check(res.Queries[i])
+		if res.Queries[i].Source != "" {
+			codeSyntaxErrors(res.Queries[i], opts, c.report)
+		}
 		if !opts.KeepTrees {
 			releaseTrees(res.Queries[i])
 		}
@@ -306,7 +309,7 @@ func Run(files []source.File, opts Options) *Result {
 			markDown(all[i], ds, opts.DownWarnOnly)
 		}
 		if all[i].Source != "" {
-			codeFixes(ds, opts.CodeQueries[all[i].Path])
+			codeFixes(ds, all[i].Source, opts.CodeQueries[all[i].Path])
 		}
 		perFile[i] = ds
 	})
@@ -330,7 +333,8 @@ func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *r
 				continue
 			}
 			r := q.Read
-			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax, Strict: r.Strict}
+			return &rules.CodeRead{Line: r.Line, Call: r.Call, Destinations: r.Destinations, Names: r.Names, Lax: r.Lax, Strict: r.Strict,
+				Driver: r.Driver, Types: r.Types}
 		}
 		return nil
 	}
@@ -339,21 +343,22 @@ func codeReads(queries map[string][]gocode.Query) func(string, sqlparse.Span) *r
 // codeFixes turns the fixes of ds, findings in Go code whose queries are
 // qs, into edits of the Go source: an edit of a query's SQL is written
 // into its string literal, quoted for it (gocode.Query.Quote). The SQL
-// and the source are aligned, so the offsets stay. A fix whose edits do
-// not all lie in one literal query, or that the literal cannot hold,
-// becomes display-only, with the reason in Why.
-func codeFixes(ds []rules.Diagnostic, qs []gocode.Query) {
+// and the source src are aligned, so the offsets stay (an edge that
+// falls inside an escape sequence moves out of it: gocode.Query.EditSpan).
+// A fix whose edits do not all lie in one literal query, or that the
+// literal cannot hold, becomes display-only, with the reason in Why.
+func codeFixes(ds []rules.Diagnostic, src string, qs []gocode.Query) {
 	for i := range ds {
 		fixes := make([]rules.Fix, len(ds[i].Fixes))
 		for j, fx := range ds[i].Fixes {
-			fixes[j] = codeFix(fx, qs)
+			fixes[j] = codeFix(fx, src, qs)
 		}
 		ds[i].Fixes = fixes
 	}
 }
 
 // codeFix is codeFixes for one fix.
-func codeFix(fx rules.Fix, qs []gocode.Query) rules.Fix {
+func codeFix(fx rules.Fix, src string, qs []gocode.Query) rules.Fix {
 	advice := func(why string) rules.Fix {
 		return rules.Fix{Title: fx.Title, Safety: rules.DisplayOnly, Why: why}
 	}
@@ -371,6 +376,9 @@ func codeFix(fx rules.Fix, qs []gocode.Query) rules.Fix {
 		}
 		text, err := q.Quote(e.NewText)
 		if err != nil {
+			return advice(err.Error())
+		}
+		if e.Start, e.End, err = q.EditSpan(src, e.Start, e.End); err != nil {
 			return advice(err.Error())
 		}
 		e.NewText = text
@@ -633,21 +641,43 @@ func (c checker) replayOnly(f *migration.File) {
 }
 
 func syntaxDiagnostic(f *migration.File, opts Options) rules.Diagnostic {
+	return syntaxErrorAt(f.Path, f.Text, f.SyntaxError, opts)
+}
+
+// syntaxErrorAt is the syntax-error finding for err in the text of path.
+func syntaxErrorAt(path, text string, err *sqlparse.SyntaxError, opts Options) rules.Diagnostic {
 	r := rules.Lookup(opts.Known, "syntax-error")
 	if er := rules.Lookup(opts.Rules, "syntax-error"); er != nil {
 		r = er
 	}
-	off := f.SyntaxError.Offset
+	off := err.Offset
 	end := off + 1
-	if end > len(f.Text) {
-		end = len(f.Text)
+	if end > len(text) {
+		end = len(text)
 	}
 	if off > end {
 		off = end
 	}
 	return rules.Diagnostic{
-		Rule: r, Path: f.Path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity,
-		Message: f.SyntaxError.Message, Help: f.SyntaxError.Hint,
+		Rule: r, Path: path, Span: sqlparse.Span{Start: off, End: end}, Severity: r.Severity,
+		Message: err.Message, Help: err.Hint,
+	}
+}
+
+// codeSyntaxErrors reports the syntax error of each complete query of
+// the Go file f (Options.CodeQueries) that PostgreSQL cannot parse, at
+// its place in the Go source, as a query file's syntax error is. Such a
+// query is left out of f's SQL (gocode.File.Checkable), so the file's
+// other queries are checked; one error per span, as two calls may send
+// one constant.
+func codeSyntaxErrors(f *migration.File, opts Options, report func(rules.Diagnostic)) {
+	seen := map[int]bool{}
+	for _, q := range opts.CodeQueries[f.Path] {
+		if q.SyntaxError == nil || seen[q.SyntaxError.Offset] {
+			continue
+		}
+		seen[q.SyntaxError.Offset] = true
+		report(syntaxErrorAt(f.Path, f.Text, q.SyntaxError, opts))
 	}
 }
 

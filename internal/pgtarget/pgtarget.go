@@ -90,6 +90,20 @@ func (t *Target) Throwaway(db string) *Target {
 	return &Target{config: c, throwaway: db, settings: t.settings}
 }
 
+// WithApplicationName returns the target with application_name set to
+// name on its connections, in place of the connection string's, so
+// that pg_stat_activity shows which pgsafe command a session belongs to.
+// The settings passed on to programs (Command) keep the connection
+// string's.
+func (t *Target) WithApplicationName(name string) *Target {
+	c := t.config.Copy()
+	if c.RuntimeParams == nil {
+		c.RuntimeParams = map[string]string{}
+	}
+	c.RuntimeParams["application_name"] = name
+	return &Target{config: c, throwaway: t.throwaway, settings: t.settings}
+}
+
 // Config returns a copy of the parsed configuration.
 func (t *Target) Config() *pgx.ConnConfig { return t.config.Copy() }
 

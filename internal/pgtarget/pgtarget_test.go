@@ -182,3 +182,15 @@ func selfSigned(t *testing.T) []byte {
 	require.NoError(t, err)
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// TestWithApplicationName replaces the connection string's
+// application_name on connections, keeps the rest, and leaves the
+// original target alone.
+func TestWithApplicationName(t *testing.T) {
+	target, err := pgtarget.Parse("postgres://alice@db.example:6543/app?application_name=theirs&sslmode=disable")
+	require.NoError(t, err)
+	named := target.Throwaway("app").WithApplicationName("pgsafe-stats")
+	assert.Equal(t, "pgsafe-stats", named.Config().RuntimeParams["application_name"])
+	assert.Equal(t, "alice@db.example:6543/app", named.String())
+	assert.Equal(t, "theirs", target.Config().RuntimeParams["application_name"])
+}

@@ -28,6 +28,15 @@ type Result struct {
 	Blocked int
 	// Err is the last error of a write that failed, "" when none did.
 	Err string
+	// Waits are the writes that took longer than WaitedAfter, in the
+	// order they started: when the writer stalled, for a timeline.
+	Waits []Wait
+}
+
+// Wait is one write that took long.
+type Wait struct {
+	Start time.Time
+	Took  time.Duration
 }
 
 // Probe writes to tables until Stop.
@@ -44,6 +53,11 @@ const Interval = 5 * time.Millisecond
 // as blocked: far longer than the write itself, which takes well under a
 // millisecond on an idle server.
 const BlockedAfter = 100 * time.Millisecond
+
+// WaitedAfter is how long a single-row write may take before Result.Waits
+// lists it: far longer than the write takes on an idle server, so that
+// the list shows lock waits rather than every scheduling hiccup.
+const WaitedAfter = 10 * time.Millisecond
 
 // Start starts writing to each of tables, named "schema.name", on the
 // database of target. A table that does not exist yet, or has no row yet,
@@ -155,7 +169,7 @@ func (w *writer) write(ctx context.Context) {
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cut short by Stop: it waited this long at least.
-			w.record(took)
+			w.record(start, took)
 			return
 		}
 		w.sql = "" // the column or the table may have changed
@@ -166,12 +180,15 @@ func (w *writer) write(ctx context.Context) {
 	// being loaded, finding none can take long without any lock wait.
 	if tag.RowsAffected() > 0 {
 		w.res.Writes++
-		w.record(took)
+		w.record(start, took)
 	}
 }
 
-// record counts a write that took took.
-func (w *writer) record(took time.Duration) {
+// record counts a write that started at start and took took.
+func (w *writer) record(start time.Time, took time.Duration) {
+	if took > WaitedAfter {
+		w.res.Waits = append(w.res.Waits, Wait{Start: start, Took: took})
+	}
 	if took > w.res.Longest {
 		w.res.Longest = took
 	}

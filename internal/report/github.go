@@ -70,11 +70,14 @@ func githubCommand(s rules.Severity) string {
 	}
 }
 
-// annotationText returns the message of an annotation: the finding, its
-// help, and its fixes, the first with the lines it rewrites.
+// annotationText returns the message of an annotation: the finding, what
+// it would cost on production (with a snapshot), its help, and its fixes, the first with the lines it rewrites.
 func annotationText(f *migration.File, d rules.Diagnostic) string {
 	var b strings.Builder
 	b.WriteString(d.Message)
+	if d.Impact != nil && d.Impact.Note != "" {
+		b.WriteString("\n\nproduction: " + d.Impact.Note)
+	}
 	if help := helpOf(d); help != "" {
 		b.WriteString("\n\nhelp: " + help)
 	}

@@ -107,6 +107,7 @@ func (jw *jsonWriter) diagnostic(d rules.Diagnostic, f *migration.File) {
 	jw.field("help", helpOf(d), false)
 	jw.nullableField("lock", d.Lock.String())
 	jw.nullableField("table", d.Table)
+	jw.impact(d.Impact)
 	jw.field("direction", direction(d), false)
 	if len(d.Fixes) == 0 {
 		jw.raw("      \"fix\": null\n")
@@ -117,6 +118,31 @@ func (jw *jsonWriter) diagnostic(d rules.Diagnostic, f *migration.File) {
 	jw.raw(",\n        \"safety\": ")
 	jw.str(string(d.Fixes[0].Safety))
 	jw.raw("\n      }\n")
+}
+
+// impact writes the figures of a finding's table and its estimated
+// blocking time (lint --stats), each null when unknown.
+func (jw *jsonWriter) impact(im *rules.Impact) {
+	num := func(name string, ok bool, v string) {
+		jw.raw("      \"" + name + "\": ")
+		if ok {
+			jw.raw(v)
+		} else {
+			jw.raw("null")
+		}
+		jw.raw(",\n")
+	}
+	known := im != nil && (im.Known || im.New)
+	num("table_rows", known && im.Rows >= 0, strconv.FormatInt(impactRows(im), 10))
+	num("table_bytes", known, strconv.FormatInt(impactBytes(im), 10))
+	writes, _ := json.Marshal(impactWrites(im)) // as encoding/json writes a float
+	num("writes_per_second", known && impactWrites(im) >= 0, string(writes))
+	num("estimated_block_ms", im != nil && im.Estimated, strconv.FormatInt(impactBlockMS(im), 10))
+	if im == nil {
+		jw.raw("      \"estimate\": null,\n")
+		return
+	}
+	jw.field("estimate", im.Note, false)
 }
 
 // direction returns "down" for a finding in a down migration, else "up".

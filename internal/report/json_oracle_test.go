@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,20 +40,27 @@ type jsonFile struct {
 }
 
 type jsonDiagnostic struct {
-	File      string   `json:"file"`
-	Line      int      `json:"line"`
-	Column    int      `json:"column"`
-	EndLine   int      `json:"end_line"`
-	EndColumn int      `json:"end_column"`
-	Rule      string   `json:"rule"`
-	Code      string   `json:"code"`
-	Severity  string   `json:"severity"`
-	Message   string   `json:"message"`
-	Help      string   `json:"help"`
-	Lock      *string  `json:"lock"`
-	Table     *string  `json:"table"`
-	Direction string   `json:"direction"`
-	Fix       *jsonFix `json:"fix"`
+	File      string  `json:"file"`
+	Line      int     `json:"line"`
+	Column    int     `json:"column"`
+	EndLine   int     `json:"end_line"`
+	EndColumn int     `json:"end_column"`
+	Rule      string  `json:"rule"`
+	Code      string  `json:"code"`
+	Severity  string  `json:"severity"`
+	Message   string  `json:"message"`
+	Help      string  `json:"help"`
+	Lock      *string `json:"lock"`
+	Table     *string `json:"table"`
+	// The table's figures and the estimated block (lint --stats), null
+	// when unknown; Estimate says it in words.
+	TableRows        *int64   `json:"table_rows"`
+	TableBytes       *int64   `json:"table_bytes"`
+	WritesPerSecond  *float64 `json:"writes_per_second"`
+	EstimatedBlockMS *int64   `json:"estimated_block_ms"`
+	Estimate         *string  `json:"estimate"`
+	Direction        string   `json:"direction"`
+	Fix              *jsonFix `json:"fix"`
 }
 
 type jsonFix struct {
@@ -87,6 +95,25 @@ func contractJSON(t *testing.T, in Input) string {
 		if d.Table != "" {
 			tb := d.Table
 			jd.Table = &tb
+		}
+		if im := d.Impact; im != nil {
+			if im.Known || im.New {
+				if im.Rows >= 0 {
+					rows := im.Rows
+					jd.TableRows = &rows
+				}
+				bytes, writes := im.Bytes, im.WritesPerSecond
+				jd.TableBytes = &bytes
+				if writes >= 0 {
+					jd.WritesPerSecond = &writes
+				}
+			}
+			if im.Estimated {
+				ms := im.Block.Milliseconds()
+				jd.EstimatedBlockMS = &ms
+			}
+			note := im.Note
+			jd.Estimate = &note
 		}
 		jd.Direction = "up"
 		if d.Down {
@@ -130,6 +157,12 @@ func TestJSONWriterMatchesContract(t *testing.T) {
 		rules.Diagnostic{Rule: rule, Path: "a.sql", Span: sqlparse.Span{Start: 3, End: 30}, Severity: rules.Hint, Message: odd, Help: odd, Lock: locks.AccessExclusive, Table: odd,
 			Fixes: []rules.Fix{{Title: odd, Safety: rules.Unsafe}}},
 		rules.Diagnostic{Rule: rule, Path: "not-in-run.sql", Severity: rules.Error, Message: "m", Down: true},
+		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Hint, Message: "known", Lock: locks.Share, Table: "orders",
+			Impact: &rules.Impact{Table: "orders", Known: true, Rows: 48_000_000, Bytes: 9_771_000_000, WritesPerSecond: 1200.25, Block: 183_456 * time.Millisecond, Estimated: true, Note: odd}},
+		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Error, Message: "no row count", Lock: locks.Share, Table: "t",
+			Impact: &rules.Impact{Table: "t", Known: true, Rows: -1, Bytes: 8192, WritesPerSecond: -1, Note: "n"}},
+		rules.Diagnostic{Rule: rule, Path: "a.sql", Severity: rules.Error, Message: "unknown table", Lock: locks.Share, Table: "u",
+			Impact: &rules.Impact{Table: "u", Note: "u is not in the snapshot"}},
 	)
 	in := Input{Result: res, Errors: []error{errors.New(odd), errors.New("second")}, Baselined: 3}
 	assert.Equal(t, contractJSON(t, in), streamedJSON(t, in))

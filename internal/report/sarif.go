@@ -169,7 +169,7 @@ func SARIF(w io.Writer, in Input, opts CIOptions) error {
 	for i, d := range in.Result.Diagnostics {
 		r := sarifResult{
 			RuleID: d.Rule.Code, RuleIndex: index[d.Rule.Code], Level: sarifLevel(d.Severity),
-			Message:             sarifMessage{Text: d.Message},
+			Message:             sarifMessage{Text: messageWithEstimate(d)},
 			PartialFingerprints: map[string]string{sarifFingerprint: fps[i]},
 		}
 		loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: sarifURI(opts.path(d.Path))}}
@@ -188,6 +188,9 @@ func SARIF(w io.Writer, in Input, opts CIOptions) error {
 			}
 			if d.Table != "" {
 				r.Properties["table"] = d.Table
+			}
+			for k, v := range impactProperties(d.Impact) {
+				r.Properties[k] = v
 			}
 		}
 		run.Results = append(run.Results, r)

@@ -70,8 +70,12 @@ func writeFindingsTable(b *strings.Builder, in Input, opts CIOptions) {
 		if len(d.Fixes) > 0 {
 			fixNote = fmt.Sprintf("<br>fix (%s): %s", d.Fixes[0].Safety, cell(d.Fixes[0].Title))
 		}
-		fmt.Fprintf(b, "| %s | `%s` | [%s](%s) %s | %s%s |\n",
-			d.Severity, strings.ReplaceAll(where, "|", `\|`), d.Rule.Code, RuleURL(d.Rule.Code), cell(d.Rule.Name), cell(d.Message), fixNote)
+		estimate := ""
+		if d.Impact != nil && d.Impact.Note != "" {
+			estimate = "<br>production: " + cell(d.Impact.Note)
+		}
+		fmt.Fprintf(b, "| %s | `%s` | [%s](%s) %s | %s%s%s |\n",
+			d.Severity, strings.ReplaceAll(where, "|", `\|`), d.Rule.Code, RuleURL(d.Rule.Code), cell(d.Rule.Name), cell(d.Message), estimate, fixNote)
 	}
 }
 

@@ -181,6 +181,7 @@ func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diag
 		}
 	}
 	writeSnippet(b, p, f, span, f.Lines.Position(span.Start))
+	writeEstimates(b, p, g)
 	for _, d := range g {
 		label := ""
 		if len(g) > 1 {
@@ -203,6 +204,34 @@ func writeGroup(b *strings.Builder, p palette, f *migration.File, g []rules.Diag
 		}
 	}
 	b.WriteByte('\n')
+}
+
+// writeEstimates writes what the locks of the findings g of one
+// statement would cost on production (lint --stats), once for findings
+// that say the same: the findings of a statement on one table share the
+// figures, and differ at most in the reason one became a hint.
+func writeEstimates(b *strings.Builder, p palette, g []rules.Diagnostic) {
+	var notes []string
+	for _, d := range g {
+		if d.Impact == nil || d.Impact.Note == "" {
+			continue
+		}
+		n, dup := d.Impact.Note, false
+		for i, seen := range notes {
+			switch {
+			case strings.HasPrefix(seen, n):
+				dup = true
+			case strings.HasPrefix(n, seen):
+				notes[i], dup = n, true
+			}
+		}
+		if !dup {
+			notes = append(notes, n)
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(b, "  %s %s\n", p.dim.Sprint("production:"), n)
+	}
 }
 
 // fixable reports whether pgsafe fix can apply a fix of d.

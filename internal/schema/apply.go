@@ -69,6 +69,10 @@ type Change struct {
 	// the relation as a whole.
 	Column, OldName string
 	Num             int
+	// Type and OldType are, for ColumnRetyped, the column's type after and
+	// before the change, as Column.Type gives them ("int4", "text",
+	// "varchar"); "" when unknown.
+	Type, OldType string
 	// Unknown reports a relation created outside the history.
 	Unknown bool
 }

@@ -294,6 +294,15 @@ func (c *Catalog) Clone() *Catalog {
 	return n
 }
 
+// SetColumns replaces the columns of relation key with cols, in the
+// catalog's own copy of the relation (see Clone); it does nothing when
+// the catalog has no such relation.
+func (c *Catalog) SetColumns(key string, cols []*Column) {
+	if t := c.mutable(key); t != nil {
+		t.Columns = cols
+	}
+}
+
 // Table returns the relation with key "schema.name", nil when unknown.
 func (c *Catalog) Table(key string) *Table {
 	if c == nil {

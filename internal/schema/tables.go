@@ -144,9 +144,11 @@ func (r *replay) alterCmd(t *Table, cmd *pg.AlterTableCmd, inh bool) {
 	case pg.AlterTableType_AT_AlterColumnType:
 		if col != nil {
 			cd := cmd.GetDef().GetColumnDef()
+			old := col.Type
 			col.Type, col.Mods = typeName(cd.GetTypeName())
 			col.Decl = columnDecl(cd.GetTypeName(), cd.GetCollClause())
 			r.note(ColumnRetyped, t, col, "")
+			r.changes[len(r.changes)-1].Type, r.changes[len(r.changes)-1].OldType = col.Type, old
 		} else if t.Unknown {
 			r.note(ColumnRetyped, t, &Column{Name: cmd.GetName()}, "")
 		}

@@ -22,6 +22,18 @@ import (
 	"github.com/pgsafe/pgsafe/rules"
 )
 
+// PlaceholderReason is the reason that an editor's "ignore this rule
+// here" action writes for the user to replace. A directive whose reason
+// is still a placeholder (any text wholly in angle brackets) counts as
+// giving none.
+const PlaceholderReason = "<say why this is safe here>"
+
+// placeholder reports whether reason is a placeholder left to be
+// replaced: wholly in angle brackets.
+func placeholder(reason string) bool {
+	return len(reason) > 2 && strings.HasPrefix(reason, "<") && strings.HasSuffix(reason, ">") && !strings.Contains(reason[1:len(reason)-1], ">")
+}
+
 // Directive is one parsed suppression comment.
 type Directive struct {
 	Comment sqlparse.Comment
@@ -105,8 +117,12 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 			}
 			resolved[i] = append(resolved[i], r.Code)
 		}
-		if d.Reason == "" {
+		switch {
+		case d.Reason == "":
 			report("invalid-suppression", d.Comment.Span, "pgsafe:ignore gives no reason; say why the finding does not apply")
+		case placeholder(d.Reason):
+			report("invalid-suppression", d.Comment.Span, "pgsafe:ignore still gives the placeholder "+d.Reason+" as its reason; say why the finding does not apply")
+		default:
 		}
 	}
 	// The directives that may cover each statement's findings: those for

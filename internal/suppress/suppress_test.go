@@ -235,6 +235,14 @@ func TestMessages(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Contains(t, got[0], "gives no reason")
 
+	// The reason an editor's "ignore this rule here" action leaves to be
+	// replaced is no reason; a reason that merely mentions <...> is one.
+	got = lintText(t, "m.sql", "-- pgsafe:ignore PS001 "+suppress.PlaceholderReason+"\nCREATE INDEX a ON t (c);\n")
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0], "still gives the placeholder <say why this is safe here> as its reason")
+	got = lintText(t, "m.sql", "-- pgsafe:ignore PS001 the table <users> is empty here\nCREATE INDEX a ON t (c);\n")
+	assert.Empty(t, got)
+
 	got = lintText(t, "m.sql", "-- pgsafe:ignore PS999 typo\nCREATE INDEX a ON t (c);\n")
 	require.NotEmpty(t, got)
 	assert.Contains(t, got[0], `unknown rule "PS999"`)

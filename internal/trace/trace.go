@@ -73,6 +73,10 @@ type Result struct {
 	// RolledBack reports that the run was rolled back (Options.Rollback).
 	RolledBack bool
 	Files      []*File
+	// Holds are the locks the migration's backend held over time, on
+	// relations that existed before the statement that locked them, for
+	// a timeline (package timeline).
+	Holds []Hold
 }
 
 // File is one migration file as it ran.
@@ -82,6 +86,8 @@ type File struct {
 	Tool       *tool.Tool
 	Run        tool.Run
 	Statements []*Statement
+	// Start is when the file started, after Options.BeforeFile.
+	Start time.Time
 }
 
 // Capture says how a statement's locks were read.
@@ -111,6 +117,8 @@ type Statement struct {
 	Note string `json:",omitempty"`
 	// Duration is the time the server took, including lock waits.
 	Duration time.Duration
+	// Start is when the statement was sent; zero when it did not run.
+	Start time.Time
 	// Locks are the locks the statement took, the strongest new mode per
 	// relation, relations that existed before it first.
 	Locks []Lock
@@ -166,8 +174,9 @@ func Run(ctx context.Context, target *pgtarget.Target, files []*migration.File, 
 		return nil, err
 	}
 	defer func() { _ = conn.Close(context.Background()) }()
-	t := &tracer{conn: conn, target: target, opts: opts, res: &Result{RolledBack: opts.Rollback}}
+	t := &tracer{conn: conn, target: target, opts: opts, res: &Result{RolledBack: opts.Rollback}, holds: newHolds()}
 	defer t.closeSampler()
+	defer func() { t.res.Holds = t.holds.finish() }()
 	if err := conn.QueryRow(ctx, `SELECT split_part(current_setting('server_version'), ' ', 1),
 		current_setting('server_version_num')::int / 10000, pg_backend_pid()`).Scan(&t.res.Server, &t.res.ServerMajor, &t.pid); err != nil {
 		return nil, err
@@ -208,6 +217,8 @@ type tracer struct {
 	// sampleConn is the second connection for sampling, opened when a
 	// statement first runs alone.
 	sampleConn *pgx.Conn
+	// holds follows the locks over time.
+	holds *holds
 }
 
 func (t *tracer) file(ctx context.Context, f *migration.File) error {
@@ -220,7 +231,7 @@ func (t *tracer) file(ctx context.Context, f *migration.File) error {
 	if t.file0, err = takeSnapshot(ctx, t.conn); err != nil {
 		return err
 	}
-	t.current = &File{Path: f.Path, Tool: f.Tool, Run: f.Run}
+	t.current = &File{Path: f.Path, Tool: f.Tool, Run: f.Run, Start: time.Now()}
 	t.res.Files = append(t.res.Files, t.current)
 	return apply.File(ctx, t.conn, f, apply.Options{
 		Observe:       true,
@@ -256,15 +267,22 @@ func (t *tracer) before(ctx context.Context, s apply.Step) error {
 			every = time.Millisecond
 		}
 		t.sampler = startSampler(ctx, t.sampleConn, t.pid, every, t.opts.sampled)
+		// Outside any transaction block, the backend holds no lock.
+		t.holds.release(nil)
 		return nil
 	}
-	t.held, err = heldLocks(ctx, t.conn, t.pid)
-	return err
+	if t.held, err = heldLocks(ctx, t.conn, t.pid); err != nil {
+		return err
+	}
+	t.holds.release(t.held)
+	return nil
 }
 
 // after records what the statement did.
 func (t *tracer) after(ctx context.Context, s apply.Step) error {
-	st := &Statement{Line: s.File.Lines.Position(s.Stmt.Span.Start).Line, SQL: s.SQL, Duration: s.Duration}
+	end := time.Now()
+	st := &Statement{Line: s.File.Lines.Position(s.Stmt.Span.Start).Line, SQL: s.SQL, Duration: s.Duration, Start: end.Add(-s.Duration)}
+	fileIndex, stmtIndex := len(t.res.Files)-1, len(t.current.Statements)
 	var took, heldNow held
 	if s.Alone {
 		seen, samples, err := t.sampler.finish()
@@ -305,7 +323,11 @@ func (t *tracer) after(ctx context.Context, s apply.Step) error {
 			}
 		}
 		st.Locks = append(st.Locks, l)
+		if existed {
+			t.holds.take(r, modes, l.NewInFile, fileIndex, stmtIndex, st.Start, end, s.Alone)
+		}
 	}
+	t.holds.ended(end)
 	for oid, b := range t.snap.byOID {
 		a := after.byOID[oid]
 		if a == nil || (b.kind != 'r' && b.kind != 'm') {

@@ -228,3 +228,42 @@ func TestExample(t *testing.T) {
 	assert.Equal(t, locks.AccessExclusive, lockOn(notNull, "public.customers"))
 	assert.Equal(t, []trace.Scan{{Relation: "public.customers", Scanned: true, Held: locks.AccessExclusive}}, notNull.Scans)
 }
+
+// TestHolds traces rows inserted into a new table, an index build and a
+// column added in one transaction, and a column added in the next: each lock is held from the statement
+// that took it to the end of its transaction's last statement.
+func TestHolds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := trace.Run(ctx, pgtest.NewTarget(t), load(t, "testdata/holds"), trace.Options{})
+	require.NoError(t, err)
+	insert, index, addNote, addFlag := statement(t, res, "1_create.up.sql", 2), statement(t, res, "2_change.up.sql", 1), statement(t, res, "2_change.up.sql", 2), statement(t, res, "3_later.up.sql", 1)
+	end := func(st *trace.Statement) time.Time { return st.Start.Add(st.Duration) }
+	require.False(t, index.Start.IsZero())
+	assert.False(t, addNote.Start.Before(end(index)), "statements start after the one before ended")
+
+	// Times as offsets from the index build's start, which compare
+	// whatever their clock readings.
+	type span struct {
+		mode     locks.Mode
+		from, to time.Duration
+	}
+	at := func(mode locks.Mode, from, to time.Time) span {
+		return span{mode, from.Sub(index.Start), to.Sub(index.Start)}
+	}
+	var onOrders []span
+	for _, h := range res.Holds {
+		if h.Relation == "public.orders" {
+			onOrders = append(onOrders, at(h.Mode, h.From, h.To))
+			assert.Equal(t, h.File == 0, h.NewInFile)
+		}
+	}
+	// CREATE TABLE's own lock is left out: nobody else can wait for a
+	// table that a statement creates.
+	assert.Equal(t, []span{
+		at(locks.RowExclusive, insert.Start, end(insert)),
+		at(locks.Share, index.Start, end(addNote)),
+		at(locks.AccessExclusive, addNote.Start, end(addNote)),
+		at(locks.AccessExclusive, addFlag.Start, end(addFlag)),
+	}, onOrders)
+}

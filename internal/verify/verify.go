@@ -140,6 +140,22 @@ type Report struct {
 	// and databases of a server they shared (Options.AdminURL), and what
 	// Run did about it: one sentence each.
 	ServerObjects []string
+	// Runs are the original's run (the one compared with) and the
+	// rewrite's, as traced, with the probe's figures: for a timeline of
+	// each. They are not part of the JSON.
+	Runs []TracedRun
+}
+
+// TracedRun is one set's run as traced.
+type TracedRun struct {
+	// Name says which set ran, and how: "original", "original, one
+	// statement at a time" or "rewrite".
+	Name string
+	// Trace is what the trace recorded, up to a failure; nil when the run
+	// did not start.
+	Trace *trace.Result
+	// Writes are the probe's figures, by table, with --seed-rows.
+	Writes []probe.Result
 }
 
 // Rollback is the outcome of rolling both sets back, version by version.
@@ -298,6 +314,9 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 		runs[0] = alone
 	}
 	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
+	for _, r := range runs {
+		rep.Runs = append(rep.Runs, TracedRun{Name: r.title(), Trace: r.trace, Writes: r.writes})
+	}
 	if rep.OriginalErr == "" && rep.RewriteErr == "" {
 		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].target)
 		if err != nil {
@@ -455,6 +474,14 @@ type run struct {
 	trace    *trace.Result
 	writes   []probe.Result
 	err      string
+}
+
+// title names the run for people.
+func (r *run) title() string {
+	if r.oneByOne {
+		return "original, one statement at a time"
+	}
+	return r.name
 }
 
 // apply creates the run's database and runs the set there with the

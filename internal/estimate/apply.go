@@ -1,0 +1,339 @@
+package estimate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/locks"
+	"github.com/pgsafe/pgsafe/internal/migration"
+	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
+	"github.com/pgsafe/pgsafe/internal/stats"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// DefaultThreshold is the estimated block below which a finding that only
+// matters for how long it blocks becomes a hint.
+const DefaultThreshold = time.Second
+
+// Options configure Apply.
+type Options struct {
+	// Snapshot is the production snapshot (lint --stats).
+	Snapshot *stats.Snapshot
+	// Model prices the work; nil means Default().
+	Model *Model
+	// Threshold is the estimated block below which an error whose hazard
+	// is its duration becomes a hint; 0 means DefaultThreshold.
+	Threshold time.Duration
+}
+
+// Apply puts an Impact on every lock finding of res on a table, from the
+// snapshot and the model, and lowers to hints the errors whose estimated
+// block is below the threshold. It runs after the rules and before the
+// report; it changes nothing when opts has no snapshot.
+func Apply(res *lint.Result, opts Options) {
+	if opts.Snapshot == nil || res == nil {
+		return
+	}
+	if opts.Model == nil {
+		opts.Model = Default()
+	}
+	if opts.Threshold <= 0 {
+		opts.Threshold = DefaultThreshold
+	}
+	a := &applier{res: res, opts: opts, files: map[string]*migration.File{}, stmts: map[stmtKey]*statement{}}
+	for _, f := range res.Files {
+		a.files[f.Path] = f
+	}
+	// First the work of every statement with a lock finding, from all its
+	// findings, so that each finding of a statement (and of the statements
+	// before it in its transaction) sees the whole of it.
+	for i := range res.Diagnostics {
+		d := &res.Diagnostics[i]
+		if s := a.statementOf(d); s != nil {
+			if c, ok := RuleClass(d.Rule.Code); ok {
+				s.class = stronger(s.class, c)
+			}
+			if s.table == "" && d.Lock != locks.None && d.Table != "" {
+				s.table = firstTable(d.Table)
+			}
+		}
+	}
+	for i := range res.Diagnostics {
+		d := &res.Diagnostics[i]
+		if d.Lock == locks.None || d.Table == "" {
+			continue
+		}
+		a.apply(d)
+	}
+}
+
+type stmtKey struct {
+	path  string
+	index int
+}
+
+// statement is what Apply learns about one statement with findings.
+type statement struct {
+	file  *migration.File
+	st    *migration.Statement
+	class Class
+	// table is the first table a lock finding of the statement names.
+	table string
+	// everyIndex reports REINDEX TABLE, which rebuilds every index of the
+	// table: one index build each.
+	everyIndex bool
+}
+
+type applier struct {
+	res   *lint.Result
+	opts  Options
+	files map[string]*migration.File
+	stmts map[stmtKey]*statement
+}
+
+// statementOf returns the statement that finding d lies in, classed by its
+// parse tree; nil when the run has no such file or statement.
+func (a *applier) statementOf(d *rules.Diagnostic) *statement {
+	f := a.files[d.Path]
+	if f == nil {
+		return nil
+	}
+	i := sort.Search(len(f.Statements), func(i int) bool { return f.Statements[i].Extent.End > d.Span.Start })
+	if i == len(f.Statements) {
+		return nil
+	}
+	return a.statement(f, f.Statements[i])
+}
+
+// statement returns what Apply knows of statement st of f, reading its
+// class off its parse tree the first time.
+func (a *applier) statement(f *migration.File, st *migration.Statement) *statement {
+	k := stmtKey{f.Path, st.Index}
+	if s := a.stmts[k]; s != nil {
+		return s
+	}
+	s := &statement{file: f, st: st, class: Unknown}
+	node := st.Node
+	if node == nil {
+		// The driver releases the trees once a file is checked: parse the
+		// statement again, alone.
+		if r := sqlparse.Parse(f.Text[st.Span.Start:st.Span.End]); r.Err == nil && len(r.Statements) == 1 {
+			node = r.Statements[0].Node
+		}
+	}
+	if node != nil {
+		s.class = StatementClass(node)
+		s.everyIndex = node.GetReindexStmt().GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_TABLE
+	}
+	a.stmts[k] = s
+	return s
+}
+
+// duration returns the estimated time statement s takes on the
+// production table its lock findings name, and false when it cannot be
+// priced (no lock finding on a known table, or work of an unknown class).
+func (a *applier) duration(s *statement) (time.Duration, bool) {
+	if s.table == "" {
+		return 0, false
+	}
+	size, ok := a.size(s.table, s.file.Path, s.st.Index)
+	if !ok {
+		return 0, false
+	}
+	t, ok := a.opts.Model.Estimate(s.class, size)
+	return t * time.Duration(a.builds(s, s.table)), ok
+}
+
+// builds returns how many times statement s does its work on table: once,
+// or for REINDEX TABLE once per index the snapshot lists.
+func (a *applier) builds(s *statement, table string) int {
+	if t := lookup(a.opts.Snapshot, table); s.everyIndex && t != nil && len(t.Indexes) > 1 {
+		return len(t.Indexes)
+	}
+	return 1
+}
+
+// size returns the size of table as the snapshot has it, an empty size
+// for a table that the set creates before statement stmt of path, and
+// false when neither knows it or the snapshot has no row count.
+func (a *applier) size(table, path string, stmt int) (Size, bool) {
+	if t := lookup(a.opts.Snapshot, table); t != nil {
+		return Size{Rows: t.Rows, HeapBytes: t.HeapBytes, IndexBytes: t.IndexBytes}, t.Rows >= 0
+	}
+	if a.createdBefore(table, path, stmt) != "" {
+		return Size{}, true
+	}
+	return Size{}, false
+}
+
+// apply sets d.Impact and, when the estimate says so, lowers d's
+// severity.
+func (a *applier) apply(d *rules.Diagnostic) {
+	table := firstTable(d.Table)
+	im := &rules.Impact{Table: table}
+	d.Impact = im
+	s := a.statementOf(d)
+	class := Unknown
+	if s != nil {
+		class = s.class
+	}
+	im.Operation = class.Describe()
+	var size Size
+	if t := lookup(a.opts.Snapshot, table); t != nil {
+		im.Known = true
+		im.Rows, im.Bytes, im.WritesPerSecond = t.Rows, t.TotalBytes(), t.WritesPerSecond
+		size = Size{Rows: t.Rows, HeapBytes: t.HeapBytes, IndexBytes: t.IndexBytes}
+	} else if s != nil {
+		if by := a.createdBefore(table, d.Path, s.st.Index); by != "" {
+			im.New = true
+			im.Note = fmt.Sprintf("%s is not in the snapshot and is created earlier in this migration set (%s), so it is empty when this runs", table, by)
+		}
+	}
+	if !im.Known && !im.New {
+		im.Note = fmt.Sprintf("%s is not in the snapshot (%s): a table created since it was taken, or one it does not cover; no estimate", table, snapshotName(a.opts.Snapshot))
+		return
+	}
+	switch {
+	case (class == Unknown || s == nil) && im.New:
+		im.Note += "; no estimate of how long (the model has no price for this statement's work)"
+		return
+	case class == Unknown || s == nil:
+		im.Note = a.figures(d, im) + ": no estimate of how long (the model has no price for this statement's work)"
+		return
+	case im.Rows < 0:
+		im.Note = a.figures(d, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
+		return
+	default:
+	}
+	block, _ := a.opts.Model.Estimate(class, size)
+	block *= time.Duration(a.builds(s, table))
+	// The lock is held to the end of the statement's transaction: add the
+	// statements after it there that the model can price, and note those
+	// with findings that it cannot (the estimate is then a floor).
+	rest, unpriced := false, false
+	if tx := s.st.Tx; tx != nil {
+		for _, next := range s.file.Statements[s.st.Index+1:] {
+			if next.Tx == nil || next.Tx.ID != tx.ID {
+				break
+			}
+			ns := a.stmts[stmtKey{s.file.Path, next.Index}]
+			if ns == nil {
+				continue
+			}
+			if t, ok := a.duration(ns); ok {
+				block += t
+				rest = true
+			} else if ns.class != Instant {
+				unpriced = true
+			}
+		}
+	}
+	im.Block, im.Estimated = block, true
+	how := fmt.Sprintf("for about %s (%s", Duration(block), im.Operation)
+	switch {
+	case unpriced:
+		how = fmt.Sprintf("for at least %s (%s, and the rest of its transaction, where a statement cannot be priced", Duration(block), im.Operation)
+	case rest:
+		how += ", and the rest of its transaction"
+	default:
+	}
+	how += ")"
+	if im.New {
+		im.Note += ": " + verb(d) + " it " + how
+	} else {
+		im.Note = a.figures(d, im) + " " + how
+	}
+	if d.Severity == rules.Error && class.Sized() && !unpriced && block < a.opts.Threshold {
+		im.Lowered, d.Severity = d.Severity, rules.Hint
+		im.Note += fmt.Sprintf(": below the %s threshold, so a hint rather than an error", Threshold(a.opts.Threshold))
+	}
+}
+
+// figures says what the lock stops on a table the snapshot knows, with
+// the table's size and traffic: "blocks writes to orders (48M rows, 9.1
+// GB, ~1,200 writes/s)".
+func (a *applier) figures(d *rules.Diagnostic, im *rules.Impact) string {
+	rows := "rows unknown"
+	if im.Rows >= 0 {
+		rows = Rows(im.Rows)
+	}
+	return fmt.Sprintf("%s %s (%s, %s, %s)", verb(d), im.Table, rows, Bytes(im.Bytes), Writes(im.WritesPerSecond))
+}
+
+// verb says what d's lock stops: "blocks writes to".
+func verb(d *rules.Diagnostic) string {
+	b := d.Lock.Blocks()
+	switch {
+	case b.Reads:
+		return "blocks reads and writes to"
+	case b.Writes:
+		return "blocks writes to"
+	case b.DDL:
+		return "blocks schema changes, VACUUM and ANALYZE (not reads or writes) on"
+	default:
+		return "holds " + d.Lock.String() + " on"
+	}
+}
+
+// createdBefore returns the migration that creates table in the set
+// before statement stmt of path, and has not been deployed (so the table
+// is empty when the statement runs); "" when none does.
+func (a *applier) createdBefore(table, path string, stmt int) string {
+	h := a.res.History
+	if h == nil {
+		return ""
+	}
+	key := qualify(table)
+	at, ok := h.Index(path)
+	if !ok {
+		return ""
+	}
+	for _, ev := range h.Events(h.RelationID(key)) {
+		if ev.Kind != schema.TableCreated || ev.Key != key || !h.IsPending(ev.Path) {
+			continue
+		}
+		if i, ok := h.Index(ev.Path); ok && (i < at || (i == at && ev.Stmt < stmt)) {
+			return ev.Path
+		}
+	}
+	return ""
+}
+
+// firstTable returns the first of the tables a finding names
+// ("a, b" names two).
+func firstTable(tables string) string {
+	t, _, _ := strings.Cut(tables, ", ")
+	return t
+}
+
+// qualify turns a table as findings show it ("orders", "sales.orders")
+// into a catalog key ("public.orders").
+func qualify(table string) string {
+	if strings.Contains(table, ".") {
+		return table
+	}
+	return pgast.DefaultSchema + "." + table
+}
+
+// lookup finds a table as findings show it in the snapshot.
+func lookup(s *stats.Snapshot, table string) *stats.Table {
+	schemaName, name, _ := strings.Cut(qualify(table), ".")
+	return s.Lookup(schemaName, name)
+}
+
+// snapshotName says which snapshot, for messages: "taken 2026-12-05 of
+// app".
+func snapshotName(s *stats.Snapshot) string {
+	out := "taken " + s.TakenAt.UTC().Format("2006-01-02")
+	if s.Database != "" {
+		out += " of " + s.Database
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package estimate_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/estimate"
+	"github.com/pgsafe/pgsafe/internal/lint"
+	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/stats"
+	"github.com/pgsafe/pgsafe/rules"
+)
+
+// model is a round model, so that the expected times are easy to check:
+// an index build costs 1 s per million rows, a scan 0.1 s, a rewrite 2 s,
+// a validation 0.05 s, instant work 1 ms.
+var model = &estimate.Model{Format: estimate.ModelFormat, Costs: map[estimate.Class]estimate.Cost{
+	estimate.Instant:    {Seconds: 0.001},
+	estimate.Validation: {SecondsPerMillionRows: 0.05},
+	estimate.Scan:       {SecondsPerMillionRows: 0.1},
+	estimate.IndexBuild: {SecondsPerMillionRows: 1},
+	estimate.Rewrite:    {SecondsPerMillionRows: 2},
+}}
+
+var snapshot = &stats.Snapshot{Format: stats.Format, TakenAt: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC), Database: "shop", Tables: []stats.Table{
+	{Schema: "public", Name: "orders", Rows: 48_000_000, HeapBytes: 9 << 30, IndexBytes: 2 << 30, WritesPerSecond: 1204.6,
+		Indexes: []stats.Index{{Name: "orders_pkey", Bytes: 1 << 30}, {Name: "orders_customer_idx", Bytes: 1 << 29}, {Name: "orders_at_idx", Bytes: 1 << 29}}},
+	{Schema: "public", Name: "countries", Rows: 250, HeapBytes: 49152, IndexBytes: 32768},
+	{Schema: "sales", Name: "leads", Rows: 2_000_000, HeapBytes: 1 << 30, WritesPerSecond: 3.25},
+	{Schema: "public", Name: "fresh", Rows: stats.Unknown, HeapBytes: 8192, WritesPerSecond: stats.Unknown, ReadsPerSecond: stats.Unknown},
+}}
+
+// run lints files (in one transaction each: transaction-per-file) and
+// applies the estimate.
+func run(t *testing.T, files ...source.File) []rules.Diagnostic {
+	t.Helper()
+	res := lint.Run(files, lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}})
+	estimate.Apply(res, estimate.Options{Snapshot: snapshot, Model: model})
+	return res.Diagnostics
+}
+
+// find returns the finding of rule code on table, failing when there is
+// none.
+func find(t *testing.T, ds []rules.Diagnostic, code, table string) rules.Diagnostic {
+	t.Helper()
+	for _, d := range ds {
+		if d.Rule.Code == code && d.Table == table {
+			return d
+		}
+	}
+	require.Failf(t, "no finding", "%s on %s in %v", code, table, ds)
+	return rules.Diagnostic{}
+}
+
+func TestApplyEstimatesKnownTables(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX orders_customer_idx ON orders (customer_id);\n"})
+	d := find(t, ds, "PS001", "orders")
+	require.NotNil(t, d.Impact)
+	im := d.Impact
+	assert.True(t, im.Known)
+	assert.Equal(t, int64(48_000_000), im.Rows)
+	assert.Equal(t, int64(11<<30), im.Bytes)
+	assert.InDelta(t, 1204.6, im.WritesPerSecond, 1e-9)
+	assert.True(t, im.Estimated)
+	assert.Equal(t, 48*time.Second, im.Block)
+	assert.Equal(t, rules.Error, d.Severity, "48 s is above the threshold")
+	assert.Equal(t, "blocks writes to orders (48M rows, 11 GB, ~1,205 writes/s) for about 48 seconds (index build)", im.Note)
+}
+
+func TestApplyLowersShortBlocksToHints(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX countries_name_idx ON countries (name);\n"})
+	d := find(t, ds, "PS001", "countries")
+	assert.Equal(t, rules.Hint, d.Severity)
+	assert.Equal(t, rules.Error, d.Impact.Lowered)
+	assert.Equal(t, "blocks writes to countries (250 rows, 80 kB, no writes) for about 1 ms (index build): below the 1s threshold, so a hint rather than an error", d.Impact.Note)
+}
+
+func TestApplyKeepsSeverityOfInstantWork(t *testing.T) {
+	// A rename is instant, but its error is about the code that still
+	// reads the old name, not about how long it blocks.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE countries RENAME COLUMN name TO label;\n"})
+	d := find(t, ds, "PS025", "countries")
+	assert.Equal(t, d.Rule.Severity, d.Severity)
+	assert.Zero(t, d.Impact.Lowered)
+	assert.Contains(t, d.Impact.Note, "for about 1 ms (metadata only)")
+}
+
+func TestApplyUnknownAndNewTables(t *testing.T) {
+	ds := run(t,
+		source.File{Path: "1.sql", Text: "CREATE TABLE audit_log (id bigint PRIMARY KEY, at timestamptz);\n"},
+		source.File{Path: "2.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX audit_log_at_idx ON audit_log (at);\nCREATE INDEX invoices_due_idx ON invoices (due_on);\n"},
+	)
+	fresh := find(t, ds, "PS001", "audit_log")
+	assert.True(t, fresh.Impact.New)
+	assert.Equal(t, rules.Hint, fresh.Severity)
+	assert.Contains(t, fresh.Impact.Note, "audit_log is not in the snapshot and is created earlier in this migration set (1.sql), so it is empty when this runs")
+
+	unknown := find(t, ds, "PS001", "invoices")
+	assert.False(t, unknown.Impact.Known || unknown.Impact.New || unknown.Impact.Estimated)
+	assert.Equal(t, rules.Error, unknown.Severity, "an unknown table keeps its severity")
+	assert.Equal(t, "invoices is not in the snapshot (taken 2026-12-05 of shop): a table created since it was taken, or one it does not cover; no estimate", unknown.Impact.Note)
+}
+
+func TestApplyDoesNotLowerAFloor(t *testing.T) {
+	// The SHARE lock on countries lasts through a build on a table the
+	// snapshot does not know: the estimate is only a floor, and the
+	// error stays.
+	ds := run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCREATE INDEX countries_name_idx ON countries (name);\nCREATE INDEX invoices_due_idx ON invoices (due_on);\nCOMMIT;\n"})
+	d := find(t, ds, "PS001", "countries")
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Contains(t, d.Impact.Note, "for at least 1 ms (index build, and the rest of its transaction, where a statement cannot be priced)")
+}
+
+func TestApplyNoRowCount(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX fresh_idx ON fresh (id);\n"})
+	d := find(t, ds, "PS001", "fresh")
+	assert.True(t, d.Impact.Known)
+	assert.False(t, d.Impact.Estimated)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "blocks writes to fresh (rows unknown, 8 kB, writes/s unknown): no estimate of how long (the snapshot has no row count for it: never analyzed)", d.Impact.Note)
+}
+
+func TestApplyAddsTheRestOfTheTransaction(t *testing.T) {
+	// The type change's ACCESS EXCLUSIVE lasts through the index build
+	// that follows it in the same transaction: 96 s + 48 s.
+	ds := run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);\nCREATE INDEX orders_total_idx ON orders (total);\nCOMMIT;\n"})
+	d := find(t, ds, "PS024", "orders")
+	assert.Equal(t, 144*time.Second, d.Impact.Block)
+	assert.Contains(t, d.Impact.Note, "for about 2 minutes (table rewrite, and the rest of its transaction)")
+	assert.Equal(t, 48*time.Second, find(t, ds, "PS001", "orders").Impact.Block)
+}
+
+func TestApplySchemaQualifiedAndValidation(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE sales.leads VALIDATE CONSTRAINT leads_ok;\n"})
+	for _, d := range ds {
+		if d.Impact != nil {
+			assert.Equal(t, "sales.leads", d.Impact.Table)
+			assert.Equal(t, 100*time.Millisecond, d.Impact.Block)
+			assert.Equal(t, "validation scan", d.Impact.Operation)
+		}
+	}
+}
+
+func TestApplyWithoutSnapshotChangesNothing(t *testing.T) {
+	res := lint.Run([]source.File{{Path: "1.sql", Text: "CREATE INDEX i ON orders (c);\n"}}, lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15}})
+	before := append([]rules.Diagnostic(nil), res.Diagnostics...)
+	estimate.Apply(res, estimate.Options{})
+	assert.Equal(t, before, res.Diagnostics)
+}
+
+func TestApplyUnpricedWork(t *testing.T) {
+	// Updating every row has no price in the model: the finding gets the
+	// table's figures, no estimate, and keeps its severity.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nUPDATE orders SET total = 0;\n"})
+	d := find(t, ds, "PS034", "orders")
+	require.NotNil(t, d.Impact)
+	assert.True(t, d.Impact.Known)
+	assert.False(t, d.Impact.Estimated)
+	assert.Equal(t, d.Rule.Severity, d.Severity)
+	assert.Equal(t, "holds ROW EXCLUSIVE on orders (48M rows, 11 GB, ~1,205 writes/s): no estimate of how long (the model has no price for this statement's work)", d.Impact.Note)
+}
+
+func TestApplyReindexTableBuildsEveryIndex(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREINDEX TABLE orders;\n"})
+	assert.Equal(t, 3*48*time.Second, find(t, ds, "PS004", "orders").Impact.Block, "one build per index of the snapshot")
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREINDEX TABLE countries;\n"})
+	assert.Equal(t, time.Duration(0), find(t, ds, "PS004", "countries").Impact.Block.Truncate(time.Millisecond), "no index listed: one build, of 250 rows")
+}

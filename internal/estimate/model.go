@@ -1,0 +1,225 @@
+// Package estimate says how long a lock finding would hold its lock on the
+// production table that a snapshot (package stats) describes. It sits
+// between the rules and the report: Apply reads the rules' findings, works
+// out which operation each statement does to its table (an index build, a
+// scan, a rewrite, a validation, or a change of metadata only), prices it
+// with a cost model calibrated on a real PostgreSQL, and puts the figures
+// on each finding (rules.Impact). Findings whose only hazard is how long
+// they block become hints when the estimate is below a threshold.
+//
+// The default cost model is model.json, the output of the calibration
+// command (go run ./internal/estimate/calibrate) on the machine it names;
+// docs/stats.md says how to calibrate one for other hardware.
+package estimate
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"time"
+)
+
+// Class is the kind of work a statement does to a table while it holds
+// its lock, which decides how the time grows with the table.
+type Class string
+
+// The operation classes, from the cheapest.
+const (
+	// Unknown is work the model has no price for (refreshing a
+	// materialized view, updating every row).
+	Unknown Class = ""
+	// Instant changes metadata only: renames, drops, a column without a
+	// default or with a constant one, a constraint NOT VALID.
+	Instant Class = "instant"
+	// Validation is VALIDATE CONSTRAINT in a statement of its own: a scan
+	// (or, for a foreign key, a join) under SHARE UPDATE EXCLUSIVE, which
+	// blocks other schema changes, VACUUM and ANALYZE, not reads or
+	// writes.
+	Validation Class = "validation"
+	// Scan reads the whole table under the statement's lock: a CHECK or
+	// foreign key added validated, SET NOT NULL, ATTACH PARTITION without
+	// a matching constraint.
+	Scan Class = "scan"
+	// IndexBuild reads and sorts the table to build an index: CREATE
+	// INDEX, REINDEX, a UNIQUE, PRIMARY KEY or EXCLUDE constraint that
+	// builds its index.
+	IndexBuild Class = "index-build"
+	// Rewrite writes a new copy of the table and rebuilds its indexes: a
+	// column type change, a volatile default, VACUUM FULL, CLUSTER, SET
+	// LOGGED or UNLOGGED, SET TABLESPACE.
+	Rewrite Class = "rewrite"
+)
+
+// Classes lists the classes the model prices, cheapest first.
+var Classes = []Class{Instant, Validation, Scan, IndexBuild, Rewrite}
+
+// rank orders the classes by cost, for the strongest of a statement's.
+func (c Class) rank() int {
+	for i, k := range Classes {
+		if k == c {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Describe names the work for people ("index build").
+func (c Class) Describe() string {
+	switch c {
+	case Instant:
+		return "metadata only"
+	case Validation:
+		return "validation scan"
+	case Scan:
+		return "full table scan"
+	case IndexBuild:
+		return "index build"
+	case Rewrite:
+		return "table rewrite"
+	default:
+		return "unknown work"
+	}
+}
+
+// Sized reports whether the class's time grows with the table, so that a
+// finding's severity may follow the estimate.
+func (c Class) Sized() bool { return c == Validation || c == Scan || c == IndexBuild || c == Rewrite }
+
+// Cost is the price of one class: a fixed part and parts that grow with
+// the table's heap, its rows and its indexes. Every coefficient is in
+// seconds and never negative.
+type Cost struct {
+	Seconds               float64 `json:"seconds"`
+	SecondsPerHeapGB      float64 `json:"seconds_per_heap_gb"`
+	SecondsPerMillionRows float64 `json:"seconds_per_million_rows"`
+	// SecondsPerIndexGB prices rebuilding the table's indexes (rewrites
+	// only).
+	SecondsPerIndexGB float64 `json:"seconds_per_index_gb"`
+}
+
+// Size is what the cost of an operation depends on.
+type Size struct {
+	Rows       int64 `json:"rows"`
+	HeapBytes  int64 `json:"heap_bytes"`
+	IndexBytes int64 `json:"index_bytes"`
+}
+
+const gb = 1 << 30
+
+// Of returns the time the work takes on a table of size s.
+func (c Cost) Of(s Size) time.Duration {
+	sec := c.Seconds +
+		c.SecondsPerHeapGB*float64(s.HeapBytes)/gb +
+		c.SecondsPerMillionRows*float64(s.Rows)/1e6 +
+		c.SecondsPerIndexGB*float64(s.IndexBytes)/gb
+	return time.Duration(math.Round(sec * float64(time.Second)))
+}
+
+// Calibration says where and how a model was measured.
+type Calibration struct {
+	// At is when the calibration ran (UTC).
+	At time.Time `json:"at"`
+	// Machine describes the hardware: host name, CPU model and count.
+	Machine string `json:"machine"`
+	// Server is the PostgreSQL version, with the settings that change the
+	// timing (fsync, shared_buffers, maintenance_work_mem).
+	Server string `json:"server"`
+	// Command is the command that produced the model.
+	Command string `json:"command"`
+}
+
+// Point is one measurement the model was fitted to.
+type Point struct {
+	Class Class `json:"class"`
+	Size
+	// Shape names the seeded table ("narrow", "wide").
+	Shape string `json:"shape"`
+	// Seconds is the measured time the statement held its lock.
+	Seconds float64 `json:"seconds"`
+}
+
+// ModelFormat is the version of the model's JSON layout.
+const ModelFormat = 1
+
+// Model prices every class.
+type Model struct {
+	Format      int            `json:"format"`
+	Calibration Calibration    `json:"calibration"`
+	Costs       map[Class]Cost `json:"costs"`
+	// Points are the measurements the costs were fitted to, kept so that
+	// a reader can judge the fit.
+	Points []Point `json:"points,omitempty"`
+}
+
+// Estimate returns the time work of class c holds its lock on a table of
+// size s, and false when the model has no price for c.
+func (m *Model) Estimate(c Class, s Size) (time.Duration, bool) {
+	cost, ok := m.Costs[c]
+	if !ok || c == Unknown {
+		return 0, false
+	}
+	return cost.Of(s), true
+}
+
+//go:embed model.json
+var defaultModel []byte
+
+// Default returns the model calibrated on the machine that model.json
+// names.
+func Default() *Model {
+	m, err := ReadModel(defaultModel, "model.json")
+	if err != nil {
+		panic("estimate: the embedded model.json: " + err.Error())
+	}
+	return m
+}
+
+// LoadModel reads a model written by the calibration command from the file
+// at path.
+func LoadModel(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ReadModel(data, path)
+}
+
+// ReadModel decodes a model; name is the file's name for messages.
+func ReadModel(data []byte, name string) (*Model, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Model
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s: not a cost model: %w", name, err)
+	}
+	if m.Format != ModelFormat {
+		return nil, fmt.Errorf("%s: cost model format %d, this pgsafe reads format %d (calibrate again)", name, m.Format, ModelFormat)
+	}
+	for _, c := range Classes {
+		cost, ok := m.Costs[c]
+		if !ok {
+			return nil, fmt.Errorf("%s: the cost model has no cost for %q", name, c)
+		}
+		if cost.Seconds < 0 || cost.SecondsPerHeapGB < 0 || cost.SecondsPerMillionRows < 0 || cost.SecondsPerIndexGB < 0 {
+			return nil, fmt.Errorf("%s: the cost of %q has a negative coefficient", name, c)
+		}
+	}
+	for c := range m.Costs {
+		if c.rank() == 0 {
+			return nil, fmt.Errorf("%s: unknown operation class %q (want %v)", name, c, Classes)
+		}
+	}
+	return &m, nil
+}
+
+// Write encodes m as indented JSON ending in a newline.
+func (m *Model) Write() ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
