@@ -350,7 +350,9 @@ func TestLSPCodeActionIgnore(t *testing.T) {
 	c.change(uri, 2, text)
 	p = c.diagnostics(uri)
 	assert.Equal(t, 2, *p.Version)
-	assert.Equal(t, []string{"PS040", "PS011"}, codes(p.Diagnostics), "PS001 is suppressed")
+	assert.Equal(t, []string{"PS900", "PS040", "PS011"}, codes(p.Diagnostics), "PS001 is suppressed; the placeholder reason is reported until it is replaced")
+	c.change(uri, 3, strings.Replace(text, "<say why this is safe here>", "the table is empty until the release", 1))
+	assert.Equal(t, []string{"PS040", "PS011"}, codes(c.diagnostics(uri).Diagnostics))
 	assert.Equal(t, 0, c.shutdown())
 }
 

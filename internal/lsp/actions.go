@@ -10,14 +10,15 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/suppress"
 	"github.com/pgsafe/pgsafe/rewrite"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
 // ignoreReason is the reason an "ignore this rule here" action writes,
-// for the user to replace: a suppression without a reason is itself a
-// finding.
-const ignoreReason = "<say why this is safe here>"
+// for the user to replace: until then, the suppression is reported as
+// giving no reason.
+const ignoreReason = suppress.PlaceholderReason
 
 // codeActions answers textDocument/codeAction: each applicable fix of
 // the findings in the range as a quick fix, an action that suppresses
