@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pgsafe/pgsafe/internal/config"
+	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/lsp"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -69,7 +70,16 @@ func lspResolver(c *cli.Context, e env) lsp.Resolver {
 		for _, err := range loadErrs {
 			fmt.Fprintf(e.stderr, "pgsafe lsp: %v\n", err)
 		}
+		est, err := estimateOptions(c, re, s.cfg)
+		if err != nil {
+			return nil, unwrapExit(err)
+		}
+		var finish func(*lint.Result)
+		if est != nil {
+			finish = func(res *lint.Result) { estimate.Apply(res, *est) }
+		}
 		return &lsp.Settings{
+			Finish: finish,
 			Lint:   s.lint,
 			Source: s.source,
 			Prepare: func(ctx context.Context, files []source.File) (lint.Options, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -548,5 +549,25 @@ func TestLSPSameFindingsAsLint(t *testing.T) {
 		}
 		assert.ElementsMatch(t, want[name], got, name)
 	}
+	assert.Equal(t, 0, c.shutdown())
+}
+
+func TestLSPStatsSnapshotPricesFindings(t *testing.T) {
+	// The CLI case whose config names a production snapshot: the index
+	// build on orders takes about a minute, under the config's threshold,
+	// so PS001 is a hint there, with the estimate.
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS("../../fixtures/cli/stats-config")))
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	path := filepath.Join(dir, "migrations/00002_index_orders.sql")
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	p := c.diagnostics(c.open(path, string(text)))
+	require.NotEmpty(t, p.Diagnostics)
+	d := p.Diagnostics[0]
+	assert.Equal(t, "PS001", d.Code)
+	assert.Equal(t, 4, d.Severity, "a hint, as in lint --stats")
+	assert.Contains(t, d.Message, "\nproduction: blocks writes to orders (48M rows")
 	assert.Equal(t, 0, c.shutdown())
 }

@@ -94,6 +94,9 @@ func (s *server) diagnostic(p *project, d rules.Diagnostic, x *lineIndex) Diagno
 	if help != "" {
 		msg += "\nhelp: " + help
 	}
+	if d.Impact != nil && d.Impact.Note != "" {
+		msg += "\nproduction: " + d.Impact.Note
+	}
 	return Diagnostic{
 		Range:              x.rangeOf(d.Span.Start, d.Span.End),
 		Severity:           severityOf(d.Severity),

@@ -218,6 +218,9 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		opts.Recheck = recheck
 	}
 	res := lint.Run(files, opts)
+	if p.settings.Finish != nil {
+		p.settings.Finish(res)
+	}
 	// The fixes that split a file are placed (rewrite.Place) when a code
 	// action asks for them: placing every finding's takes longer than the
 	// check.

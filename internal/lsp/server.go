@@ -44,6 +44,10 @@ type Settings struct {
 	// (what has shipped, from the config's release tags); it runs when
 	// the set is loaded, not on every check.
 	Prepare func(ctx context.Context, files []source.File) (lint.Options, error)
+	// Finish, when set, runs on each check's result after the rules and
+	// before the findings are shown (the config's stats snapshot prices
+	// the lock findings, as lint --stats does).
+	Finish func(res *lint.Result)
 }
 
 // Resolver returns the settings of the migration set whose files lie
