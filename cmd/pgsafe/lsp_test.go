@@ -571,3 +571,21 @@ func TestLSPStatsSnapshotPricesFindings(t *testing.T) {
 	assert.Contains(t, d.Message, "\nproduction: blocks writes to orders (48M rows")
 	assert.Equal(t, 0, c.shutdown())
 }
+
+func TestLSPCodeActionsWithoutDocumentChanges(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	// A client that takes only edits by URI: it cannot create files.
+	c.initialize(dir, map[string]any{"capabilities": map[string]any{}})
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), twoHazards)
+	p := c.diagnostics(uri)
+	actions := c.actions(uri, p.Diagnostics[:1])
+	assert.Nil(t, findAction(actions, "PS001: Build the index concurrently"), "the split fix creates a file: not offered")
+	ignore := findAction(actions, "PS001: ignore require-concurrent-index here")
+	require.NotNil(t, ignore)
+	assert.Empty(t, ignore.Edit.DocumentChanges)
+	require.Len(t, ignore.Edit.Changes[uri], 1)
+	assert.Equal(t, "-- pgsafe:ignore PS001 <say why this is safe here>\n", ignore.Edit.Changes[uri][0].NewText)
+	assert.Equal(t, 0, c.shutdown())
+}
