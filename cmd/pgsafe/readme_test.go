@@ -27,6 +27,7 @@ var readmeExamples = [][]string{
 	{"fix", "--unsafe-fixes", "fixtures/examples/move"},
 	{"plan", "fixtures/examples/expand-contract"},
 	{"lint", "--code", "fixtures/examples/scan/internal/store", "fixtures/examples/scan/db"},
+	{"lint", "--stats", "fixtures/examples/stats/stats.json", "fixtures/examples/stats/migrations"},
 }
 
 // reTiming matches the time taken at the end of the summary line.
