@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/suppress"
 )
 
 // These tests run pgsafe lsp under Neovim's own LSP client: nvim --headless
@@ -271,11 +273,16 @@ func TestNeovimHoverAndIgnore(t *testing.T) {
 	assert.Equal(t, "-- +goose Up", lines[0])
 	reason, ok := strings.CutPrefix(lines[1], "-- pgsafe:ignore PS001 ")
 	assert.True(t, ok, "the directive above the statement: %q", lines[1])
-	assert.NotEmpty(t, strings.TrimSpace(reason), "a directive without a reason is a finding (PS900)")
+	assert.Equal(t, suppress.PlaceholderReason, reason, "the directive's reason is the placeholder to replace")
 	assert.Equal(t, "CREATE INDEX orders_status_idx ON orders (status);", lines[2])
 	assert.Equal(t, strings.Replace(indexMigration, "-- +goose Up\n", "-- +goose Up\n"+lines[1]+"\n", 1), text,
 		"the action adds the directive and changes nothing else")
-	assert.Empty(t, s.DiagnosticsAfter, "the finding is suppressed")
+	// PS001 is suppressed; the placeholder reason is reported (PS900) until
+	// the user writes the real one.
+	require.Len(t, s.DiagnosticsAfter, 1, "the finding is suppressed, the placeholder reported")
+	assert.Equal(t, "PS900", s.DiagnosticsAfter[0].Code)
+	assert.Equal(t, 1, s.DiagnosticsAfter[0].Lnum, "on the directive")
+	assert.Contains(t, s.DiagnosticsAfter[0].Message, "placeholder")
 
 	directive := strings.Join(s.HoverDirective, "\n")
 	assert.Contains(t, directive, "require-concurrent-index", "the hover on the code names the rule")
