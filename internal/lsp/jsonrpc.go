@@ -44,19 +44,87 @@ type rpcError struct {
 func (e *rpcError) Error() string { return fmt.Sprintf("%s (code %d)", e.Message, e.Code) }
 
 // conn reads and writes LSP's base protocol: JSON-RPC messages, each
-// after a Content-Length header. Writes are serialised; reads happen on
-// one goroutine (Serve's loop).
+// after a Content-Length header. Reads happen on one goroutine (Serve's
+// loop). Writes never block their caller: each message joins an outbox
+// that one goroutine writes out in order, so that the server keeps
+// reading while a client that is busy sending has not read its answers
+// yet (a server that waited for such a client while holding its locks
+// would never read again, and both would wait for ever).
 type conn struct {
 	r *bufio.Reader
+	w io.Writer
 
-	mu sync.Mutex // guards w and nextID
-	w  io.Writer
+	mu sync.Mutex // guards the fields below
+	// outbox holds the framed messages not written yet.
+	outbox [][]byte
+	closed bool
+	// err is the first write error; the messages after it are dropped.
+	err error
 	// nextID numbers the requests that the server sends to the client.
 	nextID int
+
+	wake chan struct{} // a message or close is waiting (buffered, 1)
+	done chan struct{} // closed when the writer has written all and ended
 }
 
 func newConn(r io.Reader, w io.Writer) *conn {
-	return &conn{r: bufio.NewReader(r), w: w}
+	c := &conn{r: bufio.NewReader(r), w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.writeLoop()
+	return c
+}
+
+// writeLoop writes the outbox out until close.
+func (c *conn) writeLoop() {
+	defer close(c.done)
+	for range c.wake {
+		for {
+			c.mu.Lock()
+			if len(c.outbox) == 0 {
+				closed := c.closed
+				c.mu.Unlock()
+				if closed {
+					return
+				}
+				break
+			}
+			frame := c.outbox[0]
+			c.outbox = c.outbox[1:]
+			failed := c.err != nil
+			c.mu.Unlock()
+			if failed {
+				continue
+			}
+			if _, err := c.w.Write(frame); err != nil {
+				c.mu.Lock()
+				c.err = err
+				c.mu.Unlock()
+			}
+		}
+	}
+}
+
+// close writes out what the outbox holds and ends the writer; later
+// writes fail. It returns the first write error.
+func (c *conn) close() error {
+	c.mu.Lock()
+	already := c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if !already {
+		c.signal()
+	}
+	<-c.done
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// signal wakes the writer.
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // read returns the next message; io.EOF when the stream ends between
@@ -85,19 +153,27 @@ func (c *conn) read() (*message, error) {
 	return &m, nil
 }
 
-// write sends m.
+// errClosed is the error of a write after close.
+var errClosed = errors.New("the connection is closed")
+
+// write queues m to be sent, and returns the first error of the writes
+// before it, if any.
 func (c *conn) write(m *message) error {
 	m.JSONRPC = "2.0"
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
+	frame := append([]byte(fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))), body...)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, err := fmt.Fprintf(c.w, "Content-Length: %d\r\n\r\n", len(body)); err != nil {
-		return err
+	if c.closed {
+		c.mu.Unlock()
+		return errClosed
 	}
-	_, err = c.w.Write(body)
+	c.outbox = append(c.outbox, frame)
+	err = c.err
+	c.mu.Unlock()
+	c.signal()
 	return err
 }
 

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,5 +43,54 @@ func TestConnFraming(t *testing.T) {
 	require.NotNil(t, m.Error, "a body that is not JSON is a parse error")
 	assert.Equal(t, codeParseError, m.Error.Code)
 	require.NoError(t, c.reply(m.ID, nil, &rpcError{Code: codeRequestCancelled, Message: "cancelled"}))
+	require.NoError(t, c.close(), "close writes out what is queued")
 	assert.Equal(t, "Content-Length: 73\r\n\r\n"+`{"jsonrpc":"2.0","id":null,"error":{"code":-32800,"message":"cancelled"}}`, out.String(), "an answer without an id has id null")
+}
+
+// TestServeReadsWhileTheClientDoesNotRead checks that the server keeps
+// reading a client that sends many requests before it reads any answer:
+// over pipes, which hold nothing, a server that waited for its answer to
+// be read before it read on would never read the next request, and the
+// client's write would never end.
+func TestServeReadsWhileTheClientDoesNotRead(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		served <- Serve(context.Background(), inR, outW, Options{})
+		_ = outW.Close()
+	}()
+	const n = 200
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"textDocument/hover","params":{}}`, i)
+			if _, err := fmt.Fprintf(inW, "Content-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+				sent <- err
+				return
+			}
+		}
+		body := `{"jsonrpc":"2.0","method":"exit"}`
+		_, err := fmt.Fprintf(inW, "Content-Length: %d\r\n\r\n%s", len(body), body)
+		sent <- err
+	}()
+	// A failure bound, not a measure: the writes end at once unless the
+	// server has stopped reading.
+	select {
+	case err := <-sent:
+		require.NoError(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("the server stopped reading while its answers were not read")
+	}
+	answers := newConn(outR, io.Discard)
+	for i := range n {
+		m, err := answers.read()
+		require.NoError(t, err, "answer %d", i)
+		require.NotNil(t, m.Error, "a request before initialize is refused")
+		assert.Equal(t, codeNotInitialized, m.Error.Code)
+		assert.JSONEq(t, strconv.Itoa(i), string(*m.ID), "answers come in the order of the requests")
+	}
+	_, err := answers.read()
+	assert.ErrorIs(t, err, io.EOF, "nothing after the answers")
+	assert.ErrorIs(t, <-served, ErrNoShutdown, "exit without shutdown")
 }

@@ -98,6 +98,13 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) error
 	if s.debounce < 0 {
 		s.debounce = DefaultDebounce
 	}
+	// The answers of the handlers that stop waits for are written out
+	// before Serve returns.
+	defer func() {
+		if err := s.conn.close(); err != nil {
+			s.logf("writing to the client: %v", err)
+		}
+	}()
 	defer s.stop()
 	for {
 		m, err := s.conn.read()
