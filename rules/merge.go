@@ -33,6 +33,7 @@ func merged(ds []Diagnostic, message, help string, fixes []Fix) Diagnostic {
 			seen[d.Table] = true
 			tables = append(tables, d.Table)
 		}
+		out.Related = append(out.Related, d.Related...)
 	}
 	if defaulted {
 		out.Severity = 0

@@ -178,6 +178,12 @@ func (p *Pass) LockOn(table string) locks.Mode { return locks.Strongest(p.Locks,
 // Line returns the 1-based line where statement st of the file starts.
 func (p *Pass) Line(st *migration.Statement) int { return p.File.Lines.Position(st.Span.Start).Line }
 
+// RelatedTo points a finding at st, a statement of the current file that
+// its message names, with what st is to the finding.
+func (p *Pass) RelatedTo(st *migration.Statement, message string) Related {
+	return Related{Span: st.Span, Message: message}
+}
+
 // knownTable reports whether the catalog knows table fully: the replayed
 // migrations created it.
 func knownTable(p *Pass, table string) bool {

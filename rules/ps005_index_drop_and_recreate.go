@@ -72,9 +72,10 @@ func checkIndexDropAndRecreate(p *Pass) {
 		Message: msg,
 		Help: fmt.Sprintf("instead of dropping it: %s then %s outside a transaction, then DROP INDEX CONCURRENTLY %s;",
 			rename, createIndexSQL(ix.GetIdxname(), table, pgast.IndexColumns(ix), ix.GetUnique(), true, false), old),
-		Lock:  mode,
-		Table: Display(table),
-		Fixes: []Fix{Recipe("Rename the old index, build the new one concurrently, then drop the old one concurrently")},
+		Lock:    mode,
+		Table:   Display(table),
+		Fixes:   []Fix{Recipe("Rename the old index, build the new one concurrently, then drop the old one concurrently")},
+		Related: []Related{p.RelatedTo(drop, "drops the index that this statement builds again")},
 	})
 }
 

@@ -66,10 +66,11 @@ func checkValidateInSameTransaction(p *Pass) {
 			Message: fmt.Sprintf("VALIDATE CONSTRAINT %s runs in the same transaction as its ADD CONSTRAINT ... NOT VALID "+
 				"at line %d, and locks last until commit: the add %s until the validation scan ends",
 				name, p.Line(add), heldLocks(held, table)),
-			Help:  help,
-			Lock:  mode,
-			Table: Display(table),
-			Fixes: []Fix{validateLaterFix(p)},
+			Help:    help,
+			Lock:    mode,
+			Table:   Display(table),
+			Fixes:   []Fix{validateLaterFix(p)},
+			Related: []Related{p.RelatedTo(add, "the ADD CONSTRAINT ... NOT VALID in the same transaction")},
 		})
 	}
 }

@@ -93,11 +93,13 @@ func checkMultipleAccessExclusive(p *Pass) {
 	held, heldBy := tx.lock, tx.by
 	line := p.Line(heldBy)
 	var msg string
+	related := []Related{p.RelatedTo(heldBy, "takes ACCESS EXCLUSIVE on "+held.table()+" until commit")}
 	if linked != "" {
 		at := tx.tables[linked]
 		msg = fmt.Sprintf("%s while the transaction holds ACCESS EXCLUSIVE on %s (taken at line %d), which a foreign key links to it: "+
 			"the application's writes lock the two tables in either order, so the migration can deadlock with them, and "+
 			"reads and writes on %s stay blocked while it waits", what, Display(linked), p.Line(p.File.Statements[at]), Display(linked))
+		related = []Related{p.RelatedTo(p.File.Statements[at], "takes ACCESS EXCLUSIVE on "+Display(linked)+" until commit")}
 	} else {
 		msg = fmt.Sprintf("%s while the transaction holds ACCESS EXCLUSIVE on %s (taken at line %d) until commit: "+
 			"reads and writes on %s stay blocked for as long as it runs, which grows with the table", what, held.target(), line, held.table())
@@ -106,6 +108,7 @@ func checkMultipleAccessExclusive(p *Pass) {
 	for _, st := range txAfter(p) {
 		if growingWork(p, st) != "" {
 			more = append(more, strconv.Itoa(p.Line(st)))
+			related = append(related, p.RelatedTo(st, "runs later in the same transaction, with the lock still held"))
 		}
 	}
 	if len(more) > 0 {
@@ -121,6 +124,7 @@ func checkMultipleAccessExclusive(p *Pass) {
 		Lock:    locks.AccessExclusive,
 		Table:   Display(held.Table),
 		Fixes:   []Fix{Recipe(title)},
+		Related: related,
 	})
 }
 

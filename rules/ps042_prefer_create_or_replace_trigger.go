@@ -63,9 +63,10 @@ func checkPreferCreateOrReplaceTrigger(p *Pass) {
 	p.Report(Diagnostic{
 		Message: fmt.Sprintf("DROP TRIGGER %s, created again at line %d, %s; CREATE OR REPLACE TRIGGER takes SHARE ROW EXCLUSIVE "+
 			"and never leaves the table without the trigger", trigger, p.Line(create), LockImpact(locks.AccessExclusive, table, "")),
-		Lock:  locks.AccessExclusive,
-		Table: Display(table),
-		Fixes: []Fix{fix},
+		Lock:    locks.AccessExclusive,
+		Table:   Display(table),
+		Fixes:   []Fix{fix},
+		Related: []Related{p.RelatedTo(create, "creates the trigger again")},
 	})
 }
 

@@ -60,7 +60,8 @@ func checkEnumAddValueInTransaction(p *Pass) {
 			Message: fmt.Sprintf("the new value '%s' of %s is used at line %d in the same transaction, which fails with "+
 				"\"unsafe use of new value\": a value added in a transaction can be used only after it commits",
 				val, Display(typ), p.Line(st)),
-			Fixes: []Fix{Recipe("Commit after ADD VALUE and use the new value in a later migration")},
+			Fixes:   []Fix{Recipe("Commit after ADD VALUE and use the new value in a later migration")},
+			Related: []Related{p.RelatedTo(st, "uses the new value before the transaction commits")},
 		})
 	}
 }

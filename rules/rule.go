@@ -217,6 +217,21 @@ type Diagnostic struct {
 	// (--stats); nil otherwise, and for findings that are not about a
 	// lock on a table.
 	Impact *Impact
+	// Related are the other statements that the message names ("its ADD
+	// CONSTRAINT ... NOT VALID at line 7"), for reports and editors that
+	// can point at them.
+	Related []Related
+}
+
+// Related is another statement that a finding names.
+type Related struct {
+	// Path is the statement's file; "" for the finding's own file.
+	Path string
+	// Span is the statement's bytes in that file.
+	Span sqlparse.Span
+	// Message says what the statement is to the finding: "the ADD
+	// CONSTRAINT ... NOT VALID in the same transaction".
+	Message string
 }
 
 // Impact is a lock finding's cost on production, from a snapshot of the

@@ -92,6 +92,37 @@ func TestLSPDidOpen(t *testing.T) {
 	assert.Equal(t, 0, c.shutdown())
 }
 
+// TestLSPRelatedStatements checks that a finding whose message names
+// another statement of the file points at it: the VALIDATE in the
+// transaction of its ADD CONSTRAINT ... NOT VALID.
+func TestLSPRelatedStatements(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspSet)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	const text = "SET lock_timeout = '2s';\n" +
+		"ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '') NOT VALID;\n" +
+		"ALTER TABLE users VALIDATE CONSTRAINT users_email_check;\n"
+	path := filepath.Join(dir, "db/migrations/003_check.up.sql")
+	uri := c.open(path, text)
+	p := c.diagnostics(uri)
+	var validate *lspDiagnostic
+	for i, d := range p.Diagnostics {
+		if d.Code == "PS014" {
+			validate = &p.Diagnostics[i]
+		}
+	}
+	require.NotNil(t, validate, "PS014 on the VALIDATE: %v", codes(p.Diagnostics))
+	assert.Equal(t, 2, validate.Range.Start.Line, "on the VALIDATE")
+	require.Len(t, validate.RelatedInformation, 2, "%+v", validate.RelatedInformation)
+	add := validate.RelatedInformation[0]
+	assert.Equal(t, uri, add.Location.URI)
+	assert.Equal(t, lspRange{Start: lspPosition{1, 0}, End: lspPosition{1, 80}}, add.Location.Range, "the ADD CONSTRAINT")
+	assert.Equal(t, "the ADD CONSTRAINT ... NOT VALID in the same transaction", add.Message)
+	assert.Equal(t, "users is created here", validate.RelatedInformation[1].Message)
+	assert.Equal(t, 0, c.shutdown())
+}
+
 // change sends the whole new text of the document uri as version.
 func (c *lspClient) change(uri string, version int, text string) {
 	c.notify("textDocument/didChange", map[string]any{

@@ -108,14 +108,30 @@ func (s *server) diagnostic(p *project, d rules.Diagnostic, x *lineIndex) Diagno
 	}
 }
 
-// related points at the statements that created the tables a finding
-// names, elsewhere in the set (an earlier migration, or earlier in the
-// file). The caller holds p.checkMu and server.mu.
+// related points at the other statements that a finding's message names
+// (rules.Diagnostic.Related), and at the statements that created the
+// tables it names, elsewhere in the set (an earlier migration, or earlier
+// in the file). The caller holds p.checkMu and server.mu.
 func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInformation {
-	if p.last == nil || p.last.History == nil || d.Table == "" {
-		return nil
-	}
 	var out []DiagnosticRelatedInformation
+	for _, r := range d.Related {
+		path := r.Path
+		if path == "" {
+			path = d.Path
+		}
+		text, ok := p.texts[path]
+		if !ok {
+			continue
+		}
+		x := newLineIndex(text, s.encoding)
+		out = append(out, DiagnosticRelatedInformation{
+			Location: Location{URI: s.uriOf(path), Range: x.rangeOf(r.Span.Start, r.Span.End)},
+			Message:  r.Message,
+		})
+	}
+	if p.last == nil || p.last.History == nil || d.Table == "" {
+		return out
+	}
 	for _, table := range strings.Split(d.Table, ", ") {
 		id := p.last.History.RelationID(tableKey(table))
 		if id == 0 {

@@ -462,3 +462,29 @@ func TestCIPathsInsideTheRoot(t *testing.T) {
 		assert.Contains(t, out, `"uri": "`+uri+`"`, "sarif: %s", tt.path)
 	}
 }
+
+// TestSARIFRelatedLocations checks that the statements a finding names
+// (rules.Diagnostic.Related) become its related locations, each with its
+// message, valid against the schema.
+func TestSARIFRelatedLocations(t *testing.T) {
+	text := "SELECT 1;\nCREATE INDEX i ON t (c);\n"
+	in := input(t, "db/1.sql", text)
+	require.Len(t, in.Result.Diagnostics, 1)
+	in.Result.Diagnostics[0].Related = []rules.Related{{Span: sqlparse.Span{Start: 0, End: len("SELECT 1")}, Message: "the statement before"}}
+	m := validSARIF(t, sarifSchema(t), render(t, func(b *bytes.Buffer) error {
+		return report.SARIF(b, in, report.CIOptions{})
+	}))
+	r := sarifResults(t, m)[0].(map[string]any)
+	related := r["relatedLocations"].([]any)
+	require.Len(t, related, 1)
+	loc := related[0].(map[string]any)
+	assert.InDelta(t, 1, loc["id"], 0)
+	assert.Equal(t, map[string]any{"text": "the statement before"}, loc["message"])
+	phys := loc["physicalLocation"].(map[string]any)
+	assert.Equal(t, "db/1.sql", phys["artifactLocation"].(map[string]any)["uri"])
+	assert.Equal(t, map[string]any{"startLine": 1.0, "startColumn": 1.0, "endLine": 1.0, "endColumn": 9.0}, phys["region"])
+	_, plain := sarifResults(t, validSARIF(t, sarifSchema(t), render(t, func(b *bytes.Buffer) error {
+		return report.SARIF(b, input(t, "db/1.sql", text), report.CIOptions{})
+	})))[0].(map[string]any)["relatedLocations"]
+	assert.False(t, plain, "no related locations without related statements")
+}

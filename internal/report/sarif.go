@@ -95,13 +95,17 @@ type sarifResult struct {
 	Level               string            `json:"level"`
 	Message             sarifMessage      `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
+	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Fixes               []sarifFix        `json:"fixes,omitempty"`
 	Properties          map[string]string `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
+	// ID numbers a related location within its result.
+	ID               *int                  `json:"id,omitempty"`
 	PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+	Message          *sarifMessage         `json:"message,omitempty"`
 }
 
 type sarifPhysicalLocation struct {
@@ -178,6 +182,7 @@ func SARIF(w io.Writer, in Input, opts CIOptions) error {
 			loc.Region = &region
 		}
 		r.Locations = []sarifLocation{{PhysicalLocation: loc}}
+		r.RelatedLocations = sarifRelated(d, files, opts)
 		if fx := sarifFixOf(d, files, opts); fx != nil {
 			r.Fixes = []sarifFix{*fx}
 		}
@@ -199,6 +204,27 @@ func SARIF(w io.Writer, in Input, opts CIOptions) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// sarifRelated returns the related locations of d: the other statements
+// its message names (rules.Diagnostic.Related), each with what it is to
+// the finding.
+func sarifRelated(d rules.Diagnostic, files map[string]*migration.File, opts CIOptions) []sarifLocation {
+	var out []sarifLocation
+	for i, rel := range d.Related {
+		path := rel.Path
+		if path == "" {
+			path = d.Path
+		}
+		loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: sarifURI(opts.path(path))}}
+		if f := files[path]; f != nil {
+			region := utf16Region(f.Text, f.Lines, rel.Span.Start, rel.Span.End, false)
+			loc.Region = &region
+		}
+		id := i + 1
+		out = append(out, sarifLocation{ID: &id, PhysicalLocation: loc, Message: &sarifMessage{Text: rel.Message}})
+	}
+	return out
 }
 
 // sarifRules returns the rule descriptors of a run, by code, and the index
