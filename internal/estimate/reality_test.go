@@ -27,6 +27,15 @@ import (
 // it for the pair to pass that way; the table shows every pair.
 const noiseFloor = 5 * time.Millisecond
 
+// instantFloor is the noise floor of instant work (a catalog change that
+// does not grow with the table): its time is the round trip, the catalog
+// lock and whatever else the server is doing at that moment, a few
+// milliseconds on a busy machine whatever the table's size. Its estimate
+// is held to being under the floor, with the measurement, rather than to
+// a factor of a noise; it is still 40 times under the 1s threshold that
+// decides a finding's severity.
+const instantFloor = 25 * time.Millisecond
+
 // TestEstimatesMatchReality checks the cost model against a real
 // PostgreSQL. It first calibrates a model there, as the calibration
 // command does (estimate.Calibrate and Fit on the narrow and wide
@@ -79,8 +88,13 @@ func TestEstimatesMatchReality(t *testing.T) {
 			ratio := est.Seconds() / took.Seconds()
 			ok := ratio >= 1.0/3 && ratio <= 3
 			mark := ""
-			if !ok && est < noiseFloor && took < noiseFloor {
+			switch {
+			case ok:
+			case est < noiseFloor && took < noiseFloor:
 				ok, mark = true, " (both under the noise floor)"
+			case op.Class == estimate.Instant && est < instantFloor && took < instantFloor:
+				ok, mark = true, " (instant work: both under its noise floor)"
+			default:
 			}
 			if !ok {
 				mark = " (OUTSIDE a factor of 3)"
