@@ -123,6 +123,27 @@ func TestLSPRelatedStatements(t *testing.T) {
 	assert.Equal(t, 0, c.shutdown())
 }
 
+// TestLSPRelatedCreateOfQuotedTable checks that the statement that
+// created a table is found for a name in mixed case, which the catalog
+// keeps as it was quoted.
+func TestLSPRelatedCreateOfQuotedTable(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, map[string]string{
+		".pgsafe.toml":                   "framework = \"golang-migrate\"\n",
+		"db/migrations/001_users.up.sql": "CREATE TABLE \"Users\" (id bigint PRIMARY KEY, email text);\n",
+	})
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	uri := c.open(filepath.Join(dir, "db/migrations/002_idx.up.sql"), "CREATE INDEX users_email ON \"Users\" (email);\n")
+	p := c.diagnostics(uri)
+	require.NotEmpty(t, p.Diagnostics)
+	d := p.Diagnostics[0]
+	require.Equal(t, "PS001", d.Code)
+	require.Len(t, d.RelatedInformation, 1)
+	assert.Equal(t, "Users is created here", d.RelatedInformation[0].Message)
+	assert.Equal(t, 0, c.shutdown())
+}
+
 // change sends the whole new text of the document uri as version.
 func (c *lspClient) change(uri string, version int, text string) {
 	c.notify("textDocument/didChange", map[string]any{

@@ -290,7 +290,7 @@ func (a *applier) createdBefore(table, path string, stmt int) string {
 	if h == nil {
 		return ""
 	}
-	key := qualify(table)
+	key := pgast.KeyOfDisplay(table)
 	at, ok := h.Index(path)
 	if !ok {
 		return ""
@@ -313,18 +313,9 @@ func firstTable(tables string) string {
 	return t
 }
 
-// qualify turns a table as findings show it ("orders", "sales.orders")
-// into a catalog key ("public.orders").
-func qualify(table string) string {
-	if strings.Contains(table, ".") {
-		return table
-	}
-	return pgast.DefaultSchema + "." + table
-}
-
 // lookup finds a table as findings show it in the snapshot.
 func lookup(s *stats.Snapshot, table string) *stats.Table {
-	schemaName, name, _ := strings.Cut(qualify(table), ".")
+	schemaName, name, _ := strings.Cut(pgast.KeyOfDisplay(table), ".")
 	return s.Lookup(schemaName, name)
 }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/config"
+	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/report"
 	"github.com/pgsafe/pgsafe/internal/schema"
 	"github.com/pgsafe/pgsafe/rules"
@@ -133,7 +134,7 @@ func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInfo
 		return out
 	}
 	for _, table := range strings.Split(d.Table, ", ") {
-		id := p.last.History.RelationID(tableKey(table))
+		id := p.last.History.RelationID(pgast.KeyOfDisplay(table))
 		if id == 0 {
 			continue
 		}
@@ -157,24 +158,6 @@ func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInfo
 		}
 	}
 	return out
-}
-
-// tableKey returns the catalog key ("schema.name") of a table as a
-// finding names it: unquoted names fold to lower case, and a name
-// without a schema is in public.
-func tableKey(table string) string {
-	parts := strings.Split(table, ".")
-	for i, part := range parts {
-		if strings.HasPrefix(part, `"`) && strings.HasSuffix(part, `"`) && len(part) >= 2 {
-			parts[i] = strings.ReplaceAll(part[1:len(part)-1], `""`, `"`)
-		} else {
-			parts[i] = strings.ToLower(part)
-		}
-	}
-	if len(parts) == 1 {
-		return "public." + parts[0]
-	}
-	return strings.Join(parts, ".")
 }
 
 // severityOf maps pgsafe's severities to LSP's.

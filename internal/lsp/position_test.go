@@ -39,7 +39,3 @@ func TestURIRoundTrip(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestTableKey(t *testing.T) {
-	assert.Equal(t, "public.users", tableKey("Users"))
-	assert.Equal(t, "app.Users", tableKey(`app."Users"`))
-}

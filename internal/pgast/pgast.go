@@ -31,6 +31,16 @@ func DisplayName(key string) string {
 	return strings.TrimPrefix(key, DefaultSchema+".")
 }
 
+// KeyOfDisplay is DisplayName's inverse: the "schema.name" key of a
+// table as messages and findings show it ("accounts" is
+// "public.accounts"). Names are as the catalog stores them, unquoted.
+func KeyOfDisplay(name string) string {
+	if strings.Contains(name, ".") {
+		return name
+	}
+	return DefaultSchema + "." + name
+}
+
 // QualifyName qualifies a list of name parts (as in DROP INDEX s.i) the way
 // RelName does, and returns "" for an empty list.
 func QualifyName(parts []string) string {

@@ -43,3 +43,9 @@ func TestExprSQLRefusesDeepExpressions(t *testing.T) {
 	assert.Equal(t, "", pgast.ExprSQL(chain(limit+1)))
 	assert.Equal(t, "", pgast.ExprSQL(chain(2400)))
 }
+
+func TestKeyOfDisplayInvertsDisplayName(t *testing.T) {
+	for _, key := range []string{"public.users", "public.Users", "app.orders", "app.Mixed Case"} {
+		assert.Equal(t, key, pgast.KeyOfDisplay(pgast.DisplayName(key)), "names keep their case: they are stored, not written")
+	}
+}
