@@ -38,4 +38,3 @@ func TestURIRoundTrip(t *testing.T) {
 	_, err = uriToPath("untitled:Untitled-1")
 	assert.Error(t, err)
 }
-
