@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -66,8 +65,8 @@ func (o Operation) Statement(table string) string { return fmt.Sprintf(o.SQL, ta
 // table (an unlogged one writes no WAL, and would make rewrites and index
 // builds look cheaper than they are), then vacuums it (freezing, so that
 // the first timed statement does not pay for setting hint bits) and
-// analyzes it, and returns its size as the catalog has it.
-func Seed(ctx context.Context, conn *pgx.Conn, table string, shape Shape, rows int) (Size, error) {
+// analyzes it, and returns it with its size as the catalog has it.
+func Seed(ctx context.Context, conn *pgx.Conn, table string, shape Shape, rows int) (Seeded, error) {
 	for _, q := range []string{
 		"DROP TABLE IF EXISTS " + table,
 		fmt.Sprintf("CREATE TABLE %s (%s)", table, shape.Columns),
@@ -75,10 +74,11 @@ func Seed(ctx context.Context, conn *pgx.Conn, table string, shape Shape, rows i
 		"VACUUM (FREEZE, ANALYZE) " + table,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
-			return Size{}, fmt.Errorf("seed %s: %s: %w", table, q, err)
+			return Seeded{}, fmt.Errorf("seed %s: %s: %w", table, q, err)
 		}
 	}
-	return TableSize(ctx, conn, table)
+	size, err := TableSize(ctx, conn, table)
+	return Seeded{Name: table, Shape: shape, Size: size}, err
 }
 
 // TableSize reads a table's rows (reltuples), heap bytes (with TOAST) and
@@ -93,75 +93,134 @@ func TableSize(ctx context.Context, conn *pgx.Conn, table string) (Size, error) 
 	return s, nil
 }
 
-// Time runs op on table runs times and returns the median time its
-// statement took, which on an otherwise idle server is the time it held
-// its lock (the statement runs in autocommit, so the lock goes with it).
-func Time(ctx context.Context, conn *pgx.Conn, op Operation, table string, runs int) (time.Duration, error) {
-	var took []time.Duration
-	for range runs {
-		if op.Before != "" {
-			if _, err := conn.Exec(ctx, fmt.Sprintf(op.Before, table)); err != nil {
-				return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.Before, table), err)
-			}
-		}
-		q := op.Statement(table)
-		start := time.Now()
-		if _, err := conn.Exec(ctx, q); err != nil {
-			return 0, fmt.Errorf("%s: %w", q, err)
-		}
-		took = append(took, time.Since(start))
-		if op.After != "" {
-			if _, err := conn.Exec(ctx, fmt.Sprintf(op.After, table)); err != nil {
-				return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.After, table), err)
+// Seeded is a table that Seed filled: its name, row layout and size.
+type Seeded struct {
+	Name  string
+	Shape Shape
+	Size  Size
+}
+
+// Timing is the time one operation took on one seeded table.
+type Timing struct {
+	Table Seeded
+	Op    Operation
+	Took  time.Duration
+}
+
+// Measure times every operation on every table and returns a Timing per
+// table and operation, table by table in the order given. A statement
+// runs in autocommit, so on an otherwise idle server its time is the time
+// it held its lock.
+//
+// The timings are taken round by round: each round runs an operation once
+// on each table, one table right after another, so that the times of one
+// operation on the tables are taken within moments of each other and a
+// change in the machine's load (another job starting on a shared build
+// machine) falls on all of them alike. A table's time is the least over
+// its rounds (Runs): interference only ever adds time, so the least is
+// the closest to the work itself.
+func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded) ([]Timing, error) {
+	best := make([][]time.Duration, len(tables))
+	rounds := 0
+	for i, t := range tables {
+		best[i] = make([]time.Duration, len(Operations))
+		rounds = max(rounds, Runs(t.Size.Rows))
+	}
+	for j, op := range Operations {
+		for r := range rounds {
+			for i, t := range tables {
+				if r >= Runs(t.Size.Rows) {
+					continue
+				}
+				took, err := timeOnce(ctx, conn, op, t.Name)
+				if err != nil {
+					return nil, err
+				}
+				if r == 0 || took < best[i][j] {
+					best[i][j] = took
+				}
 			}
 		}
 	}
-	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-	return took[len(took)/2], nil
+	var timings []Timing
+	for i, t := range tables {
+		for j, op := range Operations {
+			timings = append(timings, Timing{Table: t, Op: op, Took: best[i][j]})
+		}
+	}
+	return timings, nil
+}
+
+// timeOnce runs op on table once and returns the time its statement took;
+// op's Before and After run untimed around it.
+func timeOnce(ctx context.Context, conn *pgx.Conn, op Operation, table string) (time.Duration, error) {
+	if op.Before != "" {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(op.Before, table)); err != nil {
+			return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.Before, table), err)
+		}
+	}
+	q := op.Statement(table)
+	start := time.Now()
+	if _, err := conn.Exec(ctx, q); err != nil {
+		return 0, fmt.Errorf("%s: %w", q, err)
+	}
+	took := time.Since(start)
+	if op.After != "" {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(op.After, table)); err != nil {
+			return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.After, table), err)
+		}
+	}
+	return took, nil
 }
 
 // Calibrate seeds a table of each shape at each row count in the
 // database conn is connected to (tables named pgsafe_calibrate_*, dropped
-// afterwards), times every operation on each, and returns the
+// afterwards), times every operation on each (Measure), and returns the
 // measurements, for Fit. It writes a line per measurement to log.
 func Calibrate(ctx context.Context, conn *pgx.Conn, shapes []Shape, rows []int, log io.Writer) ([]Point, error) {
-	var points []Point
+	var tables []Seeded
 	for _, shape := range shapes {
 		for _, n := range rows {
-			table := fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n)
-			size, err := Seed(ctx, conn, table, shape, n)
+			t, err := Seed(ctx, conn, fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n), shape, n)
 			if err != nil {
 				return nil, err
 			}
-			for _, op := range Operations {
-				took, err := Time(ctx, conn, op, table, Runs(n))
-				if err != nil {
-					return nil, err
-				}
-				fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", shape.Name, size.Rows, size.HeapBytes, size.IndexBytes,
-					op.Class, float64(took.Microseconds())/1000, op.Statement(table))
-				points = append(points, Point{Class: op.Class, Size: size, Shape: shape.Name, Seconds: took.Seconds()})
-			}
-			if _, err := conn.Exec(ctx, "DROP TABLE "+table); err != nil {
-				return nil, err
-			}
+			tables = append(tables, t)
+		}
+	}
+	timings, err := Measure(ctx, conn, tables)
+	if err != nil {
+		return nil, err
+	}
+	points := Points(timings, log)
+	for _, t := range tables {
+		if _, err := conn.Exec(ctx, "DROP TABLE "+t.Name); err != nil {
+			return nil, err
 		}
 	}
 	return points, nil
 }
 
-// Runs is how many times the calibration and its check time a statement
-// on a table of rows rows: more on small tables, whose times are short
-// and noisy, once on large ones.
-func Runs(rows int) int {
-	switch {
-	case rows <= 20_000:
-		return 5
-	case rows <= 200_000:
-		return 3
-	default:
-		return 1
+// Points turns timings into the measurements that Fit takes, writing a
+// line per measurement to log.
+func Points(timings []Timing, log io.Writer) []Point {
+	points := make([]Point, 0, len(timings))
+	for _, m := range timings {
+		t := m.Table
+		fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", t.Shape.Name, t.Size.Rows, t.Size.HeapBytes, t.Size.IndexBytes,
+			m.Op.Class, float64(m.Took.Microseconds())/1000, m.Op.Statement(t.Name))
+		points = append(points, Point{Class: m.Op.Class, Size: t.Size, Shape: t.Shape.Name, Seconds: m.Took.Seconds()})
 	}
+	return points
+}
+
+// Runs is how many rounds Measure times an operation on a table of rows
+// rows: more on small tables, whose times are short and noisy.
+func Runs(rows int64) int {
+	if rows <= 20_000 {
+		return 5
+	}
+	return 3
 }
 
 // Machine describes this machine for Calibration.Machine.
