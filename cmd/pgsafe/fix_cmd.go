@@ -252,7 +252,7 @@ func verifyFix(c *cli.Context, e env, s *settings, res *rewrite.Result) (*verify
 func verifyTimeline(rep *verify.Report) []timeline.Run {
 	var runs []timeline.Run
 	for _, r := range rep.Runs {
-		runs = append(runs, timeline.Run{Name: r.Name, Trace: r.Trace, Probed: rep.SeedRows > 0, Writes: r.Writes})
+		runs = append(runs, timeline.Run{Name: r.Name, Trace: r.Trace})
 	}
 	return runs
 }

@@ -15,13 +15,15 @@ import (
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/timeline"
 	"github.com/pgsafe/pgsafe/internal/trace"
+	"github.com/pgsafe/pgsafe/internal/workload"
 )
 
 func traceCommand(e env) *cli.Command {
 	flags := append(readFlags(),
 		databaseURLFlag("run on the database at `URL`, inside one transaction that is rolled back, instead of on an ephemeral cluster"),
 		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "output `FORMAT`: text or json", Value: "text"},
-		htmlFlag("the run"),
+		&cli.IntFlag{Name: "seed-rows", Usage: "fill each table with `N` generated rows before the migrations that follow its creation, and measure how long single-row writes to the tables the migrations lock wait (ephemeral cluster only)"},
+		htmlFlag("the run, with the stalls of the writes that --seed-rows measures,"),
 	)
 	return &cli.Command{
 		Name:      "trace",
@@ -36,6 +38,13 @@ func traceCommand(e env) *cli.Command {
 			format := c.String("format")
 			if err := checkHTMLPath(c, e); err != nil {
 				return err
+			}
+			seedRows := c.Int("seed-rows")
+			switch {
+			case seedRows < 0:
+				return usageError("--seed-rows %d: want a number of rows, 0 or more", seedRows)
+			case seedRows > 0 && c.IsSet("database-url"):
+				return usageError("--seed-rows fills tables with generated rows, which would stay in the database --database-url names: it goes with the ephemeral cluster only")
 			}
 			files, err := loadMigrations(c, e, s)
 			if err != nil {
@@ -61,7 +70,11 @@ func traceCommand(e env) *cli.Command {
 			if c.IsSet("pg-version") {
 				opts.PGVersion = s.lint.Rule.PGVersion
 			}
-			res, runErr := trace.Run(c.Context, srv.target, files, opts)
+			load := workload.Options{Rows: seedRows}
+			if seedRows > 0 {
+				load.Tables = workload.Tables(s.lint.Rule.PGVersion, files)
+			}
+			res, runErr := workload.Trace(c.Context, srv.target, files, opts, load)
 			if res != nil {
 				if opts.PGVersion != 0 && opts.PGVersion != res.ServerMajor {
 					fmt.Fprintf(e.stderr, "pgsafe: the model is asked about PostgreSQL %d and the server runs %d: locks that differ between the versions show as mismatches\n", opts.PGVersion, res.ServerMajor)

@@ -167,3 +167,60 @@ func TestTraceSyntaxError(t *testing.T) {
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, `1_a.up.sql:2: syntax error at or near "{": fix it first`)
 }
+
+// TestTraceSeedRows traces the goose example on an ephemeral cluster with
+// generated rows and a writer on the tables the migrations lock: the JSON
+// report and the --html page carry the load, and the writes to orders,
+// which the example's plain CREATE INDEX blocks, went through.
+func TestTraceSeedRows(t *testing.T) {
+	if _, err := pgcluster.FindBinDir(); err != nil {
+		pgtest.Missing(t, err.Error())
+	}
+	page := filepath.Join(t.TempDir(), "timeline.html")
+	code, stdout, stderr := runCLI(t, nil, "trace", "--seed-rows", "2000", "--format", "json", "--html", page, "fixtures/examples/goose")
+	require.Equal(t, 0, code, stderr)
+	var doc struct {
+		Load *struct {
+			Rows   int `json:"rows"`
+			Seeded []struct {
+				Table string `json:"table"`
+				Rows  int64  `json:"rows"`
+			} `json:"seeded"`
+			Writes []struct {
+				Table  string `json:"table"`
+				Writes int    `json:"writes"`
+			} `json:"writes"`
+		} `json:"load"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
+	require.NotNil(t, doc.Load, "the report carries the load")
+	assert.Equal(t, 2000, doc.Load.Rows)
+	seeded := map[string]int64{}
+	for _, s := range doc.Load.Seeded {
+		seeded[s.Table] = s.Rows
+	}
+	assert.Equal(t, map[string]int64{"public.customers": 2000, "public.orders": 2000}, seeded)
+	written := map[string]int{}
+	for _, w := range doc.Load.Writes {
+		written[w.Table] = w.Writes
+	}
+	assert.Contains(t, written, "public.orders", "orders is locked by the migrations and probed")
+	assert.Contains(t, written, "public.customers")
+
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `data-stall-table="public.orders"`, "the page draws the writes to orders under the run")
+	assert.Contains(t, string(html), "Writes during the run")
+}
+
+// TestTraceSeedRowsRefused checks the --seed-rows values and combinations
+// that trace refuses, before anything runs.
+func TestTraceSeedRowsRefused(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "trace", "--seed-rows", "-1", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--seed-rows -1: want a number of rows")
+
+	code, _, stderr = runCLI(t, nil, "trace", "--seed-rows", "10", "--database-url", "postgres://nobody@127.0.0.1:1/none", "fixtures/examples/goose")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "goes with the ephemeral cluster only")
+}

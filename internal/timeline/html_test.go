@@ -52,7 +52,8 @@ func fixedRun(t0 time.Time) timeline.Run {
 		{Start: at(512), Took: 95 * time.Millisecond},
 		{Start: at(-300), Took: 20 * time.Millisecond}, // while seeding, before the first statement
 	}}}
-	return timeline.Run{Name: "original", Trace: res, Probed: true, Writes: writes}
+	res.Load = &trace.Load{Rows: 1000, Writes: writes}
+	return timeline.Run{Name: "original", Trace: res}
 }
 
 func render(t *testing.T, p timeline.Page) string {
@@ -167,7 +168,7 @@ func TestHTMLSelfContained(t *testing.T) {
 func TestHTMLWithoutLocks(t *testing.T) {
 	r := fixedRun(time.Now())
 	r.Trace.Holds = nil
-	r.Probed = false
+	r.Trace.Load = nil
 	page := render(t, timeline.Page{Title: "pgsafe trace", Runs: []timeline.Run{r, {Name: "rewrite"}}})
 	es := elements(page)
 	assert.Empty(t, withClass(es, "lockrow"))

@@ -26,10 +26,6 @@ type Run struct {
 	Name string
 	// Trace is what the trace recorded.
 	Trace *trace.Result
-	// Probed reports that a probe wrote to the tables during the run
-	// (fix --verify --seed-rows); Writes are its figures, by table.
-	Probed bool
-	Writes []probe.Result
 }
 
 // The time axis gives each statement a slot: at least minSlot percent of
@@ -133,7 +129,7 @@ type wait struct {
 
 // layout places run r, the page's index-th run, on the page.
 func layout(index int, r Run) runView {
-	v := runView{ID: fmt.Sprintf("run%d", index+1), Name: r.Name, Probed: r.Probed}
+	v := runView{ID: fmt.Sprintf("run%d", index+1), Name: r.Name}
 	if v.Name == "" {
 		v.Name = "trace"
 	}
@@ -150,8 +146,9 @@ func layout(index int, r Run) runView {
 	}
 	v.Total = trace.FormatDuration(total)
 	v.Rows = rows(res, ax)
-	if r.Probed {
-		v.Stalls, v.Outside = stalls(r.Writes, ax)
+	if res.Load != nil {
+		v.Probed = true
+		v.Stalls, v.Outside = stalls(res.Load.Writes, ax)
 	}
 	return v
 }

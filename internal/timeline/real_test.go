@@ -17,14 +17,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgsafe/pgsafe/internal/lint"
-	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
 	"github.com/pgsafe/pgsafe/internal/probe"
-	"github.com/pgsafe/pgsafe/internal/seed"
 	"github.com/pgsafe/pgsafe/internal/source"
 	"github.com/pgsafe/pgsafe/internal/testenv"
 	"github.com/pgsafe/pgsafe/internal/timeline"
 	"github.com/pgsafe/pgsafe/internal/trace"
+	"github.com/pgsafe/pgsafe/internal/workload"
 )
 
 func TestMain(m *testing.M) {
@@ -33,8 +32,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// realPage traces testdata/orders on PostgreSQL as fix --verify
-// --seed-rows does: orders is created, seeded with rows before each later
+// realPage traces testdata/orders on PostgreSQL as trace and fix --verify
+// --seed-rows do: orders is created, seeded with rows before each later
 // file, and a probe writes to it while the migrations index it and add a
 // column (one transaction), then add another (the next). It returns the
 // page, the trace and the probe's figures.
@@ -47,22 +46,15 @@ func realPage(t *testing.T, rows int) (string, *trace.Result, []probe.Result) {
 	require.Empty(t, errs)
 	files := lint.Run(srcs, lint.Options{KeepTrees: true, SkipDown: true}).Files
 
-	conn, err := target.Connect(ctx)
+	res, err := workload.Trace(ctx, target, files, trace.Options{}, workload.Options{Rows: rows, Tables: []string{"public.orders"}})
 	require.NoError(t, err)
-	defer func() { _ = conn.Close(context.Background()) }()
-	seeder := seed.New(rows)
-	var seeded seed.Report
-	opts := trace.Options{BeforeFile: func(ctx context.Context, _ *migration.File) error { return seeder.Fill(ctx, conn, &seeded) }}
-	p := probe.Start(ctx, target, []string{"public.orders"})
-	res, err := trace.Run(ctx, target, files, opts)
-	writes := p.Stop()
-	require.NoError(t, err)
-	require.Len(t, seeded.Filled, 1, "orders was seeded: %+v", seeded)
+	require.NotNil(t, res.Load)
+	require.Len(t, res.Load.Seeded.Filled, 1, "orders was seeded: %+v", res.Load.Seeded)
 
 	var b bytes.Buffer
 	require.NoError(t, timeline.HTML(&b, timeline.Page{Title: "pgsafe fix --verify --seed-rows " + strconv.Itoa(rows) + " testdata/orders",
-		Runs: []timeline.Run{{Name: "original", Trace: res, Probed: true, Writes: writes}}}))
-	return b.String(), res, writes
+		Runs: []timeline.Run{{Name: "original", Trace: res}}}))
+	return b.String(), res, res.Load.Writes
 }
 
 // checkDOM asserts on a page of testdata/orders, as written or as a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/probe"
 )
 
 // TextOptions configure Text.
@@ -69,8 +70,37 @@ func Text(w io.Writer, r *Result, opts TextOptions) error {
 		}
 		ew.printf("%s", trimLines(table.String()))
 	}
+	if r.Load != nil {
+		ew.printf("\n%d rows per table: seeded %d table(s)", r.Load.Rows, len(r.Load.Seeded.Filled))
+		for _, s := range r.Load.Seeded.Skipped {
+			ew.printf("; skipped %s: %s", pgast.DisplayName(s.Table), s.Reason)
+		}
+		ew.printf("\nwrites during the run (a single-row update of each table the migrations lock, again and again):\n")
+		for _, w := range r.Load.Writes {
+			ew.printf("  %s\n", writesLine(w, opts.NoTiming))
+		}
+	}
 	ew.printf("\n%s\n", summary(r))
 	return ew.err
+}
+
+// writesLine says what the writes to one table saw: how long the longest
+// waited and how many waited past probe.BlockedAfter; without timing
+// (noTiming), only whether any write went through.
+func writesLine(w probe.Result, noTiming bool) string {
+	line := "writes to " + pgast.DisplayName(w.Table)
+	switch {
+	case w.Writes == 0:
+		line += ": none changed a row (the table may have stayed empty)"
+	case noTiming:
+		line += ": written"
+	default:
+		line += fmt.Sprintf(" waited up to %s (%d of %d over %s)", FormatDuration(w.Longest), w.Blocked, w.Writes, FormatDuration(probe.BlockedAfter))
+	}
+	if w.Err != "" {
+		line += "; last error: " + w.Err
+	}
+	return line
 }
 
 // statementRows returns the RELATION, LOCK, MODEL and NOTE cells of a
@@ -235,12 +265,47 @@ func JSON(w io.Writer, r *Result) error {
 		Mode       string          `json:"mode"`
 		Statements []jsonStatement `json:"statements"`
 	}
+	type jsonWrites struct {
+		Table     string  `json:"table"`
+		Writes    int     `json:"writes"`
+		LongestMS float64 `json:"longest_ms"`
+		Blocked   int     `json:"blocked"`
+		Error     string  `json:"error,omitempty"`
+	}
+	type jsonSeeded struct {
+		Table string `json:"table"`
+		Rows  int64  `json:"rows"`
+	}
+	type jsonSkipped struct {
+		Table  string `json:"table"`
+		Reason string `json:"reason"`
+	}
+	type jsonLoad struct {
+		Rows    int           `json:"rows"`
+		Seeded  []jsonSeeded  `json:"seeded"`
+		Skipped []jsonSkipped `json:"seed_skipped"`
+		Writes  []jsonWrites  `json:"writes"`
+	}
 	out := struct {
 		Server       string     `json:"server"`
 		ModelVersion int        `json:"model_version"`
 		RolledBack   bool       `json:"rolled_back"`
 		Files        []jsonFile `json:"files"`
+		// Load is there only when the run carried one.
+		Load *jsonLoad `json:"load,omitempty"`
 	}{Server: r.Server, ModelVersion: r.ModelVersion, RolledBack: r.RolledBack, Files: []jsonFile{}}
+	if r.Load != nil {
+		out.Load = &jsonLoad{Rows: r.Load.Rows, Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, Writes: []jsonWrites{}}
+		for _, f := range r.Load.Seeded.Filled {
+			out.Load.Seeded = append(out.Load.Seeded, jsonSeeded{f.Table, f.Rows})
+		}
+		for _, s := range r.Load.Seeded.Skipped {
+			out.Load.Skipped = append(out.Load.Skipped, jsonSkipped{s.Table, s.Reason})
+		}
+		for _, w := range r.Load.Writes {
+			out.Load.Writes = append(out.Load.Writes, jsonWrites{w.Table, w.Writes, float64(w.Longest) / float64(time.Millisecond), w.Blocked, w.Err})
+		}
+	}
 	for _, f := range r.Files {
 		jf := jsonFile{Path: f.Path, Framework: f.Tool.Name, Mode: f.Run.String(), Statements: []jsonStatement{}}
 		for _, st := range f.Statements {

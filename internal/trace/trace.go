@@ -30,6 +30,8 @@ import (
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgtarget"
+	"github.com/pgsafe/pgsafe/internal/probe"
+	"github.com/pgsafe/pgsafe/internal/seed"
 	"github.com/pgsafe/pgsafe/internal/tool"
 )
 
@@ -77,6 +79,20 @@ type Result struct {
 	// relations that existed before the statement that locked them, for
 	// a timeline (package timeline).
 	Holds []Hold
+	// Load is the load the run carried (package workload), nil when it
+	// carried none.
+	Load *Load
+}
+
+// Load is the load a run carried: generated rows in its tables, and
+// single-row writes to the tables the migrations lock while they ran.
+type Load struct {
+	// Rows is how many rows each table was given.
+	Rows int
+	// Seeded says which tables were filled, and which could not be.
+	Seeded seed.Report
+	// Writes are what the writes to each table saw, by table.
+	Writes []probe.Result
 }
 
 // File is one migration file as it ran.

@@ -35,6 +35,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/seed"
 	"github.com/pgsafe/pgsafe/internal/tool"
 	"github.com/pgsafe/pgsafe/internal/trace"
+	"github.com/pgsafe/pgsafe/internal/workload"
 )
 
 // Set is one migration set.
@@ -153,9 +154,8 @@ type TracedRun struct {
 	Name string
 	// Trace is what the trace recorded, up to a failure; nil when the run
 	// did not start.
+	// Trace.Load has the probe's figures, by table, with --seed-rows.
 	Trace *trace.Result
-	// Writes are the probe's figures, by table, with --seed-rows.
-	Writes []probe.Result
 }
 
 // Rollback is the outcome of rolling both sets back, version by version.
@@ -293,8 +293,8 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 	}
 	targets := touchedTables(major, original, rewrite)
 	runs := []*run{
-		{set: original, name: "original", seeded: &rep.Seeded},
-		{set: rewrite, name: "rewrite", seeded: &seed.Report{}},
+		{set: original, name: "original"},
+		{set: rewrite, name: "rewrite"},
 	}
 	for _, r := range runs {
 		if err := r.apply(ctx, dbs, opts, targets); err != nil {
@@ -306,16 +306,19 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 		// An original that cannot run as its framework runs it (CONCURRENTLY
 		// in a transaction) is what some fixes mend: compare with its
 		// statements run one at a time.
-		rep.OriginalFails, rep.Seeded = runs[0].err, seed.Report{}
-		alone := &run{set: original, name: "original_alone", seeded: &rep.Seeded, oneByOne: true}
+		rep.OriginalFails = runs[0].err
+		alone := &run{set: original, name: "original_alone", oneByOne: true}
 		if err := alone.apply(ctx, dbs, opts, targets); err != nil {
 			return nil, err
 		}
 		runs[0] = alone
 	}
 	rep.OriginalErr, rep.RewriteErr = runs[0].err, runs[1].err
+	if load := runs[0].trace.Load; load != nil {
+		rep.Seeded = load.Seeded
+	}
 	for _, r := range runs {
-		rep.Runs = append(rep.Runs, TracedRun{Name: r.title(), Trace: r.trace, Writes: r.writes})
+		rep.Runs = append(rep.Runs, TracedRun{Name: r.title(), Trace: r.trace})
 	}
 	if rep.OriginalErr == "" && rep.RewriteErr == "" {
 		a, err := schemadiff.Dump(ctx, opts.PgDump, runs[0].target)
@@ -337,7 +340,7 @@ func Run(ctx context.Context, original, rewrite Set, opts Options) (rep *Report,
 		}
 	}
 	rep.Rewrite = judge(runs[1].trace, rewrite.Changed, upTexts(original), writtenTexts(original, opts.Targets, major))
-	rep.Writes = compareWrites(runs[0].writes, runs[1].writes)
+	rep.Writes = compareWrites(runs[0].writes(), runs[1].writes())
 	if opts.Rollback && rep.OriginalErr == "" && rep.RewriteErr == "" {
 		if rep.Rollback, err = rollBack(ctx, runs[0].target, runs[1].target, original, rewrite, major); err != nil {
 			return nil, err
@@ -465,15 +468,21 @@ func (d *databases) drop() []string {
 
 // run is the application of one set to a database of its own.
 type run struct {
-	set    Set
-	name   string // of the database, after the prefix
-	seeded *seed.Report
+	set  Set
+	name string // of the database, after the prefix
 	// oneByOne runs every statement on its own (trace.Options.OneByOne).
 	oneByOne bool
 	target   *pgtarget.Target
 	trace    *trace.Result
-	writes   []probe.Result
 	err      string
+}
+
+// writes returns what the probe saw during the run, nil without one.
+func (r *run) writes() []probe.Result {
+	if r.trace == nil || r.trace.Load == nil {
+		return nil
+	}
+	return r.trace.Load.Writes
 }
 
 // title names the run for people.
@@ -492,18 +501,7 @@ func (r *run) apply(ctx context.Context, dbs *databases, opts Options, targets [
 		return err
 	}
 	topts := trace.Options{PGVersion: opts.PGVersion, OneByOne: r.oneByOne}
-	if opts.SeedRows > 0 {
-		conn, err := r.target.Connect(ctx)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = conn.Close(context.Background()) }()
-		s := seed.New(opts.SeedRows)
-		topts.BeforeFile = func(ctx context.Context, _ *migration.File) error { return s.Fill(ctx, conn, r.seeded) }
-		p := probe.Start(ctx, r.target, targets)
-		defer func() { r.writes = p.Stop() }()
-	}
-	res, err := trace.Run(ctx, r.target, r.set.Files, topts)
+	res, err := workload.Trace(ctx, r.target, r.set.Files, topts, workload.Options{Rows: opts.SeedRows, Tables: targets})
 	r.trace = res
 	if err != nil {
 		if ctx.Err() != nil {
@@ -520,27 +518,15 @@ func (r *run) apply(ctx context.Context, dbs *databases, opts Options, targets [
 // touchedTables returns the tables that the statements of the changed
 // files lock, in either set, as the lock model names them.
 func touchedTables(version int, sets ...Set) []string {
-	seen := map[string]bool{}
-	var out []string
+	var files []*migration.File
 	for _, s := range sets {
 		for _, f := range s.Files {
-			if !s.Changed[f.Path] {
-				continue
-			}
-			for _, st := range f.Statements {
-				if st.Direction != migration.Up {
-					continue
-				}
-				for _, l := range locks.Statement(st.Node, version) {
-					if l.Role != locks.RoleIndex && !seen[l.Relation] {
-						seen[l.Relation] = true
-						out = append(out, l.Relation)
-					}
-				}
+			if s.Changed[f.Path] {
+				files = append(files, f)
 			}
 		}
 	}
-	return out
+	return workload.Tables(version, files)
 }
 
 // writtenTexts returns the normalised texts of the original statements
