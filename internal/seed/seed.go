@@ -16,16 +16,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Filled is a table that got rows.
+// Filled is a table that got rows. The JSON reports of trace and fix
+// --verify list it as it is.
 type Filled struct {
-	Table string // "schema.name"
-	Rows  int64
+	Table string `json:"table"` // "schema.name"
+	Rows  int64  `json:"rows"`
 }
 
 // Skipped is a table that could not be filled, with the reason.
 type Skipped struct {
-	Table  string
-	Reason string
+	Table  string `json:"table"`
+	Reason string `json:"reason"`
 }
 
 // Report says what Fill did.

@@ -11,6 +11,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/locks"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/probe"
+	"github.com/pgsafe/pgsafe/internal/seed"
 )
 
 // TextOptions configure Text.
@@ -272,19 +273,11 @@ func JSON(w io.Writer, r *Result) error {
 		Blocked   int     `json:"blocked"`
 		Error     string  `json:"error,omitempty"`
 	}
-	type jsonSeeded struct {
-		Table string `json:"table"`
-		Rows  int64  `json:"rows"`
-	}
-	type jsonSkipped struct {
-		Table  string `json:"table"`
-		Reason string `json:"reason"`
-	}
 	type jsonLoad struct {
-		Rows    int           `json:"rows"`
-		Seeded  []jsonSeeded  `json:"seeded"`
-		Skipped []jsonSkipped `json:"seed_skipped"`
-		Writes  []jsonWrites  `json:"writes"`
+		Rows    int            `json:"rows"`
+		Seeded  []seed.Filled  `json:"seeded"`
+		Skipped []seed.Skipped `json:"seed_skipped"`
+		Writes  []jsonWrites   `json:"writes"`
 	}
 	out := struct {
 		Server       string     `json:"server"`
@@ -295,13 +288,8 @@ func JSON(w io.Writer, r *Result) error {
 		Load *jsonLoad `json:"load,omitempty"`
 	}{Server: r.Server, ModelVersion: r.ModelVersion, RolledBack: r.RolledBack, Files: []jsonFile{}}
 	if r.Load != nil {
-		out.Load = &jsonLoad{Rows: r.Load.Rows, Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, Writes: []jsonWrites{}}
-		for _, f := range r.Load.Seeded.Filled {
-			out.Load.Seeded = append(out.Load.Seeded, jsonSeeded{f.Table, f.Rows})
-		}
-		for _, s := range r.Load.Seeded.Skipped {
-			out.Load.Skipped = append(out.Load.Skipped, jsonSkipped{s.Table, s.Reason})
-		}
+		out.Load = &jsonLoad{Rows: r.Load.Rows, Seeded: append([]seed.Filled{}, r.Load.Seeded.Filled...),
+			Skipped: append([]seed.Skipped{}, r.Load.Seeded.Skipped...), Writes: []jsonWrites{}}
 		for _, w := range r.Load.Writes {
 			out.Load.Writes = append(out.Load.Writes, jsonWrites{w.Table, w.Writes, float64(w.Longest) / float64(time.Millisecond), w.Blocked, w.Err})
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgsafe/pgsafe/internal/pgast"
+	"github.com/pgsafe/pgsafe/internal/seed"
 	"github.com/pgsafe/pgsafe/internal/trace"
 )
 
@@ -179,8 +180,8 @@ type jsonReport struct {
 	Failures      []string        `json:"failures"`
 	Server        string          `json:"server"`
 	SeedRows      int             `json:"seed_rows"`
-	Seeded        []jsonSeeded    `json:"seeded"`
-	Skipped       []jsonSkipped   `json:"seed_skipped"`
+	Seeded        []seed.Filled   `json:"seeded"`
+	Skipped       []seed.Skipped  `json:"seed_skipped"`
 	OriginalFails string          `json:"original_fails,omitempty"`
 	OriginalErr   string          `json:"original_error,omitempty"`
 	RewriteErr    string          `json:"rewrite_error,omitempty"`
@@ -210,16 +211,6 @@ type jsonRollback struct {
 	OriginalStops string `json:"original_stops,omitempty"`
 }
 
-type jsonSeeded struct {
-	Table string `json:"table"`
-	Rows  int64  `json:"rows"`
-}
-
-type jsonSkipped struct {
-	Table  string `json:"table"`
-	Reason string `json:"reason"`
-}
-
 type jsonStatement struct {
 	Path      string   `json:"path"`
 	Line      int      `json:"line"`
@@ -247,12 +238,9 @@ type jsonWrites struct {
 func (r *Report) MarshalJSON() ([]byte, error) {
 	out := jsonReport{
 		OK: r.OK(), Failures: append([]string{}, r.Failures()...), Server: r.Server, SeedRows: r.SeedRows,
-		Seeded: []jsonSeeded{}, Skipped: []jsonSkipped{}, OriginalFails: r.OriginalFails, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
+		Seeded: append([]seed.Filled{}, r.Seeded.Filled...), Skipped: append([]seed.Skipped{}, r.Seeded.Skipped...), OriginalFails: r.OriginalFails, OriginalErr: r.OriginalErr, RewriteErr: r.RewriteErr,
 		SchemaDiff: r.SchemaDiff, ColumnOrder: append([]string{}, r.ColumnOrder...), Original: jsonStatements(r.Original), Rewrite: jsonStatements(r.Rewrite), Writes: []jsonWrites{},
 		ServerObjects: append([]string{}, r.ServerObjects...),
-	}
-	for _, f := range r.Seeded.Filled {
-		out.Seeded = append(out.Seeded, jsonSeeded{f.Table, f.Rows})
 	}
 	out.Refused = []jsonRefused{}
 	for _, p := range r.Refused {
@@ -260,9 +248,6 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	}
 	if rb := r.Rollback; rb != nil {
 		out.Rollback = &jsonRollback{Steps: rb.Steps, Versions: rb.Versions, Error: rb.Err, Version: rb.Version, Diff: rb.Diff, OriginalStops: rb.OriginalStops}
-	}
-	for _, s := range r.Seeded.Skipped {
-		out.Skipped = append(out.Skipped, jsonSkipped{s.Table, s.Reason})
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for _, w := range r.Writes {
