@@ -9,8 +9,11 @@
 // their own, each with a context that $/cancelRequest cancels. Each
 // migration set (project) has a goroutine that checks it when its files
 // change, after the debounce delay, and publishes the diagnostics of its
-// open documents; a check whose documents changed again while it ran
-// publishes nothing, as the next check supersedes it.
+// open documents. A change to a file of the set while a check runs stops
+// that check (lint.RunContext, between files and statements): it
+// publishes nothing, and the next check does its work. A request whose
+// check is stopped that way is answered ContentModified; one that the
+// client cancels, RequestCancelled.
 package lsp
 
 import (
@@ -497,6 +500,7 @@ func (s *server) didChangeWatchedFiles(p DidChangeWatchedFilesParams) {
 		if proj := s.projects[s.rootOf(path)]; proj != nil {
 			proj.reloadFiles = true
 			proj.full = true
+			proj.overtaken()
 			s.scheduleLocked(proj, 0)
 		}
 	}
@@ -557,6 +561,7 @@ func (s *server) changedLocked(path string, delay time.Duration) {
 	p := s.projectLocked(path)
 	p.gen++
 	p.dirty = true
+	p.overtaken()
 	s.scheduleLocked(p, delay)
 }
 
