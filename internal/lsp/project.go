@@ -35,6 +35,7 @@ type project struct {
 	dirty       bool // a file changed since the last check started
 	full        bool // the next check checks every file
 	reloadFiles bool // the next check reads the files on disk again
+	code        bool // the set checks Go code (Settings.Code), as last loaded
 	timer       *time.Timer
 	// overtake cancels the check that is running, when one is: a change
 	// to a file of the set makes its result stale, so it stops rather
@@ -351,7 +352,7 @@ func (p *project) load(ctx context.Context) error {
 	if p.cfgErr != nil {
 		p.settings = nil
 		p.s.mu.Lock()
-		p.disk, p.order = map[string]string{}, nil
+		p.disk, p.order, p.code = map[string]string{}, nil, false
 		p.s.mu.Unlock()
 		return nil
 	}
@@ -393,6 +394,7 @@ func (p *project) load(ctx context.Context) error {
 	}
 	p.s.mu.Lock()
 	p.disk, p.order = disk, order
+	p.code = p.settings != nil && p.settings.Code
 	p.s.mu.Unlock()
 	return nil
 }
@@ -443,6 +445,27 @@ func (p *project) withFresh(ctx context.Context, fn func(checked) error) error {
 		return err
 	}
 	return fn(c)
+}
+
+// textOf returns the text that the last check read at path, for
+// placing what a finding names there: a migration's, an application
+// query file's, or the Go source of a file of the config's code globs.
+func (p *project) textOf(path string) (string, bool) {
+	if text, ok := p.texts[path]; ok {
+		return text, true
+	}
+	if p.last != nil {
+		for _, q := range p.last.Queries {
+			if q.Path != path {
+				continue
+			}
+			if q.Source != "" {
+				return q.Source, true
+			}
+			return q.Text, true
+		}
+	}
+	return "", false
 }
 
 // file returns the last check's read of the file at path, with its parse
