@@ -152,3 +152,30 @@ func names(db *sql.DB) error {
 		}
 	}
 }
+
+// TestRelatedDependents checks that a change that breaks a view or a
+// function (PS055) points at the statements that created them, in
+// earlier migrations or earlier in its own file.
+func TestRelatedDependents(t *testing.T) {
+	texts := map[string]string{
+		"1.sql": "CREATE TABLE users (id bigint, email text, name text);\n-- the view\nCREATE VIEW contacts AS SELECT id, email, name FROM users;\n",
+		"2.sql": "CREATE FUNCTION emails() RETURNS SETOF text LANGUAGE sql BEGIN ATOMIC SELECT email FROM users; END;\nALTER TABLE users DROP COLUMN email, DROP COLUMN name;\n",
+	}
+	files := []source.File{{Path: "1.sql", Text: texts["1.sql"]}, {Path: "2.sql", Text: texts["2.sql"]}}
+	r := rules.Lookup(rules.All(), "PS055")
+	res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(),
+		Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}}, Rule: rules.Options{PGVersion: 15}})
+	require.Len(t, res.Diagnostics, 1)
+	d := res.Diagnostics[0]
+	assert.Equal(t, []string{
+		"1.sql:3: creates view contacts, which reads users.email, users.name",
+		":1: creates function emails(), which reads users.email",
+	}, relatedAt(d, texts), d.Message)
+	for _, rel := range d.Related {
+		path := rel.Path
+		if path == "" {
+			path = d.Path
+		}
+		assert.True(t, strings.HasPrefix(texts[path][rel.Span.Start:rel.Span.End], "CREATE "), "the span is the CREATE statement")
+	}
+}
