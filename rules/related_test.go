@@ -179,3 +179,21 @@ func TestRelatedDependents(t *testing.T) {
 		assert.True(t, strings.HasPrefix(texts[path][rel.Span.Start:rel.Span.End], "CREATE "), "the span is the CREATE statement")
 	}
 }
+
+// TestRelatedLaterChanges checks that a view's * (PS050) points at each
+// later migration that changes the columns it stands for, where its
+// message names the first.
+func TestRelatedLaterChanges(t *testing.T) {
+	texts := map[string]string{
+		"1.sql": "CREATE TABLE users (id bigint, email text);\nCREATE VIEW everyone AS SELECT * FROM users;\n",
+		"2.sql": "-- later\nALTER TABLE users DROP COLUMN email;\n",
+		"3.sql": "ALTER TABLE users RENAME COLUMN id TO user_id;\n",
+	}
+	files := []source.File{{Path: "1.sql", Text: texts["1.sql"]}, {Path: "2.sql", Text: texts["2.sql"]}, {Path: "3.sql", Text: texts["3.sql"]}}
+	r := rules.Lookup(rules.All(), "PS050")
+	res := lint.Run(files, lint.Options{Rules: []*rules.Rule{r}, Known: rules.All(),
+		Tools: []tool.Setting{{Tool: tool.Psql, Source: tool.FromFlag}}, Rule: rules.Options{PGVersion: 15}})
+	require.Len(t, res.Diagnostics, 1)
+	d := res.Diagnostics[0]
+	assert.Equal(t, []string{"2.sql:2: drops column users.email", "3.sql:1: renames column users.id to user_id"}, relatedAt(d, texts), d.Message)
+}
