@@ -102,8 +102,9 @@ func Fix(files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	return FixContext(context.Background(), files, opts, fo)
 }
 
-// FixContext is Fix that stops before the next round once ctx is done,
-// and then returns ctx's error.
+// FixContext is Fix that stops once ctx is done (between rounds, and
+// within a round where lint.RunContext looks at ctx), and then returns
+// ctx's error.
 func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo Options) (*Result, error) {
 	max := fo.MaxRounds
 	if max <= 0 {
@@ -177,7 +178,10 @@ func FixContext(ctx context.Context, files []source.File, opts lint.Options, fo 
 		for _, f := range res.Files {
 			ro.Overlay[f.Path] = f.Fixed
 		}
-		lr := lint.Run(current, ro)
+		lr, err := lint.RunContext(ctx, current, ro)
+		if err != nil {
+			return nil, err
+		}
 		for _, lf := range append(append([]*migration.File{}, lr.Files...), lr.Queries...) {
 			if lf.SyntaxError != nil && round == 1 {
 				if f := byPath[lf.Path]; f != nil {

@@ -209,11 +209,12 @@ func reportBindings(p *Pass, bs []binding) {
 			if pending && b.read != nil && len(b.read.Names) > 0 {
 				fields = fieldColumnsToday(b, starsOf(today()), changes)
 			}
-			if note, f, ev := readNote(h, b.read, changes, today); note != "" {
+			if note, f, ev, what := readNote(h, b.read, changes, today); note != "" {
 				if f == fails {
 					ds[i].Severity = min(ds[i].Severity+1, Error)
 				}
 				ds[i].Message += note
+				ds[i].Related = changesRelated(path, changes, ev, what)
 				cols, scanned := scannedColumns(b, changes)
 				switch {
 				case ev.Kind == schema.ColumnRetyped:
@@ -238,6 +239,7 @@ func reportBindings(p *Pass, bs []binding) {
 				continue
 			}
 			ds[i].Message += changesNote(query, changes)
+			ds[i].Related = changesRelated(path, changes, history.Event{}, "")
 			if pending {
 				ds[i].Fixes = fields.fixes(ds[i].Fixes)
 				if fields.cols != "" {
@@ -363,9 +365,9 @@ func changesNote(query bool, changes []history.Event) string {
 // from some values only), which of the two (fails, mayFail), and the
 // change. It is empty when no change breaks it, or r is nil; today gives
 // the query against the schema the deployed code was built for.
-func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result) (string, fit, history.Event) {
+func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result) (note string, f fit, ev history.Event, which string) {
 	if r == nil {
-		return "", unknownFit, history.Event{}
+		return "", unknownFit, history.Event{}, ""
 	}
 	// The first change that breaks the read, else the first that may.
 	at, what, worst := -1, "", unknownFit
@@ -376,20 +378,42 @@ func readNote(h *history.History, r *CodeRead, changes []history.Event, today fu
 		}
 	}
 	if at < 0 {
-		return "", unknownFit, history.Event{}
+		return "", unknownFit, history.Event{}, ""
 	}
 	verb := "breaks"
 	if worst == mayFail {
 		verb = "may break"
 	}
-	ev := changes[at]
-	s := fmt.Sprintf("; %s, which %s %s", describeEvent(ev), verb, what)
+	ev = changes[at]
+	which = fmt.Sprintf("which %s %s", verb, what)
+	note = fmt.Sprintf("; %s, %s", describeEvent(ev), which)
 	if n := len(changes) - 1 - at; n == 1 {
-		s += " (and 1 more change)"
+		note += " (and 1 more change)"
 	} else if n > 1 {
-		s += fmt.Sprintf(" (and %d more changes)", n)
+		note += fmt.Sprintf(" (and %d more changes)", n)
 	}
-	return s, worst, ev
+	return note, worst, ev, which
+}
+
+// changesRelated points a binding's finding in the file at path at the
+// migration statements that change the columns it binds to (changes,
+// which its message names by file and line): the change that breaks
+// the code's read of the rows, breaking, with which says what it does
+// ("which breaks rows.Scan at line 36: ..."), and every other change
+// with what it does.
+func changesRelated(path string, changes []history.Event, breaking history.Event, which string) []Related {
+	out := make([]Related, 0, len(changes))
+	for _, ev := range changes {
+		rel := Related{Path: ev.Path, Span: ev.Span, Message: changeText(ev)}
+		if rel.Path == path {
+			rel.Path = ""
+		}
+		if which != "" && ev.Site == breaking.Site && ev.Kind == breaking.Kind && ev.Column == breaking.Column {
+			rel.Message += ", " + which
+		}
+		out = append(out, rel)
+	}
+	return out
 }
 
 // scannedColumns returns the columns that the Scan of b's star reads

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,7 +34,11 @@ func merged(ds []Diagnostic, message, help string, fixes []Fix) Diagnostic {
 			seen[d.Table] = true
 			tables = append(tables, d.Table)
 		}
-		out.Related = append(out.Related, d.Related...)
+		for _, r := range d.Related {
+			if !slices.Contains(out.Related, r) {
+				out.Related = append(out.Related, r)
+			}
+		}
 	}
 	if defaulted {
 		out.Severity = 0

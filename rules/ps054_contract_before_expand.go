@@ -166,8 +166,9 @@ func reportMoves(moves []history.Move, fixFor func([]history.Move) Fix, report f
 			Message: fmt.Sprintf("contract before expand: drops %s after %s copied its values into %s in the same release "+
 				"window; code still running on the old schema reads and writes %s and fails once it is gone, and what "+
 				"it writes after the copy is lost", what, copySites(ms), copyTargets(ms), what),
-			Table: Display(m.From.Table),
-			Fixes: []Fix{fix},
+			Table:   Display(m.From.Table),
+			Fixes:   []Fix{fix},
+			Related: copyRelated(ms),
 		})
 	}
 }
@@ -182,6 +183,27 @@ func copySites(ms []history.Move) string {
 		}
 	}
 	return strings.Join(out, " and ")
+}
+
+// copyRelated points at the statements that made the copies, which the
+// message names by file and line, with what each copied.
+func copyRelated(ms []history.Move) []Related {
+	var out []Related
+	at := map[history.Site]int{} // copy -> its index in out
+	for _, m := range ms {
+		what := m.From.Column + " into " + Display(m.To.Table) + "." + m.To.Column
+		if i, ok := at[m.Copy]; ok {
+			out[i].Message += ", " + what
+			continue
+		}
+		at[m.Copy] = len(out)
+		rel := Related{Path: m.Copy.Path, Span: m.Copy.Span, Message: "copies " + what}
+		if rel.Path == m.Drop.Path {
+			rel.Path = ""
+		}
+		out = append(out, rel)
+	}
+	return out
 }
 
 // copyTargets names where the values went: "hydra_client.uris_json", or

@@ -9,6 +9,7 @@ import (
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/schema"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // BreaksDependentObject reports DROP COLUMN, RENAME COLUMN, ALTER COLUMN
@@ -56,6 +57,7 @@ func checkBreaksDependentObject(p *Pass) {
 	// breaks, with what happens to it.
 	var ds []Diagnostic
 	var msgs []string
+	var related []Related
 	for _, ch := range dependentChanges(p) {
 		num := 0
 		if ch.col != nil {
@@ -69,6 +71,7 @@ func checkBreaksDependentObject(p *Pass) {
 			sev, outcome := dependentOutcome(ch, d)
 			parts = append(parts, fmt.Sprintf("%s %s (%s:%d) reads: %s", d.Kind, Display(d.Name), d.File, d.Line, outcome))
 			ds = append(ds, Diagnostic{Severity: sev, Table: Display(ch.table.Key)})
+			related = appendDependent(related, p, d, changedName(ch))
 		}
 		if len(parts) > 0 {
 			msgs = append(msgs, fmt.Sprintf("%s %s, which %s", ch.kind, changedName(ch), strings.Join(parts, "; which ")))
@@ -85,7 +88,28 @@ func checkBreaksDependentObject(p *Pass) {
 	if len(ds) == 1 {
 		d.Message, d.Fixes = msgs[0], fix
 	}
+	d.Related = related
 	p.Report(d)
+}
+
+// appendDependent adds to related the statement that created dependent
+// d, which reads what, when the catalog knows its bytes; a dependent
+// named twice (it reads two changed columns) is pointed at once.
+func appendDependent(related []Related, p *Pass, d schema.Dependent, what string) []Related {
+	if d.End <= d.Start {
+		return related
+	}
+	rel := Related{Path: d.File, Span: sqlparse.Span{Start: d.Start, End: d.End}, Message: fmt.Sprintf("creates %s %s, which reads %s", d.Kind, Display(d.Name), what)}
+	if rel.Path == p.File.Path {
+		rel.Path = ""
+	}
+	for i, r := range related {
+		if r.Path == rel.Path && r.Span == rel.Span {
+			related[i].Message += ", " + what
+			return related
+		}
+	}
+	return append(related, rel)
 }
 
 // changedName names what a change is about: "users.email", "users".

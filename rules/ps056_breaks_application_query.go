@@ -101,26 +101,74 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 		if ev.Kind == schema.ColumnRetyped {
 			help = "deploy code whose destination takes the new type first, then change the column's type"
 		}
+		related := queryRelated(broken, risky, rest, positional)
 		switch {
 		case len(broken) > 0:
-			msg := fmt.Sprintf("%s, which breaks %s", changeText(ev), listMore(broken, 3))
+			msg := fmt.Sprintf("%s, which breaks %s", changeText(ev), listMore(readTexts(broken), 3))
 			if len(risky) > 0 {
-				msg += "; it may also break " + listMore(risky, 3)
+				msg += "; it may also break " + listMore(readTexts(risky), 3)
 			}
-			report(Diagnostic{Message: msg + also, Severity: severity, Table: Display(ev.Key), Help: help})
+			report(Diagnostic{Message: msg + also, Severity: severity, Table: Display(ev.Key), Help: help, Related: related})
 		case len(risky) > 0:
 			report(Diagnostic{
-				Message: fmt.Sprintf("%s, which may break %s", changeText(ev), listMore(risky, 3)) + also,
-				Table:   Display(ev.Key), Help: help,
+				Message: fmt.Sprintf("%s, which may break %s", changeText(ev), listMore(readTexts(risky), 3)) + also,
+				Table:   Display(ev.Key), Help: help, Related: related,
 			})
 		default:
 			report(Diagnostic{
 				Message: fmt.Sprintf("%s, and the application %s: code built for the old columns breaks when this runs",
 					changeText(ev), strings.Join(who, " and ")),
-				Table: Display(ev.Key),
+				Table: Display(ev.Key), Related: related,
 			})
 		}
 	}
+}
+
+// queryRelated points a finding on a migration at the application
+// queries its message names, in the query files (--queries) or the Go
+// code (--code) that hold them: the reads it breaks, those it may break,
+// and the other queries that read the table with * or fill it by
+// position. A query named twice is pointed at once.
+func queryRelated(broken, risky []brokenUse, rest, positional []history.Use) []Related {
+	var out []Related
+	seen := map[history.Site]bool{}
+	add := func(u history.Use, message string) {
+		if seen[u.Site] {
+			return
+		}
+		seen[u.Site] = true
+		out = append(out, Related{Path: u.Path, Span: u.Span, Message: message})
+	}
+	for _, b := range broken {
+		add(b.use, "the query whose read this migration breaks: "+b.text)
+	}
+	for _, b := range risky {
+		add(b.use, "the query whose read this migration may break: "+b.text)
+	}
+	for _, u := range rest {
+		add(u, "reads "+Display(u.Key)+" with *")
+	}
+	for _, u := range positional {
+		add(u, "inserts into "+Display(u.Key)+" without a column list")
+	}
+	return out
+}
+
+// brokenUse is an application query whose read a change breaks, or may
+// break, and what the change does to it ("rows.Scan in store.go:36: 4
+// columns after this migration, 3 destinations").
+type brokenUse struct {
+	use  history.Use
+	text string
+}
+
+// readTexts returns what the changes do to the reads of bs.
+func readTexts(bs []brokenUse) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = b.text
+	}
+	return out
 }
 
 // useSites lists where queries are: "q.sql:3, q.sql:9 and 4 more".
@@ -151,7 +199,7 @@ func useSites(us []history.Use) string {
 // converts from some values of the new type only) come back as risky.
 // The uses whose reads it does not break come back as rest, but for
 // those whose destination is known to take the column's new type.
-func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken, risky []string, rest []history.Use) {
+func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken, risky []brokenUse, rest []history.Use) {
 	if reads == nil {
 		return nil, nil, stars
 	}
@@ -164,9 +212,9 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 		}
 		switch f {
 		case fails:
-			broken = append(broken, what)
+			broken = append(broken, brokenUse{u, what})
 		case mayFail:
-			risky = append(risky, what)
+			risky = append(risky, brokenUse{u, what})
 		case fits:
 		default:
 			rest = append(rest, u)

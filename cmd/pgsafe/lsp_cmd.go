@@ -63,6 +63,15 @@ func lspResolver(c *cli.Context, e env) lsp.Resolver {
 		if err != nil {
 			return nil, unwrapExit(err)
 		}
+		// The config's queries and code globs are taken from the set's
+		// root, not from the server's working folder.
+		for _, paths := range [][]string{s.schema.queries, s.schema.code} {
+			for i, p := range paths {
+				if p != "-" {
+					paths[i] = absPath(p, root)
+				}
+			}
+		}
 		loadErrs, err := s.loadSchemaInputs(ctx, re)
 		if err != nil {
 			return nil, unwrapExit(err)
@@ -79,6 +88,7 @@ func lspResolver(c *cli.Context, e env) lsp.Resolver {
 			finish = func(res *lint.Result) { estimate.Apply(res, *est) }
 		}
 		return &lsp.Settings{
+			Code:   len(s.schema.code) > 0,
 			Finish: finish,
 			Lint:   s.lint,
 			Source: s.source,

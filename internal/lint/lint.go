@@ -13,6 +13,7 @@
 package lint
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -132,6 +133,21 @@ type Result struct {
 // that pairs with an up migration of the run is checked right after it,
 // against the schema that its rollback meets.
 func Run(files []source.File, opts Options) *Result {
+	res, _ := RunContext(context.Background(), files, opts)
+	return res
+}
+
+// RunContext is Run that stops once ctx is done, and then returns ctx's
+// error and no result. It looks at ctx between files (before a file is
+// parsed, and before it is checked), between the statements of a file,
+// and between the checks deferred to the end of the set; a statement
+// being parsed or checked runs to its end. A language server cancels the
+// check that a newer edit overtakes this way.
+func RunContext(ctx context.Context, files []source.File, opts Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	stop := stopper(ctx)
 	if opts.CodeQueries != nil {
 		opts.Rule.CodeReads = codeReads(opts.CodeQueries)
 	}
@@ -235,6 +251,9 @@ func Run(files []source.File, opts Options) *Result {
 	var deferred []func(*history.History)
 	p := newPipeline(len(jobs), opts.Workers)
 	p.parse = func(i int) {
+		if stop() {
+			return
+		}
 		j := jobs[i]
 		if old := opts.Reuse[j.src.Path]; old != nil && old.Text == j.src.Text && old.Choice == j.choice && (old.SyntaxError != nil || len(old.Statements) == 0 || old.Statements[0].Node != nil) {
 			res.Files[i] = old
@@ -244,10 +263,13 @@ func Run(files []source.File, opts Options) *Result {
 	}
 	checked := make([]bool, n)
 	p.sequence = func(i int) {
+		if stop() {
+			return
+		}
 		f := res.Files[i]
 		res.Statements += len(f.Statements)
 		builder.Begin(f)
-		c := checker{opts: opts, catalog: builder.Catalog, replay: builder.Statement}
+		c := checker{opts: opts, stop: stop, catalog: builder.Catalog, replay: builder.Statement}
 		c.report = func(d rules.Diagnostic) { perFile[i] = append(perFile[i], d) }
 		c.later = func(fn func(*history.History)) { deferred = append(deferred, fn) }
 		checked[i] = opts.Recheck == nil || opts.Recheck(f.Path)
@@ -261,8 +283,14 @@ func Run(files []source.File, opts Options) *Result {
 		}
 	}
 	p.run()
+	if stop() {
+		return nil, ctx.Err()
+	}
 	res.Queries = make([]*migration.File, len(opts.Queries))
 	parallel(len(opts.Queries), opts.Workers, func(i int) {
+		if stop() {
+			return
+		}
 		q := opts.Queries[i]
 		res.Queries[i] = migration.ReadSQL(q.Path, q.Text)
 		if src, ok := opts.Code[q.Path]; ok && len(src) == len(q.Text) {
@@ -270,8 +298,14 @@ func Run(files []source.File, opts Options) *Result {
 			res.Queries[i].Lines = sqlparse.NewLines(src)
 		}
 	})
+	if stop() {
+		return nil, ctx.Err()
+	}
 	res.History = builder.Finish(res.Queries)
 	for _, fn := range deferred {
+		if stop() {
+			return nil, ctx.Err()
+		}
 		fn(res.History)
 	}
 
@@ -287,7 +321,7 @@ func Run(files []source.File, opts Options) *Result {
 	parallel(len(res.Queries), opts.Workers, func(i int) {
 		k := len(jobs) + i
 		final := finals[i]
-		c := checker{opts: opts, query: true, catalog: func() *schema.Catalog { return final }}
+		c := checker{opts: opts, stop: stop, query: true, catalog: func() *schema.Catalog { return final }}
 		c.report = func(d rules.Diagnostic) { perFile[k] = append(perFile[k], d) }
 		c.later = func(fn func(*history.History)) { fn(res.History) }
 		c.check(res.Queries[i])
@@ -298,6 +332,9 @@ func Run(files []source.File, opts Options) *Result {
 			releaseTrees(res.Queries[i])
 		}
 	})
+	if stop() {
+		return nil, ctx.Err()
+	}
 	all := append(append([]*migration.File{}, res.Files...), res.Queries...)
 	parallel(n, opts.Workers, func(i int) {
 		if !checked[i] {
@@ -320,7 +357,22 @@ func Run(files []source.File, opts Options) *Result {
 	for _, ds := range perFile {
 		res.Diagnostics = append(res.Diagnostics, ds...)
 	}
-	return res
+	return res, nil
+}
+
+// stopper returns a function that reports whether ctx is done, for the
+// places a run looks at it: a context that is never done (Background)
+// costs nothing there.
+func stopper(ctx context.Context) func() bool {
+	done := ctx.Done()
+	return func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // codeReads returns a rules.Options.CodeReads over the queries found in
@@ -567,6 +619,9 @@ func displayFolder(path string) string {
 // checker runs the rules over the statements of one file.
 type checker struct {
 	opts Options
+	// stop reports that the run is cancelled: the statements not checked
+	// yet are left alone.
+	stop func() bool
 	// query reports an application query file, which only the rules that
 	// read queries check, and which changes no schema.
 	query bool
@@ -592,6 +647,9 @@ func (c checker) check(f *migration.File) {
 	// their start, replayed into that copy and never into the history.
 	var down *schema.Catalog
 	for _, st := range f.Statements {
+		if c.stop() {
+			return
+		}
 		if c.opts.SkipDown && st.Direction == migration.Down {
 			continue
 		}

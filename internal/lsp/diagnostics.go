@@ -110,7 +110,8 @@ func (s *server) diagnostic(p *project, d rules.Diagnostic, x *lineIndex) Diagno
 }
 
 // related points at the other statements that a finding's message names
-// (rules.Diagnostic.Related), and at the statements that created the
+// (rules.Diagnostic.Related), in the set's migrations, its application
+// query files or its Go code, and at the statements that created the
 // tables it names, elsewhere in the set (an earlier migration, or earlier
 // in the file). The caller holds p.checkMu and server.mu.
 func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInformation {
@@ -120,7 +121,7 @@ func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInfo
 		if path == "" {
 			path = d.Path
 		}
-		text, ok := p.texts[path]
+		text, ok := p.textOf(path)
 		if !ok {
 			continue
 		}

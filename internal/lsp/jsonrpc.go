@@ -22,6 +22,7 @@ const (
 	codeInternalError    = -32603
 	codeNotInitialized   = -32002
 	codeRequestCancelled = -32800
+	codeContentModified  = -32801
 )
 
 // message is one JSON-RPC 2.0 message: a request (ID and Method), a

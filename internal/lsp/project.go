@@ -35,7 +35,12 @@ type project struct {
 	dirty       bool // a file changed since the last check started
 	full        bool // the next check checks every file
 	reloadFiles bool // the next check reads the files on disk again
+	code        bool // the set checks Go code (Settings.Code), as last loaded
 	timer       *time.Timer
+	// overtake cancels the check that is running, when one is: a change
+	// to a file of the set makes its result stale, so it stops rather
+	// than run to its end (see checkLocked).
+	overtake context.CancelFunc
 	// disk holds the set's files as last read from disk, by path; nil
 	// until read.
 	disk  map[string]string
@@ -76,17 +81,33 @@ func (p *project) kick() {
 	}
 }
 
-// close stops the project's goroutine; the caller holds server.mu.
+// close stops the project's goroutine and the check it runs; the caller
+// holds server.mu.
 func (p *project) close() {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+	p.overtaken()
 	select {
 	case <-p.done:
 	default:
 		close(p.done)
 	}
 }
+
+// overtaken stops the check that is running, if any: a file of the set
+// changed, so that its result would be stale. The caller holds
+// server.mu.
+func (p *project) overtaken() {
+	if p.overtake != nil {
+		p.overtake()
+		p.overtake = nil
+	}
+}
+
+// errOvertaken is the error of a check that a change to a file of its
+// set stopped.
+var errOvertaken = errors.New("a newer change to the migration set overtook the check")
 
 // saved notes that the file at path was saved: its text on disk is now
 // that of its buffer. The caller holds server.mu.
@@ -111,7 +132,11 @@ func (p *project) run() {
 		case <-p.kickc:
 		}
 		c, err := p.check(p.s.ctx)
-		if err != nil {
+		switch {
+		case errors.Is(err, errOvertaken), p.s.ctx.Err() != nil:
+			// The change that stopped it has kicked the next check.
+			continue
+		case err != nil:
 			p.s.logf("checking %s: %v", p.root, err)
 			continue
 		}
@@ -148,7 +173,10 @@ func (p *project) check(ctx context.Context) (checked, error) {
 	return p.checkLocked(ctx)
 }
 
-// checkLocked is check for a caller that holds checkMu.
+// checkLocked is check for a caller that holds checkMu. A change to a
+// file of the set while it runs stops it (errOvertaken), as does ctx
+// (ctx's error); either way it records nothing, and the next check does
+// its work.
 func (p *project) checkLocked(ctx context.Context) (checked, error) {
 	s := p.s
 	s.mu.Lock()
@@ -158,12 +186,34 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		return checked{gen: p.checkedGen, versions: p.versions}, nil
 	}
 	p.dirty, p.full, p.reloadFiles = false, false, false
+	checkCtx, cancel := context.WithCancel(ctx)
+	p.overtake = cancel
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		p.overtake = nil
+		s.mu.Unlock()
+		cancel()
+	}()
+	// stopped gives the next check the work that this one leaves.
+	stopped := func() (checked, error) {
+		s.mu.Lock()
+		p.dirty, p.full = true, p.full || full
+		p.reloadFiles = p.reloadFiles || !p.loaded
+		s.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return checked{}, err
+		}
+		return checked{}, errOvertaken
+	}
 
 	if reload {
 		full = true
-		if err := p.load(ctx); err != nil {
+		if err := p.load(checkCtx); err != nil {
 			return checked{}, err
+		}
+		if checkCtx.Err() != nil {
+			return stopped()
 		}
 	}
 
@@ -217,7 +267,10 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		}
 		opts.Recheck = recheck
 	}
-	res := lint.Run(files, opts)
+	res, err := lint.RunContext(checkCtx, files, opts)
+	if err != nil {
+		return stopped()
+	}
 	if p.settings.Finish != nil {
 		p.settings.Finish(res)
 	}
@@ -291,10 +344,15 @@ func (p *project) load(ctx context.Context) error {
 	if p.cfgErr == nil {
 		p.settings, p.cfgErr = p.s.opts.Resolve(ctx, p.root, cfg)
 	}
+	if ctx.Err() != nil {
+		// Stopped, not a bad config: the next check loads it again.
+		p.loaded, p.settings, p.cfgErr = false, nil, nil
+		return nil
+	}
 	if p.cfgErr != nil {
 		p.settings = nil
 		p.s.mu.Lock()
-		p.disk, p.order = map[string]string{}, nil
+		p.disk, p.order, p.code = map[string]string{}, nil, false
 		p.s.mu.Unlock()
 		return nil
 	}
@@ -324,6 +382,10 @@ func (p *project) load(ctx context.Context) error {
 			owned = append(owned, source.File{Path: path, Text: disk[path]})
 		}
 		opts, err := prep(ctx, owned)
+		if ctx.Err() != nil {
+			p.loaded, p.settings = false, nil
+			return nil
+		}
 		if err != nil {
 			p.settings, p.cfgErr = nil, err
 		} else {
@@ -332,6 +394,7 @@ func (p *project) load(ctx context.Context) error {
 	}
 	p.s.mu.Lock()
 	p.disk, p.order = disk, order
+	p.code = p.settings != nil && p.settings.Code
 	p.s.mu.Unlock()
 	return nil
 }
@@ -374,10 +437,35 @@ func (p *project) withFresh(ctx context.Context, fn func(checked) error) error {
 	p.checkMu.Lock()
 	defer p.checkMu.Unlock()
 	c, err := p.checkLocked(ctx)
+	if errors.Is(err, errOvertaken) {
+		// The answer would be about text the editor no longer shows.
+		return &rpcError{Code: codeContentModified, Message: "the migration set changed while the request was answered"}
+	}
 	if err != nil {
 		return err
 	}
 	return fn(c)
+}
+
+// textOf returns the text that the last check read at path, for
+// placing what a finding names there: a migration's, an application
+// query file's, or the Go source of a file of the config's code globs.
+func (p *project) textOf(path string) (string, bool) {
+	if text, ok := p.texts[path]; ok {
+		return text, true
+	}
+	if p.last != nil {
+		for _, q := range p.last.Queries {
+			if q.Path != path {
+				continue
+			}
+			if q.Source != "" {
+				return q.Source, true
+			}
+			return q.Text, true
+		}
+	}
+	return "", false
 }
 
 // file returns the last check's read of the file at path, with its parse

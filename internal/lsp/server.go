@@ -9,8 +9,11 @@
 // their own, each with a context that $/cancelRequest cancels. Each
 // migration set (project) has a goroutine that checks it when its files
 // change, after the debounce delay, and publishes the diagnostics of its
-// open documents; a check whose documents changed again while it ran
-// publishes nothing, as the next check supersedes it.
+// open documents. A change to a file of the set while a check runs stops
+// that check (lint.RunContext, between files and statements): it
+// publishes nothing, and the next check does its work. A request whose
+// check is stopped that way is answered ContentModified; one that the
+// client cancels, RequestCancelled.
 package lsp
 
 import (
@@ -48,6 +51,11 @@ type Settings struct {
 	// before the findings are shown (the config's stats snapshot prices
 	// the lock findings, as lint --stats does).
 	Finish func(res *lint.Result)
+	// Code reports that the set checks the SQL in the application's Go
+	// code (the config's code globs, read into Lint when the set is
+	// loaded): a change to a .go file under the set's root loads it
+	// again.
+	Code bool
 }
 
 // Resolver returns the settings of the migration set whose files lie
@@ -394,6 +402,7 @@ func (s *server) registerWatchers() {
 		RegisterOptions: map[string]any{"watchers": []FileSystemWatcher{
 			{GlobPattern: "**/" + config.FileName},
 			{GlobPattern: "**/*.sql"},
+			{GlobPattern: "**/*.go"},
 		}},
 	}}}))
 }
@@ -494,9 +503,14 @@ func (s *server) didChangeWatchedFiles(p DidChangeWatchedFilesParams) {
 			configs = true
 			continue
 		}
+		if isGo(path) {
+			s.goChangedLocked(path)
+			continue
+		}
 		if proj := s.projects[s.rootOf(path)]; proj != nil {
 			proj.reloadFiles = true
 			proj.full = true
+			proj.overtaken()
 			s.scheduleLocked(proj, 0)
 		}
 	}
@@ -529,6 +543,20 @@ func (s *server) didChangeWorkspaceFolders(p DidChangeWorkspaceFoldersParams) {
 	s.configChangedLocked()
 }
 
+// goChangedLocked loads again, and checks, the sets whose code globs
+// may read the Go file at path: those that check Go code and whose root
+// holds it. The caller holds server.mu.
+func (s *server) goChangedLocked(path string) {
+	for root, p := range s.projects {
+		if p.code && within(path, root) {
+			p.reloadFiles = true
+			p.full = true
+			p.overtaken()
+			s.scheduleLocked(p, 0)
+		}
+	}
+}
+
 // configChangedLocked starts over after a config file changed: which
 // config governs each file, and each set's settings, may have changed.
 // Every open document is checked again at once.
@@ -557,6 +585,7 @@ func (s *server) changedLocked(path string, delay time.Duration) {
 	p := s.projectLocked(path)
 	p.gen++
 	p.dirty = true
+	p.overtaken()
 	s.scheduleLocked(p, delay)
 }
 
@@ -654,6 +683,9 @@ func unmarshal(raw json.RawMessage, v any) error {
 
 // isSQL reports whether path names a SQL file.
 func isSQL(path string) bool { return strings.EqualFold(filepath.Ext(path), ".sql") }
+
+// isGo reports whether path names a Go file.
+func isGo(path string) bool { return filepath.Ext(path) == ".go" }
 
 // within reports whether path is dir or lies under it.
 func within(path, dir string) bool {

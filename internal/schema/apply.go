@@ -21,6 +21,15 @@ type Stmt struct {
 	Line int
 }
 
+// bytes returns the statement's bytes in its file: from Base to the end
+// of SQL; 0, 0 without its text.
+func (s Stmt) bytes() (start, end int) {
+	if s.SQL == "" {
+		return 0, 0
+	}
+	return s.Base, s.Base + len(s.SQL)
+}
+
 // ChangeKind says what a statement did to a relation.
 type ChangeKind int
 

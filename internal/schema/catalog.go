@@ -129,9 +129,11 @@ type Table struct {
 	Constraints []*Constraint
 	// File is the path of the migration that created it, and Line the
 	// line of the statement there; a table known only from a --schema
-	// baseline has the baseline's path.
-	File string
-	Line int
+	// baseline has the baseline's path. Start and End are the
+	// statement's bytes in File (both 0 when not known).
+	File       string
+	Line       int
+	Start, End int
 	// ID identifies the relation for its life: a rename keeps it.
 	ID int
 	// Unknown marks a relation created outside the history: the catalog
@@ -225,9 +227,12 @@ type Function struct {
 	// a view. A string body is bound only when called; Dependents binds it
 	// by name against the catalog at hand.
 	Reads []Dep
-	File  string
-	Line  int
-	ID    int
+	// File, Line, Start and End say where it was created, as for a
+	// Table.
+	File       string
+	Line       int
+	Start, End int
+	ID         int
 }
 
 // Signature returns "schema.name(type, ...)", the function's identity.

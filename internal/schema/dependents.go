@@ -16,9 +16,11 @@ type Dependent struct {
 	// Key is the "schema.name" of the view or function, and Name the
 	// view's key or the function's signature.
 	Key, Name string
-	// File and Line say where it was created.
-	File string
-	Line int
+	// File and Line say where it was created, and Start and End are the
+	// bytes of the statement there (both 0 when not known).
+	File       string
+	Line       int
+	Start, End int
 	// Bound reports that PostgreSQL records the dependency (a view, a
 	// materialized view or a SQL-standard function body): dropping or
 	// changing the type of what it reads fails, or CASCADE drops it. A
@@ -36,7 +38,7 @@ func (c *Catalog) Dependents(table, col int) []Dependent {
 	var out []Dependent
 	for _, t := range c.tables.values() {
 		if t.Kind != KindTable && dependsOn(t.Reads, table, col) {
-			out = append(out, Dependent{Kind: t.Kind.String(), Key: t.Key, Name: t.Key, File: t.File, Line: t.Line, Bound: true})
+			out = append(out, Dependent{Kind: t.Kind.String(), Key: t.Key, Name: t.Key, File: t.File, Line: t.Line, Start: t.Start, End: t.End, Bound: true})
 		}
 	}
 	for _, f := range c.functions.values() {
@@ -46,9 +48,9 @@ func (c *Catalog) Dependents(table, col int) []Dependent {
 		}
 		switch {
 		case f.Body.Atomic && dependsOn(f.Reads, table, col):
-			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line, Bound: true})
+			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line, Start: f.Start, End: f.End, Bound: true})
 		case !f.Body.Atomic && c.bodyReads(f, table, col):
-			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line})
+			out = append(out, Dependent{Kind: kind, Key: f.Key, Name: f.Signature(), File: f.File, Line: f.Line, Start: f.Start, End: f.End})
 		default:
 		}
 	}

@@ -15,6 +15,7 @@ func (r *replay) createFunction(st *pg.CreateFunctionStmt) {
 		Key: pgast.QualifyName(pgast.Strings(st.GetFuncname())), Args: argTypes(st.GetParameters()), Procedure: st.GetIsProcedure(),
 		Body: funcbody.Of(st, r.st.SQL, r.st.Base), File: r.st.Path, Line: r.st.Line,
 	}
+	f.Start, f.End = r.st.bytes()
 	if st.GetReturnType() != nil {
 		f.Returns, _ = typeName(st.GetReturnType())
 	}

@@ -11,7 +11,8 @@ import (
 // newTable returns a table for key created by the statement being
 // replayed, with a fresh ID.
 func (r *replay) newTable(key string, kind Kind) *Table {
-	return &Table{Key: key, Kind: kind, File: r.st.Path, Line: r.st.Line, ID: r.c.newID()}
+	start, end := r.st.bytes()
+	return &Table{Key: key, Kind: kind, File: r.st.Path, Line: r.st.Line, Start: start, End: end, ID: r.c.newID()}
 }
 
 // placeholder returns the table key, adding an Unknown one when the
