@@ -271,6 +271,7 @@ type Catalog struct {
 	functions    cowMap[*Function] // by signature
 	sequences    cowMap[*Sequence]
 	enums        cowMap[*Enum]
+	domains      cowMap[*Domain]
 	schemas      cowMap[*Schema]
 	owned        map[string]bool // table keys this catalog may change in place
 	lastID       int             // the highest object ID given so far
@@ -287,7 +288,7 @@ func New() *Catalog {
 func (c *Catalog) Clone() *Catalog {
 	n := &Catalog{
 		tables: c.tables.share(), indexes: c.indexes.share(), tableIndexes: c.tableIndexes.share(), functions: c.functions.share(),
-		sequences: c.sequences.share(), enums: c.enums.share(), schemas: c.schemas.share(),
+		sequences: c.sequences.share(), enums: c.enums.share(), domains: c.domains.share(), schemas: c.schemas.share(),
 		owned: map[string]bool{}, lastID: c.lastID,
 	}
 	c.owned = map[string]bool{} // both now share every table: copy before changing

@@ -38,6 +38,7 @@ func (c *Catalog) Fingerprint() string {
 	var lines []string
 	c.sequences.each(func(key string, _ *Sequence) { lines = append(lines, "s "+key) })
 	c.enums.each(func(key string, e *Enum) { lines = append(lines, fmt.Sprintf("e %s %q", key, e.Values)) })
+	c.domains.each(func(key string, d *Domain) { lines = append(lines, fmt.Sprintf("d %s %s", key, d.Base)) })
 	c.functions.each(func(key string, f *Function) {
 		lines = append(lines, fmt.Sprintf("f %s %q %s", key, f.Args, f.Returns))
 	})
