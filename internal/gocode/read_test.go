@@ -294,7 +294,7 @@ func f(db *sql.DB) error {
 		"int64", "*string", "database/sql.NullString", "time.Time", "[]byte", "any",
 		"store.Status (string)", "database/sql.Null[int32]", "store.Point (Scanner)",
 		"example.com/money.Amount", // of a package that cannot be imported: as declared
-		"", // not a pointer: what it holds is not known
+		"",                         // not a pointer: what it holds is not known
 		"*string",
 	}, r.Types)
 
