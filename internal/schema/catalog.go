@@ -456,8 +456,13 @@ func (c *Catalog) SequenceOwnedBy(column string) string {
 	return key
 }
 
-// Enum returns the enum type with key, nil when unknown.
-func (c *Catalog) Enum(key string) *Enum { return c.enums.get(key) }
+// Enum returns the enum type with key, nil when unknown (or c is nil).
+func (c *Catalog) Enum(key string) *Enum {
+	if c == nil {
+		return nil
+	}
+	return c.enums.get(key)
+}
 
 // Schema returns the schema the history created with name, nil when none.
 func (c *Catalog) Schema(name string) *Schema { return c.schemas.get(name) }
