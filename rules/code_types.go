@@ -36,6 +36,19 @@ const (
 	fails
 )
 
+func (f fit) String() string {
+	switch f {
+	case fits:
+		return "fits"
+	case mayFail:
+		return "may fail"
+	case fails:
+		return "fails"
+	default:
+		return "not known"
+	}
+}
+
 // pgKind groups PostgreSQL types by what drivers decode them into.
 type pgKind int
 

@@ -131,13 +131,18 @@ func judgePgxJSON(t pgType, d goDest) (fit, string) {
 // text format (Map.FormatCodeForOID): planScan fills *string and *[]byte
 // from the label, a named string type as its underlying string; for any
 // other destination it takes the codec of the destination's Go type
-// (Map.TypeForValue), whose text plan parses the label: a number, a bool
-// or a timestamp from labels that spell one.
+// (Map.TypeForValue), whose text plan parses the label: a number, a
+// bool, a timestamp, an interval, an array or JSON from labels that
+// spell one.
 func judgePgxText(t pgType, d goDest) (fit, string) {
+	if d.rawJSON {
+		// The type map has json.RawMessage for JSON (Map.TypeForValue).
+		return mayFail, fmt.Sprintf("pgx reads %s as text and parses its label into %s as JSON, which fails on a label that is not JSON", t.name, d.text)
+	}
 	switch d.kind {
 	case goAny, goString, goBytes:
 		return fits, ""
-	case goInt, goUint, goFloat, goBool, goTime:
+	case goInt, goUint, goFloat, goBool, goTime, goSlice, goPgtypeArray:
 		return mayFail, fmt.Sprintf("pgx reads %s as text and parses its label into %s, which fails on a label that does not spell one", t.name, d.text)
 	default:
 		return fails, fmt.Sprintf("pgx cannot scan %s into %s", t.name, d.text)

@@ -147,7 +147,7 @@ func convertAssign(v sqlValue, t pgType, d goDest) (fit, string) {
 		}
 		return fits, ""
 	case goString:
-		if d.named && v != valString && v != valText {
+		if d.named && v != valString && v != valText && v != valRaw {
 			return fails, fmt.Sprintf("database/sql converts only text into %s, not %s", d.text, t.name)
 		}
 		return fits, ""

@@ -11,7 +11,7 @@ import (
 )
 
 // userTypesSQL creates the enum and domains that the judgement tests name.
-const userTypesSQL = `CREATE TYPE mood AS ENUM ('happy', 'sad', '1');
+const userTypesSQL = `CREATE TYPE mood AS ENUM ('happy', 'sad', '1', 't', '2024-01-02 03:04:05+00', '1 day', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1}');
 CREATE DOMAIN email AS varchar(200);
 CREATE DOMAIN score AS int8;
 CREATE DOMAIN tags AS text[];
