@@ -10,7 +10,7 @@ import (
 
 // Fingerprint returns a digest of what the catalog knows of the schema:
 // relations with their columns, constraints and indexes, sequences,
-// enums and functions. Where things were created (File, Line) and the
+// enums, domains and functions. Where things were created (File, Line) and the
 // IDs that pgsafe gives relations do not count, so two replays that leave
 // the same schema by different routes (a constraint added NOT VALID and
 // validated later, an index built CONCURRENTLY) have the same
