@@ -45,7 +45,7 @@ var scanColumns = []struct {
 	{"json", []string{`'{"theme": "dark"}'`, "'[1, 2]'", `'["a", "b"]'`, `'"x"'`, "'1'", "'true'", "'{}'", `'"2024-01-02T03:04:05Z"'`, "'12345678901234567890123456789012'", "'[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]'"}},
 	{"text[]", []string{"'{a,b}'", "'{1,2}'"}},
 	{"varchar[]", []string{"'{a,b}'", "'{1,2}'"}},
-	{"int4[]", []string{"'{1,2}'"}},
+	{"int4[]", []string{"'{1,2}'", "'{300}'"}},
 	{"int8[]", []string{"'{1,2}'", "'{9000000000}'"}},
 	// Labels that spell nothing, and labels that spell what some
 	// destinations parse.

@@ -29,13 +29,31 @@ func judgePgx(t pgType, d goDest) (fit, string) {
 	case goAny:
 		return fits, ""
 	case goBytes:
-		// TextCodec and ByteaCodec fill *[]byte; UUIDCodec gives the 16
-		// bytes (byteSliceWrapper.ScanUUID).
+		// TextCodec and ByteaCodec fill *[]byte; the other codecs fill
+		// its wrapper (TryWrapBuiltinTypeScanPlan: byteSliceWrapper),
+		// a TextScanner, with their text where they write one (numbers,
+		// time), and UUIDCodec with the 16 bytes (ScanUUID); timetz,
+		// read as text, fills it directly (scanPlanAnyTextToBytes). An
+		// array fills it as a slice of uint8 elements
+		// (TryWrapPtrSliceScanPlan).
 		switch t.kind {
-		case pgBytea, pgText, pgUUID:
+		case pgTimeTZ:
+			if d.rawJSON {
+				// Read as text, and json.RawMessage has the JSON codec
+				// (Map.TypeForValue): no time is JSON.
+				return fails, cannot
+			}
 			return fits, ""
+		case pgBytea, pgText, pgUUID, pgInt, pgFloat, pgNumeric, pgTimeOfDay:
+			return fits, ""
+		case pgArray:
+			f, why := judgePgx(*t.elem, goDest{text: "uint8", kind: goUint, bits: 8})
+			if why != "" {
+				why = fmt.Sprintf("pgx scans each element of %s into a byte of %s: %s", t.name, d.text, why)
+			}
+			return f, why
 		default:
-			return unknownFit, ""
+			return fails, cannot
 		}
 	case goString:
 		// *string is a TextScanner (stringWrapper), which the codecs of

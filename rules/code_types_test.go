@@ -92,6 +92,11 @@ func TestJudgeRetype(t *testing.T) {
 		{"pgx", "timestamp", "date", "time.Time", fits},
 		{"pgx", "timestamptz", "text", "time.Time", fails},
 		{"pgx", "text", "bytea", "[]byte", fits},
+		{"pgx", "text", "int4", "[]byte", fits}, // its text
+		{"pgx", "text", "bool", "[]byte", fails},
+		{"pgx", "text", "interval", "[]byte", fails},
+		{"pgx", "bytea", "int4[]", "[]byte", mayFail}, // elements as bytes: 0 to 255
+		{"pgx", "text", "timetz", rawMessage, fails},  // read as JSON
 		// pgx hands a sql.Scanner database/sql's values.
 		{"pgx", "int8", "text", "database/sql.NullInt64", mayFail},
 		{"pgx", "int8", "text", "database/sql.Null[int64]", mayFail},
