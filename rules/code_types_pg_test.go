@@ -31,6 +31,8 @@ var scanColumns = []struct {
 	{"numeric", []string{"1", "2.5", "12345678901234567890123456789012"}}, // the last one a UUID's 32 digits
 	{"float8", []string{"1", "1.5"}},
 	{"bool", []string{"true"}},
+	{"date", []string{"'2024-01-02'"}},
+	{"timestamp", []string{"'2024-01-02 03:04:05'"}},
 	{"timestamptz", []string{"'2024-01-02 03:04:05+00'"}},
 	// Bytes, the text "42", 16 bytes, the text "{1}", the text "t".
 	{"bytea", []string{`'\x0102'`, `'\x3432'`, `'\x000102030405060708090a0b0c0d0e0f'`, `'\x7b317d'`, `'\x74'`}},
@@ -47,6 +49,7 @@ var scanColumns = []struct {
 	{"varchar[]", []string{"'{a,b}'", "'{1,2}'"}},
 	{"int4[]", []string{"'{1,2}'", "'{300}'"}},
 	{"int8[]", []string{"'{1,2}'", "'{9000000000}'"}},
+	{"uuid[]", []string{"'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'", "'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12}'"}},
 	// Labels that spell nothing, and labels that spell what some
 	// destinations parse.
 	{"mood", []string{"'happy'", "'1'", "'t'", "'2024-01-02 03:04:05+00'", "'1 day'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1}'"}},

@@ -137,7 +137,9 @@ func judgeSQL(t pgType, d goDest) (fit, string) {
 // arrays (array.go: a string or []byte in an array's text form).
 func convertAssign(v sqlValue, t pgType, d goDest) (fit, string) {
 	cannot := fmt.Sprintf("database/sql cannot convert %s into %s", t.name, d.text)
-	text := v == valString || v == valText || v == valRaw
+	// Bytes that may be text: bytea's may spell anything; an array's
+	// binary form (from pgx, see pgxScannerValue) never parses as text.
+	text := v == valString || v == valText || v == valRaw && t.kind != pgArray
 	switch d.kind {
 	case goAny:
 		return fits, ""
@@ -236,6 +238,9 @@ func parsedUUID(t pgType, d goDest, text bool, who string) (fit, string) {
 		return fits, ""
 	case mayBeAnyText(t) || t.kind == pgNumeric:
 		return mayFail, fmt.Sprintf("%s parses %s values into %s, which fails on one that is not a UUID", who, t.name, d.text)
+	case d.kind == goGoogleUUID && t.kind == pgArray && t.elem.kind == pgUUID:
+		// uuid.Parse takes a UUID in braces: a uuid[] of one element.
+		return mayFail, fmt.Sprintf("%s parses %s values into %s, which fails on one that is not one UUID", who, t.name, d.text)
 	default:
 		return fails, fmt.Sprintf("%s cannot parse %s values into %s", who, t.name, d.text)
 	}
