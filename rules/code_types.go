@@ -212,9 +212,26 @@ var pqArrays = map[string]string{
 // gocode.Read.Types); its kind is goOther when pgsafe does not judge it.
 func goDestOf(desc string) goDest {
 	text := strings.TrimLeft(desc, "*") // a pointer takes NULL; the rest is the same
-	d := goDest{text: shortType(text)}
+	d := goDest{text: shortType(goText(text))}
 	if known, ok := knownDest(text); ok {
 		return known
+	}
+	// A slice or a map before a named type: "[]example.com/store.Status
+	// (string)" is a slice of a named string type.
+	if elem, ok := strings.CutPrefix(text, "[]"); ok && elem != "byte" {
+		e := goDestOf(elem)
+		if e.kind != goOther {
+			d.kind, d.elem = goSlice, &e
+		}
+		return d
+	}
+	if strings.HasPrefix(text, "map[") {
+		d.kind = goMap
+		return d
+	}
+	if text == "struct" {
+		d.kind = goStruct
+		return d
 	}
 	if name, under, ok := strings.Cut(text, " ("); ok {
 		d.text = shortType(name)
@@ -230,21 +247,6 @@ func goDestOf(desc string) goDest {
 	if inner, ok := strings.CutPrefix(text, "database/sql.Null["); ok {
 		b := goDestOf(strings.TrimSuffix(inner, "]"))
 		d.kind, d.bits, d.scanner = b.kind, b.bits, true
-		return d
-	}
-	if elem, ok := strings.CutPrefix(text, "[]"); ok && elem != "byte" {
-		e := goDestOf(elem)
-		if e.kind != goOther {
-			d.kind, d.elem = goSlice, &e
-		}
-		return d
-	}
-	switch {
-	case text == "struct":
-		d.kind = goStruct
-		return d
-	case strings.HasPrefix(text, "map["):
-		d.kind = goMap
 		return d
 	}
 	switch text {
@@ -330,6 +332,27 @@ func knownDest(text string) (goDest, bool) {
 		return goDest{}, false
 	}
 	return d, true
+}
+
+// goText returns a destination's description as Go code writes the
+// type: without what typeText adds in parentheses after a named type
+// ("[]example.com/store.Status (string)" is "[]example.com/store.Status").
+func goText(desc string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(desc); i++ {
+		switch {
+		case depth == 0 && strings.HasPrefix(desc[i:], " ("):
+			depth, i = 1, i+1
+		case depth > 0 && desc[i] == '(':
+			depth++
+		case depth > 0 && desc[i] == ')':
+			depth--
+		case depth == 0:
+			b.WriteByte(desc[i])
+		}
+	}
+	return b.String()
 }
 
 // shortType shortens the package paths of a Go type's text to their last

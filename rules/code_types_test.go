@@ -124,7 +124,8 @@ func TestJudgeRetype(t *testing.T) {
 		// Arrays: text for database/sql, which fills no slice; pgx scans
 		// each element as it scans a column.
 		{"database/sql", "text", "text[]", "string", fits},
-		{"database/sql", "text", "text[]", "[]string", fits},   // no worse: database/sql fills a []string from nothing
+		{"database/sql", "text", "text[]", "[]string", fits}, // no worse: database/sql fills a []string from nothing
+		{"database/sql", "text", "text[]", "example.com/store.Tags ([]string)", fits},
 		{"database/sql", "text", "varchar[]", pqStrings, fits}, // it parsed text "{a,b}" only
 		{"database/sql", "text[]", "varchar[]", pqStrings, fits},
 		{"database/sql", "text[]", "int4[]", pqStrings, fits},
@@ -139,6 +140,8 @@ func TestJudgeRetype(t *testing.T) {
 		{"pgx", "int4[]", "int8[]", "[]int32", mayFail},
 		{"pgx", "int4[]", "text[]", "[]int64", fails},
 		{"pgx", "int4[]", "text[]", "[]string", fits},
+		{"pgx", "int4[]", "text[]", "[]example.com/store.Status (string)", fits},
+		{"pgx", "text[]", "int4[]", "[]*example.com/store.ID (int64)", fits}, // it failed before
 		{"pgx", "int4[]", "text[]", pgtypeArray, fits},
 		{"pgx", "int4[]", "text[]", pgtypeFlat64, fails},
 		{"pgx", "text[]", "text", "[]string", fails},
@@ -243,11 +246,21 @@ func TestJudge(t *testing.T) {
 		{"pgx", "mood", "int64", mayFail, "pgx reads mood as text and parses its label into int64, which fails on a label that does not spell one"},
 		{"pgx", "jsonb", settings, mayFail, "pgx unmarshals jsonb into store.Settings with encoding/json, which fails on JSON of another shape"},
 		{"pgx", "tags", "[]int64", fails, "pgx scans each element of tags into []int64: pgx cannot scan text into int64"},
+		{"pgx", "int8[]", "[]example.com/store.Status (string)", fits, ""},
+		{"pgx", "int8[]", "example.com/store.IDs ([]int32)", mayFail, "pgx scans each element of int8[] into store.IDs: pgx fails on int8 values out of int32's range"},
+		{"database/sql", "int8[]", "[]example.com/store.Status (string)", fails, "database/sql has no conversion into []store.Status, which is no sql.Scanner"},
 	} {
 		got, why := judge(c.driver, pgTypeOf(c.typ, cat), goDestOf(c.dest))
 		assert.Equal(t, c.want, got, "%s: %s into %s (%s)", c.driver, c.typ, c.dest, why)
 		assert.Equal(t, c.why, why, "%s: %s into %s", c.driver, c.typ, c.dest)
 	}
+}
+
+func TestGoText(t *testing.T) {
+	assert.Equal(t, "[]example.com/store.Status", goText("[]example.com/store.Status (string)"))
+	assert.Equal(t, "map[string]example.com/x.U", goText("map[string]example.com/x.U (string)"))
+	assert.Equal(t, "example.com/x.T", goText("example.com/x.T (map[string]example.com/x.U (string))"))
+	assert.Equal(t, "int64", goText("int64"))
 }
 
 func TestShortType(t *testing.T) {
