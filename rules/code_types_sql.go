@@ -126,9 +126,9 @@ func judgeSQL(t pgType, d goDest) (fit, string) {
 
 // convertAssign says whether database/sql's convertAssignRows fills d
 // from the value v that a driver gives for a column of type t: strings,
-// bytes and any take every value; a named string type takes only text
-// (its reflect.String case) and a named []byte only a []byte (assigned
-// as it is); numbers and bools parse the value's text (asString, then
+// bytes and any take every value; a named string type takes only a
+// string or a []byte (its reflect.String case) and a named []byte only a
+// []byte (assigned as it is); numbers and bools parse the value's text (asString, then
 // strconv, and driver.Bool for a bool); time.Time takes only a
 // time.Time; a slice, an array, a map or a struct that is no
 // sql.Scanner takes nothing. The sql.Scanners that pgsafe knows parse
