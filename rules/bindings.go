@@ -193,12 +193,12 @@ func reportBindings(p *Pass, bs []binding) {
 	if len(bs) == 0 {
 		return
 	}
-	path, stmt, query, severity := p.File.Path, p.Stmt.Index, p.Query, p.Rule.Severity
+	path, stmt, query, severity, cat := p.File.Path, p.Stmt.Index, p.Query, p.Rule.Severity, p.Catalog
 	p.Later(func(h *history.History, report func(Diagnostic)) {
 		ds := make([]Diagnostic, len(bs))
 		for i, b := range bs {
 			today := func() *resolve.Result { return h.TodayQuery(path, stmt) }
-			changes := unsurvived(laterChanges(h, path, b.refs), b.read, today)
+			changes := unsurvived(laterChanges(h, path, b.refs), b.read, today, cat)
 			ds[i] = b.d
 			ds[i].Severity = risen(severity, changes)
 			// A pending change to the names of the columns of * (not a
@@ -209,7 +209,7 @@ func reportBindings(p *Pass, bs []binding) {
 			if pending && b.read != nil && len(b.read.Names) > 0 {
 				fields = fieldColumnsToday(b, starsOf(today()), changes)
 			}
-			if note, f, ev, what := readNote(h, b.read, changes, today); note != "" {
+			if note, f, ev, what := readNote(h, b.read, changes, today, cat); note != "" {
 				if f == fails {
 					ds[i].Severity = min(ds[i].Severity+1, Error)
 				}
@@ -253,15 +253,16 @@ func reportBindings(p *Pass, bs []binding) {
 
 // unsurvived returns changes without the type changes that the read r
 // is known to take (see retypedRead): a destination that the driver
-// fills from the new type as well as from the old one.
-func unsurvived(changes []history.Event, r *CodeRead, today func() *resolve.Result) []history.Event {
+// fills from the new type as well as from the old one. cat has the enums
+// and domains that the types may name.
+func unsurvived(changes []history.Event, r *CodeRead, today func() *resolve.Result, cat *schema.Catalog) []history.Event {
 	if r == nil {
 		return changes
 	}
 	var out []history.Event
 	for _, ev := range changes {
 		if ev.Kind == schema.ColumnRetyped {
-			if f, _ := retypedRead(ev, r, starsOf(today())); f == fits {
+			if f, _ := retypedRead(ev, r, starsOf(today()), cat); f == fits {
 				continue
 			}
 		}
@@ -364,15 +365,16 @@ func changesNote(query bool, changes []history.Event) string {
 // break it ("which may break", a type change that the driver converts
 // from some values only), which of the two (fails, mayFail), and the
 // change. It is empty when no change breaks it, or r is nil; today gives
-// the query against the schema the deployed code was built for.
-func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result) (note string, f fit, ev history.Event, which string) {
+// the query against the schema the deployed code was built for, and cat
+// has the enums and domains that type changes may name.
+func readNote(h *history.History, r *CodeRead, changes []history.Event, today func() *resolve.Result, cat *schema.Catalog) (note string, f fit, ev history.Event, which string) {
 	if r == nil {
 		return "", unknownFit, history.Event{}, ""
 	}
 	// The first change that breaks the read, else the first that may.
 	at, what, worst := -1, "", unknownFit
 	for i, ev := range changes {
-		w, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today)
+		w, f := brokenRead(ev, fmt.Sprintf("%s at line %d", r.Call, r.Line), r, pendingDelta(h, ev), "that migration", today, cat)
 		if (f == fails && worst != fails) || (f == mayFail && worst == unknownFit) {
 			at, what, worst = i, w, f
 		}

@@ -252,9 +252,32 @@ func TestTypeChangeJudgedAgainstDestinations(t *testing.T) {
 			scan("pgx"), []string{"warning: changes the type of column clients.id" + generic}, "",
 		},
 		{
-			"a type pgsafe does not judge", []string{"CREATE TYPE mood AS ENUM ('a');", "ALTER TABLE clients ALTER COLUMN name TYPE mood USING 'a';"},
+			"a type pgsafe does not judge", []string{"ALTER TABLE clients ALTER COLUMN name TYPE int4range USING NULL;"},
 			scan("pgx", "int64", "string", "string", "int32", "time.Time"),
 			[]string{"warning: changes the type of column clients.name" + generic}, "",
+		},
+		{
+			"an enum is read as its label: a string takes it", []string{"CREATE TYPE mood AS ENUM ('a');", "ALTER TABLE clients ALTER COLUMN name TYPE mood USING 'a';"},
+			scan("pgx", "int64", "string", "string", "int32", "time.Time"), nil, "",
+		},
+		{
+			"a domain is judged as its base type",
+			[]string{"CREATE DOMAIN handle AS text CHECK (VALUE <> '');", "ALTER TABLE clients ALTER COLUMN id TYPE handle;"},
+			scan("pgx", "int64", "string", "string", "int32", "time.Time"),
+			[]string{"error: changes the type of column clients.id, which breaks rows.Scan in q.sql:36: pgx cannot scan handle into int64 (the destination of column id)"},
+			retypeHelp,
+		},
+		{
+			"database/sql fills a struct from no jsonb, as from no text before: nothing new",
+			[]string{"ALTER TABLE clients ALTER COLUMN secret TYPE jsonb USING to_jsonb(secret);"},
+			sqlx([]string{"id", "secret"}, []string{"int64", "example.com/store.Secret (struct)"}), nil, "",
+		},
+		{
+			"a uuid into google/uuid's UUID, and back to text",
+			[]string{"ALTER TABLE clients ALTER COLUMN name TYPE uuid USING gen_random_uuid();", "ALTER TABLE clients ALTER COLUMN name TYPE text;"},
+			scan("pgx", "int64", "github.com/google/uuid.UUID", "string", "int32", "time.Time"),
+			[]string{"warning: changes the type of column clients.name, which may break rows.Scan in q.sql:36: uuid.UUID's Scan parses text values into uuid.UUID, which fails on one that is not a UUID (the destination of column name)"},
+			retypeHelp,
 		},
 		{
 			"a Scan whose destinations are not today's columns",

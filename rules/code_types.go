@@ -1,21 +1,24 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/history"
+	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/resolve"
+	"github.com/pgsafe/pgsafe/internal/schema"
 )
 
 // This file judges a column's type change against the Go destination
 // that application code reads the column into (CodeRead.Types): whether
 // the driver still fills it. The judgement follows the drivers' source:
-// database/sql's convertAssign (which sqlx and GORM use, and pgx for a
-// destination that implements sql.Scanner, such as sql.NullString), and
-// pgx v5's type map, whose scan plans are stricter. It judges only the
-// PostgreSQL types whose decoding it knows (pgKindOf) and the Go types
-// whose conversions it knows (goDestOf); anything else is unknownFit.
+// database/sql's convertAssign (which sqlx and GORM use), fed by the
+// values that lib/pq and pgx's stdlib give (code_types_sql.go), and pgx
+// v5's type map, whose scan plans are stricter (code_types_pgx.go). It
+// judges only the PostgreSQL types whose decoding it knows (pgTypeOf)
+// and the Go types whose conversions it knows (goDestOf); anything else
+// is unknownFit. NULL is left out: a destination that takes it (a
+// pointer, a Null type) takes it whatever the column's type.
 
 // fit is what a column's type does to a destination, from best to worst.
 type fit int
@@ -26,39 +29,78 @@ const (
 	// fits: the driver fills the destination from every value.
 	fits
 	// mayFail: from some values only (text that is not a number, an
-	// int8 out of int32's range).
+	// int8 out of int32's range), or with one driver of database/sql
+	// and not the other (lib/pq, pgx's stdlib).
 	mayFail
 	// fails: from no value.
 	fails
 )
 
+func (f fit) String() string {
+	switch f {
+	case fits:
+		return "fits"
+	case mayFail:
+		return "may fail"
+	case fails:
+		return "fails"
+	default:
+		return "not known"
+	}
+}
+
 // pgKind groups PostgreSQL types by what drivers decode them into.
 type pgKind int
 
 const (
-	pgOther   pgKind = iota // not judged: arrays, enums, domains, time of day, intervals...
-	pgInt                   // int2, int4, int8: an int64
-	pgFloat                 // float4, float8: a float64
-	pgNumeric               // numeric: text
-	pgBool                  // bool
-	pgTime                  // date, timestamp, timestamptz: a time.Time
-	pgBytea                 // bytea: bytes
-	pgText                  // text, varchar, char, name: text
-	pgUUID                  // uuid: text for database/sql; 16 bytes for pgx
-	pgJSON                  // json, jsonb: text for database/sql; unmarshalled by pgx
+	pgOther     pgKind = iota // not judged: ranges, geometry, composite types...
+	pgInt                     // int2, int4, int8: an int64
+	pgFloat                   // float4, float8: a float64
+	pgNumeric                 // numeric: text
+	pgBool                    // bool
+	pgTime                    // date, timestamp, timestamptz: a time.Time
+	pgBytea                   // bytea: bytes
+	pgText                    // text, varchar, char, name: text
+	pgUUID                    // uuid: text for database/sql; 16 bytes for pgx
+	pgJSON                    // json, jsonb: text for database/sql; unmarshalled by pgx
+	pgTimeOfDay               // time: a time.Time for lib/pq, text for pgx's stdlib
+	pgTimeTZ                  // timetz: likewise; pgx has no codec for it and reads it as text
+	pgInterval                // interval: text for database/sql; pgx's Interval
+	pgEnum                    // a user-defined enum: its label, as text
+	pgArray                   // an array of elem
 )
 
-// pgType is a column type as the catalog names it ("int4", "varchar"),
-// with its kind and, for integers and floats, its width in bits.
+// pgType is a column type as the catalog names it ("int4", "varchar",
+// "mood", "text[]"), with its kind and, for integers and floats, its
+// width in bits; elem is an array's element type.
 type pgType struct {
 	name string
 	kind pgKind
 	bits int
+	elem *pgType
+	// wire is the type that clients see: the name, or a domain's base
+	// type (lib/pq decodes text and varchar into strings, other text
+	// types into bytes).
+	wire string
 }
 
-// pgTypeOf returns what pgsafe knows of the catalog type name.
-func pgTypeOf(name string) pgType {
-	t := pgType{name: name}
+// pgTypeOf returns what pgsafe knows of the catalog type name, with the
+// enums and domains of cat (nil: none known). A domain is judged as its
+// base type: PostgreSQL describes a domain's column to clients by its
+// base type (see schema.Domain), so drivers never see the domain.
+func pgTypeOf(name string, cat *schema.Catalog) pgType {
+	return pgTypeIn(name, cat, 0)
+}
+
+func pgTypeIn(name string, cat *schema.Catalog, depth int) pgType {
+	t := pgType{name: name, wire: name}
+	if elem, ok := strings.CutSuffix(name, "[]"); ok {
+		e := pgTypeIn(elem, cat, depth+1)
+		if e.kind != pgOther && e.kind != pgArray {
+			t.kind, t.elem = pgArray, &e
+		}
+		return t
+	}
 	switch name {
 	case "int2":
 		t.kind, t.bits = pgInt, 16
@@ -84,7 +126,23 @@ func pgTypeOf(name string) pgType {
 		t.kind = pgUUID
 	case "json", "jsonb":
 		t.kind = pgJSON
+	case "time":
+		t.kind = pgTimeOfDay
+	case "timetz":
+		t.kind = pgTimeTZ
+	case "interval":
+		t.kind = pgInterval
 	default:
+		key := name
+		if !strings.Contains(key, ".") {
+			key = pgast.DefaultSchema + "." + key
+		}
+		if cat.Enum(key) != nil {
+			t.kind = pgEnum
+		} else if d := cat.Domain(key); d != nil && depth < 8 {
+			base := pgTypeIn(d.Base, cat, depth+1)
+			t.kind, t.bits, t.elem, t.wire = base.kind, base.bits, base.elem, base.wire
+		}
 	}
 	return t
 }
@@ -95,13 +153,22 @@ type goKind int
 const (
 	goOther goKind = iota
 	goAny          // any: takes whatever the driver gives
-	goBytes        // []byte, sql.RawBytes
+	goBytes        // []byte, sql.RawBytes, a named []byte (json.RawMessage)
 	goString
 	goInt
 	goUint
 	goFloat
 	goBool
-	goTime // time.Time
+	goTime    // time.Time
+	goStruct  // a struct that is no sql.Scanner: JSON for pgx
+	goMap     // a map: JSON for pgx
+	goSlice   // a slice of elem ([]string, []int64): an array for pgx
+	goBytes16 // [16]byte: a uuid for pgx
+	// The types of other packages that pgsafe knows by name.
+	goGoogleUUID  // github.com/google/uuid.UUID: a sql.Scanner that parses text
+	goPgtypeUUID  // pgx's pgtype.UUID: a uuid for pgx, a sql.Scanner of strings
+	goPgtypeArray // pgx's pgtype.Array[elem], pgtype.FlatArray[elem]
+	goPqArray     // lib/pq's StringArray, Int64Array...: a sql.Scanner that parses an array's text
 )
 
 // goDest is a destination's Go type as CodeRead.Types describes it.
@@ -116,13 +183,56 @@ type goDest struct {
 	// sql.Scanner: pgx hands them database/sql values, so database/sql's
 	// rules apply under pgx too.
 	scanner bool
+	// duration is set for time.Duration, an int64 that pgx also fills
+	// from an interval.
+	duration bool
+	// rawJSON is set for json.RawMessage, which pgx fills from any JSON
+	// (json.Unmarshal hands it the JSON text as it is).
+	rawJSON bool
+	// elem is the element type of a slice or of an array type of pgx or
+	// lib/pq.
+	elem *goDest
+}
+
+// Import paths of the packages whose types pgsafe knows by name.
+const (
+	pgtypePath = "github.com/jackc/pgx/v5/pgtype."
+	pqPath     = "github.com/lib/pq."
+)
+
+// pqArrays are lib/pq's array types and the element types they parse
+// (array.go: each type's Scan parses the array's text form, element by
+// element, as that Go type).
+var pqArrays = map[string]string{
+	"StringArray": "string", "Int64Array": "int64", "Int32Array": "int32",
+	"Float64Array": "float64", "Float32Array": "float32", "BoolArray": "bool", "ByteaArray": "[]byte",
 }
 
 // goDestOf reads a destination's Go type from its description (see
 // gocode.Read.Types); its kind is goOther when pgsafe does not judge it.
 func goDestOf(desc string) goDest {
 	text := strings.TrimLeft(desc, "*") // a pointer takes NULL; the rest is the same
-	d := goDest{text: shortType(text)}
+	d := goDest{text: shortType(goText(text))}
+	if known, ok := knownDest(text); ok {
+		return known
+	}
+	// A slice or a map before a named type: "[]example.com/store.Status
+	// (string)" is a slice of a named string type.
+	if elem, ok := strings.CutPrefix(text, "[]"); ok && elem != "byte" {
+		e := goDestOf(elem)
+		if e.kind != goOther {
+			d.kind, d.elem = goSlice, &e
+		}
+		return d
+	}
+	if strings.HasPrefix(text, "map[") {
+		d.kind = goMap
+		return d
+	}
+	if text == "struct" {
+		d.kind = goStruct
+		return d
+	}
 	if name, under, ok := strings.Cut(text, " ("); ok {
 		d.text = shortType(name)
 		under = strings.TrimSuffix(under, ")")
@@ -130,7 +240,8 @@ func goDestOf(desc string) goDest {
 			return d // its own Scan method decides
 		}
 		b := goDestOf(under)
-		d.kind, d.bits, d.named = b.kind, b.bits, true
+		d.kind, d.bits, d.elem, d.named = b.kind, b.bits, b.elem, true
+		d.rawJSON = name == "encoding/json.RawMessage"
 		return d
 	}
 	if inner, ok := strings.CutPrefix(text, "database/sql.Null["); ok {
@@ -159,12 +270,16 @@ func goDestOf(desc string) goDest {
 		d.kind = goAny
 	case "[]byte", "database/sql.RawBytes":
 		d.kind = goBytes
+	case "[16]byte":
+		d.kind = goBytes16
 	case "string":
 		d.kind = goString
 	case "bool":
 		d.kind = goBool
 	case "time.Time":
 		d.kind = goTime
+	case "time.Duration":
+		d.kind, d.bits, d.duration = goInt, 64, true
 	case "int", "int64":
 		d.kind, d.bits = goInt, 64
 	case "int32":
@@ -190,6 +305,56 @@ func goDestOf(desc string) goDest {
 	return d
 }
 
+// knownDest reads the types of other packages that pgsafe knows by
+// name: google/uuid's UUID, pgx's pgtype.UUID and arrays, lib/pq's
+// arrays. Their description is the name alone when the package was not
+// imported (the usual case, see gocode.Read.Types), or the name and
+// "(Scanner)" or the underlying type when it was.
+func knownDest(text string) (goDest, bool) {
+	name, _, _ := strings.Cut(text, " (")
+	d := goDest{text: shortType(name)}
+	switch {
+	case name == "github.com/google/uuid.UUID":
+		d.kind = goGoogleUUID
+	case name == pgtypePath+"UUID":
+		d.kind = goPgtypeUUID
+	case strings.HasPrefix(name, pgtypePath+"Array[") || strings.HasPrefix(name, pgtypePath+"FlatArray["):
+		_, elem, _ := strings.Cut(name, "[")
+		e := goDestOf(strings.TrimSuffix(elem, "]"))
+		if e.kind == goOther {
+			return goDest{}, false
+		}
+		d.kind, d.elem = goPgtypeArray, &e
+	case strings.HasPrefix(name, pqPath) && pqArrays[strings.TrimPrefix(name, pqPath)] != "":
+		e := goDestOf(pqArrays[strings.TrimPrefix(name, pqPath)])
+		d.kind, d.elem = goPqArray, &e
+	default:
+		return goDest{}, false
+	}
+	return d, true
+}
+
+// goText returns a destination's description as Go code writes the
+// type: without what typeText adds in parentheses after a named type
+// ("[]example.com/store.Status (string)" is "[]example.com/store.Status").
+func goText(desc string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(desc); i++ {
+		switch {
+		case depth == 0 && strings.HasPrefix(desc[i:], " ("):
+			depth, i = 1, i+1
+		case depth > 0 && desc[i] == '(':
+			depth++
+		case depth > 0 && desc[i] == ')':
+			depth--
+		case depth == 0:
+			b.WriteByte(desc[i])
+		}
+	}
+	return b.String()
+}
+
 // shortType shortens the package paths of a Go type's text to their last
 // element, as Go code writes them: "database/sql.NullString" is
 // "sql.NullString", "example.com/store.Status" is "store.Status".
@@ -212,20 +377,21 @@ func shortType(text string) string {
 }
 
 // judgeRetype says what changing a column from type oldType to newType
-// (catalog names) does to its destination desc (a description from
-// gocode.Read.Types) under driver ("pgx" or "database/sql"): worse is
-// the new type's fit when it is worse than the old one's, fits when it
-// is not, unknownFit when pgsafe cannot tell; why says, for mayFail and
-// fails, what the driver does ("pgx cannot scan text into int64").
-func judgeRetype(driver, oldType, newType, desc string) (worse fit, why string) {
+// (catalog names; cat has the enums and domains that they may name)
+// does to its destination desc (a description from gocode.Read.Types)
+// under driver ("pgx" or "database/sql"): worse is the new type's fit
+// when it is worse than the old one's, fits when it is not, unknownFit
+// when pgsafe cannot tell; why says, for mayFail and fails, what the
+// driver does ("pgx cannot scan text into int64").
+func judgeRetype(driver, oldType, newType, desc string, cat *schema.Catalog) (worse fit, why string) {
 	d := goDestOf(desc)
-	now, why := judge(driver, pgTypeOf(newType), d)
+	now, why := judge(driver, pgTypeOf(newType, cat), d)
 	switch now {
 	case unknownFit, fits:
 		return now, ""
 	default:
 	}
-	if before, _ := judge(driver, pgTypeOf(oldType), d); before >= now {
+	if before, _ := judge(driver, pgTypeOf(oldType, cat), d); before >= now {
 		return fits, "" // no worse than the code meets today
 	}
 	return now, why
@@ -236,144 +402,23 @@ func judge(driver string, t pgType, d goDest) (fit, string) {
 	if d.kind == goOther || t.kind == pgOther {
 		return unknownFit, ""
 	}
-	if driver == "pgx" && !d.scanner {
+	if driver == "pgx" {
 		return judgePgx(t, d)
 	}
 	return judgeSQL(t, d)
 }
 
-// judgeSQL is database/sql's convertAssign: the driver (lib/pq, pgx's
-// stdlib) gives an int64 for integers, a float64 for floats, a bool, a
-// time.Time for dates and timestamps, bytes for bytea, and text
-// (a string or bytes) for the rest; convertAssign turns text into a
-// number or a bool by parsing it.
-func judgeSQL(t pgType, d goDest) (fit, string) {
-	text := t.kind == pgNumeric || t.kind == pgText || t.kind == pgUUID || t.kind == pgJSON || t.kind == pgBytea
-	cannot := fmt.Sprintf("database/sql cannot convert %s into %s", t.name, d.text)
-	switch d.kind {
-	case goAny, goBytes:
-		return fits, ""
-	case goString:
-		if d.named && !text {
-			// convertAssign sets a named string type from text only.
-			return fails, fmt.Sprintf("database/sql converts only text into %s, not %s", d.text, t.name)
-		}
-		return fits, ""
-	case goInt, goUint:
-		switch {
-		case t.kind == pgBool || t.kind == pgTime:
-			return fails, cannot
-		case t.kind == pgInt && d.kind == goInt && t.bits <= d.bits:
-			return fits, ""
-		case t.kind == pgInt:
-			return mayFail, fmt.Sprintf("database/sql fails on %s values out of %s's range", t.name, d.text)
-		default:
-			return mayFail, fmt.Sprintf("database/sql parses %s values into %s, which fails on one that is not a whole number", t.name, d.text)
-		}
-	case goFloat:
-		switch {
-		case t.kind == pgBool || t.kind == pgTime:
-			return fails, cannot
-		case t.kind == pgFloat && t.bits > d.bits:
-			return mayFail, fmt.Sprintf("database/sql fails on %s values out of %s's range", t.name, d.text)
-		case t.kind == pgInt || t.kind == pgFloat || t.kind == pgNumeric:
-			return fits, ""
-		default:
-			return mayFail, fmt.Sprintf("database/sql parses %s values into %s, which fails on one that is not a number", t.name, d.text)
-		}
-	case goBool:
-		switch {
-		case t.kind == pgBool:
-			return fits, ""
-		case t.kind == pgInt:
-			return mayFail, fmt.Sprintf("database/sql takes only 0 and 1 from %s into %s", t.name, d.text)
-		case text:
-			return mayFail, fmt.Sprintf("database/sql parses %s values into %s, which fails on one other than true, false, t, f, 1 or 0", t.name, d.text)
-		default:
-			return fails, cannot
-		}
-	case goTime:
-		if t.kind == pgTime {
-			return fits, ""
-		}
-		return fails, cannot
-	default:
-		return unknownFit, ""
-	}
-}
-
-// judgePgx is pgx v5's type map for a destination that does not
-// implement sql.Scanner: each PostgreSQL type's codec scans into the Go
-// types it knows (an integer into any integer, float or string; text
-// only into a string or bytes), in the binary format that pgx asks for
-// by default; a named type is scanned as its underlying type.
-func judgePgx(t pgType, d goDest) (fit, string) {
-	cannot := fmt.Sprintf("pgx cannot scan %s into %s", t.name, d.text)
-	if t.kind == pgJSON && d.kind != goString && d.kind != goAny && d.kind != goBytes {
-		return unknownFit, "" // pgx unmarshals JSON into the destination
-	}
-	switch d.kind {
-	case goAny:
-		return fits, ""
-	case goBytes:
-		switch t.kind {
-		case pgBytea, pgText, pgJSON:
-			return fits, ""
-		default:
-			return unknownFit, ""
-		}
-	case goString:
-		switch t.kind {
-		case pgText, pgUUID, pgJSON, pgInt, pgFloat, pgNumeric:
-			return fits, ""
-		default:
-			return fails, cannot
-		}
-	case goInt, goUint:
-		switch {
-		case t.kind == pgInt && d.kind == goInt && t.bits <= d.bits:
-			return fits, ""
-		case t.kind == pgInt && d.kind == goInt:
-			return mayFail, fmt.Sprintf("pgx fails on %s values out of %s's range", t.name, d.text)
-		case t.kind == pgInt:
-			return mayFail, fmt.Sprintf("pgx fails on %s values out of %s's range (negative ones included)", t.name, d.text)
-		case t.kind == pgFloat || t.kind == pgNumeric:
-			return mayFail, fmt.Sprintf("pgx fails on %s values that are not whole numbers", t.name)
-		default:
-			return fails, cannot
-		}
-	case goFloat:
-		switch t.kind {
-		case pgInt, pgFloat, pgNumeric:
-			return fits, ""
-		default:
-			return fails, cannot
-		}
-	case goBool:
-		if t.kind == pgBool {
-			return fits, ""
-		}
-		return fails, cannot
-	case goTime:
-		if t.kind == pgTime {
-			return fits, ""
-		}
-		return fails, cannot
-	default:
-		return unknownFit, ""
-	}
-}
-
 // retypedRead judges the type change ev against the destination that the
 // read r has for the changed column (destinationType; today is the
-// query's stars as the deployed schema resolves them): what it does,
+// query's stars as the deployed schema resolves them; cat has the enums
+// and domains that the types may name): what it does,
 // and, for mayFail and fails, what the driver does, for a message.
-func retypedRead(ev history.Event, r *CodeRead, today []resolve.Star) (fit, string) {
+func retypedRead(ev history.Event, r *CodeRead, today []resolve.Star, cat *schema.Catalog) (fit, string) {
 	desc := destinationType(ev, r, today)
 	if desc == "" {
 		return unknownFit, ""
 	}
-	f, why := judgeRetype(r.Driver, ev.OldType, ev.Type, desc)
+	f, why := judgeRetype(r.Driver, ev.OldType, ev.Type, desc, cat)
 	if why != "" {
 		why += " (the destination of column " + ev.Column + ")"
 	}

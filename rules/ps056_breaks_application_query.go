@@ -53,10 +53,10 @@ func BreaksApplicationQuery() *Rule {
 // current statement makes to column sets that queries depend on.
 func checkBreaksApplicationQuery(p *Pass) {
 	path, stmt := p.File.Path, p.Stmt.Index
-	reads, severity := p.Options.CodeReads, min(p.Rule.Severity+1, Error)
+	reads, severity, cat := p.Options.CodeReads, min(p.Rule.Severity+1, Error), p.Catalog
 	p.Later(func(h *history.History, report func(Diagnostic)) {
 		if h.IsPending(path) {
-			reportBrokenQueries(h, h.At(path, stmt), reads, severity, report)
+			reportBrokenQueries(h, h.At(path, stmt), reads, severity, cat, report)
 		}
 	})
 }
@@ -69,7 +69,7 @@ func checkBreaksApplicationQuery(p *Pass) {
 // driver converts from some values only), it names the call at the
 // rule's severity; a type change that every read converts, with no
 // query that fills the table by position, is not reported.
-func reportBrokenQueries(h *history.History, events []history.Event, reads func(string, sqlparse.Span) *CodeRead, severity Severity, report func(Diagnostic)) {
+func reportBrokenQueries(h *history.History, events []history.Event, reads func(string, sqlparse.Span) *CodeRead, severity Severity, cat *schema.Catalog, report func(Diagnostic)) {
 	for _, ev := range events {
 		if !ev.ChangesColumns() {
 			continue
@@ -82,7 +82,7 @@ func reportBrokenQueries(h *history.History, events []history.Event, reads func(
 				positional = append(positional, u)
 			}
 		}
-		broken, risky, rest := brokenReads(h, ev, stars, reads)
+		broken, risky, rest := brokenReads(h, ev, stars, reads, cat)
 		if len(broken) == 0 && len(risky) == 0 && len(rest) == 0 && len(positional) == 0 {
 			continue
 		}
@@ -198,8 +198,9 @@ func useSites(us []history.Use) string {
 // cannot fill from the column's new type. Those it may break (the driver
 // converts from some values of the new type only) come back as risky.
 // The uses whose reads it does not break come back as rest, but for
-// those whose destination is known to take the column's new type.
-func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead) (broken, risky []brokenUse, rest []history.Use) {
+// those whose destination is known to take the column's new type. cat
+// has the enums and domains that the types may name.
+func brokenReads(h *history.History, ev history.Event, stars []history.Use, reads func(string, sqlparse.Span) *CodeRead, cat *schema.Catalog) (broken, risky []brokenUse, rest []history.Use) {
 	if reads == nil {
 		return nil, nil, stars
 	}
@@ -208,7 +209,7 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 		what, f := "", unknownFit
 		if r := reads(u.Path, u.Span); r != nil {
 			what, f = brokenRead(ev, fmt.Sprintf("%s in %s:%d", r.Call, u.Path, r.Line), r, delta, "this migration",
-				func() *resolve.Result { return h.TodayQuery(u.Path, u.Stmt) })
+				func() *resolve.Result { return h.TodayQuery(u.Path, u.Stmt) }, cat)
 		}
 		switch f {
 		case fails:
@@ -231,8 +232,9 @@ func brokenReads(h *history.History, ev history.Event, stars []history.Use, read
 // break it as far as pgsafe can tell. delta is the change to the column
 // count (see pendingDelta), after names the migration in the message,
 // and today gives the query against the deployed schema (for the number
-// of its columns today, and the position of a Scan's destination).
-func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string, today func() *resolve.Result) (string, fit) {
+// of its columns today, and the position of a Scan's destination); cat
+// has the enums and domains that a type change may name.
+func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after string, today func() *resolve.Result, cat *schema.Catalog) (string, fit) {
 	switch {
 	case r.Destinations > 0 && (ev.Kind == schema.ColumnAdded || ev.Kind == schema.ColumnDropped) && delta != 0:
 		columns := scanColumnsAfter(r, delta, today())
@@ -248,7 +250,7 @@ func brokenRead(ev history.Event, where string, r *CodeRead, delta int, after st
 	case r.Strict && ev.Kind == schema.ColumnDropped && hasName(r.Names, ev.Column):
 		return fmt.Sprintf("%s: the struct's field for column %s has no column any more", where, ev.Column), fails
 	case ev.Kind == schema.ColumnRetyped:
-		f, why := retypedRead(ev, r, starsOf(today()))
+		f, why := retypedRead(ev, r, starsOf(today()), cat)
 		if f == fails || f == mayFail {
 			return where + ": " + why, f
 		}

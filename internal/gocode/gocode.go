@@ -137,9 +137,11 @@ type Read struct {
 	// Types are the Go types of the destinations: one per Scan
 	// destination, or, for struct reads, one per field beside Names; each
 	// as typeText describes it ("int64", "*string",
-	// "database/sql.NullString", "time.Time", "[]byte", "any",
-	// "example.com/store.Status (string)"), "" where the type is not
-	// known. Nil when no destination's type is known (a package that
+	// "database/sql.NullString", "time.Time", "[]byte", "[]string",
+	// "any", "example.com/store.Status (string)"), or, for a type of a
+	// package outside the standard library, which go/types does not
+	// know, as its declaration writes it ("github.com/google/uuid.UUID",
+	// see declaredTypeText); "" where the type is not known. Nil when no destination's type is known (a package that
 	// does not type-check, destinations that are not pointers).
 	Types []string
 }

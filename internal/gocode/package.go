@@ -26,6 +26,11 @@ type pkg struct {
 	// of its declared type (see libraryOfPath), read from the syntax, so
 	// that it is known when the library's package could not be imported.
 	declLib map[types.Object]string
+	// declText maps a variable or field whose declared type names a
+	// package outside the standard library, which go/types leaves
+	// without a type, to the type's description from the syntax (see
+	// declaredTypeText).
+	declText map[types.Object]string
 	// libs are the database libraries that the package imports.
 	libs map[string]bool
 	// wrappers are the package's functions that pass one of their string
@@ -49,7 +54,7 @@ func newPackage(fset *token.FileSet, files []*ast.File, imp types.Importer) *pkg
 	p := &pkg{
 		fset: fset, files: files,
 		values: map[types.Object]ast.Expr{}, assigns: map[types.Object][]assign{}, addressed: map[types.Object]bool{},
-		declLib: map[types.Object]string{}, libs: map[string]bool{}, wrappers: map[types.Object]wrapper{},
+		declLib: map[types.Object]string{}, declText: map[types.Object]string{}, libs: map[string]bool{}, wrappers: map[types.Object]wrapper{},
 	}
 	p.info = newInfo()
 	func() {
@@ -82,10 +87,9 @@ func (p *pkg) index(f *ast.File) {
 	imports := map[string]string{} // local name -> path
 	for _, s := range f.Imports {
 		path, _ := strconv.Unquote(s.Path.Value)
-		name := path[strings.LastIndex(path, "/")+1:]
+		name := libraryPackageName(path)
 		if lib := libraryOfPath(path); lib != "" {
 			p.libs[lib] = true
-			name = libraryPackageName(path)
 		}
 		if s.Name != nil {
 			name = s.Name.Name
@@ -93,13 +97,17 @@ func (p *pkg) index(f *ast.File) {
 		imports[name] = path
 	}
 	declare := func(names []*ast.Ident, typ ast.Expr) {
-		lib := libraryOfType(typ, imports)
-		if lib == "" {
-			return
-		}
+		lib, text := libraryOfType(typ, imports), declaredTypeText(typ, imports)
 		for _, n := range names {
-			if obj := p.info.Defs[n]; obj != nil {
+			obj := p.info.Defs[n]
+			if obj == nil {
+				continue
+			}
+			if lib != "" {
 				p.declLib[obj] = lib
+			}
+			if text != "" {
+				p.declText[obj] = text
 			}
 		}
 	}
@@ -247,8 +255,9 @@ func libraryOfType(typ ast.Expr, imports map[string]string) string {
 	return libraryOfPath(imports[id.Name])
 }
 
-// libraryPackageName is the package name that an import path of a
-// database library declares (pgx/v5 declares pgx).
+// libraryPackageName is the package name that an import path
+// declares, as far as the path tells: its last element, but for a major
+// version suffix (pgx/v5 declares pgx).
 func libraryPackageName(path string) string {
 	parts := strings.Split(path, "/")
 	last := parts[len(parts)-1]

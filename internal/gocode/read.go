@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -266,7 +267,7 @@ func (x *extractor) pgxRowTo(c *ast.CallExpr, fn ast.Expr) *Read {
 	}
 	pos := x.p.fset.Position(c.Pos())
 	r := &Read{Line: pos.Line, Column: pos.Column, Call: "pgx." + sel.Sel.Name}
-	names, fieldTypes := fields(st, pgxName)
+	names, fieldTypes := fields(st, pgxName, x.p.declText)
 	if name == "RowToStructByPos" {
 		r.Destinations = len(names)
 	} else {
@@ -286,11 +287,7 @@ func (x *extractor) scanRead(c *ast.CallExpr, label string) *Read {
 	pos := x.p.fset.Position(c.Pos())
 	dests := make([]string, len(c.Args))
 	for i, a := range c.Args {
-		if tv, ok := x.p.info.Types[a]; ok && tv.Type != nil {
-			if p, ok := types.Unalias(tv.Type).(*types.Pointer); ok {
-				dests[i] = typeText(p.Elem())
-			}
-		}
+		dests[i] = x.destinationText(a)
 	}
 	return &Read{Line: pos.Line, Column: pos.Column, Call: label, Destinations: len(c.Args), Types: anyKnown(dests)}
 }
@@ -322,7 +319,7 @@ func (x *extractor) structRead(c *ast.CallExpr, dest ast.Expr, label string, m m
 		return nil
 	}
 	var fieldTypes []string
-	r.Names, fieldTypes = fields(st, m)
+	r.Names, fieldTypes = fields(st, m, x.p.declText)
 	if len(r.Names) == 0 {
 		return nil
 	}
@@ -366,8 +363,9 @@ func structOf(t types.Type) *types.Struct {
 // fields returns the column names that a struct's fields take, in
 // field order, and the fields' types beside them (see typeText):
 // exported fields, embedded structs without a name of their own
-// flattened, fields named "-" skipped.
-func fields(st *types.Struct, m mapping) (names, fieldTypes []string) {
+// flattened, fields named "-" skipped. A field whose type go/types does
+// not know gets its description from declared (see pkg.declText).
+func fields(st *types.Struct, m mapping, declared map[types.Object]string) (names, fieldTypes []string) {
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		tag := reflect.StructTag(st.Tag(i))
@@ -377,7 +375,7 @@ func fields(st *types.Struct, m mapping) (names, fieldTypes []string) {
 		}
 		if f.Embedded() && n == "" {
 			if inner := structOf(f.Type()); inner != nil && !scannable(deref(f.Type())) {
-				in, it := fields(inner, m)
+				in, it := fields(inner, m, declared)
 				names, fieldTypes = append(names, in...), append(fieldTypes, it...)
 				continue
 			}
@@ -388,21 +386,28 @@ func fields(st *types.Struct, m mapping) (names, fieldTypes []string) {
 		if n == "" {
 			n = m.field(f.Name())
 		}
-		names, fieldTypes = append(names, n), append(fieldTypes, typeText(f.Type()))
+		text := typeText(f.Type())
+		if text == "" {
+			text = declared[f]
+		}
+		names, fieldTypes = append(names, n), append(fieldTypes, text)
 	}
 	return names, fieldTypes
 }
 
 // typeText describes a destination's Go type for the rules, which judge
 // it without go/types: a basic type by its name ("int64", "string"), a
-// pointer as "*" and its element, []byte, an empty interface as "any",
-// a named type by its package path and name ("time.Time",
+// pointer as "*" and its element, a slice, an array or a map as Go
+// writes it ("[]byte", "[]string", "[16]byte", "map[string]any"), an
+// empty interface as "any", a struct literal type as "struct", a named
+// type by its package path and name ("time.Time",
 // "database/sql.NullString", "database/sql.Null[int64]"); a named type
 // of another package gets what decides how drivers fill it in
 // parentheses: "(Scanner)" when it implements sql.Scanner (its Scan
-// method decides), else its underlying basic type or []byte
-// ("example.com/store.Status (string)"). It is "" when the type is not
-// known, or is none of these.
+// method decides), else its underlying type
+// ("example.com/store.Status (string)", "encoding/json.RawMessage
+// ([]byte)", "example.com/store.Settings (struct)"). It is "" when the
+// type is not known, or is none of these.
 func typeText(t types.Type) string {
 	if !known(t) {
 		return ""
@@ -423,7 +428,26 @@ func typeText(t types.Type) string {
 		if b, ok := types.Unalias(v.Elem()).(*types.Basic); ok && b.Kind() == types.Byte {
 			return "[]byte"
 		}
+		if e := typeText(v.Elem()); e != "" {
+			return "[]" + e
+		}
 		return ""
+	case *types.Array:
+		if b, ok := types.Unalias(v.Elem()).(*types.Basic); ok && b.Kind() == types.Byte {
+			return fmt.Sprintf("[%d]byte", v.Len())
+		}
+		if e := typeText(v.Elem()); e != "" {
+			return fmt.Sprintf("[%d]%s", v.Len(), e)
+		}
+		return ""
+	case *types.Map:
+		k, e := typeText(v.Key()), typeText(v.Elem())
+		if k == "" || e == "" {
+			return ""
+		}
+		return "map[" + k + "]" + e
+	case *types.Struct:
+		return "struct"
 	case *types.Interface:
 		if v.Empty() {
 			return "any"
@@ -437,7 +461,7 @@ func typeText(t types.Type) string {
 		if hasScan(v) {
 			return name + " (Scanner)"
 		}
-		if u := typeText(v.Underlying()); u == "[]byte" || isBasicText(u) {
+		if u := typeText(v.Underlying()); u != "" {
 			return name + " (" + u + ")"
 		}
 		return ""
@@ -452,11 +476,6 @@ func hasScan(t types.Type) bool {
 	obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(t), false, nil, "Scan")
 	_, ok := obj.(*types.Func)
 	return ok
-}
-
-// isBasicText reports whether s, from typeText, names a basic type.
-func isBasicText(s string) bool {
-	return s != "" && !strings.ContainsAny(s, "*[]. (")
 }
 
 // anyKnown returns ts, nil when none of them is known.

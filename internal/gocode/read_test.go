@@ -234,8 +234,9 @@ func f(db *sql.DB) error {
 
 // TestDestinationTypes checks the Go types recorded for a read's
 // destinations: from go/types where the package type-checks (the
-// standard library's types, the package's own), "" where a type comes
-// from a package that cannot be imported.
+// standard library's types, the package's own); from the declaration's
+// syntax where a type comes from a package that cannot be imported
+// (third-party ones), "" where there is none.
 func TestDestinationTypes(t *testing.T) {
 	src := `package store
 
@@ -292,8 +293,8 @@ func f(db *sql.DB) error {
 	assert.Equal(t, []string{
 		"int64", "*string", "database/sql.NullString", "time.Time", "[]byte", "any",
 		"store.Status (string)", "database/sql.Null[int32]", "store.Point (Scanner)",
-		"", // a type of a package that cannot be imported
-		"", // not a pointer: what it holds is not known
+		"example.com/money.Amount", // of a package that cannot be imported: as declared
+		"",                         // not a pointer: what it holds is not known
 		"*string",
 	}, r.Types)
 
@@ -325,7 +326,7 @@ func g(conn *pgx.Conn) {
 	require.NotNil(t, r)
 	assert.Equal(t, "pgx", r.Driver)
 	assert.Equal(t, []string{"id", "created", "amount"}, r.Names)
-	assert.Equal(t, []string{"store.ID (int64)", "*time.Time", ""}, r.Types, "beside the names; pgx untyped, the struct typed")
+	assert.Equal(t, []string{"store.ID (int64)", "*time.Time", "example.com/money.Amount"}, r.Types, "beside the names; pgx untyped, the struct typed")
 
 	// The package does not type-check fully: sqlx cannot be imported, so
 	// the receiver has no type, and neither does a destination of its.
@@ -335,15 +336,73 @@ import "github.com/jmoiron/sqlx"
 
 func h(db *sqlx.DB) {
 	var id int64
-	var v, w sqlx.NullJSON
+	var v sqlx.NullJSON
+	w, u := sqlx.New(), sqlx.New()
 	rows, _ := db.Queryx("SELECT * FROM a")
 	_ = rows.Scan(&id, &v)
-	_ = db.QueryRowx("SELECT * FROM b").Scan(&v, &w)
+	_ = db.QueryRowx("SELECT * FROM b").Scan(&w, &u)
 }
 `
 	f = extractOne(t, untyped)
 	require.Len(t, f.Queries, 2)
-	assert.Equal(t, &Read{Line: 9, Column: 6, Call: "rows.Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int64", ""}}, f.Queries[0].Read)
-	assert.Equal(t, &Read{Line: 10, Column: 6, Call: "QueryRowx(...).Scan", Destinations: 2, Driver: "database/sql"}, f.Queries[1].Read,
-		"no type known: none recorded")
+	assert.Equal(t, &Read{Line: 10, Column: 6, Call: "rows.Scan", Destinations: 2, Driver: "database/sql", Types: []string{"int64", "github.com/jmoiron/sqlx.NullJSON"}}, f.Queries[0].Read)
+	assert.Equal(t, &Read{Line: 11, Column: 6, Call: "QueryRowx(...).Scan", Destinations: 2, Driver: "database/sql"}, f.Queries[1].Read,
+		"no type known, none declared: none recorded")
+}
+
+// TestDestinationTypesOfDrivers checks the descriptions of the
+// destinations whose conversions depend on the driver's own types:
+// slices, arrays, maps and structs that go/types knows, and the types of
+// third-party packages (uuid, pgtype, pq), which it does not, from the
+// declarations' syntax.
+func TestDestinationTypesOfDrivers(t *testing.T) {
+	src := `package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	pq "github.com/lib/pq"
+)
+
+type Settings struct{ Theme string }
+
+type Row struct {
+	ID    uuid.UUID
+	Tags  pgtype.FlatArray[string]
+	Roles *pq.StringArray
+}
+
+func f(db *sql.DB) error {
+	var (
+		tags     []string
+		ids      []int64
+		raw      [16]byte
+		doc      map[string]any
+		msg      json.RawMessage
+		settings Settings
+		id       uuid.UUID
+		pid      pgtype.UUID
+		arr      pgtype.Array[string]
+		roles    pq.StringArray
+		ids2     []uuid.UUID
+		took     time.Duration
+		r        Row
+	)
+	return db.QueryRow("SELECT * FROM a").Scan(&tags, &ids, &raw, &doc, &msg, &settings, &id, &pid, &arr, &roles, &ids2, &took, &r.ID, &r.Roles)
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	r := f.Queries[0].Read
+	require.NotNil(t, r)
+	assert.Equal(t, []string{
+		"[]string", "[]int64", "[16]byte", "map[string]any", "encoding/json.RawMessage ([]byte)",
+		"store.Settings (struct)", "github.com/google/uuid.UUID", "github.com/jackc/pgx/v5/pgtype.UUID",
+		"github.com/jackc/pgx/v5/pgtype.Array[string]", "github.com/lib/pq.StringArray",
+		"[]github.com/google/uuid.UUID", "time.Duration", "github.com/google/uuid.UUID", "*github.com/lib/pq.StringArray",
+	}, r.Types)
 }

@@ -149,6 +149,8 @@ func (r *replay) statement(node *pg.Node) {
 		r.createEnum(n.CreateEnumStmt)
 	case *pg.Node_AlterEnumStmt:
 		r.alterEnum(n.AlterEnumStmt)
+	case *pg.Node_CreateDomainStmt:
+		r.createDomain(n.CreateDomainStmt)
 	case *pg.Node_CreateSchemaStmt:
 		r.createSchema(n.CreateSchemaStmt)
 	default:

@@ -276,6 +276,7 @@ type Catalog struct {
 	functions    cowMap[*Function] // by signature
 	sequences    cowMap[*Sequence]
 	enums        cowMap[*Enum]
+	domains      cowMap[*Domain]
 	schemas      cowMap[*Schema]
 	owned        map[string]bool // table keys this catalog may change in place
 	lastID       int             // the highest object ID given so far
@@ -292,7 +293,7 @@ func New() *Catalog {
 func (c *Catalog) Clone() *Catalog {
 	n := &Catalog{
 		tables: c.tables.share(), indexes: c.indexes.share(), tableIndexes: c.tableIndexes.share(), functions: c.functions.share(),
-		sequences: c.sequences.share(), enums: c.enums.share(), schemas: c.schemas.share(),
+		sequences: c.sequences.share(), enums: c.enums.share(), domains: c.domains.share(), schemas: c.schemas.share(),
 		owned: map[string]bool{}, lastID: c.lastID,
 	}
 	c.owned = map[string]bool{} // both now share every table: copy before changing
@@ -460,8 +461,13 @@ func (c *Catalog) SequenceOwnedBy(column string) string {
 	return key
 }
 
-// Enum returns the enum type with key, nil when unknown.
-func (c *Catalog) Enum(key string) *Enum { return c.enums.get(key) }
+// Enum returns the enum type with key, nil when unknown (or c is nil).
+func (c *Catalog) Enum(key string) *Enum {
+	if c == nil {
+		return nil
+	}
+	return c.enums.get(key)
+}
 
 // Schema returns the schema the history created with name, nil when none.
 func (c *Catalog) Schema(name string) *Schema { return c.schemas.get(name) }

@@ -10,7 +10,7 @@ import (
 
 // Fingerprint returns a digest of what the catalog knows of the schema:
 // relations with their columns, constraints and indexes, sequences,
-// enums and functions. Where things were created (File, Line) and the
+// enums, domains and functions. Where things were created (File, Line) and the
 // IDs that pgsafe gives relations do not count, so two replays that leave
 // the same schema by different routes (a constraint added NOT VALID and
 // validated later, an index built CONCURRENTLY) have the same
@@ -38,6 +38,7 @@ func (c *Catalog) Fingerprint() string {
 	var lines []string
 	c.sequences.each(func(key string, _ *Sequence) { lines = append(lines, "s "+key) })
 	c.enums.each(func(key string, e *Enum) { lines = append(lines, fmt.Sprintf("e %s %q", key, e.Values)) })
+	c.domains.each(func(key string, d *Domain) { lines = append(lines, fmt.Sprintf("d %s %s", key, d.Base)) })
 	c.functions.each(func(key string, f *Function) {
 		lines = append(lines, fmt.Sprintf("f %s %q %s", key, f.Args, f.Returns))
 	})

@@ -23,7 +23,9 @@ func (r *replay) drop(st *pg.DropStmt) {
 		case pg.ObjectType_OBJECT_SEQUENCE:
 			r.c.sequences.del(key)
 		case pg.ObjectType_OBJECT_TYPE, pg.ObjectType_OBJECT_DOMAIN:
-			r.c.enums.del(pgast.QualifyName(pgast.Strings(o.GetTypeName().GetNames())))
+			key := pgast.QualifyName(pgast.Strings(o.GetTypeName().GetNames()))
+			r.c.enums.del(key)
+			r.c.domains.del(key)
 		case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
 			for _, f := range r.c.functionsNamed(o.GetObjectWithArgs()) {
 				r.c.functions.del(f.Signature())
@@ -99,6 +101,11 @@ func (r *replay) dropSchema(name string, cascade bool) {
 			r.c.enums.del(e.Key)
 		}
 	}
+	for _, d := range r.c.domains.values() {
+		if in(d.Key) {
+			r.c.domains.del(d.Key)
+		}
+	}
 }
 
 func (r *replay) rename(st *pg.RenameStmt) {
@@ -129,8 +136,8 @@ func (r *replay) rename(st *pg.RenameStmt) {
 			r.c.sequences.del(key)
 			r.c.sequences.set(cp.Key, &cp)
 		}
-	case pg.ObjectType_OBJECT_TYPE:
-		r.moveEnum(pgast.QualifyName(pgast.Strings(st.GetObject().GetList().GetItems())), func(k string) string { return indexKey(k, st.GetNewname()) })
+	case pg.ObjectType_OBJECT_TYPE, pg.ObjectType_OBJECT_DOMAIN:
+		r.moveType(pgast.QualifyName(pgast.Strings(st.GetObject().GetList().GetItems())), func(k string) string { return indexKey(k, st.GetNewname()) })
 	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
 		for _, f := range r.c.functionsNamed(st.GetObject().GetObjectWithArgs()) {
 			r.moveFunction(f, indexKey(f.Key, st.GetNewname()))
@@ -306,6 +313,11 @@ func (r *replay) renameSchema(old, name string) {
 			r.moveEnum(e.Key, moved)
 		}
 	}
+	for _, d := range r.c.domains.values() {
+		if in(d.Key) {
+			r.moveType(d.Key, moved)
+		}
+	}
 }
 
 // setSchema replays ALTER ... SET SCHEMA.
@@ -325,8 +337,8 @@ func (r *replay) setSchema(st *pg.AlterObjectSchemaStmt) {
 			r.c.sequences.del(key)
 			r.c.sequences.set(cp.Key, &cp)
 		}
-	case pg.ObjectType_OBJECT_TYPE:
-		r.moveEnum(pgast.QualifyName(pgast.Strings(st.GetObject().GetList().GetItems())), to)
+	case pg.ObjectType_OBJECT_TYPE, pg.ObjectType_OBJECT_DOMAIN:
+		r.moveType(pgast.QualifyName(pgast.Strings(st.GetObject().GetList().GetItems())), to)
 	case pg.ObjectType_OBJECT_FUNCTION, pg.ObjectType_OBJECT_PROCEDURE, pg.ObjectType_OBJECT_ROUTINE:
 		for _, f := range r.c.functionsNamed(st.GetObject().GetObjectWithArgs()) {
 			r.moveFunction(f, to(f.Key))

@@ -244,6 +244,34 @@ func TestSequencesEnumsSchemas(t *testing.T) {
 	assert.Nil(t, c.Enum("public.feeling"))
 }
 
+// TestDomains checks that domains are kept with their base types, as
+// the rules judging a column's Go destination need them, through
+// renames, moves between schemas and drops.
+func TestDomains(t *testing.T) {
+	c := schema.New()
+	replaySQL(t, c, `CREATE SCHEMA app;
+		CREATE DOMAIN email AS varchar(200) CHECK (VALUE LIKE '%@%');
+		CREATE DOMAIN app.score AS integer;
+		CREATE DOMAIN app.high_score AS app.score CHECK (VALUE > 10);
+		CREATE DOMAIN tags AS text[];`)
+	assert.Equal(t, "varchar", c.Domain("public.email").Base)
+	assert.Equal(t, "int4", c.Domain("app.score").Base)
+	assert.Equal(t, "app.score", c.Domain("app.high_score").Base)
+	assert.Equal(t, "text[]", c.Domain("public.tags").Base)
+	assert.Nil(t, c.Domain("public.score"))
+
+	replaySQL(t, c, `ALTER DOMAIN email RENAME TO address; ALTER DOMAIN app.score SET SCHEMA public; ALTER SCHEMA app RENAME TO core;`)
+	assert.Nil(t, c.Domain("public.email"))
+	assert.Equal(t, "varchar", c.Domain("public.address").Base)
+	assert.Equal(t, "int4", c.Domain("public.score").Base)
+	assert.NotNil(t, c.Domain("core.high_score"))
+
+	replaySQL(t, c, `DROP DOMAIN address; DROP SCHEMA core CASCADE;`)
+	assert.Nil(t, c.Domain("public.address"))
+	assert.Nil(t, c.Domain("core.high_score"))
+	assert.NotNil(t, c.Domain("public.score"))
+}
+
 func TestUnknownObjectsAreTolerated(t *testing.T) {
 	c := schema.New()
 	changes := replaySQL(t, c, `ALTER TABLE legacy ADD COLUMN note text;
