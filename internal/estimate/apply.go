@@ -199,11 +199,14 @@ func (a *applier) apply(d *rules.Diagnostic) {
 	tables := splitTables(d.Table)
 	var im *rules.Impact
 	var notes []string
-	lowerable := true
+	lowerable, priced := true, 0
 	for _, table := range tables {
 		t, ok := a.price(d, s, table)
 		lowerable = lowerable && ok
 		notes = append(notes, t.Note)
+		if t.Estimated {
+			priced++
+		}
 		if im == nil || (t.Estimated && (!im.Estimated || t.Block > im.Block)) {
 			im = t
 		}
@@ -211,8 +214,12 @@ func (a *applier) apply(d *rules.Diagnostic) {
 	d.Impact = im
 	if len(tables) > 1 {
 		lead := im.Note
-		if im.Estimated {
+		switch {
+		case priced == len(tables):
 			lead += fmt.Sprintf(", the longest of the %d tables it locks", len(tables))
+		case im.Estimated:
+			lead += fmt.Sprintf(", the longest that can be priced of the %d tables it locks", len(tables))
+		default:
 		}
 		others := []string{lead}
 		for _, n := range notes {

@@ -248,7 +248,7 @@ func TestApplySeveralTablesOneUnknown(t *testing.T) {
 	d := find(t, ds, "PS030", "countries, invoices")
 	assert.Equal(t, "countries", d.Impact.Table)
 	assert.Equal(t, rules.Error, d.Severity)
-	assert.Equal(t, "blocks reads and writes to countries (250 rows, 80 kB, no writes) for about 1 ms (table rewrite), the longest of the 2 tables it locks; "+
+	assert.Equal(t, "blocks reads and writes to countries (250 rows, 80 kB, no writes) for about 1 ms (table rewrite), the longest that can be priced of the 2 tables it locks; "+
 		"invoices is not in the snapshot (taken 2026-12-05 of shop): a table created since it was taken, or one it does not cover; no estimate", d.Impact.Note)
 }
 
