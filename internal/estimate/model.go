@@ -2,7 +2,8 @@
 // production table that a snapshot (package stats) describes. It sits
 // between the rules and the report: Apply reads the rules' findings, works
 // out which operation each statement does to its table (an index build, a
-// scan, a rewrite, a validation, or a change of metadata only), prices it
+// scan, a rewrite, a validation, an update or delete of every row, or a
+// change of metadata only), prices it
 // with a cost model calibrated on a real PostgreSQL, and puts the figures
 // on each finding (rules.Impact). Findings whose only hazard is how long
 // they block become hints when the estimate is below a threshold.
