@@ -238,7 +238,8 @@ type Related struct {
 // table's size and traffic and a cost model (package estimate).
 type Impact struct {
 	// Table is the table the figures are for, as Diagnostic.Table names
-	// it (the first, when it names several).
+	// it: when it names several, the one the finding's lock blocks
+	// longest (Note gives the others' figures too).
 	Table string
 	// Known reports that the snapshot has the table; New that the table is
 	// not in it but is created earlier in the migration set, so that it is
@@ -257,6 +258,9 @@ type Impact struct {
 	// priced as ("index build").
 	Block     time.Duration
 	Estimated bool
+	// AtLeast reports that Block is only a floor: a later statement of
+	// the transaction, which holds the lock too, could not be priced.
+	AtLeast   bool
 	Operation string
 	// Lowered is the severity the rule gave the finding when the estimate
 	// made it a hint (the block is below the threshold); 0 otherwise.

@@ -44,7 +44,8 @@ func statsDatabase(t *testing.T) (u *url.URL, user, password string) {
 		"CREATE TABLE orders_2026 PARTITION OF orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') WITH (autovacuum_enabled = false)",
 		"CREATE INDEX orders_customer_id_idx ON orders (customer_id)",
 		"INSERT INTO orders SELECT g, g % 2000 + 1, date '2026-01-01' + g % 300 FROM generate_series(1, 5000) g",
-		"ANALYZE customers, orders",
+		"CREATE MATERIALIZED VIEW orders_per_day AS SELECT placed, count(*) AS n FROM orders GROUP BY placed",
+		"ANALYZE customers, orders, orders_per_day",
 	} {
 		_, err := conn.Exec(ctx, sql)
 		require.NoError(t, err, sql)
@@ -93,7 +94,7 @@ func TestStatsCommand(t *testing.T) {
 	u, user, password := statsDatabase(t)
 	code, stdout, stderr := runCLI(t, nil, "stats", "--database-url", u.String(), "--interval", "1s")
 	require.Equal(t, 0, code, stderr)
-	assert.Regexp(t, `^pgsafe: read 3 tables of \S+; sampling their traffic for 1s…\n$`, stderr)
+	assert.Regexp(t, `^pgsafe: read 4 tables of \S+; sampling their traffic for 1s…\n$`, stderr)
 	assert.NotContains(t, stdout, user)
 	assert.NotContains(t, stdout, password)
 	validateSnapshot(t, []byte(stdout))
@@ -118,7 +119,7 @@ func TestStatsCommand(t *testing.T) {
 	code, stdout, stderr = runCLI(t, nil, "stats", "--database-url", u.String(), "--interval", "1s", "-o", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "pgsafe: wrote the snapshot of 3 tables to "+out)
+	assert.Contains(t, stderr, "pgsafe: wrote the snapshot of 4 tables to "+out)
 	written, err := os.ReadFile(out)
 	require.NoError(t, err)
 	validateSnapshot(t, written)

@@ -57,11 +57,11 @@ func Apply(res *lint.Result, opts Options) {
 	for i := range res.Diagnostics {
 		d := &res.Diagnostics[i]
 		if s := a.statementOf(d); s != nil {
-			if c, ok := RuleClass(d.Rule.Code); ok {
+			if c, ok := findingClass(d.Rule.Code, s.deletes); ok {
 				s.class = stronger(s.class, c)
 			}
-			if s.table == "" && d.Lock != locks.None && d.Table != "" {
-				s.table = firstTable(d.Table)
+			if s.tables == nil && d.Lock != locks.None && d.Table != "" {
+				s.tables = splitTables(d.Table)
 			}
 		}
 	}
@@ -84,11 +84,18 @@ type statement struct {
 	file  *migration.File
 	st    *migration.Statement
 	class Class
-	// table is the first table a lock finding of the statement names.
-	table string
+	// tables are the tables the first lock finding of the statement
+	// names.
+	tables []string
 	// everyIndex reports REINDEX TABLE, which rebuilds every index of the
 	// table: one index build each.
 	everyIndex bool
+	// deletes reports a DELETE, whose row locks also stop inserts that
+	// reference the rows by a foreign key.
+	deletes bool
+	// refresh reports REFRESH MATERIALIZED VIEW without CONCURRENTLY:
+	// its query, then a rewrite of the view.
+	refresh bool
 }
 
 type applier struct {
@@ -131,24 +138,34 @@ func (a *applier) statement(f *migration.File, st *migration.Statement) *stateme
 	if node != nil {
 		s.class = StatementClass(node)
 		s.everyIndex = node.GetReindexStmt().GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_TABLE
+		s.deletes = node.GetDeleteStmt() != nil
+		s.refresh = node.GetRefreshMatViewStmt() != nil && !node.GetRefreshMatViewStmt().GetConcurrent()
 	}
 	a.stmts[k] = s
 	return s
 }
 
 // duration returns the estimated time statement s takes on the
-// production table its lock findings name, and false when it cannot be
-// priced (no lock finding on a known table, or work of an unknown class).
+// production tables its lock findings name, one after another, and false
+// when it cannot be priced (no lock finding, a table the snapshot does
+// not know, or work of an unknown class).
 func (a *applier) duration(s *statement) (time.Duration, bool) {
-	if s.table == "" {
+	if len(s.tables) == 0 {
 		return 0, false
 	}
-	size, ok := a.size(s.table, s.file.Path, s.st.Index)
-	if !ok {
-		return 0, false
+	var total time.Duration
+	for _, table := range s.tables {
+		size, ok := a.size(table, s.file.Path, s.st.Index)
+		if !ok {
+			return 0, false
+		}
+		t, ok := a.opts.Model.Estimate(s.class, size)
+		if !ok {
+			return 0, false
+		}
+		total += t * time.Duration(a.builds(s, table))
 	}
-	t, ok := a.opts.Model.Estimate(s.class, size)
-	return t * time.Duration(a.builds(s, s.table)), ok
+	return total, true
 }
 
 // builds returns how many times statement s does its work on table: once,
@@ -174,17 +191,64 @@ func (a *applier) size(table, path string, stmt int) (Size, bool) {
 }
 
 // apply sets d.Impact and, when the estimate says so, lowers d's
-// severity.
+// severity. A finding that names several tables ("orders, countries")
+// is priced on each: its figures are those of the table it blocks
+// longest, and its note gives every table's.
 func (a *applier) apply(d *rules.Diagnostic) {
-	table := firstTable(d.Table)
-	im := &rules.Impact{Table: table}
-	d.Impact = im
 	s := a.statementOf(d)
+	tables := splitTables(d.Table)
+	var im *rules.Impact
+	var notes []string
+	lowerable, priced := true, 0
+	for _, table := range tables {
+		t, ok := a.price(d, s, table)
+		lowerable = lowerable && ok
+		notes = append(notes, t.Note)
+		if t.Estimated {
+			priced++
+		}
+		if im == nil || (t.Estimated && (!im.Estimated || t.Block > im.Block)) {
+			im = t
+		}
+	}
+	d.Impact = im
+	if len(tables) > 1 {
+		lead := im.Note
+		switch {
+		case priced == len(tables):
+			lead += fmt.Sprintf(", the longest of the %d tables it locks", len(tables))
+		case im.Estimated:
+			lead += fmt.Sprintf(", the longest that can be priced of the %d tables it locks", len(tables))
+		default:
+		}
+		others := []string{lead}
+		for _, n := range notes {
+			if n != im.Note {
+				others = append(others, n)
+			}
+		}
+		im.Note = strings.Join(others, "; ")
+	}
+	if lowerable && d.Severity == rules.Error && im.Block < a.opts.Threshold {
+		im.Lowered, d.Severity = d.Severity, rules.Hint
+		im.Note += fmt.Sprintf(": below the %s threshold, so a hint rather than an error", Threshold(a.opts.Threshold))
+	}
+}
+
+// price returns the figures and the estimate of finding d, of statement
+// s, on one of the tables it names, and whether the estimate may lower
+// its severity: the work grows with the table, and the estimate is not
+// a floor.
+func (a *applier) price(d *rules.Diagnostic, s *statement, table string) (*rules.Impact, bool) {
+	im := &rules.Impact{Table: table}
 	class := Unknown
 	if s != nil {
 		class = s.class
 	}
 	im.Operation = class.Describe()
+	if s != nil && s.refresh {
+		im.Operation = "refresh of the materialized view"
+	}
 	var size Size
 	if t := lookup(a.opts.Snapshot, table); t != nil {
 		im.Known = true
@@ -198,18 +262,18 @@ func (a *applier) apply(d *rules.Diagnostic) {
 	}
 	if !im.Known && !im.New {
 		im.Note = fmt.Sprintf("%s is not in the snapshot (%s): a table created since it was taken, or one it does not cover; no estimate", table, snapshotName(a.opts.Snapshot))
-		return
+		return im, false
 	}
 	switch {
 	case (class == Unknown || s == nil) && im.New:
 		im.Note += "; no estimate of how long (the model has no price for this statement's work)"
-		return
+		return im, false
 	case class == Unknown || s == nil:
-		im.Note = a.figures(d, im) + ": no estimate of how long (the model has no price for this statement's work)"
-		return
+		im.Note = a.figures(d, s, im) + ": no estimate of how long (the model has no price for this statement's work)"
+		return im, false
 	case im.Rows < 0:
-		im.Note = a.figures(d, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
-		return
+		im.Note = a.figures(d, s, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
+		return im, false
 	default:
 	}
 	block, _ := a.opts.Model.Estimate(class, size)
@@ -230,47 +294,60 @@ func (a *applier) apply(d *rules.Diagnostic) {
 			if t, ok := a.duration(ns); ok {
 				block += t
 				rest = true
+				unpriced = unpriced || ns.refresh // its query is not priced
 			} else if ns.class != Instant {
 				unpriced = true
 			}
 		}
 	}
-	im.Block, im.Estimated = block, true
+	// A refresh first runs the view's query, which the model cannot
+	// price: what it prices is the writing of the new contents.
+	floor := unpriced || s.refresh
+	im.Block, im.Estimated, im.AtLeast = block, true, floor
 	how := fmt.Sprintf("for about %s (%s", Duration(block), im.Operation)
+	if floor {
+		how = fmt.Sprintf("for at least %s (%s", Duration(block), im.Operation)
+	}
 	switch {
 	case unpriced:
-		how = fmt.Sprintf("for at least %s (%s, and the rest of its transaction, where a statement cannot be priced", Duration(block), im.Operation)
+		how += ", and the rest of its transaction, where a statement cannot be priced"
 	case rest:
 		how += ", and the rest of its transaction"
 	default:
 	}
 	how += ")"
+	if s.refresh {
+		how += ": the estimate is for writing new contents about as large as the view's current ones, as a table rewrite; " +
+			"running the view's query comes first and is not priced"
+	}
 	if im.New {
-		im.Note += ": " + verb(d) + " it " + how
+		im.Note += ": " + verb(d, s) + " it " + how
 	} else {
-		im.Note = a.figures(d, im) + " " + how
+		im.Note = a.figures(d, s, im) + " " + how
 	}
-	if d.Severity == rules.Error && class.Sized() && !unpriced && block < a.opts.Threshold {
-		im.Lowered, d.Severity = d.Severity, rules.Hint
-		im.Note += fmt.Sprintf(": below the %s threshold, so a hint rather than an error", Threshold(a.opts.Threshold))
-	}
+	im.Note += rowLocksStop(d, s)
+	return im, class.Sized() && !floor
 }
 
 // figures says what the lock stops on a table the snapshot knows, with
 // the table's size and traffic: "blocks writes to orders (48M rows, 9.1
 // GB, ~1,200 writes/s)".
-func (a *applier) figures(d *rules.Diagnostic, im *rules.Impact) string {
+func (a *applier) figures(d *rules.Diagnostic, s *statement, im *rules.Impact) string {
 	rows := "rows unknown"
 	if im.Rows >= 0 {
 		rows = Rows(im.Rows)
 	}
-	return fmt.Sprintf("%s %s (%s, %s, %s)", verb(d), im.Table, rows, Bytes(im.Bytes), Writes(im.WritesPerSecond))
+	return fmt.Sprintf("%s %s (%s, %s, %s)", verb(d, s), im.Table, rows, Bytes(im.Bytes), Writes(im.WritesPerSecond))
 }
 
-// verb says what d's lock stops: "blocks writes to".
-func verb(d *rules.Diagnostic) string {
+// verb says what d's lock on the table stops, "blocks writes to", or for
+// a statement s that writes every row under a lock that lets writes
+// through, that it locks the rows.
+func verb(d *rules.Diagnostic, s *statement) string {
 	b := d.Lock.Blocks()
 	switch {
+	case rowLocks(d, s):
+		return "locks every row of"
 	case b.Reads:
 		return "blocks reads and writes to"
 	case b.Writes:
@@ -279,6 +356,32 @@ func verb(d *rules.Diagnostic) string {
 		return "blocks schema changes, VACUUM and ANALYZE (not reads or writes) on"
 	default:
 		return "holds " + d.Lock.String() + " on"
+	}
+}
+
+// rowLocks reports whether what finding d blocks is the rows that its
+// statement s writes: s updates or deletes every row, and d's lock on the
+// table lets other writes through (ROW EXCLUSIVE, not the ACCESS
+// EXCLUSIVE of a schema change earlier in the transaction).
+func rowLocks(d *rules.Diagnostic, s *statement) bool {
+	return s != nil && (s.class == RowUpdates || s.class == RowDeletes) && !d.Lock.Blocks().Writes
+}
+
+// rowLocksStop says, for a finding whose statement locks every row (see
+// rowLocks), what waits for those row locks, as PostgreSQL 15 showed it
+// (docs/stats.md): "" for other findings.
+func rowLocksStop(d *rules.Diagnostic, s *statement) string {
+	switch {
+	case !rowLocks(d, s):
+		return ""
+	case s.class == RowDeletes:
+		return ": until its transaction ends, updates, deletes and SELECT ... FOR UPDATE, FOR SHARE or FOR KEY SHARE of any of its rows wait, " +
+			"and so do inserts that reference its rows by a foreign key or repeat a unique key of theirs, and schema changes of the table; " +
+			"reads and other inserts go on"
+	default:
+		return ": until its transaction ends, updates, deletes and SELECT ... FOR UPDATE or FOR SHARE of any of its rows wait, " +
+			"and so do inserts that repeat a unique key of its rows and schema changes of the table (and, when it sets a key column, " +
+			"inserts that reference its rows by a foreign key); reads and other inserts go on"
 	}
 }
 
@@ -306,11 +409,9 @@ func (a *applier) createdBefore(table, path string, stmt int) string {
 	return ""
 }
 
-// firstTable returns the first of the tables a finding names
-// ("a, b" names two).
-func firstTable(tables string) string {
-	t, _, _ := strings.Cut(tables, ", ")
-	return t
+// splitTables returns the tables a finding names ("a, b" names two).
+func splitTables(tables string) []string {
+	return strings.Split(tables, ", ")
 }
 
 // lookup finds a table as findings show it in the snapshot.

@@ -1,6 +1,7 @@
 package estimate_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -16,13 +17,16 @@ import (
 
 // model is a round model, so that the expected times are easy to check:
 // an index build costs 1 s per million rows, a scan 0.1 s, a rewrite 2 s,
-// a validation 0.05 s, instant work 1 ms.
+// a validation 0.05 s, updating every row 3 s, deleting every row 0.5 s,
+// instant work 1 ms.
 var model = &estimate.Model{Format: estimate.ModelFormat, Costs: map[estimate.Class]estimate.Cost{
 	estimate.Instant:    {Seconds: 0.001},
 	estimate.Validation: {SecondsPerMillionRows: 0.05},
 	estimate.Scan:       {SecondsPerMillionRows: 0.1},
 	estimate.IndexBuild: {SecondsPerMillionRows: 1},
 	estimate.Rewrite:    {SecondsPerMillionRows: 2},
+	estimate.RowDeletes: {SecondsPerMillionRows: 0.5},
+	estimate.RowUpdates: {SecondsPerMillionRows: 3},
 }}
 
 var snapshot = &stats.Snapshot{Format: stats.Format, TakenAt: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC), Database: "shop", Tables: []stats.Table{
@@ -31,6 +35,8 @@ var snapshot = &stats.Snapshot{Format: stats.Format, TakenAt: time.Date(2026, 12
 	{Schema: "public", Name: "countries", Rows: 250, HeapBytes: 49152, IndexBytes: 32768},
 	{Schema: "sales", Name: "leads", Rows: 2_000_000, HeapBytes: 1 << 30, WritesPerSecond: 3.25},
 	{Schema: "public", Name: "fresh", Rows: stats.Unknown, HeapBytes: 8192, WritesPerSecond: stats.Unknown, ReadsPerSecond: stats.Unknown},
+	{Schema: "public", Name: "daily_totals", MaterializedView: true, Rows: 5_000_000, HeapBytes: 1 << 29, IndexBytes: 1 << 27, ReadsPerSecond: 12},
+	{Schema: "public", Name: "country_codes", MaterializedView: true, Rows: 250, HeapBytes: 16384},
 }}
 
 // run lints files (in one transaction each: transaction-per-file) and
@@ -151,16 +157,65 @@ func TestApplyWithoutSnapshotChangesNothing(t *testing.T) {
 	assert.Equal(t, before, res.Diagnostics)
 }
 
-func TestApplyUnpricedWork(t *testing.T) {
-	// Updating every row has no price in the model: the finding gets the
-	// table's figures, no estimate, and keeps its severity.
+func TestApplyWholeTableUpdate(t *testing.T) {
+	// Updating every row locks every row until commit, under ROW
+	// EXCLUSIVE: inserts and reads go on, writes to the rows wait.
 	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nUPDATE orders SET total = 0;\n"})
 	d := find(t, ds, "PS034", "orders")
 	require.NotNil(t, d.Impact)
-	assert.True(t, d.Impact.Known)
-	assert.False(t, d.Impact.Estimated)
-	assert.Equal(t, d.Rule.Severity, d.Severity)
-	assert.Equal(t, "holds ROW EXCLUSIVE on orders (48M rows, 11 GB, ~1,205 writes/s): no estimate of how long (the model has no price for this statement's work)", d.Impact.Note)
+	assert.True(t, d.Impact.Estimated)
+	assert.Equal(t, 144*time.Second, d.Impact.Block)
+	assert.Equal(t, "update of every row", d.Impact.Operation)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "locks every row of orders (48M rows, 11 GB, ~1,205 writes/s) for about 2 minutes (update of every row): "+
+		"until its transaction ends, updates, deletes and SELECT ... FOR UPDATE or FOR SHARE of any of its rows wait, "+
+		"and so do inserts that repeat a unique key of its rows and schema changes of the table (and, when it sets a key column, "+
+		"inserts that reference its rows by a foreign key); reads and other inserts go on", d.Impact.Note)
+
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nDELETE FROM orders;\n"})
+	d = find(t, ds, "PS034", "orders")
+	assert.Equal(t, 24*time.Second, d.Impact.Block, "a delete is priced as one")
+	assert.Equal(t, "delete of every row", d.Impact.Operation)
+
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nDELETE FROM countries;\n"})
+	d = find(t, ds, "PS034", "countries")
+	assert.Equal(t, rules.Hint, d.Severity, "250 rows: under the threshold")
+	assert.Equal(t, "locks every row of countries (250 rows, 80 kB, no writes) for about 1 ms (delete of every row): "+
+		"until its transaction ends, updates, deletes and SELECT ... FOR UPDATE, FOR SHARE or FOR KEY SHARE of any of its rows wait, "+
+		"and so do inserts that reference its rows by a foreign key or repeat a unique key of theirs, and schema changes of the table; "+
+		"reads and other inserts go on: below the 1s threshold, so a hint rather than an error", d.Impact.Note)
+}
+
+func TestApplyWholeTableUpdateAfterSchemaChange(t *testing.T) {
+	// After an ADD COLUMN in the same transaction, the update runs under
+	// its ACCESS EXCLUSIVE: reads and writes wait for the whole update,
+	// which the ADD COLUMN's findings count as the rest of the
+	// transaction.
+	ds := run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN plan text;\nUPDATE orders SET plan = 'free';\nCOMMIT;\n"})
+	d := find(t, ds, "PS034", "orders")
+	assert.Equal(t, 144*time.Second, d.Impact.Block)
+	assert.Equal(t, "blocks reads and writes to orders (48M rows, 11 GB, ~1,205 writes/s) for about 2 minutes (update of every row)", d.Impact.Note)
+	for _, d := range ds {
+		if d.Impact != nil && d.Span.Start < len("BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN plan text;") {
+			assert.Equal(t, 144*time.Second+time.Millisecond, d.Impact.Block, "%s: %s", d.Rule.Code, d.Impact.Note)
+		}
+	}
+}
+
+func TestApplyUnpricedWork(t *testing.T) {
+	// An UPDATE whose WHERE filters is not whole-table work, and has no
+	// price: a finding on it gets the table's figures and no estimate,
+	// and keeps its severity.
+	ds := run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN plan text;\nUPDATE orders SET plan = 'free' WHERE id < 100;\nCOMMIT;\n"})
+	var checked int
+	for _, d := range ds {
+		if d.Impact != nil && d.Impact.Table == "orders" && d.Span.Start > len("BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE orders ADD COLUMN plan text;") {
+			checked++
+			assert.False(t, d.Impact.Estimated, d.Rule.Code)
+			assert.Contains(t, d.Impact.Note, "no estimate of how long (the model has no price for this statement's work)")
+		}
+	}
+	require.Positive(t, checked, "a finding on the UPDATE: %v", ds)
 }
 
 func TestApplyReindexTableBuildsEveryIndex(t *testing.T) {
@@ -168,4 +223,71 @@ func TestApplyReindexTableBuildsEveryIndex(t *testing.T) {
 	assert.Equal(t, 3*48*time.Second, find(t, ds, "PS004", "orders").Impact.Block, "one build per index of the snapshot")
 	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREINDEX TABLE countries;\n"})
 	assert.Equal(t, time.Duration(0), find(t, ds, "PS004", "countries").Impact.Block.Truncate(time.Millisecond), "no index listed: one build, of 250 rows")
+}
+
+func TestApplySeveralTables(t *testing.T) {
+	// VACUUM FULL of two tables rewrites each under its own ACCESS
+	// EXCLUSIVE: the finding is priced on both, its figures are the
+	// longer's, and the note gives each.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nVACUUM FULL countries, orders;\n"})
+	d := find(t, ds, "PS030", "countries, orders")
+	im := d.Impact
+	require.NotNil(t, im)
+	assert.Equal(t, "orders", im.Table, "the table blocked longest")
+	assert.Equal(t, int64(48_000_000), im.Rows)
+	assert.Equal(t, 96*time.Second, im.Block)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "blocks reads and writes to orders (48M rows, 11 GB, ~1,205 writes/s) for about 2 minutes (table rewrite), the longest of the 2 tables it locks; "+
+		"blocks reads and writes to countries (250 rows, 80 kB, no writes) for about 1 ms (table rewrite)", im.Note)
+}
+
+func TestApplySeveralTablesOneUnknown(t *testing.T) {
+	// A table the snapshot lacks may be the longest: the finding keeps
+	// its severity, and says which table is unknown.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nVACUUM FULL countries, invoices;\n"})
+	d := find(t, ds, "PS030", "countries, invoices")
+	assert.Equal(t, "countries", d.Impact.Table)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "blocks reads and writes to countries (250 rows, 80 kB, no writes) for about 1 ms (table rewrite), the longest that can be priced of the 2 tables it locks; "+
+		"invoices is not in the snapshot (taken 2026-12-05 of shop): a table created since it was taken, or one it does not cover; no estimate", d.Impact.Note)
+}
+
+func TestApplySeveralSmallTables(t *testing.T) {
+	// Every table it locks is priced under the threshold: a hint.
+	ds := run(t,
+		source.File{Path: "1.sql", Text: "CREATE TABLE audit_log (id bigint PRIMARY KEY, at timestamptz);\n"},
+		source.File{Path: "2.sql", Text: "SET lock_timeout = '2s';\nVACUUM FULL audit_log, countries;\n"},
+	)
+	d := find(t, ds, "PS030", "audit_log, countries")
+	assert.Equal(t, rules.Hint, d.Severity)
+	assert.Equal(t, "countries", d.Impact.Table)
+	assert.Contains(t, d.Impact.Note, "audit_log is not in the snapshot and is created earlier in this migration set (1.sql), so it is empty when this runs: blocks reads and writes to it for about 1 ms")
+	assert.True(t, strings.HasSuffix(d.Impact.Note, ": below the 1s threshold, so a hint rather than an error"), d.Impact.Note)
+}
+
+func TestApplyRefreshMaterializedView(t *testing.T) {
+	// A refresh writes the view anew, priced as a rewrite of its current
+	// size; its query comes first and has no price, so the estimate is a
+	// floor, and lowers nothing.
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW daily_totals;\n"})
+	d := find(t, ds, "PS031", "daily_totals")
+	require.NotNil(t, d.Impact)
+	assert.True(t, d.Impact.Estimated)
+	assert.True(t, d.Impact.AtLeast)
+	assert.Equal(t, 10*time.Second, d.Impact.Block)
+	assert.Equal(t, "blocks reads and writes to daily_totals (5M rows, 640 MB, no writes) for at least 10 seconds (refresh of the materialized view): "+
+		"the estimate is for writing new contents about as large as the view's current ones, as a table rewrite; running the view's query comes first and is not priced", d.Impact.Note)
+
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nREFRESH MATERIALIZED VIEW country_codes;\n"})
+	d = find(t, ds, "PS031", "country_codes")
+	assert.Equal(t, rules.Error, d.Severity, "a floor of 1 ms says nothing of the query's time")
+	assert.Zero(t, d.Impact.Lowered)
+
+	// Later in a transaction, it makes the earlier findings' estimate a
+	// floor too.
+	ds = run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\nCREATE INDEX orders_at_idx ON orders (at);\nREFRESH MATERIALIZED VIEW daily_totals;\nCOMMIT;\n"})
+	d = find(t, ds, "PS001", "orders")
+	assert.Equal(t, 58*time.Second, d.Impact.Block)
+	assert.True(t, d.Impact.AtLeast)
+	assert.Contains(t, d.Impact.Note, "for at least 58 seconds (index build, and the rest of its transaction, where a statement cannot be priced)")
 }

@@ -29,6 +29,7 @@ var ruleClasses = map[string]Class{
 	"PS030": Rewrite,    // vacuum-full-or-cluster
 	"PS032": Rewrite,    // set-logged-or-unlogged
 	"PS033": Rewrite,    // set-tablespace: copies the heap and its indexes
+	"PS034": RowUpdates, // whole-table-update-or-delete: RowDeletes on a DELETE (findingClass)
 	"PS043": Scan,       // attach-partition-scan
 }
 
@@ -37,6 +38,18 @@ var ruleClasses = map[string]Class{
 // statement.
 func RuleClass(code string) (Class, bool) {
 	c, ok := ruleClasses[code]
+	return c, ok
+}
+
+// findingClass returns the class of the work behind a finding of the rule
+// with code on a statement, and false when the finding takes the class of
+// its statement: RuleClass's, except that whole-table-update-or-delete on
+// a DELETE (deletes) deletes every row rather than updating it.
+func findingClass(code string, deletes bool) (Class, bool) {
+	c, ok := RuleClass(code)
+	if c == RowUpdates && deletes {
+		c = RowDeletes
+	}
 	return c, ok
 }
 
@@ -51,6 +64,15 @@ func StatementClass(node *pg.Node) Class {
 	case *pg.Node_ReindexStmt:
 		return IndexBuild
 	case *pg.Node_ClusterStmt:
+		return Rewrite
+	case *pg.Node_RefreshMatViewStmt:
+		if n.RefreshMatViewStmt.GetConcurrent() {
+			// It computes the new contents beside the old and applies
+			// the difference row by row: no price.
+			return Unknown
+		}
+		// It writes the view anew, as a rewrite does, after running its
+		// query, which no price covers (the estimate says so).
 		return Rewrite
 	case *pg.Node_VacuumStmt:
 		for _, o := range n.VacuumStmt.GetOptions() {
@@ -72,8 +94,9 @@ func StatementClass(node *pg.Node) Class {
 		*pg.Node_AlterObjectSchemaStmt, *pg.Node_AlterOwnerStmt, *pg.Node_CreatePolicyStmt:
 		return Instant
 	default:
-		// Refreshing a materialized view, an UPDATE or DELETE, a DO
-		// block: their time depends on a query the model cannot price.
+		// An UPDATE or DELETE (whose WHERE only the rules judge: see
+		// RuleClass), a DO block: their time depends on a query the
+		// model cannot price.
 		return Unknown
 	}
 }

@@ -37,8 +37,10 @@ func TestStatementClass(t *testing.T) {
 		"CLUSTER t USING i":                                                estimate.Rewrite,
 		"ALTER TABLE t RENAME TO u":                                        estimate.Instant,
 		"DROP TABLE t":                                                     estimate.Instant,
-		"UPDATE t SET a = 1":                                               estimate.Unknown,
-		"REFRESH MATERIALIZED VIEW v":                                      estimate.Unknown,
+		"UPDATE t SET a = 1":                                               estimate.Unknown, // the rule says whether it writes every row: PS034
+		"DELETE FROM t":                                                    estimate.Unknown,
+		"REFRESH MATERIALIZED VIEW v":                                      estimate.Rewrite,
+		"REFRESH MATERIALIZED VIEW CONCURRENTLY v":                         estimate.Unknown,
 	} {
 		r := sqlparse.Parse(sql)
 		require.Nil(t, r.Err, sql)
@@ -50,6 +52,8 @@ func TestRuleClasses(t *testing.T) {
 	c, ok := estimate.RuleClass("PS020")
 	assert.True(t, ok)
 	assert.Equal(t, estimate.Rewrite, c, "a volatile default rewrites, which the statement alone does not show")
+	c, _ = estimate.RuleClass("PS034")
+	assert.Equal(t, estimate.RowUpdates, c, "whole-table-update-or-delete writes every row (a DELETE deletes them: see TestApplyWholeTableUpdate)")
 	_, ok = estimate.RuleClass("PS040")
 	assert.False(t, ok, "missing-lock-timeout reports on any statement")
 }
@@ -60,7 +64,7 @@ func TestRuleClassesNameRules(t *testing.T) {
 			assert.NotEqual(t, estimate.Unknown, c, r.Code)
 		}
 	}
-	for _, code := range []string{"PS001", "PS002", "PS004", "PS005", "PS006", "PS007", "PS008", "PS009", "PS011", "PS012", "PS014", "PS020", "PS021", "PS022", "PS024", "PS030", "PS032", "PS033", "PS043"} {
+	for _, code := range []string{"PS001", "PS002", "PS004", "PS005", "PS006", "PS007", "PS008", "PS009", "PS011", "PS012", "PS014", "PS020", "PS021", "PS022", "PS024", "PS030", "PS032", "PS033", "PS034", "PS043"} {
 		assert.NotNil(t, rules.Lookup(rules.All(), code), "%s is a rule", code)
 		_, ok := estimate.RuleClass(code)
 		assert.True(t, ok, code)
@@ -79,6 +83,8 @@ func TestFitRecoversCoefficients(t *testing.T) {
 		estimate.Scan:       {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.05},
 		estimate.IndexBuild: {Seconds: 0.002, SecondsPerHeapGB: 1, SecondsPerMillionRows: 0.9},
 		estimate.Rewrite:    {Seconds: 0.003, SecondsPerHeapGB: 3, SecondsPerMillionRows: 1.5, SecondsPerIndexGB: 6},
+		estimate.RowDeletes: {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.3},
+		estimate.RowUpdates: {Seconds: 0.002, SecondsPerHeapGB: 2, SecondsPerMillionRows: 2.5},
 	}
 	m := &estimate.Model{Format: estimate.ModelFormat, Costs: truth}
 	var points []estimate.Point
@@ -117,8 +123,9 @@ func TestReadModelRefusesBadModels(t *testing.T) {
 		{"syntax", `{"format": 1,`, "m.json: not a cost model"},
 		{"format", `{"format": 2}`, "cost model format 2"},
 		{"missing class", `{"format": 1, "costs": {"instant": {"seconds": 0.001}}}`, `no cost for "validation"`},
+		{"earlier pgsafe", `{"format": 1, "costs": {"instant": {}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}}}`, `no cost for "row-deletes" (calibrate again with this pgsafe)`},
 		{"negative", `{"format": 1, "costs": {"instant": {"seconds": -1}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}}}`, "negative"},
-		{"unknown class", `{"format": 1, "costs": {"instant": {}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}, "copy": {}}}`, `unknown operation class "copy"`},
+		{"unknown class", `{"format": 1, "costs": {"instant": {}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}, "row-deletes": {}, "row-updates": {}, "copy": {}}}`, `unknown operation class "copy"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := estimate.ReadModel([]byte(c.text), "m.json")
@@ -137,6 +144,11 @@ func TestFormat(t *testing.T) {
 		{estimate.Duration(90 * time.Minute), "1.5 hours"},
 		{estimate.Duration(2 * time.Hour), "2 hours"},
 		{estimate.Duration(30 * time.Hour), "30 hours"},
+		{estimate.ShortDuration(40 * time.Millisecond), "40 ms"},
+		{estimate.ShortDuration(58 * time.Second), "58 s"},
+		{estimate.ShortDuration(183 * time.Second), "3 min"},
+		{estimate.ShortDuration(90 * time.Minute), "1.5 h"},
+		{estimate.ShortDuration(time.Hour), "1 h"},
 		{estimate.Rows(1), "1 row"},
 		{estimate.Rows(10_000), "10,000 rows"},
 		{estimate.Rows(1_500_000), "1.5M rows"},

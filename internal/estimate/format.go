@@ -10,32 +10,46 @@ import (
 // Duration says d as a person would, rounded to what an estimate can
 // claim: "40 ms", "3 seconds", "about 3 minutes" reads "3 minutes",
 // "1.5 hours".
-func Duration(d time.Duration) string {
+func Duration(d time.Duration) string { return duration(d, longUnits) }
+
+// ShortDuration says d as Duration does, with short units: "40 ms",
+// "3 s", "3 min", "1.5 h".
+func ShortDuration(d time.Duration) string { return duration(d, shortUnits) }
+
+// units names seconds, minutes and hours, in the singular and plural.
+type units struct{ second, seconds, minute, minutes, hour, hours string }
+
+var (
+	longUnits  = units{"second", "seconds", "minute", "minutes", "hour", "hours"}
+	shortUnits = units{"s", "s", "min", "min", "h", "h"}
+)
+
+func duration(d time.Duration, u units) string {
 	switch {
 	case d < time.Millisecond:
 		return "1 ms"
 	case d < time.Second:
 		return fmt.Sprintf("%d ms", int(math.Round(float64(d)/float64(time.Millisecond))))
 	case d < time.Minute:
-		return plural(int(math.Round(d.Seconds())), "second")
+		return plural(int(math.Round(d.Seconds())), u.second, u.seconds)
 	case d < time.Hour:
-		return plural(int(math.Round(d.Minutes())), "minute")
+		return plural(int(math.Round(d.Minutes())), u.minute, u.minutes)
 	case d < 10*time.Hour:
 		h := math.Round(d.Hours()*10) / 10
 		if h == math.Trunc(h) {
-			return plural(int(h), "hour")
+			return plural(int(h), u.hour, u.hours)
 		}
-		return strconv.FormatFloat(h, 'f', 1, 64) + " hours"
+		return strconv.FormatFloat(h, 'f', 1, 64) + " " + u.hours
 	default:
-		return plural(int(math.Round(d.Hours())), "hour")
+		return plural(int(math.Round(d.Hours())), u.hour, u.hours)
 	}
 }
 
-func plural(n int, unit string) string {
+func plural(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + unit
+		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + unit + "s"
+	return strconv.Itoa(n) + " " + many
 }
 
 // Rows says a row count: "10,000 rows" below a million, "48M rows" and

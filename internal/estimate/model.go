@@ -2,7 +2,8 @@
 // production table that a snapshot (package stats) describes. It sits
 // between the rules and the report: Apply reads the rules' findings, works
 // out which operation each statement does to its table (an index build, a
-// scan, a rewrite, a validation, or a change of metadata only), prices it
+// scan, a rewrite, a validation, an update or delete of every row, or a
+// change of metadata only), prices it
 // with a cost model calibrated on a real PostgreSQL, and puts the figures
 // on each finding (rules.Impact). Findings whose only hazard is how long
 // they block become hints when the estimate is below a threshold.
@@ -29,7 +30,8 @@ type Class string
 // The operation classes, from the cheapest.
 const (
 	// Unknown is work the model has no price for (refreshing a
-	// materialized view, updating every row).
+	// materialized view concurrently, an UPDATE that a WHERE filters, a
+	// DO block).
 	Unknown Class = ""
 	// Instant changes metadata only: renames, drops, a column without a
 	// default or with a constant one, a constraint NOT VALID.
@@ -49,12 +51,22 @@ const (
 	IndexBuild Class = "index-build"
 	// Rewrite writes a new copy of the table and rebuilds its indexes: a
 	// column type change, a volatile default, VACUUM FULL, CLUSTER, SET
-	// LOGGED or UNLOGGED, SET TABLESPACE.
+	// LOGGED or UNLOGGED, SET TABLESPACE; and the writing of a
+	// materialized view's new contents by REFRESH (its query aside).
 	Rewrite Class = "rewrite"
+	// RowUpdates is an UPDATE of every row of the table, with no WHERE
+	// that filters (whole-table-update-or-delete): it writes a new
+	// version of every row, with its index entries and WAL, and holds a
+	// lock on each row until its transaction ends.
+	RowUpdates Class = "row-updates"
+	// RowDeletes is a DELETE of every row (whole-table-update-or-delete):
+	// it marks every row deleted, which writes far less than an update,
+	// and holds a lock on each row until its transaction ends.
+	RowDeletes Class = "row-deletes"
 )
 
 // Classes lists the classes the model prices, cheapest first.
-var Classes = []Class{Instant, Validation, Scan, IndexBuild, Rewrite}
+var Classes = []Class{Instant, Validation, Scan, IndexBuild, Rewrite, RowDeletes, RowUpdates}
 
 // rank orders the classes by cost, for the strongest of a statement's.
 func (c Class) rank() int {
@@ -79,6 +91,10 @@ func (c Class) Describe() string {
 		return "index build"
 	case Rewrite:
 		return "table rewrite"
+	case RowUpdates:
+		return "update of every row"
+	case RowDeletes:
+		return "delete of every row"
 	default:
 		return "unknown work"
 	}
@@ -86,7 +102,9 @@ func (c Class) Describe() string {
 
 // Sized reports whether the class's time grows with the table, so that a
 // finding's severity may follow the estimate.
-func (c Class) Sized() bool { return c == Validation || c == Scan || c == IndexBuild || c == Rewrite }
+func (c Class) Sized() bool {
+	return c == Validation || c == Scan || c == IndexBuild || c == Rewrite || c == RowUpdates || c == RowDeletes
+}
 
 // Cost is the price of one class: a fixed part and parts that grow with
 // the table's heap, its rows and its indexes. Every coefficient is in
@@ -187,8 +205,29 @@ func LoadModel(path string) (*Model, error) {
 	return ReadModel(data, path)
 }
 
-// ReadModel decodes a model; name is the file's name for messages.
-func ReadModel(data []byte, name string) (*Model, error) {
+// LoadEarlier reads the model at path that an earlier calibration of the
+// same server wrote, for its measurements (calibrate --add). Unlike
+// LoadModel it takes a model without a cost for every class, as one
+// written before a class existed: the new measurements price that class.
+func LoadEarlier(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeModel(data, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range m.Points {
+		if p.Class.rank() == 0 {
+			return nil, fmt.Errorf("%s: a measurement of unknown operation class %q (want %v)", path, p.Class, Classes)
+		}
+	}
+	return m, nil
+}
+
+// decodeModel decodes a model of this format without checking its costs.
+func decodeModel(data []byte, name string) (*Model, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Model
@@ -198,10 +237,19 @@ func ReadModel(data []byte, name string) (*Model, error) {
 	if m.Format != ModelFormat {
 		return nil, fmt.Errorf("%s: cost model format %d, this pgsafe reads format %d (calibrate again)", name, m.Format, ModelFormat)
 	}
+	return &m, nil
+}
+
+// ReadModel decodes a model; name is the file's name for messages.
+func ReadModel(data []byte, name string) (*Model, error) {
+	m, err := decodeModel(data, name)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range Classes {
 		cost, ok := m.Costs[c]
 		if !ok {
-			return nil, fmt.Errorf("%s: the cost model has no cost for %q", name, c)
+			return nil, fmt.Errorf("%s: the cost model has no cost for %q (calibrate again with this pgsafe)", name, c)
 		}
 		if cost.Seconds < 0 || cost.SecondsPerHeapGB < 0 || cost.SecondsPerMillionRows < 0 || cost.SecondsPerIndexGB < 0 {
 			return nil, fmt.Errorf("%s: the cost of %q has a negative coefficient", name, c)
@@ -212,7 +260,7 @@ func ReadModel(data []byte, name string) (*Model, error) {
 			return nil, fmt.Errorf("%s: unknown operation class %q (want %v)", name, c, Classes)
 		}
 	}
-	return &m, nil
+	return m, nil
 }
 
 // Write encodes m as indented JSON ending in a newline.

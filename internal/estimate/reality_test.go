@@ -46,7 +46,8 @@ const instantFloor = 25 * time.Millisecond
 // statement linted with a snapshot of the table's real catalog figures),
 // with the time the statement takes there, which holds its lock from
 // start to end. Each estimate must lie within a factor of 3 of the
-// measured time.
+// measured time, for every class, the UPDATE and DELETE of every row
+// (whole-table-update-or-delete) included.
 //
 // The calibration tables and the checked ones are timed in one pass,
 // each operation on all of them within moments (estimate.Measure),
@@ -76,12 +77,17 @@ func TestEstimatesMatchReality(t *testing.T) {
 	timings, err := estimate.Measure(ctx, conn, tables)
 	require.NoError(t, err)
 	var calibrationTimings, checked []estimate.Timing
+	classes := map[estimate.Class]bool{}
 	for _, m := range timings {
 		if m.Table.Shape.Name == estimate.Medium.Name {
 			checked = append(checked, m)
+			classes[m.Op.Class] = true
 		} else {
 			calibrationTimings = append(calibrationTimings, m)
 		}
+	}
+	for _, c := range estimate.Classes {
+		require.True(t, classes[c], "no operation of class %s is checked", c)
 	}
 	var calibration strings.Builder
 	costs, err := estimate.Fit(estimate.Points(calibrationTimings, &calibration))

@@ -34,28 +34,41 @@ var (
 		"g, (g::bigint * 7919 % 1000003)::integer, g % 1000, 'note ' || g, timestamptz '2026-01-01' + g * interval '1 second', md5(g::text) || md5((g + 1)::text)"}
 )
 
-// Operation is one statement of a class, run on a seeded table: Before
-// sets it up and After undoes it, both untimed. Each SQL has %[1]s where
-// the table's name goes.
+// Operation is one statement of a class, run on a seeded table: the
+// statements of Before set it up and those of After undo it, one by one
+// and untimed. Each SQL has %[1]s where the table's name goes.
 type Operation struct {
 	Class Class
 	// SQL is the statement as a migration would write it.
 	SQL           string
-	Before, After string
+	Before, After []string
 }
 
 // Operations are the statements the calibration times, by class. Each
-// leaves the table as it found it: the type change is changed back.
+// leaves the table as it found it: the rename and the type change are
+// changed back (the instant work is a rename rather than an added column,
+// whose drop would leave a dropped column that every later rewrite stores
+// as a null, growing the heap by a tenth), and
+// the writes to every row run in a transaction that is rolled back, then
+// vacuumed away (the new row versions at the end of the heap are cut off,
+// the rolled-back marks on the old ones frozen), and the indexes into
+// which the UPDATE put an entry per row are rebuilt: the table's sizes
+// come back within a few per cent (TestOperationsLeaveTheTableAsFound).
+// The writes to every row come last, so that no other class is timed on
+// a table that they have touched.
 var Operations = []Operation{
-	{Class: Instant, SQL: "ALTER TABLE %[1]s ADD COLUMN extra integer", After: "ALTER TABLE %[1]s DROP COLUMN extra"},
-	{Class: Validation, Before: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_valid CHECK (a >= 0) NOT VALID",
-		SQL: "ALTER TABLE %[1]s VALIDATE CONSTRAINT %[1]s_a_valid", After: "ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_valid"},
-	{Class: Scan, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_check CHECK (a >= 0)", After: "ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_check"},
-	{Class: Scan, SQL: "ALTER TABLE %[1]s ALTER COLUMN b SET NOT NULL", After: "ALTER TABLE %[1]s ALTER COLUMN b DROP NOT NULL"},
-	{Class: IndexBuild, SQL: "CREATE INDEX %[1]s_a_idx ON %[1]s (a)", After: "DROP INDEX %[1]s_a_idx"},
-	{Class: IndexBuild, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_note_key UNIQUE (note)", After: "ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_note_key"},
-	{Class: Rewrite, SQL: "ALTER TABLE %[1]s ALTER COLUMN b TYPE bigint", After: "ALTER TABLE %[1]s ALTER COLUMN b TYPE integer"},
+	{Class: Instant, SQL: "ALTER TABLE %[1]s RENAME COLUMN note TO note_renamed", After: []string{"ALTER TABLE %[1]s RENAME COLUMN note_renamed TO note"}},
+	{Class: Validation, Before: []string{"ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_valid CHECK (a >= 0) NOT VALID"},
+		SQL: "ALTER TABLE %[1]s VALIDATE CONSTRAINT %[1]s_a_valid", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_valid"}},
+	{Class: Scan, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_check CHECK (a >= 0)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_check"}},
+	{Class: Scan, SQL: "ALTER TABLE %[1]s ALTER COLUMN b SET NOT NULL", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b DROP NOT NULL"}},
+	{Class: IndexBuild, SQL: "CREATE INDEX %[1]s_a_idx ON %[1]s (a)", After: []string{"DROP INDEX %[1]s_a_idx"}},
+	{Class: IndexBuild, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_note_key UNIQUE (note)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_note_key"}},
+	{Class: Rewrite, SQL: "ALTER TABLE %[1]s ALTER COLUMN b TYPE bigint", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b TYPE integer"}},
 	{Class: Rewrite, SQL: "VACUUM FULL %[1]s"},
+	{Class: RowUpdates, Before: []string{"BEGIN"}, SQL: "UPDATE %[1]s SET b = b + 1",
+		After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s", "REINDEX TABLE %[1]s"}},
+	{Class: RowDeletes, Before: []string{"BEGIN"}, SQL: "DELETE FROM %[1]s", After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s"}},
 }
 
 // Statement returns the operation's SQL on table.
@@ -107,8 +120,9 @@ type Timing struct {
 	Took  time.Duration
 }
 
-// Measure times every operation on every table and returns a Timing per
-// table and operation, table by table in the order given. A statement
+// Measure times every operation of ops (all of Operations when none is
+// given) on every table and returns a Timing per table and operation,
+// table by table in the order given. A statement
 // runs in autocommit, so on an otherwise idle server its time is the time
 // it held its lock.
 //
@@ -119,14 +133,17 @@ type Timing struct {
 // machine) falls on all of them alike. A table's time is the least over
 // its rounds (Runs): interference only ever adds time, so the least is
 // the closest to the work itself.
-func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded) ([]Timing, error) {
+func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops ...Operation) ([]Timing, error) {
+	if len(ops) == 0 {
+		ops = Operations
+	}
 	best := make([][]time.Duration, len(tables))
 	rounds := 0
 	for i, t := range tables {
-		best[i] = make([]time.Duration, len(Operations))
+		best[i] = make([]time.Duration, len(ops))
 		rounds = max(rounds, Runs(t.Size.Rows))
 	}
-	for j, op := range Operations {
+	for j, op := range ops {
 		for r := range rounds {
 			for i, t := range tables {
 				if r >= Runs(t.Size.Rows) {
@@ -144,7 +161,7 @@ func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded) ([]Timing, er
 	}
 	var timings []Timing
 	for i, t := range tables {
-		for j, op := range Operations {
+		for j, op := range ops {
 			timings = append(timings, Timing{Table: t, Op: op, Took: best[i][j]})
 		}
 	}
@@ -154,10 +171,8 @@ func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded) ([]Timing, er
 // timeOnce runs op on table once and returns the time its statement took;
 // op's Before and After run untimed around it.
 func timeOnce(ctx context.Context, conn *pgx.Conn, op Operation, table string) (time.Duration, error) {
-	if op.Before != "" {
-		if _, err := conn.Exec(ctx, fmt.Sprintf(op.Before, table)); err != nil {
-			return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.Before, table), err)
-		}
+	if err := execAll(ctx, conn, op.Before, table); err != nil {
+		return 0, err
 	}
 	q := op.Statement(table)
 	start := time.Now()
@@ -165,12 +180,18 @@ func timeOnce(ctx context.Context, conn *pgx.Conn, op Operation, table string) (
 		return 0, fmt.Errorf("%s: %w", q, err)
 	}
 	took := time.Since(start)
-	if op.After != "" {
-		if _, err := conn.Exec(ctx, fmt.Sprintf(op.After, table)); err != nil {
-			return 0, fmt.Errorf("%s: %w", fmt.Sprintf(op.After, table), err)
+	return took, execAll(ctx, conn, op.After, table)
+}
+
+// execAll runs each of the statements qs on table, in order.
+func execAll(ctx context.Context, conn *pgx.Conn, qs []string, table string) error {
+	for _, q := range qs {
+		q = strings.ReplaceAll(q, "%[1]s", table)
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	return took, nil
+	return nil
 }
 
 // Calibrate seeds a table of each shape at each row count in the

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/rules"
 )
 
@@ -27,6 +28,9 @@ func Concise(w io.Writer, in Input, opts TextOptions) error {
 				pos := files[d.Path].Lines.Position(d.Span.Start)
 				fmt.Fprintf(&b, "%s %s %s", p.bold.Sprintf("%s:%d:%d:", d.Path, pos.Line, pos.Column),
 					p.severity(d.Severity).Sprint(d.Rule.Code), d.Message)
+				if e := shortEstimate(d.Impact); e != "" {
+					b.WriteString(" " + e)
+				}
 				if d.Down {
 					b.WriteString(" (down)")
 				}
@@ -37,6 +41,26 @@ func Concise(w io.Writer, in Input, opts TextOptions) error {
 	b.WriteString(summaryLine(in, p, opts.NoTiming))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shortEstimate says a finding's estimated block in a few words, for
+// the concise format: "[~58 s on 48M rows]", "[at least 2 min on 48M
+// rows]", "[~1 ms on a new table]"; "" when there is no estimate (no
+// snapshot, or a table or work it cannot price: the other formats say
+// why).
+func shortEstimate(im *rules.Impact) string {
+	if im == nil || !im.Estimated {
+		return ""
+	}
+	how := "~" + estimate.ShortDuration(im.Block)
+	if im.AtLeast {
+		how = "at least " + estimate.ShortDuration(im.Block)
+	}
+	on := im.Table + ", a new table"
+	if !im.New {
+		on = estimate.Rows(im.Rows) + " of " + im.Table
+	}
+	return "[" + how + " on " + on + "]"
 }
 
 // Statistics writes the number of findings of each rule, most first (ties

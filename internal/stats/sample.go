@@ -33,6 +33,8 @@ type relation struct {
 	// partitioned is relkind 'p': a partitioned table, which holds no
 	// rows itself.
 	partitioned bool
+	// materialized is relkind 'm': a materialized view.
+	materialized bool
 	// parent is the OID of the partitioned table this table is a
 	// partition of; 0 when it is not a partition.
 	parent uint32
@@ -79,15 +81,16 @@ func (c *counters) fellSince(before *counters) bool {
 }
 
 // userTables selects the tables that a snapshot covers: ordinary and
-// partitioned tables, not temporary, outside the system schemas. The
-// statements below use it as the alias c joined to pg_namespace n.
-const userTables = `c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+// partitioned tables and materialized views (which a REFRESH rewrites),
+// not temporary, outside the system schemas. The statements below use it
+// as the alias c joined to pg_namespace n.
+const userTables = `c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't'
 	AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
 	AND n.nspname NOT LIKE 'pg\_toast\_temp\_%' AND n.nspname NOT LIKE 'pg\_temp\_%'`
 
 // countersSQL reads the tables and their counters. It reads only the
 // catalogs and the statistics views: no table's rows.
-const countersSQL = `SELECT c.oid, n.nspname, c.relname, c.relkind = 'p',
+const countersSQL = `SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relkind = 'm',
 	coalesce((SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE c.relispartition AND i.inhrelid = c.oid), 0),
 	c.reltuples::float8, c.relpages::int8,
 	s.relid IS NOT NULL,
@@ -100,14 +103,15 @@ LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = c.oid
 WHERE ` + userTables
 
 // sizesSQL reads the tables' sizes from the size functions, which read
-// the files' sizes, not their content. A table dropped since the
-// catalog scan has no size (NULL) and is left out.
+// the files' sizes, not their content, of the tables that have storage
+// (not the partitioned ones). A table dropped since the catalog scan has
+// no size (NULL) and is left out.
 const sizesSQL = `SELECT c.oid, pg_catalog.pg_relation_size(c.oid),
 	coalesce(pg_catalog.pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0),
 	pg_catalog.pg_indexes_size(c.oid)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND ` + userTables
+WHERE c.relkind IN ('r', 'm') AND ` + userTables
 
 // indexesSQL reads the tables' indexes and their sizes (all forks); the
 // size of an index of a partitioned table, which has no storage of its
@@ -160,7 +164,7 @@ func readSample(ctx context.Context, conn *pgx.Conn, versionNum int, sizes bool)
 		r := &relation{}
 		var c counters
 		var hasStats bool
-		if err := rows.Scan(&r.oid, &r.schema, &r.name, &r.partitioned, &r.parent, &r.reltuples, &r.relpages, &hasStats,
+		if err := rows.Scan(&r.oid, &r.schema, &r.name, &r.partitioned, &r.materialized, &r.parent, &r.reltuples, &r.relpages, &hasStats,
 			&c.inserted, &c.updated, &c.deleted, &c.hotUpdated, &c.seqScans, &c.seqRowsRead, &c.idxScans, &c.idxRowsFetched,
 			&c.vacuums, &c.autovacuums, &c.analyzes, &c.autoanalyzes); err != nil {
 			rows.Close()

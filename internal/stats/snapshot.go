@@ -58,6 +58,9 @@ type Table struct {
 	// since a lock on it reaches them all: adding up a snapshot's tables
 	// counts a partition twice unless those with PartitionOf are left out.
 	PartitionOf *TableName `json:"partition_of,omitempty"`
+	// MaterializedView reports a materialized view, whose figures are
+	// those of its stored rows, as of its last refresh.
+	MaterializedView bool `json:"materialized_view,omitempty"`
 	// Rows is the planner's estimate of the row count: pg_class.reltuples
 	// per page as the last VACUUM, ANALYZE or CREATE INDEX counted it,
 	// times the pages the table has now, summed over partitions; Unknown

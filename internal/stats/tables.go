@@ -23,7 +23,7 @@ func tables(first, second *sample, blockSize int64) []Table {
 	}
 	out := make([]Table, 0, len(second.rels))
 	for oid, r := range second.rels {
-		t := Table{Schema: r.schema, Name: r.name, Indexes: second.indexes[oid]}
+		t := Table{Schema: r.schema, Name: r.name, MaterializedView: r.materialized, Indexes: second.indexes[oid]}
 		if p := second.rels[r.parent]; p != nil {
 			t.PartitionOf = &TableName{Schema: p.schema, Name: p.name}
 		}

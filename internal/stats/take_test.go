@@ -44,7 +44,9 @@ CREATE TABLE empty (id int) WITH (autovacuum_enabled = false);
 CREATE SCHEMA hidden;
 CREATE TABLE hidden.notes (id int, body text) WITH (autovacuum_enabled = false);
 INSERT INTO hidden.notes SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 2000) g;
-ANALYZE small, events, hidden.notes;
+CREATE MATERIALIZED VIEW small_by_tens AS SELECT id / 10 AS tens, sum(v) AS total FROM small GROUP BY 1;
+CREATE UNIQUE INDEX small_by_tens_key ON small_by_tens (tens);
+ANALYZE small, events, hidden.notes, small_by_tens;
 `
 
 // seed creates the tables of seedSQL in a database of their own and
@@ -221,6 +223,16 @@ func TestTakeSizesRowsAndWrites(t *testing.T) {
 	assert.InDelta(t, 2, counted(snap, notes.ReadsPerSecond), 1e-6)
 	assert.InDelta(t, 0, counted(snap, notes.WritesPerSecond), 1e-6)
 
+	// A materialized view is in the snapshot, as a REFRESH rewrites it:
+	// its rows and sizes are those its last refresh stored.
+	view := lookup(t, snap, "public", "small_by_tens")
+	assert.True(t, view.MaterializedView)
+	assert.False(t, small.MaterializedView)
+	assert.Equal(t, int64(101), view.Rows, "ids 1 to 1000 by tens, as of its creation")
+	assert.Equal(t, heapPages(t, conn, "small_by_tens")*block, view.HeapBytes)
+	assert.Equal(t, []stats.Index{{Name: "small_by_tens_key", Bytes: int64Of(t, conn, "SELECT pg_relation_size('small_by_tens_key')")}}, view.Indexes)
+	assert.Equal(t, view.Indexes[0].Bytes, view.IndexBytes)
+
 	// The system catalogs are not tables of the snapshot.
 	assert.Nil(t, snap.Lookup("pg_catalog", "pg_class"))
 	var names []string
@@ -228,7 +240,7 @@ func TestTakeSizesRowsAndWrites(t *testing.T) {
 		names = append(names, tb.Schema+"."+tb.Name)
 	}
 	assert.Equal(t, []string{"hidden.notes", "public.empty", "public.events", "public.events_2025", "public.events_2026",
-		"public.events_2026_high", "public.events_2026_low", "public.never_analyzed", "public.small"}, names)
+		"public.events_2026_high", "public.events_2026_low", "public.never_analyzed", "public.small", "public.small_by_tens"}, names)
 }
 
 // TestTakeResetCounters: a table whose statistics are reset between the

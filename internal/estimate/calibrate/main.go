@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var points []estimate.Point
 	earlier := ""
 	if *add != "" {
-		m, err := estimate.LoadModel(*add)
+		m, err := estimate.LoadEarlier(*add)
 		if err != nil {
 			return fmt.Errorf("--add: %w", err)
 		}
