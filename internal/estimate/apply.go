@@ -271,6 +271,14 @@ func (a *applier) price(d *rules.Diagnostic, s *statement, table string) (*rules
 	case class == Unknown || s == nil:
 		im.Note = a.figures(d, s, im) + ": no estimate of how long (the model has no price for this statement's work)"
 		return im, false
+	case !a.opts.Model.Has(class):
+		why := fmt.Sprintf("no estimate of how long (the cost model has no price for %s, work it was calibrated before pgsafe priced: calibrate again)", im.Operation)
+		if im.New {
+			im.Note += "; " + why
+		} else {
+			im.Note = a.figures(d, s, im) + ": " + why
+		}
+		return im, false
 	case im.Rows < 0:
 		im.Note = a.figures(d, s, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
 		return im, false

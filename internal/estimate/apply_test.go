@@ -186,6 +186,32 @@ func TestApplyWholeTableUpdate(t *testing.T) {
 		"reads and other inserts go on: below the 1s threshold, so a hint rather than an error", d.Impact.Note)
 }
 
+// TestApplyModelWithoutTheRowClasses prices a whole-table DELETE with a
+// model that an earlier pgsafe calibrated, before deletes had a price: the
+// finding has the table's figures, no estimate, its severity, and says to
+// calibrate again; the index build beside it is priced.
+func TestApplyModelWithoutTheRowClasses(t *testing.T) {
+	earlier := &estimate.Model{Format: estimate.ModelFormat, Costs: map[estimate.Class]estimate.Cost{}}
+	for c, cost := range model.Costs {
+		if c != estimate.RowDeletes && c != estimate.RowUpdates {
+			earlier.Costs[c] = cost
+		}
+	}
+	res := lint.Run([]source.File{{Path: "1.sql", Text: "SET lock_timeout = '2s';\nDELETE FROM orders;\n"}, {Path: "2.sql", Text: "SET lock_timeout = '2s';\nCREATE INDEX orders_total_idx ON orders (total);\n"}},
+		lint.Options{Rules: rules.All(), Known: rules.All(), Rule: rules.Options{PGVersion: 15, LockTimeout: "2s"}})
+	estimate.Apply(res, estimate.Options{Snapshot: snapshot, Model: earlier})
+	d := find(t, res.Diagnostics, "PS034", "orders")
+	require.NotNil(t, d.Impact)
+	assert.False(t, d.Impact.Estimated)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.EqualValues(t, 48_000_000, d.Impact.Rows)
+	assert.Contains(t, d.Impact.Note, "no estimate of how long (the cost model has no price for delete of every row, work it was calibrated before pgsafe priced: calibrate again)")
+	d = find(t, res.Diagnostics, "PS001", "orders")
+	require.NotNil(t, d.Impact)
+	assert.True(t, d.Impact.Estimated)
+	assert.Equal(t, 48*time.Second, d.Impact.Block)
+}
+
 func TestApplyWholeTableUpdateAfterSchemaChange(t *testing.T) {
 	// After an ADD COLUMN in the same transaction, the update runs under
 	// its ACCESS EXCLUSIVE: reads and writes wait for the whole update,

@@ -123,7 +123,6 @@ func TestReadModelRefusesBadModels(t *testing.T) {
 		{"syntax", `{"format": 1,`, "m.json: not a cost model"},
 		{"format", `{"format": 2}`, "cost model format 2"},
 		{"missing class", `{"format": 1, "costs": {"instant": {"seconds": 0.001}}}`, `no cost for "validation"`},
-		{"earlier pgsafe", `{"format": 1, "costs": {"instant": {}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}}}`, `no cost for "row-deletes" (calibrate again with this pgsafe)`},
 		{"negative", `{"format": 1, "costs": {"instant": {"seconds": -1}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}}}`, "negative"},
 		{"unknown class", `{"format": 1, "costs": {"instant": {}, "validation": {}, "scan": {}, "index-build": {}, "rewrite": {}, "row-deletes": {}, "row-updates": {}, "copy": {}}}`, `unknown operation class "copy"`},
 	} {
@@ -133,6 +132,21 @@ func TestReadModelRefusesBadModels(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
+}
+
+// TestReadModelOfAnEarlierPgsafe reads a model calibrated before the
+// row classes existed: it prices the classes it has, and not the others.
+func TestReadModelOfAnEarlierPgsafe(t *testing.T) {
+	m, err := estimate.ReadModel([]byte(`{"format": 1, "costs": {"instant": {"seconds": 0.001}, "validation": {}, "scan": {}, "index-build": {"seconds_per_million_rows": 1}, "rewrite": {}}}`), "m.json")
+	require.NoError(t, err)
+	assert.True(t, m.Has(estimate.IndexBuild))
+	assert.False(t, m.Has(estimate.RowDeletes))
+	assert.False(t, m.Has(estimate.RowUpdates))
+	_, ok := m.Estimate(estimate.RowUpdates, estimate.Size{Rows: 1000})
+	assert.False(t, ok)
+	took, ok := m.Estimate(estimate.IndexBuild, estimate.Size{Rows: 2_000_000})
+	assert.True(t, ok)
+	assert.Equal(t, 2*time.Second, took)
 }
 
 func TestFormat(t *testing.T) {

@@ -68,6 +68,11 @@ const (
 // Classes lists the classes the model prices, cheapest first.
 var Classes = []Class{Instant, Validation, Scan, IndexBuild, Rewrite, RowDeletes, RowUpdates}
 
+// addedLater are the classes that a cost model written by an earlier
+// pgsafe lacks. Such a model is still read: the findings of these
+// classes get no estimate, and say to calibrate again.
+var addedLater = map[Class]bool{RowDeletes: true, RowUpdates: true}
+
 // rank orders the classes by cost, for the strongest of a statement's.
 func (c Class) rank() int {
 	for i, k := range Classes {
@@ -175,11 +180,18 @@ type Model struct {
 // Estimate returns the time work of class c holds its lock on a table of
 // size s, and false when the model has no price for c.
 func (m *Model) Estimate(c Class, s Size) (time.Duration, bool) {
-	cost, ok := m.Costs[c]
-	if !ok || c == Unknown {
+	if !m.Has(c) {
 		return 0, false
 	}
-	return cost.Of(s), true
+	return m.Costs[c].Of(s), true
+}
+
+// Has reports whether m has a price for work of class c: not for Unknown
+// work, nor, in a model that an earlier pgsafe calibrated, for the
+// classes added since.
+func (m *Model) Has(c Class) bool {
+	_, ok := m.Costs[c]
+	return ok && c != Unknown
 }
 
 //go:embed model.json
@@ -248,6 +260,9 @@ func ReadModel(data []byte, name string) (*Model, error) {
 	}
 	for _, c := range Classes {
 		cost, ok := m.Costs[c]
+		if !ok && addedLater[c] {
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: the cost model has no cost for %q (calibrate again with this pgsafe)", name, c)
 		}
