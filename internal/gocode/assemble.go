@@ -6,6 +6,8 @@ import (
 	"go/types"
 	"path/filepath"
 	"strconv"
+
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // This file lays out the SQL of a concatenation that holds the text of a
@@ -208,6 +210,7 @@ type pendingQuery struct {
 	v    value
 	call string
 	read *Read
+	stmt sqlparse.Span // the Go statement that sends it
 }
 
 // layoutPending lays out the SQL of the pending queries (see assemble)
@@ -227,7 +230,7 @@ func (x *extractor) layoutPending() {
 	for _, pq := range x.pending {
 		if start, end, ok := x.assemble(pq.v, used); ok {
 			x.queries = append(x.queries, Query{
-				Start: start, End: end, Call: pq.call, Partial: pq.v.partial, Read: pq.read, Names: pq.v.names,
+				Start: start, End: end, Call: pq.call, Partial: pq.v.partial, Read: pq.read, Names: pq.v.names, Stmt: pq.stmt,
 			})
 			continue
 		}
@@ -241,7 +244,7 @@ func (x *extractor) layoutPending() {
 		if overlaps(v, used) {
 			continue // its place holds another query's SQL: left unchecked
 		}
-		x.addInPlace(v, pq.call, pq.read)
+		x.addInPlace(v, pq.call, pq.read, pq.stmt)
 		q := x.queries[len(x.queries)-1]
 		for i := q.Start; i <= q.End && i < len(used); i++ {
 			used[i] = true

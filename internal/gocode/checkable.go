@@ -73,15 +73,41 @@ func (f *File) findSyntaxErrors() {
 // withSuppressions returns sql, the SQL found in the Go source src and
 // aligned with it, with the source's pgsafe:ignore and pgsafe:ignore-file
 // line comments written in as SQL comments at the same place ("//"
-// becomes "--"), so that they suppress findings as in a query file. Only
-// a comment alone on its line counts, since an ignore comment applies to
-// the next statement: one after a call on the same line would apply to
-// the call after it.
+// becomes "--"), so that they suppress findings as in a query file. Which
+// query a line comment covers is not left to the SQL (where the next
+// statement may be another call's, or none, for a query that does not
+// parse): Scopes says it. A comment on bytes that hold the SQL of a query
+// put together from constants is left out.
 func withSuppressions(src, sql string) string {
 	if len(src) != len(sql) || !strings.Contains(src, "pgsafe:ignore") {
 		return sql
 	}
 	out := []byte(sql)
+	for _, c := range ignoreComments(src) {
+		if strings.TrimSpace(string(out[c.off:c.off+len(c.text)])) != "" {
+			continue // the SQL of a query put together from constants goes on there
+		}
+		copy(out[c.off:], "--"+c.text[2:])
+	}
+	return string(out)
+}
+
+// goComment is a pgsafe:ignore line comment of a Go source.
+type goComment struct {
+	off   int    // of its "//"
+	text  string // from "//" to the end of the line
+	alone bool   // alone on its line, not after code
+	file  bool   // pgsafe:ignore-file
+}
+
+// ignoreComments returns the pgsafe:ignore and pgsafe:ignore-file line
+// comments of the Go source src, in order. Comments come from Go's
+// scanner, so text in string literals never counts.
+func ignoreComments(src string) []goComment {
+	if !strings.Contains(src, "pgsafe:ignore") {
+		return nil
+	}
+	var out []goComment
 	var sc scanner.Scanner
 	fset := token.NewFileSet()
 	sc.Init(fset.AddFile("", -1, len(src)), []byte(src), nil, scanner.ScanComments)
@@ -93,18 +119,71 @@ func withSuppressions(src, sql string) string {
 		if tok != token.COMMENT || !strings.HasPrefix(lit, "//") {
 			continue
 		}
-		if !strings.HasPrefix(strings.TrimSpace(lit[2:]), "pgsafe:ignore") {
+		body := strings.TrimSpace(lit[2:])
+		if !strings.HasPrefix(body, "pgsafe:ignore") {
 			continue
 		}
 		off := int(pos) - 1
 		lineStart := strings.LastIndexByte(src[:off], '\n') + 1
-		if strings.TrimSpace(src[lineStart:off]) != "" {
+		out = append(out, goComment{
+			off: off, text: lit, alone: strings.TrimSpace(src[lineStart:off]) == "",
+			file: strings.HasPrefix(body, "pgsafe:ignore-file"),
+		})
+	}
+	return out
+}
+
+// Scopes returns what each pgsafe:ignore line comment (not ignore-file)
+// of the Go source src covers, by the offset of its "//": the spans of the
+// SQL of the queries (as found in src) that it is about, or none.
+//
+//   - A comment alone on its line covers the queries of the next Go
+//     statement that sends one (Query.Stmt), or, when the SQL of a query
+//     comes first (a constant declared below the comment), that query.
+//   - A comment after code covers the queries whose statement ends on its
+//     line (a call's arguments may run over several lines; the comment
+//     goes at the end of the last), or whose SQL does (a constant).
+//
+// A scope runs one byte past the query's SQL, over the ';' written there
+// and the end of input, where PostgreSQL places some syntax errors.
+// Suppression (internal/suppress) applies a comment to the findings that
+// start in its scopes, the query's syntax error included, in place of the
+// next statement of the SQL.
+func Scopes(src string, queries []Query) map[int][]sqlparse.Span {
+	comments := ignoreComments(src)
+	if len(comments) == 0 {
+		return nil
+	}
+	scope := func(q Query) sqlparse.Span { return sqlparse.Span{Start: q.Start, End: q.End + 1} }
+	out := map[int][]sqlparse.Span{}
+	for _, c := range comments {
+		if c.file {
 			continue
 		}
-		if strings.TrimSpace(string(out[off:off+len(lit)])) != "" {
-			continue // the SQL of a query put together from constants goes on there
+		out[c.off] = []sqlparse.Span{}
+		if c.alone {
+			next := -1
+			for _, q := range queries {
+				for _, at := range []int{q.Stmt.Start, q.Start} {
+					if at > c.off && (next < 0 || at < next) {
+						next = at
+					}
+				}
+			}
+			for _, q := range queries {
+				if next >= 0 && (q.Stmt.Start == next || q.Start == next) {
+					out[c.off] = append(out[c.off], scope(q))
+				}
+			}
+			continue
 		}
-		copy(out[off:], "--"+lit[2:])
+		lineStart := strings.LastIndexByte(src[:c.off], '\n') + 1
+		endsHere := func(end int) bool { return end > lineStart && end <= c.off }
+		for _, q := range queries {
+			if endsHere(q.Stmt.End) || endsHere(q.End) {
+				out[c.off] = append(out[c.off], scope(q))
+			}
+		}
 	}
-	return string(out)
+	return out
 }

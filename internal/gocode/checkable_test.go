@@ -80,3 +80,57 @@ func TestNoSyntaxErrorsWhenTheFileParses(t *testing.T) {
 	}
 	assert.Equal(t, files[0].SQL, files[0].Checkable(src))
 }
+
+// TestScopes: each pgsafe:ignore line comment covers the SQL of the Go
+// query it is about: alone on its line, the next statement's; after
+// code, the one of the statement that ends on its line (an if's
+// condition, a call whose arguments run over lines); above a constant,
+// the constant's. A comment with no query has an empty scope, and
+// ignore-file has none (it covers the file).
+func TestScopes(t *testing.T) {
+	src := `// pgsafe:ignore-file PS052 the whole file
+package store
+
+import "database/sql"
+
+// pgsafe:ignore PS052 above the constant
+const all = "SELECT * FROM clients"
+
+func f(db *sql.DB) {
+	// pgsafe:ignore PS000 above the call
+	db.Exec("UPDATE clients SET a = 1 WHER id = 1")
+	if db.QueryRow("SELECT 2") == nil { // pgsafe:ignore PS052 the if's condition
+		return
+	}
+	db.Query(` + "`" + `
+		SELECT 3` + "`" + `,
+	) // pgsafe:ignore PS052 the last line of the call
+	db.Query(all) // pgsafe:ignore PS052 the constant, sent here
+	// pgsafe:ignore PS052 nothing follows
+}
+`
+	files, errs := gocode.Extract([]source.File{{Path: "store.go", Text: src}})
+	require.Empty(t, errs)
+	require.Len(t, files, 1)
+	scopes := gocode.Scopes(src, files[0].Queries)
+	covered := func(comment string) []string {
+		off := strings.Index(src, comment)
+		require.GreaterOrEqual(t, off, 0, comment)
+		off = strings.LastIndex(src[:off], "//")
+		spans, ok := scopes[off]
+		require.True(t, ok, "no scope for %q", comment)
+		var out []string
+		for _, sp := range spans {
+			out = append(out, strings.TrimSpace(src[sp.Start:sp.End-1]))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"SELECT * FROM clients"}, covered("above the constant"))
+	assert.Equal(t, []string{"UPDATE clients SET a = 1 WHER id = 1"}, covered("above the call"))
+	assert.Equal(t, []string{"SELECT 2"}, covered("the if's condition"))
+	assert.Equal(t, []string{"SELECT 3"}, covered("the last line of the call"))
+	assert.Equal(t, []string{"SELECT * FROM clients"}, covered("the constant, sent here"))
+	assert.Empty(t, covered("nothing follows"))
+	_, ok := scopes[0]
+	assert.False(t, ok, "ignore-file has no scope: it covers the whole file")
+}

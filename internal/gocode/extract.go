@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pgsafe/pgsafe/internal/source"
+	"github.com/pgsafe/pgsafe/internal/sqlparse"
 )
 
 // extractor finds the queries of one Go file.
@@ -431,15 +432,36 @@ func (x *extractor) add(v value, call string, read *Read) {
 		return
 	}
 	if v.remote() {
-		x.pending = append(x.pending, pendingQuery{v: v, call: call, read: read})
+		x.pending = append(x.pending, pendingQuery{v: v, call: call, read: read, stmt: x.statement()})
 		return
 	}
-	x.addInPlace(v, call, read)
+	x.addInPlace(v, call, read, x.statement())
+}
+
+// statement returns the Go code that sends the current call's query, as
+// a span of the Go source: from the start of the innermost statement
+// around the call (at package level, the declaration around it) to the
+// end of the part of that statement that holds the call, so that the
+// span of a query sent in an if's condition ends with the condition, not
+// with the if's body. A pgsafe:ignore comment above the span or at the
+// end of its last line covers the query (see Scopes).
+func (x *extractor) statement() sqlparse.Span {
+	for i := len(x.stack) - 1; i >= 0; i-- {
+		switch n := x.stack[i].(type) {
+		case ast.Stmt, *ast.GenDecl:
+			end := n.End()
+			if i+1 < len(x.stack) {
+				end = x.stack[i+1].End()
+			}
+			return sqlparse.Span{Start: x.offset(n.Pos()), End: x.offset(end)}
+		}
+	}
+	return sqlparse.Span{Start: -1, End: -1}
 }
 
 // addInPlace places a query's SQL, its literals where they are in the
 // source, in the file's SQL and records it.
-func (x *extractor) addInPlace(v value, call string, read *Read) {
+func (x *extractor) addInPlace(v value, call string, read *Read, stmt sqlparse.Span) {
 	for _, p := range v.parts {
 		if x.written[p.start] {
 			continue
@@ -460,7 +482,7 @@ func (x *extractor) addInPlace(v value, call string, read *Read) {
 	if semi < len(x.sql) {
 		x.sql[semi] = ';'
 	}
-	q := Query{Start: v.parts[0].start, End: end, Call: call, Partial: v.partial, Read: read}
+	q := Query{Start: v.parts[0].start, End: end, Call: call, Partial: v.partial, Read: read, Stmt: stmt}
 	if len(v.parts) == 1 && v.literal {
 		q.Literal, q.Raw = true, v.raw
 	}

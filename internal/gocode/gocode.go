@@ -106,6 +106,12 @@ type Query struct {
 	SyntaxError *sqlparse.SyntaxError
 	// Read is how the code reads the result, nil when unknown.
 	Read *Read
+	// Stmt is the Go statement that sends the query, as byte offsets in
+	// the Go source: the innermost statement around the call (at package
+	// level, the declaration around it). A pgsafe:ignore line comment
+	// above it, or at the end of its last line, covers the query's
+	// findings (see Scopes).
+	Stmt sqlparse.Span
 }
 
 // Read is how the code reads a query's rows.

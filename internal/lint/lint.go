@@ -340,7 +340,11 @@ func RunContext(ctx context.Context, files []source.File, opts Options) (*Result
 		if !checked[i] {
 			return
 		}
-		ds := suppress.Apply(all[i], perFile[i], opts.Known, opts.enabled)
+		var scopes map[int][]sqlparse.Span
+		if all[i].Source != "" {
+			scopes = gocode.Scopes(all[i].Source, opts.CodeQueries[all[i].Path])
+		}
+		ds := suppress.ApplyScoped(all[i], perFile[i], opts.Known, opts.enabled, scopes)
 		sort.SliceStable(ds, func(i, j int) bool { return ds[i].Span.Start < ds[j].Span.Start })
 		if i < len(jobs) {
 			markDown(all[i], ds, opts.DownWarnOnly)

@@ -84,6 +84,18 @@ func Parse(c sqlparse.Comment) (Directive, bool) {
 // findings for suppressions that are malformed or match nothing. known are
 // all rules; enabled are those that ran, by code.
 func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, enabled map[string]*rules.Rule) []rules.Diagnostic {
+	return ApplyScoped(f, diags, known, enabled, nil)
+}
+
+// ApplyScoped is Apply with the scopes of some line directives given,
+// by the offset of their comment's start: such a directive covers the
+// diagnostics that start in one of its spans (none, when it has none)
+// instead of those of the next statement. For SQL found in Go code, a
+// directive in a Go comment covers the Go query it is about
+// (gocode.Scopes), which need not be the next statement of the SQL: the
+// query may not parse, so that it has no statement, or its SQL may lie
+// elsewhere, in a constant.
+func ApplyScoped(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, enabled map[string]*rules.Rule, scopes map[int][]sqlparse.Span) []rules.Diagnostic {
 	var dirs []Directive
 	for _, c := range f.Comments {
 		if d, ok := Parse(c); ok {
@@ -126,11 +138,11 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 		}
 	}
 	// The directives that may cover each statement's findings: those for
-	// the whole file, and those just above the statement.
+	// the whole file or given scopes, and those just above the statement.
 	var whole []int
 	above := map[int][]int{} // statement index -> directives
 	for i, d := range dirs {
-		if d.File {
+		if _, scoped := scopes[d.Comment.Span.Start]; d.File || scoped {
 			whole = append(whole, i)
 		} else if st := nextStatement(f, d.Comment.End); st != nil {
 			above[st.Index] = append(above[st.Index], i)
@@ -144,7 +156,7 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 			candidates = append(candidates[:len(candidates):len(candidates)], above[st.Index]...)
 		}
 		for _, i := range candidates {
-			if !covers(f, dirs[i], dg) || !contains(resolved[i], dg.Rule.Code) {
+			if !covers(f, dirs[i], dg, scopes) || !contains(resolved[i], dg.Rule.Code) {
 				continue
 			}
 			used[i] = true
@@ -172,9 +184,17 @@ func Apply(f *migration.File, diags []rules.Diagnostic, known []*rules.Rule, ena
 }
 
 // covers reports whether directive d's scope holds diagnostic dg.
-func covers(f *migration.File, d Directive, dg rules.Diagnostic) bool {
+func covers(f *migration.File, d Directive, dg rules.Diagnostic, scopes map[int][]sqlparse.Span) bool {
 	if d.File {
 		return true
+	}
+	if spans, ok := scopes[d.Comment.Span.Start]; ok {
+		for _, sp := range spans {
+			if dg.Span.Start >= sp.Start && dg.Span.Start < sp.End {
+				return true
+			}
+		}
+		return false
 	}
 	st := nextStatement(f, d.Comment.End)
 	return st != nil && dg.Span.Start >= st.Span.Start && dg.Span.Start < st.Span.End
