@@ -36,6 +36,20 @@ const (
 	fails
 )
 
+// effect says what f does to a read, for a message.
+func (f fit) effect() string {
+	switch f {
+	case fits:
+		return "every value scans"
+	case mayFail:
+		return "some values scan"
+	case fails:
+		return "no value scans"
+	default:
+		return "pgsafe cannot tell"
+	}
+}
+
 func (f fit) String() string {
 	switch f {
 	case fits:
@@ -402,8 +416,17 @@ func judge(driver string, t pgType, d goDest) (fit, string) {
 	if d.kind == goOther || t.kind == pgOther {
 		return unknownFit, ""
 	}
-	if driver == "pgx" {
-		return judgePgx(t, d)
+	switch driver {
+	case "pgx":
+		f, why := judgePgx(t, d)
+		if inText, _ := judgePgxTextFormat(t, d); inText != f && why != "" {
+			// The code may set the mode where pgsafe does not see it
+			// (a connection string from the environment).
+			why += "; this assumes pgx's default, binary results: in the text format of QueryExecModeSimpleProtocol or QueryExecModeExec, " + inText.effect()
+		}
+		return f, why
+	case pgxText:
+		return judgePgxTextFormat(t, d)
 	}
 	return judgeSQL(t, d)
 }

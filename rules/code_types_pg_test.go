@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,19 +91,27 @@ var scanDestinations = []struct{ goType, desc string }{
 }
 
 // scanDrivers are the drivers the module reads with, by the family whose
-// judgement applies: pgx's own interface, and database/sql with lib/pq
-// and with pgx's stdlib.
+// judgement applies: pgx's own interface in its default mode (binary
+// results), pgx in the modes that read the results in the text format
+// (the simple protocol, and QueryExecModeExec), and database/sql with
+// lib/pq and with pgx's stdlib.
 var scanDrivers = []struct{ name, family, call string }{
 	{"pgx", "pgx", "viaPgx"},
+	{"pgx's simple protocol", pgxText, "viaPgxSimple"},
+	{"pgx's exec mode", pgxText, "viaPgxExec"},
 	{"lib/pq", "database/sql", "viaPq"},
 	{"pgx's stdlib", "database/sql", "viaStdlib"},
 }
+
+// scanFamilies are the families of scanDrivers.
+var scanFamilies = []string{"pgx", pgxText, "database/sql"}
 
 // TestJudgementsOnPostgres holds pgsafe's judgements of column types
 // against Go destinations (judge, judgeRetype) to what the real drivers
 // do: it builds a Go module with pgx v5, lib/pq and google/uuid, which
 // scans every row of a table of each type of scanColumns into each
-// destination of scanDestinations, with each driver, on a real
+// destination of scanDestinations, with each driver (pgx also in its
+// simple protocol and its exec mode), on a real
 // PostgreSQL. A judgement of fits needs every row to scan with every
 // driver of its family, fails needs none to, and mayFail needs some
 // that do and some that do not (rows, or the drivers of database/sql);
@@ -166,7 +175,7 @@ func TestJudgementsOnPostgres(t *testing.T) {
 	cat := userTypes(t)
 	actual := map[string][][]fit{}
 	examples := map[string][][]string{} // a failure's message, for the report
-	for _, f := range []string{"pgx", "database/sql"} {
+	for _, f := range scanFamilies {
 		actual[f] = make([][]fit, len(scanColumns))
 		examples[f] = make([][]string, len(scanColumns))
 		for ci := range scanColumns {
@@ -175,12 +184,9 @@ func TestJudgementsOnPostgres(t *testing.T) {
 		}
 	}
 	type tally struct{ good, bad int }
-	tallies := map[[3]int]*tally{} // family (0 pgx, 1 database/sql), col, dest
+	tallies := map[[3]int]*tally{} // family (index in scanFamilies), col, dest
 	for i, c := range checks {
-		fam := 0
-		if scanDrivers[c.driver].family == "database/sql" {
-			fam = 1
-		}
+		fam := slices.Index(scanFamilies, scanDrivers[c.driver].family)
 		k := [3]int{fam, c.col, c.dest}
 		if tallies[k] == nil {
 			tallies[k] = &tally{}
@@ -195,7 +201,7 @@ func TestJudgementsOnPostgres(t *testing.T) {
 		}
 	}
 	for k, n := range tallies {
-		family := []string{"pgx", "database/sql"}[k[0]]
+		family := scanFamilies[k[0]]
 		switch {
 		case n.bad == 0:
 			actual[family][k[1]][k[2]] = fits
@@ -207,7 +213,7 @@ func TestJudgementsOnPostgres(t *testing.T) {
 	}
 
 	judged, unjudged := 0, []string(nil)
-	for _, family := range []string{"pgx", "database/sql"} {
+	for _, family := range scanFamilies {
 		for ci, c := range scanColumns {
 			for di, d := range scanDestinations {
 				want := actual[family][ci][di]
@@ -226,7 +232,7 @@ func TestJudgementsOnPostgres(t *testing.T) {
 
 	// Changes from one type to another, judged as the rows scan.
 	retypes := 0
-	for _, family := range []string{"pgx", "database/sql"} {
+	for _, family := range scanFamilies {
 		for from := range scanColumns {
 			for to := range scanColumns {
 				for di, d := range scanDestinations {
@@ -327,6 +333,16 @@ var (
 func viaPgx[T any](query string) error {
 	var d T
 	return conn.QueryRow(ctx, query).Scan(&d)
+}
+
+func viaPgxSimple[T any](query string) error {
+	var d T
+	return conn.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&d)
+}
+
+func viaPgxExec[T any](query string) error {
+	var d T
+	return conn.QueryRow(ctx, query, pgx.QueryExecModeExec).Scan(&d)
 }
 
 func viaPq[T any](query string) error {

@@ -2,6 +2,11 @@ package rules
 
 import "fmt"
 
+// pgxText is the driver of a read by pgx in a mode that has the results
+// in the text format: the simple protocol (QueryExecModeSimpleProtocol)
+// or QueryExecModeExec (gocode.Read.Driver).
+const pgxText = "pgx (text format)"
+
 // This file judges pgx v5's side of a column's Go destination (see
 // code_types.go): pgtype.Map.planScan picks, for the column's type and
 // the destination, a scan plan: the type's codec's own (PlanScan of
@@ -165,4 +170,54 @@ func judgePgxText(t pgType, d goDest) (fit, string) {
 	default:
 		return fails, fmt.Sprintf("pgx cannot scan %s into %s", t.name, d.text)
 	}
+}
+
+// judgePgxTextFormat is pgx v5's type map reading the text format, as
+// the simple protocol (QueryExecModeSimpleProtocol) and
+// QueryExecModeExec have every result. Map.planScan then plans *string
+// (scanPlanString), *[]byte (scanPlanAnyTextToBytes; bytea's codec
+// decodes its hex) and any TextScanner from the text of every type,
+// before any codec; a named string or []byte reaches those plans as its
+// underlying type (TryFindUnderlyingTypeScanPlan) unless JSON's codec
+// unmarshals into it first. A sql.Scanner gets the codec's
+// DecodeDatabaseSQLValue of the text: the stdlib's values, an array's
+// text included (pgxTextScannerValue). For the other destinations each
+// codec's text plan parses what its binary plan decodes, so they are
+// judged as judgePgx judges them.
+func judgePgxTextFormat(t pgType, d goDest) (fit, string) {
+	var f fit
+	var why string
+	switch {
+	case d.scanner || d.kind == goGoogleUUID || d.kind == goPgtypeUUID || d.kind == goPqArray:
+		f, why = convertAssign(pgxTextScannerValue(t), t, d)
+	case d.kind == goAny:
+		return fits, ""
+	case d.kind == goString || d.kind == goBytes:
+		switch {
+		case t.kind == pgJSON:
+			f, why = judgePgxJSON(t, d)
+		case d.rawJSON && t.kind == pgTimeTZ:
+			// No codec for timetz: json.RawMessage's own (Map.TypeForValue), which reads no time as JSON.
+			f, why = fails, fmt.Sprintf("pgx cannot scan %s into %s", t.name, d.text)
+		case d.rawJSON && t.kind == pgEnum:
+			f, why = judgePgxText(t, d)
+		default:
+			return fits, ""
+		}
+	default:
+		f, why = judgePgx(t, d)
+	}
+	if why != "" {
+		why += " (pgx reads the rows in the text format: QueryExecModeSimpleProtocol or QueryExecModeExec)"
+	}
+	return f, why
+}
+
+// pgxTextScannerValue is the value that pgx hands a sql.Scanner from the
+// text format: what the stdlib gives (stdlibValue), arrays as their text.
+func pgxTextScannerValue(t pgType) sqlValue {
+	if t.kind == pgArray {
+		return valString
+	}
+	return stdlibValue(t)
 }

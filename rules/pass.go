@@ -55,7 +55,9 @@ type CodeRead struct {
 	// RowToStructByName), so that dropping or renaming one breaks it.
 	Strict bool
 	// Driver is the library whose rules fill the destinations from the
-	// column values: "pgx" or "database/sql" (also under sqlx and GORM).
+	// column values: "pgx", "pgx (text format)" (pgx in its simple
+	// protocol or QueryExecModeExec, see gocode.DriverPgxText) or
+	// "database/sql" (also under sqlx and GORM).
 	Driver string
 	// Types are the Go types of the destinations, one per Scan
 	// destination or, for struct reads, one per name of Names, described

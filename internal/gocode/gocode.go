@@ -137,8 +137,11 @@ type Read struct {
 	// fields as row has fields"), which a dropped or renamed column breaks.
 	Strict bool
 	// Driver is the library whose rules turn the column values into the
-	// destinations: "pgx" (pgx's type map) or "database/sql" (its
-	// convertAssign, which sqlx and GORM use too).
+	// destinations: "pgx" (pgx's type map, reading the binary format of
+	// its default mode), DriverPgxText (pgx reading the text format:
+	// QueryExecModeSimpleProtocol or QueryExecModeExec, passed to the
+	// call or set as the default in the files read, see textByDefault) or
+	// "database/sql" (its convertAssign, which sqlx and GORM use too).
 	Driver string
 	// Types are the Go types of the destinations: one per Scan
 	// destination, or, for struct reads, one per field beside Names; each
@@ -224,6 +227,7 @@ func extract(files []source.File, newImporter func(*token.FileSet, []*ast.File) 
 			continue // no call by a query method's name: nothing to type-check
 		}
 		p := newPackage(fset, afs, imp)
+		p.pgxText = textByDefault(afs)
 		p.findWrappers(afs, files, idx)
 		for n, i := range idx {
 			x := newExtractor(p, afs[n], files[i])

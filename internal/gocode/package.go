@@ -36,6 +36,9 @@ type pkg struct {
 	// wrappers are the package's functions that pass one of their string
 	// parameters on as the SQL of a query call.
 	wrappers map[types.Object]wrapper
+	// pgxText is set when the package sets pgx's default exec mode to
+	// one that reads the results in the text format (textByDefault).
+	pgxText bool
 }
 
 // wrapper is a function that passes its parameter arg on as SQL to a

@@ -15,13 +15,17 @@ import (
 // when the same function reads them in a way whose expectations the types
 // tell; nil otherwise (reads that disagree, a Scan with a spread argument,
 // a destination whose type is unknown). The read's Driver is that of the
-// library that sends the query.
+// library that sends the query, DriverPgxText for pgx in a mode that
+// reads text.
 func (x *extractor) read(call *ast.CallExpr, t target) *Read {
 	r := x.readRows(call, t)
 	if r != nil {
 		r.Driver = libSQL
 		if t.lib == libPgx {
 			r.Driver = libPgx
+			if x.pgxTextFormat(call, t) {
+				r.Driver = DriverPgxText
+			}
 		}
 	}
 	return r

@@ -1,10 +1,13 @@
 package gocode
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgsafe/pgsafe/internal/source"
 )
 
 // reads returns each query's Read.
@@ -129,6 +132,61 @@ func f(ctx context.Context, conn *pgx.Conn) {
 	assert.Equal(t, &Read{Line: 23, Column: 9, Call: "pgx.RowToStructByName", Names: want, Strict: true, Driver: "pgx", Types: types}, r[0])
 	assert.Equal(t, &Read{Line: 25, Column: 9, Call: "pgx.RowToAddrOfStructByNameLax", Names: want, Driver: "pgx", Types: types}, r[1])
 	assert.Equal(t, &Read{Line: 27, Column: 9, Call: "pgx.RowToStructByPos", Destinations: 3, Driver: "pgx", Types: types}, r[2])
+}
+
+// TestPgxTextFormat: a pgx query in a mode that reads text (the mode
+// passed as the first argument after the SQL) is read by DriverPgxText,
+// one in another mode by pgx; a default set in the package (the config's
+// field, a connection string) holds for its queries that name no mode,
+// and one set in another package does not.
+func TestPgxTextFormat(t *testing.T) {
+	query := `package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func f(ctx context.Context, conn *pgx.Conn) {
+	var a, b, c int
+	_ = conn.QueryRow(ctx, "SELECT * FROM one", pgx.QueryExecModeSimpleProtocol, 1).Scan(&a)
+	_ = conn.QueryRow(ctx, "SELECT * FROM two", pgx.QueryExecModeExec).Scan(&b)
+	_ = conn.QueryRow(ctx, "SELECT * FROM three", pgx.QueryExecModeCacheDescribe).Scan(&c)
+	_ = conn.QueryRow(ctx, "SELECT * FROM four", 1).Scan(&c)
+}
+`
+	drivers := func(f File) []string {
+		var out []string
+		for _, r := range reads(f) {
+			require.NotNil(t, r)
+			out = append(out, r.Driver)
+		}
+		return out
+	}
+	assert.Equal(t, []string{DriverPgxText, DriverPgxText, "pgx", "pgx"}, drivers(extractOne(t, query)))
+
+	for _, setup := range []string{
+		"func open(cfg *pgx.ConnConfig) { cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol }",
+		"var cfg = pgx.ConnConfig{DefaultQueryExecMode: pgx.QueryExecModeExec}",
+		"const url = \"postgres://db/app?default_query_exec_mode=simple_protocol\"",
+	} {
+		files, errs := Extract([]source.File{
+			{Path: "store/store.go", Text: query},
+			{Path: "store/conn.go", Text: "package store\n\nimport \"github.com/jackc/pgx/v5\"\n\n" + setup + "\n"},
+			{Path: "other/store.go", Text: strings.Replace(query, "package store", "package other", 1)},
+		})
+		require.Empty(t, errs)
+		require.Len(t, files, 2)
+		assert.Equal(t, []string{DriverPgxText, DriverPgxText, "pgx", DriverPgxText}, drivers(files[0]), setup)
+		assert.Equal(t, []string{DriverPgxText, DriverPgxText, "pgx", "pgx"}, drivers(files[1]), "another package: %s", setup)
+	}
+	files, errs := Extract([]source.File{
+		{Path: "store/store.go", Text: query},
+		{Path: "store/conn.go", Text: "package store\n\nimport \"github.com/jackc/pgx/v5\"\n\nfunc open(cfg *pgx.ConnConfig) { cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe }\n"},
+	})
+	require.Empty(t, errs)
+	assert.Equal(t, []string{DriverPgxText, DriverPgxText, "pgx", "pgx"}, drivers(files[0]), "a default that reads binary")
 }
 
 func TestGormReads(t *testing.T) {
