@@ -179,7 +179,7 @@ const (
 	goSlice   // a slice of elem ([]string, []int64): an array for pgx
 	goBytes16 // [16]byte: a uuid for pgx
 	// The types of other packages that pgsafe knows by name.
-	goGoogleUUID  // github.com/google/uuid.UUID: a sql.Scanner that parses text
+	goGoogleUUID  // github.com/google/uuid.UUID, github.com/gofrs/uuid.UUID: a sql.Scanner that parses text
 	goPgtypeUUID  // pgx's pgtype.UUID: a uuid for pgx, a sql.Scanner of strings
 	goPgtypeArray // pgx's pgtype.Array[elem], pgtype.FlatArray[elem]
 	goPqArray     // lib/pq's StringArray, Int64Array...: a sql.Scanner that parses an array's text
@@ -206,13 +206,50 @@ type goDest struct {
 	// elem is the element type of a slice or of an array type of pgx or
 	// lib/pq.
 	elem *goDest
+	// nullOnMismatch is set for a sql.Scanner that reads a value it does
+	// not take as NULL, without an error (lib/pq's NullTime).
+	nullOnMismatch bool
+	// who names the Scan method that decides, for a sql.Scanner of
+	// another package judged as the database/sql type it behaves as
+	// ("decimal.Decimal's Scan"); "" for database/sql's own conversions.
+	who string
 }
 
 // Import paths of the packages whose types pgsafe knows by name.
 const (
 	pgtypePath = "github.com/jackc/pgx/v5/pgtype."
 	pqPath     = "github.com/lib/pq."
+	nullPath   = "gopkg.in/guregu/null.v4."
 )
+
+// scannerLike are the sql.Scanners of other packages whose Scan takes
+// what a type of database/sql's takes (read from their source), by the
+// name their declaration gives and the description of that type:
+//   - gofrs/uuid's UUID and NullUUID parse text as google/uuid's UUID
+//     does (sql.go: a string, or 16 bytes copied, other bytes parsed;
+//     braces, so a uuid[] of one element, included);
+//   - guregu/null.v4's String, Int, Float, Bool and Time embed
+//     database/sql's NullString, NullInt64, NullFloat64, NullBool and
+//     NullTime, whose Scan they have;
+//   - shopspring/decimal's Decimal takes an int64 or a float64 as it is
+//     and parses the text of a string or a []byte (NewFromString), and
+//     fails on a bool or a time.Time, as convertAssign fills a float64;
+//   - lib/pq's NullTime takes a time.Time, as NullTime does, and reads
+//     any other value as NULL, without an error (encode.go).
+var scannerLike = map[string]string{
+	"github.com/gofrs/uuid.UUID":                "github.com/google/uuid.UUID",
+	"github.com/gofrs/uuid.NullUUID":            "github.com/google/uuid.UUID",
+	"github.com/gofrs/uuid/v5.UUID":             "github.com/google/uuid.UUID",
+	"github.com/gofrs/uuid/v5.NullUUID":         "github.com/google/uuid.UUID",
+	nullPath + "String":                         "database/sql.NullString",
+	nullPath + "Int":                            "database/sql.NullInt64",
+	nullPath + "Float":                          "database/sql.NullFloat64",
+	nullPath + "Bool":                           "database/sql.NullBool",
+	nullPath + "Time":                           "database/sql.NullTime",
+	"github.com/shopspring/decimal.Decimal":     "database/sql.NullFloat64",
+	"github.com/shopspring/decimal.NullDecimal": "database/sql.NullFloat64",
+	pqPath + "NullTime":                         "database/sql.NullTime",
+}
 
 // pqArrays are lib/pq's array types and the element types they parse
 // (array.go: each type's Scan parses the array's text form, element by
@@ -327,6 +364,13 @@ func goDestOf(desc string) goDest {
 func knownDest(text string) (goDest, bool) {
 	name, _, _ := strings.Cut(text, " (")
 	d := goDest{text: shortType(name)}
+	if like, ok := scannerLike[name]; ok {
+		d = goDestOf(like)
+		d.text, d.scanner = shortType(name), true
+		d.who = d.text + "'s Scan"
+		d.nullOnMismatch = name == pqPath+"NullTime"
+		return d, true
+	}
 	switch {
 	case name == "github.com/google/uuid.UUID":
 		d.kind = goGoogleUUID
@@ -380,7 +424,14 @@ func shortType(text string) string {
 			end = len(text)
 		}
 		word := text[:end]
-		b.WriteString(word[strings.LastIndexByte(word, '/')+1:])
+		word = word[strings.LastIndexByte(word, '/')+1:]
+		if pkg, name, ok := strings.Cut(word, "."); ok && strings.HasPrefix(name, "v") {
+			// gopkg.in/guregu/null.v4.String: the package is null.
+			if version, rest, ok := strings.Cut(name, "."); ok && strings.Trim(version[1:], "0123456789") == "" && len(version) > 1 {
+				word = pkg + "." + rest
+			}
+		}
+		b.WriteString(word)
 		if end < len(text) {
 			b.WriteByte(text[end])
 			end++

@@ -88,6 +88,23 @@ var scanDestinations = []struct{ goType, desc string }{
 	{"pq.Int64Array", "github.com/lib/pq.Int64Array"},
 	{"sql.NullString", "database/sql.NullString"},
 	{"sql.NullInt64", "database/sql.NullInt64"},
+	{"gofrs.UUID", "github.com/gofrs/uuid.UUID"},
+	{"gofrs.NullUUID", "github.com/gofrs/uuid.NullUUID"},
+	{"pgtype.Text", "github.com/jackc/pgx/v5/pgtype.Text"},
+	{"pgtype.Int4", "github.com/jackc/pgx/v5/pgtype.Int4"},
+	{"pgtype.Int8", "github.com/jackc/pgx/v5/pgtype.Int8"},
+	{"pgtype.Numeric", "github.com/jackc/pgx/v5/pgtype.Numeric"},
+	{"pgtype.Timestamptz", "github.com/jackc/pgx/v5/pgtype.Timestamptz"},
+	{"pgtype.Timestamp", "github.com/jackc/pgx/v5/pgtype.Timestamp"},
+	{"pgtype.Date", "github.com/jackc/pgx/v5/pgtype.Date"},
+	{"pgtype.Interval", "github.com/jackc/pgx/v5/pgtype.Interval"},
+	{"pgtype.Bool", "github.com/jackc/pgx/v5/pgtype.Bool"},
+	{"pgtype.Float8", "github.com/jackc/pgx/v5/pgtype.Float8"},
+	{"decimal.Decimal", "github.com/shopspring/decimal.Decimal"},
+	{"pq.NullTime", "github.com/lib/pq.NullTime"},
+	{"null.String", "gopkg.in/guregu/null.v4.String"},
+	{"null.Int", "gopkg.in/guregu/null.v4.Int"},
+	{"null.Time", "gopkg.in/guregu/null.v4.Time"},
 }
 
 // scanDrivers are the drivers the module reads with, by the family whose
@@ -272,7 +289,8 @@ func runScanModule(t *testing.T, url, calls string) string {
 	sum, err := os.ReadFile(filepath.Join("..", "go.sum"))
 	require.NoError(t, err)
 	files := map[string]string{
-		"go.mod":  "module example.com/scan\n" + requires + "\nrequire (\n\tgithub.com/google/uuid v1.6.0\n\tgithub.com/lib/pq v1.10.9\n)\n",
+		"go.mod": "module example.com/scan\n" + requires + "\nrequire (\n\tgithub.com/google/uuid v1.6.0\n\tgithub.com/lib/pq v1.10.9\n" +
+			"\tgithub.com/gofrs/uuid v4.4.0+incompatible\n\tgithub.com/shopspring/decimal v1.4.0\n\tgopkg.in/guregu/null.v4 v4.0.0\n)\n",
 		"go.sum":  string(sum),
 		"main.go": strings.Replace(scanModuleMain, "\t\t// CALLS\n", calls, 1),
 	}
@@ -307,11 +325,14 @@ import (
 	"strings"
 	"time"
 
+	gofrs "github.com/gofrs/uuid"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+	"gopkg.in/guregu/null.v4"
 )
 
 // Mood is a string type of the application's own.
@@ -327,32 +348,57 @@ var (
 	conn      *pgx.Conn
 	pqDB      *sql.DB
 	stdlibDB  *sql.DB
-	_         = []any{json.RawMessage{}, uuid.UUID{}, pgtype.UUID{}, pq.StringArray{}, time.Time{}}
+	_         = []any{json.RawMessage{}, uuid.UUID{}, pgtype.UUID{}, pq.StringArray{}, time.Time{}, gofrs.UUID{}, decimal.Decimal{}, null.String{}}
 )
+
+// lost reports whether a Scan into d set it NULL from a value that was
+// not (no row of the test is NULL): pq.NullTime's Scan does, without an
+// error, for any value that is not a time.Time.
+func lost(d any) error {
+	if nt, ok := d.(*pq.NullTime); ok && !nt.Valid {
+		return fmt.Errorf("pq.NullTime read a value as NULL")
+	}
+	return nil
+}
 
 func viaPgx[T any](query string) error {
 	var d T
-	return conn.QueryRow(ctx, query).Scan(&d)
+	if err := conn.QueryRow(ctx, query).Scan(&d); err != nil {
+		return err
+	}
+	return lost(&d)
 }
 
 func viaPgxSimple[T any](query string) error {
 	var d T
-	return conn.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&d)
+	if err := conn.QueryRow(ctx, query, pgx.QueryExecModeSimpleProtocol).Scan(&d); err != nil {
+		return err
+	}
+	return lost(&d)
 }
 
 func viaPgxExec[T any](query string) error {
 	var d T
-	return conn.QueryRow(ctx, query, pgx.QueryExecModeExec).Scan(&d)
+	if err := conn.QueryRow(ctx, query, pgx.QueryExecModeExec).Scan(&d); err != nil {
+		return err
+	}
+	return lost(&d)
 }
 
 func viaPq[T any](query string) error {
 	var d T
-	return pqDB.QueryRow(query).Scan(&d)
+	if err := pqDB.QueryRow(query).Scan(&d); err != nil {
+		return err
+	}
+	return lost(&d)
 }
 
 func viaStdlib[T any](query string) error {
 	var d T
-	return stdlibDB.QueryRow(query).Scan(&d)
+	if err := stdlibDB.QueryRow(query).Scan(&d); err != nil {
+		return err
+	}
+	return lost(&d)
 }
 
 func main() {

@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // This file judges database/sql's side of a column's Go destination
 // (see code_types.go): the driver turns each column into a driver.Value,
@@ -136,6 +139,16 @@ func judgeSQL(t pgType, d goDest) (fit, string) {
 // bytes copied), pgx's pgtype.UUID (uuid.go: a string only), lib/pq's
 // arrays (array.go: a string or []byte in an array's text form).
 func convertAssign(v sqlValue, t pgType, d goDest) (fit, string) {
+	f, why := convertAssignBy(v, t, d)
+	if d.who != "" {
+		// Another package's Scan that takes what database/sql's
+		// conversion takes (scannerLike) is what decides.
+		why = strings.Replace(why, "database/sql", d.who, 1)
+	}
+	return f, why
+}
+
+func convertAssignBy(v sqlValue, t pgType, d goDest) (fit, string) {
 	cannot := fmt.Sprintf("database/sql cannot convert %s into %s", t.name, d.text)
 	// Bytes that may be text: bytea's may spell anything; an array's
 	// binary form (from pgx, see pgxScannerValue) never parses as text.
@@ -194,11 +207,14 @@ func convertAssign(v sqlValue, t pgType, d goDest) (fit, string) {
 		if v == valTime {
 			return fits, ""
 		}
+		if d.nullOnMismatch {
+			return fails, fmt.Sprintf("%s takes only a time.Time and reads %s's %s as NULL, without an error", d.who, t.name, v)
+		}
 		return fails, cannot
 	case goStruct, goMap, goSlice, goBytes16, goPgtypeArray:
 		return fails, fmt.Sprintf("database/sql has no conversion into %s, which is no sql.Scanner", d.text)
 	case goGoogleUUID:
-		return parsedUUID(t, d, text, "uuid.UUID's Scan")
+		return parsedUUID(t, d, text, d.text+"'s Scan")
 	case goPgtypeUUID:
 		if v != valString {
 			return fails, fmt.Sprintf("pgtype.UUID's Scan takes only a string, not %s's %s", t.name, v)

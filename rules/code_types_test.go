@@ -38,6 +38,12 @@ const (
 	pgtypeFlat64 = "github.com/jackc/pgx/v5/pgtype.FlatArray[int64]"
 	pqStrings    = "github.com/lib/pq.StringArray"
 	pqInt64s     = "github.com/lib/pq.Int64Array"
+	gofrsUUID    = "github.com/gofrs/uuid.UUID"
+	decimalDec   = "github.com/shopspring/decimal.Decimal"
+	pqNullTime   = "github.com/lib/pq.NullTime"
+	nullString   = "gopkg.in/guregu/null.v4.String"
+	nullInt      = "gopkg.in/guregu/null.v4.Int"
+	nullTime     = "gopkg.in/guregu/null.v4.Time"
 	rawMessage   = "encoding/json.RawMessage ([]byte)"
 	settings     = "example.com/store.Settings (struct)"
 )
@@ -257,6 +263,17 @@ func TestJudge(t *testing.T) {
 		{"pgx", "int8[]", "[]example.com/store.Status (string)", fits, ""},
 		{"pgx", "int8[]", "example.com/store.IDs ([]int32)", mayFail, "pgx scans each element of int8[] into store.IDs: pgx fails on int8 values out of int32's range"},
 		{"database/sql", "int8[]", "[]example.com/store.Status (string)", fails, "database/sql has no conversion into []store.Status, which is no sql.Scanner"},
+		// Scanners of other packages, judged by what their Scan takes.
+		{"database/sql", "text", gofrsUUID, mayFail, "uuid.UUID's Scan parses text values into uuid.UUID, which fails on one that is not a UUID"},
+		{"pgx", "uuid[]", gofrsUUID, fails, "uuid.UUID's Scan takes only text, not uuid[]'s values; this assumes pgx's default, binary results: in the text format of QueryExecModeSimpleProtocol or QueryExecModeExec, some values scan"},
+		{"database/sql", "text", decimalDec, mayFail, "decimal.Decimal's Scan parses text values into decimal.Decimal, which fails on one that is not a number"},
+		{"pgx", "bool", decimalDec, fails, "decimal.Decimal's Scan cannot convert bool into decimal.Decimal"},
+		{"pgx", "numeric", decimalDec, fits, ""},
+		{"database/sql", "time", pqNullTime, mayFail, "pq.NullTime's Scan takes only a time.Time and reads time's a string as NULL, without an error with pgx's stdlib, which gives a string (lib/pq gives a time.Time, which it takes)"},
+		{"pgx", "text", pqNullTime, fails, "pq.NullTime's Scan takes only a time.Time and reads text's a string as NULL, without an error"},
+		{"pgx", "bool", nullString, fits, ""},
+		{"database/sql", "float8", nullInt, mayFail, "null.Int's Scan parses float8 values into null.Int, which fails on one that is not a whole number"},
+		{"pgx", "time", nullTime, fails, "null.Time's Scan cannot convert time into null.Time"},
 	} {
 		got, why := judge(c.driver, pgTypeOf(c.typ, cat), goDestOf(c.dest))
 		assert.Equal(t, c.want, got, "%s: %s into %s (%s)", c.driver, c.typ, c.dest, why)

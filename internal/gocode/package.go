@@ -264,8 +264,19 @@ func libraryOfType(typ ast.Expr, imports map[string]string) string {
 func libraryPackageName(path string) string {
 	parts := strings.Split(path, "/")
 	last := parts[len(parts)-1]
-	if len(parts) > 1 && len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+	if len(parts) > 1 && isVersion(last) {
 		last = parts[len(parts)-2]
 	}
+	if strings.HasPrefix(path, "gopkg.in/") {
+		// gopkg.in/guregu/null.v4 is package null.
+		if name, version, ok := strings.Cut(last, "."); ok && isVersion(version) {
+			last = name
+		}
+	}
 	return last
+}
+
+// isVersion reports whether s is a major version's element: v2, v5...
+func isVersion(s string) bool {
+	return len(s) > 1 && s[0] == 'v' && strings.Trim(s[1:], "0123456789") == ""
 }

@@ -464,3 +464,46 @@ func f(db *sql.DB) error {
 		"[]github.com/google/uuid.UUID", "time.Duration", "github.com/google/uuid.UUID", "*github.com/lib/pq.StringArray",
 	}, r.Types)
 }
+
+// TestDestinationTypesOfOtherPackages: the declarations of destinations
+// of gofrs/uuid, shopspring/decimal, lib/pq's NullTime, pgx's pgtype
+// scalars and gopkg.in/guregu/null.v4 (whose package name is null, not
+// null.v4) are described by their import paths.
+func TestDestinationTypesOfOtherPackages(t *testing.T) {
+	src := `package store
+
+import (
+	"database/sql"
+
+	"github.com/gofrs/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+	"gopkg.in/guregu/null.v4"
+)
+
+func f(db *sql.DB) error {
+	var (
+		id     uuid.UUID
+		parent uuid.NullUUID
+		price  decimal.Decimal
+		seen   pq.NullTime
+		name   null.String
+		count  null.Int
+		at     null.Time
+		total  pgtype.Numeric
+		label  pgtype.Text
+	)
+	return db.QueryRow("SELECT * FROM a").Scan(&id, &parent, &price, &seen, &name, &count, &at, &total, &label)
+}
+`
+	f := extractOne(t, src)
+	require.Len(t, f.Queries, 1)
+	r := f.Queries[0].Read
+	require.NotNil(t, r)
+	assert.Equal(t, []string{
+		"github.com/gofrs/uuid.UUID", "github.com/gofrs/uuid.NullUUID", "github.com/shopspring/decimal.Decimal",
+		"github.com/lib/pq.NullTime", "gopkg.in/guregu/null.v4.String", "gopkg.in/guregu/null.v4.Int",
+		"gopkg.in/guregu/null.v4.Time", "github.com/jackc/pgx/v5/pgtype.Numeric", "github.com/jackc/pgx/v5/pgtype.Text",
+	}, r.Types)
+}
