@@ -183,6 +183,10 @@ const (
 	goPgtypeUUID  // pgx's pgtype.UUID: a uuid for pgx, a sql.Scanner of strings
 	goPgtypeArray // pgx's pgtype.Array[elem], pgtype.FlatArray[elem]
 	goPqArray     // lib/pq's StringArray, Int64Array...: a sql.Scanner that parses an array's text
+	// pgx's pgtype scalars (pgtype.Text, Int8, Numeric, Timestamptz...):
+	// each fills from the codecs that plan its scanner interface under
+	// pgx, and is a sql.Scanner otherwise (pgtypeScan).
+	goPgtypeScalar
 )
 
 // goDest is a destination's Go type as CodeRead.Types describes it.
@@ -209,6 +213,8 @@ type goDest struct {
 	// nullOnMismatch is set for a sql.Scanner that reads a value it does
 	// not take as NULL, without an error (lib/pq's NullTime).
 	nullOnMismatch bool
+	// pgtype is the name of a pgtype scalar ("Int8").
+	pgtype string
 	// who names the Scan method that decides, for a sql.Scanner of
 	// another package judged as the database/sql type it behaves as
 	// ("decimal.Decimal's Scan"); "" for database/sql's own conversions.
@@ -221,6 +227,13 @@ const (
 	pqPath     = "github.com/lib/pq."
 	nullPath   = "gopkg.in/guregu/null.v4."
 )
+
+// pgtypeScalars are pgx's pgtype scalars that pgsafe judges, with the
+// width in bits of the integers (the others: 1).
+var pgtypeScalars = map[string]int{
+	"Text": 1, "Int2": 16, "Int4": 32, "Int8": 64, "Float8": 1, "Bool": 1, "Numeric": 1,
+	"Timestamptz": 1, "Timestamp": 1, "Date": 1, "Interval": 1,
+}
 
 // scannerLike are the sql.Scanners of other packages whose Scan takes
 // what a type of database/sql's takes (read from their source), by the
@@ -376,6 +389,9 @@ func knownDest(text string) (goDest, bool) {
 		d.kind = goGoogleUUID
 	case name == pgtypePath+"UUID":
 		d.kind = goPgtypeUUID
+	case strings.HasPrefix(name, pgtypePath) && pgtypeScalars[strings.TrimPrefix(name, pgtypePath)] > 0:
+		d.kind, d.pgtype = goPgtypeScalar, strings.TrimPrefix(name, pgtypePath)
+		d.bits = pgtypeScalars[d.pgtype]
 	case strings.HasPrefix(name, pgtypePath+"Array[") || strings.HasPrefix(name, pgtypePath+"FlatArray["):
 		_, elem, _ := strings.Cut(name, "[")
 		e := goDestOf(strings.TrimSuffix(elem, "]"))

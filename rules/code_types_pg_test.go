@@ -37,9 +37,9 @@ var scanColumns = []struct {
 	{"timestamptz", []string{"'2024-01-02 03:04:05+00'"}},
 	// Bytes, the text "42", 16 bytes, the text "{1}", the text "t".
 	{"bytea", []string{`'\x0102'`, `'\x3432'`, `'\x000102030405060708090a0b0c0d0e0f'`, `'\x7b317d'`, `'\x74'`}},
-	{"text", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'"}},
-	{"varchar", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'"}},
-	{"bpchar", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'"}},
+	{"text", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'", "'2024-01-02'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05+00'", "'1 day'"}},
+	{"varchar", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'", "'2024-01-02'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05+00'", "'1 day'"}},
+	{"bpchar", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'", "'2024-01-02'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05+00'", "'1 day'"}},
 	{"time", []string{"'10:00:00'", "'24:00:00'"}},
 	{"timetz", []string{"'10:00:00+02'"}},
 	{"interval", []string{"'1 day 02:00:00'", "'00:00:01'"}},
@@ -52,9 +52,10 @@ var scanColumns = []struct {
 	{"int8[]", []string{"'{1,2}'", "'{9000000000}'"}},
 	{"uuid[]", []string{"'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'", "'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12}'"}},
 	// Labels that spell nothing, and labels that spell what some
-	// destinations parse.
-	{"mood", []string{"'happy'", "'1'", "'t'", "'2024-01-02 03:04:05+00'", "'1 day'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1}'"}},
-	{"email", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'"}},
+	// destinations parse. Text, too, holds what pgtype's times and
+	// intervals parse.
+	{"mood", []string{"'happy'", "'1'", "'t'", "'2024-01-02 03:04:05+00'", "'2024-01-02 03:04:05'", "'2024-01-02'", "'1 day'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1}'"}},
+	{"email", []string{"'hello'", "'42'", "'t'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "'{1,2}'", "'2024-01-02'", "'2024-01-02 03:04:05'", "'2024-01-02 03:04:05+00'", "'1 day'"}},
 	{"score", []string{"1", "7", "9000000000"}},
 	{"tags", []string{"'{a,b}'", "'{1,2}'"}},
 	{"doc", []string{`'{"theme": "dark"}'`, "'[1, 2]'", `'["a", "b"]'`, `'"x"'`, "'1'", "'true'", "'{}'", `'"2024-01-02T03:04:05Z"'`, "'12345678901234567890123456789012'", "'[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]'"}},

@@ -20,6 +20,8 @@ const pgxText = "pgx (text format)"
 // scanners (see pgxScannerValue) and is judged as database/sql judges it.
 func judgePgx(t pgType, d goDest) (fit, string) {
 	switch {
+	case d.kind == goPgtypeScalar:
+		return judgePgxPgtype(t, d, false)
 	case d.scanner || d.kind == goGoogleUUID || d.kind == goPgtypeUUID || d.kind == goPqArray:
 		// planScan tries the codec's plan first: pgtype.UUID is a
 		// UUIDScanner, which UUIDCodec fills as its Scan would.
@@ -188,6 +190,8 @@ func judgePgxTextFormat(t pgType, d goDest) (fit, string) {
 	var f fit
 	var why string
 	switch {
+	case d.kind == goPgtypeScalar:
+		f, why = judgePgxPgtype(t, d, true)
 	case d.scanner || d.kind == goGoogleUUID || d.kind == goPgtypeUUID || d.kind == goPqArray:
 		f, why = convertAssign(pgxTextScannerValue(t), t, d)
 	case d.kind == goAny:
@@ -220,4 +224,82 @@ func pgxTextScannerValue(t pgType) sqlValue {
 		return valString
 	}
 	return stdlibValue(t)
+}
+
+// judgePgxPgtype is pgx's planScan for a pgtype scalar (pgtype.Text,
+// Int8, Numeric, Timestamptz...): the plan of the column's codec for the
+// scalar's scanner interface (TextScanner, Int64Scanner,
+// Float64Scanner, NumericScanner, BoolScanner, TimestamptzScanner,
+// TimestampScanner, DateScanner, IntervalScanner) where the codec has
+// one (pgtypeCodecPlan); else the scalar's Scan, a sql.Scanner, with the
+// value that pgx hands scanners (pgtypeScan). In the text format,
+// pgtype.Text, a TextScanner, takes the text of every type.
+func judgePgxPgtype(t pgType, d goDest, textFormat bool) (fit, string) {
+	if f, why, ok := pgtypeCodecPlan(t, d, textFormat); ok {
+		return f, why
+	}
+	v := pgxScannerValue(t)
+	if textFormat {
+		v = pgxTextScannerValue(t)
+	}
+	return pgtypeScan(v, t, d)
+}
+
+// pgtypeCodecPlan is the plan that the codec of a column of type t has
+// for the pgtype scalar d, and false when it has none: the codecs of
+// text, numbers, uuid and times of day write text (TextScanner); the
+// integer, float and numeric codecs write numbers (Int64Scanner fails on
+// those that are not whole or out of range); each other scalar has its
+// own type's codec. An enum is read as text and parsed by the scalar's
+// codec (Map.TypeForValue). JSON's codec hands the scalars its text.
+func pgtypeCodecPlan(t pgType, d goDest, textFormat bool) (fit, string, bool) {
+	if t.kind == pgJSON {
+		return unknownFit, "", false
+	}
+	if d.pgtype == "Text" && (textFormat || t.kind == pgEnum) {
+		return fits, "", true
+	}
+	if t.kind == pgEnum {
+		return mayFail, fmt.Sprintf("pgx reads %s as text and parses its label into %s, which fails on a label that does not spell one", t.name, d.text), true
+	}
+	switch d.pgtype {
+	case "Text":
+		switch t.kind {
+		case pgText, pgInt, pgFloat, pgNumeric, pgUUID, pgTimeOfDay, pgTimeTZ:
+			return fits, "", true
+		}
+	case "Int2", "Int4", "Int8":
+		switch {
+		case t.kind == pgInt && t.bits <= d.bits:
+			return fits, "", true
+		case t.kind == pgInt:
+			return mayFail, fmt.Sprintf("pgx fails on %s values out of %s's range", t.name, d.text), true
+		case t.kind == pgFloat || t.kind == pgNumeric:
+			return mayFail, fmt.Sprintf("pgx fails on %s values that are not whole numbers", t.name), true
+		}
+	case "Float8":
+		if t.kind == pgInt || t.kind == pgFloat || t.kind == pgNumeric {
+			return fits, "", true
+		}
+	case "Numeric":
+		switch t.kind {
+		case pgInt, pgNumeric:
+			return fits, "", true
+		case pgFloat:
+			return mayFail, fmt.Sprintf("pgx fails on %s values that are not whole numbers", t.name), true
+		}
+	case "Bool":
+		if t.kind == pgBool {
+			return fits, "", true
+		}
+	case "Timestamptz", "Timestamp", "Date":
+		if t.kind == pgTime {
+			return fits, "", true
+		}
+	case "Interval":
+		if t.kind == pgInterval {
+			return fits, "", true
+		}
+	}
+	return unknownFit, "", false
 }

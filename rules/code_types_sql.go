@@ -220,6 +220,8 @@ func convertAssignBy(v sqlValue, t pgType, d goDest) (fit, string) {
 			return fails, fmt.Sprintf("pgtype.UUID's Scan takes only a string, not %s's %s", t.name, v)
 		}
 		return parsedUUID(t, d, true, "pgtype.UUID's Scan")
+	case goPgtypeScalar:
+		return pgtypeScan(v, t, d)
 	case goPqArray:
 		switch {
 		case v == valRaw && t.kind == pgArray:
@@ -273,4 +275,125 @@ func mayBeNumber(t pgType) bool {
 // bytea, a JSON string or an enum's label.
 func mayBeAnyText(t pgType) bool {
 	return t.kind == pgText || t.kind == pgBytea || t.kind == pgJSON || t.kind == pgEnum
+}
+
+// pgtypeScan is the Scan method of pgx's pgtype scalar d (Text, Int2,
+// Int4, Int8, Float8, Bool, Numeric, Timestamptz, Timestamp, Date,
+// Interval; pgtype's source) given the value v of a column of type t:
+// Text takes a string or a []byte as it is; Int2, Int4 and Int8 an
+// int64, and parse a string or a []byte (strconv.ParseInt); Float8 a
+// float64, and parses a string; Bool a bool, and parses a string or a
+// []byte (strconv.ParseBool); Timestamptz, Timestamp and Date a
+// time.Time, and parse a string as PostgreSQL writes the type; Numeric
+// and Interval parse a string only. Anything else fails.
+func pgtypeScan(v sqlValue, t pgType, d goDest) (fit, string) {
+	who := d.text + "'s Scan"
+	str := v == valString
+	bytes := v == valText || v == valRaw
+	refuse := func() (fit, string) {
+		return fails, fmt.Sprintf("%s does not take %s's %s", who, t.name, v)
+	}
+	// parsed judges a Scan that parses the value's text as a kind of
+	// value: fits when every value of t spells one, may fail when some
+	// may.
+	parsed := func(spells func(pgType) fit, what string) (fit, string) {
+		if v == valRaw && t.kind == pgArray {
+			return fails, fmt.Sprintf("%s parses text, and gets %s's binary form", who, t.name)
+		}
+		switch spells(t) {
+		case fits:
+			return fits, ""
+		case mayFail:
+			return mayFail, fmt.Sprintf("%s parses %s values as %s, which fails on one that is not", who, t.name, what)
+		default:
+			return fails, fmt.Sprintf("%s parses %s values as %s, and none is", who, t.name, what)
+		}
+	}
+	text := func(t pgType) fit {
+		if mayBeAnyText(t) {
+			return mayFail
+		}
+		return fails
+	}
+	switch d.pgtype {
+	case "Text":
+		if str || bytes {
+			return fits, ""
+		}
+		return refuse()
+	case "Int2", "Int4", "Int8":
+		switch {
+		case v == valInt && t.bits <= d.bits:
+			return fits, ""
+		case v == valInt:
+			return mayFail, fmt.Sprintf("%s fails on %s values out of %s's range", who, t.name, d.text)
+		case str || bytes:
+			return parsed(func(t pgType) fit {
+				if t.kind == pgInt && t.bits <= d.bits {
+					return fits
+				}
+				if mayBeNumber(t) {
+					return mayFail
+				}
+				return fails
+			}, "a whole number")
+		}
+		return refuse()
+	case "Float8":
+		switch {
+		case v == valFloat:
+			return fits, ""
+		case str:
+			return parsed(func(t pgType) fit {
+				if t.kind == pgInt || t.kind == pgFloat || t.kind == pgNumeric {
+					return fits
+				}
+				return text(t)
+			}, "a number")
+		}
+		return refuse()
+	case "Numeric":
+		if !str {
+			return refuse()
+		}
+		return parsed(func(t pgType) fit {
+			if t.kind == pgInt || t.kind == pgFloat || t.kind == pgNumeric {
+				return fits
+			}
+			return text(t)
+		}, "a number")
+	case "Bool":
+		switch {
+		case v == valBool:
+			return fits, ""
+		case str || bytes:
+			return parsed(func(t pgType) fit {
+				if mayBeNumber(t) {
+					return mayFail
+				}
+				return fails
+			}, "a bool")
+		}
+		return refuse()
+	case "Timestamptz", "Timestamp", "Date":
+		switch {
+		case v == valTime:
+			return fits, ""
+		case str:
+			return parsed(text, "a "+strings.ToLower(d.pgtype))
+		}
+		return refuse()
+	case "Interval":
+		if !str {
+			return refuse()
+		}
+		return parsed(func(t pgType) fit {
+			if t.kind == pgInterval || t.kind == pgTimeOfDay {
+				return fits // a time of day is an interval's text too
+			}
+			return text(t)
+		}, "an interval")
+	default:
+		return unknownFit, ""
+	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // userTypesSQL creates the enum and domains that the judgement tests name.
-const userTypesSQL = `CREATE TYPE mood AS ENUM ('happy', 'sad', '1', 't', '2024-01-02 03:04:05+00', '1 day', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1}');
+const userTypesSQL = `CREATE TYPE mood AS ENUM ('happy', 'sad', '1', 't', '2024-01-02 03:04:05+00', '2024-01-02 03:04:05', '2024-01-02', '1 day', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{1}');
 CREATE DOMAIN email AS varchar(200);
 CREATE DOMAIN score AS int8;
 CREATE DOMAIN tags AS text[];
@@ -274,6 +274,20 @@ func TestJudge(t *testing.T) {
 		{"pgx", "bool", nullString, fits, ""},
 		{"database/sql", "float8", nullInt, mayFail, "null.Int's Scan parses float8 values into null.Int, which fails on one that is not a whole number"},
 		{"pgx", "time", nullTime, fails, "null.Time's Scan cannot convert time into null.Time"},
+		// pgx's pgtype scalars: the codec's plan for their scanner
+		// interface under pgx, else their Scan.
+		{"pgx", "bool", pgtypePath + "Text", fails, "pgtype.Text's Scan does not take bool's a bool; this assumes pgx's default, binary results: in the text format of QueryExecModeSimpleProtocol or QueryExecModeExec, every value scans"},
+		{"pgx", "interval", pgtypePath + "Text", fits, ""},
+		{pgxText, "bool", pgtypePath + "Text", fits, ""},
+		{"database/sql", "int4", pgtypePath + "Text", fails, "pgtype.Text's Scan does not take int4's an int64"},
+		{"pgx", "text", pgtypePath + "Int8", mayFail, "pgtype.Int8's Scan parses text values as a whole number, which fails on one that is not"},
+		{"database/sql", "float8", pgtypePath + "Int8", fails, "pgtype.Int8's Scan does not take float8's a float64"},
+		{"pgx", "int8", pgtypePath + "Int4", mayFail, "pgx fails on int8 values out of pgtype.Int4's range"},
+		{"database/sql", "numeric", pgtypePath + "Numeric", mayFail, "pgtype.Numeric's Scan does not take numeric's a []byte with lib/pq, which gives a []byte (pgx's stdlib gives a string, which it takes)"},
+		{"pgx", "text", pgtypePath + "Timestamptz", mayFail, "pgtype.Timestamptz's Scan parses text values as a timestamptz, which fails on one that is not"},
+		{"pgx", "time", pgtypePath + "Interval", fits, ""},
+		{"database/sql", "int4", pgtypePath + "Interval", fails, "pgtype.Interval's Scan does not take int4's an int64"},
+		{"pgx", "mood", pgtypePath + "Date", mayFail, "pgx reads mood as text and parses its label into pgtype.Date, which fails on a label that does not spell one"},
 	} {
 		got, why := judge(c.driver, pgTypeOf(c.typ, cat), goDestOf(c.dest))
 		assert.Equal(t, c.want, got, "%s: %s into %s (%s)", c.driver, c.typ, c.dest, why)
