@@ -142,7 +142,7 @@ func ApplyScoped(f *migration.File, diags []rules.Diagnostic, known []*rules.Rul
 	var whole []int
 	above := map[int][]int{} // statement index -> directives
 	for i, d := range dirs {
-		if _, scoped := scopes[d.Comment.Span.Start]; d.File || scoped {
+		if _, scoped := scopes[d.Comment.Start]; d.File || scoped {
 			whole = append(whole, i)
 		} else if st := nextStatement(f, d.Comment.End); st != nil {
 			above[st.Index] = append(above[st.Index], i)
@@ -188,7 +188,7 @@ func covers(f *migration.File, d Directive, dg rules.Diagnostic, scopes map[int]
 	if d.File {
 		return true
 	}
-	if spans, ok := scopes[d.Comment.Span.Start]; ok {
+	if spans, ok := scopes[d.Comment.Start]; ok {
 		for _, sp := range spans {
 			if dg.Span.Start >= sp.Start && dg.Span.Start < sp.End {
 				return true
