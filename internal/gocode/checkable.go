@@ -140,9 +140,10 @@ func ignoreComments(src string) []goComment {
 //   - A comment alone on its line covers the queries of the next Go
 //     statement that sends one (Query.Stmt), or, when the SQL of a query
 //     comes first (a constant declared below the comment), that query.
-//   - A comment after code covers the queries whose statement ends on its
-//     line (a call's arguments may run over several lines; the comment
-//     goes at the end of the last), or whose SQL does (a constant).
+//   - A comment after code covers the queries whose statement has code
+//     on its line before it (a call's arguments may run over several
+//     lines; the comment may end any of them), or whose SQL does (a
+//     constant).
 //
 // A scope runs one byte past the query's SQL, over the ';' written there
 // and the end of input, where PostgreSQL places some syntax errors.
@@ -178,9 +179,9 @@ func Scopes(src string, queries []Query) map[int][]sqlparse.Span {
 			continue
 		}
 		lineStart := strings.LastIndexByte(src[:c.off], '\n') + 1
-		endsHere := func(end int) bool { return end > lineStart && end <= c.off }
+		onLine := func(sp sqlparse.Span) bool { return sp.Start >= 0 && sp.Start < c.off && sp.End >= lineStart }
 		for _, q := range queries {
-			if endsHere(q.Stmt.End) || endsHere(q.End) {
+			if onLine(q.Stmt) || onLine(sqlparse.Span{Start: q.Start, End: q.End}) {
 				out[c.off] = append(out[c.off], scope(q))
 			}
 		}

@@ -106,6 +106,8 @@ func f(db *sql.DB) {
 		SELECT 3` + "`" + `,
 	) // pgsafe:ignore PS052 the last line of the call
 	db.Query(all) // pgsafe:ignore PS052 the constant, sent here
+	db.Query("SELECT 4 " + // pgsafe:ignore PS052 a line inside the call
+		"FROM clients")
 	// pgsafe:ignore PS052 nothing follows
 }
 `
@@ -130,6 +132,9 @@ func f(db *sql.DB) {
 	assert.Equal(t, []string{"SELECT 2"}, covered("the if's condition"))
 	assert.Equal(t, []string{"SELECT 3"}, covered("the last line of the call"))
 	assert.Equal(t, []string{"SELECT * FROM clients"}, covered("the constant, sent here"))
+	inside := covered("a line inside the call")
+	require.Len(t, inside, 1)
+	assert.True(t, strings.HasPrefix(inside[0], "SELECT 4") && strings.HasSuffix(inside[0], "FROM clients"), inside[0])
 	assert.Empty(t, covered("nothing follows"))
 	_, ok := scopes[0]
 	assert.False(t, ok, "ignore-file has no scope: it covers the whole file")
