@@ -88,10 +88,11 @@ func lspResolver(c *cli.Context, e env) lsp.Resolver {
 			finish = func(res *lint.Result) { estimate.Apply(res, *est) }
 		}
 		return &lsp.Settings{
-			Code:   len(s.schema.code) > 0,
-			Finish: finish,
-			Lint:   s.lint,
-			Source: s.source,
+			Code:      len(s.schema.code) > 0,
+			CodeFiles: s.codeFiles,
+			Finish:    finish,
+			Lint:      s.lint,
+			Source:    s.source,
 			Prepare: func(ctx context.Context, files []source.File) (lint.Options, error) {
 				if _, err := applyReleases(ctx, re, s, nil, "", files); err != nil {
 					return lint.Options{}, unwrapExit(err)
