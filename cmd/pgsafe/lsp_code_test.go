@@ -392,3 +392,69 @@ func TestLSPGoPositionEncodings(t *testing.T) {
 		})
 	}
 }
+
+// auditGo is a second package of lspCodeSet's service that reads the
+// clients table with *.
+const auditGo = `// Package audit lists the clients.
+package audit
+
+import "database/sql"
+
+// Clients returns the clients' rows.
+func Clients(db *sql.DB) (int, error) {
+	rows, err := db.Query("SELECT * FROM clients")
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var name, secret string
+		if err := rows.Scan(&id, &name, &secret); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+`
+
+// TestLSPGoPackages checks that a change of one package's Go buffer
+// leaves the findings of another package as they were (the server finds
+// the SQL of the changed package again, and keeps the other's), and that
+// a new Go file that a code glob covers joins the set when it is saved.
+func TestLSPGoPackages(t *testing.T) {
+	dir := t.TempDir()
+	files := maps.Clone(lspCodeSet)
+	files["internal/audit/audit.go"] = auditGo
+	writeLSPFiles(t, dir, files)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	storeText := lspCodeSet["internal/store/clients.go"]
+	store := c.openGo(filepath.Join(dir, "internal/store/clients.go"), storeText)
+	assert.Equal(t, []string{"PS052"}, codes(c.diagnostics(store).Diagnostics))
+	audit := c.openGo(filepath.Join(dir, "internal/audit/audit.go"), auditGo)
+	assert.Equal(t, []string{"PS052"}, codes(c.diagnostics(store).Diagnostics), "the same check publishes both")
+	p := c.diagnostics(audit)
+	require.Equal(t, []string{"PS052"}, codes(p.Diagnostics))
+	assert.Equal(t, 1, p.Diagnostics[0].Severity)
+
+	c.change(store, 2, strings.Replace(storeText, "SELECT *", "SELECT id, name, secret", 1))
+	assert.Empty(t, c.diagnostics(store).Diagnostics)
+	p = c.diagnostics(audit)
+	require.Equal(t, []string{"PS052"}, codes(p.Diagnostics), "the other package's query is still found")
+	assert.Equal(t, positionOf(t, auditGo, "* FROM"), p.Diagnostics[0].Range.Start)
+
+	// A new file, written by the editor on save.
+	newPath := filepath.Join(dir, "internal/store/logo.go")
+	newText := "package store\n\nimport \"database/sql\"\n\n// Logos reads the clients' logos.\nfunc Logos(db *sql.DB) (*sql.Rows, error) {\n\treturn db.Query(\"INSERT INTO clients VALUES ($1, $2, $3)\")\n}\n"
+	newURI := c.openGo(newPath, newText)
+	require.NoError(t, os.WriteFile(newPath, []byte(newText), 0o644))
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": newURI}})
+	// Opened, the file is read by no set: only the save, which makes the
+	// set read its Go files again, publishes its findings.
+	p = c.diagnostics(newURI)
+	assert.Equal(t, []string{"PS053"}, codes(p.Diagnostics), "the positional INSERT of the saved file")
+	assert.Equal(t, 0, c.shutdown())
+}

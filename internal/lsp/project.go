@@ -343,25 +343,61 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 
 // findCode finds the SQL that the Go files send (gocode.Check) when
 // their texts differ from those of the last search, and reports whether
-// they did. A file that does not parse sends nothing, as in pgsafe lint;
-// its error is logged. The caller holds checkMu.
+// they did. Only the folders (Go packages) that hold a changed file are
+// searched again: a package's SQL depends on its own files alone. A file
+// that does not parse sends nothing, as in pgsafe lint; its error is
+// logged. The caller holds checkMu.
 func (p *project) findCode(files []source.File) bool {
-	same := len(files) == len(p.goTexts)
+	changed := map[string]bool{} // folders
+	now := make(map[string]bool, len(files))
 	for _, f := range files {
-		if !same {
-			break
+		now[f.Path] = true
+		if text, ok := p.goTexts[f.Path]; !ok || text != f.Text {
+			changed[filepath.Dir(f.Path)] = true
 		}
-		text, ok := p.goTexts[f.Path]
-		same = ok && text == f.Text
 	}
-	if same {
+	for path := range p.goTexts {
+		if !now[path] {
+			changed[filepath.Dir(path)] = true
+		}
+	}
+	if len(changed) == 0 {
 		return false
 	}
-	found, errs := gocode.Check(files)
+	var again []source.File
+	for _, f := range files {
+		if changed[filepath.Dir(f.Path)] {
+			again = append(again, f)
+		}
+	}
+	found, errs := gocode.Check(again)
 	for _, err := range errs {
 		p.s.logf("%v", err)
 	}
-	p.goFound = found
+	old := p.goFound
+	oldSQL := make(map[string]source.File, len(old.SQL))
+	for _, f := range old.SQL {
+		oldSQL[f.Path] = f
+	}
+	newSQL := make(map[string]source.File, len(found.SQL))
+	for _, f := range found.SQL {
+		newSQL[f.Path] = f
+	}
+	next := gocode.Checked{Sources: map[string]string{}, Queries: map[string][]gocode.Query{}}
+	for _, f := range files { // in the order the globs read them
+		from, sql := old, oldSQL
+		if changed[filepath.Dir(f.Path)] {
+			from, sql = found, newSQL
+		}
+		q, ok := sql[f.Path]
+		if !ok {
+			continue // sends no SQL
+		}
+		next.SQL = append(next.SQL, q)
+		next.Sources[f.Path] = from.Sources[f.Path]
+		next.Queries[f.Path] = from.Queries[f.Path]
+	}
+	p.goFound = next
 	p.goTexts = make(map[string]string, len(files))
 	for _, f := range files {
 		p.goTexts[f.Path] = f.Text
