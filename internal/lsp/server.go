@@ -1,7 +1,8 @@
 // Package lsp is pgsafe's language server: it speaks the Language Server
 // Protocol (3.17) over a stream, lints the migration set around each open
-// .sql file as pgsafe lint does, and offers pgsafe's fixes as code
-// actions. The JSON-RPC layer is written here over the standard library
+// .sql file as pgsafe lint does (with the SQL of the Go files that the
+// set's code globs read, whose open documents get their findings too:
+// godocs.go), and offers pgsafe's fixes as code actions. The JSON-RPC layer is written here over the standard library
 // (see docs/lsp.md for why).
 //
 // Concurrency: one goroutine reads messages. Notifications (document
