@@ -217,10 +217,13 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		s.mu.Unlock()
 		cancel()
 	}()
+	// codeChanged is set when the Go code's SQL changed: every
+	// migration is checked again, with the parse trees of the last check.
+	codeChanged := false
 	// stopped gives the next check the work that this one leaves.
 	stopped := func() (checked, error) {
 		s.mu.Lock()
-		p.dirty, p.full = true, p.full || full
+		p.dirty, p.full = true, p.full || full || codeChanged
 		p.reloadFiles = p.reloadFiles || !p.loaded
 		s.mu.Unlock()
 		if err := ctx.Err(); err != nil {
@@ -291,11 +294,9 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		full = true // the companions of reused files may have changed
 	}
 	if p.settings.Code {
-		if p.findCode(goFiles) {
-			// What the code reads decides the findings of every
-			// migration that changes the tables it reads.
-			full = true
-		}
+		// What the code reads decides the findings of every migration
+		// that changes the tables it reads.
+		codeChanged = p.findCode(goFiles)
 		opts.Queries = append(slices.Clone(p.queryFiles), p.goFound.SQL...)
 		opts.Code, opts.CodeQueries = p.goFound.Sources, p.goFound.Queries
 	}
@@ -303,6 +304,9 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 	var recheck func(string) bool
 	if p.last != nil && !full {
 		recheck = p.recheckAfter(files)
+		if codeChanged {
+			recheck = func(string) bool { return true }
+		}
 		opts.Reuse = map[string]*migration.File{}
 		for _, f := range p.last.Files {
 			opts.Reuse[f.Path] = f
