@@ -458,3 +458,31 @@ func TestLSPGoPackages(t *testing.T) {
 	assert.Equal(t, []string{"PS053"}, codes(p.Diagnostics), "the positional INSERT of the saved file")
 	assert.Equal(t, 0, c.shutdown())
 }
+
+// TestLSPGoReadByTwoSets checks a Go file that two migration sets read
+// (a monorepo's billing database has its own config, whose code glob
+// reads the same service): its document shows the findings of both,
+// each with its set's schema.
+func TestLSPGoReadByTwoSets(t *testing.T) {
+	dir := t.TempDir()
+	files := maps.Clone(lspCodeSet)
+	files["billing/.pgsafe.toml"] = "framework = \"golang-migrate\"\ncode = [\"../internal/**/*.go\"]\n"
+	files["billing/migrations/001_clients.up.sql"] = lspCodeSet["db/migrations/001_clients.up.sql"]
+	writeLSPFiles(t, dir, files)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	uri := c.openGo(filepath.Join(dir, "internal/store/clients.go"), lspCodeSet["internal/store/clients.go"])
+	p := c.diagnostics(uri)
+	require.Equal(t, []string{"PS052"}, codes(p.Diagnostics), "the set of the root's config")
+	assert.Equal(t, 1, p.Diagnostics[0].Severity, "its pending migration breaks the Scan")
+
+	// Opening a billing migration loads the billing set, which reads the
+	// Go file too: no migration of its own breaks the Scan.
+	billing := filepath.Join(dir, "billing/migrations/001_clients.up.sql")
+	c.diagnostics(c.open(billing, files["billing/migrations/001_clients.up.sql"]))
+	p = c.diagnostics(uri)
+	require.Equal(t, []string{"PS052", "PS052"}, codes(p.Diagnostics), "the findings of both sets")
+	assert.Equal(t, 1, p.Diagnostics[0].Severity, "the root's set first")
+	assert.Equal(t, 4, p.Diagnostics[1].Severity, "then the billing set's: a hint")
+	assert.Equal(t, 0, c.shutdown())
+}
