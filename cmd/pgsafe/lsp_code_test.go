@@ -486,3 +486,19 @@ func TestLSPGoReadByTwoSets(t *testing.T) {
 	assert.Equal(t, 4, p.Diagnostics[1].Severity, "then the billing set's: a hint")
 	assert.Equal(t, 0, c.shutdown())
 }
+
+// TestLSPGoConfigLosesCode checks that when the config no longer has
+// code globs, the Go document's findings go once the server reloads it.
+func TestLSPGoConfigLosesCode(t *testing.T) {
+	dir := t.TempDir()
+	writeLSPFiles(t, dir, lspCodeSet)
+	c := startLSP(t, dir)
+	c.initialize(dir, nil)
+	uri := c.openGo(filepath.Join(dir, "internal/store/clients.go"), lspCodeSet["internal/store/clients.go"])
+	require.Equal(t, []string{"PS052"}, codes(c.diagnostics(uri).Diagnostics))
+	cfg := filepath.Join(dir, ".pgsafe.toml")
+	require.NoError(t, os.WriteFile(cfg, []byte("framework = \"golang-migrate\"\n"), 0o644))
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": fileURI(cfg), "type": 2}}})
+	assert.Empty(t, c.diagnostics(uri).Diagnostics, "no set reads the Go file")
+	assert.Equal(t, 0, c.shutdown())
+}
