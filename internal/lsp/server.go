@@ -2,8 +2,9 @@
 // Protocol (3.17) over a stream, lints the migration set around each open
 // .sql file as pgsafe lint does (with the SQL of the Go files that the
 // set's code globs read, whose open documents get their findings too:
-// godocs.go), and offers pgsafe's fixes as code actions. The JSON-RPC layer is written here over the standard library
-// (see docs/lsp.md for why).
+// godocs.go), and offers pgsafe's fixes as code actions. The JSON-RPC
+// layer is written here over the standard library (see docs/lsp.md for
+// why).
 //
 // Concurrency: one goroutine reads messages. Notifications (document
 // changes) are handled on it, in order; requests run on goroutines of
