@@ -21,7 +21,8 @@ func lspCommand(e env) *cli.Command {
 		Usage: "run the language server that editors start: diagnostics, quick fixes and hovers over LSP",
 		Description: "pgsafe lsp speaks the Language Server Protocol on standard input and output; editors start it.\n" +
 			"It lints the migration set around each open .sql file with the settings pgsafe lint would use\n" +
-			"(the nearest .pgsafe.toml), and logs to standard error. See docs/lsp.md.",
+			"(the nearest .pgsafe.toml), and the SQL in the open Go files of the config's code globs,\n" +
+			"and logs to standard error. See docs/lsp.md.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "stdio", Usage: "talk over standard input and output (the only transport; accepted because editors pass it)"},
 			&cli.DurationFlag{Name: "debounce", Usage: "wait `DURATION` after a change before checking (the client's initializationOptions.debounceMs wins)", Value: lsp.DefaultDebounce},
@@ -88,10 +89,11 @@ func lspResolver(c *cli.Context, e env) lsp.Resolver {
 			finish = func(res *lint.Result) { estimate.Apply(res, *est) }
 		}
 		return &lsp.Settings{
-			Code:   len(s.schema.code) > 0,
-			Finish: finish,
-			Lint:   s.lint,
-			Source: s.source,
+			Code:      len(s.schema.code) > 0,
+			CodeFiles: s.codeFiles,
+			Finish:    finish,
+			Lint:      s.lint,
+			Source:    s.source,
 			Prepare: func(ctx context.Context, files []source.File) (lint.Options, error) {
 				if _, err := applyReleases(ctx, re, s, nil, "", files); err != nil {
 					return lint.Options{}, unwrapExit(err)

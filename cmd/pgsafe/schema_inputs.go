@@ -68,7 +68,8 @@ func (s *settings) loadSchemaInputs(ctx context.Context, e env) ([]error, error)
 // when named; - reads one from standard input, named by
 // --stdin-filename, as an editor sends its buffer), finds the SQL they send with gocode, and adds each file
 // that sends some to s.lint.Queries as its SQL text, with its Go source
-// in s.lint.Code. It returns the files that cannot be read or do not
+// in s.lint.Code; every Go file read is kept in s.codeFiles (the
+// language server finds the SQL again with its unsaved buffers). It returns the files that cannot be read or do not
 // parse as errors.
 func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 	opts := source.Options{
@@ -80,19 +81,16 @@ func (s *settings) loadCode(ctx context.Context) ([]error, error) {
 	if err != nil {
 		return nil, interrupted()
 	}
-	texts := make(map[string]string, len(files))
-	for _, f := range files {
-		texts[f.Path] = f.Text
-	}
-	found, parseErrs := gocode.Extract(files)
+	s.codeFiles = files
+	found, parseErrs := gocode.Check(files)
 	errs = append(errs, parseErrs...)
 	if s.lint.Code == nil {
 		s.lint.Code, s.lint.CodeQueries = map[string]string{}, map[string][]gocode.Query{}
 	}
-	for _, f := range found {
-		s.lint.Queries = append(s.lint.Queries, source.File{Path: f.Path, Text: f.Checkable(texts[f.Path])})
-		s.lint.Code[f.Path] = texts[f.Path]
-		s.lint.CodeQueries[f.Path] = f.Queries
+	s.lint.Queries = append(s.lint.Queries, found.SQL...)
+	for path, src := range found.Sources {
+		s.lint.Code[path] = src
+		s.lint.CodeQueries[path] = found.Queries[path]
 	}
 	return errs, nil
 }

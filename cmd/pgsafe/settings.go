@@ -54,6 +54,9 @@ type settings struct {
 	failOn rules.Severity
 	cfg    *config.Config
 	schema schemaInputs
+	// codeFiles are the Go files that --code read, with the text read,
+	// whether or not they send SQL (loadCode).
+	codeFiles []source.File
 }
 
 func resolve(c *cli.Context, e env) (*settings, error) {

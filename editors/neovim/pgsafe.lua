@@ -1,11 +1,14 @@
 -- pgsafe's language server in Neovim: diagnostics, quick fixes and hovers
--- on SQL files, from `pgsafe lsp` (pgsafe must be on PATH).
+-- on SQL files, and the findings on the SQL in Go files that the config's
+-- `code` globs read, from `pgsafe lsp` (pgsafe must be on PATH).
 --
 -- Copy this file to ~/.config/nvim/plugin/pgsafe.lua, or paste it into
 -- init.lua. It needs no plugin: Neovim 0.11 and later configure the server
 -- with vim.lsp.config, older ones (0.7 to 0.10) start it from a FileType
 -- autocommand. The server's root is the folder holding .pgsafe.toml, else
--- the git repository, else the file's folder.
+-- the git repository, else the file's folder. A Go file gets findings only
+-- under a .pgsafe.toml (the config's code globs say which Go files are
+-- read); before 0.11 the server is not started for other Go files.
 --
 -- See docs/editors.md. internal/editors/neovim_test.go runs this file in
 -- a real Neovim.
@@ -31,7 +34,7 @@ vim.api.nvim_create_autocmd('BufWritePost', {
 if vim.fn.has('nvim-0.11') == 1 then
   vim.lsp.config('pgsafe', {
     cmd = { 'pgsafe', 'lsp' },
-    filetypes = { 'sql' },
+    filetypes = { 'sql', 'go' },
     root_markers = { '.pgsafe.toml', '.git' },
   })
   vim.lsp.enable('pgsafe')
@@ -47,12 +50,16 @@ local capabilities = vim.lsp.protocol.make_client_capabilities()
 capabilities.workspace.workspaceEdit.documentChanges = true
 
 -- root_dir returns the folder of the nearest .pgsafe.toml above the
--- buffer's file, else of the nearest .git, else the file's own folder.
+-- buffer's file, else of the nearest .git, else the file's own folder; for
+-- a Go file, only the folder of the nearest .pgsafe.toml (nil without one).
 local function root_dir(buf)
   local dir = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':p:h')
   local config = vim.fn.findfile('.pgsafe.toml', dir .. ';')
   if config ~= '' then
     return vim.fn.fnamemodify(config, ':p:h')
+  end
+  if vim.bo[buf].filetype == 'go' then
+    return nil
   end
   local git = vim.fn.finddir('.git', dir .. ';')
   if git ~= '' then
@@ -65,12 +72,16 @@ local clients = {} -- root folder -> client id, for Neovim 0.7
 
 vim.api.nvim_create_autocmd('FileType', {
   group = vim.api.nvim_create_augroup('pgsafe', { clear = true }),
-  pattern = 'sql',
+  pattern = { 'sql', 'go' },
   callback = function(args)
+    local root = root_dir(args.buf)
+    if not root then
+      return -- a Go file outside every pgsafe project
+    end
     local config = {
       name = 'pgsafe',
       cmd = cmd,
-      root_dir = root_dir(args.buf),
+      root_dir = root,
       capabilities = capabilities,
     }
     if vim.lsp.start then

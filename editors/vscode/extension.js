@@ -1,5 +1,7 @@
 // pgsafe for VS Code: starts `pgsafe lsp` (the language server, over stdio)
-// for SQL files and restarts it when its settings change. Everything else,
+// for SQL files, sends it the Go files too (for the SQL they send, which
+// the config's code globs have it check), and restarts it when its
+// settings change. Everything else,
 // the diagnostics, quick fixes and hovers, comes from the server.
 'use strict';
 
@@ -28,6 +30,9 @@ function clientOptions() {
     documentSelector: [
       { scheme: 'file', language: 'sql' },
       { scheme: 'untitled', language: 'sql' },
+      // The server publishes findings only for the Go files that the
+      // config's code globs read; other Go files get none.
+      { scheme: 'file', language: 'go' },
     ],
     // No file watchers here: the server registers its own for .pgsafe.toml
     // and the migrations (workspace/didChangeWatchedFiles), which VS Code

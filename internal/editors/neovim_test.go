@@ -3,6 +3,8 @@ package editors
 import (
 	"context"
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,15 +59,17 @@ const indexMigrationPath = "db/migrations/00002_orders_status_idx.sql"
 
 // nvimScenario is what testdata/session.lua reads; see the script.
 type nvimScenario struct {
-	Setup   string `json:"setup"`
-	Root    string `json:"root"`
-	File    string `json:"file"`
-	Code    string `json:"code"`
-	Hover   bool   `json:"hover"`
-	Action  string `json:"action"`
-	Config  string `json:"config,omitempty"`
-	Timeout int    `json:"timeout"`
-	Out     string `json:"out"`
+	Setup string `json:"setup"`
+	Root  string `json:"root"`
+	File  string `json:"file"`
+	// Filetype is the filetype Neovim must give File: "sql" when empty.
+	Filetype string `json:"filetype,omitempty"`
+	Code     string `json:"code"`
+	Hover    bool   `json:"hover"`
+	Action   string `json:"action"`
+	Config   string `json:"config,omitempty"`
+	Timeout  int    `json:"timeout"`
+	Out      string `json:"out"`
 }
 
 // nvimDiagnostic is a diagnostic as vim.diagnostic.get returns it: lines
@@ -171,6 +175,14 @@ func runNeovim(t *testing.T, root string, sc nvimScenario) nvimSession {
 		"XDG_STATE_HOME="+filepath.Join(home, "state"),
 		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
 	)
+	// HOME and XDG_CACHE_HOME are the test's own, so the go command that
+	// pgsafe runs for the standard library's export data (the SQL in Go
+	// code is type-checked) is given the build cache of the test's, as a
+	// user's editor passes on theirs: a cache of its own would build the
+	// standard library first, which takes minutes on a busy machine.
+	if gocache, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil && len(strings.TrimSpace(string(gocache))) > 0 {
+		cmd.Env = append(cmd.Env, "GOCACHE="+strings.TrimSpace(string(gocache)))
+	}
 	out, runErr := cmd.CombinedOutput()
 
 	var s nvimSession
@@ -410,4 +422,70 @@ func TestNeovimReloadsConfigOnSave(t *testing.T) {
 	config, err := os.ReadFile(filepath.Join(root, ".pgsafe.toml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(config), `"require-concurrent-index"]`, "Neovim saved the config")
+}
+
+// goCodeProject: a golang-migrate folder whose config has pgsafe check the
+// SQL in the Go code under internal/. The Go code reads the clients table
+// with SELECT * into a Scan of three destinations, and the pending second
+// migration adds a fourth column.
+var goCodeProject = map[string]string{
+	".pgsafe.toml": `pg-version = 15
+framework = "golang-migrate"
+code = ["internal/**/*.go"]
+ignore = ["PS049"]
+`,
+	"db/migrations/001_clients.up.sql": "CREATE TABLE clients (id bigint PRIMARY KEY, name text NOT NULL, secret text NOT NULL);\n",
+	"db/migrations/002_logo.up.sql":    "SET lock_timeout = '2s';\nALTER TABLE clients ADD COLUMN logo_uri text;\n",
+	"internal/store/clients.go":        clientsGo,
+}
+
+const clientsGo = `// Package store keeps the OAuth clients.
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// Name reads a client's name.
+func Name(ctx context.Context, db *sql.DB, id int64) (string, error) {
+	var gotID int64
+	var name, secret string
+	err := db.QueryRowContext(ctx, "SELECT * FROM clients WHERE id = $1", id).Scan(&gotID, &name, &secret)
+	return name, err
+}
+`
+
+// TestNeovimGoFileQuickFix opens a Go file that the config's code globs
+// read: Neovim gives it the go filetype, the setup starts the server for
+// it, the SELECT * that the pending migration breaks is an error at the *
+// in the string literal, and the quick fix that names the columns is
+// applied from Neovim's code action list, after which the Go source parses
+// and the finding is gone.
+func TestNeovimGoFileQuickFix(t *testing.T) {
+	root := writeProject(t, goCodeProject)
+	s := runNeovim(t, root, nvimScenario{
+		File:     "internal/store/clients.go",
+		Filetype: "go",
+		Code:     "PS052",
+		Action:   "Name the columns",
+	})
+
+	require.Len(t, s.Diagnostics, 1, "%+v", s.Diagnostics)
+	d := s.Diagnostics[0]
+	assert.Equal(t, "PS052", d.Code)
+	line := strings.Split(clientsGo, "\n")[12]
+	assert.Equal(t, 12, d.Lnum, "on the line of the query")
+	assert.Equal(t, strings.Index(line, "* FROM"), d.Col, "on the * in the string literal")
+	assert.Equal(t, 1, d.Severity, "an error: the pending migration breaks the Scan")
+	assert.Contains(t, d.Message, "002_logo.up.sql:2 adds column clients.logo_uri")
+	s.requireCompleted(t)
+
+	assert.Equal(t, "PS052: Name the columns instead of *", s.Chosen)
+	path := filepath.Join(root, "internal", "store", "clients.go")
+	want := strings.Replace(clientsGo, "SELECT * FROM", "SELECT id, name, secret FROM", 1)
+	assert.Equal(t, map[string]string{path: want}, s.Buffers, "the fix edits the Go file alone")
+	_, err := parser.ParseFile(token.NewFileSet(), path, s.Buffers[path], parser.AllErrors)
+	assert.NoError(t, err, "the fixed Go source parses")
+	assert.Empty(t, s.DiagnosticsAfter, "the Go code names its columns")
 }

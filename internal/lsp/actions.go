@@ -26,6 +26,9 @@ const ignoreReason = suppress.PlaceholderReason
 func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]CodeAction, error) {
 	out := []CodeAction{}
 	path, err := uriToPath(params.TextDocument.URI)
+	if err == nil && isGo(path) {
+		return s.goCodeActions(ctx, path, params)
+	}
 	if err != nil || !isSQL(path) {
 		return out, nil
 	}
@@ -49,22 +52,7 @@ func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]Co
 				continue
 			}
 			ld := s.diagnosticLocked(p, d, x)
-			preferred := true
-			for _, fx := range d.Fixes {
-				if fx.Safety == rules.DisplayOnly || len(fx.Edits) == 0 {
-					continue
-				}
-				edit, ok := s.fixEdit(p, path, c, fx.Edits)
-				if !ok {
-					continue
-				}
-				title := fmt.Sprintf("%s: %s", d.Rule.Code, fx.Title)
-				if fx.Safety == rules.Unsafe {
-					title += " (unsafe: check it before you apply it)"
-				}
-				out = append(out, CodeAction{Title: title, Kind: kindQuickFix, Diagnostics: []Diagnostic{ld}, IsPreferred: preferred && fx.Safety == rules.Safe, Edit: edit})
-				preferred = preferred && fx.Safety != rules.Safe
-			}
+			out = append(out, s.fixActions(p, path, c, d, ld)...)
 			if edit, ok := s.ignoreEdit(path, c, text, f, d); ok {
 				out = append(out, CodeAction{Title: fmt.Sprintf("%s: ignore %s here (pgsafe:ignore)", d.Rule.Code, d.Rule.Name), Kind: kindQuickFix, Diagnostics: []Diagnostic{ld}, Edit: edit})
 			}
@@ -81,6 +69,30 @@ func (s *server) codeActions(ctx context.Context, params CodeActionParams) ([]Co
 		return nil
 	})
 	return out, err
+}
+
+// fixActions returns a quick fix for each fix of finding d (ld as the
+// client sees it) in the file at path that pgsafe can apply and the
+// client can take; the first safe one is preferred.
+func (s *server) fixActions(p *project, path string, c checked, d rules.Diagnostic, ld Diagnostic) []CodeAction {
+	var out []CodeAction
+	preferred := true
+	for _, fx := range d.Fixes {
+		if fx.Safety == rules.DisplayOnly || len(fx.Edits) == 0 {
+			continue
+		}
+		edit, ok := s.fixEdit(p, path, c, fx.Edits)
+		if !ok {
+			continue
+		}
+		title := fmt.Sprintf("%s: %s", d.Rule.Code, fx.Title)
+		if fx.Safety == rules.Unsafe {
+			title += " (unsafe: check it before you apply it)"
+		}
+		out = append(out, CodeAction{Title: title, Kind: kindQuickFix, Diagnostics: []Diagnostic{ld}, IsPreferred: preferred && fx.Safety == rules.Safe, Edit: edit})
+		preferred = preferred && fx.Safety != rules.Safe
+	}
+	return out
 }
 
 // wanted reports whether an action of kind passes the client's filter
@@ -124,7 +136,7 @@ func (s *server) fixEdit(p *project, path string, c checked, edits []rules.Edit)
 	}
 	files := make([]fileEdit, 0, len(order))
 	for _, target := range order {
-		text, exists := p.texts[target]
+		text, exists := p.textOf(target)
 		if !exists {
 			if b, err := os.ReadFile(target); err == nil {
 				text, exists = string(b), true
@@ -224,18 +236,21 @@ func (s *server) ignoreEdit(path string, c checked, text string, f *migration.Fi
 }
 
 // fixAll returns the source action that applies every safe fix of the
-// file at path, as pgsafe fix would (round after round), or nil when
-// there is none.
+// file at path (a migration, or a Go file of the config's code globs),
+// as pgsafe fix would (round after round), or nil when there is none.
 func (s *server) fixAll(ctx context.Context, p *project, path string, c checked) (*CodeAction, error) {
 	if p.settings == nil {
 		return nil, nil
 	}
+	// The options of the last check: with the SQL of the Go code as it
+	// read it, open buffers in place of files.
+	opts := p.checkOpts
 	files := make([]source.File, 0, len(p.texts))
 	for path, text := range p.texts {
 		files = append(files, source.File{Path: path, Text: text})
 	}
 	sort.SliceStable(files, func(i, j int) bool { return source.Less(files[i].Path, files[j].Path) })
-	res, err := rewrite.FixContext(ctx, files, p.settings.Lint, rewrite.Options{Only: func(p string) bool { return p == path }})
+	res, err := rewrite.FixContext(ctx, files, opts, rewrite.Options{Only: func(p string) bool { return p == path }})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -11,7 +11,8 @@ import (
 )
 
 // publishCheck publishes the findings of p's last check c for each open
-// document of the set, and the config's error on the config file. The
+// document of the set and each open Go document that its code globs
+// read, and the config's error on the config file. The
 // caller holds p.checkMu and server.mu.
 func (s *server) publishCheck(p *project, c checked) {
 	if p.cfgErr != nil {
@@ -43,6 +44,7 @@ func (s *server) publishCheck(p *project, c checked) {
 		v := version
 		s.publish(PublishDiagnosticsParams{URI: d.uri, Version: &v, Diagnostics: out})
 	}
+	s.publishGoCheck(p, c)
 }
 
 // publishConfigError shows a config error on the config file: on the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pgsafe/pgsafe/internal/config"
+	"github.com/pgsafe/pgsafe/internal/gocode"
 	"github.com/pgsafe/pgsafe/internal/lint"
 	"github.com/pgsafe/pgsafe/internal/migration"
 	"github.com/pgsafe/pgsafe/internal/source"
@@ -45,6 +46,11 @@ type project struct {
 	// until read.
 	disk  map[string]string
 	order []string // disk's paths in the order source.Load found them
+	// codeDisk holds the Go files that the config's code globs read, as
+	// last read from disk, by path (Settings.CodeFiles); codeOrder, their
+	// paths in that order.
+	codeDisk  map[string]string
+	codeOrder []string
 
 	checkMu sync.Mutex // one check at a time; guards the fields below
 	// settings are the set's resolved settings; nil when the config is
@@ -59,6 +65,16 @@ type project struct {
 	diags      map[string][]rules.Diagnostic
 	texts      map[string]string
 	versions   map[string]int // the versions of the open documents it read
+	// queryFiles are the config's application query files (Lint.Queries
+	// without the SQL found in Go code).
+	queryFiles []source.File
+	// goTexts are the Go texts (open buffers in place of files) that
+	// goFound was found in, by path.
+	goTexts map[string]string
+	goFound gocode.Checked
+	// checkOpts are the options of the last check, with the SQL found in
+	// the Go code it read, for the fixes that code actions make.
+	checkOpts lint.Options
 }
 
 func newProject(s *server, root string) *project {
@@ -112,6 +128,12 @@ var errOvertaken = errors.New("a newer change to the migration set overtook the 
 // saved notes that the file at path was saved: its text on disk is now
 // that of its buffer. The caller holds server.mu.
 func (p *project) saved(path string) {
+	if d := p.s.docs[path]; d != nil && isGo(path) {
+		if _, ok := p.codeDisk[path]; ok {
+			p.codeDisk[path] = d.text
+		}
+		return
+	}
 	if d := p.s.docs[path]; d != nil && p.disk != nil {
 		if _, ok := p.disk[path]; !ok {
 			p.order = append(p.order, path)
@@ -195,10 +217,13 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		s.mu.Unlock()
 		cancel()
 	}()
+	// codeChanged is set when the Go code's SQL changed: every
+	// migration is checked again, with the parse trees of the last check.
+	codeChanged := false
 	// stopped gives the next check the work that this one leaves.
 	stopped := func() (checked, error) {
 		s.mu.Lock()
-		p.dirty, p.full = true, p.full || full
+		p.dirty, p.full = true, p.full || full || codeChanged
 		p.reloadFiles = p.reloadFiles || !p.loaded
 		s.mu.Unlock()
 		if err := ctx.Err(); err != nil {
@@ -238,6 +263,16 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		seen[path] = true
 		files = append(files, source.File{Path: path, Text: text})
 	}
+	// The Go code, open buffers in place of the files on disk.
+	goFiles := make([]source.File, 0, len(p.codeOrder))
+	for _, path := range p.codeOrder {
+		text := p.codeDisk[path]
+		if d := s.docs[path]; d != nil {
+			text = d.text
+			versions[path] = d.version
+		}
+		goFiles = append(goFiles, source.File{Path: path, Text: text})
+	}
 	// Open documents of the set that are not on disk yet.
 	for path, d := range s.docs {
 		if !seen[path] && isSQL(path) && s.rootOf(path) == p.root && p.owns(path) {
@@ -258,9 +293,20 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 		opts.Overlay = overlay
 		full = true // the companions of reused files may have changed
 	}
+	if p.settings.Code {
+		// What the code reads decides the findings of every migration
+		// that changes the tables it reads.
+		codeChanged = p.findCode(goFiles)
+		opts.Queries = append(slices.Clone(p.queryFiles), p.goFound.SQL...)
+		opts.Code, opts.CodeQueries = p.goFound.Sources, p.goFound.Queries
+	}
+	p.checkOpts = opts
 	var recheck func(string) bool
 	if p.last != nil && !full {
 		recheck = p.recheckAfter(files)
+		if codeChanged {
+			recheck = func(string) bool { return true }
+		}
 		opts.Reuse = map[string]*migration.File{}
 		for _, f := range p.last.Files {
 			opts.Reuse[f.Path] = f
@@ -297,6 +343,70 @@ func (p *project) checkLocked(ctx context.Context) (checked, error) {
 	}
 	p.record(gen, versions, res, diags, files)
 	return checked{gen: gen, versions: versions}, ctx.Err()
+}
+
+// findCode finds the SQL that the Go files send (gocode.Check) when
+// their texts differ from those of the last search, and reports whether
+// they did. Only the folders (Go packages) that hold a changed file are
+// searched again: a package's SQL depends on its own files alone. A file
+// that does not parse sends nothing, as in pgsafe lint; its error is
+// logged. The caller holds checkMu.
+func (p *project) findCode(files []source.File) bool {
+	changed := map[string]bool{} // folders
+	now := make(map[string]bool, len(files))
+	for _, f := range files {
+		now[f.Path] = true
+		if text, ok := p.goTexts[f.Path]; !ok || text != f.Text {
+			changed[filepath.Dir(f.Path)] = true
+		}
+	}
+	for path := range p.goTexts {
+		if !now[path] {
+			changed[filepath.Dir(path)] = true
+		}
+	}
+	if len(changed) == 0 {
+		return false
+	}
+	var again []source.File
+	for _, f := range files {
+		if changed[filepath.Dir(f.Path)] {
+			again = append(again, f)
+		}
+	}
+	found, errs := gocode.Check(again)
+	for _, err := range errs {
+		p.s.logf("%v", err)
+	}
+	old := p.goFound
+	oldSQL := make(map[string]source.File, len(old.SQL))
+	for _, f := range old.SQL {
+		oldSQL[f.Path] = f
+	}
+	newSQL := make(map[string]source.File, len(found.SQL))
+	for _, f := range found.SQL {
+		newSQL[f.Path] = f
+	}
+	next := gocode.Checked{Sources: map[string]string{}, Queries: map[string][]gocode.Query{}}
+	for _, f := range files { // in the order the globs read them
+		from, sql := old, oldSQL
+		if changed[filepath.Dir(f.Path)] {
+			from, sql = found, newSQL
+		}
+		q, ok := sql[f.Path]
+		if !ok {
+			continue // sends no SQL
+		}
+		next.SQL = append(next.SQL, q)
+		next.Sources[f.Path] = from.Sources[f.Path]
+		next.Queries[f.Path] = from.Queries[f.Path]
+	}
+	p.goFound = next
+	p.goTexts = make(map[string]string, len(files))
+	for _, f := range files {
+		p.goTexts[f.Path] = f.Text
+	}
+	return true
 }
 
 // record keeps a check's outcome.
@@ -353,6 +463,7 @@ func (p *project) load(ctx context.Context) error {
 		p.settings = nil
 		p.s.mu.Lock()
 		p.disk, p.order, p.code = map[string]string{}, nil, false
+		p.codeDisk, p.codeOrder = nil, nil
 		p.s.mu.Unlock()
 		return nil
 	}
@@ -392,11 +503,41 @@ func (p *project) load(ctx context.Context) error {
 			p.settings.Lint = opts
 		}
 	}
+	codeDisk := map[string]string{}
+	var codeOrder []string
+	p.queryFiles, p.goTexts, p.goFound = nil, nil, gocode.Checked{}
+	if p.settings != nil && p.settings.Code {
+		// The SQL in Lint was found in the files on disk: until a buffer
+		// differs, it is the SQL to check.
+		lo := p.settings.Lint
+		p.goTexts = map[string]string{}
+		for _, f := range p.settings.CodeFiles {
+			codeDisk[f.Path] = f.Text
+			codeOrder = append(codeOrder, f.Path)
+			p.goTexts[f.Path] = f.Text
+		}
+		p.goFound = gocode.Checked{Sources: lo.Code, Queries: lo.CodeQueries}
+		for _, q := range lo.Queries {
+			if _, ok := lo.Code[q.Path]; ok {
+				p.goFound.SQL = append(p.goFound.SQL, q)
+			} else {
+				p.queryFiles = append(p.queryFiles, q)
+			}
+		}
+	}
 	p.s.mu.Lock()
 	p.disk, p.order = disk, order
+	p.codeDisk, p.codeOrder = codeDisk, codeOrder
 	p.code = p.settings != nil && p.settings.Code
 	p.s.mu.Unlock()
 	return nil
+}
+
+// readsGo reports whether the set checks the SQL of the Go file at path
+// (its code globs read it). The caller holds server.mu.
+func (p *project) readsGo(path string) bool {
+	_, ok := p.codeDisk[path]
+	return p.code && ok
 }
 
 // owns reports whether the file at path belongs to the set: its nearest

@@ -1,8 +1,10 @@
 // Package lsp is pgsafe's language server: it speaks the Language Server
 // Protocol (3.17) over a stream, lints the migration set around each open
-// .sql file as pgsafe lint does, and offers pgsafe's fixes as code
-// actions. The JSON-RPC layer is written here over the standard library
-// (see docs/lsp.md for why).
+// .sql file as pgsafe lint does (with the SQL of the Go files that the
+// set's code globs read, whose open documents get their findings too:
+// godocs.go), and offers pgsafe's fixes as code actions. The JSON-RPC
+// layer is written here over the standard library (see docs/lsp.md for
+// why).
 //
 // Concurrency: one goroutine reads messages. Notifications (document
 // changes) are handled on it, in order; requests run on goroutines of
@@ -56,6 +58,12 @@ type Settings struct {
 	// loaded): a change to a .go file under the set's root loads it
 	// again.
 	Code bool
+	// CodeFiles are the Go files that the config's code globs read, with
+	// their text on disk, whether or not they send SQL. The SQL in Lint
+	// was found in these texts; the server finds it again (gocode.Check)
+	// with the text of each open buffer in place of its file's, and
+	// publishes the findings in these files to their open documents.
+	CodeFiles []source.File
 }
 
 // Resolver returns the settings of the migration set whose files lie
@@ -160,6 +168,10 @@ type server struct {
 	projects                                   map[string]*project  // by root folder
 	// configDiags are the config files that have diagnostics published.
 	configDiags map[string]bool
+	// goDiags are the diagnostics of each open Go document, by path, from
+	// each set (by root) whose code globs read it: a Go file read by two
+	// sets shows the findings of both.
+	goDiags map[string]map[string][]Diagnostic
 }
 
 // document is an open text document.
@@ -467,6 +479,10 @@ func (s *server) didSave(p DidSaveTextDocumentParams) {
 	if proj := s.projects[s.rootOf(path)]; proj != nil && isSQL(path) {
 		proj.saved(path)
 	}
+	if isGo(path) {
+		s.goSavedLocked(path)
+		return
+	}
 	s.changedLocked(path, 0)
 }
 
@@ -483,6 +499,7 @@ func (s *server) didClose(p DidCloseTextDocumentParams) {
 		return
 	}
 	delete(s.docs, path)
+	delete(s.goDiags, path)
 	// The file on disk takes the buffer's place in its set.
 	s.changedLocked(path, s.debounce)
 	if !s.configDiags[path] {
@@ -568,8 +585,18 @@ func (s *server) configChangedLocked() {
 	// The configs that had errors get them again, or an empty list, from
 	// the checks of their sets (publishCheck).
 	for path := range s.docs {
-		if isSQL(path) {
+		if isSQL(path) || isGo(path) {
 			s.changedLocked(path, 0)
+		}
+	}
+	// A Go document that no set may read any more loses its findings;
+	// the others get theirs from the checks of their sets.
+	if len(s.projects) == 0 {
+		for path := range s.goDiags {
+			delete(s.goDiags, path)
+			if d := s.docs[path]; d != nil {
+				s.publish(PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
+			}
 		}
 	}
 }
@@ -577,6 +604,10 @@ func (s *server) configChangedLocked() {
 // changedLocked notes that the text of path changed (opened, edited,
 // closed, saved) and schedules its set's check after delay.
 func (s *server) changedLocked(path string, delay time.Duration) {
+	if isGo(path) {
+		s.goDocChangedLocked(path, delay)
+		return
+	}
 	// A Flyway .sql.conf changes how its migration runs.
 	path = strings.TrimSuffix(path, ".conf")
 	if !isSQL(path) {

@@ -5,7 +5,8 @@
 --   setup     the Lua file that sets the server up, as a user's config
 --             does (editors/neovim/pgsafe.lua, which runs pgsafe from PATH)
 --   root      the project folder (where .pgsafe.toml is)
---   file      the migration to open, relative to root
+--   file      the migration (or Go file) to open, relative to root
+--   filetype  the filetype Neovim gives it: sql (when empty) or go
 --   code      the rule code whose diagnostic the session waits for
 --   hover     true to hover on the statement the diagnostic is on, and on
 --             the rule code of a pgsafe:ignore comment the action writes
@@ -17,8 +18,8 @@
 --   timeout   milliseconds each wait may last before it counts as a failure
 --   out       the JSON file to write the results to
 --
--- It opens the file the way a user does (:edit; the sql filetype starts the
--- server), waits for the diagnostics, hovers, picks the code action from the
+-- It opens the file the way a user does (:edit; the sql or go filetype
+-- starts the server), waits for the diagnostics, hovers, picks the code action from the
 -- list Neovim offers (vim.ui.select, which is what a user's picker
 -- replaces), lets Neovim apply the edit, writes every changed buffer to disk
 -- and waits for the diagnostics of the new text. Every wait is vim.wait on
@@ -182,8 +183,12 @@ local function session()
   vim.cmd('cd ' .. vim.fn.fnameescape(scenario.root))
   vim.cmd('edit ' .. vim.fn.fnameescape(scenario.file))
   local buf = vim.api.nvim_get_current_buf()
-  if vim.bo[buf].filetype ~= 'sql' then
-    fail('filetype of ' .. scenario.file .. ' is "' .. vim.bo[buf].filetype .. '", not sql')
+  local filetype = scenario.filetype
+  if filetype == nil or filetype == vim.NIL or filetype == '' then
+    filetype = 'sql'
+  end
+  if vim.bo[buf].filetype ~= filetype then
+    fail('filetype of ' .. scenario.file .. ' is "' .. vim.bo[buf].filetype .. '", not ' .. filetype)
   end
 
   wait('diagnostic ' .. scenario.code, function()
