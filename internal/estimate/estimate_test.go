@@ -78,13 +78,14 @@ func TestCost(t *testing.T) {
 
 func TestFitRecoversCoefficients(t *testing.T) {
 	truth := map[estimate.Class]estimate.Cost{
-		estimate.Instant:    {Seconds: 0.001},
-		estimate.Validation: {Seconds: 0.001, SecondsPerHeapGB: 0.3, SecondsPerMillionRows: 0.02},
-		estimate.Scan:       {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.05},
-		estimate.IndexBuild: {Seconds: 0.002, SecondsPerHeapGB: 1, SecondsPerMillionRows: 0.9},
-		estimate.Rewrite:    {Seconds: 0.003, SecondsPerHeapGB: 3, SecondsPerMillionRows: 1.5, SecondsPerIndexGB: 6},
-		estimate.RowDeletes: {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.3},
-		estimate.RowUpdates: {Seconds: 0.002, SecondsPerHeapGB: 2, SecondsPerMillionRows: 2.5},
+		estimate.Instant:         {Seconds: 0.001},
+		estimate.Validation:      {Seconds: 0.001, SecondsPerHeapGB: 0.3, SecondsPerMillionRows: 0.02},
+		estimate.Scan:            {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.05},
+		estimate.ForeignKeyCheck: {Seconds: 0.002, SecondsPerHeapGB: 0.4, SecondsPerMillionRows: 0.5, SecondsPerMillionReferencedRows: 3},
+		estimate.IndexBuild:      {Seconds: 0.002, SecondsPerHeapGB: 1, SecondsPerMillionRows: 0.9},
+		estimate.Rewrite:         {Seconds: 0.003, SecondsPerHeapGB: 3, SecondsPerMillionRows: 1.5, SecondsPerIndexGB: 6},
+		estimate.RowDeletes:      {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.3},
+		estimate.RowUpdates:      {Seconds: 0.002, SecondsPerHeapGB: 2, SecondsPerMillionRows: 2.5},
 	}
 	m := &estimate.Model{Format: estimate.ModelFormat, Costs: truth}
 	var points []estimate.Point
@@ -92,8 +93,18 @@ func TestFitRecoversCoefficients(t *testing.T) {
 		for _, rows := range []int64{10_000, 100_000, 1_000_000, 10_000_000} {
 			for _, width := range []int64{60, 330} {
 				size := estimate.Size{Rows: rows, HeapBytes: rows * width, IndexBytes: rows * 22}
-				took, _ := m.Estimate(c, size)
-				points = append(points, estimate.Point{Class: c, Size: size, Seconds: took.Seconds()})
+				sizes := []estimate.Size{size}
+				if c == estimate.ForeignKeyCheck {
+					// As the calibration checks them: against the table
+					// itself and against a parent of a thousand rows.
+					self, parent := size, size
+					self.ReferencedRows, parent.ReferencedRows = rows, estimate.ParentRows
+					sizes = []estimate.Size{self, parent}
+				}
+				for _, size := range sizes {
+					took, _ := m.Estimate(c, size)
+					points = append(points, estimate.Point{Class: c, Size: size, Seconds: took.Seconds()})
+				}
 			}
 		}
 	}

@@ -42,7 +42,22 @@ type Operation struct {
 	// SQL is the statement as a migration would write it.
 	SQL           string
 	Before, After []string
+	// ReferencedRows returns, for a foreign key check on a table of size
+	// table, the rows of the table the foreign key references; nil for
+	// other work.
+	ReferencedRows func(table Size) int64
 }
+
+// ParentRows are the rows of the parent table (ParentOf) that one of the
+// calibration's foreign keys references: few, fixed whatever the size of
+// the table, where the other foreign key references the table itself, so
+// that the fit can tell the cost per referencing row from the cost per
+// referenced row.
+const ParentRows = 1000
+
+// ParentOf names the parent table that an operation creates, with
+// ParentRows rows, for the foreign key of table to reference.
+func ParentOf(table string) string { return table + "_parent" }
 
 // Operations are the statements the calibration times, by class. Each
 // leaves the table as it found it: the rename and the type change are
@@ -55,13 +70,22 @@ type Operation struct {
 // which the UPDATE put an entry per row are rebuilt: the table's sizes
 // come back within a few per cent (TestOperationsLeaveTheTableAsFound).
 // The writes to every row come last, so that no other class is timed on
-// a table that they have touched.
+// a table that they have touched. Of the two foreign keys, one references
+// the table itself (as many referenced rows as referencing ones) and one
+// a parent of ParentRows rows that its untimed steps create, analyze and
+// drop.
 var Operations = []Operation{
 	{Class: Instant, SQL: "ALTER TABLE %[1]s RENAME COLUMN note TO note_renamed", After: []string{"ALTER TABLE %[1]s RENAME COLUMN note_renamed TO note"}},
 	{Class: Validation, Before: []string{"ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_valid CHECK (a >= 0) NOT VALID"},
 		SQL: "ALTER TABLE %[1]s VALIDATE CONSTRAINT %[1]s_a_valid", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_valid"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_check CHECK (a >= 0)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_check"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ALTER COLUMN b SET NOT NULL", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b DROP NOT NULL"}},
+	{Class: ForeignKeyCheck, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_id_fkey FOREIGN KEY (id) REFERENCES %[1]s (id)",
+		After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_id_fkey"}, ReferencedRows: func(s Size) int64 { return s.Rows }},
+	{Class: ForeignKeyCheck, Before: []string{"CREATE TABLE %[1]s_parent (id integer PRIMARY KEY)",
+		fmt.Sprintf("INSERT INTO %%[1]s_parent SELECT generate_series(0, %d)", ParentRows-1), "ANALYZE %[1]s_parent"},
+		SQL:   "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_b_fkey FOREIGN KEY (b) REFERENCES %[1]s_parent (id)",
+		After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_b_fkey", "DROP TABLE %[1]s_parent"}, ReferencedRows: func(Size) int64 { return ParentRows }},
 	{Class: IndexBuild, SQL: "CREATE INDEX %[1]s_a_idx ON %[1]s (a)", After: []string{"DROP INDEX %[1]s_a_idx"}},
 	{Class: IndexBuild, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_note_key UNIQUE (note)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_note_key"}},
 	{Class: Rewrite, SQL: "ALTER TABLE %[1]s ALTER COLUMN b TYPE bigint", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b TYPE integer"}},
@@ -69,6 +93,16 @@ var Operations = []Operation{
 	{Class: RowUpdates, Before: []string{"BEGIN"}, SQL: "UPDATE %[1]s SET b = b + 1",
 		After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s", "REINDEX TABLE %[1]s"}},
 	{Class: RowDeletes, Before: []string{"BEGIN"}, SQL: "DELETE FROM %[1]s", After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s"}},
+}
+
+// Size returns the size the operation is priced on, on a table of size
+// table: the table's, with the referenced table's rows for a foreign key
+// check.
+func (o Operation) Size(table Size) Size {
+	if o.ReferencedRows != nil {
+		table.ReferencedRows = o.ReferencedRows(table)
+	}
+	return table
 }
 
 // Statement returns the operation's SQL on table.
@@ -228,9 +262,9 @@ func Points(timings []Timing, log io.Writer) []Point {
 	points := make([]Point, 0, len(timings))
 	for _, m := range timings {
 		t := m.Table
-		fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", t.Shape.Name, t.Size.Rows, t.Size.HeapBytes, t.Size.IndexBytes,
+		fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-17s %9.1f ms  %s\n", t.Shape.Name, t.Size.Rows, t.Size.HeapBytes, t.Size.IndexBytes,
 			m.Op.Class, float64(m.Took.Microseconds())/1000, m.Op.Statement(t.Name))
-		points = append(points, Point{Class: m.Op.Class, Size: t.Size, Shape: t.Shape.Name, Seconds: m.Took.Seconds()})
+		points = append(points, Point{Class: m.Op.Class, Size: m.Op.Size(t.Size), Shape: t.Shape.Name, Seconds: m.Took.Seconds()})
 	}
 	return points
 }
