@@ -95,11 +95,13 @@ func TestFitRecoversCoefficients(t *testing.T) {
 				size := estimate.Size{Rows: rows, HeapBytes: rows * width, IndexBytes: rows * 22}
 				sizes := []estimate.Size{size}
 				if c == estimate.ForeignKeyCheck {
-					// As the calibration checks them: against the table
-					// itself and against a parent of a thousand rows.
-					self, parent := size, size
-					self.ReferencedRows, parent.ReferencedRows = rows, estimate.ParentRows
-					sizes = []estimate.Size{self, parent}
+					// As the calibration checks them, against each parent.
+					sizes = nil
+					for _, p := range estimate.Parents {
+						sized := size
+						sized.ReferencedRows = p.Rows
+						sizes = append(sizes, sized)
+					}
 				}
 				for _, size := range sizes {
 					took, _ := m.Estimate(c, size)

@@ -9,7 +9,7 @@
 // they block become hints when the estimate is below a threshold.
 //
 // The default cost model is model.json, the output of the calibration
-// command (go run ./internal/estimate/calibrate) on the machine it names;
+// command (pgsafe calibrate) on the machine it names;
 // docs/stats.md says how to calibrate one for other hardware.
 package estimate
 

@@ -48,16 +48,40 @@ type Operation struct {
 	ReferencedRows func(table Size) int64
 }
 
-// ParentRows are the rows of the parent table (ParentOf) that one of the
-// calibration's foreign keys references: few, fixed whatever the size of
-// the table, where the other foreign key references the table itself, so
-// that the fit can tell the cost per referencing row from the cost per
-// referenced row.
-const ParentRows = 1000
+// Parent is a table that a calibration's foreign key references: its
+// untimed steps create it beside the seeded table, with ids 0 to Rows-1,
+// vacuum and analyze it, and drop it afterwards. The two parents differ
+// in size, and neither grows with the seeded table, so that the fit can
+// tell the cost per referencing row from the cost per referenced row.
+type Parent struct {
+	// Suffix is added to the seeded table's name to name the parent.
+	Suffix string
+	Rows   int64
+}
 
-// ParentOf names the parent table that an operation creates, with
-// ParentRows rows, for the foreign key of table to reference.
-func ParentOf(table string) string { return table + "_parent" }
+// The parents: a small one, as a lookup table, referenced by column b
+// (0 to 999), and one of a million rows, as a customers table, referenced
+// by column a (0 to 1,000,002).
+var (
+	SmallParent = Parent{"_parent_small", 1000}
+	LargeParent = Parent{"_parent_large", 1_000_003}
+	Parents     = []Parent{SmallParent, LargeParent}
+)
+
+// Of names the parent of the seeded table.
+func (p Parent) Of(table string) string { return table + p.Suffix }
+
+// foreignKeyCheck is the operation that adds a foreign key on column of
+// the seeded table, validated, referencing parent.
+func foreignKeyCheck(column string, parent Parent) Operation {
+	t := "%[1]s" + parent.Suffix
+	return Operation{Class: ForeignKeyCheck,
+		Before: []string{"CREATE TABLE " + t + " (id integer PRIMARY KEY)",
+			fmt.Sprintf("INSERT INTO %s SELECT generate_series(0, %d)", t, parent.Rows-1), "VACUUM (FREEZE, ANALYZE) " + t},
+		SQL:            fmt.Sprintf("ALTER TABLE %%[1]s ADD CONSTRAINT %%[1]s_%s_fkey FOREIGN KEY (%s) REFERENCES %s (id)", column, column, t),
+		After:          []string{fmt.Sprintf("ALTER TABLE %%[1]s DROP CONSTRAINT %%[1]s_%s_fkey", column), "DROP TABLE " + t},
+		ReferencedRows: func(Size) int64 { return parent.Rows }}
+}
 
 // Operations are the statements the calibration times, by class. Each
 // leaves the table as it found it: the rename and the type change are
@@ -70,22 +94,17 @@ func ParentOf(table string) string { return table + "_parent" }
 // which the UPDATE put an entry per row are rebuilt: the table's sizes
 // come back within a few per cent (TestOperationsLeaveTheTableAsFound).
 // The writes to every row come last, so that no other class is timed on
-// a table that they have touched. Of the two foreign keys, one references
-// the table itself (as many referenced rows as referencing ones) and one
-// a parent of ParentRows rows that its untimed steps create, analyze and
-// drop.
+// a table that they have touched. The two foreign keys reference the
+// Parents, on columns without an index, as a foreign key column often is
+// when it is added.
 var Operations = []Operation{
 	{Class: Instant, SQL: "ALTER TABLE %[1]s RENAME COLUMN note TO note_renamed", After: []string{"ALTER TABLE %[1]s RENAME COLUMN note_renamed TO note"}},
 	{Class: Validation, Before: []string{"ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_valid CHECK (a >= 0) NOT VALID"},
 		SQL: "ALTER TABLE %[1]s VALIDATE CONSTRAINT %[1]s_a_valid", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_valid"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_check CHECK (a >= 0)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_check"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ALTER COLUMN b SET NOT NULL", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b DROP NOT NULL"}},
-	{Class: ForeignKeyCheck, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_id_fkey FOREIGN KEY (id) REFERENCES %[1]s (id)",
-		After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_id_fkey"}, ReferencedRows: func(s Size) int64 { return s.Rows }},
-	{Class: ForeignKeyCheck, Before: []string{"CREATE TABLE %[1]s_parent (id integer PRIMARY KEY)",
-		fmt.Sprintf("INSERT INTO %%[1]s_parent SELECT generate_series(0, %d)", ParentRows-1), "ANALYZE %[1]s_parent"},
-		SQL:   "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_b_fkey FOREIGN KEY (b) REFERENCES %[1]s_parent (id)",
-		After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_b_fkey", "DROP TABLE %[1]s_parent"}, ReferencedRows: func(Size) int64 { return ParentRows }},
+	foreignKeyCheck("b", SmallParent),
+	foreignKeyCheck("a", LargeParent),
 	{Class: IndexBuild, SQL: "CREATE INDEX %[1]s_a_idx ON %[1]s (a)", After: []string{"DROP INDEX %[1]s_a_idx"}},
 	{Class: IndexBuild, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_note_key UNIQUE (note)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_note_key"}},
 	{Class: Rewrite, SQL: "ALTER TABLE %[1]s ALTER COLUMN b TYPE bigint", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b TYPE integer"}},
@@ -168,6 +187,13 @@ type Timing struct {
 // its rounds (Runs): interference only ever adds time, so the least is
 // the closest to the work itself.
 func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops ...Operation) ([]Timing, error) {
+	return MeasureWith(ctx, conn, tables, ops, nil)
+}
+
+// MeasureWith is Measure that calls progress, when not nil, before it
+// times each operation (the index of the operation in ops, which nil
+// means Operations).
+func MeasureWith(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops []Operation, progress func(i int, op Operation)) ([]Timing, error) {
 	if len(ops) == 0 {
 		ops = Operations
 	}
@@ -178,6 +204,9 @@ func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops ...Operat
 		rounds = max(rounds, Runs(t.Size.Rows))
 	}
 	for j, op := range ops {
+		if progress != nil {
+			progress(j, op)
+		}
 		for r := range rounds {
 			for i, t := range tables {
 				if r >= Runs(t.Size.Rows) {
@@ -228,34 +257,6 @@ func execAll(ctx context.Context, conn *pgx.Conn, qs []string, table string) err
 	return nil
 }
 
-// Calibrate seeds a table of each shape at each row count in the
-// database conn is connected to (tables named pgsafe_calibrate_*, dropped
-// afterwards), times every operation on each (Measure), and returns the
-// measurements, for Fit. It writes a line per measurement to log.
-func Calibrate(ctx context.Context, conn *pgx.Conn, shapes []Shape, rows []int, log io.Writer) ([]Point, error) {
-	var tables []Seeded
-	for _, shape := range shapes {
-		for _, n := range rows {
-			t, err := Seed(ctx, conn, fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n), shape, n)
-			if err != nil {
-				return nil, err
-			}
-			tables = append(tables, t)
-		}
-	}
-	timings, err := Measure(ctx, conn, tables)
-	if err != nil {
-		return nil, err
-	}
-	points := Points(timings, log)
-	for _, t := range tables {
-		if _, err := conn.Exec(ctx, "DROP TABLE "+t.Name); err != nil {
-			return nil, err
-		}
-	}
-	return points, nil
-}
-
 // Points turns timings into the measurements that Fit takes, writing a
 // line per measurement to log.
 func Points(timings []Timing, log io.Writer) []Point {
@@ -276,9 +277,4 @@ func Runs(rows int64) int {
 		return 5
 	}
 	return 3
-}
-
-// Machine describes this machine for Calibration.Machine.
-func Machine(host, cpu string, cpus int) string {
-	return strings.TrimSpace(fmt.Sprintf("%s, %s, %d CPUs", host, cpu, cpus))
 }
