@@ -23,7 +23,7 @@ func TestStatementClass(t *testing.T) {
 		"ALTER TABLE t ADD PRIMARY KEY (id)":                               estimate.IndexBuild,
 		"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)":                     estimate.Scan,
 		"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID":           estimate.Instant,
-		"ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u":                   estimate.Scan,
+		"ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u":                   estimate.ForeignKeyCheck,
 		"ALTER TABLE t ALTER COLUMN a SET NOT NULL":                        estimate.Scan,
 		"ALTER TABLE t ATTACH PARTITION p FOR VALUES IN (1)":               estimate.Scan,
 		"ALTER TABLE t VALIDATE CONSTRAINT c":                              estimate.Validation,

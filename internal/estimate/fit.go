@@ -15,7 +15,7 @@ import (
 // noise, and a model that chased them would miss on large tables. Instant work is a fixed cost, the median of its points;
 // only rewrites rebuild indexes, so only they get a cost per index GB, and
 // only foreign key checks read a second table, so only they get a cost
-// per million referenced rows.
+// per million referenced rows read (Size.ReferencedRead).
 func Fit(points []Point) (map[Class]Cost, error) {
 	costs := map[Class]Cost{}
 	for _, c := range Classes {
@@ -38,7 +38,7 @@ func Fit(points []Point) (map[Class]Cost, error) {
 			case Rewrite:
 				f = append(f, float64(p.IndexBytes)/gb)
 			case ForeignKeyCheck:
-				f = append(f, float64(p.ReferencedRows)/1e6)
+				f = append(f, float64(p.ReferencedRead())/1e6)
 			default:
 			}
 			return f

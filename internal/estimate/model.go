@@ -132,7 +132,8 @@ type Cost struct {
 	// only).
 	SecondsPerIndexGB float64 `json:"seconds_per_index_gb"`
 	// SecondsPerMillionReferencedRows prices reading the table that a
-	// foreign key references (foreign key checks only).
+	// foreign key references (foreign key checks only), per million of
+	// the rows the check reads there (Size.ReferencedRead).
 	SecondsPerMillionReferencedRows float64 `json:"seconds_per_million_referenced_rows,omitempty"`
 }
 
@@ -148,13 +149,22 @@ type Size struct {
 
 const gb = 1 << 30
 
+// ReferencedRead returns the rows of the referenced table that a foreign
+// key check reads: all of them, but no more than the table it checks has.
+// On PostgreSQL 15 the check of a table against a larger one reads the
+// whole referenced table into a hash when the table is about as large
+// (a million rows against a million: 2.9 s, against a thousand: 0.3 s),
+// and probes the referenced table's index row by row when it is much
+// smaller (ten thousand rows against a million: 45 ms).
+func (s Size) ReferencedRead() int64 { return min(s.ReferencedRows, s.Rows) }
+
 // Of returns the time the work takes on a table of size s.
 func (c Cost) Of(s Size) time.Duration {
 	sec := c.Seconds +
 		c.SecondsPerHeapGB*float64(s.HeapBytes)/gb +
 		c.SecondsPerMillionRows*float64(s.Rows)/1e6 +
 		c.SecondsPerIndexGB*float64(s.IndexBytes)/gb +
-		c.SecondsPerMillionReferencedRows*float64(s.ReferencedRows)/1e6
+		c.SecondsPerMillionReferencedRows*float64(s.ReferencedRead())/1e6
 	return time.Duration(math.Round(sec * float64(time.Second)))
 }
 
