@@ -99,7 +99,7 @@ func TestFitRecoversCoefficients(t *testing.T) {
 					sizes = nil
 					for _, p := range estimate.Parents {
 						sized := size
-						sized.ReferencedRows = p.Rows
+						sized.ReferencedRows = p.Rows(size)
 						sizes = append(sizes, sized)
 					}
 				}

@@ -49,23 +49,30 @@ type Operation struct {
 }
 
 // Parent is a table that a calibration's foreign key references: its
-// untimed steps create it beside the seeded table, with ids 0 to Rows-1,
-// vacuum and analyze it, and drop it afterwards. The two parents differ
-// in size, and neither grows with the seeded table, so that the fit can
-// tell the cost per referencing row from the cost per referenced row.
+// untimed steps create it beside the seeded table, vacuum and analyze it,
+// and drop it afterwards. One parent is small and fixed, the other as
+// large as the seeded table, so that the fit can tell the cost per
+// referencing row from the cost per referenced row.
 type Parent struct {
 	// Suffix is added to the seeded table's name to name the parent.
 	Suffix string
-	Rows   int64
+	// Create is the statement that creates and fills it, with %[1]s for
+	// the seeded table and %[2]s for the parent.
+	Create string
+	// Rows returns its rows beside a seeded table of size table.
+	Rows func(table Size) int64
 }
 
-// The parents: a small one, as a lookup table, referenced by column b
-// (0 to 999), and one of a million rows, as a customers table, referenced
-// by column a (0 to 1,000,002).
+// The parents: a lookup table of a thousand ids (0 to 999) that column b
+// references, and one that holds every value of column a, as a customers
+// table holds an id for each of its orders' customers: as many rows as
+// the seeded table (a takes a distinct value on each row).
 var (
-	SmallParent = Parent{"_parent_small", 1000}
-	LargeParent = Parent{"_parent_large", 1_000_003}
-	Parents     = []Parent{SmallParent, LargeParent}
+	SmallParent = Parent{"_parent_small", "CREATE TABLE %[2]s AS SELECT g::integer AS id FROM generate_series(0, 999) AS g",
+		func(Size) int64 { return 1000 }}
+	LargeParent = Parent{"_parent_large", "CREATE TABLE %[2]s AS SELECT a AS id FROM %[1]s",
+		func(s Size) int64 { return s.Rows }}
+	Parents = []Parent{SmallParent, LargeParent}
 )
 
 // Of names the parent of the seeded table.
@@ -76,11 +83,10 @@ func (p Parent) Of(table string) string { return table + p.Suffix }
 func foreignKeyCheck(column string, parent Parent) Operation {
 	t := "%[1]s" + parent.Suffix
 	return Operation{Class: ForeignKeyCheck,
-		Before: []string{"CREATE TABLE " + t + " (id integer PRIMARY KEY)",
-			fmt.Sprintf("INSERT INTO %s SELECT generate_series(0, %d)", t, parent.Rows-1), "VACUUM (FREEZE, ANALYZE) " + t},
+		Before:         []string{fmt.Sprintf(parent.Create, "%[1]s", t), "ALTER TABLE " + t + " ADD PRIMARY KEY (id)", "VACUUM (FREEZE, ANALYZE) " + t},
 		SQL:            fmt.Sprintf("ALTER TABLE %%[1]s ADD CONSTRAINT %%[1]s_%s_fkey FOREIGN KEY (%s) REFERENCES %s (id)", column, column, t),
 		After:          []string{fmt.Sprintf("ALTER TABLE %%[1]s DROP CONSTRAINT %%[1]s_%s_fkey", column), "DROP TABLE " + t},
-		ReferencedRows: func(Size) int64 { return parent.Rows }}
+		ReferencedRows: parent.Rows}
 }
 
 // Operations are the statements the calibration times, by class. Each

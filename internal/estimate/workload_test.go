@@ -3,7 +3,6 @@ package estimate_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/pgsafe/pgsafe/internal/estimate"
 	"github.com/pgsafe/pgsafe/internal/pgtest"
-	"github.com/pgsafe/pgsafe/internal/testenv"
 )
 
 // TestOperationsLeaveTheTableAsFound times every operation of the
@@ -22,9 +20,7 @@ import (
 // operation's rounds: the calibration times
 // every operation on the same tables, round after round, and takes their
 // size once, when they are seeded. The writes to every row are the ones
-// that could leave dead row versions and index entries behind. The
-// foreign key on the parent of a million rows is checked only with
-// PGSAFE_HEAVY_TESTS=1.
+// that could leave dead row versions and index entries behind.
 func TestOperationsLeaveTheTableAsFound(t *testing.T) {
 	target := pgtest.NewTarget(t)
 	conn, _ := pgtest.Connect(t, target.URL())
@@ -34,12 +30,6 @@ func TestOperationsLeaveTheTableAsFound(t *testing.T) {
 		seeded, err := estimate.Seed(ctx, conn, "as_found_"+shape.Name, shape, 20_000)
 		require.NoError(t, err)
 		for _, op := range estimate.Operations {
-			if strings.Contains(op.SQL, estimate.LargeParent.Suffix) && !testenv.IsHeavy() {
-				// Its parent of a million rows takes seconds to seed
-				// in each of the five rounds; the operation is built as
-				// the small parent's is, which is checked.
-				continue
-			}
 			timings, err := estimate.Measure(ctx, conn, []estimate.Seeded{seeded}, op)
 			require.NoError(t, err)
 			require.Len(t, timings, 1)
