@@ -101,8 +101,9 @@ func TestCalibrateInterrupted(t *testing.T) {
 	target := pgtest.NewTarget(t)
 	out := filepath.Join(t.TempDir(), "model.json")
 	// Tables large enough that the timing is still under way when the
-	// signal arrives: the twelve operations take seconds on them.
-	cmd := exec.Command(os.Args[0], "calibrate", "--database-url", target.URL(), "--rows", "300000", "-o", out)
+	// signal arrives: the twelve operations take seconds on them, while
+	// the signal follows the first progress line of the timing at once.
+	cmd := exec.Command(os.Args[0], "calibrate", "--database-url", target.URL(), "--rows", "100000", "-o", out)
 	cmd.Env = append(os.Environ(), envRunMain+"=1")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
