@@ -128,6 +128,7 @@ func commands(e env) []*cli.Command {
 		hookCommand(e),
 		traceCommand(e),
 		statsCommand(e),
+		calibrateCommand(e),
 		rulesCommand(e),
 		explainCommand(e),
 		initCommand(e),

@@ -15,7 +15,7 @@ func estimateFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "stats", Usage: "read the production snapshot in `FILE` (pgsafe stats): lock findings say how big and busy their table is and about how long they block it, and errors estimated below --block-threshold become hints"},
 		&cli.StringFlag{Name: "block-threshold", Usage: "with --stats, an error whose hazard is how long it blocks becomes a hint when the estimate is below this `DURATION` (ms, s, min or h)", DefaultText: "1s"},
-		&cli.StringFlag{Name: "cost-model", Usage: "price blocking times with the cost model in `FILE` (written by go run ./internal/estimate/calibrate) instead of the embedded one"},
+		&cli.StringFlag{Name: "cost-model", Usage: "price blocking times with the cost model in `FILE` (written by pgsafe calibrate) instead of the embedded one"},
 	}
 }
 

@@ -96,6 +96,15 @@ type statement struct {
 	// refresh reports REFRESH MATERIALIZED VIEW without CONCURRENTLY:
 	// its query, then a rewrite of the view.
 	refresh bool
+	// references are the tables that the foreign keys the statement
+	// checks reference, one per key (ADD FOREIGN KEY validated, or
+	// VALIDATE CONSTRAINT of a foreign key): each check joins the table
+	// to its referenced table, whose rows it reads too.
+	references []string
+	// referenced are the locks the statement takes on tables as the
+	// referenced end of a foreign key (locks.RoleReferenced): SHARE ROW
+	// EXCLUSIVE for ADD FOREIGN KEY, ROW SHARE for VALIDATE CONSTRAINT.
+	referenced []locks.Lock
 }
 
 type applier struct {
@@ -140,6 +149,17 @@ func (a *applier) statement(f *migration.File, st *migration.Statement) *stateme
 		s.everyIndex = node.GetReindexStmt().GetKind() == pg.ReindexObjectType_REINDEX_OBJECT_TABLE
 		s.deletes = node.GetDeleteStmt() != nil
 		s.refresh = node.GetRefreshMatViewStmt() != nil && !node.GetRefreshMatViewStmt().GetConcurrent()
+		s.references = foreignKeyChecks(node)
+		// Only the locks on referenced tables are kept, and these do not
+		// depend on the server's version.
+		for _, l := range locks.Statement(node, 0) {
+			if l.Role == locks.RoleReferenced {
+				s.referenced = append(s.referenced, l)
+			}
+		}
+		if at := node.GetAlterTableStmt(); at != nil && s.class == Validation {
+			a.validatedForeignKeys(s, at)
+		}
 	}
 	a.stmts[k] = s
 	return s
@@ -159,13 +179,35 @@ func (a *applier) duration(s *statement) (time.Duration, bool) {
 		if !ok {
 			return 0, false
 		}
-		t, ok := a.opts.Model.Estimate(s.class, size)
-		if !ok {
+		t, missing := a.work(s, size)
+		if missing != "" || !a.opts.Model.Has(s.class) {
 			return 0, false
 		}
 		total += t * time.Duration(a.builds(s, table))
 	}
 	return total, true
+}
+
+// work returns the time statement s's work of its class takes on a table
+// of size, once: for a foreign key check, the sum of one check per key,
+// each against the rows of the table it references. missing names a
+// referenced table whose rows neither the snapshot nor the migration set
+// knows, which leaves the work unpriced; it is "" otherwise.
+func (a *applier) work(s *statement, size Size) (took time.Duration, missing string) {
+	if s.class != ForeignKeyCheck || len(s.references) == 0 {
+		t, _ := a.opts.Model.Estimate(s.class, size)
+		return t, ""
+	}
+	for _, ref := range s.references {
+		refSize, ok := a.size(ref, s.file.Path, s.st.Index)
+		if !ok {
+			return 0, ref
+		}
+		size.ReferencedRows = refSize.Rows
+		t, _ := a.opts.Model.Estimate(s.class, size)
+		took += t
+	}
+	return took, ""
 }
 
 // builds returns how many times statement s does its work on table: once,
@@ -269,22 +311,27 @@ func (a *applier) price(d *rules.Diagnostic, s *statement, table string) (*rules
 		im.Note += "; no estimate of how long (the model has no price for this statement's work)"
 		return im, false
 	case class == Unknown || s == nil:
-		im.Note = a.figures(d, s, im) + ": no estimate of how long (the model has no price for this statement's work)"
+		im.Note = a.figures(d, s, im) + a.alsoLocked(d, s, im) + ": no estimate of how long (the model has no price for this statement's work)"
 		return im, false
 	case !a.opts.Model.Has(class):
 		why := fmt.Sprintf("no estimate of how long (the cost model has no price for %s, work it was calibrated before pgsafe priced: calibrate again)", im.Operation)
 		if im.New {
 			im.Note += "; " + why
 		} else {
-			im.Note = a.figures(d, s, im) + ": " + why
+			im.Note = a.figures(d, s, im) + a.alsoLocked(d, s, im) + ": " + why
 		}
 		return im, false
 	case im.Rows < 0:
-		im.Note = a.figures(d, s, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
+		im.Note = a.figures(d, s, im) + a.alsoLocked(d, s, im) + ": no estimate of how long (the snapshot has no row count for it: never analyzed)"
 		return im, false
 	default:
 	}
-	block, _ := a.opts.Model.Estimate(class, size)
+	block, missing := a.work(s, size)
+	if missing != "" {
+		im.Note = a.figures(d, s, im) + a.alsoLocked(d, s, im) + fmt.Sprintf(": no estimate of how long (the %s reads %s too, and %s)",
+			im.Operation, missing, a.unknownRows(missing))
+		return im, false
+	}
 	block *= time.Duration(a.builds(s, table))
 	// The lock is held to the end of the statement's transaction: add the
 	// statements after it there that the model can price, and note those
@@ -329,9 +376,9 @@ func (a *applier) price(d *rules.Diagnostic, s *statement, table string) (*rules
 			"running the view's query comes first and is not priced"
 	}
 	if im.New {
-		im.Note += ": " + verb(d, s) + " it " + how
+		im.Note += ": " + verb(d, s) + " it" + a.alsoLocked(d, s, im) + " " + how
 	} else {
-		im.Note = a.figures(d, s, im) + " " + how
+		im.Note = a.figures(d, s, im) + a.alsoLocked(d, s, im) + " " + how
 	}
 	im.Note += rowLocksStop(d, s)
 	return im, class.Sized() && !floor
@@ -346,6 +393,107 @@ func (a *applier) figures(d *rules.Diagnostic, s *statement, im *rules.Impact) s
 		rows = Rows(im.Rows)
 	}
 	return fmt.Sprintf("%s %s (%s, %s, %s)", verb(d, s), im.Table, rows, Bytes(im.Bytes), Writes(im.WritesPerSecond))
+}
+
+// alsoLocked says what the locks that statement s takes on the tables
+// its foreign keys reference stop, with those tables' figures, for
+// finding d on im.Table: " and to customers (2M rows, 150 MB, ~300
+// writes/s)" after "blocks writes to orders (...)". Such a lock is held
+// as long as the lock on the table itself, to the end of the transaction:
+// the estimate covers both. A referenced table that the lock model says
+// is locked under a mode that blocks no reads or writes (ROW SHARE, for
+// VALIDATE CONSTRAINT) is said so. "" when s locks no other table.
+func (a *applier) alsoLocked(d *rules.Diagnostic, s *statement, im *rules.Impact) string {
+	if s == nil {
+		return ""
+	}
+	own := verb(d, s)
+	var out string
+	for _, l := range s.referenced {
+		if pgast.DisplayName(l.Relation) == im.Table || slicesContainsDisplay(splitTables(d.Table), l.Relation) {
+			continue
+		}
+		name := pgast.DisplayName(l.Relation)
+		b := a.heldOn(s, l).Blocks()
+		var v string
+		switch {
+		case b.Reads:
+			v = "blocks reads and writes to"
+		case b.Writes:
+			v = "blocks writes to"
+		default:
+			out += fmt.Sprintf(", and holds %s on %s (%s), which blocks no reads or writes, only ALTER TABLE, DROP, TRUNCATE and VACUUM FULL of it",
+				a.heldOn(s, l), name, a.tableFigures(name, d.Path, s.st.Index))
+			continue
+		}
+		if v == own {
+			out += fmt.Sprintf(" and to %s (%s)", name, a.tableFigures(name, d.Path, s.st.Index))
+		} else {
+			out += fmt.Sprintf(" and %s %s (%s)", strings.TrimPrefix(v, "blocks "), name, a.tableFigures(name, d.Path, s.st.Index))
+		}
+	}
+	return out
+}
+
+// heldOn returns the strongest lock held on the relation of l, a lock
+// statement s takes on a referenced table, while s runs: l's, or a
+// stronger one that an earlier statement of its transaction took there
+// as the referenced end of a foreign key (the ADD ... NOT VALID before
+// its VALIDATE holds SHARE ROW EXCLUSIVE).
+func (a *applier) heldOn(s *statement, l locks.Lock) locks.Mode {
+	mode := l.Mode
+	tx := s.st.Tx
+	if tx == nil {
+		return mode
+	}
+	for _, st := range s.file.Statements[:s.st.Index] {
+		if st.Tx == nil || st.Tx.ID != tx.ID {
+			continue
+		}
+		for _, e := range a.statement(s.file, st).referenced {
+			if e.Relation == l.Relation && e.Mode > mode {
+				mode = e.Mode
+			}
+		}
+	}
+	return mode
+}
+
+// slicesContainsDisplay reports whether names, as findings show tables,
+// include the table of key.
+func slicesContainsDisplay(names []string, key string) bool {
+	for _, n := range names {
+		if pgast.KeyOfDisplay(n) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// tableFigures gives a table's size and traffic as the snapshot has it,
+// "2M rows, 150 MB, ~300 writes/s", or says that it has not: the table is
+// created earlier in the set, or unknown.
+func (a *applier) tableFigures(table, path string, stmt int) string {
+	if t := lookup(a.opts.Snapshot, table); t != nil {
+		rows := "rows unknown"
+		if t.Rows >= 0 {
+			rows = Rows(t.Rows)
+		}
+		return fmt.Sprintf("%s, %s, %s", rows, Bytes(t.TotalBytes()), Writes(t.WritesPerSecond))
+	}
+	if by := a.createdBefore(table, path, stmt); by != "" {
+		return "created earlier in this migration set, so empty"
+	}
+	return "not in the snapshot"
+}
+
+// unknownRows says why the rows of table, which a foreign key check
+// reads, are not known.
+func (a *applier) unknownRows(table string) string {
+	if lookup(a.opts.Snapshot, table) != nil {
+		return "the snapshot has no row count for it: never analyzed"
+	}
+	return fmt.Sprintf("it is not in the snapshot (%s)", snapshotName(a.opts.Snapshot))
 }
 
 // verb says what d's lock on the table stops, "blocks writes to", or for
@@ -415,6 +563,62 @@ func (a *applier) createdBefore(table, path string, stmt int) string {
 		}
 	}
 	return ""
+}
+
+// foreignKeyChecks returns the tables that the foreign keys an ALTER
+// TABLE adds validated reference, one per key: each key's check joins the
+// table to its referenced table. A foreign key on a column the statement
+// adds checks rows only when the column has a default, which is not
+// priced; nil for other statements.
+func foreignKeyChecks(node *pg.Node) []string {
+	at := node.GetAlterTableStmt()
+	if at == nil {
+		return nil
+	}
+	var out []string
+	for _, cmd := range at.GetCmds() {
+		c := cmd.GetAlterTableCmd()
+		if c.GetSubtype() != pg.AlterTableType_AT_AddConstraint {
+			continue
+		}
+		if con := c.GetDef().GetConstraint(); con.GetContype() == pg.ConstrType_CONSTR_FOREIGN && !con.GetSkipValidation() {
+			out = append(out, pgast.DisplayName(pgast.RelName(con.GetPktable())))
+		}
+	}
+	return out
+}
+
+// validatedForeignKeys reads, for statement s, an ALTER TABLE at that
+// validates constraints, which of them are foreign keys, from the schema
+// the migration set builds: the check of each is a join with the table it
+// references, which it locks in ROW SHARE (as PostgreSQL 15 showed:
+// docs/stats.md), and s is priced as a foreign key check.
+func (a *applier) validatedForeignKeys(s *statement, at *pg.AlterTableStmt) {
+	if a.res.History == nil {
+		return
+	}
+	key := pgast.RelName(at.GetRelation())
+	t := a.res.History.Final().Table(key)
+	if t == nil {
+		return
+	}
+	for _, cmd := range at.GetCmds() {
+		c := cmd.GetAlterTableCmd()
+		if c.GetSubtype() != pg.AlterTableType_AT_ValidateConstraint {
+			continue
+		}
+		for _, con := range t.Constraints {
+			if con.Name == c.GetName() && con.Type == pg.ConstrType_CONSTR_FOREIGN && con.References != "" {
+				s.references = append(s.references, pgast.DisplayName(con.References))
+				if con.References != key {
+					s.referenced = append(s.referenced, locks.Lock{Relation: con.References, Mode: locks.RowShare, Role: locks.RoleReferenced})
+				}
+			}
+		}
+	}
+	if len(s.references) > 0 {
+		s.class = ForeignKeyCheck
+	}
 }
 
 // splitTables returns the tables a finding names ("a, b" names two).

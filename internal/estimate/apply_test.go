@@ -18,21 +18,24 @@ import (
 // model is a round model, so that the expected times are easy to check:
 // an index build costs 1 s per million rows, a scan 0.1 s, a rewrite 2 s,
 // a validation 0.05 s, updating every row 3 s, deleting every row 0.5 s,
-// instant work 1 ms.
+// instant work 1 ms; a foreign key check 0.2 s per million rows of the
+// table and 1 s per million rows of the table it references.
 var model = &estimate.Model{Format: estimate.ModelFormat, Costs: map[estimate.Class]estimate.Cost{
-	estimate.Instant:    {Seconds: 0.001},
-	estimate.Validation: {SecondsPerMillionRows: 0.05},
-	estimate.Scan:       {SecondsPerMillionRows: 0.1},
-	estimate.IndexBuild: {SecondsPerMillionRows: 1},
-	estimate.Rewrite:    {SecondsPerMillionRows: 2},
-	estimate.RowDeletes: {SecondsPerMillionRows: 0.5},
-	estimate.RowUpdates: {SecondsPerMillionRows: 3},
+	estimate.Instant:         {Seconds: 0.001},
+	estimate.Validation:      {SecondsPerMillionRows: 0.05},
+	estimate.Scan:            {SecondsPerMillionRows: 0.1},
+	estimate.ForeignKeyCheck: {SecondsPerMillionRows: 0.2, SecondsPerMillionReferencedRows: 1},
+	estimate.IndexBuild:      {SecondsPerMillionRows: 1},
+	estimate.Rewrite:         {SecondsPerMillionRows: 2},
+	estimate.RowDeletes:      {SecondsPerMillionRows: 0.5},
+	estimate.RowUpdates:      {SecondsPerMillionRows: 3},
 }}
 
 var snapshot = &stats.Snapshot{Format: stats.Format, TakenAt: time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC), Database: "shop", Tables: []stats.Table{
 	{Schema: "public", Name: "orders", Rows: 48_000_000, HeapBytes: 9 << 30, IndexBytes: 2 << 30, WritesPerSecond: 1204.6,
 		Indexes: []stats.Index{{Name: "orders_pkey", Bytes: 1 << 30}, {Name: "orders_customer_idx", Bytes: 1 << 29}, {Name: "orders_at_idx", Bytes: 1 << 29}}},
 	{Schema: "public", Name: "countries", Rows: 250, HeapBytes: 49152, IndexBytes: 32768},
+	{Schema: "public", Name: "customers", Rows: 2_000_000, HeapBytes: 150 << 20, IndexBytes: 50 << 20, WritesPerSecond: 310},
 	{Schema: "sales", Name: "leads", Rows: 2_000_000, HeapBytes: 1 << 30, WritesPerSecond: 3.25},
 	{Schema: "public", Name: "fresh", Rows: stats.Unknown, HeapBytes: 8192, WritesPerSecond: stats.Unknown, ReadsPerSecond: stats.Unknown},
 	{Schema: "public", Name: "daily_totals", MaterializedView: true, Rows: 5_000_000, HeapBytes: 1 << 29, IndexBytes: 1 << 27, ReadsPerSecond: 12},
@@ -316,4 +319,72 @@ func TestApplyRefreshMaterializedView(t *testing.T) {
 	assert.Equal(t, 58*time.Second, d.Impact.Block)
 	assert.True(t, d.Impact.AtLeast)
 	assert.Contains(t, d.Impact.Note, "for at least 58 seconds (index build, and the rest of its transaction, where a statement cannot be priced)")
+}
+
+// TestApplyForeignKeyBlocksTheReferencedTable prices ADD FOREIGN KEY on
+// both of its tables: the check reads orders and customers, and the lock
+// on customers, SHARE ROW EXCLUSIVE like the one on orders, blocks writes
+// to it for as long. The figures are orders', the table the finding
+// names; the note gives customers' too.
+func TestApplyForeignKeyBlocksTheReferencedTable(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (customer_id) REFERENCES customers (id);\n"})
+	d := find(t, ds, "PS009", "orders")
+	im := d.Impact
+	require.NotNil(t, im)
+	assert.Equal(t, "orders", im.Table)
+	assert.EqualValues(t, 48_000_000, im.Rows)
+	assert.Equal(t, "foreign key check", im.Operation)
+	// 48M rows at 0.2 s, 2M referenced rows at 1 s.
+	assert.Equal(t, 11600*time.Millisecond, im.Block)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "blocks writes to orders (48M rows, 11 GB, ~1,205 writes/s) and to customers (2M rows, 200 MB, ~310 writes/s) for about 12 seconds (foreign key check)", im.Note)
+
+	// Two keys: two checks, one against each referenced table.
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers, ADD FOREIGN KEY (country) REFERENCES countries;\n"})
+	im = find(t, ds, "PS009", "orders").Impact
+	assert.Equal(t, 11600*time.Millisecond+9600*time.Millisecond+250*time.Microsecond, im.Block)
+	assert.Contains(t, im.Note, "and to customers (2M rows, 200 MB, ~310 writes/s) and to countries (250 rows, 80 kB, no writes) for about 21 seconds")
+
+	// A referenced table the snapshot lacks: orders' figures, no estimate.
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE orders ADD FOREIGN KEY (invoice_id) REFERENCES invoices;\n"})
+	d = find(t, ds, "PS009", "orders")
+	assert.False(t, d.Impact.Estimated)
+	assert.Equal(t, rules.Error, d.Severity)
+	assert.Equal(t, "blocks writes to orders (48M rows, 11 GB, ~1,205 writes/s) and to invoices (not in the snapshot): "+
+		"no estimate of how long (the foreign key check reads invoices too, and it is not in the snapshot (taken 2026-12-05 of shop))", d.Impact.Note)
+
+	// A small table referencing a small one: a hint.
+	ds = run(t, source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE countries ADD FOREIGN KEY (region_id) REFERENCES countries;\n"})
+	d = find(t, ds, "PS009", "countries")
+	assert.Equal(t, rules.Hint, d.Severity)
+	assert.Equal(t, "blocks writes to countries (250 rows, 80 kB, no writes) for about 1 ms (foreign key check): below the 1s threshold, so a hint rather than an error", d.Impact.Note)
+}
+
+// TestApplyValidateForeignKeyInItsAddsTransaction prices VALIDATE
+// CONSTRAINT of a foreign key in the transaction of the ADD ... NOT VALID
+// that added it (validate-in-same-transaction) as a foreign key check:
+// the add's SHARE ROW EXCLUSIVE on both tables lasts through it.
+func TestApplyValidateForeignKeyInItsAddsTransaction(t *testing.T) {
+	ds := run(t, source.File{Path: "1.sql", Text: "BEGIN;\nSET LOCAL lock_timeout = '2s';\n" +
+		"ALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\n" +
+		"ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fkey;\nCOMMIT;\n"})
+	d := find(t, ds, "PS014", "orders")
+	require.NotNil(t, d.Impact)
+	assert.Equal(t, "foreign key check", d.Impact.Operation)
+	assert.Equal(t, 11600*time.Millisecond, d.Impact.Block)
+	assert.Equal(t, "blocks writes to orders (48M rows, 11 GB, ~1,205 writes/s) and to customers (2M rows, 200 MB, ~310 writes/s) for about 12 seconds (foreign key check)", d.Impact.Note)
+}
+
+// TestApplyValidateForeignKeyAlone: in a transaction of its own, VALIDATE
+// CONSTRAINT of a foreign key takes SHARE UPDATE EXCLUSIVE on the table
+// and ROW SHARE on the referenced one, which block no reads or writes: no
+// rule reports it, and no finding carries an estimate.
+func TestApplyValidateForeignKeyAlone(t *testing.T) {
+	ds := run(t,
+		source.File{Path: "1.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\n"},
+		source.File{Path: "2.sql", Text: "SET lock_timeout = '2s';\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fkey;\n"},
+	)
+	for _, d := range ds {
+		assert.NotEqual(t, "2.sql", d.Path, "%s: %s", d.Rule.Code, d.Message)
+	}
 }

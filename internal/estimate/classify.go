@@ -11,26 +11,26 @@ import (
 // multiple-access-exclusive, ...), and their findings take the class of
 // the statement.
 var ruleClasses = map[string]Class{
-	"PS001": IndexBuild, // require-concurrent-index
-	"PS002": IndexBuild, // index-on-partitioned-table
-	"PS004": IndexBuild, // require-concurrent-reindex
-	"PS005": IndexBuild, // index-drop-and-recreate
-	"PS006": IndexBuild, // add-unique-constraint
-	"PS007": IndexBuild, // add-primary-key
-	"PS008": IndexBuild, // add-exclusion-constraint
-	"PS009": Scan,       // add-foreign-key-validated
-	"PS011": Scan,       // add-check-constraint-validated
-	"PS012": Scan,       // set-not-null
-	"PS014": Scan,       // validate-in-same-transaction: the scan runs under the ADD's lock
-	"PS020": Rewrite,    // add-column-volatile-default
-	"PS021": Rewrite,    // add-serial-or-identity-column
-	"PS022": Rewrite,    // add-stored-generated-column
-	"PS024": Rewrite,    // column-type-change
-	"PS030": Rewrite,    // vacuum-full-or-cluster
-	"PS032": Rewrite,    // set-logged-or-unlogged
-	"PS033": Rewrite,    // set-tablespace: copies the heap and its indexes
-	"PS034": RowUpdates, // whole-table-update-or-delete: RowDeletes on a DELETE (findingClass)
-	"PS043": Scan,       // attach-partition-scan
+	"PS001": IndexBuild,      // require-concurrent-index
+	"PS002": IndexBuild,      // index-on-partitioned-table
+	"PS004": IndexBuild,      // require-concurrent-reindex
+	"PS005": IndexBuild,      // index-drop-and-recreate
+	"PS006": IndexBuild,      // add-unique-constraint
+	"PS007": IndexBuild,      // add-primary-key
+	"PS008": IndexBuild,      // add-exclusion-constraint
+	"PS009": ForeignKeyCheck, // add-foreign-key-validated
+	"PS011": Scan,            // add-check-constraint-validated
+	"PS012": Scan,            // set-not-null
+	"PS014": Scan,            // validate-in-same-transaction: the scan runs under the ADD's lock
+	"PS020": Rewrite,         // add-column-volatile-default
+	"PS021": Rewrite,         // add-serial-or-identity-column
+	"PS022": Rewrite,         // add-stored-generated-column
+	"PS024": Rewrite,         // column-type-change
+	"PS030": Rewrite,         // vacuum-full-or-cluster
+	"PS032": Rewrite,         // set-logged-or-unlogged
+	"PS033": Rewrite,         // set-tablespace: copies the heap and its indexes
+	"PS034": RowUpdates,      // whole-table-update-or-delete: RowDeletes on a DELETE (findingClass)
+	"PS043": Scan,            // attach-partition-scan
 }
 
 // RuleClass returns the class of the work behind every finding of the rule
@@ -121,11 +121,16 @@ func alterTableCmdClass(cmd *pg.AlterTableCmd) Class {
 				return Instant // USING INDEX: the index is already built
 			}
 			return IndexBuild
-		case pg.ConstrType_CONSTR_CHECK, pg.ConstrType_CONSTR_FOREIGN:
+		case pg.ConstrType_CONSTR_CHECK:
 			if con.GetSkipValidation() {
 				return Instant
 			}
 			return Scan
+		case pg.ConstrType_CONSTR_FOREIGN:
+			if con.GetSkipValidation() {
+				return Instant
+			}
+			return ForeignKeyCheck
 		default:
 			return Instant
 		}

@@ -13,7 +13,9 @@ import (
 // ones alike), where errors on points under relativeFloor count as
 // absolute errors at that floor: timings of a millisecond are mostly
 // noise, and a model that chased them would miss on large tables. Instant work is a fixed cost, the median of its points;
-// only rewrites rebuild indexes, so only they get a cost per index GB.
+// only rewrites rebuild indexes, so only they get a cost per index GB, and
+// only foreign key checks read a second table, so only they get a cost
+// per million referenced rows read (Size.ReferencedRead).
 func Fit(points []Point) (map[Class]Cost, error) {
 	costs := map[Class]Cost{}
 	for _, c := range Classes {
@@ -32,8 +34,12 @@ func Fit(points []Point) (map[Class]Cost, error) {
 		}
 		features := func(p Point) []float64 {
 			f := []float64{1, float64(p.HeapBytes) / gb, float64(p.Rows) / 1e6}
-			if c == Rewrite {
+			switch c {
+			case Rewrite:
 				f = append(f, float64(p.IndexBytes)/gb)
+			case ForeignKeyCheck:
+				f = append(f, float64(p.ReferencedRead())/1e6)
+			default:
 			}
 			return f
 		}
@@ -44,8 +50,12 @@ func Fit(points []Point) (map[Class]Cost, error) {
 		}
 		beta := relativeNNLS(x, y)
 		cost := Cost{Seconds: beta[0], SecondsPerHeapGB: beta[1], SecondsPerMillionRows: beta[2]}
-		if c == Rewrite {
+		switch c {
+		case Rewrite:
 			cost.SecondsPerIndexGB = beta[3]
+		case ForeignKeyCheck:
+			cost.SecondsPerMillionReferencedRows = beta[3]
+		default:
 		}
 		costs[c] = cost
 	}

@@ -9,7 +9,7 @@
 // they block become hints when the estimate is below a threshold.
 //
 // The default cost model is model.json, the output of the calibration
-// command (go run ./internal/estimate/calibrate) on the machine it names;
+// command (pgsafe calibrate) on the machine it names;
 // docs/stats.md says how to calibrate one for other hardware.
 package estimate
 
@@ -41,10 +41,17 @@ const (
 	// blocks other schema changes, VACUUM and ANALYZE, not reads or
 	// writes.
 	Validation Class = "validation"
-	// Scan reads the whole table under the statement's lock: a CHECK or
-	// foreign key added validated, SET NOT NULL, ATTACH PARTITION without
-	// a matching constraint.
+	// Scan reads the whole table under the statement's lock: a CHECK
+	// added validated, SET NOT NULL, ATTACH PARTITION without a matching
+	// constraint.
 	Scan Class = "scan"
+	// ForeignKeyCheck is a foreign key added validated: one query that
+	// joins every row of the table to the table it references (an anti
+	// join that reads both), under SHARE ROW EXCLUSIVE on both. Its time
+	// grows with the referenced table's rows too (Size.ReferencedRows):
+	// on PostgreSQL 15 a million referencing rows took 0.6 s against a
+	// table of 2,000 rows and 7 to 10 s against one of 2 million.
+	ForeignKeyCheck Class = "foreign-key-check"
 	// IndexBuild reads and sorts the table to build an index: CREATE
 	// INDEX, REINDEX, a UNIQUE, PRIMARY KEY or EXCLUDE constraint that
 	// builds its index.
@@ -66,12 +73,12 @@ const (
 )
 
 // Classes lists the classes the model prices, cheapest first.
-var Classes = []Class{Instant, Validation, Scan, IndexBuild, Rewrite, RowDeletes, RowUpdates}
+var Classes = []Class{Instant, Validation, Scan, ForeignKeyCheck, IndexBuild, Rewrite, RowDeletes, RowUpdates}
 
 // addedLater are the classes that a cost model written by an earlier
 // pgsafe lacks. Such a model is still read: the findings of these
 // classes get no estimate, and say to calibrate again.
-var addedLater = map[Class]bool{RowDeletes: true, RowUpdates: true}
+var addedLater = map[Class]bool{RowDeletes: true, RowUpdates: true, ForeignKeyCheck: true}
 
 // rank orders the classes by cost, for the strongest of a statement's.
 func (c Class) rank() int {
@@ -92,6 +99,8 @@ func (c Class) Describe() string {
 		return "validation scan"
 	case Scan:
 		return "full table scan"
+	case ForeignKeyCheck:
+		return "foreign key check"
 	case IndexBuild:
 		return "index build"
 	case Rewrite:
@@ -108,12 +117,13 @@ func (c Class) Describe() string {
 // Sized reports whether the class's time grows with the table, so that a
 // finding's severity may follow the estimate.
 func (c Class) Sized() bool {
-	return c == Validation || c == Scan || c == IndexBuild || c == Rewrite || c == RowUpdates || c == RowDeletes
+	return c == Validation || c == Scan || c == ForeignKeyCheck || c == IndexBuild || c == Rewrite || c == RowUpdates || c == RowDeletes
 }
 
 // Cost is the price of one class: a fixed part and parts that grow with
-// the table's heap, its rows and its indexes. Every coefficient is in
-// seconds and never negative.
+// the table's heap, its rows, its indexes and, for a foreign key check,
+// the referenced table's rows. Every coefficient is in seconds and never
+// negative.
 type Cost struct {
 	Seconds               float64 `json:"seconds"`
 	SecondsPerHeapGB      float64 `json:"seconds_per_heap_gb"`
@@ -121,6 +131,10 @@ type Cost struct {
 	// SecondsPerIndexGB prices rebuilding the table's indexes (rewrites
 	// only).
 	SecondsPerIndexGB float64 `json:"seconds_per_index_gb"`
+	// SecondsPerMillionReferencedRows prices reading the table that a
+	// foreign key references (foreign key checks only), per million of
+	// the rows the check reads there (Size.ReferencedRead).
+	SecondsPerMillionReferencedRows float64 `json:"seconds_per_million_referenced_rows,omitempty"`
 }
 
 // Size is what the cost of an operation depends on.
@@ -128,16 +142,29 @@ type Size struct {
 	Rows       int64 `json:"rows"`
 	HeapBytes  int64 `json:"heap_bytes"`
 	IndexBytes int64 `json:"index_bytes"`
+	// ReferencedRows are the rows of the table that a foreign key
+	// references, for a foreign key check; zero otherwise.
+	ReferencedRows int64 `json:"referenced_rows,omitempty"`
 }
 
 const gb = 1 << 30
+
+// ReferencedRead returns the rows of the referenced table that a foreign
+// key check reads: all of them, but no more than the table it checks has.
+// On PostgreSQL 15 the check of a table against a larger one reads the
+// whole referenced table into a hash when the table is about as large
+// (a million rows against a million: 2.9 s, against a thousand: 0.3 s),
+// and probes the referenced table's index row by row when it is much
+// smaller (ten thousand rows against a million: 45 ms).
+func (s Size) ReferencedRead() int64 { return min(s.ReferencedRows, s.Rows) }
 
 // Of returns the time the work takes on a table of size s.
 func (c Cost) Of(s Size) time.Duration {
 	sec := c.Seconds +
 		c.SecondsPerHeapGB*float64(s.HeapBytes)/gb +
 		c.SecondsPerMillionRows*float64(s.Rows)/1e6 +
-		c.SecondsPerIndexGB*float64(s.IndexBytes)/gb
+		c.SecondsPerIndexGB*float64(s.IndexBytes)/gb +
+		c.SecondsPerMillionReferencedRows*float64(s.ReferencedRead())/1e6
 	return time.Duration(math.Round(sec * float64(time.Second)))
 }
 
@@ -266,7 +293,7 @@ func ReadModel(data []byte, name string) (*Model, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: the cost model has no cost for %q (calibrate again with this pgsafe)", name, c)
 		}
-		if cost.Seconds < 0 || cost.SecondsPerHeapGB < 0 || cost.SecondsPerMillionRows < 0 || cost.SecondsPerIndexGB < 0 {
+		if cost.Seconds < 0 || cost.SecondsPerHeapGB < 0 || cost.SecondsPerMillionRows < 0 || cost.SecondsPerIndexGB < 0 || cost.SecondsPerMillionReferencedRows < 0 {
 			return nil, fmt.Errorf("%s: the cost of %q has a negative coefficient", name, c)
 		}
 	}

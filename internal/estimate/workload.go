@@ -42,6 +42,51 @@ type Operation struct {
 	// SQL is the statement as a migration would write it.
 	SQL           string
 	Before, After []string
+	// ReferencedRows returns, for a foreign key check on a table of size
+	// table, the rows of the table the foreign key references; nil for
+	// other work.
+	ReferencedRows func(table Size) int64
+}
+
+// Parent is a table that a calibration's foreign key references: its
+// untimed steps create it beside the seeded table, vacuum and analyze it,
+// and drop it afterwards. One parent is small and fixed, the other as
+// large as the seeded table, so that the fit can tell the cost per
+// referencing row from the cost per referenced row.
+type Parent struct {
+	// Suffix is added to the seeded table's name to name the parent.
+	Suffix string
+	// Create is the statement that creates and fills it, with %[1]s for
+	// the seeded table and %[2]s for the parent.
+	Create string
+	// Rows returns its rows beside a seeded table of size table.
+	Rows func(table Size) int64
+}
+
+// The parents: a lookup table of a thousand ids (0 to 999) that column b
+// references, and one that holds every value of column a, as a customers
+// table holds an id for each of its orders' customers: as many rows as
+// the seeded table (a takes a distinct value on each row).
+var (
+	SmallParent = Parent{"_parent_small", "CREATE TABLE %[2]s AS SELECT g::integer AS id FROM generate_series(0, 999) AS g",
+		func(Size) int64 { return 1000 }}
+	LargeParent = Parent{"_parent_large", "CREATE TABLE %[2]s AS SELECT a AS id FROM %[1]s",
+		func(s Size) int64 { return s.Rows }}
+	Parents = []Parent{SmallParent, LargeParent}
+)
+
+// Of names the parent of the seeded table.
+func (p Parent) Of(table string) string { return table + p.Suffix }
+
+// foreignKeyCheck is the operation that adds a foreign key on column of
+// the seeded table, validated, referencing parent.
+func foreignKeyCheck(column string, parent Parent) Operation {
+	t := "%[1]s" + parent.Suffix
+	return Operation{Class: ForeignKeyCheck,
+		Before:         []string{fmt.Sprintf(parent.Create, "%[1]s", t), "ALTER TABLE " + t + " ADD PRIMARY KEY (id)", "VACUUM (FREEZE, ANALYZE) " + t},
+		SQL:            fmt.Sprintf("ALTER TABLE %%[1]s ADD CONSTRAINT %%[1]s_%s_fkey FOREIGN KEY (%s) REFERENCES %s (id)", column, column, t),
+		After:          []string{fmt.Sprintf("ALTER TABLE %%[1]s DROP CONSTRAINT %%[1]s_%s_fkey", column), "DROP TABLE " + t},
+		ReferencedRows: parent.Rows}
 }
 
 // Operations are the statements the calibration times, by class. Each
@@ -55,13 +100,17 @@ type Operation struct {
 // which the UPDATE put an entry per row are rebuilt: the table's sizes
 // come back within a few per cent (TestOperationsLeaveTheTableAsFound).
 // The writes to every row come last, so that no other class is timed on
-// a table that they have touched.
+// a table that they have touched. The two foreign keys reference the
+// Parents, on columns without an index, as a foreign key column often is
+// when it is added.
 var Operations = []Operation{
 	{Class: Instant, SQL: "ALTER TABLE %[1]s RENAME COLUMN note TO note_renamed", After: []string{"ALTER TABLE %[1]s RENAME COLUMN note_renamed TO note"}},
 	{Class: Validation, Before: []string{"ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_valid CHECK (a >= 0) NOT VALID"},
 		SQL: "ALTER TABLE %[1]s VALIDATE CONSTRAINT %[1]s_a_valid", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_valid"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_a_check CHECK (a >= 0)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_a_check"}},
 	{Class: Scan, SQL: "ALTER TABLE %[1]s ALTER COLUMN b SET NOT NULL", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b DROP NOT NULL"}},
+	foreignKeyCheck("b", SmallParent),
+	foreignKeyCheck("a", LargeParent),
 	{Class: IndexBuild, SQL: "CREATE INDEX %[1]s_a_idx ON %[1]s (a)", After: []string{"DROP INDEX %[1]s_a_idx"}},
 	{Class: IndexBuild, SQL: "ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_note_key UNIQUE (note)", After: []string{"ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_note_key"}},
 	{Class: Rewrite, SQL: "ALTER TABLE %[1]s ALTER COLUMN b TYPE bigint", After: []string{"ALTER TABLE %[1]s ALTER COLUMN b TYPE integer"}},
@@ -69,6 +118,16 @@ var Operations = []Operation{
 	{Class: RowUpdates, Before: []string{"BEGIN"}, SQL: "UPDATE %[1]s SET b = b + 1",
 		After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s", "REINDEX TABLE %[1]s"}},
 	{Class: RowDeletes, Before: []string{"BEGIN"}, SQL: "DELETE FROM %[1]s", After: []string{"ROLLBACK", "VACUUM (FREEZE) %[1]s"}},
+}
+
+// Size returns the size the operation is priced on, on a table of size
+// table: the table's, with the referenced table's rows for a foreign key
+// check.
+func (o Operation) Size(table Size) Size {
+	if o.ReferencedRows != nil {
+		table.ReferencedRows = o.ReferencedRows(table)
+	}
+	return table
 }
 
 // Statement returns the operation's SQL on table.
@@ -134,6 +193,13 @@ type Timing struct {
 // its rounds (Runs): interference only ever adds time, so the least is
 // the closest to the work itself.
 func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops ...Operation) ([]Timing, error) {
+	return MeasureWith(ctx, conn, tables, ops, nil)
+}
+
+// MeasureWith is Measure that calls progress, when not nil, before it
+// times each operation (the index of the operation in ops, which nil
+// means Operations).
+func MeasureWith(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops []Operation, progress func(i int, op Operation)) ([]Timing, error) {
 	if len(ops) == 0 {
 		ops = Operations
 	}
@@ -144,6 +210,9 @@ func Measure(ctx context.Context, conn *pgx.Conn, tables []Seeded, ops ...Operat
 		rounds = max(rounds, Runs(t.Size.Rows))
 	}
 	for j, op := range ops {
+		if progress != nil {
+			progress(j, op)
+		}
 		for r := range rounds {
 			for i, t := range tables {
 				if r >= Runs(t.Size.Rows) {
@@ -194,43 +263,15 @@ func execAll(ctx context.Context, conn *pgx.Conn, qs []string, table string) err
 	return nil
 }
 
-// Calibrate seeds a table of each shape at each row count in the
-// database conn is connected to (tables named pgsafe_calibrate_*, dropped
-// afterwards), times every operation on each (Measure), and returns the
-// measurements, for Fit. It writes a line per measurement to log.
-func Calibrate(ctx context.Context, conn *pgx.Conn, shapes []Shape, rows []int, log io.Writer) ([]Point, error) {
-	var tables []Seeded
-	for _, shape := range shapes {
-		for _, n := range rows {
-			t, err := Seed(ctx, conn, fmt.Sprintf("pgsafe_calibrate_%s_%d", shape.Name, n), shape, n)
-			if err != nil {
-				return nil, err
-			}
-			tables = append(tables, t)
-		}
-	}
-	timings, err := Measure(ctx, conn, tables)
-	if err != nil {
-		return nil, err
-	}
-	points := Points(timings, log)
-	for _, t := range tables {
-		if _, err := conn.Exec(ctx, "DROP TABLE "+t.Name); err != nil {
-			return nil, err
-		}
-	}
-	return points, nil
-}
-
 // Points turns timings into the measurements that Fit takes, writing a
 // line per measurement to log.
 func Points(timings []Timing, log io.Writer) []Point {
 	points := make([]Point, 0, len(timings))
 	for _, m := range timings {
 		t := m.Table
-		fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-12s %9.1f ms  %s\n", t.Shape.Name, t.Size.Rows, t.Size.HeapBytes, t.Size.IndexBytes,
+		fmt.Fprintf(log, "%-7s %8d rows %10d heap %10d index  %-17s %9.1f ms  %s\n", t.Shape.Name, t.Size.Rows, t.Size.HeapBytes, t.Size.IndexBytes,
 			m.Op.Class, float64(m.Took.Microseconds())/1000, m.Op.Statement(t.Name))
-		points = append(points, Point{Class: m.Op.Class, Size: t.Size, Shape: t.Shape.Name, Seconds: m.Took.Seconds()})
+		points = append(points, Point{Class: m.Op.Class, Size: m.Op.Size(t.Size), Shape: t.Shape.Name, Seconds: m.Took.Seconds()})
 	}
 	return points
 }
@@ -242,9 +283,4 @@ func Runs(rows int64) int {
 		return 5
 	}
 	return 3
-}
-
-// Machine describes this machine for Calibration.Machine.
-func Machine(host, cpu string, cpus int) string {
-	return strings.TrimSpace(fmt.Sprintf("%s, %s, %d CPUs", host, cpu, cpus))
 }
