@@ -15,7 +15,8 @@ import (
 // noise, and a model that chased them would miss on large tables. Instant work is a fixed cost, the median of its points;
 // only rewrites rebuild indexes, so only they get a cost per index GB, and
 // only foreign key checks read a second table, so only they get a cost
-// per million referenced rows read (Size.ReferencedRead).
+// per million referenced rows read (Size.ReferencedRead) and per million
+// rows spilled to temporary files (Size.Spilled).
 func Fit(points []Point) (map[Class]Cost, error) {
 	costs := map[Class]Cost{}
 	for _, c := range Classes {
@@ -38,7 +39,7 @@ func Fit(points []Point) (map[Class]Cost, error) {
 			case Rewrite:
 				f = append(f, float64(p.IndexBytes)/gb)
 			case ForeignKeyCheck:
-				f = append(f, float64(p.ReferencedRead())/1e6)
+				f = append(f, float64(p.ReferencedRead())/1e6, float64(p.Spilled())/1e6)
 			default:
 			}
 			return f
@@ -54,7 +55,7 @@ func Fit(points []Point) (map[Class]Cost, error) {
 		case Rewrite:
 			cost.SecondsPerIndexGB = beta[3]
 		case ForeignKeyCheck:
-			cost.SecondsPerMillionReferencedRows = beta[3]
+			cost.SecondsPerMillionReferencedRows, cost.SecondsPerMillionSpilledRows = beta[3], beta[4]
 		default:
 		}
 		costs[c] = cost
@@ -68,8 +69,8 @@ const relativeFloor = 0.02
 
 // relativeNNLS solves min Σ w(y_i)·(x_i·β - y_i)² subject to β ≥ 0 by
 // trying every set of free coefficients (the others held at zero) and
-// keeping the best whose solution is non-negative: with at most four
-// coefficients that is sixteen small solves.
+// keeping the best whose solution is non-negative: with at most five
+// coefficients that is 31 small solves.
 func relativeNNLS(x [][]float64, y []float64) []float64 {
 	n := len(x[0])
 	best, bestErr := make([]float64, n), math.Inf(1)
