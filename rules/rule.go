@@ -234,6 +234,15 @@ type Related struct {
 	Message string
 }
 
+// Tables returns the tables the finding names, one each ("a, b" names
+// two); nil when it names none.
+func (d Diagnostic) Tables() []string {
+	if d.Table == "" {
+		return nil
+	}
+	return strings.Split(d.Table, ", ")
+}
+
 // Impact is a lock finding's cost on production, from a snapshot of the
 // table's size and traffic and a cost model (package estimate).
 type Impact struct {

@@ -61,7 +61,7 @@ func Apply(res *lint.Result, opts Options) {
 				s.class = stronger(s.class, c)
 			}
 			if s.tables == nil && d.Lock != locks.None && d.Table != "" {
-				s.tables = splitTables(d.Table)
+				s.tables = d.Tables()
 			}
 		}
 	}
@@ -238,7 +238,7 @@ func (a *applier) size(table, path string, stmt int) (Size, bool) {
 // longest, and its note gives every table's.
 func (a *applier) apply(d *rules.Diagnostic) {
 	s := a.statementOf(d)
-	tables := splitTables(d.Table)
+	tables := d.Tables()
 	var im *rules.Impact
 	var notes []string
 	lowerable, priced := true, 0
@@ -410,7 +410,7 @@ func (a *applier) alsoLocked(d *rules.Diagnostic, s *statement, im *rules.Impact
 	own := verb(d, s)
 	var out string
 	for _, l := range s.referenced {
-		if pgast.DisplayName(l.Relation) == im.Table || slicesContainsDisplay(splitTables(d.Table), l.Relation) {
+		if pgast.DisplayName(l.Relation) == im.Table || slicesContainsDisplay(d.Tables(), l.Relation) {
 			continue
 		}
 		name := pgast.DisplayName(l.Relation)
@@ -619,11 +619,6 @@ func (a *applier) validatedForeignKeys(s *statement, at *pg.AlterTableStmt) {
 	if len(s.references) > 0 {
 		s.class = ForeignKeyCheck
 	}
-}
-
-// splitTables returns the tables a finding names ("a, b" names two).
-func splitTables(tables string) []string {
-	return strings.Split(tables, ", ")
 }
 
 // lookup finds a table as findings show it in the snapshot.

@@ -1,8 +1,6 @@
 package lsp
 
 import (
-	"strings"
-
 	"github.com/pgsafe/pgsafe/internal/config"
 	"github.com/pgsafe/pgsafe/internal/pgast"
 	"github.com/pgsafe/pgsafe/internal/report"
@@ -136,7 +134,7 @@ func (s *server) related(p *project, d rules.Diagnostic) []DiagnosticRelatedInfo
 	if p.last == nil || p.last.History == nil || d.Table == "" {
 		return out
 	}
-	for _, table := range strings.Split(d.Table, ", ") {
+	for _, table := range d.Tables() {
 		id := p.last.History.RelationID(pgast.KeyOfDisplay(table))
 		if id == 0 {
 			continue
