@@ -81,7 +81,7 @@ func TestFitRecoversCoefficients(t *testing.T) {
 		estimate.Instant:         {Seconds: 0.001},
 		estimate.Validation:      {Seconds: 0.001, SecondsPerHeapGB: 0.3, SecondsPerMillionRows: 0.02},
 		estimate.Scan:            {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.05},
-		estimate.ForeignKeyCheck: {Seconds: 0.002, SecondsPerHeapGB: 0.4, SecondsPerMillionRows: 0.5, SecondsPerMillionReferencedRows: 3},
+		estimate.ForeignKeyCheck: {Seconds: 0.002, SecondsPerHeapGB: 0.4, SecondsPerMillionRows: 0.5, SecondsPerMillionReferencedRows: 3, SecondsPerMillionSpilledRows: 0.25},
 		estimate.IndexBuild:      {Seconds: 0.002, SecondsPerHeapGB: 1, SecondsPerMillionRows: 0.9},
 		estimate.Rewrite:         {Seconds: 0.003, SecondsPerHeapGB: 3, SecondsPerMillionRows: 1.5, SecondsPerIndexGB: 6},
 		estimate.RowDeletes:      {Seconds: 0.001, SecondsPerHeapGB: 0.5, SecondsPerMillionRows: 0.3},
@@ -116,6 +116,25 @@ func TestFitRecoversCoefficients(t *testing.T) {
 	for i, r := range estimate.Residuals(fitted, points) {
 		assert.InDelta(t, 1, r, 0.01, "point %d (%+v)", i, points[i])
 	}
+}
+
+// TestSpilled counts the rows of both tables once the referenced rows a
+// foreign key check reads no longer fit in one hash, and none before.
+func TestSpilled(t *testing.T) {
+	for _, c := range []struct {
+		rows, referenced, want int64
+	}{
+		{1_000_000, 1000, 0},
+		{100_000, 100_000, 0},
+		{1_000_000, 1_000_000, 2_000_000},
+		{10_000, 2_000_000, 0}, // reads no more than the table has
+		{48_000_000, 2_000_000, 50_000_000},
+	} {
+		s := estimate.Size{Rows: c.rows, ReferencedRows: c.referenced}
+		assert.Equal(t, c.want, s.Spilled(), "%d rows against %d", c.rows, c.referenced)
+	}
+	cost := estimate.Cost{SecondsPerMillionSpilledRows: 0.5}
+	assert.Equal(t, time.Second, cost.Of(estimate.Size{Rows: 1_000_000, ReferencedRows: 1_000_000}))
 }
 
 func TestDefaultModel(t *testing.T) {
