@@ -417,10 +417,8 @@ func (a *applier) alsoLocked(d *rules.Diagnostic, s *statement, im *rules.Impact
 		b := a.heldOn(s, l).Blocks()
 		var v string
 		switch {
-		case b.Reads:
-			v = "blocks reads and writes to"
-		case b.Writes:
-			v = "blocks writes to"
+		case b.Reads || b.Writes:
+			v = "blocks " + a.heldOn(s, l).Stops() + " to"
 		default:
 			out += fmt.Sprintf(", and holds %s on %s (%s), which blocks no reads or writes, only ALTER TABLE, DROP, TRUNCATE and VACUUM FULL of it",
 				a.heldOn(s, l), name, a.tableFigures(name, d.Path, s.st.Index))
@@ -504,10 +502,8 @@ func verb(d *rules.Diagnostic, s *statement) string {
 	switch {
 	case rowLocks(d, s):
 		return "locks every row of"
-	case b.Reads:
-		return "blocks reads and writes to"
-	case b.Writes:
-		return "blocks writes to"
+	case b.Reads || b.Writes:
+		return "blocks " + d.Lock.Stops() + " to"
 	case b.DDL:
 		return "blocks schema changes, VACUUM and ANALYZE (not reads or writes) on"
 	default:

@@ -120,15 +120,31 @@ func (m Mode) Blocks() Blocked {
 // BlocksWrites reports whether m stops INSERT, UPDATE and DELETE.
 func (m Mode) BlocksWrites() bool { return m.Blocks().Writes }
 
+// Stops names, in a word or two, the work that a lock in mode m makes
+// other sessions wait for: "reads and writes", "writes", "schema
+// changes", or "" when it stops none of those (only ACCESS EXCLUSIVE
+// requests). Reports build their sentences on it.
+func (m Mode) Stops() string {
+	b := m.Blocks()
+	switch {
+	case b.Reads:
+		return "reads and writes"
+	case b.Writes:
+		return "writes"
+	case b.DDL:
+		return "schema changes"
+	default:
+		return ""
+	}
+}
+
 // Describe says in words what a lock in mode m blocks, e.g. "blocks reads
 // and writes" or "blocks writes".
 func (m Mode) Describe() string {
 	b := m.Blocks()
 	switch {
-	case b.Reads:
-		return "blocks reads and writes"
-	case b.Writes:
-		return "blocks writes"
+	case b.Reads || b.Writes:
+		return "blocks " + m.Stops()
 	case b.DDL:
 		return "blocks no reads or writes, only schema changes and VACUUM"
 	case m == None:

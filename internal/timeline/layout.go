@@ -415,17 +415,10 @@ func modeRank(name string) int {
 
 // blocks says in a word or two what a mode blocks.
 func blocks(m locks.Mode) string {
-	b := m.Blocks()
-	switch {
-	case b.Reads:
-		return "reads and writes"
-	case b.Writes:
-		return "writes"
-	case b.DDL:
-		return "schema changes"
-	default:
-		return "nothing but ACCESS EXCLUSIVE"
+	if s := m.Stops(); s != "" {
+		return s
 	}
+	return "nothing but ACCESS EXCLUSIVE"
 }
 
 func barTitle(h trace.Hold, stmt int) string {
